@@ -1,0 +1,92 @@
+/**
+ * The shape of `airlock.yaml` after it has been parsed, schema-checked and defaulted.
+ * Keys are camelCase here; the YAML file uses snake_case (see docs/configuration.md).
+ */
+import type { ToolDefinition } from '../core/types.ts';
+
+/** A reference to a secret: `env:NAME` or `file:PATH` (relative to the config file). */
+export type SecretRef = string;
+
+export interface IssuerConfig {
+  issuer: string;
+  /** Allowed JWS algorithms. HS256 only in dev configs; RS256 / ES256 / EdDSA with keys. */
+  algorithms: Array<'HS256' | 'RS256' | 'ES256' | 'EdDSA'>;
+  /** HS256 shared secret reference. */
+  secret?: SecretRef;
+  /** Create a random secret at a `file:` reference when it does not exist (dev configs). */
+  createSecretIfMissing?: boolean;
+  /** JWKS as a local file (path relative to the config file). */
+  jwksFile?: string;
+  /** JWKS URL (https, or http on loopback). */
+  jwksUrl?: string;
+  /** Claim holding the tenant (default `tenant`). */
+  tenantClaim: string;
+  /** Claim holding the roles array (default `roles`). */
+  rolesClaim: string;
+}
+
+export interface IdentityConfig {
+  audience: string;
+  clockSkewSeconds: number;
+  /** Longest token lifetime accepted (exp - iat), seconds. */
+  maxTokenAgeSeconds: number;
+  issuers: IssuerConfig[];
+}
+
+export interface PolicyConfig {
+  /** Directory of *.cedar files, absolute after loading. */
+  bundleDir: string;
+  /** Decision deadline; a slower decision denies. */
+  timeoutMs: number;
+}
+
+export type AuditStoreConfig =
+  | { type: 'sqlite'; path: string; checkpointKey?: SecretRef }
+  | { type: 'memory' };
+
+export interface RateLimitRule {
+  windowSeconds: number;
+  max: number;
+}
+
+export interface LimitsConfig {
+  perUser?: RateLimitRule;
+  perTool?: RateLimitRule;
+  perTenant?: RateLimitRule;
+  perSession?: RateLimitRule;
+}
+
+export interface KillSwitchConfig {
+  global: boolean;
+  tenants: string[];
+  tools: string[];
+  agents: string[];
+  connectors: string[];
+}
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+}
+
+export interface AirlockConfig {
+  /** Absolute path of the file this came from (or `<inline>`). */
+  source: string;
+  /** Directory relative paths were resolved against. */
+  baseDir: string;
+  server: ServerConfig;
+  identity: IdentityConfig;
+  policy: PolicyConfig;
+  audit: AuditStoreConfig;
+  /** Where sessions and approval requests live (SQLite file, or memory). */
+  state: { type: 'sqlite'; path: string } | { type: 'memory' };
+  limits: LimitsConfig;
+  killSwitch: KillSwitchConfig;
+  approvals: { ttlSeconds: number };
+  /** Session attributes applications may set, and their Cedar types. */
+  sessionAttributes: Record<string, 'String' | 'Long' | 'Bool'>;
+  tools: ToolDefinition[];
+  /** Free-form identifiers recorded on every audit event. */
+  runtime: { modelId: string | null; configId: string | null };
+}

@@ -1,0 +1,357 @@
+/**
+ * Shared types: the vocabulary every module speaks. Domain modules (identity, policy,
+ * tools, audit, approvals, limits, config) import these and nothing sideways; the
+ * pipeline wires implementations of the interfaces declared here.
+ */
+import type { JsonValue } from './canonical.ts';
+
+// ---------------------------------------------------------------------------------------
+// Identity
+// ---------------------------------------------------------------------------------------
+
+/** Who is really asking, taken only from a verified token. */
+export interface Principal {
+  /** `sub` of the token. */
+  user: string;
+  tenant: string;
+  roles: string[];
+  /** Acting agent (RFC 8693 `act.sub`), when the token carries a delegation. */
+  agent?: string;
+  /** Full delegation chain, outermost actor first (`act.sub`, `act.act.sub`, ...). */
+  delegation: string[];
+  /** Session id claim of the token (`sid`), if any. */
+  tokenSession?: string;
+  issuer: string;
+  /** `jti` of the token, when present. */
+  tokenId?: string;
+  /** Token expiry, epoch seconds. */
+  expiresAt?: number;
+}
+
+// ---------------------------------------------------------------------------------------
+// Tools
+// ---------------------------------------------------------------------------------------
+
+export const SIDE_EFFECT_CLASSES = ['none', 'read', 'write', 'irreversible', 'external_send'] as const;
+export type SideEffectClass = (typeof SIDE_EFFECT_CLASSES)[number];
+
+export type JsonSchema = { [key: string]: JsonValue };
+
+/** How the number of affected resources of a call is computed (for policy and simulate). */
+export type AffectedCountSpec =
+  | { const: number }
+  /** Length of an array argument (1 for a scalar, 0 when absent). Path is dotted. */
+  | { count_of: string }
+  /** A registered in-process function `(args, principal) => number`, read-only. */
+  | { resolver: string };
+
+export interface ResourceSpec {
+  /** Argument (dotted path) holding the target resource id; absent for tools with no single target. */
+  argument?: string;
+  /** Cedar-friendly resource type name, e.g. `Customer`. */
+  type: string;
+  /**
+   * Registered resolver `(id, principal) => {tenant, attributes} | null` telling who owns a
+   * resource. Required when the tool is tenant-bound and names a target argument.
+   */
+  resolver?: string;
+}
+
+export type ConnectorSpec =
+  | { type: 'function'; handler: string }
+  | {
+      type: 'http';
+      method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+      /** URL template; `{name}` is replaced by the URL-encoded argument `name`. */
+      url: string;
+      headers?: Record<string, string>;
+    };
+
+export interface ToolDefinition {
+  name: string;
+  description: string;
+  inputSchema: JsonSchema;
+  outputSchema?: JsonSchema;
+  sideEffect: SideEffectClass;
+  resource?: ResourceSpec;
+  /**
+   * `principal`: the call acts inside the caller's tenant; a target resource owned by
+   * another tenant is refused before policy. `none`: the tool is not tenant-scoped.
+   */
+  tenantBinding: 'principal' | 'none';
+  affectedCount?: AffectedCountSpec;
+  idempotent: boolean;
+  timeoutMs: number;
+  connector: ConnectorSpec;
+  /** Trust the gateway gives this tool's output. Default: untrusted. */
+  outputTrust?: 'trusted' | 'untrusted';
+}
+
+/** A tool definition plus its content hash (the definition version). */
+export interface RegisteredTool extends ToolDefinition {
+  version: string;
+}
+
+/** What the scope phase learned about the target of a call. */
+export interface ResourceScope {
+  type: string;
+  id: string | null;
+  /** Owner tenant of the target, or null when unknown / not applicable. */
+  tenant: string | null;
+  exists: boolean;
+  attributes: Record<string, JsonValue>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Policy decisions
+// ---------------------------------------------------------------------------------------
+
+export type Outcome = 'allow' | 'deny' | 'approval_required';
+
+/** Stable reason codes for denies and holds. */
+export type ReasonCode =
+  | 'identity.mismatch'
+  | 'screen.kill_switch'
+  | 'session.unknown'
+  | 'resolve.unknown_tool'
+  | 'validate.schema'
+  | 'validate.normalize'
+  | 'scope.tenant_mismatch'
+  | 'scope.resource_unknown'
+  | 'scope.resolver_failed'
+  | 'limit.rate'
+  | 'policy.forbid'
+  | 'policy.no_permit'
+  | 'policy.eval_error'
+  | 'policy.engine_error'
+  | 'policy.timeout'
+  | 'policy.approval_required'
+  | 'policy.permit'
+  | 'audit.unavailable'
+  | (string & {});
+
+export interface DecisionReason {
+  /** Cedar `@id` of the policy, or `builtin.<name>` for gateway-enforced rules. */
+  policy_id: string;
+  effect: 'permit' | 'forbid';
+  reason: string;
+  code: ReasonCode;
+}
+
+export interface CheckResult {
+  /** True when this check passed. */
+  passed: boolean;
+  /** Policies that determined this check. */
+  policy_ids: string[];
+}
+
+export interface Obligations {
+  /** Role required to approve (from `@approval`). */
+  approval?: { role: string; policy_id: string };
+  credentialScope?: string;
+  credentialTtlSeconds?: number;
+}
+
+export interface Decision {
+  decision_id: string;
+  outcome: Outcome;
+  /** Primary reason code: the first deny/hold reason, or `policy.permit`. */
+  code: ReasonCode;
+  reasons: DecisionReason[];
+  checks: { action_class: CheckResult; parameters: CheckResult };
+  obligations: Obligations;
+  /** Content hash of the policy bundle that decided, or `none` when no bundle was consulted. */
+  policy_version: string;
+  /** Evaluation errors reported by the engine (any one of them denies). */
+  errors: string[];
+  /** Time spent deciding, microseconds. */
+  latency_us: number;
+  approval_id?: string;
+}
+
+/** Everything the policy engine needs to decide one call. */
+export interface AuthorizationRequest {
+  principal: Principal;
+  tool: RegisteredTool;
+  /** Normalized, validated arguments. */
+  arguments: Record<string, JsonValue>;
+  resource: ResourceScope;
+  affectedCount: number;
+  intent?: string;
+  session: SessionSnapshot;
+  environment: { now: number };
+}
+
+export interface PolicyEvaluation {
+  outcome: Outcome;
+  reasons: DecisionReason[];
+  checks: { action_class: CheckResult; parameters: CheckResult };
+  obligations: Obligations;
+  policyVersion: string;
+  errors: string[];
+}
+
+export interface PolicyEngine {
+  /** Version (content hash) of the active bundle. */
+  readonly version: string;
+  /** Decide. Must never throw for a policy outcome; throws only on engine faults. */
+  authorize(request: AuthorizationRequest): Promise<PolicyEvaluation> | PolicyEvaluation;
+}
+
+// ---------------------------------------------------------------------------------------
+// Sessions
+// ---------------------------------------------------------------------------------------
+
+export interface SessionRecord {
+  id: string;
+  /** Principal that created the session; any other principal sees it as unknown. */
+  owner: { user: string; tenant: string; issuer: string };
+  attributes: Record<string, JsonValue>;
+  createdAt: number;
+}
+
+/** What policy sees of a session at decision time. */
+export interface SessionSnapshot {
+  id: string | null;
+  attributes: Record<string, JsonValue>;
+  /** Calls decided in this session so far (all tools). */
+  callCount: number;
+  /** Calls of this tool in this session so far. */
+  toolCallCount: number;
+  /** Records read (affected count of read-class calls executed) in the last 10 minutes. */
+  recordsReadLast10m: number;
+}
+
+export interface SessionStore {
+  create(record: SessionRecord): Promise<void>;
+  get(id: string): Promise<SessionRecord | null>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Audit
+// ---------------------------------------------------------------------------------------
+
+export type AuditEventType =
+  | 'request.denied'
+  | 'identity.mismatch'
+  | 'session.created'
+  | 'decision'
+  | 'approval.requested'
+  | 'intent'
+  | 'result'
+  | 'policy.loaded'
+  | 'policy.rejected'
+  | (string & {});
+
+/** What a caller hands the audit store. The store adds seq, hashes and the timestamp. */
+export interface AuditEventInput {
+  type: AuditEventType;
+  request_id: string;
+  trace_id: string;
+  session_id: string | null;
+  action_id: string | null;
+  parent_action_id: string | null;
+  actor: {
+    user: string | null;
+    tenant: string | null;
+    roles: string[];
+    agent: string | null;
+  };
+  model_id?: string | null;
+  runtime_config_id?: string | null;
+  context_manifest_hash?: string | null;
+  tool?: string | null;
+  tool_version?: string | null;
+  /** Canonical hash of the normalized arguments. */
+  args_hash?: string | null;
+  /** Safe summary of the arguments: shape and non-sensitive scalars, never secrets. */
+  args_summary?: JsonValue;
+  decision?: JsonValue;
+  result_code?: string | null;
+  result_hash?: string | null;
+  /** Phase name -> microseconds since request start. */
+  phase_timings?: Record<string, number>;
+  /** Free-form, non-secret detail. */
+  data?: JsonValue;
+}
+
+export interface AuditEvent extends AuditEventInput {
+  seq: number;
+  event_id: string;
+  /** ISO-8601 time the store accepted the event. */
+  ts: string;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditStore {
+  /**
+   * Appends events in order. Resolves only after the events are durably committed
+   * (fsync'd); rejects with ERR_AUDIT_UNAVAILABLE when they could not be.
+   */
+  append(events: AuditEventInput[]): Promise<AuditEvent[]>;
+  /** Events in sequence order starting at `fromSeq` (inclusive, default 1). */
+  read(options?: { fromSeq?: number; limit?: number }): Promise<AuditEvent[]>;
+  /** Every event whose request, action, parent action, session, trace or event id equals `id`. */
+  findRelated(id: string): Promise<AuditEvent[]>;
+  head(): Promise<{ seq: number; hash: string } | null>;
+  close(): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------
+// Connectors and limits
+// ---------------------------------------------------------------------------------------
+
+export interface ConnectorCall {
+  tool: RegisteredTool;
+  arguments: Record<string, JsonValue>;
+  principal: Principal;
+  actionId: string;
+  idempotencyKey: string;
+  signal: AbortSignal;
+}
+
+export interface Connector {
+  execute(call: ConnectorCall): Promise<JsonValue>;
+}
+
+export interface RateLimitVerdict {
+  allowed: boolean;
+  /** Which limit refused, e.g. `user`, `tool`. */
+  limit?: string;
+  retryAfterMs?: number;
+}
+
+export interface RateLimiter {
+  /** Counts one call for each key; refuses when any key is over its limit. */
+  take(keys: { user: string; tenant: string; tool: string; session: string | null }): RateLimitVerdict;
+}
+
+// ---------------------------------------------------------------------------------------
+// Approvals (requests are created by the approve phase; the workflow is its own module)
+// ---------------------------------------------------------------------------------------
+
+export interface ApprovalRequest {
+  id: string;
+  state: 'pending' | 'approved' | 'denied' | 'expired' | 'consumed';
+  action_hash: string;
+  tool: string;
+  tool_version: string;
+  tenant: string;
+  requester: { user: string; agent: string | null };
+  required_role: string;
+  policy_version: string;
+  reasons: DecisionReason[];
+  summary: string;
+  affected_count: number;
+  args_hash: string;
+  session_id: string | null;
+  created_at: number;
+  expires_at: number;
+}
+
+export interface ApprovalStore {
+  create(request: ApprovalRequest): Promise<void>;
+  get(id: string): Promise<ApprovalRequest | null>;
+  list(filter: { tenant: string; state?: ApprovalRequest['state'] }): Promise<ApprovalRequest[]>;
+}
