@@ -1,0 +1,23 @@
+/** In-memory approval request store: for tests and the `memory` state configuration. */
+import type { ApprovalRequest, ApprovalStore } from '../core/types.ts';
+
+export class MemoryApprovalStore implements ApprovalStore {
+  readonly #requests = new Map<string, ApprovalRequest>();
+
+  async create(request: ApprovalRequest): Promise<void> {
+    if (this.#requests.has(request.id)) throw new Error(`approval ${request.id} exists`);
+    this.#requests.set(request.id, structuredClone(request));
+  }
+
+  async get(id: string): Promise<ApprovalRequest | null> {
+    const found = this.#requests.get(id);
+    return found === undefined ? null : structuredClone(found);
+  }
+
+  async list(filter: { tenant: string; state?: ApprovalRequest['state'] }): Promise<ApprovalRequest[]> {
+    return [...this.#requests.values()]
+      .filter((r) => r.tenant === filter.tenant && (filter.state === undefined || r.state === filter.state))
+      .sort((a, b) => a.created_at - b.created_at)
+      .map((r) => structuredClone(r));
+  }
+}

@@ -1,0 +1,3 @@
+/** Sessions: application-created, principal-bound conversation scopes. */
+export { MemorySessionStore } from './memory-store.ts';
+export { SqliteSessionStore } from './sqlite-store.ts';

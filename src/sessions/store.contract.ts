@@ -1,0 +1,41 @@
+/** Contract every SessionStore adapter must meet; run by each adapter's test file. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { newId } from '../core/ids.ts';
+import type { SessionStore } from '../core/types.ts';
+
+export function runSessionStoreContract(name: string, makeStore: () => Promise<SessionStore>): void {
+  test(`${name}: a created session reads back exactly`, async () => {
+    const store = await makeStore();
+    const record = {
+      id: newId('ses'),
+      owner: { user: 'sam', tenant: 'acme', issuer: 'https://issuer' },
+      attributes: { ticket_id: 't_1', nested: { n: 1, ok: true } },
+      createdAt: 1_700_000_000_000,
+    };
+    await store.create(record);
+    assert.deepEqual(await store.get(record.id), record);
+  });
+
+  test(`${name}: unknown ids read as null`, async () => {
+    const store = await makeStore();
+    assert.equal(await store.get(newId('ses')), null);
+  });
+
+  test(`${name}: an id cannot be created twice (no overwrite of another principal's session)`, async () => {
+    const store = await makeStore();
+    const id = newId('ses');
+    await store.create({ id, owner: { user: 'a', tenant: 't', issuer: 'i' }, attributes: {}, createdAt: 1 });
+    await assert.rejects(store.create({ id, owner: { user: 'b', tenant: 't', issuer: 'i' }, attributes: {}, createdAt: 2 }));
+    assert.equal((await store.get(id))?.owner.user, 'a');
+  });
+
+  test(`${name}: stored records are isolated from caller mutation`, async () => {
+    const store = await makeStore();
+    const id = newId('ses');
+    const attributes: Record<string, string> = { ticket_id: 'x' };
+    await store.create({ id, owner: { user: 'a', tenant: 't', issuer: 'i' }, attributes, createdAt: 1 });
+    attributes.ticket_id = 'changed';
+    assert.equal((await store.get(id))?.attributes.ticket_id, 'x');
+  });
+}
