@@ -1,0 +1,104 @@
+/**
+ * The state one tool call carries through the pipeline, the requests the doors hand in,
+ * and the results they get back. Phases read and fill a CallState; a phase that decides
+ * the call may not go on sets `stop` and the composer ends the run.
+ */
+import type { JsonValue } from '../core/canonical.ts';
+import type {
+  Decision,
+  DecisionReason,
+  PolicyEvaluation,
+  Principal,
+  ReasonCode,
+  RegisteredTool,
+  ResourceScope,
+  SessionRecord,
+  SessionSnapshot,
+} from '../core/types.ts';
+
+export type Mode = 'decide' | 'execute' | 'simulate';
+
+/** A tool call as the doors receive it (HTTP body fields, library arguments). */
+export interface ToolCallRequest {
+  /** Bearer token of the caller: the only source of identity. */
+  token: string;
+  tool: string;
+  arguments: unknown;
+  session_id?: string;
+  intent?: string;
+  approval_token?: string;
+  idempotency_key?: string;
+  /** Caller-supplied correlation: trace and parent action ids (validated, never trusted for authority). */
+  trace_id?: string;
+  parent_action_id?: string;
+  /** The whole request body as received, inspected for identity claims that disagree with the token. */
+  raw_body?: unknown;
+}
+
+export type ToolCallResult =
+  | { status: 'executed'; request_id: string; action_id: string; decision: Decision; result: JsonValue; result_trust: 'trusted' | 'untrusted' }
+  | { status: 'approval_required'; request_id: string; action_id: string; approval_id: string; decision: Decision }
+  | { status: 'denied'; request_id: string; action_id: string; decision: Decision }
+  | { status: 'failed'; request_id: string; action_id: string; decision: Decision; error: { code: string; message: string } };
+
+export interface SimulationResult {
+  request_id: string;
+  outcome: Decision['outcome'];
+  summary: string;
+  affected_resources: number;
+  approval: { required: boolean; state: 'not_required' | 'required' | 'denied'; role: string | null };
+  decision: Decision;
+}
+
+/** Why the pipeline stopped before the end. */
+export interface Stop {
+  outcome: 'deny' | 'approval_required';
+  code: ReasonCode;
+  phase: string;
+  reasons: DecisionReason[];
+}
+
+export interface CallState {
+  mode: Mode;
+  request: ToolCallRequest;
+  request_id: string;
+  trace_id: string;
+  action_id: string;
+  decision_id: string;
+  startedNs: bigint;
+  /** Phase name -> microseconds since the start of the call, when the phase finished. */
+  timings: Record<string, number>;
+  principal?: Principal;
+  session?: SessionRecord;
+  sessionSnapshot?: SessionSnapshot;
+  identityMismatches: Array<{ field: string; claimed: string; actual: string }>;
+  tool?: RegisteredTool;
+  arguments?: Record<string, JsonValue>;
+  argsHash?: string;
+  argsSummary?: JsonValue;
+  resource?: ResourceScope;
+  affectedCount?: number;
+  /** The policy engine's answer, when it was asked. */
+  evaluation?: PolicyEvaluation;
+  policyVersion?: string;
+  decision?: Decision;
+  approvalId?: string;
+  result?: JsonValue;
+  resultError?: { code: string; message: string };
+  /** Set once the connector has been called: from here on the call can no longer be denied. */
+  executed: boolean;
+  /** A fault after execution (e.g. the result could not be recorded). */
+  fault?: unknown;
+  /** Policy asked for a human approval; the approve phase decides what that means for this call. */
+  hold?: Stop;
+  stop?: Stop;
+}
+
+export function builtinReason(policyId: string, code: ReasonCode, reason: string): DecisionReason {
+  return { policy_id: policyId, effect: 'forbid', reason, code };
+}
+
+/** Stops the call with a gateway-enforced deny. */
+export function denyWith(call: CallState, phase: string, code: ReasonCode, policyId: string, reason: string): void {
+  call.stop = { outcome: 'deny', code, phase, reasons: [builtinReason(policyId, code, reason)] };
+}

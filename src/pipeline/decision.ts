@@ -1,0 +1,48 @@
+/**
+ * Turns the state of a call into its Decision value: outcome, primary reason code,
+ * reasons with rule ids, the two checks, obligations, policy version and latency.
+ * A call denied before policy was asked reports the failing gateway rule in the check
+ * it belongs to and the other check as not passed with no policy ids (not evaluated).
+ */
+import { microsSince } from '../core/clock.ts';
+import type { CheckResult, Decision } from '../core/types.ts';
+import type { CallState } from './call.ts';
+
+const NOT_EVALUATED: CheckResult = { passed: false, policy_ids: [] };
+/** Gateway phases whose refusals are about parameters rather than the action class. */
+const PARAMETER_PHASES = new Set(['validate', 'scope', 'limit']);
+
+export function buildDecision(call: CallState): Decision {
+  const stop = call.stop;
+  const evaluation = call.evaluation;
+  const base = {
+    decision_id: call.decision_id,
+    policy_version: call.policyVersion ?? evaluation?.policyVersion ?? 'none',
+    errors: evaluation?.errors ?? [],
+    latency_us: Math.round(microsSince(call.startedNs)),
+    obligations: evaluation?.obligations ?? {},
+    decided_by: stop?.phase ?? 'authorize',
+    ...(call.approvalId === undefined ? {} : { approval_id: call.approvalId }),
+  };
+  if (stop === undefined) {
+    if (evaluation === undefined || evaluation.outcome !== 'allow') {
+      // Defensive: a run that ended without a policy answer is never an allow.
+      return {
+        ...base,
+        outcome: 'deny',
+        code: 'pipeline.incomplete',
+        reasons: [{ policy_id: 'builtin.fail_closed', effect: 'forbid', reason: 'the call was not fully evaluated', code: 'pipeline.incomplete' }],
+        checks: { action_class: NOT_EVALUATED, parameters: NOT_EVALUATED },
+      };
+    }
+    return { ...base, outcome: 'allow', code: 'policy.permit', reasons: evaluation.reasons, checks: evaluation.checks };
+  }
+  let checks = evaluation?.checks;
+  if (checks === undefined || stop.phase !== 'authorize') {
+    const failed: CheckResult = { passed: false, policy_ids: [...new Set(stop.reasons.map((r) => r.policy_id))] };
+    checks = PARAMETER_PHASES.has(stop.phase)
+      ? { action_class: evaluation?.checks.action_class ?? NOT_EVALUATED, parameters: failed }
+      : { action_class: failed, parameters: evaluation?.checks.parameters ?? NOT_EVALUATED };
+  }
+  return { ...base, outcome: stop.outcome, code: stop.code, reasons: stop.reasons, checks };
+}

@@ -1,0 +1,56 @@
+/**
+ * What the phases may use: every dependency of the pipeline, as narrow interfaces.
+ * createGateway builds one from the config and the domain modules; tests build one
+ * with fault-injecting parts.
+ */
+import type { JsonValue } from '../core/canonical.ts';
+import type { Clock } from '../core/clock.ts';
+import type {
+  ApprovalStore,
+  AuditStore,
+  Connector,
+  PolicyEngine,
+  Principal,
+  RateLimiter,
+  RegisteredTool,
+  ResourceScope,
+  SessionStore,
+} from '../core/types.ts';
+import type { KillSwitchConfig } from '../config/types.ts';
+import type { SessionActivity } from './session-activity.ts';
+
+export type ArgumentCheck =
+  | { ok: true; value: Record<string, JsonValue> }
+  | { ok: false; errors: Array<{ path: string; message: string }> };
+
+export interface ToolCatalog {
+  get(name: string): RegisteredTool | undefined;
+  list(): RegisteredTool[];
+  /** Schema validation plus normalization; the value is what gets hashed and decided on. */
+  check(tool: RegisteredTool, args: unknown): ArgumentCheck;
+  hash(args: Record<string, JsonValue>): string;
+  summarize(tool: RegisteredTool, args: Record<string, JsonValue>): JsonValue;
+  scope(tool: RegisteredTool, args: Record<string, JsonValue>, principal: Principal): Promise<ResourceScope>;
+  affectedCount(tool: RegisteredTool, args: Record<string, JsonValue>, principal: Principal): Promise<number>;
+  /** Throws ERR_TOOLS_RESULT_SCHEMA when the result does not match the declared output schema. */
+  checkResult(tool: RegisteredTool, result: unknown): void;
+}
+
+export interface PipelineEnv {
+  clock: Clock;
+  verifyToken(token: string): Promise<Principal>;
+  findIdentityMismatches(principal: Principal, body: unknown): Array<{ field: string; claimed: string; actual: string }>;
+  tools: ToolCatalog;
+  /** The active policy engine (may be swapped by a reload). */
+  policy(): PolicyEngine;
+  policyTimeoutMs: number;
+  limiter: RateLimiter | null;
+  audit: AuditStore;
+  sessions: SessionStore;
+  sessionActivity: SessionActivity;
+  approvals: ApprovalStore;
+  approvalTtlMs: number;
+  connector(tool: RegisteredTool): Connector;
+  killSwitch: KillSwitchConfig;
+  runtime: { modelId: string | null; configId: string | null };
+}

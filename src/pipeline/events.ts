@@ -1,0 +1,46 @@
+/**
+ * Audit events of a call. Every event of one call carries the same request, trace,
+ * session and action ids so the lineage of an action can be rebuilt; arguments appear
+ * only as their hash and safe summary.
+ */
+import type { JsonValue } from '../core/canonical.ts';
+import type { AuditEventInput, AuditEventType, Decision } from '../core/types.ts';
+import type { CallState } from './call.ts';
+import type { PipelineEnv } from './env.ts';
+
+export function callEvent(call: CallState, env: PipelineEnv, type: AuditEventType, extra: Partial<AuditEventInput> = {}): AuditEventInput {
+  const p = call.principal;
+  return {
+    type,
+    request_id: call.request_id,
+    trace_id: call.trace_id,
+    session_id: call.session?.id ?? null,
+    action_id: call.action_id,
+    parent_action_id: call.request.parent_action_id ?? null,
+    actor: { user: p?.user ?? null, tenant: p?.tenant ?? null, roles: p?.roles ?? [], agent: p?.agent ?? null },
+    model_id: env.runtime.modelId,
+    runtime_config_id: env.runtime.configId,
+    tool: call.tool?.name ?? (typeof call.request.tool === 'string' ? call.request.tool.slice(0, 200) : null),
+    tool_version: call.tool?.version ?? null,
+    args_hash: call.argsHash ?? null,
+    args_summary: call.argsSummary ?? null,
+    phase_timings: { ...call.timings },
+    ...extra,
+  };
+}
+
+export function decisionJson(decision: Decision, call: CallState): JsonValue {
+  return {
+    ...(JSON.parse(JSON.stringify(decision)) as Record<string, JsonValue>),
+    mode: call.mode,
+    resource: call.resource === undefined ? null : { type: call.resource.type, id: call.resource.id, tenant: call.resource.tenant, exists: call.resource.exists },
+    affected_count: call.affectedCount ?? null,
+    intent: call.request.intent === undefined ? null : call.request.intent.slice(0, 500),
+  };
+}
+
+/** Events written before anything else for a call: body identity claims that disagree with the token. */
+export function mismatchEvents(call: CallState, env: PipelineEnv): AuditEventInput[] {
+  if (call.identityMismatches.length === 0) return [];
+  return [callEvent(call, env, 'identity.mismatch', { data: { mismatches: call.identityMismatches } })];
+}

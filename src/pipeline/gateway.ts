@@ -1,0 +1,265 @@
+/**
+ * createGateway: the one place that wires the domain modules into a pipeline from a
+ * config. Every door (library, HTTP server, MCP proxy, CLI) talks to the Gateway it
+ * returns and to nothing below it.
+ */
+import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
+import { AirlockError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import { openDurableSqlite } from '../core/sqlite.ts';
+import type {
+  ApprovalStore,
+  AuditEvent,
+  AuditStore,
+  Connector,
+  Decision,
+  PolicyEngine,
+  Principal,
+  RegisteredTool,
+  SessionStore,
+} from '../core/types.ts';
+import type { AirlockConfig } from '../config/types.ts';
+import { resolveSecretRef } from '../config/secrets.ts';
+import { MemoryApprovalStore, SqliteApprovalStore } from '../approvals/index.ts';
+import type { LineageNode, VerifyReport } from '../audit/index.ts';
+import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineage, verifyChain } from '../audit/index.ts';
+import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
+import { MemoryRateLimiter } from '../limits/index.ts';
+import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
+import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
+import type { CountResolver, ResourceResolver, ToolHandler } from '../tools/index.ts';
+import { ToolRegistry, createConnector } from '../tools/index.ts';
+import type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
+import type { PipelineEnv } from './env.ts';
+import { toolCatalog } from './catalog.ts';
+import { decideCall, executeCall, simulateCall } from './run.ts';
+import { SessionActivity } from './session-activity.ts';
+import { validateSessionAttributes } from './session-attributes.ts';
+
+export interface GatewayOptions {
+  /** In-process tool implementations named by `connector.handler` in the config. */
+  handlers?: Record<string, ToolHandler>;
+  /** Resource owner and affected-count resolvers named in the config. */
+  resolvers?: { resources?: Record<string, ResourceResolver>; counts?: Record<string, CountResolver> };
+  clock?: Clock;
+  /** Replace parts (tests, embedding): a policy engine, an audit store, a connector factory. */
+  overrides?: {
+    policy?: PolicyEngine;
+    audit?: AuditStore;
+    connector?: (tool: RegisteredTool, fallback: Connector) => Connector;
+  };
+}
+
+export interface DecideResponse {
+  decision_id: string;
+  request_id: string;
+  action_id: string;
+  outcome: Decision['outcome'];
+  reasons: Decision['reasons'];
+  checks: Decision['checks'];
+  policy_version: string;
+  approval_id?: string;
+  decision: Decision;
+}
+
+export interface LineageResponse {
+  id: string;
+  events: AuditEvent[];
+  tree: LineageNode;
+  text: string;
+}
+
+export interface Gateway {
+  readonly config: AirlockConfig;
+  authenticate(token: string): Promise<Principal>;
+  createSession(token: string, attributes?: unknown): Promise<{ session_id: string }>;
+  decide(request: ToolCallRequest): Promise<DecideResponse>;
+  execute(request: ToolCallRequest): Promise<ToolCallResult>;
+  simulate(request: ToolCallRequest): Promise<SimulationResult>;
+  lineage(id: string, token: string): Promise<LineageResponse>;
+  verifyAudit(token?: string): Promise<VerifyReport>;
+  reloadPolicy(): Promise<{ version: string }>;
+  policyVersion(): string;
+  listTools(): RegisteredTool[];
+  ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  close(): Promise<void>;
+}
+
+/** Roles that may read any event of their tenant (others read their own calls only). */
+export const AUDIT_READER_ROLES = ['auditor', 'security-admin'];
+
+export async function createGateway(config: AirlockConfig, options: GatewayOptions = {}): Promise<Gateway> {
+  const clock = options.clock ?? systemClock;
+  const registry = new ToolRegistry(config.tools);
+  const resolvers = { resources: options.resolvers?.resources ?? {}, counts: options.resolvers?.counts ?? {} };
+
+  const secret = (ref: string, createIfMissing?: boolean) =>
+    resolveSecretRef(ref, config.baseDir, createIfMissing === true ? { createIfMissing: true } : {});
+  const verifier = await TokenVerifier.create(config.identity, { baseDir: config.baseDir, clock, resolveSecret: secret });
+
+  const connectors = new Map<string, Connector>();
+  for (const tool of registry.list()) {
+    const base = createConnector(tool.connector, { handlers: options.handlers ?? {} });
+    connectors.set(tool.name, options.overrides?.connector?.(tool, base) ?? base);
+  }
+
+  let policy: PolicyEngine =
+    options.overrides?.policy ??
+    CedarPolicyEngine.create({
+      tools: registry.list(),
+      sessionAttributes: config.sessionAttributes,
+      bundle: await loadBundleFromDir(config.policy.bundleDir),
+    });
+
+  const stateDb = config.state.type === 'sqlite' ? openDurableSqlite(config.state.path, { area: 'STATE' }) : null;
+  const sessions: SessionStore = stateDb === null ? new MemorySessionStore() : new SqliteSessionStore(stateDb);
+  const approvals: ApprovalStore = stateDb === null ? new MemoryApprovalStore() : new SqliteApprovalStore(stateDb);
+
+  const audit: AuditStore =
+    options.overrides?.audit ??
+    (config.audit.type === 'memory'
+      ? new MemoryAuditStore({ clock })
+      : SqliteAuditStore.open(config.audit.path, {
+          clock,
+          ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
+        }));
+
+  const limits = config.limits;
+  const limiter =
+    limits.perUser || limits.perTool || limits.perTenant || limits.perSession ? new MemoryRateLimiter(limits, clock) : null;
+
+  const env: PipelineEnv = {
+    clock,
+    verifyToken: (token) => verifier.verify(token),
+    findIdentityMismatches,
+    tools: toolCatalog(registry, resolvers),
+    policy: () => policy,
+    policyTimeoutMs: config.policy.timeoutMs,
+    limiter,
+    audit,
+    sessions,
+    sessionActivity: new SessionActivity(clock),
+    approvals,
+    approvalTtlMs: config.approvals.ttlSeconds * 1000,
+    connector: (tool) => {
+      const connector = connectors.get(tool.name);
+      if (connector === undefined) throw new AirlockError('ERR_TOOLS_CONNECTOR_MISSING', `no connector for ${tool.name}`);
+      return connector;
+    },
+    killSwitch: config.killSwitch,
+    runtime: config.runtime,
+  };
+
+  async function readerScope(token: string): Promise<(event: AuditEvent) => boolean> {
+    const principal = await verifier.verify(token);
+    const auditor = principal.roles.some((r) => AUDIT_READER_ROLES.includes(r));
+    return (event) =>
+      event.actor.tenant === principal.tenant && (auditor || event.actor.user === principal.user);
+  }
+
+  return {
+    config,
+    authenticate: (token) => verifier.verify(token),
+
+    async createSession(token, attributes) {
+      const principal = await verifier.verify(token);
+      const checked = validateSessionAttributes(attributes ?? {}, config.sessionAttributes);
+      const id = newId('ses');
+      await sessions.create({
+        id,
+        owner: { user: principal.user, tenant: principal.tenant, issuer: principal.issuer },
+        attributes: checked,
+        createdAt: clock.now(),
+      });
+      await audit.append([
+        {
+          type: 'session.created',
+          request_id: newId('req'),
+          trace_id: newId('trc'),
+          session_id: id,
+          action_id: null,
+          parent_action_id: null,
+          actor: { user: principal.user, tenant: principal.tenant, roles: principal.roles, agent: principal.agent ?? null },
+          model_id: config.runtime.modelId,
+          runtime_config_id: config.runtime.configId,
+          data: { attribute_names: Object.keys(checked) },
+        },
+      ]);
+      return { session_id: id };
+    },
+
+    async decide(request) {
+      const call = await decideCall(request, env);
+      const decision = call.decision as Decision;
+      return {
+        decision_id: decision.decision_id,
+        request_id: call.request_id,
+        action_id: call.action_id,
+        outcome: decision.outcome,
+        reasons: decision.reasons,
+        checks: decision.checks,
+        policy_version: decision.policy_version,
+        ...(decision.approval_id === undefined ? {} : { approval_id: decision.approval_id }),
+        decision,
+      };
+    },
+
+    execute: (request) => executeCall(request, env),
+    simulate: (request) => simulateCall(request, env),
+
+    async lineage(id, token) {
+      const visible = await readerScope(token);
+      const events = (await audit.findRelated(id)).filter(visible);
+      if (events.length === 0) {
+        throw new AirlockError('ERR_AUDIT_NOT_FOUND', 'no audit events for that id', { status: 404 });
+      }
+      const tree = buildLineage(events, id);
+      return { id, events, tree, text: renderLineage(tree) };
+    },
+
+    async verifyAudit(token) {
+      if (token !== undefined) {
+        const principal = await verifier.verify(token);
+        if (!principal.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
+          throw new AirlockError('ERR_AUDIT_FORBIDDEN', 'verifying the audit chain needs an auditor role', { status: 403 });
+        }
+      }
+      return verifyChain(readAll(audit), await checkpointFor(audit));
+    },
+
+    async reloadPolicy() {
+      if (!(policy instanceof CedarPolicyEngine)) {
+        throw new AirlockError('ERR_POLICY_RELOAD', 'the active policy engine does not reload from a bundle', { status: 409 });
+      }
+      const result = policy.reload(await loadBundleFromDir(config.policy.bundleDir));
+      return { version: result.version };
+    },
+
+    policyVersion: () => policy.version,
+    listTools: () => registry.list(),
+
+    async ready() {
+      const checks: Record<string, boolean> = { policy: policy.version !== '' };
+      try {
+        await audit.head();
+        checks.audit = true;
+      } catch {
+        checks.audit = false;
+      }
+      return { ready: Object.values(checks).every(Boolean), checks };
+    },
+
+    async close() {
+      await audit.close();
+      stateDb?.close();
+    },
+  };
+}
+
+async function checkpointFor(audit: AuditStore): Promise<{ checkpoint?: never } | Record<string, unknown>> {
+  const withCheckpoint = audit as AuditStore & { checkpoint?: () => Promise<unknown> };
+  if (typeof withCheckpoint.checkpoint !== 'function') return {};
+  const checkpoint = await withCheckpoint.checkpoint();
+  return checkpoint === null || checkpoint === undefined ? {} : { checkpoint };
+}

@@ -1,0 +1,89 @@
+/**
+ * authorize: ask the policy engine whether this exact call may run now. The engine
+ * sees verified identity, the normalized arguments, the resource scope and the session
+ * counters. Engine faults and a missed deadline deny; so does any evaluation error.
+ */
+import { microsSince, nowNs } from '../../core/clock.ts';
+import { isAirlockError } from '../../core/errors.ts';
+import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation } from '../../core/types.ts';
+import type { CallState } from '../call.ts';
+import { builtinReason } from '../call.ts';
+import type { PipelineEnv } from '../env.ts';
+
+class DeadlineExceeded extends Error {}
+
+async function evaluateWithin(engine: PolicyEngine, request: AuthorizationRequest, timeoutMs: number): Promise<PolicyEvaluation> {
+  const started = nowNs();
+  const pending = engine.authorize(request);
+  let evaluation: PolicyEvaluation;
+  if (pending instanceof Promise) {
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DeadlineExceeded()), timeoutMs);
+    });
+    try {
+      evaluation = await Promise.race([pending, deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  } else {
+    evaluation = pending;
+  }
+  // A synchronous engine cannot be pre-empted; an answer that arrived late still denies.
+  if (microsSince(started) > timeoutMs * 1000) throw new DeadlineExceeded();
+  return evaluation;
+}
+
+export async function authorize(call: CallState, env: PipelineEnv): Promise<void> {
+  const { principal, tool, resource } = call;
+  const args = call.arguments;
+  if (principal === undefined || tool === undefined || args === undefined || resource === undefined) return;
+  const sessionId = call.session?.id ?? null;
+  const counters = sessionId === null ? { callCount: 0, toolCallCount: 0, recordsReadLast10m: 0 } : env.sessionActivity.snapshot(sessionId, tool.name);
+  call.sessionSnapshot = { id: sessionId, attributes: call.session?.attributes ?? {}, ...counters };
+  const request: AuthorizationRequest = {
+    principal,
+    tool,
+    arguments: args,
+    resource,
+    affectedCount: call.affectedCount ?? 1,
+    session: call.sessionSnapshot,
+    environment: { now: env.clock.now() },
+    ...(call.request.intent === undefined ? {} : { intent: call.request.intent }),
+  };
+  if (call.mode !== 'simulate' && sessionId !== null) env.sessionActivity.recordCall(sessionId, tool.name);
+
+  const engine = env.policy();
+  let evaluation: PolicyEvaluation;
+  try {
+    evaluation = await evaluateWithin(engine, request, env.policyTimeoutMs);
+  } catch (error) {
+    const timedOut = error instanceof DeadlineExceeded;
+    const code = timedOut ? 'policy.timeout' : 'policy.engine_error';
+    const detail = timedOut
+      ? `policy decision exceeded ${env.policyTimeoutMs} ms`
+      : `policy engine failed: ${isAirlockError(error) ? error.code : 'exception'}`;
+    call.stop = { outcome: 'deny', code, phase: 'authorize', reasons: [builtinReason('builtin.fail_closed', code, detail)] };
+    call.policyVersion = engine.version;
+    return;
+  }
+  call.evaluation = evaluation;
+  call.policyVersion = evaluation.policyVersion;
+  if (evaluation.outcome === 'approval_required') {
+    // Not a stop yet: the approve phase turns the hold into a stored, reviewable request.
+    call.hold = { outcome: 'approval_required', code: primaryCode(evaluation), phase: 'authorize', reasons: evaluation.reasons };
+  } else if (evaluation.outcome === 'deny') {
+    call.stop = {
+      outcome: evaluation.outcome,
+      code: primaryCode(evaluation),
+      phase: 'authorize',
+      reasons: evaluation.reasons,
+    };
+  }
+}
+
+function primaryCode(evaluation: PolicyEvaluation): string {
+  if (evaluation.errors.length > 0) return 'policy.eval_error';
+  if (evaluation.outcome === 'approval_required') return 'policy.approval_required';
+  return evaluation.reasons.find((r) => r.effect === 'forbid')?.code ?? 'policy.no_permit';
+}

@@ -1,0 +1,83 @@
+/**
+ * record: the durable audit writes of a call. Each resolves only after the store has
+ * committed (fsync'd). An allowed call's intent is recorded before its connector runs;
+ * if the store cannot write, the call is denied and nothing executes.
+ */
+import { canonicalHash } from '../../core/canonical.ts';
+import type { CallState } from '../call.ts';
+import { builtinReason } from '../call.ts';
+import { buildDecision } from '../decision.ts';
+import type { PipelineEnv } from '../env.ts';
+import { callEvent, decisionJson, mismatchEvents } from '../events.ts';
+
+function auditUnavailable(call: CallState): void {
+  call.stop = {
+    outcome: 'deny',
+    code: 'audit.unavailable',
+    phase: 'record',
+    reasons: [builtinReason('builtin.audit_durability', 'audit.unavailable', 'the audit store could not record the decision')],
+  };
+}
+
+/** decide mode: the decision itself is the record. */
+export async function recordDecision(call: CallState, env: PipelineEnv): Promise<void> {
+  const decision = buildDecision(call);
+  try {
+    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'decision', { decision: decisionJson(decision, call) })]);
+  } catch {
+    auditUnavailable(call);
+    return;
+  }
+  call.decision = decision;
+  // In decision-point mode the runtime executes; an allowed read counts toward the read budget now.
+  if (call.tool?.sideEffect === 'read' && call.session !== undefined) {
+    env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1);
+  }
+}
+
+/** execute mode: the intent (with its decision) is committed before the connector is called. */
+export async function recordIntent(call: CallState, env: PipelineEnv): Promise<void> {
+  const decision = buildDecision(call);
+  try {
+    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'intent', { decision: decisionJson(decision, call) })]);
+  } catch {
+    auditUnavailable(call);
+    return;
+  }
+  call.decision = decision;
+  // In decision-point mode the runtime executes; an allowed read counts toward the read budget now.
+  if (call.tool?.sideEffect === 'read' && call.session !== undefined) {
+    env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1);
+  }
+}
+
+/** execute mode: what came back (a hash and a code, never the raw result). */
+export async function recordResult(call: CallState, env: PipelineEnv): Promise<void> {
+  const error = call.resultError;
+  await env.audit.append([
+    callEvent(call, env, 'result', {
+      result_code: error === undefined ? 'ok' : error.code,
+      result_hash: call.result === undefined ? null : canonicalHash(call.result),
+      ...(error === undefined ? {} : { data: { error: error.message.slice(0, 300) } }),
+    }),
+  ]);
+}
+
+/**
+ * A call that stopped (denied, or held for approval): record the decision, and the
+ * approval request when one was created. Denies stay denies when the store is down.
+ */
+export async function recordStop(call: CallState, env: PipelineEnv): Promise<boolean> {
+  const decision = buildDecision(call);
+  call.decision = decision;
+  const events = [...mismatchEvents(call, env), callEvent(call, env, 'decision', { decision: decisionJson(decision, call) })];
+  if (call.approvalId !== undefined) {
+    events.push(callEvent(call, env, 'approval.requested', { data: { approval_id: call.approvalId, required_role: decision.obligations.approval?.role ?? null } }));
+  }
+  try {
+    await env.audit.append(events);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * screen: kill switches from config — global, per tenant, per agent, per tool and per
+ * connector — checked before anything is resolved or evaluated.
+ */
+import type { ConnectorSpec } from '../../core/types.ts';
+import type { CallState } from '../call.ts';
+import { denyWith } from '../call.ts';
+import type { PipelineEnv } from '../env.ts';
+
+/** How a connector is named in the `kill_switch.connectors` list: handler name, or URL host. */
+export function connectorId(spec: ConnectorSpec): string {
+  if (spec.type === 'function') return spec.handler;
+  try {
+    return new URL(spec.url.replace(/\{[^}]*\}/g, 'x')).host;
+  } catch {
+    return spec.url;
+  }
+}
+
+export function screen(call: CallState, env: PipelineEnv): void {
+  const ks = env.killSwitch;
+  const principal = call.principal;
+  if (principal === undefined) return;
+  const toolName = call.request.tool;
+  const definition = env.tools.get(toolName);
+  const connector = definition === undefined ? null : connectorId(definition.connector);
+  let hit: string | null = null;
+  if (ks.global) hit = 'global';
+  else if (ks.tenants.includes(principal.tenant)) hit = `tenant ${principal.tenant}`;
+  else if (principal.agent !== undefined && ks.agents.includes(principal.agent)) hit = `agent ${principal.agent}`;
+  else if (ks.tools.includes(toolName)) hit = `tool ${toolName}`;
+  else if (connector !== null && ks.connectors.includes(connector)) hit = `connector ${connector}`;
+  if (hit !== null) denyWith(call, 'screen', 'screen.kill_switch', 'builtin.kill_switch', `kill switch engaged: ${hit}`);
+}

@@ -1,0 +1,105 @@
+/**
+ * Runs one call through the phases of its mode and shapes what the door returns.
+ * Stopped calls (denied or held) are recorded here, once, whatever phase stopped them.
+ */
+import { nowNs } from '../core/clock.ts';
+import { AirlockError } from '../core/errors.ts';
+import { isWellFormedId, newId } from '../core/ids.ts';
+import type { CallState, Mode, SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
+import { builtinReason } from './call.ts';
+import { runPhases } from './compose.ts';
+import { buildDecision } from './decision.ts';
+import type { PipelineEnv } from './env.ts';
+import { PHASES } from './phases/index.ts';
+import { recordStop } from './phases/record.ts';
+import { actionSummary } from './summary.ts';
+
+function newCall(mode: Mode, request: ToolCallRequest): CallState {
+  const requestId = newId('req');
+  return {
+    mode,
+    request,
+    request_id: requestId,
+    // Caller-supplied correlation ids are kept only when well formed.
+    trace_id: isWellFormedId(request.trace_id, 'trc') ? request.trace_id : newId('trc'),
+    action_id: newId('act'),
+    decision_id: newId('dec'),
+    startedNs: nowNs(),
+    timings: {},
+    identityMismatches: [],
+    executed: false,
+  };
+}
+
+async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Promise<CallState> {
+  const call = newCall(mode, request);
+  if (request.parent_action_id !== undefined && !isWellFormedId(request.parent_action_id, 'act')) {
+    delete call.request.parent_action_id;
+  }
+  await runPhases(PHASES[mode], call, env);
+  if (call.fault !== undefined) {
+    throw new AirlockError('ERR_AUDIT_UNAVAILABLE', 'the call executed but its result could not be recorded', {
+      status: 503,
+      cause: call.fault,
+      details: { request_id: call.request_id, action_id: call.action_id, executed: true },
+    });
+  }
+  if (call.stop !== undefined && mode !== 'simulate') {
+    const recorded = await recordStop(call, env);
+    if (!recorded && call.stop.outcome === 'approval_required') {
+      // A hold nobody can audit is not offered for approval.
+      call.stop = {
+        outcome: 'deny',
+        code: 'audit.unavailable',
+        phase: 'record',
+        reasons: [builtinReason('builtin.audit_durability', 'audit.unavailable', 'the audit store could not record the decision')],
+      };
+      delete call.approvalId;
+      call.decision = buildDecision(call);
+    }
+  }
+  return call;
+}
+
+export async function executeCall(request: ToolCallRequest, env: PipelineEnv): Promise<ToolCallResult> {
+  const call = await run('execute', request, env);
+  const ids = { request_id: call.request_id, action_id: call.action_id };
+  const decision = call.decision ?? buildDecision(call);
+  if (call.stop?.outcome === 'approval_required' && call.approvalId !== undefined) {
+    return { status: 'approval_required', ...ids, approval_id: call.approvalId, decision };
+  }
+  if (call.stop !== undefined) return { status: 'denied', ...ids, decision };
+  if (call.resultError !== undefined) return { status: 'failed', ...ids, decision, error: call.resultError };
+  return {
+    status: 'executed',
+    ...ids,
+    decision,
+    result: call.result ?? null,
+    result_trust: call.tool?.outputTrust === 'trusted' ? 'trusted' : 'untrusted',
+  };
+}
+
+export async function decideCall(request: ToolCallRequest, env: PipelineEnv): Promise<CallState> {
+  const call = await run('decide', request, env);
+  call.decision ??= buildDecision(call);
+  return call;
+}
+
+export async function simulateCall(request: ToolCallRequest, env: PipelineEnv): Promise<SimulationResult> {
+  const call = await run('simulate', request, env);
+  const decision = buildDecision(call);
+  const role = call.evaluation?.obligations.approval?.role ?? null;
+  const held = decision.outcome === 'approval_required';
+  return {
+    request_id: call.request_id,
+    outcome: decision.outcome,
+    summary: actionSummary(call),
+    affected_resources: call.affectedCount ?? 0,
+    approval: {
+      required: held,
+      state: held ? 'required' : decision.outcome === 'deny' ? 'denied' : 'not_required',
+      role: held ? role : null,
+    },
+    decision,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The HTTP API (v1), a thin door onto the Gateway: parse and check the request shape,
+ * take the bearer token, call the gateway, map its answer to a status code. No policy,
+ * no storage, no decisions here.
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import { AirlockError, isAirlockError } from '../core/errors.ts';
+import type { Gateway } from '../pipeline/gateway.ts';
+import { parseBearer } from '../identity/index.ts';
+import { readJson, requireObject, toolCallFields } from './body.ts';
+import { openApiDocument } from './openapi.ts';
+
+type Env = { Variables: { started: bigint } };
+
+const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502 } as const;
+
+export interface AppOptions {
+  logger?: Logger;
+}
+
+export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env> {
+  const app = new Hono<Env>();
+  const log = options.logger;
+
+  app.use('*', async (c, next) => {
+    c.set('started', process.hrtime.bigint());
+    await next();
+    c.header('cache-control', 'no-store');
+    c.header('x-content-type-options', 'nosniff');
+    log?.info(
+      {
+        method: c.req.method,
+        path: c.req.path,
+        status: c.res.status,
+        latency_ms: Number(process.hrtime.bigint() - c.get('started')) / 1e6,
+      },
+      'request',
+    );
+  });
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: gateway.config.server.bodyLimitBytes,
+      onError: (c) => c.json({ error: { code: 'ERR_REQUEST_TOO_LARGE', message: 'the request body is too large' } }, 413),
+    }),
+  );
+
+  const token = (c: Context): string => parseBearer(c.req.header('authorization'));
+  const toolCall = async (c: Context) => {
+    const body = requireObject(await readJson(c.req.raw));
+    return { ...toolCallFields(body), token: token(c), raw_body: body };
+  };
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    const readiness = await gateway.ready();
+    return c.json({ ...readiness, policy_version: gateway.policyVersion() }, readiness.ready ? 200 : 503);
+  });
+  app.get('/openapi.json', (c) => c.json(openApiDocument()));
+
+  app.post('/v1/sessions', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const session = await gateway.createSession(token(c), body.attributes ?? {});
+    return c.json(session, 201);
+  });
+
+  app.post('/v1/decide', async (c) => c.json(await gateway.decide(await toolCall(c)), 200));
+
+  app.post('/v1/tool-calls', async (c) => {
+    const result = await gateway.execute(await toolCall(c));
+    return c.json(result, STATUS_OF[result.status]);
+  });
+
+  app.post('/v1/tool-calls/simulate', async (c) => c.json(await gateway.simulate(await toolCall(c)), 200));
+
+  app.get('/v1/audit/lineage/:id', async (c) => {
+    const lineage = await gateway.lineage(c.req.param('id'), token(c));
+    return c.json({ id: lineage.id, events: lineage.events, tree: lineage.tree, text: lineage.text });
+  });
+
+  app.post('/v1/audit/verify', async (c) => c.json(await gateway.verifyAudit(token(c))));
+
+  app.get('/v1/tools', async (c) => {
+    await gateway.authenticate(token(c));
+    return c.json({
+      tools: gateway.listTools().map((t) => ({
+        name: t.name,
+        description: t.description,
+        side_effect: t.sideEffect,
+        input_schema: t.inputSchema,
+        version: t.version,
+      })),
+    });
+  });
+
+  app.notFound((c) => c.json({ error: { code: 'ERR_NOT_FOUND', message: 'no such route' } }, 404));
+
+  app.onError((error, c) => {
+    const failure = isAirlockError(error)
+      ? error
+      : new AirlockError('ERR_INTERNAL', 'internal error', { status: 500, cause: error });
+    if (failure.status >= 500) log?.error({ code: failure.code, err: error }, 'request failed');
+    const status = failure.status as 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503 | 504;
+    if (status === 401) c.header('www-authenticate', 'Bearer realm="airlock"');
+    return c.json({ error: failure.toJSON() }, status);
+  });
+
+  return app;
+}

@@ -1,0 +1,67 @@
+/**
+ * Shapes of the HTTP request bodies of the v1 API, checked before anything reaches the
+ * pipeline. A body that is not JSON, not an object, or has fields of the wrong type is a
+ * 400 and changes nothing. Tool arguments themselves are checked by the pipeline
+ * (against the tool's schema), so a malformed argument payload is a recorded deny.
+ */
+import { AirlockError } from '../core/errors.ts';
+
+const MAX_TOOL_NAME = 200;
+const MAX_TEXT = 4000;
+
+export type Body = Record<string, unknown>;
+
+export function requireObject(value: unknown): Body {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'the request body must be a json object', { status: 400 });
+  }
+  return value as Body;
+}
+
+export function optionalString(body: Body, key: string, max = MAX_TEXT): string | undefined {
+  const value = body[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' || value.length > max) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', `${key} must be a string of at most ${max} characters`, { status: 400 });
+  }
+  return value;
+}
+
+/** The fields shared by decide, tool-calls and simulate. */
+export function toolCallFields(body: Body): {
+  tool: string;
+  arguments: unknown;
+  session_id?: string;
+  intent?: string;
+  approval_token?: string;
+  idempotency_key?: string;
+  trace_id?: string;
+  parent_action_id?: string;
+} {
+  const tool = optionalString(body, 'tool', MAX_TOOL_NAME);
+  if (tool === undefined || tool === '') {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'tool is required', { status: 400 });
+  }
+  if (!('arguments' in body)) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'arguments is required (use {} for none)', { status: 400 });
+  }
+  const fields: ReturnType<typeof toolCallFields> = { tool, arguments: body.arguments };
+  for (const key of ['session_id', 'intent', 'approval_token', 'idempotency_key', 'trace_id', 'parent_action_id'] as const) {
+    const value = optionalString(body, key);
+    if (value !== undefined) fields[key] = value;
+  }
+  return fields;
+}
+
+export async function readJson(request: Request): Promise<unknown> {
+  const type = request.headers.get('content-type') ?? '';
+  if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'content-type must be application/json', { status: 415 });
+  }
+  const text = await request.text();
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'the request body is not valid json', { status: 400 });
+  }
+}
