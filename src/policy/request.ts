@@ -1,0 +1,158 @@
+/**
+ * Builds what Cedar sees for one call: the lean entity list (the principal `User`, the
+ * `Tool` resource, the tool's action with its class group as parent) and the context
+ * record of docs/policy-model.md. Per-tool parts are prepared once (`ToolBinding`); only
+ * the principal and the context are built per request.
+ */
+import { AirlockError } from '../core/errors.ts';
+import type { JsonValue } from '../core/canonical.ts';
+import type { AuthorizationRequest, Principal, RegisteredTool } from '../core/types.ts';
+import { ACTION_TYPE, TOOL_TYPE, USER_TYPE } from './schema.ts';
+import { parametersShape, toCedarValue } from './shapes.ts';
+import type { CedarShape, CedarValue } from './shapes.ts';
+
+export interface EntityUid {
+  type: string;
+  id: string;
+}
+
+export interface CedarEntity {
+  uid: EntityUid;
+  attrs: Record<string, CedarValue>;
+  parents: EntityUid[];
+}
+
+/** Everything about one tool that does not change between requests. */
+export interface ToolBinding {
+  name: string;
+  version: string;
+  sideEffect: string;
+  parameters: CedarShape & { kind: 'Record' };
+  action: EntityUid;
+  resource: EntityUid;
+  toolEntity: CedarEntity;
+  actionEntity: CedarEntity;
+}
+
+export function bindTool(tool: RegisteredTool): ToolBinding {
+  const action = { type: ACTION_TYPE, id: tool.name };
+  const resource = { type: TOOL_TYPE, id: tool.name };
+  return {
+    name: tool.name,
+    version: tool.version,
+    sideEffect: tool.sideEffect,
+    parameters: parametersShape(tool.inputSchema),
+    action,
+    resource,
+    toolEntity: {
+      uid: resource,
+      attrs: { name: tool.name, side_effect: tool.sideEffect, tenant_bound: tool.tenantBinding === 'principal' },
+      parents: [],
+    },
+    actionEntity: { uid: action, attrs: {}, parents: [{ type: ACTION_TYPE, id: tool.sideEffect }] },
+  };
+}
+
+const bindings = new WeakMap<RegisteredTool, ToolBinding>();
+
+function bindingOf(tool: RegisteredTool): ToolBinding {
+  let binding = bindings.get(tool);
+  if (binding === undefined) {
+    binding = bindTool(tool);
+    bindings.set(tool, binding);
+  }
+  return binding;
+}
+
+/**
+ * The Cedar value of `context.tool_call.parameters` for a tool's normalized arguments.
+ * Numbers become decimals; arguments with no Cedar type are left out; a value Cedar cannot
+ * hold (e.g. more than four fractional digits) throws ERR_POLICY_UNREPRESENTABLE (400).
+ */
+export function toCedarParameters(tool: RegisteredTool, args: Record<string, JsonValue>): Record<string, CedarValue> {
+  return parametersValue(bindingOf(tool), args);
+}
+
+export function parametersValue(binding: ToolBinding, args: Record<string, JsonValue>): Record<string, CedarValue> {
+  return toCedarValue(binding.parameters, args, 'parameters') as Record<string, CedarValue>;
+}
+
+export function userUid(principal: Principal): EntityUid {
+  return { type: USER_TYPE, id: `${principal.tenant}/${principal.user}` };
+}
+
+export function userEntity(principal: Principal): CedarEntity {
+  const attrs: Record<string, CedarValue> = {
+    id: principal.user,
+    tenant: principal.tenant,
+    roles: principal.roles,
+    delegated: principal.delegation.length > 0 || principal.agent !== undefined,
+  };
+  if (principal.agent !== undefined) attrs.agent = principal.agent;
+  return { uid: userUid(principal), attrs, parents: [] };
+}
+
+/** Session attributes as Cedar values: declared ones only; a type mismatch is refused. */
+export function sessionAttributesValue(
+  shape: CedarShape & { kind: 'Record' },
+  attributes: Record<string, JsonValue>,
+): Record<string, CedarValue> {
+  const out: Record<string, CedarValue> = {};
+  for (const [name, attr] of Object.entries(shape.attributes)) {
+    if (!Object.hasOwn(attributes, name)) continue;
+    const value = attributes[name];
+    if (value === undefined || value === null) continue;
+    out[name] = toCedarValue(attr.shape, value, `session.attributes.${name}`);
+  }
+  return out;
+}
+
+function count(value: number, name: string): number {
+  if (!Number.isSafeInteger(value)) {
+    throw new AirlockError('ERR_POLICY_CONTEXT', `${name} is not an integer`, { status: 500, details: { field: name } });
+  }
+  return value;
+}
+
+/**
+ * The context record of a request. `request.environment.now` is epoch milliseconds (the
+ * Clock's unit); Cedar sees epoch seconds and the UTC hour and weekday.
+ */
+export function buildContext(
+  binding: ToolBinding,
+  sessionAttributes: CedarShape & { kind: 'Record' },
+  request: AuthorizationRequest,
+): Record<string, CedarValue> {
+  const resource: Record<string, CedarValue> = { type: request.resource.type, exists: request.resource.exists };
+  if (request.resource.id !== null) resource.id = request.resource.id;
+  if (request.resource.tenant !== null) resource.tenant = request.resource.tenant;
+  const session: Record<string, CedarValue> = {
+    call_count: count(request.session.callCount, 'session.call_count'),
+    tool_call_count: count(request.session.toolCallCount, 'session.tool_call_count'),
+    records_read_last_10m: count(request.session.recordsReadLast10m, 'session.records_read_last_10m'),
+    attributes: sessionAttributesValue(sessionAttributes, request.session.attributes),
+  };
+  if (request.session.id !== null) session.id = request.session.id;
+  const nowMs = request.environment.now;
+  const date = new Date(nowMs);
+  if (!Number.isFinite(nowMs) || Number.isNaN(date.getTime())) {
+    throw new AirlockError('ERR_POLICY_CONTEXT', 'environment.now is not a valid time', { status: 500 });
+  }
+  const context: Record<string, CedarValue> = {
+    tool_call: {
+      tool: binding.name,
+      class: binding.sideEffect,
+      affected_count: count(request.affectedCount, 'affected_count'),
+      resource,
+      parameters: parametersValue(binding, request.arguments),
+    },
+    session,
+    environment: {
+      now: Math.floor(nowMs / 1000),
+      hour_utc: date.getUTCHours(),
+      weekday_utc: date.getUTCDay(),
+    },
+  };
+  if (request.intent !== undefined) context.intent = request.intent;
+  return context;
+}
