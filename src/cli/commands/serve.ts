@@ -1,0 +1,75 @@
+/**
+ * `airlock serve` and `airlock start`: run the HTTP gateway for a config (start: the
+ * support-desk demo on its embedded defaults) until SIGINT/SIGTERM, then drain and flush.
+ */
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { AirlockConfig } from '../../config/types.ts';
+import { createGateway, loadToolkit } from '../../pipeline/index.ts';
+import { startServer } from '../../server/index.ts';
+import { loadConfigOrExit } from '../config-loading.ts';
+import { bold, dim } from '../output.ts';
+import { mintFor } from './token.ts';
+
+export const DEMO_CONFIG = fileURLToPath(new URL('../../../examples/support-desk/airlock.yaml', import.meta.url));
+
+function parsePort(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`invalid port: ${value}`);
+  return port;
+}
+
+async function run(config: AirlockConfig, options: { port?: string; host?: string }, banner?: (url: string) => Promise<string>) {
+  const logger = pino({ base: { service: 'airlock' } });
+  const gateway = await createGateway(config, await loadToolkit(config));
+  const server = await startServer(gateway, {
+    host: options.host ?? config.server.host,
+    port: parsePort(options.port ?? process.env.AIRLOCK_PORT, config.server.port),
+    logger,
+  });
+  if (banner !== undefined) process.stdout.write(await banner(server.url));
+  logger.info({ url: server.url, policy_version: gateway.policyVersion(), config: config.source }, 'airlock listening');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'airlock stopping');
+    void server.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+}
+
+export async function serveCommand(options: { config: string; port?: string; host?: string }): Promise<void> {
+  await run(await loadConfigOrExit(options.config), options);
+}
+
+export async function startCommand(options: { port?: string; host?: string }): Promise<void> {
+  const config = await loadConfigOrExit(DEMO_CONFIG);
+  await run(config, options, async (url) => {
+    const token = await mintFor(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 8 * 3600 });
+    return [
+      '',
+      bold(`Airlock is serving the support-desk demo on ${url}`),
+      dim(`config ${config.source}; audit ${config.audit.type === 'sqlite' ? config.audit.path : 'memory'}`),
+      '',
+      `Dev token for sam (tenant acme, role support, agent support-agent), valid 8 hours:`,
+      '',
+      token,
+      '',
+      'Try it:',
+      `  export TOKEN=${token.slice(0, 12)}...   # the token above`,
+      `  curl -s -X POST ${url}/v1/sessions -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+      `       -d '{"attributes":{"ticket_id":"t_1001","customer_id":"cus_acme_ada","customer_email":"ada@lovelace.example"}}'`,
+      `  curl -s -X POST ${url}/v1/tool-calls -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
+      `       -d '{"session_id":"<session_id>","tool":"crm.getCustomer","arguments":{"customer_id":"cus_acme_ada"}}'`,
+      `  npx airlock audit trace <request_id> --config ${config.source}`,
+      '',
+      '',
+    ].join('\n');
+  });
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env node
+/**
+ * The `airlock` command line: a thin door onto the gateway and its stores. Each
+ * subcommand lives in commands/; this file only declares them.
+ */
+import { Command } from 'commander';
+import { isAirlockError } from '../core/errors.ts';
+import { CliExit } from './config-loading.ts';
+import { auditTraceCommand, auditVerifyCommand } from './commands/audit.ts';
+import { configCheckCommand, policyCheckCommand, policySchemaCommand } from './commands/config.ts';
+import { demoCommand } from './commands/demo.ts';
+import { serveCommand, startCommand } from './commands/serve.ts';
+import { tokenMintCommand } from './commands/token.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('airlock')
+    .description('Runtime security gateway for LLM agents')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+
+  program
+    .command('start')
+    .description('serve the support-desk demo on its embedded defaults (SQLite under ./.airlock/)')
+    .option('--port <port>', 'port (default 8787, or AIRLOCK_PORT)')
+    .option('--host <host>', 'interface to bind (default 127.0.0.1)')
+    .action(startCommand);
+
+  program
+    .command('serve')
+    .description('serve the HTTP gateway for a config')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--port <port>', 'port (overrides the config and AIRLOCK_PORT)')
+    .option('--host <host>', 'interface to bind')
+    .action(serveCommand);
+
+  const token = program.command('token').description('identity tokens');
+  token
+    .command('mint')
+    .description('mint a dev token (HS256 issuers only)')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .requiredOption('--sub <user>', 'user id (sub)')
+    .requiredOption('--tenant <tenant>', 'tenant')
+    .option('--roles <roles>', 'comma-separated roles', '')
+    .option('--agent <agent>', 'acting agent (act.sub)')
+    .option('--ttl <seconds>', 'lifetime in seconds', '3600')
+    .option('--issuer <issuer>', 'issuer to mint for (default: the first HS256 issuer)')
+    .option('--session <sid>', 'session id claim (sid)')
+    .action(tokenMintCommand);
+
+  const audit = program.command('audit').description('the tamper-evident audit log');
+  audit
+    .command('verify')
+    .description('verify the hash chain; exits 1 when it is broken')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--json', 'machine-readable output')
+    .action(auditVerifyCommand);
+  audit
+    .command('trace <id>')
+    .description('print the lineage of a request, action, session or trace id')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--json', 'machine-readable output')
+    .action(auditTraceCommand);
+
+  program
+    .command('config')
+    .description('configuration')
+    .command('check <file>')
+    .description('validate a config file and its policy bundle')
+    .option('--json', 'machine-readable output')
+    .action(configCheckCommand);
+
+  const policy = program.command('policy').description('policy bundles');
+  policy
+    .command('check')
+    .description('validate the policy bundle of a config (strict)')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--json', 'machine-readable output')
+    .action(policyCheckCommand);
+  policy
+    .command('schema')
+    .description('print the Cedar schema generated from the tool registry')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .action(policySchemaCommand);
+
+  program
+    .command('demo')
+    .description('play a scripted support-agent session, including a prompt injection, and show the decisions')
+    .option('--json', 'machine-readable output')
+    .action(demoCommand);
+
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CliExit) {
+      if (error.message !== '') process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+    if (isAirlockError(error)) {
+      process.stderr.write(`airlock: ${error.code}: ${error.message}\n`);
+      return error.status === 400 ? 2 : 1;
+    }
+    process.stderr.write(`airlock: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}
+
+if (import.meta.main) {
+  const code = await main(process.argv);
+  // serve/start keep the process alive; everything else ends here.
+  if (code !== 0) process.exit(code);
+}
