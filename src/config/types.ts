@@ -87,6 +87,8 @@ export interface AirlockConfig {
   /** Session attributes applications may set, and their Cedar types. */
   sessionAttributes: Record<string, 'String' | 'Long' | 'Bool'>;
   tools: ToolDefinition[];
+  /** Module (relative to the config file) exporting the in-process tool handlers and resolvers. */
+  handlersModule?: string;
   /** Free-form identifiers recorded on every audit event. */
   runtime: { modelId: string | null; configId: string | null };
 }

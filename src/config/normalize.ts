@@ -1,0 +1,179 @@
+/**
+ * From the validated snake_case document to the camelCase AirlockConfig: every default
+ * lives here (and in docs/configuration.md), relative paths are resolved against the
+ * config file's directory, and tool JSON Schemas are copied exactly as written.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import type { JsonSchema, ToolDefinition } from '../core/types.ts';
+import type {
+  AirlockConfig,
+  AuditStoreConfig,
+  IssuerConfig,
+  LimitsConfig,
+  RateLimitRule,
+} from './types.ts';
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8787,
+  bodyLimitBytes: 1024 * 1024,
+  clockSkewSeconds: 30,
+  maxTokenAgeSeconds: 86_400,
+  policyBundleDir: 'policies',
+  policyTimeoutMs: 50,
+  approvalsTtlSeconds: 900,
+  toolTimeoutMs: 10_000,
+  tenantBinding: 'principal',
+  idempotent: false,
+  tenantClaim: 'tenant',
+  rolesClaim: 'roles',
+  auditPath: '.airlock/audit.db',
+  statePath: '.airlock/state.db',
+} as const;
+
+// The document has passed the schema, so these shapes hold; `any`-free access via Raw.
+type Raw = Record<string, unknown>;
+
+function section(root: Raw, key: string): Raw {
+  const value = root[key];
+  return value !== null && typeof value === 'object' ? (value as Raw) : {};
+}
+
+function pathIn(baseDir: string, path: string): string {
+  return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+function issuer(raw: Raw, baseDir: string): IssuerConfig {
+  const out: IssuerConfig = {
+    issuer: raw.issuer as string,
+    algorithms: raw.algorithms as IssuerConfig['algorithms'],
+    tenantClaim: (raw.tenant_claim as string | undefined) ?? DEFAULTS.tenantClaim,
+    rolesClaim: (raw.roles_claim as string | undefined) ?? DEFAULTS.rolesClaim,
+  };
+  if (raw.secret !== undefined) out.secret = raw.secret as string;
+  if (raw.create_secret_if_missing !== undefined) out.createSecretIfMissing = raw.create_secret_if_missing as boolean;
+  if (raw.jwks_file !== undefined) out.jwksFile = pathIn(baseDir, raw.jwks_file as string);
+  if (raw.jwks_url !== undefined) out.jwksUrl = raw.jwks_url as string;
+  return out;
+}
+
+function audit(raw: Raw, baseDir: string): AuditStoreConfig {
+  if (raw.type === 'memory') return { type: 'memory' };
+  const out: AuditStoreConfig = { type: 'sqlite', path: pathIn(baseDir, (raw.path as string | undefined) ?? DEFAULTS.auditPath) };
+  if (raw.checkpoint_key !== undefined) out.checkpointKey = raw.checkpoint_key as string;
+  return out;
+}
+
+function rule(raw: unknown): RateLimitRule | undefined {
+  if (raw === undefined) return undefined;
+  const r = raw as Raw;
+  return { windowSeconds: r.window_seconds as number, max: r.max as number };
+}
+
+function limits(raw: Raw): LimitsConfig {
+  const out: LimitsConfig = {};
+  const perUser = rule(raw.per_user);
+  const perTool = rule(raw.per_tool);
+  const perTenant = rule(raw.per_tenant);
+  const perSession = rule(raw.per_session);
+  if (perUser) out.perUser = perUser;
+  if (perTool) out.perTool = perTool;
+  if (perTenant) out.perTenant = perTenant;
+  if (perSession) out.perSession = perSession;
+  return out;
+}
+
+function tool(raw: Raw): ToolDefinition {
+  const connectorRaw = raw.connector as Raw;
+  const connector: ToolDefinition['connector'] =
+    connectorRaw.type === 'function'
+      ? { type: 'function', handler: connectorRaw.handler as string }
+      : {
+          type: 'http',
+          method: connectorRaw.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+          url: connectorRaw.url as string,
+          ...(connectorRaw.headers === undefined
+            ? {}
+            : { headers: { ...(connectorRaw.headers as Record<string, string>) } }),
+        };
+  const out: ToolDefinition = {
+    name: raw.name as string,
+    description: (raw.description as string | undefined) ?? '',
+    inputSchema: structuredClone(raw.input_schema) as JsonSchema,
+    sideEffect: raw.side_effect as ToolDefinition['sideEffect'],
+    tenantBinding: (raw.tenant_binding as ToolDefinition['tenantBinding'] | undefined) ?? DEFAULTS.tenantBinding,
+    idempotent: (raw.idempotent as boolean | undefined) ?? DEFAULTS.idempotent,
+    timeoutMs: (raw.timeout_ms as number | undefined) ?? DEFAULTS.toolTimeoutMs,
+    connector,
+  };
+  if (raw.output_schema !== undefined) out.outputSchema = structuredClone(raw.output_schema) as JsonSchema;
+  if (raw.resource !== undefined) {
+    const r = raw.resource as Raw;
+    out.resource = { type: r.type as string };
+    if (r.argument !== undefined) out.resource.argument = r.argument as string;
+    if (r.resolver !== undefined) out.resource.resolver = r.resolver as string;
+  }
+  if (raw.affected_count !== undefined) {
+    const a = raw.affected_count as Raw;
+    if (a.const !== undefined) out.affectedCount = { const: a.const as number };
+    else if (a.count_of !== undefined) out.affectedCount = { count_of: a.count_of as string };
+    else out.affectedCount = { resolver: a.resolver as string };
+  }
+  if (raw.output_trust !== undefined) out.outputTrust = raw.output_trust as 'trusted' | 'untrusted';
+  return out;
+}
+
+/** Maps a schema-valid, semantically valid document to AirlockConfig with defaults applied. */
+export function normalizeConfig(root: Raw, source: string, baseDir: string): AirlockConfig {
+  const server = section(root, 'server');
+  const identity = section(root, 'identity');
+  const policy = section(root, 'policy');
+  const auditRaw = section(root, 'audit');
+  const state = section(root, 'state');
+  const kill = section(root, 'kill_switch');
+  const approvals = section(root, 'approvals');
+  const runtime = section(root, 'runtime');
+  const strings = (value: unknown): string[] => [...((value as string[] | undefined) ?? [])];
+
+  const config: AirlockConfig = {
+    source,
+    baseDir,
+    server: {
+      host: (server.host as string | undefined) ?? DEFAULTS.host,
+      port: (server.port as number | undefined) ?? DEFAULTS.port,
+      bodyLimitBytes: (server.body_limit_bytes as number | undefined) ?? DEFAULTS.bodyLimitBytes,
+    },
+    identity: {
+      audience: identity.audience as string,
+      clockSkewSeconds: (identity.clock_skew_seconds as number | undefined) ?? DEFAULTS.clockSkewSeconds,
+      maxTokenAgeSeconds: (identity.max_token_age_seconds as number | undefined) ?? DEFAULTS.maxTokenAgeSeconds,
+      issuers: ((identity.issuers as Raw[] | undefined) ?? []).map((raw) => issuer(raw, baseDir)),
+    },
+    policy: {
+      bundleDir: pathIn(baseDir, (policy.bundle_dir as string | undefined) ?? DEFAULTS.policyBundleDir),
+      timeoutMs: (policy.timeout_ms as number | undefined) ?? DEFAULTS.policyTimeoutMs,
+    },
+    audit: audit(auditRaw, baseDir),
+    state:
+      state.type === 'memory'
+        ? { type: 'memory' }
+        : { type: 'sqlite', path: pathIn(baseDir, (state.path as string | undefined) ?? DEFAULTS.statePath) },
+    limits: limits(section(root, 'limits')),
+    killSwitch: {
+      global: (kill.global as boolean | undefined) ?? false,
+      tenants: strings(kill.tenants),
+      tools: strings(kill.tools),
+      agents: strings(kill.agents),
+      connectors: strings(kill.connectors),
+    },
+    approvals: { ttlSeconds: (approvals.ttl_seconds as number | undefined) ?? DEFAULTS.approvalsTtlSeconds },
+    sessionAttributes: { ...(section(root, 'session_attributes') as AirlockConfig['sessionAttributes']) },
+    tools: ((root.tools as Raw[] | undefined) ?? []).map(tool),
+    runtime: {
+      modelId: (runtime.model_id as string | null | undefined) ?? null,
+      configId: (runtime.config_id as string | null | undefined) ?? null,
+    },
+  };
+  if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
+  return config;
+}

@@ -1,0 +1,215 @@
+/**
+ * JSON Schema (2020-12) of `airlock.yaml` as written (snake_case keys). Structure only:
+ * types, enums, ranges and unknown keys. Cross-field rules (issuer keys, resource
+ * arguments, secret references, connector URLs) live in semantic.ts.
+ *
+ * `x-message` is an annotation read by errors.ts to replace ajv's generic wording.
+ */
+
+const CEDAR_IDENT = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+const nonEmptyString = { type: 'string', minLength: 1 } as const;
+const stringList = { type: 'array', items: nonEmptyString, uniqueItems: true } as const;
+
+const rateRule = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['window_seconds', 'max'],
+  properties: {
+    window_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+    max: { type: 'integer', minimum: 1 },
+  },
+} as const;
+
+const notAllowed = (message: string) => ({ not: {}, 'x-message': message });
+
+const issuer = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['issuer', 'algorithms'],
+  properties: {
+    issuer: nonEmptyString,
+    algorithms: {
+      type: 'array',
+      minItems: 1,
+      uniqueItems: true,
+      items: { enum: ['HS256', 'RS256', 'ES256', 'EdDSA'] },
+    },
+    secret: nonEmptyString,
+    create_secret_if_missing: { type: 'boolean' },
+    jwks_file: nonEmptyString,
+    jwks_url: nonEmptyString,
+    tenant_claim: nonEmptyString,
+    roles_claim: nonEmptyString,
+  },
+} as const;
+
+const connector = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['type'],
+  properties: {
+    type: { enum: ['function', 'http'] },
+    handler: nonEmptyString,
+    method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] },
+    url: nonEmptyString,
+    headers: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  allOf: [
+    {
+      if: { properties: { type: { const: 'function' } }, required: ['type'] },
+      then: {
+        required: ['handler'],
+        properties: {
+          method: notAllowed('only allowed for http connectors'),
+          url: notAllowed('only allowed for http connectors'),
+          headers: notAllowed('only allowed for http connectors'),
+        },
+      },
+    },
+    {
+      if: { properties: { type: { const: 'http' } }, required: ['type'] },
+      then: {
+        required: ['method', 'url'],
+        properties: { handler: notAllowed('only allowed for function connectors') },
+      },
+    },
+  ],
+} as const;
+
+const tool = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'input_schema', 'side_effect', 'connector'],
+  properties: {
+    name: {
+      type: 'string',
+      pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,127}$',
+      'x-message': 'must start with a letter and use only letters, digits, ".", "_" and "-" (at most 128 characters)',
+    },
+    description: { type: 'string' },
+    input_schema: { type: 'object' },
+    output_schema: { type: 'object' },
+    side_effect: { enum: ['none', 'read', 'write', 'irreversible', 'external_send'] },
+    resource: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['type'],
+      properties: {
+        argument: nonEmptyString,
+        type: { type: 'string', pattern: CEDAR_IDENT, 'x-message': 'must be an identifier (letters, digits, "_")' },
+        resolver: nonEmptyString,
+      },
+    },
+    tenant_binding: { enum: ['principal', 'none'] },
+    affected_count: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        const: { type: 'integer', minimum: 0 },
+        count_of: nonEmptyString,
+        resolver: nonEmptyString,
+      },
+    },
+    idempotent: { type: 'boolean' },
+    timeout_ms: { type: 'integer', minimum: 1, maximum: 300_000 },
+    connector,
+    output_trust: { enum: ['trusted', 'untrusted'] },
+  },
+} as const;
+
+const storeWithPath = (extra: Record<string, unknown>) => ({
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    type: { enum: ['sqlite', 'memory'] },
+    path: nonEmptyString,
+    ...extra,
+  },
+  allOf: [
+    {
+      if: { properties: { type: { const: 'memory' } }, required: ['type'] },
+      then: {
+        properties: Object.fromEntries(
+          ['path', ...Object.keys(extra)].map((key) => [key, notAllowed('only allowed for sqlite stores')]),
+        ),
+      },
+    },
+  ],
+});
+
+export const configSchema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  type: 'object',
+  additionalProperties: false,
+  required: ['identity'],
+  properties: {
+    version: { const: 1, 'x-message': 'must be 1' },
+    server: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        host: nonEmptyString,
+        port: { type: 'integer', minimum: 0, maximum: 65_535 },
+        body_limit_bytes: { type: 'integer', minimum: 1024, maximum: 64 * 1024 * 1024 },
+      },
+    },
+    identity: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['audience', 'issuers'],
+      properties: {
+        audience: nonEmptyString,
+        clock_skew_seconds: { type: 'integer', minimum: 0, maximum: 300 },
+        max_token_age_seconds: { type: 'integer', minimum: 1, maximum: 30 * 86_400 },
+        issuers: { type: 'array', minItems: 1, items: issuer },
+      },
+    },
+    policy: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        bundle_dir: nonEmptyString,
+        timeout_ms: { type: 'integer', minimum: 1, maximum: 5_000 },
+      },
+    },
+    audit: storeWithPath({ checkpoint_key: nonEmptyString }),
+    state: storeWithPath({}),
+    limits: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { per_user: rateRule, per_tool: rateRule, per_tenant: rateRule, per_session: rateRule },
+    },
+    kill_switch: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        global: { type: 'boolean' },
+        tenants: stringList,
+        tools: stringList,
+        agents: stringList,
+        connectors: stringList,
+      },
+    },
+    approvals: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { ttl_seconds: { type: 'integer', minimum: 1, maximum: 7 * 86_400 } },
+    },
+    session_attributes: {
+      type: 'object',
+      propertyNames: { pattern: CEDAR_IDENT, 'x-message': 'attribute names must be identifiers (letters, digits, "_")' },
+      additionalProperties: { enum: ['String', 'Long', 'Bool'] },
+    },
+    tools: { type: 'array', items: tool },
+    handlers_module: nonEmptyString,
+    runtime: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        model_id: { type: ['string', 'null'] },
+        config_id: { type: ['string', 'null'] },
+      },
+    },
+  },
+} as const;
