@@ -58,3 +58,49 @@ export function lineOfByteOffset(text: string, byteOffset: number): number {
   for (let i = 0; i < end; i++) if (bytes[i] === 0x0a) line++;
   return line;
 }
+
+function skipTrivia(text: string, i: number): number {
+  while (i < text.length) {
+    const ch = text[i] as string;
+    if (ch === '/' && text[i + 1] === '/') {
+      const nl = text.indexOf('\n', i);
+      i = nl === -1 ? text.length : nl + 1;
+    } else if (/\s/.test(ch)) i++;
+    else break;
+  }
+  return i;
+}
+
+/**
+ * Offset (UTF-16 index) of the effect keyword (`permit` / `forbid`) of one policy
+ * statement, after its annotations, or -1 when the text does not have that shape.
+ */
+export function effectOffset(text: string): number {
+  let i = skipTrivia(text, 0);
+  while (text[i] === '@') {
+    const ident = /^@[A-Za-z_][A-Za-z0-9_]*/.exec(text.slice(i));
+    if (ident === null) return -1;
+    i = skipTrivia(text, i + ident[0].length);
+    if (text[i] === '(') {
+      i = skipTrivia(text, i + 1);
+      if (text[i] !== '"') return -1;
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      i = skipTrivia(text, i + 1);
+      if (text[i] !== ')') return -1;
+      i = skipTrivia(text, i + 1);
+    }
+  }
+  const word = text.slice(i, i + 6);
+  return (word === 'permit' || word === 'forbid') && !/[A-Za-z0-9_]/.test(text[i + 6] ?? '') ? i : -1;
+}
+
+/**
+ * The same policy statement with its effect made `permit`. Text surgery on purpose: a
+ * round trip through Cedar's JSON form would pass Long literals through JavaScript numbers.
+ * Both keywords have six letters, so every offset in the text stays valid.
+ */
+export function withPermitEffect(text: string): string | null {
+  const at = effectOffset(text);
+  return at === -1 ? null : `${text.slice(0, at)}permit${text.slice(at + 6)}`;
+}

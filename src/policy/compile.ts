@@ -8,7 +8,7 @@ import { canonicalHash } from '../core/canonical.ts';
 import { readAnnotations } from './annotations.ts';
 import { checkParsePolicySet, policySetTextToParts, policyToJson, validate } from './cedar.ts';
 import type { DetailedError, EntityUidJson, PolicyJson } from './cedar.ts';
-import { lineOfByteOffset, splitPolicies } from './cedar-text.ts';
+import { lineOfByteOffset, splitPolicies, withPermitEffect } from './cedar-text.ts';
 import { ACTION_TYPE } from './schema.ts';
 import type { CedarSchemaJson } from './schema.ts';
 import type { ActionScope, CompiledPolicy, PolicyBundleSource, PolicyDiagnostic } from './types.ts';
@@ -109,6 +109,12 @@ function compileFile(
       continue;
     }
     out.locations.set(policyId, where);
+    const permitText = withPermitEffect(chunk.text);
+    const permitJson = permitText === null ? null : policyToJson(permitText);
+    if (permitText === null || permitJson?.type !== 'success' || permitJson.json.effect !== 'permit') {
+      out.diagnostics.push({ file, line, policy_id: policyId, message: 'could not locate the effect of this policy' });
+      continue;
+    }
     if (problems.length > 0) continue;
     const policy: CompiledPolicy = {
       id: policyId,
@@ -117,7 +123,9 @@ function compileFile(
       line,
       effect,
       text: chunk.text,
+      permitText,
       byteOffset: chunk.byteOffset,
+      json: json.json,
       scope: actionScopeOf(json.json),
       check: values.check,
     };

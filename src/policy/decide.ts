@@ -8,11 +8,12 @@
 import type { CheckResult, DecisionReason, Obligations, PolicyEvaluation } from '../core/types.ts';
 import type { CompiledPolicy, PolicyCheck } from './types.ts';
 
-/** The part of a Cedar response the decision depends on. */
-export interface CedarAnswer {
-  decision: 'allow' | 'deny';
-  /** Determining policy ids (satisfied permits on allow, satisfied forbids on deny). */
-  reason: string[];
+/**
+ * What one evaluation of a tool's slice reports: every satisfied policy (the slice is
+ * evaluated with all effects set to `permit`, see slices.ts) and every evaluation error.
+ */
+export interface SliceAnswer {
+  satisfied: string[];
   errors: Array<{ policyId: string; message: string }>;
 }
 
@@ -63,107 +64,89 @@ function withApproval(obligations: Obligations, holds: CompiledPolicy[]): Obliga
   return obligations;
 }
 
-/**
- * Maps Cedar's answer for the full slice (and, when forbids decided, the answer for the
- * permits-only slice) to a PolicyEvaluation.
- */
-export function decide(
-  first: CedarAnswer,
-  permitsOnly: () => CedarAnswer,
-  policies: Map<string, CompiledPolicy>,
-  policyVersion: string,
-): PolicyEvaluation {
+/** Cedar's own combination rule: a satisfied forbid denies, else a satisfied permit allows. */
+export function cedarDecision(satisfied: CompiledPolicy[]): { decision: 'allow' | 'deny'; reason: string[] } {
+  const forbids = satisfied.filter((p) => p.effect === 'forbid');
+  if (forbids.length > 0) return { decision: 'deny', reason: forbids.map((p) => p.id) };
+  const permits = satisfied.filter((p) => p.effect === 'permit');
+  return permits.length > 0 ? { decision: 'allow', reason: permits.map((p) => p.id) } : { decision: 'deny', reason: [] };
+}
+
+const defaultDeny = (): DecisionReason => ({
+  policy_id: DEFAULT_DENY_ID,
+  effect: 'forbid',
+  reason: DEFAULT_TEXT.noPermit,
+  code: 'policy.no_permit',
+});
+
+/** Maps the satisfied policies and errors of one slice evaluation to a PolicyEvaluation. */
+export function decide(answer: SliceAnswer, policies: Map<string, CompiledPolicy>, policyVersion: string): PolicyEvaluation {
   const base = { policyVersion, errors: [] as string[] };
 
   // 1. Any evaluation error denies.
-  if (first.errors.length > 0) {
-    const failing = byBundleOrder([...new Set(first.errors.map((e) => e.policyId))], policies);
+  if (answer.errors.length > 0) {
+    const failing = byBundleOrder([...new Set(answer.errors.map((e) => e.policyId))], policies);
     return {
       ...base,
       outcome: 'deny',
-      reasons: failing.map((p) => ({ policy_id: p.id, effect: p.effect, reason: DEFAULT_TEXT.error, code: 'policy.eval_error' })),
+      reasons: failing.map((p) => reasonOf(p, 'policy.eval_error', DEFAULT_TEXT.error)),
       checks: { action_class: check(false, failing, 'action_class'), parameters: check(false, failing, 'parameters') },
       obligations: {},
-      errors: first.errors.map((e) => `${e.policyId}: ${e.message}`),
+      errors: answer.errors.map((e) => `${e.policyId}: ${e.message}`),
     };
   }
 
-  if (first.decision === 'allow') {
-    const permits = byBundleOrder(first.reason, policies);
-    const plain = permits.filter((p) => p.approval === undefined);
-    // 5. Allowed by at least one plain permit.
-    if (plain.length > 0) {
-      return {
-        ...base,
-        outcome: 'allow',
-        reasons: plain.map((p) => reasonOf(p, 'policy.permit', DEFAULT_TEXT.permit)),
-        checks: { action_class: check(true, plain, 'action_class'), parameters: check(true, plain, 'parameters') },
-        obligations: credentials(plain),
-      };
-    }
-    // 4. Every determining permit carries @approval.
-    const holdsIn = (which: PolicyCheck): boolean => permits.some((p) => p.check === which);
+  const satisfied = byBundleOrder(answer.satisfied, policies);
+  const forbids = satisfied.filter((p) => p.effect === 'forbid');
+  const permits = satisfied.filter((p) => p.effect === 'permit');
+  const plainForbids = forbids.filter((p) => p.approval === undefined);
+  const plainPermits = permits.filter((p) => p.approval === undefined);
+  const permitMatched = permits.length > 0;
+  // A check fails when one of its forbids fired or one of its policies holds the call.
+  const heldByPermits = forbids.length === 0 && plainPermits.length === 0 ? permits : [];
+  const failsIn = (which: PolicyCheck): boolean =>
+    forbids.some((p) => p.check === which) || heldByPermits.some((p) => p.check === which);
+  const determining = forbids.length === 0 && plainPermits.length > 0 ? plainPermits : [...forbids, ...permits];
+  const checks = {
+    action_class: check(permitMatched && !failsIn('action_class'), determining, 'action_class', permitMatched ? [] : [DEFAULT_DENY_ID]),
+    parameters: check(!failsIn('parameters'), determining, 'parameters'),
+  };
+
+  // 2. A determining forbid without @approval denies.
+  if (plainForbids.length > 0) {
+    return { ...base, outcome: 'deny', reasons: plainForbids.map((p) => reasonOf(p, 'policy.forbid', DEFAULT_TEXT.forbid)), checks, obligations: {} };
+  }
+  // 3 and 6. No permit matched: deny by default (approval forbids cannot help).
+  if (!permitMatched) {
+    return { ...base, outcome: 'deny', reasons: [defaultDeny()], checks, obligations: {} };
+  }
+  // 3. Only approval forbids fired and a permit would allow: hold for approval.
+  if (forbids.length > 0) {
+    const holds = [...forbids, ...(plainPermits.length > 0 ? [] : permits)].sort((a, b) => a.index - b.index);
     return {
       ...base,
       outcome: 'approval_required',
-      reasons: permits.map((p) => reasonOf(p, 'policy.approval_required', DEFAULT_TEXT.approval)),
-      checks: {
-        action_class: check(!holdsIn('action_class'), permits, 'action_class'),
-        parameters: check(!holdsIn('parameters'), permits, 'parameters'),
-      },
-      obligations: withApproval(credentials(permits), permits),
-    };
-  }
-
-  const forbids = byBundleOrder(first.reason, policies);
-  // 6. No permit matched and nothing forbade: default deny.
-  if (forbids.length === 0) {
-    return {
-      ...base,
-      outcome: 'deny',
-      reasons: [{ policy_id: DEFAULT_DENY_ID, effect: 'forbid', reason: DEFAULT_TEXT.noPermit, code: 'policy.no_permit' }],
-      checks: { action_class: check(false, [], 'action_class', [DEFAULT_DENY_ID]), parameters: check(true, [], 'parameters') },
-      obligations: {},
-    };
-  }
-
-  const second = permitsOnly();
-  const permitMatched = second.decision === 'allow' && second.errors.length === 0;
-  const permits = permitMatched ? byBundleOrder(second.reason, policies) : [];
-  const firedIn = (which: PolicyCheck): boolean => forbids.some((p) => p.check === which);
-  const determining = [...forbids, ...permits];
-  const checks = {
-    action_class: check(permitMatched && !firedIn('action_class'), determining, 'action_class', permitMatched ? [] : [DEFAULT_DENY_ID]),
-    parameters: check(!firedIn('parameters'), determining, 'parameters'),
-  };
-  const plainForbids = forbids.filter((p) => p.approval === undefined);
-  // 2. A plain forbid denies.
-  if (plainForbids.length > 0) {
-    return {
-      ...base,
-      outcome: 'deny',
-      reasons: plainForbids.map((p) => reasonOf(p, 'policy.forbid', DEFAULT_TEXT.forbid)),
+      reasons: forbids.map((p) => reasonOf(p, 'policy.approval_required', DEFAULT_TEXT.approval)),
       checks,
-      obligations: {},
+      obligations: withApproval(credentials(plainPermits.length > 0 ? plainPermits : permits), holds),
     };
   }
-  // 3. Only approval forbids fired: hold when a permit would allow, else no permit.
-  if (!permitMatched) {
+  // 5. Allowed by at least one plain permit.
+  if (plainPermits.length > 0) {
     return {
       ...base,
-      outcome: 'deny',
-      reasons: [{ policy_id: DEFAULT_DENY_ID, effect: 'forbid', reason: DEFAULT_TEXT.noPermit, code: 'policy.no_permit' }],
+      outcome: 'allow',
+      reasons: plainPermits.map((p) => reasonOf(p, 'policy.permit', DEFAULT_TEXT.permit)),
       checks,
-      obligations: {},
+      obligations: credentials(plainPermits),
     };
   }
-  const plainPermits = permits.filter((p) => p.approval === undefined);
-  const holds = [...forbids, ...(plainPermits.length > 0 ? [] : permits)].sort((a, b) => a.index - b.index);
+  // 4. Allowed, and every determining permit carries @approval.
   return {
     ...base,
     outcome: 'approval_required',
-    reasons: forbids.map((p) => reasonOf(p, 'policy.approval_required', DEFAULT_TEXT.approval)),
+    reasons: permits.map((p) => reasonOf(p, 'policy.approval_required', DEFAULT_TEXT.approval)),
     checks,
-    obligations: withApproval(credentials(plainPermits.length > 0 ? plainPermits : permits), holds),
+    obligations: withApproval(credentials(permits), permits),
   };
 }

@@ -11,8 +11,9 @@ import { compileBundle } from './compile.ts';
 import { schemaToText, statefulIsAuthorized } from './cedar.ts';
 import type { AuthorizationAnswer } from './cedar.ts';
 import { decide } from './decide.ts';
-import type { CedarAnswer } from './decide.ts';
-import { bindTool, buildContext, userEntity, userUid } from './request.ts';
+import type { SliceAnswer } from './decide.ts';
+import { project } from './projection.ts';
+import { bindTool, buildContext, userEntity } from './request.ts';
 import type { ToolBinding } from './request.ts';
 import { generateCedarSchema, sessionAttributesShape } from './schema.ts';
 import type { CedarSchemaJson } from './schema.ts';
@@ -56,17 +57,16 @@ function refused(diagnostics: PolicyDiagnostic[]): AirlockError {
   });
 }
 
-function toAnswer(answer: AuthorizationAnswer): CedarAnswer {
+function toAnswer(answer: AuthorizationAnswer): SliceAnswer {
   if (answer.type === 'failure') {
     throw new AirlockError('ERR_POLICY_ENGINE', 'cedar could not evaluate the request', {
       status: 500,
       details: { errors: answer.errors.map((e) => e.message) },
     });
   }
-  const { decision, diagnostics } = answer.response;
+  const { diagnostics } = answer.response;
   return {
-    decision,
-    reason: diagnostics.reason,
+    satisfied: diagnostics.reason,
     errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })),
   };
 }
@@ -151,6 +151,19 @@ export class CedarPolicyEngine implements PolicyEngine {
 
   authorize(request: AuthorizationRequest): PolicyEvaluation {
     const active = this.#active;
+    return decide(this.#evaluate(active, request), active.byId, active.version);
+  }
+
+  /**
+   * Cedar's raw answer for a request: every satisfied policy of the tool's slice (whatever
+   * its effect) and every evaluation error. For explaining decisions and for tests.
+   */
+  inspect(request: AuthorizationRequest): SliceAnswer & { policyVersion: string } {
+    const active = this.#active;
+    return { ...this.#evaluate(active, request), policyVersion: active.version };
+  }
+
+  #evaluate(active: ActiveBundle, request: AuthorizationRequest): SliceAnswer {
     const binding = this.#tools.get(request.tool.name);
     if (binding === undefined) {
       throw new AirlockError('ERR_POLICY_UNKNOWN_TOOL', `tool ${request.tool.name} is not known to the policy engine`, {
@@ -164,35 +177,36 @@ export class CedarPolicyEngine implements PolicyEngine {
         details: { tool: binding.name },
       });
     }
-    const slices = active.slices.byTool.get(binding.name);
-    if (slices === undefined) {
+    const slice = active.slices.byTool.get(binding.name);
+    if (slice === undefined) {
       throw new AirlockError('ERR_POLICY_ENGINE', 'the policy engine has been disposed', { status: 500 });
     }
-    const call = {
-      principal: userUid(request.principal),
-      action: binding.action,
-      resource: binding.resource,
-      context: buildContext(binding, this.#sessionShape, request),
-      entities: [userEntity(request.principal), binding.toolEntity, binding.actionEntity],
-      validateRequest: false,
-    };
-    const evaluate = (setId: string): CedarAnswer => {
-      let answer: AuthorizationAnswer;
-      try {
-        answer = statefulIsAuthorized({ ...call, preparsedPolicySetId: setId });
-      } catch (error) {
-        throw toAirlockError(error, 'ERR_POLICY_ENGINE');
-      }
-      return toAnswer(answer);
-    };
-    return decide(evaluate(slices.full), () => evaluate(slices.permits), active.byId, active.version);
+    // Built in full (so unrepresentable values are always refused), then cut down to what
+    // the slice's policies can observe.
+    const context = buildContext(binding, this.#sessionShape, request);
+    const user = userEntity(request.principal);
+    let answer: AuthorizationAnswer;
+    try {
+      answer = statefulIsAuthorized({
+        principal: user.uid,
+        action: binding.action,
+        resource: binding.resource,
+        context: project(context, slice.needs.context),
+        entities: [{ ...user, attrs: project(user.attrs, slice.needs.principal) }, binding.toolEntity, binding.actionEntity],
+        validateRequest: false,
+        preparsedPolicySetId: slice.setId,
+      });
+    } catch (error) {
+      throw toAirlockError(error, 'ERR_POLICY_ENGINE');
+    }
+    return toAnswer(answer);
   }
 
   #prepare(bundle: PolicyBundleSource): ActiveBundle {
     const compiled = compileBundle(bundle, this.#schema);
     if (!compiled.ok) throw refused(compiled.diagnostics);
     const tools = [...this.#tools.values()].map((t) => ({ name: t.name, sideEffect: t.sideEffect }));
-    const slices = buildSlices(`${this.#prefix}:${++this.#generation}`, compiled.policies, tools);
+    const slices = buildSlices(`${this.#prefix}:${++this.#generation % 2}`, compiled.policies, tools);
     return {
       version: compiled.version,
       policies: compiled.policies,

@@ -2,6 +2,7 @@
  * Types of the policy module: bundle sources, load diagnostics and the compiled form of
  * one policy (its id, where it came from, its action scope and the annotations Airlock reads).
  */
+import type { PolicyJson } from './cedar.ts';
 
 /** A policy bundle as text: relative file path (posix separators) -> Cedar source. */
 export interface PolicyBundleSource {
@@ -35,6 +36,10 @@ export interface CompiledPolicy {
   text: string;
   /** UTF-8 byte offset of `text` in its file (for mapping validator locations to lines). */
   byteOffset: number;
+  /** The same statement with its effect made `permit` (what slices are built from). */
+  permitText: string;
+  /** Cedar's JSON form of the policy (for analysis only: Long literals may be rounded). */
+  json: PolicyJson;
   scope: ActionScope;
   check: PolicyCheck;
   approval?: string;
