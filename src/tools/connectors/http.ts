@@ -1,0 +1,172 @@
+/**
+ * HttpConnector: one HTTP request per call. The URL comes from the tool's template
+ * (url-template.ts); arguments not used by the template travel as the JSON body for
+ * non-GET methods and are not sent at all for GET. Headers: `accept`, `idempotency-key`,
+ * `content-type` (with a body), then the spec's headers, then the optional credential
+ * hook's headers. Redirects are never followed. The response must be 2xx JSON
+ * (`application/json` or `+json`) within `maxResponseBytes`; 204/205 yield null.
+ * Errors: non-2xx → ERR_CONNECTOR_UPSTREAM with the status and at most 200 characters of
+ * the body (redacted if it looks like a credential); 3xx → ERR_CONNECTOR_REDIRECT; bad
+ * body → ERR_CONNECTOR_RESPONSE; transport failure → ERR_CONNECTOR_NETWORK; abort →
+ * the signal's reason (ERR_CONNECTOR_TIMEOUT under executeWithTimeout).
+ */
+import type { JsonValue } from '../../core/canonical.ts';
+import { AirlockError } from '../../core/errors.ts';
+import type { Connector, ConnectorCall, ConnectorSpec } from '../../core/types.ts';
+import { toPlainJson } from '../json.ts';
+import { looksLikeSecret } from '../secrets.ts';
+import { abortError } from './abort.ts';
+import type { CredentialHeaderHook } from './types.ts';
+import type { UrlTemplate } from './url-template.ts';
+import { parseUrlTemplate } from './url-template.ts';
+
+export type HttpConnectorSpec = Extract<ConnectorSpec, { type: 'http' }>;
+
+export interface HttpConnectorOptions {
+  credentialHeader?: CredentialHeaderHook;
+  /** Largest response body accepted, bytes. Default 8 MiB. */
+  maxResponseBytes?: number;
+  /** Injected fetch (tests, proxies). Default: the global fetch. */
+  fetch?: typeof fetch;
+}
+
+export const UPSTREAM_EXCERPT_CHARS = 200;
+const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
+
+function upstreamError(code: `ERR_${string}`, message: string, details: Record<string, unknown>, cause?: unknown): AirlockError {
+  return new AirlockError(code, message, { status: 502, details, ...(cause === undefined ? {} : { cause }) });
+}
+
+async function readBody(response: Response, limit: number, onOverflow: 'throw' | 'truncate'): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (response.body === null) return new Uint8Array(0);
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      if (onOverflow === 'throw') {
+        throw upstreamError('ERR_CONNECTOR_RESPONSE', `upstream response is larger than ${limit} bytes`, { limit });
+      }
+      break;
+    }
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+async function excerpt(response: Response): Promise<string> {
+  try {
+    const bytes = await readBody(response, 4 * UPSTREAM_EXCERPT_CHARS, 'truncate');
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes).slice(0, UPSTREAM_EXCERPT_CHARS);
+    return looksLikeSecret(text) ? '[redacted]' : text;
+  } catch {
+    return '';
+  }
+}
+
+export class HttpConnector implements Connector {
+  readonly #spec: HttpConnectorSpec;
+  readonly #url: UrlTemplate;
+  readonly #headers: Headers;
+  readonly #options: HttpConnectorOptions;
+
+  constructor(spec: HttpConnectorSpec, options: HttpConnectorOptions = {}) {
+    this.#spec = spec;
+    this.#url = parseUrlTemplate(spec.url);
+    try {
+      this.#headers = new Headers(spec.headers ?? {});
+    } catch (error) {
+      throw new AirlockError('ERR_TOOLS_CONNECTOR_INVALID', 'connector headers are not valid http headers', { status: 500, cause: error });
+    }
+    this.#options = options;
+  }
+
+  async execute(call: ConnectorCall): Promise<JsonValue> {
+    const { signal } = call;
+    if (signal.aborted) throw abortError(signal);
+    const url = this.#url.expand(call.arguments);
+    const method = this.#spec.method;
+    const headers = new Headers({ accept: 'application/json', 'idempotency-key': call.idempotencyKey });
+    let body: string | undefined;
+    if (method !== 'GET') {
+      const rest = Object.fromEntries(Object.entries(call.arguments).filter(([name]) => !this.#url.names.has(name)));
+      body = JSON.stringify(rest);
+      headers.set('content-type', 'application/json');
+    }
+    for (const [name, value] of this.#headers) headers.set(name, value);
+    await this.#addCredentials(call, headers);
+
+    let response: Response;
+    try {
+      response = await (this.#options.fetch ?? fetch)(url, { method, headers, body, redirect: 'manual', signal });
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal);
+      throw upstreamError('ERR_CONNECTOR_NETWORK', 'upstream request failed', {}, error);
+    }
+    try {
+      return await this.#readResult(response);
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal);
+      throw error;
+    }
+  }
+
+  async #addCredentials(call: ConnectorCall, headers: Headers): Promise<void> {
+    const hook = this.#options.credentialHeader;
+    if (hook === undefined) return;
+    try {
+      const extra = await hook(call);
+      for (const [name, value] of Object.entries(extra)) {
+        if (typeof value !== 'string') throw new TypeError('credential header values must be strings');
+        headers.set(name, value);
+      }
+    } catch (error) {
+      if (call.signal.aborted) throw abortError(call.signal);
+      // The cause stays attached for debugging, but no credential text enters the message.
+      throw upstreamError('ERR_CONNECTOR_CREDENTIAL', 'credential headers could not be added', {}, error);
+    }
+  }
+
+  async #readResult(response: Response): Promise<JsonValue> {
+    const status = response.status;
+    if (response.type === 'opaqueredirect' || (status >= 300 && status < 400)) {
+      await response.body?.cancel().catch(() => undefined);
+      throw upstreamError('ERR_CONNECTOR_REDIRECT', `upstream answered with a redirect (${status}); redirects are not followed`, {
+        status,
+      });
+    }
+    if (status < 200 || status > 299) {
+      throw upstreamError('ERR_CONNECTOR_UPSTREAM', `upstream answered ${status}`, { status, body: await excerpt(response) });
+    }
+    if (status === 204 || status === 205) {
+      await response.body?.cancel().catch(() => undefined);
+      return null;
+    }
+    const type = response.headers.get('content-type') ?? '';
+    if (!JSON_TYPE.test(type)) {
+      await response.body?.cancel().catch(() => undefined);
+      throw upstreamError('ERR_CONNECTOR_RESPONSE', 'upstream response is not json', { status });
+    }
+    const bytes = await readBody(response, this.#options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES, 'throw');
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+    } catch (error) {
+      throw upstreamError('ERR_CONNECTOR_RESPONSE', 'upstream response is not valid json', { status }, error);
+    }
+    const copied = toPlainJson(parsed);
+    if (!copied.ok) throw upstreamError('ERR_CONNECTOR_RESPONSE', 'upstream response is not representable json', { status });
+    return copied.value;
+  }
+}

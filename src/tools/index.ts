@@ -1,0 +1,32 @@
+/**
+ * Tools: the registry (definitions, versions, closed input schemas), argument intake
+ * (plain-JSON copy, normalization, hashing, safe summaries), scoping (target resource,
+ * affected count) and the connectors that reach the tools. Imports only src/core.
+ */
+export { ToolRegistry } from './registry.ts';
+export type { ToolRegistryOptions, ValidationResult } from './registry.ts';
+export { closeObjectSchemas } from './schema-closure.ts';
+export { hashArguments, normalizeArguments, tryNormalizeArguments } from './normalize.ts';
+export type { HasInputSchema, NormalizeResult } from './normalize.ts';
+export { REDACTED, SUMMARY_MAX_FIELDS, SUMMARY_MAX_STRING, summarizeArguments } from './summary.ts';
+export { isSecretKey, looksLikeSecret } from './secrets.ts';
+export { computeAffectedCount } from './affected.ts';
+export { resolveResourceScope } from './scope.ts';
+export type { CountResolver, ResourceResolver, ToolResolvers } from './resolvers.ts';
+export { validateResult } from './result.ts';
+export { MAX_ARGUMENT_DEPTH, toArgumentObject, toPlainJson } from './json.ts';
+export {
+  FunctionConnector,
+  HttpConnector,
+  createConnector,
+  executeWithTimeout,
+  parseUrlTemplate,
+} from './connectors/index.ts';
+export type {
+  ConnectorOptions,
+  CredentialHeaderHook,
+  HttpConnectorOptions,
+  HttpConnectorSpec,
+  ToolHandler,
+  ToolHandlerContext,
+} from './connectors/index.ts';
