@@ -1,0 +1,256 @@
+/**
+ * The hash chain: how one event's hash is computed and how a whole log is verified.
+ *
+ * hash(n) = sha256(canonical JSON of event n without `hash`), and the event holds
+ * prev_hash = hash(n-1) (GENESIS_HASH for seq 1). verifyChain streams any (async) iterable
+ * of events in seq order and reports the first event where the log stops being a valid
+ * chain; a signed checkpoint kept outside the log also catches a cut-off tail.
+ */
+import { canonicalHash } from '../core/canonical.ts';
+import { isAirlockError } from '../core/errors.ts';
+import type { AuditEvent } from '../core/types.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { verifyCheckpointSignature } from './checkpoint.ts';
+
+/** prev_hash of the first event. */
+export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
+
+/** SHA-256 over the canonical JSON of the event (prev_hash, seq, ts, event_id included; hash excluded). */
+export function hashEvent(prevHash: string, event: Omit<AuditEvent, 'hash'>): string {
+  const { hash: _ignored, ...rest } = event as Omit<AuditEvent, 'hash'> & { hash?: unknown };
+  return canonicalHash({ ...rest, prev_hash: prevHash });
+}
+
+export type ChainFault =
+  | 'hash_mismatch'
+  | 'prev_mismatch'
+  | 'seq_gap'
+  | 'seq_order'
+  | 'malformed'
+  | 'truncated'
+  | 'checkpoint_mismatch';
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export interface ChainVerification {
+  ok: boolean;
+  /** Events that verified before the first bad one (all of them when ok). */
+  checked: number;
+  /** Last event that verified, or null. */
+  head: ChainHead | null;
+  /** Where the log first stops being a valid chain. */
+  firstBad?: { seq: number; reason: ChainFault; message: string };
+  /** With a checkpoint: verified events after the checkpointed seq (not yet attested). */
+  unattested?: number;
+}
+
+export interface VerifyChainOptions {
+  /** Signed head kept outside the log; the log must contain it and must not end before it. */
+  checkpoint?: Checkpoint;
+  /** Key to check the checkpoint's signature with. Without it the caller must have checked it. */
+  checkpointKey?: Uint8Array;
+  /** Start after a known-good event instead of at genesis (incremental verification). */
+  anchor?: ChainHead;
+}
+
+const HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
+
+function isWellFormed(event: unknown): event is AuditEvent {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return false;
+  const e = event as Partial<Record<keyof AuditEvent, unknown>>;
+  return (
+    typeof e.seq === 'number' &&
+    Number.isSafeInteger(e.seq) &&
+    e.seq >= 1 &&
+    typeof e.event_id === 'string' &&
+    typeof e.ts === 'string' &&
+    typeof e.type === 'string' &&
+    typeof e.prev_hash === 'string' &&
+    typeof e.hash === 'string' &&
+    HASH_PATTERN.test(e.hash)
+  );
+}
+
+function isCorruptRow(error: unknown): boolean {
+  return isAirlockError(error) && error.code === 'ERR_AUDIT_CORRUPT';
+}
+
+function corruptSeq(error: unknown): number | null {
+  const seq = isAirlockError(error) ? error.details?.seq : undefined;
+  return typeof seq === 'number' ? seq : null;
+}
+
+type Bad = NonNullable<ChainVerification['firstBad']>;
+
+/**
+ * Incremental verifier: feed events in order with `push` (returns the first fault, after
+ * which the verifier stays failed), then `finish()`. Used by verifyChain and by stores that
+ * verify a segment at open.
+ */
+export class ChainVerifier {
+  readonly #checkpoint: Checkpoint | undefined;
+  #expected: number;
+  #prevHash: string;
+  #head: ChainHead | null;
+  #checked = 0;
+  #bad: Bad | null = null;
+
+  constructor(options: VerifyChainOptions = {}) {
+    const { checkpoint, checkpointKey, anchor } = options;
+    this.#checkpoint = checkpoint;
+    this.#expected = anchor === undefined ? 1 : anchor.seq + 1;
+    this.#prevHash = anchor === undefined ? GENESIS_HASH : anchor.hash;
+    this.#head = anchor === undefined ? null : { seq: anchor.seq, hash: anchor.hash };
+    if (checkpoint === undefined) return;
+    if (checkpointKey !== undefined && !verifyCheckpointSignature(checkpoint, checkpointKey)) {
+      this.#fail(typeof checkpoint.seq === 'number' ? checkpoint.seq : 0, 'checkpoint_mismatch', 'checkpoint signature is invalid');
+    } else if (checkpoint.seq === 0 && checkpoint.hash !== GENESIS_HASH) {
+      this.#fail(0, 'checkpoint_mismatch', 'checkpoint at seq 0 does not hold the genesis hash');
+    } else if (anchor !== undefined && checkpoint.seq === anchor.seq && checkpoint.hash !== anchor.hash) {
+      this.#fail(anchor.seq, 'checkpoint_mismatch', `checkpoint hash differs from the anchor at seq ${anchor.seq}`);
+    }
+  }
+
+  get failed(): boolean {
+    return this.#bad !== null;
+  }
+
+  #fail(seq: number, reason: ChainFault, message: string): Bad {
+    this.#bad = { seq, reason, message };
+    return this.#bad;
+  }
+
+  /** Reports a row the source could not decode (ERR_AUDIT_CORRUPT) at `seq`. */
+  corrupt(seq: number | null, message: string): Bad {
+    if (this.#bad !== null) return this.#bad;
+    const expected = this.#expected;
+    if (seq !== null && seq > expected) {
+      return this.#fail(expected, 'seq_gap', `seq ${expected} is missing (next row has seq ${seq} and is corrupt)`);
+    }
+    return this.#fail(expected, 'malformed', message);
+  }
+
+  /** Checks the next event; returns the first fault (now or earlier), or null. */
+  push(event: unknown): Bad | null {
+    if (this.#bad !== null) return this.#bad;
+    const expected = this.#expected;
+    if (!isWellFormed(event)) return this.#fail(expected, 'malformed', `event at position of seq ${expected} is malformed`);
+    const seq = event.seq;
+    if (seq > expected) return this.#fail(expected, 'seq_gap', `seq ${expected} is missing (next event has seq ${seq})`);
+    if (seq < expected) {
+      // A repeat of the seq just verified is a fork at that seq; anything older is out of place here.
+      const at = seq === expected - 1 ? seq : expected;
+      return this.#fail(at, 'seq_order', `seq ${seq} appears where seq ${expected} was expected`);
+    }
+    if (event.prev_hash !== this.#prevHash) {
+      return this.#fail(seq, 'prev_mismatch', `event ${seq} does not link to the hash of event ${seq - 1}`);
+    }
+    let recomputed: string;
+    try {
+      recomputed = hashEvent(this.#prevHash, event);
+    } catch {
+      return this.#fail(seq, 'malformed', `event ${seq} cannot be canonicalized`);
+    }
+    if (recomputed !== event.hash) return this.#fail(seq, 'hash_mismatch', `event ${seq} does not match its hash`);
+    const checkpoint = this.#checkpoint;
+    if (checkpoint !== undefined && seq === checkpoint.seq && event.hash !== checkpoint.hash) {
+      return this.#fail(seq, 'checkpoint_mismatch', `event ${seq} differs from the signed checkpoint`);
+    }
+    this.#prevHash = event.hash;
+    this.#head = { seq, hash: event.hash };
+    this.#checked++;
+    this.#expected++;
+    return null;
+  }
+
+  /** The verdict once the source is exhausted (or a fault was found). */
+  finish(): ChainVerification {
+    const base = { checked: this.#checked, head: this.#head };
+    if (this.#bad !== null) return { ok: false, ...base, firstBad: this.#bad };
+    const checkpoint = this.#checkpoint;
+    if (checkpoint === undefined) return { ok: true, ...base };
+    const last = this.#head === null ? 0 : this.#head.seq;
+    if (last < checkpoint.seq) {
+      const bad = this.#fail(last + 1, 'truncated', `log ends at seq ${last} but the checkpoint attests seq ${checkpoint.seq}`);
+      return { ok: false, ...base, firstBad: bad };
+    }
+    return { ok: true, ...base, unattested: last - checkpoint.seq };
+  }
+}
+
+function iteratorOf(events: Iterable<AuditEvent> | AsyncIterable<AuditEvent>): AsyncIterator<AuditEvent> | Iterator<AuditEvent> {
+  if (Symbol.asyncIterator in events) return events[Symbol.asyncIterator]();
+  return events[Symbol.iterator]();
+}
+
+function corruptMessage(error: unknown): string {
+  return isAirlockError(error) ? error.message : 'corrupt row';
+}
+
+/**
+ * Verifies a log given in seq order. Never throws for a bad log (the answer is a value);
+ * rethrows faults of the source other than ERR_AUDIT_CORRUPT rows, which are reported as
+ * `malformed` at their seq. Stops reading at the first fault.
+ */
+export async function verifyChain(
+  events: Iterable<AuditEvent> | AsyncIterable<AuditEvent>,
+  options: VerifyChainOptions = {},
+): Promise<ChainVerification> {
+  const verifier = new ChainVerifier(options);
+  if (verifier.failed) return verifier.finish();
+  const iterator = iteratorOf(events);
+  let exhausted = false;
+  try {
+    for (;;) {
+      let step: IteratorResult<AuditEvent>;
+      try {
+        step = await iterator.next();
+      } catch (error) {
+        exhausted = true;
+        if (!isCorruptRow(error)) throw error;
+        verifier.corrupt(corruptSeq(error), corruptMessage(error));
+        break;
+      }
+      if (step.done === true) {
+        exhausted = true;
+        break;
+      }
+      if (verifier.push(step.value) !== null) break;
+    }
+  } finally {
+    if (!exhausted) await iterator.return?.();
+  }
+  return verifier.finish();
+}
+
+/** Synchronous verifyChain over a synchronous source. */
+export function verifyChainSync(events: Iterable<AuditEvent>, options: VerifyChainOptions = {}): ChainVerification {
+  const verifier = new ChainVerifier(options);
+  if (verifier.failed) return verifier.finish();
+  const iterator = events[Symbol.iterator]();
+  let exhausted = false;
+  try {
+    for (;;) {
+      let step: IteratorResult<AuditEvent>;
+      try {
+        step = iterator.next();
+      } catch (error) {
+        exhausted = true;
+        if (!isCorruptRow(error)) throw error;
+        verifier.corrupt(corruptSeq(error), corruptMessage(error));
+        break;
+      }
+      if (step.done === true) {
+        exhausted = true;
+        break;
+      }
+      if (verifier.push(step.value) !== null) break;
+    }
+  } finally {
+    if (!exhausted) iterator.return?.();
+  }
+  return verifier.finish();
+}

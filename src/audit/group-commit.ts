@@ -1,0 +1,152 @@
+/**
+ * Group commit: appends that arrive close together are queued and handed to the adapter's
+ * commit function as one batch (one transaction, one fsync). A batch is flushed on the next
+ * macrotask (setImmediate) or as soon as `maxBatch` events are queued. Appends are never
+ * split: the events of one append stay contiguous and in one transaction (a single append
+ * larger than maxBatch forms a batch of its own). Every append's promise settles only after
+ * its batch's commit returned; a failed commit rejects every append of that batch.
+ *
+ * The commit function may be synchronous (node:sqlite) or asynchronous (a network database);
+ * batches never overlap.
+ */
+import type { AuditEvent } from '../core/types.ts';
+import type { PreparedInput } from './event-record.ts';
+
+/** Commits the appends of one batch in order and returns their sealed events, per append. */
+export type CommitBatch = (appends: readonly (readonly PreparedInput[])[]) => AuditEvent[][] | Promise<AuditEvent[][]>;
+
+export interface BatchInfo {
+  appends: number;
+  events: number;
+  ok: boolean;
+  /** Time spent in the commit function, microseconds. */
+  commitUs: number;
+}
+
+interface Pending {
+  inputs: readonly PreparedInput[];
+  resolve: (events: AuditEvent[]) => void;
+  reject: (error: unknown) => void;
+}
+
+function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+export class GroupCommitQueue {
+  readonly #commit: CommitBatch;
+  readonly #maxBatch: number;
+  readonly #onBatch: ((info: BatchInfo) => void) | undefined;
+  #queue: Pending[] = [];
+  #queuedEvents = 0;
+  #scheduled: NodeJS.Immediate | null = null;
+  #busy = false;
+  #idleWaiters: Array<() => void> = [];
+
+  constructor(commit: CommitBatch, options: { maxBatch: number; onBatch?: (info: BatchInfo) => void }) {
+    this.#commit = commit;
+    this.#maxBatch = Math.max(1, Math.floor(options.maxBatch));
+    this.#onBatch = options.onBatch;
+  }
+
+  /** Events waiting for a commit. */
+  get pending(): number {
+    return this.#queuedEvents;
+  }
+
+  enqueue(inputs: readonly PreparedInput[]): Promise<AuditEvent[]> {
+    return new Promise<AuditEvent[]>((resolve, reject) => {
+      this.#queue.push({ inputs, resolve, reject });
+      this.#queuedEvents += inputs.length;
+      if (this.#busy) return; // the running drain picks it up
+      if (this.#queuedEvents >= this.#maxBatch) {
+        this.#drain();
+      } else {
+        this.#scheduled ??= setImmediate(() => {
+          this.#scheduled = null;
+          this.#drain();
+        });
+      }
+    });
+  }
+
+  /** Commits everything queued so far; resolves when the queue is empty and no commit runs. */
+  async flush(): Promise<void> {
+    while (this.#busy || this.#queue.length > 0) {
+      if (!this.#busy) this.#drain();
+      if (this.#busy) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    }
+  }
+
+  #take(): Pending[] {
+    const batch: Pending[] = [];
+    let events = 0;
+    while (this.#queue.length > 0) {
+      const next = this.#queue[0] as Pending;
+      if (batch.length > 0 && events + next.inputs.length > this.#maxBatch) break;
+      this.#queue.shift();
+      batch.push(next);
+      events += next.inputs.length;
+    }
+    this.#queuedEvents -= events;
+    return batch;
+  }
+
+  #settle(batch: Pending[], started: number, result: { ok: true; events: AuditEvent[][] } | { ok: false; error: unknown }): void {
+    const events = batch.reduce((n, p) => n + p.inputs.length, 0);
+    if (result.ok) {
+      batch.forEach((p, i) => p.resolve(result.events[i] ?? []));
+    } else {
+      for (const p of batch) p.reject(result.error);
+    }
+    try {
+      this.#onBatch?.({ appends: batch.length, events, ok: result.ok, commitUs: (performance.now() - started) * 1000 });
+    } catch {
+      // An observer must never break the store.
+    }
+  }
+
+  #drain(): void {
+    if (this.#busy) return;
+    if (this.#scheduled !== null) {
+      clearImmediate(this.#scheduled);
+      this.#scheduled = null;
+    }
+    this.#busy = true;
+    while (this.#queue.length > 0) {
+      const batch = this.#take();
+      const started = performance.now();
+      let out: AuditEvent[][] | Promise<AuditEvent[][]>;
+      try {
+        out = this.#commit(batch.map((p) => p.inputs));
+      } catch (error) {
+        this.#settle(batch, started, { ok: false, error });
+        continue;
+      }
+      if (isPromise(out)) {
+        out.then(
+          (events) => this.#settle(batch, started, { ok: true, events }),
+          (error: unknown) => this.#settle(batch, started, { ok: false, error }),
+        ).finally(() => {
+          this.#busy = false;
+          this.#afterDrain();
+        });
+        return;
+      }
+      this.#settle(batch, started, { ok: true, events: out });
+    }
+    this.#busy = false;
+    this.#afterDrain();
+  }
+
+  #afterDrain(): void {
+    if (this.#queue.length > 0) {
+      // Appends queued during an asynchronous commit: commit them next (they already waited).
+      this.#drain();
+      return;
+    }
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

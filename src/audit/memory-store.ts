@@ -1,0 +1,109 @@
+/**
+ * MemoryAuditStore: the in-memory AuditStore for tests. It seals and stores events exactly
+ * like the durable adapters (canonical bodies, hash chain, decode on read), so tests that
+ * use it exercise the real chain; it can be told to fail appends to test fail-closed paths.
+ */
+import { systemClock } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { AirlockError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
+import { GENESIS_HASH } from './chain.ts';
+import type { ChainHead } from './chain.ts';
+import { decodeStoredEvent, prepareInput, sealEvent } from './event-record.ts';
+import type { PreparedInput, StoredEventRecord } from './event-record.ts';
+
+function unavailable(message: string): AirlockError {
+  return new AirlockError('ERR_AUDIT_UNAVAILABLE', message, { status: 503 });
+}
+
+export class MemoryAuditStore implements AuditStore {
+  readonly #clock: Clock;
+  #records: StoredEventRecord[] = [];
+  #closed = false;
+  #unavailable = false;
+
+  constructor(options: { clock?: Clock } = {}) {
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** While true, every append rejects with ERR_AUDIT_UNAVAILABLE and writes nothing. */
+  setUnavailable(unavailableNow: boolean): void {
+    this.#unavailable = unavailableNow;
+  }
+
+  /** Copies of the stored records (tests inspect or tamper with them). */
+  records(): StoredEventRecord[] {
+    return this.#records.map((r) => ({ ...r }));
+  }
+
+  /** Replaces the stored records wholesale: a test stand-in for someone editing the storage. */
+  replaceRecords(records: StoredEventRecord[]): void {
+    this.#records = records.map((r) => ({ ...r }));
+  }
+
+  async append(events: AuditEventInput[]): Promise<AuditEvent[]> {
+    if (this.#closed) throw unavailable('audit store is closed');
+    if (!Array.isArray(events)) throw new AirlockError('ERR_AUDIT_INVALID_EVENT', 'append takes an array of events', { status: 500 });
+    const prepared: PreparedInput[] = events.map(prepareInput);
+    if (prepared.length === 0) return [];
+    if (this.#unavailable) throw unavailable('audit store could not commit events');
+    const last = this.#records.at(-1);
+    let seq = last?.seq ?? 0;
+    let prevHash = last?.hash ?? GENESIS_HASH;
+    const ts = new Date(this.#clock.now()).toISOString();
+    const sealed: AuditEvent[] = [];
+    const records: StoredEventRecord[] = [];
+    for (const input of prepared) {
+      seq++;
+      const { event, record } = sealEvent(input, { seq, eventId: newId('evt'), ts, prevHash });
+      prevHash = record.hash;
+      sealed.push(event);
+      records.push(record);
+    }
+    this.#records.push(...records);
+    return sealed;
+  }
+
+  async read(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditEvent[]> {
+    this.#assertOpen();
+    const fromSeq = Math.max(1, Math.floor(options.fromSeq ?? 1));
+    const limit = options.limit === undefined ? Infinity : Math.max(0, Math.floor(options.limit));
+    const out: AuditEvent[] = [];
+    for (const record of this.#records) {
+      if (out.length >= limit) break;
+      if (record.seq >= fromSeq) out.push(decodeStoredEvent(record));
+    }
+    return out;
+  }
+
+  async findRelated(id: string): Promise<AuditEvent[]> {
+    this.#assertOpen();
+    if (typeof id !== 'string' || id.length === 0) return [];
+    return this.#records
+      .filter(
+        (r) =>
+          r.request_id === id ||
+          r.action_id === id ||
+          r.parent_action_id === id ||
+          r.session_id === id ||
+          r.trace_id === id ||
+          r.event_id === id,
+      )
+      .map(decodeStoredEvent);
+  }
+
+  async head(): Promise<ChainHead | null> {
+    this.#assertOpen();
+    const last = this.#records.at(-1);
+    return last === undefined ? null : { seq: last.seq, hash: last.hash };
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw unavailable('audit store is closed');
+  }
+}

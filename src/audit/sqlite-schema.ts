@@ -1,0 +1,121 @@
+/**
+ * SQLite side of the audit store: the schema (events table, lookup indexes, append-only
+ * triggers), the durability pragmas and the check that they really took effect. The check
+ * reads the pragmas back on every open because a connection can silently end up with a
+ * weaker setting than the one asked for.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { AirlockError } from '../core/errors.ts';
+
+export const SCHEMA_VERSION = '1';
+
+const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS audit_meta (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+) STRICT;
+CREATE TABLE IF NOT EXISTS events (
+  seq INTEGER PRIMARY KEY,
+  event_id TEXT NOT NULL UNIQUE,
+  ts TEXT NOT NULL,
+  type TEXT NOT NULL,
+  request_id TEXT NOT NULL,
+  action_id TEXT,
+  parent_action_id TEXT,
+  session_id TEXT,
+  trace_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+) STRICT;
+CREATE INDEX IF NOT EXISTS events_request_id ON events(request_id);
+CREATE INDEX IF NOT EXISTS events_action_id ON events(action_id) WHERE action_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_parent_action_id ON events(parent_action_id) WHERE parent_action_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_session_id ON events(session_id) WHERE session_id IS NOT NULL;
+CREATE INDEX IF NOT EXISTS events_trace_id ON events(trace_id);
+CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+`;
+
+/** Columns in insert order. */
+export const EVENT_COLUMNS = [
+  'seq',
+  'event_id',
+  'ts',
+  'type',
+  'request_id',
+  'action_id',
+  'parent_action_id',
+  'session_id',
+  'trace_id',
+  'body',
+  'prev_hash',
+  'hash',
+] as const;
+
+export const INSERT_SQL = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
+export const SELECT_COLUMNS = EVENT_COLUMNS.join(', ');
+
+function durabilityError(message: string, cause?: unknown): AirlockError {
+  return new AirlockError('ERR_AUDIT_DURABILITY', message, { status: 503, cause });
+}
+
+export interface Durability {
+  journalMode: string;
+  /** 0 OFF, 1 NORMAL, 2 FULL, 3 EXTRA. */
+  synchronous: number;
+}
+
+export function readDurability(db: DatabaseSync): Durability {
+  const journal = db.prepare('PRAGMA journal_mode').get() as { journal_mode?: unknown } | undefined;
+  const sync = db.prepare('PRAGMA synchronous').get() as { synchronous?: unknown } | undefined;
+  return { journalMode: String(journal?.journal_mode ?? '').toLowerCase(), synchronous: Number(sync?.synchronous ?? -1) };
+}
+
+/** Throws ERR_AUDIT_DURABILITY unless the connection is in WAL mode with synchronous=FULL. */
+export function assertDurability(db: DatabaseSync): Durability {
+  const found = readDurability(db);
+  if (found.journalMode !== 'wal') {
+    throw durabilityError(`audit database journal_mode is ${found.journalMode || 'unknown'}, wal is required`);
+  }
+  if (found.synchronous !== 2) {
+    throw durabilityError(`audit database synchronous is ${found.synchronous}, full (2) is required`);
+  }
+  return found;
+}
+
+/** Asks for WAL + synchronous=FULL, then reads both back (refusing the connection otherwise). */
+export function applyDurability(db: DatabaseSync, options: { readOnly?: boolean } = {}): Durability {
+  try {
+    if (options.readOnly !== true) db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+  } catch (cause) {
+    throw durabilityError('audit database refused the durability settings', cause);
+  }
+  return assertDurability(db);
+}
+
+/** Creates the schema if needed (in one immediate transaction) and checks its version. */
+export function ensureSchema(db: DatabaseSync): void {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    db.exec(SCHEMA_SQL);
+    db.prepare(`INSERT OR IGNORE INTO audit_meta (key, value) VALUES ('schema_version', ?)`).run(SCHEMA_VERSION);
+    db.exec('COMMIT');
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
+  }
+  checkSchemaVersion(db);
+}
+
+export function checkSchemaVersion(db: DatabaseSync): void {
+  const row = db.prepare(`SELECT value FROM audit_meta WHERE key = 'schema_version'`).get() as { value?: unknown } | undefined;
+  if (row?.value !== SCHEMA_VERSION) {
+    throw new AirlockError('ERR_AUDIT_SCHEMA', `audit database schema version ${String(row?.value ?? 'none')} is not supported`, {
+      status: 503,
+    });
+  }
+}

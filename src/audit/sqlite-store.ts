@@ -1,0 +1,390 @@
+/**
+ * SqliteAuditStore: the embedded audit log on Node's built-in `node:sqlite`.
+ *
+ * - Durability: WAL + synchronous=FULL, set and read back on every open (ERR_AUDIT_DURABILITY
+ *   otherwise), so a committed transaction is fsync'd.
+ * - Group commit: appends are queued and written in one `BEGIN IMMEDIATE … COMMIT` per batch;
+ *   the head is read inside that transaction, so several processes appending to one file
+ *   never fork the chain. An append resolves only after its batch committed and rejects with
+ *   ERR_AUDIT_UNAVAILABLE (503) when the commit failed (nothing of that batch is written).
+ * - Checkpoints (with a key): after each committed batch the signed head is written to
+ *   `<path>.checkpoint`; at open the file must match the log (ERR_AUDIT_TAMPERED otherwise).
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
+import { systemClock } from '../core/clock.ts';
+import type { Clock } from '../core/clock.ts';
+import { AirlockError, isAirlockError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
+import { GENESIS_HASH, verifyChainSync } from './chain.ts';
+import type { ChainHead, ChainVerification } from './chain.ts';
+import { assertCheckpointKey, checkpointPathFor, readCheckpoint, readCheckpointFile, verifyCheckpointSignature } from './checkpoint.ts';
+import type { Checkpoint } from './checkpoint.ts';
+import { CheckpointWriter } from './checkpoint-writer.ts';
+import { decodeStoredEvent, prepareInput, sealEvent } from './event-record.ts';
+import type { PreparedInput, StoredEventRecord } from './event-record.ts';
+import { GroupCommitQueue } from './group-commit.ts';
+import type { BatchInfo } from './group-commit.ts';
+import { applyDurability, checkSchemaVersion, ensureSchema, INSERT_SQL, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
+import type { Durability } from './sqlite-schema.ts';
+
+export interface SqliteAuditStoreOptions {
+  /** HMAC key (>= 32 bytes) for signed checkpoints. Without it no checkpoint is kept or checked. */
+  checkpointKey?: Uint8Array;
+  clock?: Clock;
+  /** Most events per transaction (an append larger than this is committed alone). Default 1024. */
+  maxBatch?: number;
+  /** How long a commit waits for another writer's lock. Default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Open for reading and verifying only: append is refused, no checkpoint is written. */
+  readOnly?: boolean;
+  /** Start checkpointing a non-empty log that has no checkpoint file yet (after verifying it). */
+  adoptExistingLog?: boolean;
+  /** Observer called after every batch (metrics, benchmarks). */
+  onBatch?: (info: BatchInfo) => void;
+  /** Called when a checkpoint file could not be written (the events themselves are committed). */
+  onCheckpointError?: (error: unknown) => void;
+}
+
+export interface SqliteAuditStats {
+  batches: number;
+  failedBatches: number;
+  appends: number;
+  events: number;
+  maxBatchEvents: number;
+  pendingEvents: number;
+  checkpointWrites: number;
+  checkpointErrors: number;
+}
+
+const DEFAULT_MAX_BATCH = 1024;
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+type Row = Record<string, unknown>;
+
+function unavailable(message: string, cause?: unknown): AirlockError {
+  return new AirlockError('ERR_AUDIT_UNAVAILABLE', message, { status: 503, cause });
+}
+
+function tampered(result: ChainVerification, message: string): AirlockError {
+  const bad = result.firstBad;
+  const where = bad === undefined ? '' : `: ${bad.reason} at seq ${bad.seq}`;
+  return new AirlockError('ERR_AUDIT_TAMPERED', `${message}${where}`, { status: 503, details: { ...bad } });
+}
+
+function corruptRow(seq: unknown, message: string): AirlockError {
+  return new AirlockError('ERR_AUDIT_CORRUPT', message, { status: 500, details: { seq: typeof seq === 'number' ? seq : null } });
+}
+
+function text(row: Row, column: string, nullable: boolean): string | null {
+  const value = row[column];
+  if (typeof value === 'string') return value;
+  if (nullable && value === null) return null;
+  throw corruptRow(row.seq, `audit row ${String(row.seq)} column ${column} has the wrong type`);
+}
+
+function rowToRecord(row: Row): StoredEventRecord {
+  if (typeof row.seq !== 'number') throw corruptRow(null, 'audit row has a non-integer seq');
+  return {
+    seq: row.seq,
+    event_id: text(row, 'event_id', false) as string,
+    ts: text(row, 'ts', false) as string,
+    type: text(row, 'type', false) as string,
+    request_id: text(row, 'request_id', false) as string,
+    action_id: text(row, 'action_id', true),
+    parent_action_id: text(row, 'parent_action_id', true),
+    session_id: text(row, 'session_id', true),
+    trace_id: text(row, 'trace_id', false) as string,
+    body: text(row, 'body', false) as string,
+    prev_hash: text(row, 'prev_hash', false) as string,
+    hash: text(row, 'hash', false) as string,
+  };
+}
+
+function decodeRow(row: Row): AuditEvent {
+  return decodeStoredEvent(rowToRecord(row));
+}
+
+interface Statements {
+  insert: StatementSync;
+  head: StatementSync;
+  read: StatementSync;
+  bySeq: StatementSync;
+  related: StatementSync;
+}
+
+export class SqliteAuditStore implements AuditStore {
+  readonly path: string;
+  /** Where the signed checkpoint lives (`<path>.checkpoint`). */
+  readonly checkpointPath: string;
+  readonly readOnly: boolean;
+  readonly #db: DatabaseSync;
+  readonly #clock: Clock;
+  readonly #stmts: Statements;
+  readonly #queue: GroupCommitQueue;
+  readonly #checkpoints: CheckpointWriter | null;
+  readonly #checkpointKey: Uint8Array | undefined;
+  #head: ChainHead | null = null;
+  #closing = false;
+  #closed = false;
+  #closePromise: Promise<void> | null = null;
+  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0 };
+
+  private constructor(path: string, db: DatabaseSync, options: SqliteAuditStoreOptions) {
+    this.path = path;
+    this.checkpointPath = checkpointPathFor(path);
+    this.readOnly = options.readOnly === true;
+    this.#db = db;
+    this.#clock = options.clock ?? systemClock;
+    this.#stmts = {
+      insert: db.prepare(INSERT_SQL),
+      head: db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
+      read: db.prepare(`SELECT ${SELECT_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
+      bySeq: db.prepare(`SELECT ${SELECT_COLUMNS} FROM events WHERE seq = ?`),
+      related: db.prepare(
+        `SELECT ${SELECT_COLUMNS} FROM events WHERE request_id = $id OR action_id = $id OR parent_action_id = $id ` +
+          `OR session_id = $id OR trace_id = $id OR event_id = $id ORDER BY seq`,
+      ),
+    };
+    const onBatch = options.onBatch;
+    this.#queue = new GroupCommitQueue((appends) => this.#commitBatch(appends), {
+      maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      onBatch: (info) => {
+        this.#stats.batches++;
+        if (!info.ok) this.#stats.failedBatches++;
+        onBatch?.(info);
+      },
+    });
+    this.#checkpointKey = options.checkpointKey;
+    this.#checkpoints =
+      options.checkpointKey === undefined || this.readOnly
+        ? null
+        : new CheckpointWriter(this.checkpointPath, options.checkpointKey, this.#clock, options.onCheckpointError);
+  }
+
+  /**
+   * Opens (creating if needed) the audit database at `path`. Throws ERR_AUDIT_DURABILITY when
+   * WAL + synchronous=FULL do not hold, ERR_AUDIT_TAMPERED / ERR_AUDIT_CHECKPOINT when the
+   * checkpoint does not match the log, ERR_AUDIT_UNAVAILABLE when the file cannot be opened.
+   */
+  static open(path: string, options: SqliteAuditStoreOptions = {}): SqliteAuditStore {
+    if (options.checkpointKey !== undefined) assertCheckpointKey(options.checkpointKey);
+    const readOnly = options.readOnly === true;
+    let db: DatabaseSync;
+    try {
+      if (!readOnly && path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+      db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, readOnly });
+    } catch (cause) {
+      throw unavailable('audit database cannot be opened', cause);
+    }
+    try {
+      applyDurability(db, { readOnly });
+      if (readOnly) checkSchemaVersion(db);
+      else ensureSchema(db);
+      const store = new SqliteAuditStore(path, db, options);
+      store.#head = store.#readHead();
+      if (options.checkpointKey !== undefined && !readOnly) store.#reconcileCheckpoint(options.checkpointKey, options.adoptExistingLog === true);
+      return store;
+    } catch (error) {
+      db.close();
+      throw isAirlockError(error) ? error : unavailable('audit database cannot be prepared', error);
+    }
+  }
+
+  /** Journal mode and synchronous level of this connection, read live. */
+  durability(): Durability {
+    this.#assertOpen();
+    return readDurability(this.#db);
+  }
+
+  /**
+   * The signed checkpoint beside the database, signature checked with this store's key (null
+   * without a key or file; ERR_AUDIT_TAMPERED when forged). Pass it to verifyChain.
+   */
+  async checkpoint(): Promise<Checkpoint | null> {
+    if (this.#checkpointKey === undefined) return null;
+    await this.#checkpoints?.drain();
+    return readCheckpoint(this.path, this.#checkpointKey);
+  }
+
+  stats(): SqliteAuditStats {
+    return {
+      ...this.#stats,
+      pendingEvents: this.#queue.pending,
+      checkpointWrites: this.#checkpoints?.writes ?? 0,
+      checkpointErrors: this.#checkpoints?.errors ?? 0,
+    };
+  }
+
+  append(events: AuditEventInput[]): Promise<AuditEvent[]> {
+    if (this.#closing || this.#closed) return Promise.reject(unavailable('audit store is closed'));
+    if (this.readOnly) return Promise.reject(unavailable('audit store is open read-only'));
+    if (!Array.isArray(events)) {
+      return Promise.reject(new AirlockError('ERR_AUDIT_INVALID_EVENT', 'append takes an array of events', { status: 500 }));
+    }
+    let prepared: PreparedInput[];
+    try {
+      prepared = events.map(prepareInput);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (prepared.length === 0) return Promise.resolve([]);
+    return this.#queue.enqueue(prepared);
+  }
+
+  async read(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditEvent[]> {
+    this.#assertOpen();
+    const fromSeq = Math.max(1, Math.floor(options.fromSeq ?? 1));
+    const limit = options.limit === undefined ? -1 : Math.max(0, Math.floor(options.limit));
+    const rows = this.#stmts.read.all(fromSeq, limit) as Row[];
+    return rows.map(decodeRow);
+  }
+
+  async findRelated(id: string): Promise<AuditEvent[]> {
+    this.#assertOpen();
+    if (typeof id !== 'string' || id.length === 0) return [];
+    const rows = this.#stmts.related.all({ $id: id }) as Row[];
+    return rows.map(decodeRow);
+  }
+
+  async head(): Promise<ChainHead | null> {
+    this.#assertOpen();
+    return this.#readHead();
+  }
+
+  /** Commits pending appends, waits for the last checkpoint, then closes the database. */
+  close(): Promise<void> {
+    this.#closePromise ??= (async () => {
+      this.#closing = true;
+      try {
+        await this.#queue.flush();
+        await this.#checkpoints?.drain();
+      } finally {
+        this.#closed = true;
+        this.#db.close();
+      }
+    })();
+    return this.#closePromise;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw unavailable('audit store is closed');
+  }
+
+  #readHead(): ChainHead | null {
+    const row = this.#stmts.head.get() as Row | undefined;
+    if (row === undefined) return null;
+    if (typeof row.seq !== 'number' || typeof row.hash !== 'string') throw corruptRow(row.seq, 'audit head row is malformed');
+    return { seq: row.seq, hash: row.hash };
+  }
+
+  #resyncHead(): void {
+    try {
+      this.#head = this.#db.isOpen ? this.#readHead() : null;
+    } catch {
+      this.#head = null;
+    }
+  }
+
+  /** One transaction for the whole batch; the head is read inside it (no fork across processes). */
+  #commitBatch(appends: readonly (readonly PreparedInput[])[]): AuditEvent[][] {
+    const db = this.#db;
+    const ts = new Date(this.#clock.now()).toISOString();
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      const head = this.#readHead();
+      let seq = head === null ? 0 : head.seq;
+      let prevHash = head === null ? GENESIS_HASH : head.hash;
+      const insert = this.#stmts.insert;
+      const out: AuditEvent[][] = [];
+      for (const inputs of appends) {
+        const sealed: AuditEvent[] = [];
+        for (const input of inputs) {
+          seq++;
+          const { event, record: r } = sealEvent(input, { seq, eventId: newId('evt'), ts, prevHash });
+          insert.run(r.seq, r.event_id, r.ts, r.type, r.request_id, r.action_id, r.parent_action_id, r.session_id, r.trace_id, r.body, r.prev_hash, r.hash);
+          prevHash = r.hash;
+          sealed.push(event);
+        }
+        out.push(sealed);
+      }
+      db.exec('COMMIT');
+      this.#head = { seq, hash: prevHash };
+      const events = seq - (head === null ? 0 : head.seq);
+      this.#stats.appends += appends.length;
+      this.#stats.events += events;
+      this.#stats.maxBatchEvents = Math.max(this.#stats.maxBatchEvents, events);
+      this.#checkpoints?.update(this.#head);
+      return out;
+    } catch (cause) {
+      try {
+        if (db.isOpen && db.isTransaction) db.exec('ROLLBACK');
+      } catch {
+        // The connection is unusable; the next batch reports it.
+      }
+      this.#resyncHead();
+      throw unavailable('audit store could not commit events', cause);
+    }
+  }
+
+  *#iterateFrom(fromSeq: number, pageSize = 1000): Generator<AuditEvent> {
+    let next = fromSeq;
+    for (;;) {
+      const rows = this.#stmts.read.all(next, pageSize) as Row[];
+      for (const row of rows) {
+        const event = decodeRow(row);
+        next = event.seq + 1;
+        yield event;
+      }
+      if (rows.length < pageSize) return;
+    }
+  }
+
+  /**
+   * At open: the checkpoint must be validly signed and present in the log, and everything
+   * after it must chain onto it. Then the checkpoint moves to the current head.
+   */
+  #reconcileCheckpoint(key: Uint8Array, adopt: boolean): void {
+    const writer = this.#checkpoints as CheckpointWriter;
+    const checkpoint = readCheckpointFile(this.checkpointPath);
+    const head = this.#head;
+    if (checkpoint === null) {
+      if (head !== null && !adopt) {
+        throw new AirlockError('ERR_AUDIT_CHECKPOINT', 'checkpoint file is missing for a non-empty audit log', { status: 503 });
+      }
+      if (head !== null) {
+        const result = verifyChainSync(this.#iterateFrom(1));
+        if (!result.ok) throw tampered(result, 'audit log does not verify; refusing to adopt it');
+      }
+      writer.writeSync(head ?? { seq: 0, hash: GENESIS_HASH });
+      return;
+    }
+    if (!verifyCheckpointSignature(checkpoint, key)) {
+      throw new AirlockError('ERR_AUDIT_TAMPERED', 'checkpoint signature is invalid', {
+        status: 503,
+        details: { seq: checkpoint.seq, reason: 'checkpoint_mismatch' },
+      });
+    }
+    let result: ChainVerification;
+    if (checkpoint.seq === 0) {
+      result = verifyChainSync(this.#iterateFrom(1), { checkpoint });
+    } else {
+      const row = this.#stmts.bySeq.get(checkpoint.seq) as Row | undefined;
+      let anchor: ChainHead | undefined;
+      try {
+        anchor = row === undefined ? undefined : { seq: checkpoint.seq - 1, hash: decodeRow(row).prev_hash };
+      } catch {
+        anchor = undefined;
+      }
+      result =
+        anchor === undefined
+          ? verifyChainSync(this.#iterateFrom(1), { checkpoint })
+          : verifyChainSync(this.#iterateFrom(checkpoint.seq), { checkpoint, anchor });
+    }
+    if (!result.ok) throw tampered(result, 'audit log does not match its checkpoint');
+    if (head !== null && head.seq > checkpoint.seq) writer.writeSync(head);
+  }
+}

@@ -1,0 +1,259 @@
+/**
+ * The AuditStore contract, as a test suite every adapter runs (memory, SQLite, and later
+ * PostgreSQL): ordering and contiguity under concurrent appends, chaining, reads, lookups,
+ * head, input validation, snapshots, close semantics and (for durable adapters) persistence
+ * across close/reopen. Call runAuditStoreContract(name, makeStore) from the adapter's test.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
+import { GENESIS_HASH, hashEvent, verifyChain } from './chain.ts';
+import { readAll } from './read-all.ts';
+
+export interface AuditStoreHarness {
+  store: AuditStore;
+  /** Closes `store` and opens a new store over the same storage (durable adapters only). */
+  reopen?: () => Promise<AuditStore>;
+  /** Releases what the harness created (files, schemas). */
+  dispose?: () => Promise<void>;
+}
+
+export type MakeAuditStore = () => Promise<AuditStore | AuditStoreHarness> | AuditStore | AuditStoreHarness;
+
+let counter = 0;
+
+/** A realistic event input; ids are unique per call unless overridden. */
+export function sampleEventInput(overrides: Partial<AuditEventInput> = {}): AuditEventInput {
+  counter++;
+  return {
+    type: 'decision',
+    request_id: `req_contract${counter}`,
+    trace_id: `trc_contract${counter}`,
+    session_id: null,
+    action_id: `act_contract${counter}`,
+    parent_action_id: null,
+    actor: { user: 'alice', tenant: 'acme', roles: ['analyst'], agent: 'agent-7' },
+    tool: 'crm.getCustomer',
+    args_hash: `sha256:${'ab'.repeat(32)}`,
+    args_summary: { customer_id: 'c-1', fields: 3 },
+    decision: { outcome: 'allow', code: 'policy.permit', reasons: [{ policy_id: 'read-own-tenant', effect: 'permit' }] },
+    phase_timings: { identify: 12, authorize: 140 },
+    ...overrides,
+  };
+}
+
+async function harness(make: MakeAuditStore): Promise<AuditStoreHarness> {
+  const made = await make();
+  return 'append' in made ? { store: made } : made;
+}
+
+async function withStore(make: MakeAuditStore, body: (h: AuditStoreHarness) => Promise<void>): Promise<void> {
+  const h = await harness(make);
+  try {
+    await body(h);
+  } finally {
+    await h.store.close().catch(() => undefined);
+    await h.dispose?.();
+  }
+}
+
+async function assertCode(promise: Promise<unknown>, code: string): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.equal((error as { code?: unknown }).code, code);
+    return true;
+  });
+}
+
+function stripStoreFields(event: AuditEvent): Record<string, unknown> {
+  const { seq: _s, event_id: _e, ts: _t, prev_hash: _p, hash: _h, ...rest } = event;
+  return rest;
+}
+
+async function assertVerifies(store: AuditStore, count: number): Promise<void> {
+  const result = await verifyChain(readAll(store, { pageSize: 7 }));
+  assert.equal(result.ok, true, JSON.stringify(result.firstBad));
+  assert.equal(result.checked, count);
+  assert.deepEqual(await store.head(), result.head);
+}
+
+export function runAuditStoreContract(name: string, makeStore: MakeAuditStore): void {
+  describe(`AuditStore contract: ${name}`, () => {
+    it('starts empty', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        assert.equal(await store.head(), null);
+        assert.deepEqual(await store.read(), []);
+        assert.deepEqual(await store.findRelated('req_nothing'), []);
+      });
+    });
+
+    it('seals appended events into a chain starting at genesis', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        const inputs = [sampleEventInput(), sampleEventInput({ type: 'intent' }), sampleEventInput({ type: 'result', result_code: 'ok' })];
+        const events = await store.append(inputs);
+        assert.deepEqual(
+          events.map((e) => e.seq),
+          [1, 2, 3],
+        );
+        assert.equal(events[0]?.prev_hash, GENESIS_HASH);
+        events.forEach((event, i) => {
+          assert.deepEqual(stripStoreFields(event), inputs[i]);
+          assert.match(event.event_id, /^evt_/);
+          assert.ok(!Number.isNaN(Date.parse(event.ts)));
+          assert.equal(event.hash, hashEvent(event.prev_hash, event));
+          if (i > 0) assert.equal(event.prev_hash, events[i - 1]?.hash);
+        });
+        assert.deepEqual(await store.read(), events);
+        assert.deepEqual(await store.head(), { seq: 3, hash: events[2]?.hash });
+        await assertVerifies(store, 3);
+      });
+    });
+
+    it('keeps each append contiguous and in order under concurrent appends', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        const appends = Array.from({ length: 60 }, (_, i) =>
+          Array.from({ length: 1 + (i % 4) }, (_, j) => sampleEventInput({ data: { producer: i, index: j } })),
+        );
+        const results = await Promise.all(appends.map((events) => store.append(events)));
+        const total = appends.reduce((n, a) => n + a.length, 0);
+        const seqs = results.flat().map((e) => e.seq);
+        assert.deepEqual(
+          [...seqs].sort((a, b) => a - b),
+          Array.from({ length: total }, (_, i) => i + 1),
+        );
+        results.forEach((events, i) => {
+          assert.equal(events.length, appends[i]?.length);
+          events.forEach((event, j) => {
+            assert.deepEqual(event.data, { producer: i, index: j });
+            if (j > 0) assert.equal(event.seq, (events[j - 1]?.seq ?? 0) + 1, 'events of one append are contiguous');
+          });
+        });
+        const stored = await store.read();
+        assert.deepEqual(stored, [...results.flat()].sort((a, b) => a.seq - b.seq));
+        await assertVerifies(store, total);
+      });
+    });
+
+    it('continues the chain across sequential appends and reads pages', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        for (let i = 0; i < 25; i++) await store.append([sampleEventInput({ data: { i } })]);
+        const page = await store.read({ fromSeq: 10, limit: 5 });
+        assert.deepEqual(
+          page.map((e) => e.seq),
+          [10, 11, 12, 13, 14],
+        );
+        assert.deepEqual(
+          (await store.read({ fromSeq: 24 })).map((e) => e.seq),
+          [24, 25],
+        );
+        assert.deepEqual(await store.read({ fromSeq: 26 }), []);
+        assert.deepEqual(await store.read({ limit: 0 }), []);
+        const all: AuditEvent[] = [];
+        for await (const event of readAll(store, { pageSize: 4 })) all.push(event);
+        assert.deepEqual(all, await store.read());
+        await assertVerifies(store, 25);
+      });
+    });
+
+    it('appending nothing resolves empty and changes nothing', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        await store.append([sampleEventInput()]);
+        const head = await store.head();
+        assert.deepEqual(await store.append([]), []);
+        assert.deepEqual(await store.head(), head);
+      });
+    });
+
+    it('finds related events by every lineage id', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        const base = { request_id: 'req_rel1', trace_id: 'trc_rel1', session_id: 'ses_rel1' };
+        const [parentDecision, parentResult] = await store.append([
+          sampleEventInput({ ...base, action_id: 'act_parent', type: 'decision' }),
+          sampleEventInput({ ...base, action_id: 'act_parent', type: 'result' }),
+        ]);
+        await store.append([sampleEventInput()]); // unrelated
+        const [child] = await store.append([
+          sampleEventInput({ request_id: 'req_rel2', trace_id: 'trc_rel1', session_id: 'ses_rel1', action_id: 'act_child', parent_action_id: 'act_parent' }),
+        ]);
+        const [other] = await store.append([sampleEventInput({ request_id: 'req_rel3', trace_id: 'trc_rel3', session_id: 'ses_rel1' })]);
+        const seqs = async (id: string) => (await store.findRelated(id)).map((e) => e.seq);
+        assert.deepEqual(await seqs('req_rel1'), [parentDecision?.seq, parentResult?.seq]);
+        assert.deepEqual(await seqs('act_parent'), [parentDecision?.seq, parentResult?.seq, child?.seq]);
+        assert.deepEqual(await seqs('act_child'), [child?.seq]);
+        assert.deepEqual(await seqs('trc_rel1'), [parentDecision?.seq, parentResult?.seq, child?.seq]);
+        assert.deepEqual(await seqs('ses_rel1'), [parentDecision?.seq, parentResult?.seq, child?.seq, other?.seq]);
+        assert.deepEqual(await seqs(child?.event_id ?? ''), [child?.seq]);
+        assert.deepEqual(await seqs('req_absent'), []);
+        assert.deepEqual((await store.findRelated('req_rel1'))[0], parentDecision);
+      });
+    });
+
+    it('refuses invalid events without disturbing other appends', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        const good = store.append([sampleEventInput()]);
+        await assertCode(store.append([sampleEventInput({ data: { n: Number.NaN } })]), 'ERR_AUDIT_INVALID_EVENT');
+        await assertCode(store.append([{ ...sampleEventInput(), request_id: '' }]), 'ERR_AUDIT_INVALID_EVENT');
+        await assertCode(store.append([{ ...sampleEventInput(), seq: 7 } as AuditEventInput]), 'ERR_AUDIT_INVALID_EVENT');
+        await assertCode(store.append([{ ...sampleEventInput(), actor: null } as unknown as AuditEventInput]), 'ERR_AUDIT_INVALID_EVENT');
+        // One bad event refuses its whole append.
+        await assertCode(store.append([sampleEventInput(), sampleEventInput({ data: { f: undefined } as never })]), 'ERR_AUDIT_INVALID_EVENT');
+        assert.equal((await good).length, 1);
+        assert.equal((await store.head())?.seq, 1);
+        await assertVerifies(store, 1);
+      });
+    });
+
+    it('drops unset optional fields and snapshots inputs', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        const input = sampleEventInput({ tool: undefined, data: { note: 'before' } });
+        const pending = store.append([input]);
+        (input.data as { note: string }).note = 'after';
+        input.request_id = 'req_mutated';
+        const [event] = await pending;
+        assert.ok(event !== undefined);
+        assert.equal('tool' in event, false);
+        assert.deepEqual(event.data, { note: 'before' });
+        assert.notEqual(event.request_id, 'req_mutated');
+        (event.data as { note: string }).note = 'changed by reader';
+        const [stored] = await store.read();
+        assert.deepEqual(stored?.data, { note: 'before' });
+        await assertVerifies(store, 1);
+      });
+    });
+
+    it('close commits pending appends, then refuses new ones', async () => {
+      const h = await harness(makeStore);
+      try {
+        const pending = h.store.append([sampleEventInput(), sampleEventInput()]);
+        await h.store.close();
+        assert.equal((await pending).length, 2);
+        await assertCode(h.store.append([sampleEventInput()]), 'ERR_AUDIT_UNAVAILABLE');
+      } finally {
+        await h.dispose?.();
+      }
+    });
+
+    it('keeps committed events across close and reopen', async (t) => {
+      const h = await harness(makeStore);
+      if (h.reopen === undefined) {
+        await h.store.close();
+        await h.dispose?.();
+        t.skip('adapter is not durable');
+        return;
+      }
+      let reopened: AuditStore | null = null;
+      try {
+        const first = await Promise.all([h.store.append([sampleEventInput()]), h.store.append([sampleEventInput(), sampleEventInput()])]);
+        reopened = await h.reopen();
+        assert.deepEqual(await reopened.read(), first.flat().sort((a, b) => a.seq - b.seq));
+        const [next] = await reopened.append([sampleEventInput()]);
+        assert.equal(next?.seq, 4);
+        assert.equal(next?.prev_hash, first.flat().find((e) => e.seq === 3)?.hash);
+        await assertVerifies(reopened, 4);
+      } finally {
+        await reopened?.close();
+        await h.store.close().catch(() => undefined);
+        await h.dispose?.();
+      }
+    });
+  });
+}
