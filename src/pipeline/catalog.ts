@@ -5,7 +5,6 @@ import type { ToolRegistry, ToolResolvers } from '../tools/index.ts';
 import {
   computeAffectedCount,
   hashArguments,
-  normalizeArguments,
   resolveResourceScope,
   summarizeArguments,
   validateResult,
@@ -16,10 +15,8 @@ export function toolCatalog(registry: ToolRegistry, resolvers: ToolResolvers): T
   return {
     get: (name) => registry.get(name),
     list: () => registry.list(),
-    check(tool, args) {
-      const result = registry.validate(tool, args);
-      return result.ok ? { ok: true, value: normalizeArguments(tool, result.value) } : result;
-    },
+    // The registry validates against the closed schema and returns the normalized value.
+    check: (tool, args) => registry.validate(tool, args),
     hash: (args) => hashArguments(args),
     summarize: (tool, args) => summarizeArguments(tool, args),
     scope: (tool, args, principal) => resolveResourceScope(tool, args, principal, resolvers),

@@ -4,3 +4,5 @@ export type { DecideResponse, Gateway, GatewayOptions, LineageResponse } from '.
 export type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 export { PHASES } from './phases/index.ts';
 export { loadToolkit } from './toolkit.ts';
+export { checkPolicyBundle, mintToken, openAuditLog, parseBearer } from './admin.ts';
+export type { AuditLogReader, DevTokenRequest } from './admin.ts';

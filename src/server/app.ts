@@ -9,7 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { Gateway } from '../pipeline/gateway.ts';
-import { parseBearer } from '../identity/index.ts';
+import { parseBearer } from '../pipeline/index.ts';
 import { readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 

@@ -1,20 +1,19 @@
 /** `airlock config check` and `airlock policy check|schema`. */
-import { CedarPolicyEngine, loadBundleFromDir } from '../../policy/index.ts';
-import { ToolRegistry } from '../../tools/index.ts';
 import { isAirlockError } from '../../core/errors.ts';
-import { loadConfigOrExit, CliExit } from '../config-loading.ts';
+import { checkPolicyBundle } from '../../pipeline/index.ts';
+import { CliExit, loadConfigOrExit } from '../config-loading.ts';
 import { green, printJson, red } from '../output.ts';
 
 async function engineFor(path: string) {
   const config = await loadConfigOrExit(path);
-  const registry = new ToolRegistry(config.tools);
-  const bundle = await loadBundleFromDir(config.policy.bundleDir);
   try {
-    return { config, engine: CedarPolicyEngine.create({ tools: registry.list(), sessionAttributes: config.sessionAttributes, bundle }) };
+    return { config, engine: await checkPolicyBundle(config) };
   } catch (error) {
     if (isAirlockError(error) && error.code === 'ERR_POLICY_INVALID') {
       const diagnostics = (error.details?.diagnostics ?? []) as Array<{ file?: string; line?: number; policy_id?: string; message: string }>;
-      const lines = diagnostics.map((d) => `  ${d.file ?? '?'}${d.line === undefined ? '' : `:${d.line}`}${d.policy_id === undefined ? '' : ` [${d.policy_id}]`} ${d.message}`);
+      const lines = diagnostics.map(
+        (d) => `  ${d.file ?? '?'}${d.line === undefined ? '' : `:${d.line}`}${d.policy_id === undefined ? '' : ` [${d.policy_id}]`} ${d.message}`,
+      );
       throw new CliExit(2, `${red('INVALID')} policy bundle ${config.policy.bundleDir}\n${lines.join('\n')}`);
     }
     throw error;

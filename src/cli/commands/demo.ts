@@ -9,12 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonValue } from '../../core/canonical.ts';
 import type { AirlockConfig } from '../../config/types.ts';
-import { createGateway, loadToolkit } from '../../pipeline/index.ts';
+import { createGateway, loadToolkit, mintToken } from '../../pipeline/index.ts';
 import type { ToolCallResult } from '../../pipeline/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
 import { bold, dim, outcomeLabel, printJson, table } from '../output.ts';
 import { DEMO_CONFIG } from './serve.ts';
-import { mintFor } from './token.ts';
 
 interface Step {
   say: string;
@@ -82,8 +81,8 @@ export async function demoCommand(options: { json?: boolean }): Promise<void> {
   const gateway = await createGateway(config, await loadToolkit(config));
   try {
     const tokens = {
-      sam: await mintFor(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 600 }),
-      fin: await mintFor(config, { sub: 'fin', tenant: 'acme', roles: ['finance-lead'], ttlSeconds: 600 }),
+      sam: await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 600 }),
+      fin: await mintToken(config, { sub: 'fin', tenant: 'acme', roles: ['finance-lead'], ttlSeconds: 600 }),
     };
     const { session_id } = await gateway.createSession(tokens.sam, {
       ticket_id: 't_1001',

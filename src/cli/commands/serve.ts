@@ -5,11 +5,10 @@
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { AirlockConfig } from '../../config/types.ts';
-import { createGateway, loadToolkit } from '../../pipeline/index.ts';
+import { createGateway, loadToolkit, mintToken } from '../../pipeline/index.ts';
 import { startServer } from '../../server/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
 import { bold, dim } from '../output.ts';
-import { mintFor } from './token.ts';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../../examples/support-desk/airlock.yaml', import.meta.url));
 
@@ -51,7 +50,7 @@ export async function serveCommand(options: { config: string; port?: string; hos
 export async function startCommand(options: { port?: string; host?: string }): Promise<void> {
   const config = await loadConfigOrExit(DEMO_CONFIG);
   await run(config, options, async (url) => {
-    const token = await mintFor(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 8 * 3600 });
+    const token = await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 8 * 3600 });
     return [
       '',
       bold(`Airlock is serving the support-desk demo on ${url}`),

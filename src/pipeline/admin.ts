@@ -1,0 +1,82 @@
+/**
+ * Operator tasks the doors offer besides tool calls — minting dev tokens, reading and
+ * verifying the audit log, checking a policy bundle — wired here so the CLI and the
+ * HTTP server never reach into domain modules themselves.
+ */
+import { AirlockError } from '../core/errors.ts';
+import type { AuditEvent } from '../core/types.ts';
+import type { AirlockConfig } from '../config/types.ts';
+import { resolveSecretRef } from '../config/index.ts';
+import type { LineageNode, VerifyReport } from '../audit/index.ts';
+import { SqliteAuditStore, buildLineage, readAll, readCheckpoint, renderLineage, verifyChain } from '../audit/index.ts';
+import { mintDevToken } from '../identity/index.ts';
+import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
+import { ToolRegistry } from '../tools/index.ts';
+
+export { parseBearer } from '../identity/index.ts';
+
+export interface DevTokenRequest {
+  sub: string;
+  tenant: string;
+  roles: string[];
+  agent?: string;
+  ttlSeconds: number;
+  sessionId?: string;
+}
+
+/** Mints a dev token with the first (or the named) HS256 issuer of a config. */
+export async function mintToken(config: AirlockConfig, claims: DevTokenRequest, issuerName?: string): Promise<string> {
+  const issuer = config.identity.issuers.find(
+    (i) => (issuerName === undefined || i.issuer === issuerName) && i.algorithms.includes('HS256') && i.secret !== undefined,
+  );
+  if (issuer === undefined || issuer.secret === undefined) {
+    throw new AirlockError('ERR_IDENTITY_DEV_TOKEN', 'no HS256 issuer in this config: dev tokens can only be minted for HS256 issuers', {
+      status: 400,
+    });
+  }
+  const key = await resolveSecretRef(issuer.secret, config.baseDir, { createIfMissing: issuer.createSecretIfMissing === true });
+  return mintDevToken(issuer, config.identity.audience, key, claims);
+}
+
+export interface AuditLogReader {
+  path: string;
+  verify(): Promise<VerifyReport>;
+  trace(id: string): Promise<{ events: AuditEvent[]; tree: LineageNode; text: string } | null>;
+  close(): Promise<void>;
+}
+
+/** Opens a config's SQLite audit log read-only, for verification and lineage. */
+export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReader> {
+  if (config.audit.type !== 'sqlite') {
+    throw new AirlockError('ERR_AUDIT_NOT_PERSISTENT', 'this config keeps its audit log in memory: there is nothing on disk to read', {
+      status: 400,
+    });
+  }
+  const path = config.audit.path;
+  const key = config.audit.checkpointKey === undefined ? undefined : await resolveSecretRef(config.audit.checkpointKey, config.baseDir);
+  const store = SqliteAuditStore.open(path, { readOnly: true });
+  return {
+    path,
+    async verify() {
+      const checkpoint = key === undefined ? null : readCheckpoint(path, key);
+      return verifyChain(readAll(store), checkpoint === null ? {} : { checkpoint });
+    },
+    async trace(id) {
+      const events = await store.findRelated(id);
+      if (events.length === 0) return null;
+      const tree = buildLineage(events, id);
+      return { events, tree, text: renderLineage(tree) };
+    },
+    close: () => store.close(),
+  };
+}
+
+/** Loads and strictly validates a config's policy bundle against its tool registry. */
+export async function checkPolicyBundle(config: AirlockConfig): Promise<CedarPolicyEngine> {
+  const registry = new ToolRegistry(config.tools);
+  return CedarPolicyEngine.create({
+    tools: registry.list(),
+    sessionAttributes: config.sessionAttributes,
+    bundle: await loadBundleFromDir(config.policy.bundleDir),
+  });
+}
