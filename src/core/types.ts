@@ -166,6 +166,8 @@ export interface Decision {
   errors: string[];
   /** Time spent deciding, microseconds. */
   latency_us: number;
+  /** Pipeline phase that settled the outcome (`authorize` when policy did). */
+  decided_by: string;
   approval_id?: string;
 }
 

@@ -104,7 +104,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     connectors.set(tool.name, options.overrides?.connector?.(tool, base) ?? base);
   }
 
-  let policy: PolicyEngine =
+  const policy: PolicyEngine =
     options.overrides?.policy ??
     CedarPolicyEngine.create({
       tools: registry.list(),

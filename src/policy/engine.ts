@@ -129,6 +129,22 @@ export class CedarPolicyEngine implements PolicyEngine {
     });
   }
 
+  /** Slicing figures of the active bundle: preparsed sets and policies per tool's slice. */
+  stats(): { policies: number; slices: number; perTool: { min: number; max: number; mean: number } } {
+    const { policies, slices } = this.#active;
+    const sizes = [...slices.byTool.values()].map((s) => s.size);
+    const total = sizes.reduce((a, b) => a + b, 0);
+    return {
+      policies: policies.length,
+      slices: slices.ids.length,
+      perTool: {
+        min: sizes.length === 0 ? 0 : Math.min(...sizes),
+        max: sizes.length === 0 ? 0 : Math.max(...sizes),
+        mean: sizes.length === 0 ? 0 : total / sizes.length,
+      },
+    };
+  }
+
   /**
    * Validates `bundle` fully, then makes it active. On failure throws ERR_POLICY_INVALID
    * and the previous bundle stays active.
