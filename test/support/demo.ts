@@ -1,0 +1,119 @@
+/**
+ * Test fixture: the real support-desk demo (config, Cedar bundle, in-process tools) with
+ * its stores in a fresh temporary directory, tokens for the demo's users, and a count of
+ * every connector invocation so tests can prove nothing executed.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AirlockConfig } from '../../src/config/types.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import type { Gateway, GatewayOptions } from '../../src/pipeline/index.ts';
+import { createGateway, mintToken } from '../../src/pipeline/index.ts';
+import type { RunningServer } from '../../src/server/index.ts';
+import { startServer } from '../../src/server/index.ts';
+import { SupportDesk } from '../../examples/support-desk/handlers.ts';
+import type { ToolHandler } from '../../src/tools/index.ts';
+
+export const DEMO_CONFIG_PATH = resolve(fileURLToPath(new URL('../../examples/support-desk/airlock.yaml', import.meta.url)));
+
+export interface DemoFixture {
+  gateway: Gateway;
+  config: AirlockConfig;
+  desk: SupportDesk;
+  dir: string;
+  /** Connector invocations per tool. */
+  invocations: Map<string, number>;
+  totalInvocations(): number;
+  token(claims: { sub: string; tenant: string; roles: string[]; agent?: string; ttlSeconds?: number }): Promise<string>;
+  tokens: { sam: string; fin: string; globexAgent: string };
+  close(): Promise<void>;
+}
+
+export interface DemoOptions {
+  /** Change the loaded config before the gateway is built (paths already point at the temp dir). */
+  configure?: (config: AirlockConfig) => AirlockConfig;
+  overrides?: GatewayOptions['overrides'];
+  clock?: GatewayOptions['clock'];
+}
+
+export async function demoConfig(dir: string): Promise<AirlockConfig> {
+  const base = await loadConfig(DEMO_CONFIG_PATH);
+  return {
+    ...base,
+    audit: { type: 'sqlite', path: join(dir, 'audit.db') },
+    state: { type: 'sqlite', path: join(dir, 'state.db') },
+    identity: {
+      ...base.identity,
+      issuers: base.identity.issuers.map((i) => ({ ...i, secret: `file:${join(dir, 'dev.key')}`, createSecretIfMissing: true })),
+    },
+  };
+}
+
+export async function startDemo(options: DemoOptions = {}): Promise<DemoFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-test-'));
+  let config = await demoConfig(dir);
+  if (options.configure !== undefined) config = options.configure(config);
+  const desk = new SupportDesk();
+  const invocations = new Map<string, number>();
+  const handlers: Record<string, ToolHandler> = {};
+  for (const [name, handler] of Object.entries(desk.handlers())) {
+    handlers[name] = (args, ctx) => {
+      invocations.set(name, (invocations.get(name) ?? 0) + 1);
+      return handler(args, ctx);
+    };
+  }
+  const gateway = await createGateway(config, {
+    handlers,
+    resolvers: desk.resolvers(),
+    ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  const token: DemoFixture['token'] = (claims) => mintToken(config, { ttlSeconds: 600, ...claims });
+  return {
+    gateway,
+    config,
+    desk,
+    dir,
+    invocations,
+    totalInvocations: () => [...invocations.values()].reduce((a, b) => a + b, 0),
+    token,
+    tokens: {
+      sam: await token({ sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent' }),
+      fin: await token({ sub: 'fin', tenant: 'acme', roles: ['finance-lead'] }),
+      globexAgent: await token({ sub: 'gina', tenant: 'globex', roles: ['support'], agent: 'support-agent' }),
+    },
+    close: () => gateway.close(),
+  };
+}
+
+export interface HttpFixture extends DemoFixture {
+  server: RunningServer;
+  post(path: string, body: unknown, token?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+  get(path: string, token?: string): Promise<{ status: number; body: Record<string, unknown> }>;
+}
+
+export async function startDemoServer(options: DemoOptions = {}): Promise<HttpFixture> {
+  const fixture = await startDemo(options);
+  const server = await startServer(fixture.gateway, { host: '127.0.0.1', port: 0 });
+  const request = async (method: string, path: string, body: unknown, token?: string) => {
+    const headers: Record<string, string> = {};
+    if (token !== undefined) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers,
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
+  };
+  return {
+    ...fixture,
+    server,
+    post: (path, body, token) => request('POST', path, body, token),
+    get: (path, token) => request('GET', path, undefined, token),
+    close: () => server.close(),
+  };
+}
