@@ -21,7 +21,20 @@ export interface TokenVerifierOptions {
   clock?: Clock;
   /** Resolves an HS256 secret reference to its bytes (wired by the pipeline to config's resolveSecretRef). */
   resolveSecret?: SecretResolver;
+  /** Verified tokens remembered (default 10,000; 0 turns the cache off). */
+  cacheSize?: number;
 }
+
+interface CachedPrincipal {
+  principal: Principal;
+  exp: number;
+  iat: number;
+  nbf: number | undefined;
+  verifiedAt: number;
+}
+
+/** A remembered verification is re-done after this long, so key rotation takes effect quickly. */
+const CACHE_REVERIFY_MS = 60_000;
 
 interface TrustedIssuer {
   config: IssuerConfig;
@@ -75,11 +88,20 @@ export class TokenVerifier {
   readonly #identity: IdentityConfig;
   readonly #issuers: Map<string, TrustedIssuer>;
   readonly #clock: Clock;
+  readonly #cacheSize: number;
+  /**
+   * Tokens that verified recently -> their principal. A hit is only used while the token is
+   * inside its own validity window (exp, nbf, max age — without the skew allowance) and for at
+   * most a minute; anything else is verified again from scratch. Failures are never cached.
+   */
+  readonly #cache = new Map<string, CachedPrincipal>();
+  readonly #cacheStats = { hits: 0, misses: 0 };
 
-  private constructor(identity: IdentityConfig, issuers: Map<string, TrustedIssuer>, clock: Clock) {
+  private constructor(identity: IdentityConfig, issuers: Map<string, TrustedIssuer>, clock: Clock, cacheSize: number) {
     this.#identity = identity;
     this.#issuers = issuers;
     this.#clock = clock;
+    this.#cacheSize = cacheSize;
   }
 
   /** Loads every issuer's key. Throws ERR_IDENTITY_CONFIG on a setup that cannot verify safely. */
@@ -94,7 +116,50 @@ export class TokenVerifier {
       if (issuers.has(issuer.issuer)) throw identityConfigError(`issuer ${issuer.issuer} is configured twice`);
       issuers.set(issuer.issuer, { config: issuer, key: await loadIssuerKey(issuer, options.baseDir, options.resolveSecret) });
     }
-    return new TokenVerifier(config, issuers, options.clock ?? systemClock);
+    return new TokenVerifier(config, issuers, options.clock ?? systemClock, Math.max(0, Math.floor(options.cacheSize ?? 10_000)));
+  }
+
+  #cached(token: string, now: number): Principal | null {
+    const hit = this.#cache.get(token);
+    if (hit === undefined) {
+      this.#cacheStats.misses++;
+      return null;
+    }
+    const seconds = now / 1000;
+    const fresh =
+      now - hit.verifiedAt < CACHE_REVERIFY_MS &&
+      seconds < hit.exp &&
+      (hit.nbf === undefined || seconds >= hit.nbf) &&
+      seconds - hit.iat <= this.#identity.maxTokenAgeSeconds;
+    if (!fresh) {
+      this.#cache.delete(token);
+      this.#cacheStats.misses++;
+      return null;
+    }
+    this.#cacheStats.hits++;
+    return hit.principal;
+  }
+
+  /** Verified-token cache counters (for metrics and tests). */
+  cacheStats(): { hits: number; misses: number; size: number } {
+    return { ...this.#cacheStats, size: this.#cache.size };
+  }
+
+  #remember(token: string, principal: Principal, payload: JWTPayload, now: number): Principal {
+    const frozen = Object.freeze({ ...principal, roles: Object.freeze([...principal.roles]), delegation: Object.freeze([...principal.delegation]) }) as Principal;
+    if (this.#cacheSize === 0) return frozen;
+    if (this.#cache.size >= this.#cacheSize) {
+      const oldest = this.#cache.keys().next();
+      if (oldest.done !== true) this.#cache.delete(oldest.value);
+    }
+    this.#cache.set(token, {
+      principal: frozen,
+      exp: payload.exp as number,
+      iat: payload.iat as number,
+      nbf: typeof payload.nbf === 'number' ? payload.nbf : undefined,
+      verifiedAt: now,
+    });
+    return frozen;
   }
 
   /** Verifies a compact JWS token. Throws a 401 AirlockError (ERR_IDENTITY_*) on any failure. */
@@ -103,6 +168,9 @@ export class TokenVerifier {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) {
       throw identityError('ERR_IDENTITY_MALFORMED', 'token is not a compact jws');
     }
+    const now = this.#clock.now();
+    const cached = this.#cached(token, now);
+    if (cached !== null) return cached;
     const { alg, typ, iss } = unverifiedParts(token);
     if (alg.toLowerCase() === 'none') throw identityError('ERR_IDENTITY_ALGORITHM', 'unsigned tokens are refused');
     if (typeof iss !== 'string' || iss === '') throw identityError('ERR_IDENTITY_ISSUER', 'token has no issuer');
@@ -116,7 +184,6 @@ export class TokenVerifier {
       throw identityError('ERR_IDENTITY_CLAIMS', 'token type is not an access token');
     }
 
-    const now = this.#clock.now();
     let payload: JWTPayload;
     try {
       ({ payload } = await verifyWithCandidates(token, trusted.key, {
@@ -135,6 +202,6 @@ export class TokenVerifier {
     if (exp - iat > this.#identity.maxTokenAgeSeconds) {
       throw identityError('ERR_IDENTITY_CLAIMS', `token lifetime exceeds ${this.#identity.maxTokenAgeSeconds} seconds`);
     }
-    return principalFromClaims(payload as Record<string, unknown>, trusted.config);
+    return this.#remember(token, principalFromClaims(payload as Record<string, unknown>, trusted.config), payload, now);
   }
 }
