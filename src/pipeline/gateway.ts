@@ -83,7 +83,20 @@ export interface Gateway {
   policyVersion(): string;
   listTools(): RegisteredTool[];
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
+  /** Counters of the parts that keep them (audit batches, token cache, policy slices). */
+  stats(): GatewayStats;
   close(): Promise<void>;
+}
+
+export interface GatewayStats {
+  audit: { batches: number; events: number; appends: number; failedBatches: number } | null;
+  tokens: { hits: number; misses: number; size: number };
+  policy: Record<string, unknown> | null;
+}
+
+function statsOf(part: unknown): Record<string, unknown> | null {
+  const withStats = part as { stats?: () => Record<string, unknown> };
+  return typeof withStats.stats === 'function' ? withStats.stats() : null;
 }
 
 /** Roles that may read any event of their tenant (others read their own calls only). */
@@ -249,6 +262,12 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       }
       return { ready: Object.values(checks).every(Boolean), checks };
     },
+
+    stats: () => ({
+      audit: statsOf(audit) as GatewayStats['audit'],
+      tokens: verifier.cacheStats(),
+      policy: statsOf(policy),
+    }),
 
     async close() {
       await audit.close();

@@ -1,0 +1,74 @@
+/**
+ * `npm run bench`: every benchmark of the project, one after another (so they do not
+ * compete for the two cores), a table of medians and tails, and the JSON written to
+ * bench/results/<timestamp>.json (and bench/results/latest.json).
+ *
+ *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { run as runAudit } from './audit.bench.ts';
+import { run as runAuthorize } from './authorize.bench.ts';
+import { run as runExecute } from './execute.bench.ts';
+import { run as runHttp } from './http-decide.bench.ts';
+
+const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results');
+
+interface Row {
+  benchmark: string;
+  figure: string;
+  target: string;
+  met: boolean | null;
+}
+
+const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
+const quick = values.quick === true;
+const only = new Set((values.only ?? 'authorize,execute,audit,http').split(','));
+const results: Record<string, unknown> = {
+  started_at: new Date().toISOString(),
+  node: process.version,
+  cpus: (await import('node:os')).availableParallelism(),
+  quick,
+};
+const rows: Row[] = [];
+const progress = (name: string) => process.stderr.write(`running ${name}...\n`);
+
+if (only.has('authorize')) {
+  progress('authorize');
+  const r = await runAuthorize({ iterations: quick ? 2_000 : 20_000 });
+  results.authorize = r;
+  rows.push({ benchmark: r.name, figure: `p50 ${r.p50_us} µs, p99 ${r.p99_us} µs`, target: 'p50 <= 100 µs, p99 <= 400 µs', met: r.p50_us <= 100 && r.p99_us <= 400 });
+}
+if (only.has('execute')) {
+  progress('execute');
+  const r = await runExecute({ seconds: quick ? 2 : 10, concurrency: 64 });
+  results.execute = r;
+  rows.push({ benchmark: r.name, figure: `${r.calls_per_s} calls/s (p50 ${Math.round(r.p50_us)} µs, p99 ${Math.round(r.p99_us)} µs at ${r.concurrency} in flight)`, target: '>= 5,000 calls/s', met: r.calls_per_s >= 5000 });
+}
+if (only.has('audit')) {
+  progress('audit');
+  const r = await runAudit({ calls: quick ? 4_000 : 20_000, producers: 64, mode: 'split' });
+  results.audit = r;
+  const line = r as unknown as { calls_per_s?: number; callsPerSecond?: number };
+  rows.push({ benchmark: 'audit append alone (2 durable events per call, split)', figure: `${line.calls_per_s ?? line.callsPerSecond ?? '?'} calls/s`, target: '(context for execute)', met: null });
+}
+if (only.has('http')) {
+  progress('http');
+  const r = await runHttp({ seconds: quick ? 3 : 10, connections: 32 });
+  results.http_decide = r;
+  rows.push({ benchmark: r.name, figure: `${r.requests_per_s} req/s (p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, ${r.non_2xx} non-2xx)`, target: '(reported)', met: null });
+}
+
+mkdirSync(RESULTS, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+writeFileSync(join(RESULTS, `${stamp}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(RESULTS, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+
+const width = (k: keyof Row) => Math.max(k.length, ...rows.map((r) => String(r[k]).length));
+const line = (r: Record<keyof Row, string>) =>
+  `${r.benchmark.padEnd(width('benchmark'))}  ${r.figure.padEnd(width('figure'))}  ${r.target.padEnd(width('target'))}  ${r.met}`;
+process.stdout.write(`${line({ benchmark: 'benchmark', figure: 'figure', target: 'target', met: 'met' })}\n`);
+for (const r of rows) process.stdout.write(`${line({ benchmark: r.benchmark, figure: r.figure, target: r.target, met: r.met === null ? '-' : r.met ? 'yes' : 'NO' })}\n`);
+process.stdout.write(`\nJSON: ${join(RESULTS, `${stamp}.json`)}\n`);
