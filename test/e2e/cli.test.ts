@@ -1,0 +1,170 @@
+/**
+ * The CLI contract, run as a user runs it (a child process): token mint, config check with
+ * a line-pointing error, audit verify (exit 1 once a row is tampered with), audit trace,
+ * policy check and schema, the scripted demo, and `start` serving the demo.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DatabaseSync } from 'node:sqlite';
+import { decodeJwt } from 'jose';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(ROOT, 'bin', 'airlock.js');
+const DEMO = join(ROOT, 'examples', 'support-desk');
+
+function airlock(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 60_000 });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The demo config with its data in a fresh directory. */
+function demoCopy(): { dir: string; config: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
+  const text = readFileSync(join(DEMO, 'airlock.yaml'), 'utf8')
+    .replaceAll('../../.airlock/', `${dir}/`)
+    .replace(/^policy:\n  bundle_dir: policies/m, `policy:\n  bundle_dir: ${join(DEMO, 'policies')}`)
+    .replace(/^handlers_module: handlers\.ts/m, `handlers_module: ${join(DEMO, 'handlers.ts')}`);
+  const config = join(dir, 'airlock.yaml');
+  writeFileSync(config, text);
+  return { dir, config };
+}
+
+describe('airlock CLI', () => {
+  test('token mint prints a token with the requested claims', () => {
+    const { config } = demoCopy();
+    const r = airlock(['token', 'mint', '--config', config, '--sub', 'sam', '--tenant', 'acme', '--roles', 'support,reviewer', '--agent', 'bot-1', '--ttl', '120']);
+    assert.equal(r.code, 0, r.stderr);
+    const claims = decodeJwt(r.stdout.trim());
+    assert.equal(claims.sub, 'sam');
+    assert.equal(claims.tenant, 'acme');
+    assert.deepEqual(claims.roles, ['support', 'reviewer']);
+    assert.deepEqual(claims.act, { sub: 'bot-1' });
+    assert.equal((claims.exp as number) - (claims.iat as number), 120);
+    assert.equal(claims.aud, 'airlock');
+  });
+
+  test('config check: OK for the demo; a bad file exits 2 naming the key path and line', () => {
+    const ok = airlock(['config', 'check', join(DEMO, 'airlock.yaml')]);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^OK .* 4 tools/);
+    const { dir } = demoCopy();
+    const bad = join(dir, 'bad.yaml');
+    const text = readFileSync(join(DEMO, 'airlock.yaml'), 'utf8').replace('side_effect: irreversible', 'side_effect: destructive');
+    writeFileSync(bad, text);
+    const line = text.split('\n').findIndex((l) => l.includes('side_effect: destructive')) + 1;
+    const r = airlock(['config', 'check', bad]);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, new RegExp(`bad\\.yaml:${line}:\\d+ tools\\[3\\]\\.side_effect`));
+  });
+
+  test('policy check validates the bundle; policy schema prints the generated Cedar schema', () => {
+    const { config } = demoCopy();
+    const check = airlock(['policy', 'check', '--config', config, '--json']);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(JSON.parse(check.stdout).version, /^sha256:/);
+    const schema = airlock(['policy', 'schema', '--config', config]);
+    assert.equal(schema.code, 0, schema.stderr);
+    assert.match(schema.stdout, /namespace Airlock/);
+    assert.match(schema.stdout, /crm\.getCustomer/);
+  });
+
+  test('demo plays the scripted session: the injected export is denied, the chain verifies', () => {
+    const r = airlock(['demo', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { steps: Array<{ tool: string; status: string; decision: { code: string } }>; audit: { ok: boolean }; lineage: { text: string } };
+    const exportStep = out.steps.find((s) => s.tool === 'crm.exportCustomers');
+    assert.equal(exportStep?.status, 'denied');
+    assert.equal(exportStep?.decision.code, 'policy.forbid');
+    assert.ok(out.steps.some((s) => s.status === 'approval_required'));
+    assert.ok(out.steps.some((s) => s.decision.code === 'scope.tenant_mismatch'));
+    assert.equal(out.audit.ok, true);
+    assert.match(out.lineage.text, /billing\.refund/);
+  });
+
+  test('serve, then audit trace prints the lineage and audit verify catches a tampered row', async () => {
+    const { dir, config } = demoCopy();
+    const token = airlock(['token', 'mint', '--config', config, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead']).stdout.trim();
+    const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let requestId = '';
+    try {
+      const url = await new Promise<string>((done, fail) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const line = out.split('\n').find((l) => l.includes('"airlock listening"'));
+          if (line !== undefined) done((JSON.parse(line) as { url: string }).url);
+        });
+        child.once('exit', (code) => fail(new Error(`serve exited ${code}`)));
+      });
+      const res = await fetch(`${url}/v1/tool-calls`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tool: 'billing.refund', arguments: { customer_id: 'cus_acme_grace', amount: 30 } }),
+      });
+      assert.equal(res.status, 200);
+      requestId = ((await res.json()) as { request_id: string }).request_id;
+    } finally {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+
+    const trace = airlock(['audit', 'trace', requestId, '--config', config]);
+    assert.equal(trace.code, 0, trace.stderr);
+    assert.match(trace.stdout, /intent\s+billing\.refund\s+allow\/policy\.permit\s+\[staff-refund\]/);
+    assert.match(trace.stdout, /result\s+billing\.refund\s+result=ok/);
+    const json = JSON.parse(airlock(['audit', 'trace', requestId, '--config', config, '--json']).stdout) as { events: Array<{ type: string }> };
+    assert.deepEqual(json.events.map((e) => e.type), ['intent', 'result']);
+
+    const verified = airlock(['audit', 'verify', '--config', config]);
+    assert.equal(verified.code, 0, verified.stdout + verified.stderr);
+    assert.match(verified.stdout, /^OK audit chain verified: 2 events/);
+
+    // An attacker with write access to the database file drops the append-only triggers and
+    // rewrites the recorded decision.
+    const db = new DatabaseSync(join(dir, 'audit.db'));
+    db.exec('DROP TRIGGER events_no_update');
+    const row = db.prepare('SELECT seq, body FROM events WHERE type = ?').get('intent') as { seq: number; body: string };
+    db.prepare('UPDATE events SET body = ? WHERE seq = ?').run(row.body.replace('"policy.permit"', '"policy.forbid"'), row.seq);
+    db.close();
+    const broken = airlock(['audit', 'verify', '--config', config, '--json']);
+    assert.equal(broken.code, 1);
+    const report = JSON.parse(broken.stdout) as { ok: boolean; firstBad: { seq: number } };
+    assert.equal(report.ok, false);
+    assert.equal(report.firstBad.seq, row.seq);
+  });
+
+  test('start serves the demo and prints a working dev token for sam', async () => {
+    const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    try {
+      const { url, token } = await new Promise<{ url: string; token: string }>((done, fail) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const url = /serving the support-desk demo on (http:\/\/\S+)/.exec(out)?.[1];
+          const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
+          if (url !== undefined && token !== undefined) done({ url, token });
+        });
+        child.once('exit', (code) => fail(new Error(`start exited ${code}`)));
+      });
+      assert.equal(decodeJwt(token).sub, 'sam');
+      const res = await fetch(`${url}/v1/decide`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ tool: 'crm.exportCustomers', arguments: {} }),
+      });
+      const body = (await res.json()) as { outcome: string; reasons: Array<{ policy_id: string }> };
+      assert.equal(body.outcome, 'deny');
+      assert.equal(body.reasons[0]?.policy_id, 'support-no-bulk-export');
+    } finally {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+});
