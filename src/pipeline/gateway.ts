@@ -8,9 +8,11 @@ import { systemClock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import { openDurableSqlite } from '../core/sqlite.ts';
+import type { JsonValue } from '../core/canonical.ts';
 import type {
   ApprovalStore,
   AuditEvent,
+  AuditEventInput,
   AuditStore,
   Connector,
   Decision,
@@ -245,8 +247,27 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       if (!(policy instanceof CedarPolicyEngine)) {
         throw new AirlockError('ERR_POLICY_RELOAD', 'the active policy engine does not reload from a bundle', { status: 409 });
       }
-      const result = policy.reload(await loadBundleFromDir(config.policy.bundleDir));
-      return { version: result.version };
+      const previous = policy.version;
+      const event = (type: string, data: Record<string, JsonValue>): AuditEventInput => ({
+        type,
+        request_id: newId('req'),
+        trace_id: newId('trc'),
+        session_id: null,
+        action_id: null,
+        parent_action_id: null,
+        actor: { user: null, tenant: null, roles: [], agent: null },
+        data,
+      });
+      try {
+        const result = policy.reload(await loadBundleFromDir(config.policy.bundleDir));
+        await audit.append([event('policy.loaded', { version: result.version, previous })]);
+        return { version: result.version };
+      } catch (error) {
+        // The previous bundle stays active; the refusal is on the record.
+        const code = error instanceof AirlockError ? error.code : 'ERR_POLICY_RELOAD';
+        await audit.append([event('policy.rejected', { active_version: previous, code })]).catch(() => undefined);
+        throw error;
+      }
     },
 
     policyVersion: () => policy.version,

@@ -39,6 +39,13 @@ async function run(config: AirlockConfig, options: { port?: string; host?: strin
       () => process.exit(1),
     );
   };
+  // SIGHUP reloads the policy bundle; a bundle that does not validate is refused and the active one stays.
+  process.on('SIGHUP', () => {
+    gateway.reloadPolicy().then(
+      ({ version }) => logger.info({ policy_version: version }, 'policy bundle reloaded'),
+      (error: unknown) => logger.error({ err: error, policy_version: gateway.policyVersion() }, 'policy bundle refused; the active bundle stays'),
+    );
+  });
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));
 }
