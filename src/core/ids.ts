@@ -1,13 +1,25 @@
 /**
  * Identifiers. Every id is `<prefix>_<random>`: unguessable (128 bits from the CSPRNG),
  * URL-safe, and self-describing in logs (`req_`, `ses_`, `act_`, `dec_`, `apr_`, `evt_`).
+ * Random bytes are drawn from the CSPRNG in pooled blocks (one system call per 256 ids),
+ * each byte used once.
  */
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 export type IdPrefix = 'req' | 'ses' | 'act' | 'dec' | 'apr' | 'evt' | 'trc' | 'jti' | 'cred' | 'ovr' | 'mem';
 
+const ID_BYTES = 16;
+const POOL = Buffer.alloc(ID_BYTES * 256);
+let offset = POOL.length;
+
 export function newId(prefix: IdPrefix): string {
-  return `${prefix}_${randomBytes(16).toString('base64url')}`;
+  if (offset + ID_BYTES > POOL.length) {
+    randomFillSync(POOL);
+    offset = 0;
+  }
+  const id = POOL.toString('base64url', offset, offset + ID_BYTES);
+  offset += ID_BYTES;
+  return `${prefix}_${id}`;
 }
 
 const ID_PATTERN = /^[a-z]{2,5}_[A-Za-z0-9_-]{8,64}$/;

@@ -1,0 +1,24 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isWellFormedId, newId } from './ids.ts';
+
+test('ids are prefixed, 128-bit, url-safe and never repeat across pool refills', () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 5000; i++) {
+    const id = newId('req');
+    assert.match(id, /^req_[A-Za-z0-9_-]{22}$/);
+    assert.ok(isWellFormedId(id, 'req'));
+    assert.ok(!seen.has(id));
+    seen.add(id);
+  }
+  // Every random part differs (no reuse of pool bytes between consecutive ids).
+  const parts = [...seen].map((id) => id.slice(4));
+  assert.equal(new Set(parts).size, parts.length);
+});
+
+test('isWellFormedId refuses other shapes and other prefixes', () => {
+  assert.equal(isWellFormedId(newId('ses'), 'req'), false);
+  for (const bad of ['', 'req_', 'req_short', 'REQ_AAAAAAAAAAAA', 'req_AAAA AAAA', 7, null, 'req_' + 'A'.repeat(65)]) {
+    assert.equal(isWellFormedId(bad), false, String(bad));
+  }
+});
