@@ -295,3 +295,40 @@ test('policies() lists the active policies in bundle order', () => {
   const ids = engine().policies().map((p) => p.id);
   assert.deepEqual(ids, ['refund-staff', 'refund-large', 'refund-note-forbidden', 'read-analysts', 'read-auditors', 'read-overflow-guard', 'mail-with-approval']);
 });
+
+test('request slices are cached per tool and principal facts, least recently used first out', () => {
+  const e = CedarPolicyEngine.create({ tools: TOOLS, sessionAttributes: { purpose: 'String' }, bundle: BUNDLE, sliceCacheSize: 2 });
+  const ask = (tool: typeof refund, roles: string[]) =>
+    e.authorize(fakeRequest(tool, { principal: { roles }, arguments: tool === refund ? { amount: 5 } : { id: 'c1' } })).outcome;
+  assert.equal(ask(refund, ['support']), 'allow'); // miss
+  assert.equal(ask(refund, ['support', 'sales']), 'allow'); // hit: `sales` is named by no guard
+  assert.equal(ask(refund, ['analyst']), 'deny'); // miss
+  assert.equal(ask(lookup, ['analyst']), 'allow'); // miss, evicts support/refund
+  assert.equal(ask(refund, ['support']), 'allow'); // miss again, evicts analyst/refund
+  const stats = e.stats();
+  assert.deepEqual(
+    { hits: stats.cache.hits, misses: stats.cache.misses, evictions: stats.cache.evictions, entries: stats.cache.entries },
+    { hits: 1, misses: 4, evictions: 2, entries: 2 },
+  );
+  assert.ok(stats.cache.sets <= 2);
+  // refund's action slice has 3 policies; an analyst evaluates 2 of them (refund-staff needs support).
+  assert.equal(stats.perTool.max, 3);
+  assert.equal(stats.evaluated.calls, 5);
+  assert.ok(stats.evaluated.meanPolicies < 3);
+  e.dispose();
+});
+
+test('a principal whose strings Cedar cannot take is refused before Cedar is asked', () => {
+  const e = engine();
+  for (const principal of [{ roles: ['sup\uD800port'] }, { tenant: 'ac\uDC00me' }, { user: '\uD800' }, { agent: 'b\uD800', delegation: ['b'] }]) {
+    assert.throws(
+      () => e.authorize(fakeRequest(lookup, { principal, arguments: { id: 'c1' } })),
+      (error: unknown) => isAirlockError(error) && error.code === 'ERR_POLICY_UNREPRESENTABLE',
+    );
+  }
+  assert.throws(
+    () => e.authorize(fakeRequest(lookup, { arguments: { id: 'c\uD800' } })),
+    (error: unknown) => isAirlockError(error) && error.code === 'ERR_POLICY_UNREPRESENTABLE',
+  );
+  assert.equal(e.authorize(fakeRequest(lookup, { principal: { roles: ['analyst'] }, arguments: { id: 'c1' } })).outcome, 'allow');
+});

@@ -1,9 +1,11 @@
 /**
  * CedarPolicyEngine: the PolicyEngine backed by cedar-wasm. Owns the active bundle (its
- * compiled policies and preparsed per-tool slices) and swaps it atomically on reload,
- * keeping the previous bundle when the new one is refused. `authorize` is synchronous,
- * builds lean entities and the context per request, and never uses the schema (the bundle
- * was strictly validated at load).
+ * compiled policies, per-tool action slices and the cache of preparsed request slices)
+ * and swaps it atomically on reload, keeping the previous bundle when the new one is
+ * refused. `authorize` is synchronous: it picks the request slice for the tool and the
+ * principal's facts (preparsing it on a cache miss), sends Cedar only the entities and
+ * attributes that slice can observe, and never uses the schema (the bundle was strictly
+ * validated at load).
  */
 import { AirlockError, toAirlockError } from '../core/errors.ts';
 import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation, RegisteredTool } from '../core/types.ts';
@@ -12,14 +14,19 @@ import { schemaToText, statefulIsAuthorized } from './cedar.ts';
 import type { AuthorizationAnswer } from './cedar.ts';
 import { decide } from './decide.ts';
 import type { SliceAnswer } from './decide.ts';
+import { factsKey, factsOf } from './guards.ts';
 import { project } from './projection.ts';
-import { bindTool, buildContext, userEntity } from './request.ts';
-import type { ToolBinding } from './request.ts';
+import type { Need } from './projection.ts';
+import { bindTool, buildContext, checkPrincipal, leanUserEntity, userAttrs, userUid, USER_ATTRIBUTES } from './request.ts';
+import type { CedarEntity, ToolBinding } from './request.ts';
 import { generateCedarSchema, sessionAttributesShape } from './schema.ts';
 import type { CedarSchemaJson } from './schema.ts';
-import type { CedarShape } from './shapes.ts';
-import { buildSlices, releaseSlices } from './slices.ts';
-import type { SliceSet } from './slices.ts';
+import type { CedarShape, CedarValue } from './shapes.ts';
+import { SliceCache } from './slice-cache.ts';
+import type { PreparedSet, SliceCacheStats } from './slice-cache.ts';
+import type { FlatAttribute } from './specialize.ts';
+import { buildActionSlices, membersFor } from './slices.ts';
+import type { ActionSlice } from './slices.ts';
 import type {
   CompiledPolicy,
   PolicyBundleSource,
@@ -32,6 +39,26 @@ export interface CedarPolicyEngineOptions {
   tools: RegisteredTool[];
   sessionAttributes: Record<string, SessionAttributeType>;
   bundle: PolicyBundleSource;
+  /**
+   * Most request slices (tool x principal facts) kept preparsed; the least recently used
+   * is dropped beyond it. Default 2048.
+   */
+  sliceCacheSize?: number;
+}
+
+export const DEFAULT_SLICE_CACHE_SIZE = 2048;
+
+/** What Cedar is sent for one request slice; built once, when the slice is cached. */
+interface RequestPlan {
+  set: PreparedSet;
+  /** What of the context the slice's policies observe: flat attributes, or a nested need. */
+  context: { flat: FlatAttribute[] } | { nested: Need };
+  /** The User attributes they read from the entity; null: none, the User entity is left out. */
+  userAttributes: readonly string[] | null;
+  /** The User attributes they read from the flat context; null: none. */
+  principalAttributes: readonly string[] | null;
+  /** The constant entities they need (the Tool resource, the action with its class). */
+  entities: CedarEntity[];
 }
 
 interface ActiveBundle {
@@ -39,14 +66,27 @@ interface ActiveBundle {
   policies: CompiledPolicy[];
   byId: Map<string, CompiledPolicy>;
   warnings: PolicyDiagnostic[];
-  slices: SliceSet;
+  slices: Map<string, ActionSlice>;
+  cache: SliceCache<RequestPlan>;
+  evaluated: { calls: number; policies: number };
+}
+
+export interface CedarPolicyEngineStats {
+  policies: number;
+  /** Preparsed request slices in use. */
+  slices: number;
+  /** Policies in each tool's action slice (before filtering by principal). */
+  perTool: { min: number; max: number; mean: number };
+  /** Request slices: cache figures and the policies evaluated per call. */
+  cache: SliceCacheStats;
+  evaluated: { calls: number; meanPolicies: number };
 }
 
 let engineSerial = 0;
 
 /** Gives back the preparsed sets of engines that were dropped without dispose(). */
-const finalizer = new FinalizationRegistry<{ current: SliceSet | null }>((held) => {
-  if (held.current !== null) releaseSlices(held.current);
+const finalizer = new FinalizationRegistry<{ current: SliceCache<RequestPlan> | null }>((held) => {
+  held.current?.clear();
 });
 
 function refused(diagnostics: PolicyDiagnostic[]): AirlockError {
@@ -57,7 +97,7 @@ function refused(diagnostics: PolicyDiagnostic[]): AirlockError {
   });
 }
 
-function toAnswer(answer: AuthorizationAnswer): SliceAnswer {
+function toAnswer(answer: AuthorizationAnswer, flat: FlatAttribute[] | null): SliceAnswer {
   if (answer.type === 'failure') {
     throw new AirlockError('ERR_POLICY_ENGINE', 'cedar could not evaluate the request', {
       status: 500,
@@ -67,8 +107,41 @@ function toAnswer(answer: AuthorizationAnswer): SliceAnswer {
   const { diagnostics } = answer.response;
   return {
     satisfied: diagnostics.reason,
-    errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: e.error.message })),
+    errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: unflattened(e.error.message, flat) })),
   };
+}
+
+/** Cedar names a missing context attribute by its flat name; say the attribute's own name. */
+function unflattened(message: string, flat: FlatAttribute[] | null): string {
+  if (flat === null) return message;
+  let out = message;
+  for (const attribute of flat) {
+    const own = attribute.path.at(-1);
+    if (own !== undefined && own !== attribute.key) out = out.replaceAll(`\`${attribute.key}\``, `\`${own}\``);
+  }
+  return out;
+}
+
+/** The flat context: each attribute's value (when present), cut down to what is read. */
+function flatContext(
+  context: Record<string, CedarValue>,
+  principal: Record<string, CedarValue>,
+  flat: FlatAttribute[],
+): Record<string, CedarValue> {
+  const out: Record<string, CedarValue> = {};
+  for (const attribute of flat) {
+    let value: CedarValue | undefined = attribute.from === 'context' ? context : principal;
+    for (const attr of attribute.path) {
+      value = isRecord(value) && Object.hasOwn(value, attr) ? (value as Record<string, CedarValue>)[attr] : undefined;
+      if (value === undefined) break;
+    }
+    if (value !== undefined) out[attribute.key] = attribute.need === true || !isRecord(value) ? value : project(value, attribute.need);
+  }
+  return out;
+}
+
+function isRecord(value: CedarValue | undefined): value is Record<string, CedarValue> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !('__extn' in value);
 }
 
 export class CedarPolicyEngine implements PolicyEngine {
@@ -76,17 +149,22 @@ export class CedarPolicyEngine implements PolicyEngine {
   readonly #schema: CedarSchemaJson;
   readonly #tools: Map<string, ToolBinding>;
   readonly #sessionShape: CedarShape & { kind: 'Record' };
-  readonly #held: { current: SliceSet | null } = { current: null };
+  readonly #held: { current: SliceCache<RequestPlan> | null } = { current: null };
+  readonly #cacheSize: number;
   #active: ActiveBundle;
   #generation = 0;
 
   private constructor(options: CedarPolicyEngineOptions) {
     this.#prefix = `airlock:${process.pid}:${++engineSerial}`;
+    this.#cacheSize = options.sliceCacheSize ?? DEFAULT_SLICE_CACHE_SIZE;
+    if (!Number.isSafeInteger(this.#cacheSize) || this.#cacheSize < 1) {
+      throw new AirlockError('ERR_POLICY_OPTIONS', 'slice cache size must be a positive integer', { status: 500 });
+    }
     this.#schema = generateCedarSchema(options.tools, options.sessionAttributes);
     this.#sessionShape = sessionAttributesShape(options.sessionAttributes);
     this.#tools = new Map(options.tools.map((t) => [t.name, bindTool(t)]));
     this.#active = this.#prepare(options.bundle);
-    this.#held.current = this.#active.slices;
+    this.#held.current = this.#active.cache;
     finalizer.register(this, this.#held, this);
   }
 
@@ -129,19 +207,25 @@ export class CedarPolicyEngine implements PolicyEngine {
     });
   }
 
-  /** Slicing figures of the active bundle: preparsed sets and policies per tool's slice. */
-  stats(): { policies: number; slices: number; perTool: { min: number; max: number; mean: number } } {
-    const { policies, slices } = this.#active;
-    const sizes = [...slices.byTool.values()].map((s) => s.size);
+  /**
+   * Slicing figures of the active bundle: policies per tool's action slice, the request
+   * slice cache, and how many policies calls evaluated on average.
+   */
+  stats(): CedarPolicyEngineStats {
+    const { policies, slices, cache, evaluated } = this.#active;
+    const sizes = [...slices.values()].map((s) => s.members.length);
     const total = sizes.reduce((a, b) => a + b, 0);
+    const cacheStats = cache.stats();
     return {
       policies: policies.length,
-      slices: slices.ids.length,
+      slices: cacheStats.sets,
       perTool: {
         min: sizes.length === 0 ? 0 : Math.min(...sizes),
         max: sizes.length === 0 ? 0 : Math.max(...sizes),
         mean: sizes.length === 0 ? 0 : total / sizes.length,
       },
+      cache: cacheStats,
+      evaluated: { calls: evaluated.calls, meanPolicies: evaluated.calls === 0 ? 0 : evaluated.policies / evaluated.calls },
     };
   }
 
@@ -153,15 +237,17 @@ export class CedarPolicyEngine implements PolicyEngine {
     const next = this.#prepare(bundle);
     const previous = this.#active;
     this.#active = next;
-    this.#held.current = next.slices;
-    releaseSlices(previous.slices);
+    this.#held.current = next.cache;
+    previous.cache.clear();
+    previous.slices.clear();
     return { version: next.version };
   }
 
   /** Releases the preparsed policy sets. The engine must not be used afterwards. */
   dispose(): void {
     finalizer.unregister(this);
-    if (this.#held.current !== null) releaseSlices(this.#held.current);
+    this.#held.current?.clear();
+    this.#active.slices.clear();
     this.#held.current = null;
   }
 
@@ -193,42 +279,98 @@ export class CedarPolicyEngine implements PolicyEngine {
         details: { tool: binding.name },
       });
     }
-    const slice = active.slices.byTool.get(binding.name);
+    const slice = active.slices.get(binding.name);
     if (slice === undefined) {
       throw new AirlockError('ERR_POLICY_ENGINE', 'the policy engine has been disposed', { status: 500 });
     }
+    const principal = request.principal;
+    checkPrincipal(principal);
+    const user = userUid(principal);
+    const plan = this.#plan(active, binding, slice, principal, user.id);
     // Built in full (so unrepresentable values are always refused), then cut down to what
     // the slice's policies can observe.
     const context = buildContext(binding, this.#sessionShape, request);
-    const user = userEntity(request.principal);
+    const entities =
+      plan.userAttributes === null ? plan.entities : [leanUserEntity(principal, plan.userAttributes), ...plan.entities];
+    active.evaluated.calls++;
+    active.evaluated.policies += plan.set.size;
+    const flat = 'flat' in plan.context ? plan.context.flat : null;
     let answer: AuthorizationAnswer;
     try {
       answer = statefulIsAuthorized({
-        principal: user.uid,
+        principal: user,
         action: binding.action,
         resource: binding.resource,
-        context: project(context, slice.needs.context),
-        entities: [{ ...user, attrs: project(user.attrs, slice.needs.principal) }, binding.toolEntity, binding.actionEntity],
+        context:
+          'flat' in plan.context
+            ? flatContext(context, plan.principalAttributes === null ? {} : userAttrs(principal, plan.principalAttributes), plan.context.flat)
+            : project(context, plan.context.nested),
+        entities,
         validateRequest: false,
-        preparsedPolicySetId: slice.setId,
+        preparsedPolicySetId: plan.set.id,
       });
     } catch (error) {
       throw toAirlockError(error, 'ERR_POLICY_ENGINE');
     }
-    return toAnswer(answer);
+    return toAnswer(answer, flat);
+  }
+
+  /** The request slice for this tool and principal: cached, or preparsed now. */
+  #plan(
+    active: ActiveBundle,
+    binding: ToolBinding,
+    slice: ActionSlice,
+    principal: AuthorizationRequest['principal'],
+    userId: string,
+  ): RequestPlan {
+    const facts = slice.guarded ? factsOf(slice.facts, principal, userId) : null;
+    const key = facts === null ? binding.name : `${binding.name}\n${factsKey(facts)}`;
+    const cached = active.cache.get(key);
+    if (cached !== undefined) return cached;
+    return active.cache.add(key, membersFor(slice, facts), (set) => planOf(set, binding));
   }
 
   #prepare(bundle: PolicyBundleSource): ActiveBundle {
     const compiled = compileBundle(bundle, this.#schema);
     if (!compiled.ok) throw refused(compiled.diagnostics);
     const tools = [...this.#tools.values()].map((t) => ({ name: t.name, sideEffect: t.sideEffect }));
-    const slices = buildSlices(`${this.#prefix}:${++this.#generation % 2}`, compiled.policies, tools);
     return {
       version: compiled.version,
       policies: compiled.policies,
       byId: new Map(compiled.policies.map((p) => [p.id, p])),
       warnings: compiled.warnings,
-      slices,
+      slices: buildActionSlices(compiled.policies, tools),
+      cache: new SliceCache(`${this.#prefix}:${++this.#generation % 2}`, this.#cacheSize),
+      evaluated: { calls: 0, policies: 0 },
     };
   }
+}
+
+function isEmpty(need: Need): boolean {
+  return need !== true && need.size === 0;
+}
+
+/**
+ * What to send Cedar for a request slice. An entity whose attributes no policy reads is
+ * left out: Cedar only needs entities for attributes and for `in`, and neither the User
+ * nor the Tool has parents (`in` on them is equality, entity or not). The action entity is
+ * sent when the slice needs it (specialize.ts).
+ */
+function planOf(set: PreparedSet, binding: ToolBinding): RequestPlan {
+  const { needs, flat, action, principalFlat } = set.slice;
+  const entities: CedarEntity[] = [];
+  if (!isEmpty(needs.resource)) {
+    const tool = binding.toolEntity;
+    entities.push({ uid: tool.uid, attrs: project(tool.attrs, needs.resource), parents: [] });
+  }
+  if (action) entities.push(binding.actionEntity);
+  const principal = needs.principal;
+  const read = principal === true ? USER_ATTRIBUTES : principal.size === 0 ? null : [...principal.keys()];
+  return {
+    set,
+    context: flat === null ? { nested: needs.context } : { flat },
+    userAttributes: principalFlat ? null : read,
+    principalAttributes: principalFlat ? read : null,
+    entities,
+  };
 }

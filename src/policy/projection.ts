@@ -1,11 +1,12 @@
 /**
- * Request projection: which parts of `context` and of the principal's attributes a set of
- * policies can observe, so a request carries only those to Cedar (cedar-wasm's cost grows
- * with every value it parses). The analysis walks the policies' JSON form: an attribute
+ * Request projection: which parts of `context`, of the principal's and of the resource's
+ * attributes a set of policies can observe, and whether they use the `action` variable in
+ * a condition, so a request carries only those to Cedar (cedar-wasm's cost grows with every
+ * value and entity it parses). The analysis walks the policies' JSON form: an attribute
  * path read with `.` or tested with `has` is needed; a record or entity used as a whole
  * value (compared, put in a set, returned from `if`) is needed entirely; anything the
- * walker does not recognise makes the whole variable needed. Values a policy never reads
- * cannot change its result, so projecting is invisible to Cedar's answer.
+ * walker does not recognise makes everything needed. Values a policy never reads cannot
+ * change its result, so projecting is invisible to Cedar's answer.
  */
 import type { PolicyJson } from './cedar.ts';
 import type { CedarValue } from './shapes.ts';
@@ -16,7 +17,13 @@ export type Need = true | Map<string, Need>;
 export interface RequestNeeds {
   context: Need;
   principal: Need;
+  resource: Need;
+  /** A condition mentions `action` (so its entity, with its class as parent, must be sent). */
+  action: boolean;
 }
+
+/** Attribute variables a policy can read. */
+type AttributeVariable = 'context' | 'principal' | 'resource';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -30,11 +37,15 @@ function isObject(value: Json | undefined): value is { [key: string]: Json } {
 }
 
 class Collector {
-  readonly needs: RequestNeeds = { context: new Map(), principal: new Map() };
+  readonly needs: RequestNeeds = { context: new Map(), principal: new Map(), resource: new Map(), action: false };
 
   mark(variable: string, path: string[]): void {
-    if (variable !== 'context' && variable !== 'principal') return;
-    let node = this.needs[variable];
+    if (variable === 'action') {
+      this.needs.action = true;
+      return;
+    }
+    if (variable !== 'context' && variable !== 'principal' && variable !== 'resource') return;
+    let node = this.needs[variable as AttributeVariable];
     if (node === true) return;
     if (path.length === 0) {
       this.needs[variable] = true;
@@ -74,7 +85,11 @@ class Collector {
 
   /** Visits an operand that may be a bare entity variable compared by identity only. */
   visitOperand(expr: Json | undefined): void {
-    if (isObject(expr) && typeof expr.Var === 'string' && ENTITY_VARS.has(expr.Var)) return;
+    if (isObject(expr) && typeof expr.Var === 'string' && ENTITY_VARS.has(expr.Var)) {
+      // `action in ...` needs the action's parent; `principal`/`resource` only their uid.
+      if (expr.Var === 'action') this.needs.action = true;
+      return;
+    }
     this.visit(expr);
   }
 
@@ -139,6 +154,8 @@ class Collector {
   unknown(): void {
     this.needs.context = true;
     this.needs.principal = true;
+    this.needs.resource = true;
+    this.needs.action = true;
   }
 }
 

@@ -8,7 +8,7 @@ import { AirlockError } from '../core/errors.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import type { AuthorizationRequest, Principal, RegisteredTool } from '../core/types.ts';
 import { ACTION_TYPE, TOOL_TYPE, USER_TYPE } from './schema.ts';
-import { parametersShape, toCedarValue } from './shapes.ts';
+import { parametersShape, toCedarValue, unrepresentable } from './shapes.ts';
 import type { CedarShape, CedarValue } from './shapes.ts';
 
 export interface EntityUid {
@@ -81,15 +81,46 @@ export function userUid(principal: Principal): EntityUid {
   return { type: USER_TYPE, id: `${principal.tenant}/${principal.user}` };
 }
 
+/** `principal.delegated`: the token carries a delegation. */
+export function isDelegated(principal: Principal): boolean {
+  return principal.delegation.length > 0 || principal.agent !== undefined;
+}
+
+/** Every attribute of the User entity (docs/policy-model.md). */
+export const USER_ATTRIBUTES: readonly string[] = ['id', 'tenant', 'roles', 'agent', 'delegated'];
+
+/** The principal's attributes (all of them, or only those `names` lists) as Cedar values. */
+export function userAttrs(principal: Principal, names: readonly string[] | null): Record<string, CedarValue> {
+  const attrs: Record<string, CedarValue> = {};
+  for (const name of names ?? USER_ATTRIBUTES) {
+    switch (name) {
+      case 'id':
+        attrs.id = principal.user;
+        break;
+      case 'tenant':
+        attrs.tenant = principal.tenant;
+        break;
+      case 'roles':
+        attrs.roles = principal.roles;
+        break;
+      case 'delegated':
+        attrs.delegated = isDelegated(principal);
+        break;
+      case 'agent':
+        if (principal.agent !== undefined) attrs.agent = principal.agent;
+        break;
+    }
+  }
+  return attrs;
+}
+
+/** The User entity with only the attributes `names` lists (null: all of them). */
+export function leanUserEntity(principal: Principal, names: readonly string[] | null): CedarEntity {
+  return { uid: userUid(principal), attrs: userAttrs(principal, names), parents: [] };
+}
+
 export function userEntity(principal: Principal): CedarEntity {
-  const attrs: Record<string, CedarValue> = {
-    id: principal.user,
-    tenant: principal.tenant,
-    roles: principal.roles,
-    delegated: principal.delegation.length > 0 || principal.agent !== undefined,
-  };
-  if (principal.agent !== undefined) attrs.agent = principal.agent;
-  return { uid: userUid(principal), attrs, parents: [] };
+  return leanUserEntity(principal, null);
 }
 
 /** Session attributes as Cedar values: declared ones only; a type mismatch is refused. */
@@ -114,6 +145,20 @@ function count(value: number, name: string): number {
   return value;
 }
 
+/** Cedar takes text as UTF-8: a string with a lone surrogate cannot be sent (cedar-wasm fails on it). */
+function text(value: string, path: string): string {
+  if (!value.isWellFormed()) unrepresentable(path, 'not well-formed unicode');
+  return value;
+}
+
+/** Refuses a principal whose strings Cedar cannot take (ERR_POLICY_UNREPRESENTABLE). */
+export function checkPrincipal(principal: Principal): void {
+  text(principal.user, 'principal.id');
+  text(principal.tenant, 'principal.tenant');
+  principal.roles.forEach((role, i) => text(role, `principal.roles[${i}]`));
+  if (principal.agent !== undefined) text(principal.agent, 'principal.agent');
+}
+
 /**
  * The context record of a request. `request.environment.now` is epoch milliseconds (the
  * Clock's unit); Cedar sees epoch seconds and the UTC hour and weekday.
@@ -123,16 +168,19 @@ export function buildContext(
   sessionAttributes: CedarShape & { kind: 'Record' },
   request: AuthorizationRequest,
 ): Record<string, CedarValue> {
-  const resource: Record<string, CedarValue> = { type: request.resource.type, exists: request.resource.exists };
-  if (request.resource.id !== null) resource.id = request.resource.id;
-  if (request.resource.tenant !== null) resource.tenant = request.resource.tenant;
+  const resource: Record<string, CedarValue> = {
+    type: text(request.resource.type, 'tool_call.resource.type'),
+    exists: request.resource.exists,
+  };
+  if (request.resource.id !== null) resource.id = text(request.resource.id, 'tool_call.resource.id');
+  if (request.resource.tenant !== null) resource.tenant = text(request.resource.tenant, 'tool_call.resource.tenant');
   const session: Record<string, CedarValue> = {
     call_count: count(request.session.callCount, 'session.call_count'),
     tool_call_count: count(request.session.toolCallCount, 'session.tool_call_count'),
     records_read_last_10m: count(request.session.recordsReadLast10m, 'session.records_read_last_10m'),
     attributes: sessionAttributesValue(sessionAttributes, request.session.attributes),
   };
-  if (request.session.id !== null) session.id = request.session.id;
+  if (request.session.id !== null) session.id = text(request.session.id, 'session.id');
   const nowMs = request.environment.now;
   const date = new Date(nowMs);
   if (!Number.isFinite(nowMs) || Number.isNaN(date.getTime())) {
@@ -153,6 +201,6 @@ export function buildContext(
       weekday_utc: date.getUTCDay(),
     },
   };
-  if (request.intent !== undefined) context.intent = request.intent;
+  if (request.intent !== undefined) context.intent = text(request.intent, 'intent');
   return context;
 }

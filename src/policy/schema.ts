@@ -52,6 +52,9 @@ export function sessionAttributesShape(
   for (const name of Object.keys(sessionAttributes).sort()) {
     const type = sessionAttributes[name];
     const shape = type === undefined ? undefined : SESSION_TYPES[type];
+    if (!name.isWellFormed()) {
+      throw new AirlockError('ERR_POLICY_SESSION_ATTRIBUTE', 'a session attribute name is not well-formed unicode', { status: 400 });
+    }
     if (shape === undefined) {
       throw new AirlockError('ERR_POLICY_SESSION_ATTRIBUTE', `session attribute ${name} has an unsupported type`, {
         status: 400,
@@ -67,6 +70,9 @@ function checkToolNames(tools: RegisteredTool[]): void {
   const seen = new Set<string>();
   const classes = new Set<string>(SIDE_EFFECT_CLASSES);
   for (const tool of tools) {
+    if (!tool.name.isWellFormed()) {
+      throw new AirlockError('ERR_POLICY_TOOL_NAME', 'a tool name is not well-formed unicode', { status: 400 });
+    }
     if (classes.has(tool.name)) {
       throw new AirlockError('ERR_POLICY_TOOL_NAME', `tool name ${tool.name} equals an action class name`, {
         status: 400,

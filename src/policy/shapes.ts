@@ -87,7 +87,7 @@ export function shapeOfJsonSchema(schema: JsonValue | undefined): { shape: Cedar
     const required = new Set(Array.isArray(schema.required) ? schema.required.filter((r) => typeof r === 'string') : []);
     const attributes: Record<string, CedarAttribute> = {};
     for (const name of Object.keys(properties).sort()) {
-      if (RESERVED_KEYS.has(name)) continue;
+      if (RESERVED_KEYS.has(name) || !name.isWellFormed()) continue;
       const child = shapeOfJsonSchema(properties[name]);
       if (child === null) continue;
       attributes[name] = { shape: child.shape, nullable: child.nullable, required: required.has(name) && !child.nullable };
@@ -126,7 +126,7 @@ export function cedarTypeOf(shape: CedarShape): CedarType {
   }
 }
 
-function unrepresentable(path: string, why: string): never {
+export function unrepresentable(path: string, why: string): never {
   throw new AirlockError('ERR_POLICY_UNREPRESENTABLE', `argument ${path} cannot be represented in cedar: ${why}`, {
     status: 400,
     details: { path },
@@ -159,6 +159,7 @@ export function toCedarValue(shape: CedarShape, value: JsonValue, path: string):
   switch (shape.kind) {
     case 'String':
       if (typeof value !== 'string') unrepresentable(path, 'expected a string');
+      if (!value.isWellFormed()) unrepresentable(path, 'not well-formed unicode');
       return value;
     case 'Long':
       if (typeof value !== 'number' || !Number.isSafeInteger(value)) unrepresentable(path, 'expected a safe integer');

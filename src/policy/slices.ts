@@ -1,39 +1,40 @@
 /**
- * Per-action policy slicing. A request for tool T (class C) can only be matched by
- * policies whose action scope is `action`, `action == T`, or `action in [..]` naming T or
- * C; every other policy is not applicable, so leaving it out cannot change Cedar's answer.
+ * Policy slicing: which policies one request has to evaluate.
  *
- * Each tool's slice is preparsed once per bundle with every policy's effect set to
- * `permit`. Whether a policy is satisfied (or errors) does not depend on its effect, so one
- * evaluation reports every satisfied policy, forbids included, and the decision is then
- * combined from the real effects exactly as Cedar does (see decide.ts) - where a plain
- * evaluation would report only the forbids on a deny and need a second call to learn
- * whether a permit matched. Identical slices share one preparsed set. Each slice also
- * records what of the request its policies can observe (projection.ts).
+ * Per action: a request for tool T (class C) can only be matched by policies whose action
+ * scope is `action`, `action == T`, or `action in [..]` naming T or C; every other policy
+ * is not applicable, so leaving it out cannot change Cedar's answer. Each tool's *action
+ * slice* is computed once per bundle, with the principal guard of every member (guards.ts).
  *
- * cedar-wasm keeps preparsed sets in a per-thread cache with no way to drop one;
- * re-preparsing an id replaces it. So an engine owns two pools of ids and alternates
- * between them on reload, overwriting the retired pool with empty sets.
+ * Per principal: of a tool's action slice, a request evaluates only the members whose
+ * guard holds for its principal. Which members those are depends only on the principal
+ * facts the guards name (some roles, the tenant, the user id), so a *request slice* is
+ * keyed by (tool, those facts) and preparsed lazily (slice-cache.ts).
+ *
+ * Request slices are preparsed with every policy's effect set to `permit`. Whether a
+ * policy is satisfied (or errors) does not depend on its effect, so one evaluation reports
+ * every satisfied policy, forbids included, and the decision is then combined from the
+ * real effects exactly as Cedar does (see decide.ts) - where a plain evaluation would
+ * report only the forbids on a deny and need a second call to learn whether a permit
+ * matched.
  */
 import { AirlockError } from '../core/errors.ts';
 import { preparsePolicySet } from './cedar.ts';
-import { needsOf } from './projection.ts';
-import type { RequestNeeds } from './projection.ts';
+import type { PolicyJson } from './cedar.ts';
+import { addFacts, guardHolds, guardOf, noFacts } from './guards.ts';
+import type { GuardFacts, PrincipalFacts, PrincipalGuard } from './guards.ts';
 import type { ActionScope, CompiledPolicy } from './types.ts';
 
-export interface ToolSlice {
-  /** Preparsed set id (all effects turned into `permit`). */
-  setId: string;
-  /** What the slice's policies can observe of a request. */
-  needs: RequestNeeds;
-  /** Number of policies in the slice. */
-  size: number;
-}
-
-export interface SliceSet {
-  byTool: Map<string, ToolSlice>;
-  /** Every preparsed set id this generation filled (emptied when it is retired). */
-  ids: string[];
+export interface ActionSlice {
+  tool: string;
+  /** The policies that can apply to the tool, in bundle order. */
+  members: CompiledPolicy[];
+  /** The principal guard of each member (same order). */
+  guards: PrincipalGuard[];
+  /** The principal facts the members' guards tell apart. */
+  facts: GuardFacts;
+  /** Some member has a guard (otherwise every principal evaluates every member). */
+  guarded: boolean;
 }
 
 /** True when a policy with this action scope can apply to tool `tool` of class `cls`. */
@@ -53,9 +54,37 @@ export function sliceFor(policies: CompiledPolicy[], tool: string, cls: string):
   return policies.filter((p) => scopeCanMatch(p.scope, tool, cls));
 }
 
-function preparse(id: string, policies: CompiledPolicy[]): void {
-  const staticPolicies: Record<string, string> = {};
-  for (const p of policies) staticPolicies[p.id] = p.permitText;
+/** Every tool's action slice, with the guards of its members. */
+export function buildActionSlices(
+  policies: CompiledPolicy[],
+  tools: Array<{ name: string; sideEffect: string }>,
+): Map<string, ActionSlice> {
+  const guards = new Map(policies.map((p) => [p.index, guardOf(p.json)]));
+  const slices = new Map<string, ActionSlice>();
+  for (const tool of tools) {
+    const members = sliceFor(policies, tool.name, tool.sideEffect);
+    const memberGuards = members.map((p) => guards.get(p.index) as PrincipalGuard);
+    const facts: GuardFacts = noFacts();
+    for (const guard of memberGuards) addFacts(facts, guard);
+    slices.set(tool.name, {
+      tool: tool.name,
+      members,
+      guards: memberGuards,
+      facts,
+      guarded: memberGuards.some((g) => g.atoms.length > 0),
+    });
+  }
+  return slices;
+}
+
+/** The members of an action slice a principal with these facts can be matched by. */
+export function membersFor(slice: ActionSlice, facts: PrincipalFacts | null): CompiledPolicy[] {
+  if (facts === null || !slice.guarded) return slice.members;
+  return slice.members.filter((_, i) => guardHolds(slice.guards[i] as PrincipalGuard, facts));
+}
+
+/** Preparses policies (text or JSON form, by id) under `id`; throws ERR_POLICY_ENGINE on failure. */
+export function preparse(id: string, staticPolicies: Record<string, string | PolicyJson>): void {
   const answer = preparsePolicySet(id, { staticPolicies });
   if (answer.type === 'failure') {
     throw new AirlockError('ERR_POLICY_ENGINE', 'cedar could not preparse a policy slice', {
@@ -65,41 +94,7 @@ function preparse(id: string, policies: CompiledPolicy[]): void {
   }
 }
 
-/**
- * Builds and preparses every tool's slice under ids `<pool>:<n>`. On failure the sets
- * already filled are emptied and the error is rethrown.
- */
-export function buildSlices(
-  pool: string,
-  policies: CompiledPolicy[],
-  tools: Array<{ name: string; sideEffect: string }>,
-): SliceSet {
-  const byKey = new Map<string, ToolSlice>();
-  const set: SliceSet = { byTool: new Map(), ids: [] };
-  try {
-    for (const tool of tools) {
-      const members = sliceFor(policies, tool.name, tool.sideEffect);
-      const key = members.map((p) => p.index).join(',');
-      let slice = byKey.get(key);
-      if (slice === undefined) {
-        const setId = `${pool}:${set.ids.length}`;
-        set.ids.push(setId);
-        preparse(setId, members);
-        slice = { setId, needs: needsOf(members.map((p) => p.json)), size: members.length };
-        byKey.set(key, slice);
-      }
-      set.byTool.set(tool.name, slice);
-    }
-  } catch (error) {
-    releaseSlices(set);
-    throw error;
-  }
-  return set;
-}
-
-/** Overwrites a generation's preparsed sets with empty ones so their memory is given back. */
-export function releaseSlices(set: SliceSet): void {
-  for (const id of set.ids) preparsePolicySet(id, { staticPolicies: {} });
-  set.ids = [];
-  set.byTool.clear();
+/** Overwrites a preparsed set with an empty one, so its memory is given back. */
+export function emptySet(id: string): void {
+  preparsePolicySet(id, { staticPolicies: {} });
 }
