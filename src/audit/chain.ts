@@ -6,11 +6,11 @@
  * of events in seq order and reports the first event where the log stops being a valid
  * chain; a signed checkpoint kept outside the log also catches a cut-off tail.
  */
-import { canonicalHash } from '../core/canonical.ts';
 import { isAirlockError } from '../core/errors.ts';
 import type { AuditEvent } from '../core/types.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { verifyCheckpointSignature } from './checkpoint.ts';
+import { canonicalJsonHash } from './fast-canonical.ts';
 
 /** prev_hash of the first event. */
 export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
@@ -18,7 +18,7 @@ export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
 /** SHA-256 over the canonical JSON of the event (prev_hash, seq, ts, event_id included; hash excluded). */
 export function hashEvent(prevHash: string, event: Omit<AuditEvent, 'hash'>): string {
   const { hash: _ignored, ...rest } = event as Omit<AuditEvent, 'hash'> & { hash?: unknown };
-  return canonicalHash({ ...rest, prev_hash: prevHash });
+  return canonicalJsonHash({ ...rest, prev_hash: prevHash });
 }
 
 export type ChainFault =

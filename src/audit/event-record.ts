@@ -9,10 +9,10 @@
  * read they must agree with the body and the body must be canonical, otherwise the row
  * is reported corrupt (ERR_AUDIT_CORRUPT, details.seq) instead of being silently repaired.
  */
-import { canonicalize, sha256Hex } from '../core/canonical.ts';
-import type { JsonValue } from '../core/canonical.ts';
+import { sha256Hex } from '../core/canonical.ts';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { AuditEvent, AuditEventInput } from '../core/types.ts';
+import { canonicalJson, canonicalKey } from './fast-canonical.ts';
 
 /** Fields the store assigns; an input carrying any of them is refused. */
 export const STORE_FIELDS = ['seq', 'event_id', 'ts', 'prev_hash', 'hash'] as const;
@@ -47,8 +47,71 @@ export interface StoredEventRecord {
   body: string;
 }
 
-/** A validated, deep-copied input: safe to seal later even if the caller mutates its object. */
-export type PreparedInput = Readonly<Record<string, JsonValue>>;
+/**
+ * An input ready to be sealed: validated, canonicalized once, and split around the places
+ * where the store's fields (event_id, prev_hash, seq, ts) go in canonical key order, so
+ * sealing is string concatenation plus one SHA-256. What gets hashed and stored is fixed
+ * here, at append time. `fields` is a shallow copy of the input (unset fields dropped) for
+ * the event handed back to the caller: nested values are shared with the caller's input.
+ */
+export interface PreparedInput {
+  readonly fields: Readonly<Record<string, unknown>>;
+  readonly wire: WireEvent;
+}
+
+/** What a writer needs to seal and store one event (plain strings: cheap to post to a worker). */
+export interface WireEvent {
+  /** Canonical members before event_id, between event_id and prev_hash, …, after ts. */
+  segments: [string, string, string, string, string];
+  type: string;
+  request_id: string;
+  action_id: string | null;
+  parent_action_id: string | null;
+  session_id: string | null;
+  trace_id: string;
+}
+
+// Separators for packing wire events into one string: canonical JSON never holds raw C0
+// characters (they are always escaped), so these cannot occur inside a part.
+const PART = '\u0000';
+const EVENT = '\u0001';
+
+/** Packs wire events into one string (posting one string to a thread is a plain copy). */
+export function packWires(wires: readonly WireEvent[]): string {
+  return wires
+    .map((w) =>
+      [...w.segments, canonicalJson([w.type, w.request_id, w.action_id, w.parent_action_id, w.session_id, w.trace_id])].join(PART),
+    )
+    .join(EVENT);
+}
+
+export function unpackWires(packed: string): WireEvent[] {
+  if (packed === '') return [];
+  return packed.split(EVENT).map((text) => {
+    const parts = text.split(PART);
+    if (parts.length !== 6) throw new Error('malformed packed wire event');
+    const [type, request_id, action_id, parent_action_id, session_id, trace_id] = JSON.parse(parts[5] as string) as [
+      string,
+      string,
+      string | null,
+      string | null,
+      string | null,
+      string,
+    ];
+    return {
+      segments: parts.slice(0, 5) as WireEvent['segments'],
+      type,
+      request_id,
+      action_id,
+      parent_action_id,
+      session_id,
+      trace_id,
+    };
+  });
+}
+
+/** Store-assigned members of the body, in canonical (sorted) order. */
+const STORE_MEMBER_ORDER = ['event_id', 'prev_hash', 'seq', 'ts'] as const;
 
 function invalid(message: string, cause?: unknown): AirlockError {
   return new AirlockError('ERR_AUDIT_INVALID_EVENT', message, { status: 500, cause });
@@ -63,17 +126,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 const isNullableString = (v: unknown): boolean => v === null || typeof v === 'string';
 const isId = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
 
-/**
- * Validates an input and returns a canonical deep copy. Top-level `undefined` fields are
- * dropped (they are optional fields left unset); anything else JSON cannot represent
- * exactly is refused with ERR_AUDIT_INVALID_EVENT.
- */
-export function prepareInput(input: AuditEventInput): PreparedInput {
-  if (!isPlainObject(input)) throw invalid('audit event must be a plain object');
-  const copy: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(input)) {
-    if (value !== undefined) copy[key] = value;
-  }
+function validate(copy: Record<string, unknown>): void {
   for (const field of STORE_FIELDS) {
     if (field in copy) throw invalid(`audit event must not set ${field}; the store assigns it`);
   }
@@ -94,13 +147,55 @@ export function prepareInput(input: AuditEventInput): PreparedInput {
   ) {
     throw invalid('audit event actor must be {user, tenant, roles, agent}');
   }
-  let text: string;
-  try {
-    text = canonicalize(copy);
-  } catch (cause) {
-    throw invalid(isAirlockError(cause) ? `audit event is not canonical json: ${cause.message}` : 'audit event is not canonical json', cause);
+}
+
+/**
+ * Validates an input and canonicalizes it once. Top-level `undefined` fields are dropped
+ * (optional fields left unset); anything else JSON cannot represent exactly is refused with
+ * ERR_AUDIT_INVALID_EVENT.
+ */
+export function prepareInput(input: AuditEventInput): PreparedInput {
+  if (!isPlainObject(input)) throw invalid('audit event must be a plain object');
+  const fields: Record<string, unknown> = {};
+  const keys: string[] = [];
+  for (const key of Object.keys(input)) {
+    const value = (input as unknown as Record<string, unknown>)[key];
+    if (value === undefined) continue;
+    fields[key] = value;
+    keys.push(key);
   }
-  return JSON.parse(text) as PreparedInput;
+  validate(fields);
+  keys.sort();
+  const segments: string[] = [];
+  let segment = '';
+  let next = 0; // index into STORE_MEMBER_ORDER of the next store member to place
+  for (const key of keys) {
+    while (next < STORE_MEMBER_ORDER.length && (STORE_MEMBER_ORDER[next] as string) < key) {
+      segments.push(segment);
+      segment = '';
+      next++;
+    }
+    let member: string;
+    try {
+      member = `${canonicalKey(key)}:${canonicalJson(fields[key])}`;
+    } catch (cause) {
+      const detail = isAirlockError(cause) ? `: ${cause.message}` : '';
+      throw invalid(`audit event field ${JSON.stringify(key)} is not canonical json${detail}`, cause);
+    }
+    segment = segment === '' ? member : `${segment},${member}`;
+  }
+  segments.push(segment);
+  while (segments.length < 5) segments.push('');
+  const wire: WireEvent = {
+    segments: segments as WireEvent['segments'],
+    type: fields.type as string,
+    request_id: fields.request_id as string,
+    action_id: fields.action_id as string | null,
+    parent_action_id: fields.parent_action_id as string | null,
+    session_id: fields.session_id as string | null,
+    trace_id: fields.trace_id as string,
+  };
+  return { fields, wire };
 }
 
 export interface SealMeta {
@@ -110,27 +205,52 @@ export interface SealMeta {
   prevHash: string;
 }
 
-/** Turns a prepared input into the event and its stored record, chained onto `prevHash`. */
-export function sealEvent(input: PreparedInput, meta: SealMeta): { event: AuditEvent; record: StoredEventRecord } {
-  const unsigned = { ...input, seq: meta.seq, event_id: meta.eventId, ts: meta.ts, prev_hash: meta.prevHash };
-  const body = canonicalize(unsigned);
-  const hash = `sha256:${sha256Hex(body)}`;
-  const event = { ...unsigned, hash } as unknown as AuditEvent;
-  const record: StoredEventRecord = {
+/** The canonical body (the event without `hash`) of a wire event under `meta`. */
+export function sealBody(segments: WireEvent['segments'], meta: SealMeta): string {
+  const store = [
+    `"event_id":${canonicalKey(meta.eventId)}`,
+    `"prev_hash":${canonicalKey(meta.prevHash)}`,
+    `"seq":${canonicalJson(meta.seq)}`,
+    `"ts":${canonicalKey(meta.ts)}`,
+  ];
+  const parts: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const segment = segments[i] as string;
+    if (segment !== '') parts.push(segment);
+    const member = store[i];
+    if (member !== undefined) parts.push(member);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/** The stored record of a wire event under `meta`. */
+export function sealRecord(wire: WireEvent, meta: SealMeta): StoredEventRecord {
+  const body = sealBody(wire.segments, meta);
+  return {
     seq: meta.seq,
     event_id: meta.eventId,
     ts: meta.ts,
-    type: event.type,
-    request_id: event.request_id,
-    action_id: event.action_id,
-    parent_action_id: event.parent_action_id,
-    session_id: event.session_id,
-    trace_id: event.trace_id,
+    type: wire.type,
+    request_id: wire.request_id,
+    action_id: wire.action_id,
+    parent_action_id: wire.parent_action_id,
+    session_id: wire.session_id,
+    trace_id: wire.trace_id,
     prev_hash: meta.prevHash,
-    hash,
+    hash: `sha256:${sha256Hex(body)}`,
     body,
   };
-  return { event, record };
+}
+
+/** The event a caller gets back: its snapshot plus the store's fields. */
+export function eventOf(prepared: PreparedInput, meta: SealMeta, hash: string): AuditEvent {
+  return { ...prepared.fields, seq: meta.seq, event_id: meta.eventId, ts: meta.ts, prev_hash: meta.prevHash, hash } as unknown as AuditEvent;
+}
+
+/** Turns a prepared input into the event and its stored record, chained onto `prevHash`. */
+export function sealEvent(input: PreparedInput, meta: SealMeta): { event: AuditEvent; record: StoredEventRecord } {
+  const record = sealRecord(input.wire, meta);
+  return { event: eventOf(input, meta, record.hash), record };
 }
 
 function corrupt(seq: unknown, message: string, cause?: unknown): AirlockError {
@@ -159,7 +279,7 @@ export function decodeStoredEvent(record: StoredEventRecord): AuditEvent {
   if (!isPlainObject(parsed)) throw corrupt(seq, `audit row ${String(seq)} body is not an object`);
   let canonical: string;
   try {
-    canonical = canonicalize(parsed);
+    canonical = canonicalJson(parsed);
   } catch (cause) {
     throw corrupt(seq, `audit row ${String(seq)} body is not canonical json`, cause);
   }

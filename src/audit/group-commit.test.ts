@@ -10,7 +10,7 @@ import type { PreparedInput } from './event-record.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import type { BatchInfo, CommitBatch } from './group-commit.ts';
 
-const input = (n: number): PreparedInput => ({ n });
+const input = (n: number): PreparedInput => ({ fields: { n }, wire: {} as PreparedInput['wire'] });
 
 /** A fake commit that numbers events and records the batches it saw. */
 function recorder(options: { async?: boolean; failWhen?: (batch: number) => boolean } = {}) {
@@ -23,7 +23,7 @@ function recorder(options: { async?: boolean; failWhen?: (batch: number) => bool
     batches.push(appends.map((a) => a.length));
     const run = (): AuditEvent[][] => {
       if (options.failWhen?.(index) === true) throw new Error(`batch ${index} failed`);
-      return appends.map((a) => a.map((i) => ({ ...i, seq: ++seq }) as unknown as AuditEvent));
+      return appends.map((a) => a.map((i) => ({ ...i.fields, seq: ++seq }) as unknown as AuditEvent));
     };
     if (options.async !== true) return run();
     running++;

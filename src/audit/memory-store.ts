@@ -6,10 +6,10 @@
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
 import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
 import { GENESIS_HASH } from './chain.ts';
 import type { ChainHead } from './chain.ts';
+import { newEventIds } from './event-ids.ts';
 import { decodeStoredEvent, prepareInput, sealEvent } from './event-record.ts';
 import type { PreparedInput, StoredEventRecord } from './event-record.ts';
 
@@ -51,12 +51,14 @@ export class MemoryAuditStore implements AuditStore {
     const last = this.#records.at(-1);
     let seq = last?.seq ?? 0;
     let prevHash = last?.hash ?? GENESIS_HASH;
-    const ts = new Date(this.#clock.now()).toISOString();
+    const ms = this.#clock.now();
+    const ts = new Date(ms).toISOString();
+    const ids = newEventIds(prepared.length, ms);
     const sealed: AuditEvent[] = [];
     const records: StoredEventRecord[] = [];
-    for (const input of prepared) {
+    for (const [i, input] of prepared.entries()) {
       seq++;
-      const { event, record } = sealEvent(input, { seq, eventId: newId('evt'), ts, prevHash });
+      const { event, record } = sealEvent(input, { seq, eventId: ids[i] as string, ts, prevHash });
       prevHash = record.hash;
       sealed.push(event);
       records.push(record);
@@ -67,7 +69,7 @@ export class MemoryAuditStore implements AuditStore {
 
   async read(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditEvent[]> {
     this.#assertOpen();
-    const fromSeq = Math.max(1, Math.floor(options.fromSeq ?? 1));
+    const fromSeq = Number.isFinite(options.fromSeq) ? Math.max(1, Math.floor(options.fromSeq as number)) : 1;
     const limit = options.limit === undefined ? Infinity : Math.max(0, Math.floor(options.limit));
     const out: AuditEvent[] = [];
     for (const record of this.#records) {

@@ -36,112 +36,142 @@ async function assertVerifies(store: SqliteAuditStore, count: number): Promise<v
   assert.equal(result.checked, count);
 }
 
-it('a writer lock held elsewhere rejects the batch; the next append chains after the other writer', async () => {
-  const path = freshPath();
-  const batches: BatchInfo[] = [];
-  const store = SqliteAuditStore.open(path, { busyTimeoutMs: 20, onBatch: (b) => batches.push(b) });
-  const other = new DatabaseSync(path, { timeout: 20 });
-  try {
-    const [first] = await store.append([sampleEventInput()]);
-    assert.ok(first !== undefined);
+for (const writer of ['thread', 'inline'] as const) {
+  it(`${writer} writer: a writer lock held elsewhere rejects the batch; the next append chains after the other writer`, async () => {
+    const path = freshPath();
+    const batches: BatchInfo[] = [];
+    const store = SqliteAuditStore.open(path, { writer, busyTimeoutMs: 20, onBatch: (b) => batches.push(b) });
+    const other = new DatabaseSync(path, { timeout: 20 });
+    try {
+      const [first] = await store.append([sampleEventInput()]);
+      assert.ok(first !== undefined);
 
-    other.exec('BEGIN IMMEDIATE');
-    const blocked = [store.append([sampleEventInput()]), store.append([sampleEventInput(), sampleEventInput()])];
-    for (const p of blocked) await assert.rejects(p, isUnavailable);
-    assert.deepEqual(batches.at(-1), { ...batches.at(-1), appends: 2, ok: false });
+      other.exec('BEGIN IMMEDIATE');
+      const blocked = [store.append([sampleEventInput()]), store.append([sampleEventInput(), sampleEventInput()])];
+      for (const p of blocked) await assert.rejects(p, isUnavailable);
+      assert.deepEqual(batches.at(-1), { ...batches.at(-1), appends: 2, ok: false });
 
-    // While holding the lock, the other connection appends a correctly chained event.
-    const { record } = sealEvent(prepareInput(sampleEventInput({ data: { writer: 'other' } })), {
-      seq: 2,
-      eventId: 'evt_otherwriter0001',
-      ts: new Date().toISOString(),
-      prevHash: first.hash,
-    });
-    other
-      .prepare(
-        'INSERT INTO events (seq, event_id, ts, type, request_id, action_id, parent_action_id, session_id, trace_id, body, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
-      )
-      .run(record.seq, record.event_id, record.ts, record.type, record.request_id, record.action_id, record.parent_action_id, record.session_id, record.trace_id, record.body, record.prev_hash, record.hash);
-    other.exec('COMMIT');
+      // While holding the lock, the other connection appends a correctly chained event.
+      const { record } = sealEvent(prepareInput(sampleEventInput({ data: { writer: 'other' } })), {
+        seq: 2,
+        eventId: 'evt_otherwriter0001',
+        ts: new Date().toISOString(),
+        prevHash: first.hash,
+      });
+      other
+        .prepare(
+          'INSERT INTO events (seq, event_id, ts, type, request_id, action_id, parent_action_id, session_id, trace_id, body, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
+        )
+        .run(record.seq, record.event_id, record.ts, record.type, record.request_id, record.action_id, record.parent_action_id, record.session_id, record.trace_id, record.body, record.prev_hash, record.hash);
+      other.exec('COMMIT');
 
-    const [next] = await store.append([sampleEventInput()]);
-    assert.equal(next?.seq, 3);
-    assert.equal(next?.prev_hash, record.hash);
-    assert.deepEqual(await store.head(), { seq: 3, hash: next?.hash });
-    await assertVerifies(store, 3);
-  } finally {
-    if (other.isTransaction) other.exec('ROLLBACK');
-    other.close();
-    await store.close();
-  }
-});
-
-it('an insert failing mid-batch rolls the whole batch back; nothing of it is written', async () => {
-  const path = freshPath();
-  const store = SqliteAuditStore.open(path);
-  const admin = new DatabaseSync(path);
-  try {
-    await store.append([sampleEventInput(), sampleEventInput()]);
-    const headBefore = await store.head();
-    admin.exec(`CREATE TRIGGER fail_at_4 BEFORE INSERT ON events WHEN NEW.seq = 4 BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
-
-    // Three appends in one batch: seq 3 would succeed, seq 4 fails -> all three are refused.
-    const results = await Promise.allSettled([
-      store.append([sampleEventInput()]),
-      store.append([sampleEventInput()]),
-      store.append([sampleEventInput()]),
-    ]);
-    for (const r of results) {
-      assert.equal(r.status, 'rejected');
-      isUnavailable(r.reason);
+      const [next] = await store.append([sampleEventInput()]);
+      assert.equal(next?.seq, 3);
+      assert.equal(next?.prev_hash, record.hash);
+      assert.deepEqual(await store.head(), { seq: 3, hash: next?.hash });
+      await assertVerifies(store, 3);
+    } finally {
+      if (other.isTransaction) other.exec('ROLLBACK');
+      other.close();
+      await store.close();
     }
-    assert.deepEqual(await store.head(), headBefore);
-    assert.equal((await store.read()).length, 2);
+  });
 
-    admin.exec('DROP TRIGGER fail_at_4');
-    const [a, b] = await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
-    assert.deepEqual([a?.[0]?.seq, b?.[0]?.seq], [3, 4]);
-    assert.equal(a?.[0]?.prev_hash, headBefore?.hash);
-    await assertVerifies(store, 4);
-  } finally {
-    admin.close();
-    await store.close();
-  }
-});
+  it(`${writer} writer: an insert failing mid-batch rolls the whole batch back; nothing of it is written`, async () => {
+    const path = freshPath();
+    const store = SqliteAuditStore.open(path, { writer });
+    const admin = new DatabaseSync(path);
+    try {
+      await store.append([sampleEventInput(), sampleEventInput()]);
+      const headBefore = await store.head();
+      admin.exec(`CREATE TRIGGER fail_at_4 BEFORE INSERT ON events WHEN NEW.seq = 4 BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
 
-it('a failed batch leaves the checkpoint at the last committed head', async () => {
-  const path = freshPath();
-  const key = new Uint8Array(32).fill(7);
-  const store = SqliteAuditStore.open(path, { checkpointKey: key });
-  const admin = new DatabaseSync(path);
-  try {
-    await store.append([sampleEventInput()]);
-    admin.exec(`CREATE TRIGGER fail_all BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'no'); END`);
-    await assert.rejects(store.append([sampleEventInput()]), isUnavailable);
-    admin.exec('DROP TRIGGER fail_all');
-  } finally {
-    admin.close();
-    await store.close();
-  }
-  const reopened = SqliteAuditStore.open(path, { checkpointKey: key });
-  try {
-    assert.equal((await reopened.head())?.seq, 1);
-    assert.equal(reopened.stats().checkpointWrites, 0, 'checkpoint already matched the head');
-  } finally {
-    await reopened.close();
-  }
-});
+      // Three appends in one batch: seq 3 would succeed, seq 4 fails -> all three are refused.
+      const results = await Promise.allSettled([
+        store.append([sampleEventInput()]),
+        store.append([sampleEventInput()]),
+        store.append([sampleEventInput()]),
+      ]);
+      for (const r of results) {
+        assert.equal(r.status, 'rejected');
+        isUnavailable(r.reason);
+      }
+      assert.deepEqual(await store.head(), headBefore);
+      assert.equal((await store.read()).length, 2);
 
-it('a dropped events table fails appends as unavailable and close still succeeds', async () => {
-  const path = freshPath();
-  const store = SqliteAuditStore.open(path);
-  const admin = new DatabaseSync(path);
-  try {
-    await store.append([sampleEventInput()]);
-    admin.exec('DROP TABLE events');
-    await assert.rejects(store.append([sampleEventInput()]), isUnavailable);
-  } finally {
-    admin.close();
-    await store.close();
-  }
-});
+      admin.exec('DROP TRIGGER fail_at_4');
+      const [a, b] = await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
+      assert.deepEqual([a?.[0]?.seq, b?.[0]?.seq], [3, 4]);
+      assert.equal(a?.[0]?.prev_hash, headBefore?.hash);
+      await assertVerifies(store, 4);
+    } finally {
+      admin.close();
+      await store.close();
+    }
+  });
+
+  it(`${writer} writer: a failed batch leaves the checkpoint at the last committed head`, async () => {
+    const path = freshPath();
+    const key = new Uint8Array(32).fill(7);
+    const store = SqliteAuditStore.open(path, { checkpointKey: key, writer });
+    const admin = new DatabaseSync(path);
+    try {
+      await store.append([sampleEventInput()]);
+      admin.exec(`CREATE TRIGGER fail_all BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'no'); END`);
+      await assert.rejects(store.append([sampleEventInput()]), isUnavailable);
+      admin.exec('DROP TRIGGER fail_all');
+    } finally {
+      admin.close();
+      await store.close();
+    }
+    const reopened = SqliteAuditStore.open(path, { checkpointKey: key, writer });
+    try {
+      assert.equal((await reopened.head())?.seq, 1);
+      assert.equal(reopened.stats().checkpointWrites, 0, 'checkpoint already matched the head');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  it(`${writer} writer: a dropped events table fails appends as unavailable and close still succeeds`, async () => {
+    const path = freshPath();
+    const store = SqliteAuditStore.open(path, { writer });
+    const admin = new DatabaseSync(path);
+    try {
+      await store.append([sampleEventInput()]);
+      admin.exec('DROP TABLE events');
+      await assert.rejects(store.append([sampleEventInput()]), isUnavailable);
+    } finally {
+      admin.close();
+      await store.close();
+    }
+  });
+
+  it(`${writer} writer: a writer that dies mid-flight fails its batch; the next append chains on`, async (t) => {
+    if (writer === 'inline') {
+      t.skip('no writer thread');
+      return;
+    }
+    const path = freshPath();
+    const store = SqliteAuditStore.open(path, { writer, busyTimeoutMs: 300 });
+    const other = new DatabaseSync(path);
+    try {
+      await store.append([sampleEventInput()]);
+      // Hold the write lock so the batch stays in flight inside the writer, then kill the writer.
+      other.exec('BEGIN IMMEDIATE');
+      const doomed = store.append([sampleEventInput()]);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await store.crashWriterForTest();
+      await assert.rejects(doomed, isUnavailable);
+      other.exec('ROLLBACK');
+      const [next] = await store.append([sampleEventInput()]);
+      assert.equal(store.stats().writerStarts, 2, 'a new writer thread took over');
+      assert.equal(next?.seq, 2);
+      await assertVerifies(store, 2);
+    } finally {
+      if (other.isTransaction) other.exec('ROLLBACK');
+      other.close();
+      await store.close();
+    }
+  });
+}

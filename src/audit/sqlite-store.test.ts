@@ -23,17 +23,19 @@ let files = 0;
 const freshPath = (): string => join(root, `audit-${++files}`, 'audit.db');
 const key = randomBytes(32);
 
-runAuditStoreContract('sqlite', () => {
-  const path = freshPath();
-  const store = SqliteAuditStore.open(path, { checkpointKey: key });
-  return {
-    store,
-    reopen: async () => {
-      await store.close();
-      return SqliteAuditStore.open(path, { checkpointKey: key });
-    },
-  };
-});
+for (const writer of ['thread', 'inline'] as const) {
+  runAuditStoreContract(`sqlite (${writer} writer)`, () => {
+    const path = freshPath();
+    const store = SqliteAuditStore.open(path, { checkpointKey: key, writer });
+    return {
+      store,
+      reopen: async () => {
+        await store.close();
+        return SqliteAuditStore.open(path, { checkpointKey: key, writer });
+      },
+    };
+  });
+}
 
 describe('sqlite audit store: durability', () => {
   it('runs in WAL with synchronous=FULL, read back after every reopen', async () => {

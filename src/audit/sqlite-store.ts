@@ -7,6 +7,10 @@
  *   the head is read inside that transaction, so several processes appending to one file
  *   never fork the chain. An append resolves only after its batch committed and rejects with
  *   ERR_AUDIT_UNAVAILABLE (503) when the commit failed (nothing of that batch is written).
+ * - Writer: by default batches are committed by a writer thread with its own connection, so
+ *   inserts, index upkeep and fsync run beside the event loop instead of blocking it (one
+ *   batch in flight; the next one gathers meanwhile). `writer: 'inline'` commits on the
+ *   calling thread. Reads always use the store's own connection.
  * - Checkpoints (with a key): after each committed batch the signed head is written to
  *   `<path>.checkpoint`; at open the file must match the log (ERR_AUDIT_TAMPERED otherwise).
  */
@@ -17,19 +21,21 @@ import type { StatementSync } from 'node:sqlite';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
 import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
 import { GENESIS_HASH, verifyChainSync } from './chain.ts';
 import type { ChainHead, ChainVerification } from './chain.ts';
 import { assertCheckpointKey, checkpointPathFor, readCheckpoint, readCheckpointFile, verifyCheckpointSignature } from './checkpoint.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
-import { decodeStoredEvent, prepareInput, sealEvent } from './event-record.ts';
+import { decodeStoredEvent, eventOf, prepareInput } from './event-record.ts';
 import type { PreparedInput, StoredEventRecord } from './event-record.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import type { BatchInfo } from './group-commit.ts';
-import { applyDurability, checkSchemaVersion, ensureSchema, INSERT_SQL, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
+import { applyDurability, checkSchemaVersion, ensureSchema, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
 import type { Durability } from './sqlite-schema.ts';
+import { SqliteBatchWriter } from './sqlite-writer.ts';
+import type { CommitResult } from './sqlite-writer.ts';
+import { WorkerBatchWriter } from './sqlite-writer-client.ts';
 
 export interface SqliteAuditStoreOptions {
   /** HMAC key (>= 32 bytes) for signed checkpoints. Without it no checkpoint is kept or checked. */
@@ -41,6 +47,8 @@ export interface SqliteAuditStoreOptions {
   busyTimeoutMs?: number;
   /** Open for reading and verifying only: append is refused, no checkpoint is written. */
   readOnly?: boolean;
+  /** Where commits run: a writer thread (default) or the calling thread. */
+  writer?: 'thread' | 'inline';
   /** Start checkpointing a non-empty log that has no checkpoint file yet (after verifying it). */
   adoptExistingLog?: boolean;
   /** Observer called after every batch (metrics, benchmarks). */
@@ -58,6 +66,8 @@ export interface SqliteAuditStats {
   pendingEvents: number;
   checkpointWrites: number;
   checkpointErrors: number;
+  /** Writer threads started (more than 1 means one died and was replaced). */
+  writerStarts: number;
 }
 
 const DEFAULT_MAX_BATCH = 1024;
@@ -109,7 +119,6 @@ function decodeRow(row: Row): AuditEvent {
 }
 
 interface Statements {
-  insert: StatementSync;
   head: StatementSync;
   read: StatementSync;
   bySeq: StatementSync;
@@ -125,6 +134,7 @@ export class SqliteAuditStore implements AuditStore {
   readonly #clock: Clock;
   readonly #stmts: Statements;
   readonly #queue: GroupCommitQueue;
+  #writer: SqliteBatchWriter | WorkerBatchWriter | null = null;
   readonly #checkpoints: CheckpointWriter | null;
   readonly #checkpointKey: Uint8Array | undefined;
   #head: ChainHead | null = null;
@@ -140,7 +150,6 @@ export class SqliteAuditStore implements AuditStore {
     this.#db = db;
     this.#clock = options.clock ?? systemClock;
     this.#stmts = {
-      insert: db.prepare(INSERT_SQL),
       head: db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
       read: db.prepare(`SELECT ${SELECT_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
       bySeq: db.prepare(`SELECT ${SELECT_COLUMNS} FROM events WHERE seq = ?`),
@@ -187,6 +196,11 @@ export class SqliteAuditStore implements AuditStore {
       const store = new SqliteAuditStore(path, db, options);
       store.#head = store.#readHead();
       if (options.checkpointKey !== undefined && !readOnly) store.#reconcileCheckpoint(options.checkpointKey, options.adoptExistingLog === true);
+      // Started last: nothing may be left running when open refuses.
+      if (!readOnly) {
+        store.#writer =
+          options.writer === 'inline' ? new SqliteBatchWriter(db) : new WorkerBatchWriter(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+      }
       return store;
     } catch (error) {
       db.close();
@@ -216,6 +230,7 @@ export class SqliteAuditStore implements AuditStore {
       pendingEvents: this.#queue.pending,
       checkpointWrites: this.#checkpoints?.writes ?? 0,
       checkpointErrors: this.#checkpoints?.errors ?? 0,
+      writerStarts: this.#writer instanceof WorkerBatchWriter ? this.#writer.starts : 0,
     };
   }
 
@@ -237,7 +252,7 @@ export class SqliteAuditStore implements AuditStore {
 
   async read(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditEvent[]> {
     this.#assertOpen();
-    const fromSeq = Math.max(1, Math.floor(options.fromSeq ?? 1));
+    const fromSeq = Number.isFinite(options.fromSeq) ? Math.max(1, Math.floor(options.fromSeq as number)) : 1;
     const limit = options.limit === undefined ? -1 : Math.max(0, Math.floor(options.limit));
     const rows = this.#stmts.read.all(fromSeq, limit) as Row[];
     return rows.map(decodeRow);
@@ -261,6 +276,7 @@ export class SqliteAuditStore implements AuditStore {
       this.#closing = true;
       try {
         await this.#queue.flush();
+        if (this.#writer instanceof WorkerBatchWriter) await this.#writer.close();
         await this.#checkpoints?.drain();
       } finally {
         this.#closed = true;
@@ -289,45 +305,55 @@ export class SqliteAuditStore implements AuditStore {
     }
   }
 
-  /** One transaction for the whole batch; the head is read inside it (no fork across processes). */
-  #commitBatch(appends: readonly (readonly PreparedInput[])[]): AuditEvent[][] {
-    const db = this.#db;
-    const ts = new Date(this.#clock.now()).toISOString();
-    try {
-      db.exec('BEGIN IMMEDIATE');
-      const head = this.#readHead();
-      let seq = head === null ? 0 : head.seq;
-      let prevHash = head === null ? GENESIS_HASH : head.hash;
-      const insert = this.#stmts.insert;
-      const out: AuditEvent[][] = [];
-      for (const inputs of appends) {
-        const sealed: AuditEvent[] = [];
-        for (const input of inputs) {
-          seq++;
-          const { event, record: r } = sealEvent(input, { seq, eventId: newId('evt'), ts, prevHash });
-          insert.run(r.seq, r.event_id, r.ts, r.type, r.request_id, r.action_id, r.parent_action_id, r.session_id, r.trace_id, r.body, r.prev_hash, r.hash);
-          prevHash = r.hash;
-          sealed.push(event);
-        }
-        out.push(sealed);
-      }
-      db.exec('COMMIT');
-      this.#head = { seq, hash: prevHash };
-      const events = seq - (head === null ? 0 : head.seq);
-      this.#stats.appends += appends.length;
-      this.#stats.events += events;
-      this.#stats.maxBatchEvents = Math.max(this.#stats.maxBatchEvents, events);
-      this.#checkpoints?.update(this.#head);
-      return out;
-    } catch (cause) {
+  /** Hands one batch to the writer; the head is read inside its transaction (no fork across processes). */
+  #commitBatch(appends: readonly (readonly PreparedInput[])[]): AuditEvent[][] | Promise<AuditEvent[][]> {
+    const writer = this.#writer;
+    if (writer === null) throw unavailable('audit store is open read-only');
+    const ms = this.#clock.now();
+    const wires = appends.flatMap((events) => events.map((p) => p.wire));
+    if (writer instanceof SqliteBatchWriter) {
       try {
-        if (db.isOpen && db.isTransaction) db.exec('ROLLBACK');
-      } catch {
-        // The connection is unusable; the next batch reports it.
+        return this.#committed(appends, writer.commit(wires, ms));
+      } catch (cause) {
+        return this.#failed(cause);
       }
-      this.#resyncHead();
-      throw unavailable('audit store could not commit events', cause);
     }
+    return writer.commit(wires, ms).then(
+      (result) => this.#committed(appends, result),
+      (cause: unknown) => this.#failed(cause),
+    );
+  }
+
+  #committed(appends: readonly (readonly PreparedInput[])[], result: CommitResult): AuditEvent[][] {
+    let index = 0;
+    const out = appends.map((events) =>
+      events.map((prepared) => {
+        const i = index++;
+        const meta = {
+          seq: result.firstSeq + i,
+          eventId: result.eventIds[i] as string,
+          ts: result.ts,
+          prevHash: i === 0 ? result.prevHash : (result.hashes[i - 1] as string),
+        };
+        return eventOf(prepared, meta, result.hashes[i] as string);
+      }),
+    );
+    this.#head = { seq: result.firstSeq + index - 1, hash: result.hashes[index - 1] as string };
+    this.#stats.appends += appends.length;
+    this.#stats.events += index;
+    this.#stats.maxBatchEvents = Math.max(this.#stats.maxBatchEvents, index);
+    this.#checkpoints?.update(this.#head);
+    return out;
+  }
+
+  #failed(cause: unknown): never {
+    this.#resyncHead();
+    throw unavailable('audit store could not commit events', cause);
+  }
+
+  /** Test hook: kills the writer thread as a crash would (no-op for the inline writer). */
+  async crashWriterForTest(): Promise<void> {
+    if (this.#writer instanceof WorkerBatchWriter) await this.#writer.crashForTest();
   }
 
   *#iterateFrom(fromSeq: number, pageSize = 1000): Generator<AuditEvent> {

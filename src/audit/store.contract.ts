@@ -202,7 +202,7 @@ export function runAuditStoreContract(name: string, makeStore: MakeAuditStore): 
       });
     });
 
-    it('drops unset optional fields and snapshots inputs', async () => {
+    it('drops unset optional fields and fixes what is stored at append time', async () => {
       await withStore(makeStore, async ({ store }) => {
         const input = sampleEventInput({ tool: undefined, data: { note: 'before' } });
         const pending = store.append([input]);
@@ -211,11 +211,12 @@ export function runAuditStoreContract(name: string, makeStore: MakeAuditStore): 
         const [event] = await pending;
         assert.ok(event !== undefined);
         assert.equal('tool' in event, false);
-        assert.deepEqual(event.data, { note: 'before' });
-        assert.notEqual(event.request_id, 'req_mutated');
-        (event.data as { note: string }).note = 'changed by reader';
+        assert.notEqual(event.request_id, 'req_mutated', 'the returned event is a copy of the top level');
         const [stored] = await store.read();
         assert.deepEqual(stored?.data, { note: 'before' });
+        assert.notEqual(stored?.request_id, 'req_mutated');
+        (stored?.data as { note: string }).note = 'changed by reader';
+        assert.deepEqual((await store.read())[0]?.data, { note: 'before' });
         await assertVerifies(store, 1);
       });
     });

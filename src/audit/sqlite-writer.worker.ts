@@ -1,0 +1,62 @@
+/**
+ * The audit writer thread: owns its own connection to the audit database (WAL,
+ * synchronous=FULL, checked like every connection) and runs each group commit there, so
+ * inserts, index upkeep and the fsync of COMMIT never block the gateway's event loop.
+ * Messages: {type:'commit', id, events, ms} -> {id, ok, result | message, code}; {type:'close'}.
+ */
+import { DatabaseSync } from 'node:sqlite';
+import { parentPort, workerData } from 'node:worker_threads';
+import { unpackWires } from './event-record.ts';
+import { applyDurability, checkSchemaVersion } from './sqlite-schema.ts';
+import { SqliteBatchWriter } from './sqlite-writer.ts';
+
+interface CommitMessage {
+  type: 'commit';
+  id: number;
+  /** packWires() of the batch's events in order. */
+  events: string;
+  ms: number;
+}
+
+const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
+const port = parentPort;
+if (port === null) throw new Error('sqlite-writer.worker.ts must run as a worker thread');
+
+let db: DatabaseSync | null = null;
+let writer: SqliteBatchWriter | null = null;
+let openError: unknown = null;
+try {
+  db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+  applyDurability(db);
+  // Index pages of random ids are touched all over: keep a good share of them cached.
+  db.exec('PRAGMA cache_size = -65536');
+  checkSchemaVersion(db);
+  writer = new SqliteBatchWriter(db);
+} catch (error) {
+  openError = error;
+  db?.close();
+  db = null;
+}
+
+function describe(error: unknown): { message: string; code: string | null } {
+  const e = error as { message?: unknown; code?: unknown };
+  return { message: typeof e?.message === 'string' ? e.message : String(error), code: typeof e?.code === 'string' ? e.code : null };
+}
+
+port.on('message', (message: CommitMessage | { type: 'close' }) => {
+  if (message.type === 'close') {
+    db?.close();
+    db = null;
+    port.close();
+    return;
+  }
+  if (writer === null) {
+    port.postMessage({ id: message.id, ok: false, ...describe(openError ?? new Error('audit writer is closed')) });
+    return;
+  }
+  try {
+    port.postMessage({ id: message.id, ok: true, result: writer.commit(unpackWires(message.events), message.ms) });
+  } catch (error) {
+    port.postMessage({ id: message.id, ok: false, ...describe(error) });
+  }
+});
