@@ -15,16 +15,15 @@ import type { AuthorizationAnswer } from './cedar.ts';
 import { decide } from './decide.ts';
 import type { SliceAnswer } from './decide.ts';
 import { factsKey, factsOf } from './guards.ts';
-import { project } from './projection.ts';
-import type { Need } from './projection.ts';
-import { bindTool, buildContext, checkPrincipal, leanUserEntity, userAttrs, userUid, USER_ATTRIBUTES } from './request.ts';
-import type { CedarEntity, ToolBinding } from './request.ts';
+import { planOf } from './plan.ts';
+import type { RequestPlan } from './plan.ts';
+import { bindTool, buildContext, checkPrincipal, userUid } from './request.ts';
+import type { ToolBinding } from './request.ts';
 import { generateCedarSchema, sessionAttributesShape } from './schema.ts';
 import type { CedarSchemaJson } from './schema.ts';
-import type { CedarShape, CedarValue } from './shapes.ts';
+import type { CedarShape } from './shapes.ts';
 import { SliceCache } from './slice-cache.ts';
-import type { PreparedSet, SliceCacheStats } from './slice-cache.ts';
-import type { FlatAttribute } from './specialize.ts';
+import type { SliceCacheStats } from './slice-cache.ts';
 import { buildActionSlices, membersFor } from './slices.ts';
 import type { ActionSlice } from './slices.ts';
 import type {
@@ -41,25 +40,13 @@ export interface CedarPolicyEngineOptions {
   bundle: PolicyBundleSource;
   /**
    * Most request slices (tool x principal facts) kept preparsed; the least recently used
-   * is dropped beyond it. Default 2048.
+   * is dropped beyond it. Each holds its policies preparsed in cedar-wasm's memory, about
+   * 2 KB per policy. Default 1024.
    */
   sliceCacheSize?: number;
 }
 
-export const DEFAULT_SLICE_CACHE_SIZE = 2048;
-
-/** What Cedar is sent for one request slice; built once, when the slice is cached. */
-interface RequestPlan {
-  set: PreparedSet;
-  /** What of the context the slice's policies observe: flat attributes, or a nested need. */
-  context: { flat: FlatAttribute[] } | { nested: Need };
-  /** The User attributes they read from the entity; null: none, the User entity is left out. */
-  userAttributes: readonly string[] | null;
-  /** The User attributes they read from the flat context; null: none. */
-  principalAttributes: readonly string[] | null;
-  /** The constant entities they need (the Tool resource, the action with its class). */
-  entities: CedarEntity[];
-}
+export const DEFAULT_SLICE_CACHE_SIZE = 1024;
 
 interface ActiveBundle {
   version: string;
@@ -97,7 +84,7 @@ function refused(diagnostics: PolicyDiagnostic[]): AirlockError {
   });
 }
 
-function toAnswer(answer: AuthorizationAnswer, flat: FlatAttribute[] | null): SliceAnswer {
+function toAnswer(answer: AuthorizationAnswer, plan: RequestPlan): SliceAnswer {
   if (answer.type === 'failure') {
     throw new AirlockError('ERR_POLICY_ENGINE', 'cedar could not evaluate the request', {
       status: 500,
@@ -107,41 +94,8 @@ function toAnswer(answer: AuthorizationAnswer, flat: FlatAttribute[] | null): Sl
   const { diagnostics } = answer.response;
   return {
     satisfied: diagnostics.reason,
-    errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: unflattened(e.error.message, flat) })),
+    errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: plan.message(e.error.message) })),
   };
-}
-
-/** Cedar names a missing context attribute by its flat name; say the attribute's own name. */
-function unflattened(message: string, flat: FlatAttribute[] | null): string {
-  if (flat === null) return message;
-  let out = message;
-  for (const attribute of flat) {
-    const own = attribute.path.at(-1);
-    if (own !== undefined && own !== attribute.key) out = out.replaceAll(`\`${attribute.key}\``, `\`${own}\``);
-  }
-  return out;
-}
-
-/** The flat context: each attribute's value (when present), cut down to what is read. */
-function flatContext(
-  context: Record<string, CedarValue>,
-  principal: Record<string, CedarValue>,
-  flat: FlatAttribute[],
-): Record<string, CedarValue> {
-  const out: Record<string, CedarValue> = {};
-  for (const attribute of flat) {
-    let value: CedarValue | undefined = attribute.from === 'context' ? context : principal;
-    for (const attr of attribute.path) {
-      value = isRecord(value) && Object.hasOwn(value, attr) ? (value as Record<string, CedarValue>)[attr] : undefined;
-      if (value === undefined) break;
-    }
-    if (value !== undefined) out[attribute.key] = attribute.need === true || !isRecord(value) ? value : project(value, attribute.need);
-  }
-  return out;
-}
-
-function isRecord(value: CedarValue | undefined): value is Record<string, CedarValue> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !('__extn' in value);
 }
 
 export class CedarPolicyEngine implements PolicyEngine {
@@ -289,30 +243,24 @@ export class CedarPolicyEngine implements PolicyEngine {
     const plan = this.#plan(active, binding, slice, principal, user.id);
     // Built in full (so unrepresentable values are always refused), then cut down to what
     // the slice's policies can observe.
-    const context = buildContext(binding, this.#sessionShape, request);
-    const entities =
-      plan.userAttributes === null ? plan.entities : [leanUserEntity(principal, plan.userAttributes), ...plan.entities];
+    const context = plan.context(buildContext(binding, this.#sessionShape, request), principal);
     active.evaluated.calls++;
     active.evaluated.policies += plan.set.size;
-    const flat = 'flat' in plan.context ? plan.context.flat : null;
     let answer: AuthorizationAnswer;
     try {
       answer = statefulIsAuthorized({
         principal: user,
         action: binding.action,
         resource: binding.resource,
-        context:
-          'flat' in plan.context
-            ? flatContext(context, plan.principalAttributes === null ? {} : userAttrs(principal, plan.principalAttributes), plan.context.flat)
-            : project(context, plan.context.nested),
-        entities,
+        context,
+        entities: plan.entities(principal),
         validateRequest: false,
         preparsedPolicySetId: plan.set.id,
       });
     } catch (error) {
       throw toAirlockError(error, 'ERR_POLICY_ENGINE');
     }
-    return toAnswer(answer, flat);
+    return toAnswer(answer, plan);
   }
 
   /** The request slice for this tool and principal: cached, or preparsed now. */
@@ -344,33 +292,4 @@ export class CedarPolicyEngine implements PolicyEngine {
       evaluated: { calls: 0, policies: 0 },
     };
   }
-}
-
-function isEmpty(need: Need): boolean {
-  return need !== true && need.size === 0;
-}
-
-/**
- * What to send Cedar for a request slice. An entity whose attributes no policy reads is
- * left out: Cedar only needs entities for attributes and for `in`, and neither the User
- * nor the Tool has parents (`in` on them is equality, entity or not). The action entity is
- * sent when the slice needs it (specialize.ts).
- */
-function planOf(set: PreparedSet, binding: ToolBinding): RequestPlan {
-  const { needs, flat, action, principalFlat } = set.slice;
-  const entities: CedarEntity[] = [];
-  if (!isEmpty(needs.resource)) {
-    const tool = binding.toolEntity;
-    entities.push({ uid: tool.uid, attrs: project(tool.attrs, needs.resource), parents: [] });
-  }
-  if (action) entities.push(binding.actionEntity);
-  const principal = needs.principal;
-  const read = principal === true ? USER_ATTRIBUTES : principal.size === 0 ? null : [...principal.keys()];
-  return {
-    set,
-    context: flat === null ? { nested: needs.context } : { flat },
-    userAttributes: principalFlat ? null : read,
-    principalAttributes: principalFlat ? read : null,
-    entities,
-  };
 }

@@ -10,6 +10,6 @@ export { toCedarDecimal } from './shapes.ts';
 export type { CedarValue } from './shapes.ts';
 export { bundleVersion } from './compile.ts';
 export { CedarPolicyEngine } from './engine.ts';
-export type { CedarPolicyEngineOptions } from './engine.ts';
+export type { CedarPolicyEngineOptions, CedarPolicyEngineStats } from './engine.ts';
 export { DEFAULT_DENY_ID } from './decide.ts';
 export type { PolicyBundleSource, PolicyDiagnostic, PolicySummary, SessionAttributeType } from './types.ts';

@@ -1,8 +1,9 @@
 /**
- * Builds what Cedar sees for one call: the lean entity list (the principal `User`, the
- * `Tool` resource, the tool's action with its class group as parent) and the context
- * record of docs/policy-model.md. Per-tool parts are prepared once (`ToolBinding`); only
- * the principal and the context are built per request.
+ * The parts of what Cedar sees for one call: the entities (the principal `User`, the
+ * `Tool` resource, the tool's action with its class group as parent), the principal's
+ * attributes, and the full context record of docs/policy-model.md. Per-tool parts are
+ * prepared once (`ToolBinding`); plan.ts picks what a request slice needs. Strings Cedar
+ * cannot take (not well-formed unicode) are refused here, before Cedar is asked.
  */
 import { AirlockError } from '../core/errors.ts';
 import type { JsonValue } from '../core/canonical.ts';
@@ -89,27 +90,30 @@ export function isDelegated(principal: Principal): boolean {
 /** Every attribute of the User entity (docs/policy-model.md). */
 export const USER_ATTRIBUTES: readonly string[] = ['id', 'tenant', 'roles', 'agent', 'delegated'];
 
+/** One attribute of the User entity (undefined: `agent` when there is none, or no such attribute). */
+export function userAttribute(principal: Principal, name: string): CedarValue | undefined {
+  switch (name) {
+    case 'id':
+      return principal.user;
+    case 'tenant':
+      return principal.tenant;
+    case 'roles':
+      return principal.roles;
+    case 'delegated':
+      return isDelegated(principal);
+    case 'agent':
+      return principal.agent;
+    default:
+      return undefined;
+  }
+}
+
 /** The principal's attributes (all of them, or only those `names` lists) as Cedar values. */
 export function userAttrs(principal: Principal, names: readonly string[] | null): Record<string, CedarValue> {
   const attrs: Record<string, CedarValue> = {};
   for (const name of names ?? USER_ATTRIBUTES) {
-    switch (name) {
-      case 'id':
-        attrs.id = principal.user;
-        break;
-      case 'tenant':
-        attrs.tenant = principal.tenant;
-        break;
-      case 'roles':
-        attrs.roles = principal.roles;
-        break;
-      case 'delegated':
-        attrs.delegated = isDelegated(principal);
-        break;
-      case 'agent':
-        if (principal.agent !== undefined) attrs.agent = principal.agent;
-        break;
-    }
+    const value = userAttribute(principal, name);
+    if (value !== undefined) attrs[name] = value;
   }
   return attrs;
 }

@@ -144,13 +144,17 @@ const DECIMAL_MIN = -9223372036854775808n;
 export function toCedarDecimal(value: number, path = 'value'): { __extn: { fn: 'decimal'; arg: string } } {
   if (typeof value !== 'number' || !Number.isFinite(value)) unrepresentable(path, 'not a finite number');
   const text = String(value);
-  if (/e/i.test(text)) unrepresentable(path, 'outside the range of a cedar decimal or finer than 4 digits');
+  // String(number) writes an exponent (lowercase `e`) for very large and very small values.
+  if (text.includes('e')) unrepresentable(path, 'outside the range of a cedar decimal or finer than 4 digits');
   const negative = text.startsWith('-');
   const [whole = '0', fraction = ''] = (negative ? text.slice(1) : text).split('.');
   if (fraction.length > 4) unrepresentable(path, 'more than 4 fractional digits');
   const digits = fraction.padEnd(4, '0');
-  const scaled = (BigInt(whole) * 10000n + BigInt(digits)) * (negative ? -1n : 1n);
-  if (scaled > DECIMAL_MAX || scaled < DECIMAL_MIN) unrepresentable(path, 'outside the range of a cedar decimal');
+  // Below 9e14 the scaled value is far inside the range; only larger values need the exact check.
+  if (Math.abs(value) >= 9e14) {
+    const scaled = (BigInt(whole) * 10000n + BigInt(digits)) * (negative ? -1n : 1n);
+    if (scaled > DECIMAL_MAX || scaled < DECIMAL_MIN) unrepresentable(path, 'outside the range of a cedar decimal');
+  }
   return { __extn: { fn: 'decimal', arg: `${negative ? '-' : ''}${whole}.${digits}` } };
 }
 

@@ -47,10 +47,11 @@ export interface SliceCacheStats {
 export class SliceCache<V> {
   readonly #prefix: string;
   readonly #capacity: number;
-  readonly #entries = new Map<string, { value: V; set: SharedSet }>();
+  readonly #entries = new Map<string, { value: V; set: SharedSet; used: number }>();
   readonly #sets = new Map<string, SharedSet>();
   readonly #free: string[] = [];
   readonly #ids: string[] = [];
+  #clock = 0;
   #hits = 0;
   #misses = 0;
   #evictions = 0;
@@ -69,9 +70,7 @@ export class SliceCache<V> {
       return undefined;
     }
     this.#hits++;
-    // A Map iterates in insertion order: re-inserting makes the entry the most recent.
-    this.#entries.delete(key);
-    this.#entries.set(key, entry);
+    entry.used = ++this.#clock;
     return entry.value;
   }
 
@@ -87,13 +86,22 @@ export class SliceCache<V> {
       this.#entries.delete(key);
       this.#release(previous.set);
     }
+    // Eviction scans for the least recently used entry: it happens only on a miss, which
+    // preparses (milliseconds) anyway, and keeps a hit to one lookup.
     while (this.#entries.size >= this.#capacity) {
-      const oldest = this.#entries.keys().next();
-      if (oldest.done === true) break;
-      const entry = this.#entries.get(oldest.value);
-      this.#entries.delete(oldest.value);
+      let oldest: string | undefined;
+      let oldestUse = Infinity;
+      for (const [k, entry] of this.#entries) {
+        if (entry.used < oldestUse) {
+          oldest = k;
+          oldestUse = entry.used;
+        }
+      }
+      const entry = oldest === undefined ? undefined : this.#entries.get(oldest);
+      if (oldest === undefined || entry === undefined) break;
+      this.#entries.delete(oldest);
       this.#evictions++;
-      if (entry !== undefined) this.#release(entry.set);
+      this.#release(entry.set);
     }
     const set = this.#acquire(members);
     let value: V;
@@ -103,7 +111,7 @@ export class SliceCache<V> {
       this.#release(set);
       throw error;
     }
-    this.#entries.set(key, { value, set });
+    this.#entries.set(key, { value, set, used: ++this.#clock });
     return value;
   }
 
