@@ -3,12 +3,19 @@
  * checkpoint file (atomic replace, no temp files left, malformed files refused).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { GENESIS_HASH } from './chain.ts';
-import { checkpointPathFor, readCheckpointFile, signCheckpoint, verifyCheckpointSignature, writeCheckpointFile } from './checkpoint.ts';
+import {
+  checkpointPathFor,
+  readCheckpointFile,
+  removeStaleCheckpointTemps,
+  signCheckpoint,
+  verifyCheckpointSignature,
+  writeCheckpointFile,
+} from './checkpoint.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'airlock-checkpoint-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -57,5 +64,21 @@ describe('checkpoint files', () => {
     assert.throws(() => readCheckpointFile(path), { code: 'ERR_AUDIT_CHECKPOINT' });
     writeFileSync(path, '{"seq": 1, "hash": "x"}');
     assert.throws(() => readCheckpointFile(path), { code: 'ERR_AUDIT_CHECKPOINT' });
+  });
+
+  it('removes temp files a killed writer left behind, but not fresh ones', () => {
+    const path = join(dir, 'stale.db.checkpoint');
+    const old = `${path}.123.aaaaaa.tmp`;
+    const fresh = `${path}.456.bbbbbb.tmp`;
+    const unrelated = join(dir, 'other.db.checkpoint.1.cccccc.tmp');
+    for (const f of [old, fresh, unrelated]) writeFileSync(f, '{}');
+    const longAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(old, longAgo, longAgo);
+    utimesSync(unrelated, longAgo, longAgo);
+    assert.equal(removeStaleCheckpointTemps(path, Date.now()), 1);
+    const left = readdirSync(dir);
+    assert.ok(!left.includes('stale.db.checkpoint.123.aaaaaa.tmp'));
+    assert.ok(left.includes('stale.db.checkpoint.456.bbbbbb.tmp'));
+    assert.ok(left.includes('other.db.checkpoint.1.cccccc.tmp'));
   });
 });

@@ -4,9 +4,9 @@
  * the log is detectable. Files are replaced atomically (write tmp, fsync, rename, fsync dir).
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { canonicalize } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';
 
@@ -102,6 +102,34 @@ export function readCheckpoint(dbPath: string, key: Uint8Array): Checkpoint | nu
     });
   }
   return checkpoint;
+}
+
+/**
+ * Removes temp files a killed writer left beside the checkpoint. Only files older than
+ * `minAgeMs` go, so a write in flight in another process is left alone.
+ */
+export function removeStaleCheckpointTemps(path: string, now: number, minAgeMs = 60_000): number {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.`;
+  let removed = 0;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return 0;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const file = join(dir, name);
+    try {
+      if (now - statSync(file).mtimeMs < minAgeMs) continue;
+      rmSync(file, { force: true });
+      removed++;
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
+  return removed;
 }
 
 function tmpPathFor(path: string): string {

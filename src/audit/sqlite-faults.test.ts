@@ -41,6 +41,7 @@ for (const writer of ['thread', 'inline'] as const) {
     const path = freshPath();
     const batches: BatchInfo[] = [];
     const store = SqliteAuditStore.open(path, { writer, busyTimeoutMs: 20, onBatch: (b) => batches.push(b) });
+    assert.equal(await store.whenWriterReady(), writer === 'thread');
     const other = new DatabaseSync(path, { timeout: 20 });
     try {
       const [first] = await store.append([sampleEventInput()]);
@@ -80,6 +81,7 @@ for (const writer of ['thread', 'inline'] as const) {
   it(`${writer} writer: an insert failing mid-batch rolls the whole batch back; nothing of it is written`, async () => {
     const path = freshPath();
     const store = SqliteAuditStore.open(path, { writer });
+    assert.equal(await store.whenWriterReady(), writer === 'thread');
     const admin = new DatabaseSync(path);
     try {
       await store.append([sampleEventInput(), sampleEventInput()]);
@@ -114,6 +116,7 @@ for (const writer of ['thread', 'inline'] as const) {
     const path = freshPath();
     const key = new Uint8Array(32).fill(7);
     const store = SqliteAuditStore.open(path, { checkpointKey: key, writer });
+    assert.equal(await store.whenWriterReady(), writer === 'thread');
     const admin = new DatabaseSync(path);
     try {
       await store.append([sampleEventInput()]);
@@ -136,6 +139,7 @@ for (const writer of ['thread', 'inline'] as const) {
   it(`${writer} writer: a dropped events table fails appends as unavailable and close still succeeds`, async () => {
     const path = freshPath();
     const store = SqliteAuditStore.open(path, { writer });
+    assert.equal(await store.whenWriterReady(), writer === 'thread');
     const admin = new DatabaseSync(path);
     try {
       await store.append([sampleEventInput()]);
@@ -156,6 +160,7 @@ for (const writer of ['thread', 'inline'] as const) {
     const store = SqliteAuditStore.open(path, { writer, busyTimeoutMs: 300 });
     const other = new DatabaseSync(path);
     try {
+      assert.equal(await store.whenWriterReady(), true);
       await store.append([sampleEventInput()]);
       // Hold the write lock so the batch stays in flight inside the writer, then kill the writer.
       other.exec('BEGIN IMMEDIATE');
@@ -165,9 +170,12 @@ for (const writer of ['thread', 'inline'] as const) {
       await assert.rejects(doomed, isUnavailable);
       other.exec('ROLLBACK');
       const [next] = await store.append([sampleEventInput()]);
-      assert.equal(store.stats().writerStarts, 2, 'a new writer thread took over');
+      assert.equal(store.stats().writerStarts, 2, 'a new writer thread was started');
+      assert.equal(await store.whenWriterReady(), true);
+      const [after] = await store.append([sampleEventInput()]);
+      assert.equal(after?.seq, 3);
       assert.equal(next?.seq, 2);
-      await assertVerifies(store, 2);
+      await assertVerifies(store, 3);
     } finally {
       if (other.isTransaction) other.exec('ROLLBACK');
       other.close();

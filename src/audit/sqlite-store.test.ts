@@ -23,19 +23,54 @@ let files = 0;
 const freshPath = (): string => join(root, `audit-${++files}`, 'audit.db');
 const key = randomBytes(32);
 
+async function openReady(path: string, writer: 'thread' | 'inline'): Promise<SqliteAuditStore> {
+  const store = SqliteAuditStore.open(path, { checkpointKey: key, writer });
+  assert.equal(await store.whenWriterReady(), writer === 'thread');
+  return store;
+}
+
 for (const writer of ['thread', 'inline'] as const) {
-  runAuditStoreContract(`sqlite (${writer} writer)`, () => {
+  runAuditStoreContract(`sqlite (${writer} writer)`, async () => {
     const path = freshPath();
-    const store = SqliteAuditStore.open(path, { checkpointKey: key, writer });
+    const store = await openReady(path, writer);
     return {
       store,
       reopen: async () => {
         await store.close();
-        return SqliteAuditStore.open(path, { checkpointKey: key, writer });
+        return openReady(path, writer);
       },
     };
   });
 }
+
+describe('sqlite audit store: writer thread', () => {
+  it('commits on its own connection until the thread is ready, then on the thread', async () => {
+    const store = SqliteAuditStore.open(freshPath());
+    try {
+      const early = await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
+      assert.equal(await store.whenWriterReady(), true);
+      const before = store.stats().threadBatches;
+      const late = await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
+      assert.equal(store.stats().threadBatches, before + 1);
+      assert.deepEqual(
+        [...early, ...late].flat().map((e) => e.seq),
+        [1, 2, 3, 4],
+      );
+      assert.equal((await verifyChain(readAll(store))).checked, 4);
+    } finally {
+      await store.close();
+    }
+    assert.equal(await store.whenWriterReady(), false, 'a closed store has no writer');
+  });
+
+  it('the inline writer never starts a thread', async () => {
+    const store = SqliteAuditStore.open(freshPath(), { writer: 'inline' });
+    await store.append([sampleEventInput()]);
+    assert.equal(store.stats().writerStarts, 0);
+    assert.equal(store.stats().threadBatches, 0);
+    await store.close();
+  });
+});
 
 describe('sqlite audit store: durability', () => {
   it('runs in WAL with synchronous=FULL, read back after every reopen', async () => {

@@ -24,7 +24,14 @@ import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
 import { GENESIS_HASH, verifyChainSync } from './chain.ts';
 import type { ChainHead, ChainVerification } from './chain.ts';
-import { assertCheckpointKey, checkpointPathFor, readCheckpoint, readCheckpointFile, verifyCheckpointSignature } from './checkpoint.ts';
+import {
+  assertCheckpointKey,
+  checkpointPathFor,
+  readCheckpoint,
+  readCheckpointFile,
+  removeStaleCheckpointTemps,
+  verifyCheckpointSignature,
+} from './checkpoint.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
 import { decodeStoredEvent, eventOf, prepareInput } from './event-record.ts';
@@ -63,6 +70,8 @@ export interface SqliteAuditStats {
   appends: number;
   events: number;
   maxBatchEvents: number;
+  /** Batches committed by the writer thread (the rest ran on the store's connection). */
+  threadBatches: number;
   pendingEvents: number;
   checkpointWrites: number;
   checkpointErrors: number;
@@ -135,13 +144,15 @@ export class SqliteAuditStore implements AuditStore {
   readonly #stmts: Statements;
   readonly #queue: GroupCommitQueue;
   #writer: SqliteBatchWriter | WorkerBatchWriter | null = null;
+  /** Commits on the store's own connection (the inline writer, or while the thread starts). */
+  #inline: SqliteBatchWriter | null = null;
   readonly #checkpoints: CheckpointWriter | null;
   readonly #checkpointKey: Uint8Array | undefined;
   #head: ChainHead | null = null;
   #closing = false;
   #closed = false;
   #closePromise: Promise<void> | null = null;
-  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0 };
+  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0, threadBatches: 0 };
 
   private constructor(path: string, db: DatabaseSync, options: SqliteAuditStoreOptions) {
     this.path = path;
@@ -198,8 +209,8 @@ export class SqliteAuditStore implements AuditStore {
       if (options.checkpointKey !== undefined && !readOnly) store.#reconcileCheckpoint(options.checkpointKey, options.adoptExistingLog === true);
       // Started last: nothing may be left running when open refuses.
       if (!readOnly) {
-        store.#writer =
-          options.writer === 'inline' ? new SqliteBatchWriter(db) : new WorkerBatchWriter(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+        store.#inline = new SqliteBatchWriter(db);
+        store.#writer = options.writer === 'inline' ? store.#inline : new WorkerBatchWriter(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
       }
       return store;
     } catch (error) {
@@ -308,20 +319,30 @@ export class SqliteAuditStore implements AuditStore {
   /** Hands one batch to the writer; the head is read inside its transaction (no fork across processes). */
   #commitBatch(appends: readonly (readonly PreparedInput[])[]): AuditEvent[][] | Promise<AuditEvent[][]> {
     const writer = this.#writer;
-    if (writer === null) throw unavailable('audit store is open read-only');
+    const inline = this.#inline;
+    if (writer === null || inline === null) throw unavailable('audit store is open read-only');
     const ms = this.#clock.now();
     const wires = appends.flatMap((events) => events.map((p) => p.wire));
-    if (writer instanceof SqliteBatchWriter) {
-      try {
-        return this.#committed(appends, writer.commit(wires, ms));
-      } catch (cause) {
-        return this.#failed(cause);
-      }
+    if (writer instanceof WorkerBatchWriter && writer.ready) {
+      this.#stats.threadBatches++;
+      return writer.commit(wires, ms).then(
+        (result) => this.#committed(appends, result),
+        (cause: unknown) => this.#failed(cause),
+      );
     }
-    return writer.commit(wires, ms).then(
-      (result) => this.#committed(appends, result),
-      (cause: unknown) => this.#failed(cause),
-    );
+    try {
+      return this.#committed(appends, inline.commit(wires, ms));
+    } catch (cause) {
+      return this.#failed(cause);
+    }
+  }
+
+  /**
+   * Resolves true once the writer thread takes batches (false for the inline writer, or when
+   * the thread cannot open the database). Until then batches commit on the store's connection.
+   */
+  whenWriterReady(): Promise<boolean> {
+    return this.#writer instanceof WorkerBatchWriter ? this.#writer.whenReady() : Promise.resolve(false);
   }
 
   #committed(appends: readonly (readonly PreparedInput[])[], result: CommitResult): AuditEvent[][] {
@@ -375,6 +396,7 @@ export class SqliteAuditStore implements AuditStore {
    */
   #reconcileCheckpoint(key: Uint8Array, adopt: boolean): void {
     const writer = this.#checkpoints as CheckpointWriter;
+    removeStaleCheckpointTemps(this.checkpointPath, Date.now());
     const checkpoint = readCheckpointFile(this.checkpointPath);
     const head = this.#head;
     if (checkpoint === null) {

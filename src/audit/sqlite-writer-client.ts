@@ -1,8 +1,10 @@
 /**
  * The store's handle on the writer thread: posts one batch at a time, resolves with the
- * CommitResult or rejects with the writer's failure. A crashed or exited writer rejects what
- * was in flight (its fate unknown, so never acknowledged) and is restarted for the next
- * batch. The thread is unref'd while idle so an idle store never keeps a process alive.
+ * CommitResult or rejects with the writer's failure. The thread takes a moment to start (its
+ * own isolate and connection), so `ready` says when it can take batches; until then the store
+ * commits on its own connection. A crashed writer rejects what was in flight (its fate
+ * unknown, so never acknowledged) and is started again; one that cannot open the database is
+ * not. The thread is unref'd while idle so an idle store never keeps a process alive.
  */
 import { Worker } from 'node:worker_threads';
 import { packWires } from './event-record.ts';
@@ -10,6 +12,7 @@ import type { WireEvent } from './event-record.ts';
 import type { CommitResult } from './sqlite-writer.ts';
 
 interface Reply {
+  type: 'ready' | 'failed' | 'result';
   id: number;
   ok: boolean;
   result?: CommitResult;
@@ -29,6 +32,9 @@ export class WorkerBatchWriter {
   #inFlight = new Map<number, InFlight>();
   #nextId = 1;
   #closed = false;
+  #ready = false;
+  #failed = false;
+  #readyWaiters: Array<(ready: boolean) => void> = [];
   /** Writer threads started (1 unless one died). */
   starts = 0;
 
@@ -36,6 +42,24 @@ export class WorkerBatchWriter {
     this.#path = path;
     this.#busyTimeoutMs = busyTimeoutMs;
     this.#ensure();
+  }
+
+  /** True when the thread is up and takes batches. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Resolves true once the thread takes batches, false if it cannot (closed, or it failed to open). */
+  whenReady(): Promise<boolean> {
+    if (this.#ready) return Promise.resolve(true);
+    if (this.#failed || this.#closed) return Promise.resolve(false);
+    return new Promise((resolve) => this.#readyWaiters.push(resolve));
+  }
+
+  #wake(ready: boolean): void {
+    const waiters = this.#readyWaiters;
+    this.#readyWaiters = [];
+    for (const wake of waiters) wake(ready);
   }
 
   #ensure(): Worker {
@@ -53,6 +77,17 @@ export class WorkerBatchWriter {
   }
 
   #settle(reply: Reply): void {
+    if (reply.type === 'ready') {
+      this.#ready = true;
+      this.#wake(true);
+      return;
+    }
+    if (reply.type === 'failed') {
+      this.#failed = true;
+      this.#wake(false);
+      void this.#worker?.terminate();
+      return;
+    }
     const entry = this.#inFlight.get(reply.id);
     if (entry === undefined) return;
     this.#inFlight.delete(reply.id);
@@ -64,13 +99,18 @@ export class WorkerBatchWriter {
   #lost(worker: Worker, error: Error): void {
     if (this.#worker !== worker) return;
     this.#worker = null;
+    this.#ready = false;
     const inFlight = [...this.#inFlight.values()];
     this.#inFlight.clear();
     for (const entry of inFlight) entry.reject(error);
+    if (this.#closed || this.#failed) this.#wake(false);
+    else this.#ensure(); // start a replacement; batches go inline until it is ready
   }
 
+  /** Posts a batch; only while `ready`. */
   commit(events: readonly WireEvent[], ms: number): Promise<CommitResult> {
     if (this.#closed) return Promise.reject(new Error('audit writer is closed'));
+    if (!this.#ready) return Promise.reject(new Error('audit writer thread is not ready'));
     const worker = this.#ensure();
     const id = this.#nextId++;
     return new Promise<CommitResult>((resolve, reject) => {
@@ -88,6 +128,8 @@ export class WorkerBatchWriter {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#ready = false;
+    this.#wake(false);
     const worker = this.#worker;
     if (worker === null) return;
     worker.ref();

@@ -2,7 +2,9 @@
  * The audit writer thread: owns its own connection to the audit database (WAL,
  * synchronous=FULL, checked like every connection) and runs each group commit there, so
  * inserts, index upkeep and the fsync of COMMIT never block the gateway's event loop.
- * Messages: {type:'commit', id, events, ms} -> {id, ok, result | message, code}; {type:'close'}.
+ * Messages: it first posts {type:'ready'} (or {type:'failed'} when it cannot open the database);
+ * then {type:'commit', id, events, ms} -> {type:'result', id, ok, result | message, code};
+ * {type:'close'} ends it.
  */
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -22,6 +24,11 @@ const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: num
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer.worker.ts must run as a worker thread');
 
+function describe(error: unknown): { message: string; code: string | null } {
+  const e = error as { message?: unknown; code?: unknown };
+  return { message: typeof e?.message === 'string' ? e.message : String(error), code: typeof e?.code === 'string' ? e.code : null };
+}
+
 let db: DatabaseSync | null = null;
 let writer: SqliteBatchWriter | null = null;
 let openError: unknown = null;
@@ -37,11 +44,7 @@ try {
   db?.close();
   db = null;
 }
-
-function describe(error: unknown): { message: string; code: string | null } {
-  const e = error as { message?: unknown; code?: unknown };
-  return { message: typeof e?.message === 'string' ? e.message : String(error), code: typeof e?.code === 'string' ? e.code : null };
-}
+port.postMessage(writer === null ? { type: 'failed', ...describe(openError) } : { type: 'ready' });
 
 port.on('message', (message: CommitMessage | { type: 'close' }) => {
   if (message.type === 'close') {
@@ -51,12 +54,12 @@ port.on('message', (message: CommitMessage | { type: 'close' }) => {
     return;
   }
   if (writer === null) {
-    port.postMessage({ id: message.id, ok: false, ...describe(openError ?? new Error('audit writer is closed')) });
+    port.postMessage({ type: 'result', id: message.id, ok: false, ...describe(openError ?? new Error('audit writer is closed')) });
     return;
   }
   try {
-    port.postMessage({ id: message.id, ok: true, result: writer.commit(unpackWires(message.events), message.ms) });
+    port.postMessage({ type: 'result', id: message.id, ok: true, result: writer.commit(unpackWires(message.events), message.ms) });
   } catch (error) {
-    port.postMessage({ id: message.id, ok: false, ...describe(error) });
+    port.postMessage({ type: 'result', id: message.id, ok: false, ...describe(error) });
   }
 });
