@@ -38,7 +38,7 @@ export async function run(options: { seconds?: number; concurrency?: number } = 
     for (let i = w; performance.now() < deadline; i += concurrency) {
       const started = performance.now();
       const result = await call(i);
-      if (result.status !== 'executed') throw new Error(`unexpected ${result.status}`);
+      if (result.status !== 'executed') throw new Error(`unexpected ${result.status}: ${result.decision.code} ${JSON.stringify(result.decision.reasons)}`);
       latencies.push((performance.now() - started) * 1000);
       calls++;
     }
