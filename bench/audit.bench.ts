@@ -155,6 +155,7 @@ export async function run(opts: AuditBenchOptions = {}): Promise<AuditBenchResul
   };
 
   try {
+    await store.whenWriterReady();
     await drive(warmup);
     measuring = true;
     const started = performance.now();

@@ -121,4 +121,33 @@ describe('GroupCommitQueue', () => {
     assert.equal(settled, 5);
     assert.equal(queue.pending, 0);
   });
+
+  it('with an asynchronous commit, a large queue is split in halves and the next batch starts before callers wake', async () => {
+    const r = recorder({ async: true });
+    const order: string[] = [];
+    const commit: CommitBatch = (appends) => {
+      order.push(`commit ${appends.length}`);
+      return r.commit(appends);
+    };
+    const queue = new GroupCommitQueue(commit, { maxBatch: 1000 });
+    await queue.enqueue([input(0)]); // the committer is now known to be asynchronous
+    const all = Array.from({ length: 80 }, (_, i) => queue.enqueue([input(i)]).then(() => order.push(`woke ${i}`)));
+    await Promise.all(all);
+    assert.deepEqual(r.batches.slice(1), [Array(40).fill(1), Array(40).fill(1)], 'halves, and halves are not split again');
+    assert.ok(order.indexOf('commit 40', order.indexOf('commit 40') + 1) < order.indexOf('woke 0'), order.slice(0, 4).join(', '));
+    // Small queues are not split.
+    await Promise.all(Array.from({ length: 40 }, (_, i) => queue.enqueue([input(i)])));
+    assert.equal(r.batches.at(-1)?.length, 40);
+  });
+
+  it('with a synchronous commit, the queue is never split', async () => {
+    const r = recorder();
+    const queue = new GroupCommitQueue(r.commit, { maxBatch: 1000 });
+    await queue.enqueue([input(0)]);
+    await Promise.all(Array.from({ length: 40 }, (_, i) => queue.enqueue([input(i)])));
+    assert.deepEqual(
+      r.batches.map((b) => b.length),
+      [1, 40],
+    );
+  });
 });

@@ -6,8 +6,11 @@
  * larger than maxBatch forms a batch of its own). Every append's promise settles only after
  * its batch's commit returned; a failed commit rejects every append of that batch.
  *
- * The commit function may be synchronous (node:sqlite) or asynchronous (a network database);
- * batches never overlap.
+ * The commit function may be synchronous (node:sqlite on the calling thread) or asynchronous
+ * (a writer thread, a network database); batches never overlap. With an asynchronous
+ * committer, a finished batch's successor is handed over before its callers are woken, and a
+ * large queue is committed in two halves: callers of one half carry on while the other half
+ * commits, instead of every caller moving in lockstep with the commits.
  */
 import type { AuditEvent } from '../core/types.ts';
 import type { PreparedInput } from './event-record.ts';
@@ -33,10 +36,14 @@ function isPromise<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
+const SPLIT_MIN = 32;
+
 export class GroupCommitQueue {
   readonly #commit: CommitBatch;
   readonly #maxBatch: number;
   readonly #onBatch: ((info: BatchInfo) => void) | undefined;
+  /** Whether the last commit ran beside us (asynchronously); only then are batches split. */
+  #split = false;
   #queue: Pending[] = [];
   #queuedEvents = 0;
   #scheduled: NodeJS.Immediate | null = null;
@@ -78,12 +85,12 @@ export class GroupCommitQueue {
     }
   }
 
-  #take(): Pending[] {
+  #take(limit = this.#maxBatch): Pending[] {
     const batch: Pending[] = [];
     let events = 0;
     while (this.#queue.length > 0) {
       const next = this.#queue[0] as Pending;
-      if (batch.length > 0 && events + next.inputs.length > this.#maxBatch) break;
+      if (batch.length > 0 && events + next.inputs.length > limit) break;
       this.#queue.shift();
       batch.push(next);
       events += next.inputs.length;
@@ -114,7 +121,11 @@ export class GroupCommitQueue {
     }
     this.#busy = true;
     while (this.#queue.length > 0) {
-      const batch = this.#take();
+      // With a committer that runs beside us, a large queue is split in two: its first half
+      // commits while the callers of the previous batch carry on, instead of all of them
+      // moving in lockstep with the commits.
+      const queued = this.#queuedEvents;
+      const batch = this.#take(this.#split && queued >= 2 * SPLIT_MIN ? Math.min(this.#maxBatch, Math.ceil(queued / 2)) : this.#maxBatch);
       const started = performance.now();
       let out: AuditEvent[][] | Promise<AuditEvent[][]>;
       try {
@@ -123,14 +134,19 @@ export class GroupCommitQueue {
         this.#settle(batch, started, { ok: false, error });
         continue;
       }
+      this.#split = isPromise(out);
       if (isPromise(out)) {
-        out.then(
-          (events) => this.#settle(batch, started, { ok: true, events }),
-          (error: unknown) => this.#settle(batch, started, { ok: false, error }),
-        ).finally(() => {
+        // On completion, hand the next batch to the committer first and only then wake this
+        // batch's callers: the committer works on the next batch while they carry on.
+        const done = (result: { ok: true; events: AuditEvent[][] } | { ok: false; error: unknown }): void => {
           this.#busy = false;
           this.#afterDrain();
-        });
+          this.#settle(batch, started, result);
+        };
+        out.then(
+          (events) => done({ ok: true, events }),
+          (error: unknown) => done({ ok: false, error }),
+        );
         return;
       }
       this.#settle(batch, started, { ok: true, events: out });

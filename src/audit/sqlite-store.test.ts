@@ -135,7 +135,8 @@ describe('sqlite audit store: durability', () => {
 describe('sqlite audit store: group commit', () => {
   it('commits appends of one macrotask in one transaction', async () => {
     const batches: BatchInfo[] = [];
-    const store = SqliteAuditStore.open(freshPath(), { onBatch: (b) => batches.push(b) });
+    // Inline writer: with a writer thread, large queues are deliberately committed in halves.
+    const store = SqliteAuditStore.open(freshPath(), { writer: 'inline', onBatch: (b) => batches.push(b) });
     try {
       await Promise.all(Array.from({ length: 100 }, () => store.append([sampleEventInput(), sampleEventInput()])));
       assert.deepEqual(
@@ -151,6 +152,7 @@ describe('sqlite audit store: group commit', () => {
   it('flushes at maxBatch without splitting an append', async () => {
     const batches: BatchInfo[] = [];
     const store = SqliteAuditStore.open(freshPath(), { maxBatch: 10, onBatch: (b) => batches.push(b) });
+    await store.whenWriterReady();
     try {
       const small = Array.from({ length: 12 }, () => store.append([sampleEventInput(), sampleEventInput(), sampleEventInput()]));
       const big = store.append(Array.from({ length: 25 }, () => sampleEventInput()));
