@@ -126,7 +126,7 @@ describe('parseConfig: defaults', () => {
     assert.equal(config.identity.issuers[0]?.tenantClaim, 'tenant');
     assert.equal(config.identity.issuers[0]?.rolesClaim, 'roles');
     assert.equal(config.identity.issuers[0]?.createSecretIfMissing, undefined);
-    assert.deepEqual(config.policy, { bundleDir: '/srv/airlock/policies', timeoutMs: 50 });
+    assert.deepEqual(config.policy, { bundleDir: '/srv/airlock/policies', timeoutMs: 250 });
     assert.deepEqual(config.audit, { type: 'sqlite', path: '/srv/airlock/.airlock/audit.db' });
     assert.deepEqual(config.state, { type: 'sqlite', path: '/srv/airlock/.airlock/state.db' });
     assert.deepEqual(config.limits, {});

@@ -20,7 +20,7 @@ export const DEFAULTS = {
   clockSkewSeconds: 30,
   maxTokenAgeSeconds: 86_400,
   policyBundleDir: 'policies',
-  policyTimeoutMs: 50,
+  policyTimeoutMs: 250,
   approvalsTtlSeconds: 900,
   toolTimeoutMs: 10_000,
   tenantBinding: 'principal',
