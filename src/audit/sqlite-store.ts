@@ -38,7 +38,7 @@ import { decodeStoredEvent, eventOf, prepareInput } from './event-record.ts';
 import type { PreparedInput, StoredEventRecord } from './event-record.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import type { BatchInfo } from './group-commit.ts';
-import { applyDurability, checkSchemaVersion, ensureSchema, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
+import { applyDurability, applyWriterTuning, checkSchemaVersion, ensureSchema, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
 import type { Durability } from './sqlite-schema.ts';
 import { SqliteBatchWriter } from './sqlite-writer.ts';
 import type { CommitResult } from './sqlite-writer.ts';
@@ -202,8 +202,12 @@ export class SqliteAuditStore implements AuditStore {
     }
     try {
       applyDurability(db, { readOnly });
-      if (readOnly) checkSchemaVersion(db);
-      else ensureSchema(db);
+      if (readOnly) {
+        checkSchemaVersion(db);
+      } else {
+        ensureSchema(db);
+        applyWriterTuning(db);
+      }
       const store = new SqliteAuditStore(path, db, options);
       store.#head = store.#readHead();
       if (options.checkpointKey !== undefined && !readOnly) store.#reconcileCheckpoint(options.checkpointKey, options.adoptExistingLog === true);

@@ -9,7 +9,7 @@
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
 import { unpackWires } from './event-record.ts';
-import { applyDurability, checkSchemaVersion } from './sqlite-schema.ts';
+import { applyDurability, applyWriterTuning, checkSchemaVersion } from './sqlite-schema.ts';
 import { SqliteBatchWriter } from './sqlite-writer.ts';
 
 interface CommitMessage {
@@ -35,8 +35,7 @@ let openError: unknown = null;
 try {
   db = new DatabaseSync(path, { timeout: busyTimeoutMs });
   applyDurability(db);
-  // Index pages of random ids are touched all over: keep a good share of them cached.
-  db.exec('PRAGMA cache_size = -65536');
+  applyWriterTuning(db);
   checkSchemaVersion(db);
   writer = new SqliteBatchWriter(db);
 } catch (error) {
