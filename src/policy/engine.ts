@@ -44,6 +44,8 @@ export interface CedarPolicyEngineOptions {
    * 2 KB per policy. Default 1024.
    */
   sliceCacheSize?: number;
+  /** Cedar answers remembered by exact input (default 4096; 0 turns the memo off). */
+  answerCacheSize?: number;
 }
 
 export const DEFAULT_SLICE_CACHE_SIZE = 1024;
@@ -55,7 +57,13 @@ interface ActiveBundle {
   warnings: PolicyDiagnostic[];
   slices: Map<string, ActionSlice>;
   cache: SliceCache<RequestPlan>;
-  evaluated: { calls: number; policies: number };
+  /**
+   * Cedar's answers by their exact input (policy set, principal, context, entities). Cedar
+   * evaluation is a pure function of that input, so an identical request gets the identical
+   * answer without crossing into wasm again. Bounded (oldest entries dropped first).
+   */
+  answers: Map<string, SliceAnswer>;
+  evaluated: { calls: number; policies: number; answerHits: number };
 }
 
 export interface CedarPolicyEngineStats {
@@ -66,10 +74,12 @@ export interface CedarPolicyEngineStats {
   perTool: { min: number; max: number; mean: number };
   /** Request slices: cache figures and the policies evaluated per call. */
   cache: SliceCacheStats;
-  evaluated: { calls: number; meanPolicies: number };
+  /** Calls, policies Cedar evaluated per call that reached it, and calls answered from the memo. */
+  evaluated: { calls: number; meanPolicies: number; answerHits: number };
 }
 
 let engineSerial = 0;
+const DEFAULT_ANSWER_CACHE_SIZE = 4096;
 
 /** Gives back the preparsed sets of engines that were dropped without dispose(). */
 const finalizer = new FinalizationRegistry<{ current: SliceCache<RequestPlan> | null }>((held) => {
@@ -82,6 +92,11 @@ function refused(diagnostics: PolicyDiagnostic[]): AirlockError {
     status: 400,
     details: { diagnostics },
   });
+}
+
+/** The exact input of one Cedar evaluation, as a string (the answers map belongs to one bundle). */
+function answerKey(sliceKey: string, user: unknown, context: unknown, entities: unknown): string {
+  return `${sliceKey}\u0000${JSON.stringify(user)}\u0000${JSON.stringify(context)}\u0000${JSON.stringify(entities)}`;
 }
 
 function toAnswer(answer: AuthorizationAnswer, plan: RequestPlan): SliceAnswer {
@@ -105,12 +120,17 @@ export class CedarPolicyEngine implements PolicyEngine {
   readonly #sessionShape: CedarShape & { kind: 'Record' };
   readonly #held: { current: SliceCache<RequestPlan> | null } = { current: null };
   readonly #cacheSize: number;
+  readonly #answerCacheSize: number;
   #active: ActiveBundle;
   #generation = 0;
 
   private constructor(options: CedarPolicyEngineOptions) {
     this.#prefix = `airlock:${process.pid}:${++engineSerial}`;
     this.#cacheSize = options.sliceCacheSize ?? DEFAULT_SLICE_CACHE_SIZE;
+    this.#answerCacheSize = options.answerCacheSize ?? DEFAULT_ANSWER_CACHE_SIZE;
+    if (!Number.isSafeInteger(this.#answerCacheSize) || this.#answerCacheSize < 0) {
+      throw new AirlockError('ERR_POLICY_OPTIONS', 'answerCacheSize must be a non-negative integer', { status: 500 });
+    }
     if (!Number.isSafeInteger(this.#cacheSize) || this.#cacheSize < 1) {
       throw new AirlockError('ERR_POLICY_OPTIONS', 'slice cache size must be a positive integer', { status: 500 });
     }
@@ -179,7 +199,11 @@ export class CedarPolicyEngine implements PolicyEngine {
         mean: sizes.length === 0 ? 0 : total / sizes.length,
       },
       cache: cacheStats,
-      evaluated: { calls: evaluated.calls, meanPolicies: evaluated.calls === 0 ? 0 : evaluated.policies / evaluated.calls },
+      evaluated: {
+        calls: evaluated.calls,
+        meanPolicies: evaluated.calls === evaluated.answerHits ? 0 : evaluated.policies / (evaluated.calls - evaluated.answerHits),
+        answerHits: evaluated.answerHits,
+      },
     };
   }
 
@@ -240,11 +264,21 @@ export class CedarPolicyEngine implements PolicyEngine {
     const principal = request.principal;
     checkPrincipal(principal);
     const user = userUid(principal);
-    const plan = this.#plan(active, binding, slice, principal, user.id);
+    const facts = slice.guarded ? factsOf(slice.facts, principal, user.id) : null;
+    // Names the membership of the request slice (set ids are recycled when slices are evicted).
+    const sliceKey = facts === null ? binding.name : `${binding.name}\n${factsKey(facts)}`;
+    const plan = this.#plan(active, binding, slice, facts, sliceKey);
     // Built in full (so unrepresentable values are always refused), then cut down to what
     // the slice's policies can observe.
     const context = plan.context(buildContext(binding, this.#sessionShape, request), principal);
+    const entities = plan.entities(principal);
     active.evaluated.calls++;
+    const key = this.#answerCacheSize === 0 ? null : answerKey(sliceKey, user, context, entities);
+    const known = key === null ? undefined : active.answers.get(key);
+    if (known !== undefined) {
+      active.evaluated.answerHits++;
+      return known;
+    }
     active.evaluated.policies += plan.set.size;
     let answer: AuthorizationAnswer;
     try {
@@ -253,14 +287,22 @@ export class CedarPolicyEngine implements PolicyEngine {
         action: binding.action,
         resource: binding.resource,
         context,
-        entities: plan.entities(principal),
+        entities,
         validateRequest: false,
         preparsedPolicySetId: plan.set.id,
       });
     } catch (error) {
       throw toAirlockError(error, 'ERR_POLICY_ENGINE');
     }
-    return toAnswer(answer, plan);
+    const result = Object.freeze(toAnswer(answer, plan));
+    if (key !== null) {
+      if (active.answers.size >= this.#answerCacheSize) {
+        const oldest = active.answers.keys().next();
+        if (oldest.done !== true) active.answers.delete(oldest.value);
+      }
+      active.answers.set(key, result);
+    }
+    return result;
   }
 
   /** The request slice for this tool and principal: cached, or preparsed now. */
@@ -268,11 +310,9 @@ export class CedarPolicyEngine implements PolicyEngine {
     active: ActiveBundle,
     binding: ToolBinding,
     slice: ActionSlice,
-    principal: AuthorizationRequest['principal'],
-    userId: string,
+    facts: ReturnType<typeof factsOf> | null,
+    key: string,
   ): RequestPlan {
-    const facts = slice.guarded ? factsOf(slice.facts, principal, userId) : null;
-    const key = facts === null ? binding.name : `${binding.name}\n${factsKey(facts)}`;
     const cached = active.cache.get(key);
     if (cached !== undefined) return cached;
     return active.cache.add(key, membersFor(slice, facts), (set) => planOf(set, binding));
@@ -289,7 +329,8 @@ export class CedarPolicyEngine implements PolicyEngine {
       warnings: compiled.warnings,
       slices: buildActionSlices(compiled.policies, tools),
       cache: new SliceCache(`${this.#prefix}:${++this.#generation % 2}`, this.#cacheSize),
-      evaluated: { calls: 0, policies: 0 },
+      answers: new Map(),
+      evaluated: { calls: 0, policies: 0, answerHits: 0 },
     };
   }
 }
