@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isWellFormedId, newId } from './ids.ts';
+import { isWellFormedId, newId, newTimeOrderedId } from './ids.ts';
 
 test('ids are prefixed, 128-bit, url-safe and never repeat across pool refills', () => {
   const seen = new Set<string>();
@@ -21,4 +21,16 @@ test('isWellFormedId refuses other shapes and other prefixes', () => {
   for (const bad of ['', 'req_', 'req_short', 'REQ_AAAAAAAAAAAA', 'req_AAAA AAAA', 7, null, 'req_' + 'A'.repeat(65)]) {
     assert.equal(isWellFormedId(bad), false, String(bad));
   }
+});
+
+test('time-ordered ids sort by time, stay unguessable, and are well formed', () => {
+  const a = newTimeOrderedId('req', 1_700_000_000_000);
+  const b = newTimeOrderedId('req', 1_700_000_000_001);
+  const c = newTimeOrderedId('req', 1_700_000_000_001);
+  assert.match(a, /^req_[0-9A-HJKMNP-TV-Z]{10}[A-Za-z0-9_-]{22}$/);
+  assert.ok(a < b && a < c);
+  assert.notEqual(b, c, 'same millisecond, different random part');
+  assert.equal(b.slice(0, 14), c.slice(0, 14));
+  assert.ok(isWellFormedId(a, 'req'));
+  assert.ok(newTimeOrderedId('act', 2_000_000_000_000) > newTimeOrderedId('act', 1_999_999_999_999));
 });

@@ -22,6 +22,28 @@ export function newId(prefix: IdPrefix): string {
   return `${prefix}_${id}`;
 }
 
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+
+/** Milliseconds as 10 Crockford base-32 digits (sorts as the time does until the year 10889). */
+function timePart(ms: number): string {
+  let n = Math.max(0, Math.floor(ms));
+  let out = '';
+  for (let i = 0; i < 10; i++) {
+    out = (CROCKFORD[n % 32] as string) + out;
+    n = Math.floor(n / 32);
+  }
+  return out;
+}
+
+/**
+ * `<prefix>_<time><random>`: 10 base-32 digits of the time in milliseconds, then 128 random
+ * bits. For ids written to indexed storage at high rates (requests, actions, events): the
+ * index only grows at its end, and the random part keeps the id unguessable.
+ */
+export function newTimeOrderedId(prefix: IdPrefix, ms: number = Date.now()): string {
+  return `${prefix}_${timePart(ms)}${newId(prefix).slice(prefix.length + 1)}`;
+}
+
 const ID_PATTERN = /^[a-z]{2,5}_[A-Za-z0-9_-]{8,64}$/;
 
 /** True for strings shaped like an Airlock id (used to validate ids arriving from outside). */

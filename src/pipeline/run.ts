@@ -4,7 +4,7 @@
  */
 import { nowNs } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
-import { isWellFormedId, newId } from '../core/ids.ts';
+import { isWellFormedId, newTimeOrderedId } from '../core/ids.ts';
 import type { CallState, Mode, SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 import { builtinReason } from './call.ts';
 import { runPhases } from './compose.ts';
@@ -15,15 +15,16 @@ import { recordStop } from './phases/record.ts';
 import { actionSummary } from './summary.ts';
 
 function newCall(mode: Mode, request: ToolCallRequest): CallState {
-  const requestId = newId('req');
+  const now = Date.now();
+  const requestId = newTimeOrderedId('req', now);
   return {
     mode,
     request,
     request_id: requestId,
     // Caller-supplied correlation ids are kept only when well formed.
-    trace_id: isWellFormedId(request.trace_id, 'trc') ? request.trace_id : newId('trc'),
-    action_id: newId('act'),
-    decision_id: newId('dec'),
+    trace_id: isWellFormedId(request.trace_id, 'trc') ? request.trace_id : newTimeOrderedId('trc', now),
+    action_id: newTimeOrderedId('act', now),
+    decision_id: newTimeOrderedId('dec', now),
     startedNs: nowNs(),
     timings: {},
     identityMismatches: [],
