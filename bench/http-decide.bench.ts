@@ -6,16 +6,13 @@
  *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
+import { CLI_MAIN, writeDemoConfig } from '../scripts/demo-config.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO = join(ROOT, 'examples', 'support-desk');
-const CLI = join(ROOT, 'src', 'cli', 'main.ts');
 
 export interface HttpBenchResult {
   name: string;
@@ -28,20 +25,9 @@ export interface HttpBenchResult {
   latency_ms: { p50: number; p90: number; p99: number; mean: number; max: number };
 }
 
-function demoConfigIn(dir: string): string {
-  const text = readFileSync(join(DEMO, 'airlock.yaml'), 'utf8')
-    .replaceAll('../../.airlock/', `${dir}/`)
-    .replace(/^policy:\n  bundle_dir: policies/m, `policy:\n  bundle_dir: ${join(DEMO, 'policies')}`)
-    .replace(/^handlers_module: handlers\.ts/m, `handlers_module: ${join(DEMO, 'handlers.ts')}`)
-    .replace(/^limits:\n(  .*\n)+/m, '');
-  const path = join(dir, 'airlock.yaml');
-  writeFileSync(path, text);
-  return path;
-}
-
 function output(args: string[]): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [CLI, ...args]);
+    const child = spawn(process.execPath, [CLI_MAIN, ...args]);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => (code === 0 ? done(out.trim()) : fail(new Error(`airlock ${args[0]} exited ${code}`))));
@@ -52,9 +38,9 @@ export async function run(options: { seconds?: number; connections?: number } = 
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
   const dir = mkdtempSync(join(tmpdir(), 'airlock-http-bench-'));
-  const config = demoConfigIn(dir);
+  const config = writeDemoConfig(dir, { limits: false });
   const token = await output(['token', 'mint', '--config', config, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
-  const child = spawn(process.execPath, [CLI, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [CLI_MAIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const url = await new Promise<string>((done, fail) => {
       let buffered = '';

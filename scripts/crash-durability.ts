@@ -7,15 +7,13 @@
  *   node scripts/crash-durability.ts [--trials 50] [--concurrency 8] [--json]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteAuditStore, readAll, verifyChain } from '../src/audit/index.ts';
+import { CLI_MAIN, writeDemoConfig } from './demo-config.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const DEMO = join(ROOT, 'examples', 'support-desk');
 const WARM_ACKS = 5;
 
 export interface TrialResult {
@@ -34,25 +32,13 @@ export interface CrashReport {
   results: TrialResult[];
 }
 
-/** The demo config with every path made absolute and its data in `dir`, no rate limits. */
-function writeConfig(dir: string): string {
-  const text = readFileSync(join(DEMO, 'airlock.yaml'), 'utf8')
-    .replaceAll('../../.airlock/', `${dir}/`)
-    .replace(/^policy:\n  bundle_dir: policies/m, `policy:\n  bundle_dir: ${join(DEMO, 'policies')}`)
-    .replace(/^handlers_module: handlers\.ts/m, `handlers_module: ${join(DEMO, 'handlers.ts')}`)
-    .replace(/^limits:\n(  .*\n)+/m, '');
-  const path = join(dir, 'airlock.yaml');
-  writeFileSync(path, text);
-  return path;
-}
-
 interface Child {
   url: string;
   kill(): Promise<void>;
 }
 
 async function startGateway(config: string): Promise<Child> {
-  const child = spawn(process.execPath, [join(ROOT, 'src', 'cli', 'main.ts'), 'serve', '--config', config, '--port', '0'], {
+  const child = spawn(process.execPath, [CLI_MAIN, 'serve', '--config', config, '--port', '0'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
@@ -78,7 +64,7 @@ async function startGateway(config: string): Promise<Child> {
 }
 
 async function mint(config: string, sub: string, roles: string): Promise<string> {
-  const child = spawn(process.execPath, [join(ROOT, 'src', 'cli', 'main.ts'), 'token', 'mint', '--config', config, '--sub', sub, '--tenant', 'acme', '--roles', roles, '--ttl', '3600']);
+  const child = spawn(process.execPath, [CLI_MAIN, 'token', 'mint', '--config', config, '--sub', sub, '--tenant', 'acme', '--roles', roles, '--ttl', '3600']);
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   await new Promise((done) => child.once('exit', done));
@@ -87,7 +73,7 @@ async function mint(config: string, sub: string, roles: string): Promise<string>
 
 export async function runCrashTrials(options: { trials: number; concurrency: number; onTrial?: (r: TrialResult) => void }): Promise<CrashReport> {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-crash-'));
-  const config = writeConfig(dir);
+  const config = writeDemoConfig(dir, { limits: false });
   const token = await mint(config, 'fin', 'finance-lead');
   const customers = ['cus_acme_ada', 'cus_acme_grace', 'cus_acme_alan', 'cus_acme_barbara'];
   const results: TrialResult[] = [];

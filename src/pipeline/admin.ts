@@ -10,22 +10,16 @@ import { resolveSecretRef } from '../config/index.ts';
 import type { LineageNode, VerifyReport } from '../audit/index.ts';
 import { SqliteAuditStore, buildLineage, readAll, readCheckpoint, renderLineage, verifyChain } from '../audit/index.ts';
 import { mintDevToken } from '../identity/index.ts';
+import type { DevTokenClaims } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { ToolRegistry } from '../tools/index.ts';
 
 export { parseBearer } from '../identity/index.ts';
 
-export interface DevTokenRequest {
-  sub: string;
-  tenant: string;
-  roles: string[];
-  agent?: string;
-  ttlSeconds: number;
-  sessionId?: string;
-}
+export type { DevTokenClaims as DevTokenRequest } from '../identity/index.ts';
 
 /** Mints a dev token with the first (or the named) HS256 issuer of a config. */
-export async function mintToken(config: AirlockConfig, claims: DevTokenRequest, issuerName?: string): Promise<string> {
+export async function mintToken(config: AirlockConfig, claims: DevTokenClaims, issuerName?: string): Promise<string> {
   const issuer = config.identity.issuers.find(
     (i) => (issuerName === undefined || i.issuer === issuerName) && i.algorithms.includes('HS256') && i.secret !== undefined,
   );

@@ -8,14 +8,12 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { decodeJwt } from 'jose';
+import { DEMO_DIR as DEMO, REPO_ROOT as ROOT, writeDemoConfig } from '../../scripts/demo-config.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(ROOT, 'bin', 'airlock.js');
-const DEMO = join(ROOT, 'examples', 'support-desk');
 
 function airlock(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 60_000 });
@@ -25,13 +23,7 @@ function airlock(args: string[], env: Record<string, string> = {}): { code: numb
 /** The demo config with its data in a fresh directory. */
 function demoCopy(): { dir: string; config: string } {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
-  const text = readFileSync(join(DEMO, 'airlock.yaml'), 'utf8')
-    .replaceAll('../../.airlock/', `${dir}/`)
-    .replace(/^policy:\n  bundle_dir: policies/m, `policy:\n  bundle_dir: ${join(DEMO, 'policies')}`)
-    .replace(/^handlers_module: handlers\.ts/m, `handlers_module: ${join(DEMO, 'handlers.ts')}`);
-  const config = join(dir, 'airlock.yaml');
-  writeFileSync(config, text);
-  return { dir, config };
+  return { dir, config: writeDemoConfig(dir) };
 }
 
 describe('airlock CLI', () => {

@@ -19,36 +19,32 @@ function auditUnavailable(call: CallState): void {
   };
 }
 
-/** decide mode: the decision itself is the record. */
-export async function recordDecision(call: CallState, env: PipelineEnv): Promise<void> {
+/**
+ * The durable record of an allowed call, before anything else happens to it: in decide mode
+ * the `decision` event (the decision itself is the record), in execute mode the `intent`
+ * event (with its decision), committed before the connector is called.
+ */
+async function recordAllowed(call: CallState, env: PipelineEnv, type: 'decision' | 'intent'): Promise<void> {
   const decision = buildDecision(call);
   try {
-    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'decision', { decision: decisionJson(decision, call) })]);
+    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call) })]);
   } catch {
     auditUnavailable(call);
     return;
   }
   call.decision = decision;
+}
+
+export async function recordDecision(call: CallState, env: PipelineEnv): Promise<void> {
+  await recordAllowed(call, env, 'decision');
   // In decision-point mode the runtime executes; an allowed read counts toward the read budget now.
-  if (call.tool?.sideEffect === 'read' && call.session !== undefined) {
+  if (call.stop === undefined && call.tool?.sideEffect === 'read' && call.session !== undefined) {
     env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1);
   }
 }
 
-/** execute mode: the intent (with its decision) is committed before the connector is called. */
 export async function recordIntent(call: CallState, env: PipelineEnv): Promise<void> {
-  const decision = buildDecision(call);
-  try {
-    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'intent', { decision: decisionJson(decision, call) })]);
-  } catch {
-    auditUnavailable(call);
-    return;
-  }
-  call.decision = decision;
-  // In decision-point mode the runtime executes; an allowed read counts toward the read budget now.
-  if (call.tool?.sideEffect === 'read' && call.session !== undefined) {
-    env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1);
-  }
+  await recordAllowed(call, env, 'intent');
 }
 
 /** execute mode: what came back (a hash and a code, never the raw result). */
