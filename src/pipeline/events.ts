@@ -3,7 +3,9 @@
  * session and action ids so the lineage of an action can be rebuilt; arguments appear
  * only as their hash and safe summary.
  */
+import { canonicalHash } from '../core/canonical.ts';
 import type { JsonValue } from '../core/canonical.ts';
+import { REDACTED, looksLikeSecret } from '../tools/index.ts';
 import type { AuditEventInput, AuditEventType, Decision } from '../core/types.ts';
 import type { CallState } from './call.ts';
 import type { PipelineEnv } from './env.ts';
@@ -35,8 +37,23 @@ export function decisionJson(decision: Decision, call: CallState): JsonValue {
     mode: call.mode,
     resource: call.resource === undefined ? null : { type: call.resource.type, id: call.resource.id, tenant: call.resource.tenant, exists: call.resource.exists },
     affected_count: call.affectedCount ?? null,
-    intent: call.request.intent === undefined ? null : call.request.intent.slice(0, 500),
+    intent: call.request.intent === undefined ? null : intentRecord(call.request.intent),
   };
+}
+
+const INTENT_PREVIEW_CHARS = 160;
+
+/**
+ * What the log keeps of the caller's free-text intent: its hash (to check a claimed text
+ * against), its length, and a short preview with credential-looking words redacted.
+ */
+export function intentRecord(intent: string): JsonValue {
+  const preview = intent
+    .slice(0, INTENT_PREVIEW_CHARS)
+    .split(/(\s+)/)
+    .map((word) => (word.trim() !== '' && looksLikeSecret(word) ? REDACTED : word))
+    .join('');
+  return { hash: canonicalHash(intent), chars: intent.length, preview };
 }
 
 /** Events written before anything else for a call: body identity claims that disagree with the token. */
