@@ -405,7 +405,7 @@ export class SqliteAuditStore implements AuditStore {
     const head = this.#head;
     if (checkpoint === null) {
       if (head !== null && !adopt) {
-        throw new AirlockError('ERR_AUDIT_CHECKPOINT', 'checkpoint file is missing for a non-empty audit log', { status: 503 });
+        throw new AirlockError('ERR_AUDIT_CHECKPOINT', `checkpoint file ${this.checkpointPath} is missing for a non-empty audit log: it was deleted, or checkpoint_key was added to an existing log (verify the log with airlock audit verify, then start a new log or restore the checkpoint)`, { status: 503 });
       }
       if (head !== null) {
         const result = verifyChainSync(this.#iterateFrom(1));

@@ -6,6 +6,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,14 @@ const BIN = join(ROOT, 'bin', 'airlock.js');
 function airlock(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...process.env, ...env, NO_COLOR: '1' }, timeout: 60_000 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Stops a child process (if it is still running) and waits for it. */
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((done) => child.once('exit', done));
+  child.kill('SIGTERM');
+  await exited;
 }
 
 /** The demo config with its data in a fresh directory. */
@@ -101,9 +110,7 @@ describe('airlock CLI', () => {
       assert.equal(res.status, 200);
       requestId = ((await res.json()) as { request_id: string }).request_id;
     } finally {
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
+      await stop(child);
     }
 
     const trace = airlock(['audit', 'trace', requestId, '--config', config]);
@@ -154,9 +161,7 @@ describe('airlock CLI', () => {
       assert.equal(body.outcome, 'deny');
       assert.equal(body.reasons[0]?.policy_id, 'support-no-bulk-export');
     } finally {
-      const exited = new Promise((done) => child.once('exit', done));
-      child.kill('SIGTERM');
-      await exited;
+      await stop(child);
     }
   });
 });
