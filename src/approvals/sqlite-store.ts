@@ -1,16 +1,20 @@
 /**
  * Approval requests in the embedded SQLite state database. The request body is stored
  * as JSON; tenant, state and times are columns so reviewers' listings are indexed.
+ * State changes are one conditional UPDATE (`WHERE id = ? AND state = ?`): SQLite serializes
+ * writers, so of concurrent transitions out of one state exactly one changes a row, on any
+ * number of connections.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AirlockError } from '../core/errors.ts';
-import type { ApprovalRequest, ApprovalStore } from '../core/types.ts';
+import type { ApprovalPatch, ApprovalRequest, ApprovalStore } from '../core/types.ts';
 
 export class SqliteApprovalStore implements ApprovalStore {
   readonly #insert: StatementSync;
   readonly #select: StatementSync;
   readonly #listAll: StatementSync;
   readonly #listState: StatementSync;
+  readonly #transition: StatementSync;
 
   constructor(db: DatabaseSync) {
     db.exec(`CREATE TABLE IF NOT EXISTS approval_requests (
@@ -30,6 +34,25 @@ export class SqliteApprovalStore implements ApprovalStore {
     this.#listState = db.prepare(
       'SELECT state, body FROM approval_requests WHERE tenant = ? AND state = ? ORDER BY created_at, id',
     );
+    this.#transition = db.prepare(
+      'UPDATE approval_requests SET state = ?, body = json_patch(body, ?) WHERE id = ? AND state = ?',
+    );
+  }
+
+  async transition(
+    id: string,
+    from: ApprovalRequest['state'],
+    to: ApprovalRequest['state'],
+    patch: ApprovalPatch = {},
+  ): Promise<boolean> {
+    const body = JSON.stringify({ ...patch, state: to });
+    let changes: number | bigint;
+    try {
+      changes = this.#transition.run(to, body, id, from).changes;
+    } catch (cause) {
+      throw new AirlockError('ERR_STATE_UNAVAILABLE', 'cannot update the approval request', { cause, status: 503 });
+    }
+    return Number(changes) === 1;
   }
 
   async create(request: ApprovalRequest): Promise<void> {

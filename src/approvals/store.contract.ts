@@ -54,4 +54,45 @@ export function runApprovalStoreContract(name: string, makeStore: () => Promise<
     await assert.rejects(store.create({ ...request, tenant: 'globex' }));
     assert.equal((await store.get(request.id))?.tenant, 'acme');
   });
+
+  test(`${name}: transition moves the state and applies the patch only from the expected state`, async () => {
+    const store = await makeStore();
+    const request = sampleApprovalRequest();
+    await store.create(request);
+    const patch = {
+      decided_by: { user: 'fin', issuer: 'https://idp.example', roles: ['finance-lead'] },
+      decided_at: 1_700_000_100_000,
+      justification: 'customer verified by phone',
+      token_jti: 'jti_abc',
+    };
+    assert.equal(await store.transition(request.id, 'pending', 'approved', patch), true);
+    assert.deepEqual(await store.get(request.id), { ...request, ...patch, state: 'approved' });
+    assert.equal(await store.transition(request.id, 'pending', 'denied', { justification: 'late' }), false);
+    assert.deepEqual(await store.get(request.id), { ...request, ...patch, state: 'approved' });
+    assert.deepEqual((await store.list({ tenant: 'acme', state: 'approved' })).map((r) => r.id), [request.id]);
+    assert.deepEqual(await store.list({ tenant: 'acme', state: 'pending' }), []);
+    assert.equal(await store.transition(request.id, 'approved', 'consumed', { consumed_at: 5 }), true);
+    assert.equal((await store.get(request.id))?.consumed_at, 5);
+    assert.equal((await store.get(request.id))?.justification, 'customer verified by phone');
+  });
+
+  test(`${name}: transition of a missing request changes nothing`, async () => {
+    const store = await makeStore();
+    assert.equal(await store.transition(newId('apr'), 'pending', 'approved'), false);
+  });
+
+  test(`${name}: of concurrent transitions out of one state exactly one wins`, async () => {
+    const store = await makeStore();
+    for (let trial = 0; trial < 50; trial++) {
+      const request = sampleApprovalRequest({ state: 'approved' });
+      await store.create(request);
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => store.transition(request.id, 'approved', 'consumed', { consumed_at: i })),
+      );
+      assert.equal(results.filter(Boolean).length, 1, `trial ${trial}: ${results.join(',')}`);
+      const winner = results.indexOf(true);
+      assert.equal((await store.get(request.id))?.consumed_at, winner);
+      assert.equal((await store.get(request.id))?.state, 'consumed');
+    }
+  });
 }

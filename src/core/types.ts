@@ -340,7 +340,8 @@ export interface ApprovalRequest {
   tool: string;
   tool_version: string;
   tenant: string;
-  requester: { user: string; agent: string | null };
+  /** `issuer` (optional) is the requester's token issuer; when recorded, the workflow checks it too. */
+  requester: { user: string; agent: string | null; issuer?: string };
   required_role: string;
   policy_version: string;
   reasons: DecisionReason[];
@@ -350,10 +351,36 @@ export interface ApprovalRequest {
   session_id: string | null;
   created_at: number;
   expires_at: number;
+  /** Reviewer who approved or denied (set by the workflow). */
+  decided_by?: { user: string; issuer: string; roles: string[] };
+  decided_at?: number;
+  justification?: string;
+  /** `jti` of the approval token minted for an approved request. */
+  token_jti?: string;
+  consumed_at?: number;
+  /** When the workflow found the request expired. */
+  expired_at?: number;
 }
+
+/** Fields a state transition may set on a request (never its identity or binding). */
+export type ApprovalPatch = Partial<
+  Pick<ApprovalRequest, 'decided_by' | 'decided_at' | 'justification' | 'token_jti' | 'consumed_at' | 'expired_at'>
+>;
 
 export interface ApprovalStore {
   create(request: ApprovalRequest): Promise<void>;
   get(id: string): Promise<ApprovalRequest | null>;
   list(filter: { tenant: string; state?: ApprovalRequest['state'] }): Promise<ApprovalRequest[]>;
+  /**
+   * Compare-and-set: moves request `id` from state `from` to `to` and applies `patch`, only if
+   * it is in `from` at that moment. Resolves true when this call made the change; false when the
+   * request is missing or no longer in `from`. Atomic across callers and connections: of any
+   * number of concurrent transitions out of the same state, at most one resolves true.
+   */
+  transition(
+    id: string,
+    from: ApprovalRequest['state'],
+    to: ApprovalRequest['state'],
+    patch?: ApprovalPatch,
+  ): Promise<boolean>;
 }
