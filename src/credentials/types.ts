@@ -1,0 +1,89 @@
+/**
+ * Credential vocabulary: what a just-in-time credential says (its claims), what the
+ * broker is asked for and hands back, the only record of it that may be kept, and the
+ * revocation store contract.
+ */
+
+/** Claims of an Airlock just-in-time credential (a JWT with `typ: airlock-cred+jwt`). */
+export interface CredentialClaims {
+  iss: string;
+  /** The connector id the credential is for. */
+  aud: string;
+  /** The user the action runs for. */
+  sub: string;
+  tenant: string;
+  /** The acting agent (RFC 8693 actor claim), when an agent acts for the user. */
+  act?: { sub: string };
+  /** Space-delimited scope tokens (RFC 8693 / RFC 6749). */
+  scope: string;
+  /** Hash of the exact action the credential was minted for. */
+  ah: string;
+  jti: string;
+  /** Epoch seconds. */
+  iat: number;
+  /** Epoch seconds. */
+  exp: number;
+}
+
+export interface MintRequest {
+  /** From the policy's `@credential_scope`. */
+  scope: string;
+  /** From the policy's `@credential_ttl`; 60 s when the policy gives none. Capped by the broker. */
+  ttlSeconds?: number;
+  /** The connector id: only that connector's upstream accepts the credential. */
+  audience: string;
+  actionHash: string;
+  principal: { user: string; tenant: string; agent?: string };
+}
+
+/**
+ * The only facts about a credential that may be recorded (audit, logs, decisions): never
+ * the token. `expiresAt` is epoch seconds.
+ */
+export interface CredentialRecord {
+  jti: string;
+  scope: string;
+  expiresAt: number;
+}
+
+/** What can be revoked: one credential, or everything issued to a user, a tenant or a connector. */
+export type RevocationTarget =
+  | { kind: 'jti'; jti: string }
+  | { kind: 'user'; tenant: string; user: string }
+  | { kind: 'tenant'; tenant: string }
+  | { kind: 'connector'; audience: string };
+
+export interface RevocationEntry {
+  target: RevocationTarget;
+  /** Epoch milliseconds. A user / tenant / connector revocation covers credentials issued at or before it. */
+  revokedAt: number;
+  /** Epoch milliseconds after which no credential the entry covers can still be valid (safe to purge). */
+  expiresAt: number;
+}
+
+/** The facts of a presented credential a revocation check needs. */
+export interface RevocationSubject {
+  jti: string;
+  user: string;
+  tenant: string;
+  audience: string;
+  /**
+   * The credential's `iat`, epoch seconds. A user / tenant / connector revocation covers it when
+   * `issuedAt * 1000 <= revokedAt`: a credential from the same second as the revocation counts
+   * as revoked (the clock second is all a JWT records, so the doubt goes to refusal).
+   */
+  issuedAt: number;
+}
+
+/**
+ * Where revocations live. `revoke` resolves only once the entry is stored (durably, for a
+ * durable adapter); re-revoking the same target keeps the later `revokedAt` and the later
+ * `expiresAt` (a revocation never shrinks). `check` returns a covering entry or null and
+ * must reject (never answer null) when it cannot tell. `purge` drops entries whose
+ * `expiresAt` is at or before `now` and returns how many it dropped.
+ */
+export interface RevocationStore {
+  revoke(entry: RevocationEntry): Promise<void>;
+  check(subject: RevocationSubject): Promise<RevocationEntry | null>;
+  purge(now: number): Promise<number>;
+}
