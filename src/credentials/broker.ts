@@ -1,0 +1,177 @@
+/**
+ * CredentialBroker: mints the just-in-time credential the credential phase hands to a
+ * connector once policy has allowed one exact action. The credential is an HS256 JWT
+ * (`typ: airlock-cred+jwt`) bound to the connector (`aud`), the user and tenant, the acting
+ * agent (`act`), the policy's scope and the action hash (`ah`), living at most `maxTtlSeconds`.
+ *
+ * The token is for the connector only: it must never be returned to the agent, put in model
+ * context, logged, audited or stored. Record `credentialRecord(minted)` — jti, scope and
+ * expiry — and nothing else. Neither the broker nor a minted credential shows the token or
+ * the key through `toJSON()` or `util.inspect`.
+ */
+import { inspect } from 'node:util';
+import { SignJWT } from 'jose';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
+import { credentialError } from './errors.ts';
+import { parseScope } from './scope.ts';
+import type { CredentialRecord, MintRequest, RevocationStore, RevocationTarget } from './types.ts';
+
+/** Lifetime when the policy names none (`@credential_ttl` absent). */
+export const DEFAULT_CREDENTIAL_TTL_SECONDS = 60;
+/** `typ` header of every Airlock credential, so no other JWT signed with the key passes as one. */
+export const CREDENTIAL_TYP = 'airlock-cred+jwt';
+/** Shortest HS256 key accepted (RFC 7518 §3.2: at least the hash output size). */
+export const MIN_KEY_BYTES = 32;
+/** How long a revocation outlives the credentials it covers (verifiers may tolerate some skew). */
+const REVOCATION_MARGIN_MS = 5 * 60_000;
+
+export interface CredentialBrokerOptions {
+  /** HS256 signing key, at least 32 bytes (resolve it from a secret reference). */
+  key: Uint8Array;
+  issuer: string;
+  /** Upper bound on any credential's lifetime, whatever the policy asks. */
+  maxTtlSeconds: number;
+  clock?: Clock;
+  revocations: RevocationStore;
+}
+
+/** A freshly minted credential. `token` goes to the connector; JSON and inspect show only the safe record. */
+export class MintedCredential {
+  readonly token: string;
+  readonly jti: string;
+  readonly scope: string;
+  readonly audience: string;
+  /** Epoch seconds. */
+  readonly expiresAt: number;
+
+  constructor(fields: { token: string; jti: string; scope: string; audience: string; expiresAt: number }) {
+    this.token = fields.token;
+    this.jti = fields.jti;
+    this.scope = fields.scope;
+    this.audience = fields.audience;
+    this.expiresAt = fields.expiresAt;
+  }
+
+  toJSON(): CredentialRecord {
+    return credentialRecord(this);
+  }
+
+  [inspect.custom](): string {
+    return `MintedCredential ${JSON.stringify({ ...credentialRecord(this), audience: this.audience })}`;
+  }
+}
+
+/** Exactly what may be recorded about a credential: jti, scope, expiry (epoch seconds). */
+export function credentialRecord(credential: { jti: string; scope: string; expiresAt: number }): CredentialRecord {
+  return { jti: credential.jti, scope: credential.scope, expiresAt: credential.expiresAt };
+}
+
+function requireText(value: unknown, what: string): string {
+  if (typeof value !== 'string' || value === '') {
+    throw credentialError('ERR_CREDENTIAL_REQUEST', `${what} must be a non-empty string`);
+  }
+  return value;
+}
+
+function isPositiveWhole(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+export class CredentialBroker {
+  readonly #key: Uint8Array;
+  readonly #issuer: string;
+  readonly #maxTtlSeconds: number;
+  readonly #clock: Clock;
+  readonly #revocations: RevocationStore;
+
+  constructor(options: CredentialBrokerOptions) {
+    if (!(options.key instanceof Uint8Array) || options.key.byteLength < MIN_KEY_BYTES) {
+      throw credentialError('ERR_CREDENTIAL_CONFIG', `credential signing key must be at least ${MIN_KEY_BYTES} bytes`);
+    }
+    if (typeof options.issuer !== 'string' || options.issuer === '') {
+      throw credentialError('ERR_CREDENTIAL_CONFIG', 'credential issuer must be a non-empty string');
+    }
+    if (!isPositiveWhole(options.maxTtlSeconds)) {
+      throw credentialError('ERR_CREDENTIAL_CONFIG', 'credential max ttl must be a positive whole number of seconds');
+    }
+    this.#key = options.key.slice();
+    this.#issuer = options.issuer;
+    this.#maxTtlSeconds = options.maxTtlSeconds;
+    this.#clock = options.clock ?? systemClock;
+    this.#revocations = options.revocations;
+  }
+
+  get issuer(): string {
+    return this.#issuer;
+  }
+
+  get maxTtlSeconds(): number {
+    return this.#maxTtlSeconds;
+  }
+
+  /** The lifetime a request gets: its ttl (default 60 s) capped by `maxTtlSeconds`. */
+  ttlFor(requested: number | undefined): number {
+    if (requested !== undefined && !isPositiveWhole(requested)) {
+      throw credentialError('ERR_CREDENTIAL_REQUEST', 'credential ttl must be a positive whole number of seconds');
+    }
+    return Math.min(requested ?? DEFAULT_CREDENTIAL_TTL_SECONDS, this.#maxTtlSeconds);
+  }
+
+  /**
+   * Mints one credential. Refuses (ERR_CREDENTIAL_REVOKED) when a revocation already covers
+   * it — a revocation from the same clock second — rather than hand out a dead credential.
+   */
+  async mint(request: MintRequest): Promise<MintedCredential> {
+    if (parseScope(request.scope) === null) {
+      throw credentialError('ERR_CREDENTIAL_REQUEST', 'credential scope must be space-separated scope tokens');
+    }
+    const audience = requireText(request.audience, 'credential audience');
+    const actionHash = requireText(request.actionHash, 'credential action hash');
+    const user = requireText(request.principal?.user, 'credential user');
+    const tenant = requireText(request.principal?.tenant, 'credential tenant');
+    const agent = request.principal.agent;
+    if (agent !== undefined) requireText(agent, 'credential agent');
+    const ttl = this.ttlFor(request.ttlSeconds);
+    const iat = Math.floor(this.#clock.now() / 1000);
+    const exp = iat + ttl;
+    const jti = newId('jti');
+
+    const revoked = await this.#revocations.check({ jti, user, tenant, audience, issuedAt: iat });
+    if (revoked !== null) {
+      throw credentialError('ERR_CREDENTIAL_REVOKED', `credentials for this ${revoked.target.kind} are revoked`);
+    }
+
+    const claims: Record<string, unknown> = { tenant, scope: request.scope, ah: actionHash };
+    if (agent !== undefined) claims.act = { sub: agent };
+    const token = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', typ: CREDENTIAL_TYP })
+      .setIssuer(this.#issuer)
+      .setAudience(audience)
+      .setSubject(user)
+      .setJti(jti)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.#key);
+    return new MintedCredential({ token, jti, scope: request.scope, audience, expiresAt: exp });
+  }
+
+  /**
+   * Revokes one credential (jti) or everything issued so far to a user, tenant or connector.
+   * The entry is kept until every credential it can cover has expired (now + max ttl, plus
+   * a margin for verifiers that tolerate clock skew).
+   */
+  async revoke(target: RevocationTarget): Promise<void> {
+    const now = this.#clock.now();
+    const expiresAt = now + this.#maxTtlSeconds * 1000 + REVOCATION_MARGIN_MS;
+    await this.#revocations.revoke({ target, revokedAt: now, expiresAt });
+  }
+
+  toJSON(): { issuer: string; maxTtlSeconds: number } {
+    return { issuer: this.#issuer, maxTtlSeconds: this.#maxTtlSeconds };
+  }
+
+  [inspect.custom](): string {
+    return `CredentialBroker ${JSON.stringify(this.toJSON())}`;
+  }
+}

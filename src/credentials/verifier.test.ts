@@ -1,0 +1,205 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SignJWT, decodeJwt, exportJWK, generateKeyPair, createLocalJWKSet } from 'jose';
+import { ManualClock } from '../core/clock.ts';
+import { CredentialBroker } from './broker.ts';
+import { MemoryRevocationStore } from './memory-revocations.ts';
+import { ISSUER, KEY, OTHER_KEY, request, setup } from './test-support.ts';
+import type { RevocationStore } from './types.ts';
+import { createCredentialVerifier } from './verifier.ts';
+
+function flipLastChar(segment: string): string {
+  return segment.slice(0, -1) + (segment.endsWith('A') ? 'B' : 'A');
+}
+
+test('round trip: a minted credential verifies and yields its claims', async () => {
+  const { broker, verifier } = setup();
+  const minted = await broker.mint(request());
+  const claims = await verifier.verify(minted.token, { actionHash: 'sha256:action-1', scope: 'crm.customer.read' });
+  assert.deepEqual(claims, decodeJwt(minted.token));
+  assert.equal(claims.jti, minted.jti);
+  assert.deepEqual(claims.act, { sub: 'support-agent' });
+});
+
+test('forged: a credential signed with another key is refused (ERR_CREDENTIAL_SIGNATURE)', async () => {
+  const { verifier, clock } = setup();
+  const forger = new CredentialBroker({ key: OTHER_KEY, issuer: ISSUER, maxTtlSeconds: 600, clock, revocations: new MemoryRevocationStore() });
+  const forged = await forger.mint(request());
+  await assert.rejects(verifier.verify(forged.token), { code: 'ERR_CREDENTIAL_SIGNATURE', status: 401 });
+});
+
+test('tampered: a changed payload or signature is refused', async () => {
+  const { broker, verifier } = setup();
+  const [header, payload, signature] = (await broker.mint(request({ scope: 'crm.customer.read' }))).token.split('.') as [string, string, string];
+  const widened = Buffer.from(
+    JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scope: 'crm.customer.read crm.customer.export' }),
+  ).toString('base64url');
+  await assert.rejects(verifier.verify(`${header}.${widened}.${signature}`), { code: 'ERR_CREDENTIAL_SIGNATURE' });
+  await assert.rejects(verifier.verify(`${header}.${payload}.${flipLastChar(signature)}`), { code: 'ERR_CREDENTIAL_SIGNATURE' });
+  const noneHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'airlock-cred+jwt' })).toString('base64url');
+  await assert.rejects(verifier.verify(`${noneHeader}.${payload}.`), { code: 'ERR_CREDENTIAL_MALFORMED' });
+  await assert.rejects(verifier.verify(`${noneHeader}.${payload}.${signature}`), { code: 'ERR_CREDENTIAL_SIGNATURE' });
+  await assert.rejects(verifier.verify('not-a-jwt'), { code: 'ERR_CREDENTIAL_MALFORMED' });
+  await assert.rejects(verifier.verify(''), { code: 'ERR_CREDENTIAL_MISSING' });
+});
+
+test('a JWT signed with the right key but without the credential typ is refused', async () => {
+  const { verifier, clock } = setup();
+  const now = Math.floor(clock.now() / 1000);
+  const identityLike = await new SignJWT({ tenant: 'acme', scope: 'crm.customer.read', ah: 'x' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setIssuer(ISSUER).setAudience('crm').setSubject('sam').setJti('jti_x').setIssuedAt(now).setExpirationTime(now + 60)
+    .sign(KEY);
+  await assert.rejects(verifier.verify(identityLike), (err: { code: string }) => err.code.startsWith('ERR_CREDENTIAL_'));
+  await assert.rejects(verifier.verify(identityLike), { status: 401 });
+});
+
+test('a credential missing a required claim is refused as malformed', async () => {
+  const { verifier, clock } = setup();
+  const now = Math.floor(clock.now() / 1000);
+  const noHash = await new SignJWT({ tenant: 'acme', scope: 'crm.customer.read' })
+    .setProtectedHeader({ alg: 'HS256', typ: 'airlock-cred+jwt' })
+    .setIssuer(ISSUER).setAudience('crm').setSubject('sam').setJti('jti_x').setIssuedAt(now).setExpirationTime(now + 60)
+    .sign(KEY);
+  await assert.rejects(verifier.verify(noHash), { code: 'ERR_CREDENTIAL_MALFORMED' });
+});
+
+test('expired: refused once exp has passed, accepted up to it; tolerance is honoured', async () => {
+  const { broker, verifier, clock } = setup();
+  const minted = await broker.mint(request({ ttlSeconds: 30 }));
+  clock.advance(29_000);
+  await verifier.verify(minted.token);
+  clock.advance(1_000);
+  await assert.rejects(verifier.verify(minted.token), { code: 'ERR_CREDENTIAL_EXPIRED', status: 401 });
+  const lenient = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, clockToleranceSeconds: 5 });
+  await lenient.verify(minted.token);
+});
+
+test('issued in the future: refused (ERR_CREDENTIAL_NOT_YET_VALID)', async () => {
+  const { broker, verifier, clock } = setup();
+  clock.advance(10_000);
+  const minted = await broker.mint(request());
+  clock.advance(-10_000);
+  await assert.rejects(verifier.verify(minted.token), { code: 'ERR_CREDENTIAL_NOT_YET_VALID' });
+});
+
+test('wrong audience (another connector) and wrong issuer are refused', async () => {
+  const { broker, clock } = setup();
+  const minted = await broker.mint(request({ audience: 'mail' }));
+  const crm = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock });
+  await assert.rejects(crm.verify(minted.token), { code: 'ERR_CREDENTIAL_AUDIENCE', status: 403 });
+  const otherIssuer = createCredentialVerifier({ key: KEY, issuer: 'someone-else', audience: 'mail', clock });
+  await assert.rejects(otherIssuer.verify(minted.token), { code: 'ERR_CREDENTIAL_ISSUER' });
+});
+
+test('wrong scope: per-call and required scopes must both be granted', async () => {
+  const { broker, verifier, clock } = setup();
+  const minted = await broker.mint(request({ scope: 'crm.customer.read crm.note.read' }));
+  await verifier.verify(minted.token, { scope: 'crm.note.read crm.customer.read' });
+  await assert.rejects(verifier.verify(minted.token, { scope: 'crm.customer.write' }), { code: 'ERR_CREDENTIAL_SCOPE', status: 403 });
+  await assert.rejects(verifier.verify(minted.token, { scope: 'crm.customer' }), { code: 'ERR_CREDENTIAL_SCOPE' });
+  const strict = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, requiredScope: 'crm.customer.export' });
+  await assert.rejects(strict.verify(minted.token), { code: 'ERR_CREDENTIAL_SCOPE' });
+});
+
+test('action-hash mismatch is refused; no hash asked means no hash check', async () => {
+  const { broker, verifier } = setup();
+  const minted = await broker.mint(request({ actionHash: 'sha256:one' }));
+  await assert.rejects(verifier.verify(minted.token, { actionHash: 'sha256:two' }), {
+    code: 'ERR_CREDENTIAL_ACTION_MISMATCH',
+    status: 403,
+  });
+  await verifier.verify(minted.token, { actionHash: 'sha256:one' });
+  await verifier.verify(minted.token);
+});
+
+for (const [how, target] of [
+  ['jti', null],
+  ['user', { kind: 'user', tenant: 'acme', user: 'sam' }],
+  ['tenant', { kind: 'tenant', tenant: 'acme' }],
+  ['connector', { kind: 'connector', audience: 'crm' }],
+] as const) {
+  test(`revoked by ${how}: refused; credentials issued later are not affected`, async () => {
+    const { broker, verifier, clock } = setup();
+    const minted = await broker.mint(request());
+    await verifier.verify(minted.token);
+    clock.advance(1_000);
+    await broker.revoke(target ?? { kind: 'jti', jti: minted.jti });
+    await assert.rejects(verifier.verify(minted.token), (err: { code: string; details: { revoked_by: string } }) => {
+      assert.equal(err.code, 'ERR_CREDENTIAL_REVOKED');
+      assert.equal(err.details.revoked_by, how);
+      return true;
+    });
+    clock.advance(1_000);
+    await verifier.verify((await broker.mint(request())).token);
+  });
+}
+
+test('revocation store failure refuses (fail closed) with ERR_CREDENTIAL_UNAVAILABLE', async () => {
+  const { broker, clock } = setup();
+  const minted = await broker.mint(request());
+  const broken: RevocationStore = {
+    revoke: async () => {},
+    check: async () => {
+      throw new Error('disk gone');
+    },
+    purge: async () => 0,
+  };
+  const verifier = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, revocations: broken });
+  await assert.rejects(verifier.verify(minted.token), { code: 'ERR_CREDENTIAL_UNAVAILABLE', status: 503 });
+});
+
+test('one-time: a second use is refused as a replay; other verifiers are independent', async () => {
+  const { broker, verifier: multi } = setup();
+  const { verifier } = setup({ oneTime: true });
+  const minted = await broker.mint(request());
+  await verifier.verify(minted.token);
+  await assert.rejects(verifier.verify(minted.token), { code: 'ERR_CREDENTIAL_REPLAYED', status: 401 });
+  await multi.verify(minted.token);
+  await multi.verify(minted.token);
+});
+
+test('one-time: a refused credential does not burn its jti', async () => {
+  const { broker } = setup();
+  const { verifier } = setup({ oneTime: true });
+  const minted = await broker.mint(request({ actionHash: 'sha256:one' }));
+  await assert.rejects(verifier.verify(minted.token, { actionHash: 'sha256:two' }), { code: 'ERR_CREDENTIAL_ACTION_MISMATCH' });
+  await verifier.verify(minted.token, { actionHash: 'sha256:one' });
+});
+
+test('one-time: the jti memory is bounded, refuses when full of live credentials, frees expired ones', async () => {
+  const { broker, clock } = setup();
+  const verifier = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, oneTime: true, maxTrackedCredentials: 2 });
+  await verifier.verify((await broker.mint(request({ ttlSeconds: 10 }))).token);
+  await verifier.verify((await broker.mint(request({ ttlSeconds: 10 }))).token);
+  const third = await broker.mint(request({ ttlSeconds: 60 }));
+  await assert.rejects(verifier.verify(third.token), { code: 'ERR_CREDENTIAL_UNAVAILABLE' });
+  clock.advance(11_000);
+  await verifier.verify(third.token);
+  await assert.rejects(verifier.verify(third.token), { code: 'ERR_CREDENTIAL_REPLAYED' });
+});
+
+test('verifier configuration faults are refused at creation', () => {
+  const clock = new ManualClock();
+  const base = { issuer: ISSUER, audience: 'crm', clock };
+  assert.throws(() => createCredentialVerifier(base), { code: 'ERR_CREDENTIAL_CONFIG' });
+  assert.throws(() => createCredentialVerifier({ ...base, key: new Uint8Array(8) }), { code: 'ERR_CREDENTIAL_CONFIG' });
+  assert.throws(() => createCredentialVerifier({ ...base, key: KEY, algorithms: ['none'] }), { code: 'ERR_CREDENTIAL_CONFIG' });
+  assert.throws(() => createCredentialVerifier({ ...base, key: KEY, audience: '' }), { code: 'ERR_CREDENTIAL_CONFIG' });
+  assert.throws(() => createCredentialVerifier({ ...base, key: KEY, requiredScope: 'a  b' }), { code: 'ERR_CREDENTIAL_CONFIG' });
+});
+
+test('a key set verifies asymmetric credentials (e.g. from a JWKS endpoint)', async () => {
+  const clock = new ManualClock();
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'k1', alg: 'ES256' };
+  const now = Math.floor(clock.now() / 1000);
+  const token = await new SignJWT({ tenant: 'acme', scope: 's', ah: 'h' })
+    .setProtectedHeader({ alg: 'ES256', typ: 'airlock-cred+jwt', kid: 'k1' })
+    .setIssuer(ISSUER).setAudience('crm').setSubject('sam').setJti('jti_1').setIssuedAt(now).setExpirationTime(now + 60)
+    .sign(privateKey);
+  const verifier = createCredentialVerifier({ jwks: createLocalJWKSet({ keys: [jwk] }), issuer: ISSUER, audience: 'crm', clock });
+  assert.equal((await verifier.verify(token, { scope: 's' })).sub, 'sam');
+  const hmacOnly = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock });
+  await assert.rejects(hmacOnly.verify(token), { code: 'ERR_CREDENTIAL_SIGNATURE' });
+});

@@ -1,0 +1,173 @@
+/**
+ * The verifier an upstream service runs on a credential it receives from a connector:
+ * signature (HS256 key, or a key set for asymmetric deployments), `typ`, issuer, its own
+ * audience, expiry, claim shapes, scope, action hash, revocation and — for one-time
+ * credentials — replay. Every refusal is a typed `ERR_CREDENTIAL_*` error; none of them
+ * carries the token.
+ */
+import { jwtVerify } from 'jose';
+import type { CryptoKey, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
+import { systemClock, type Clock } from '../core/clock.ts';
+import { CREDENTIAL_TYP, MIN_KEY_BYTES } from './broker.ts';
+import { credentialError, fromJoseError } from './errors.ts';
+import { ReplayGuard } from './replay-guard.ts';
+import { parseScope, scopeSatisfies } from './scope.ts';
+import type { CredentialClaims, RevocationStore } from './types.ts';
+
+export interface CredentialVerifierOptions {
+  /** The broker's HS256 key (or a public key when `algorithms` names an asymmetric one). */
+  key?: Uint8Array | CryptoKey | KeyObject;
+  /** A key set, e.g. jose's `createRemoteJWKSet(url)`; exclusive with `key`. */
+  jwks?: JWTVerifyGetKey;
+  /** Default `['HS256']` with a byte key, `['ES256', 'EdDSA', 'RS256', 'PS256']` otherwise. */
+  algorithms?: string[];
+  issuer: string;
+  /** This upstream's connector id. */
+  audience: string;
+  revocations?: RevocationStore;
+  clock?: Clock;
+  /** Scope every credential must grant (space-separated tokens, all required). */
+  requiredScope?: string;
+  /** Each credential is accepted once; its jti is remembered until it expires. */
+  oneTime?: boolean;
+  /** Most jtis remembered for `oneTime` (default 100,000). */
+  maxTrackedCredentials?: number;
+  /** Seconds of clock skew tolerated on `exp` / `iat` (default 0). */
+  clockToleranceSeconds?: number;
+}
+
+export interface VerifyOptions {
+  /** The hash of the action being performed: must equal the credential's `ah`. */
+  actionHash?: string;
+  /** Scope this request needs, in addition to `requiredScope`. */
+  scope?: string;
+}
+
+export interface CredentialVerifier {
+  verify(token: string, options?: VerifyOptions): Promise<CredentialClaims>;
+}
+
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+const MAX_TOKEN_LENGTH = 8192;
+const REQUIRED_CLAIMS = ['iss', 'aud', 'sub', 'jti', 'iat', 'exp', 'tenant', 'scope', 'ah'];
+
+function nonEmpty(value: unknown): value is string {
+  return typeof value === 'string' && value !== '';
+}
+
+function configError(message: string): never {
+  throw credentialError('ERR_CREDENTIAL_CONFIG', message);
+}
+
+function requiredTokens(scope: string | undefined, what: string): string[] {
+  if (scope === undefined) return [];
+  const tokens = parseScope(scope);
+  if (tokens === null) configError(`${what} must be space-separated scope tokens`);
+  return tokens;
+}
+
+/** Narrows a verified payload to CredentialClaims, or refuses it as malformed. */
+function toClaims(payload: JWTPayload): CredentialClaims {
+  const { iss, aud, sub, jti, iat, exp, tenant, scope, ah, act } = payload as Record<string, unknown>;
+  const shaped =
+    nonEmpty(iss) && nonEmpty(aud) && nonEmpty(sub) && nonEmpty(jti) && nonEmpty(tenant) && nonEmpty(ah) &&
+    typeof scope === 'string' && Number.isSafeInteger(iat) && Number.isSafeInteger(exp);
+  if (!shaped) throw credentialError('ERR_CREDENTIAL_MALFORMED', 'credential claims are missing or invalid');
+  let actor: { sub: string } | undefined;
+  if (act !== undefined) {
+    const actSub = typeof act === 'object' && act !== null ? (act as Record<string, unknown>).sub : undefined;
+    if (!nonEmpty(actSub)) throw credentialError('ERR_CREDENTIAL_MALFORMED', 'credential act claim is invalid');
+    actor = { sub: actSub };
+  }
+  const claims: CredentialClaims = { iss, aud, sub, tenant, scope, ah, jti, iat: iat as number, exp: exp as number };
+  if (actor !== undefined) claims.act = actor;
+  return claims;
+}
+
+export function createCredentialVerifier(options: CredentialVerifierOptions): CredentialVerifier {
+  const { key, jwks } = options;
+  if ((key === undefined) === (jwks === undefined)) configError('credential verifier needs exactly one of key or jwks');
+  if (key instanceof Uint8Array && key.byteLength < MIN_KEY_BYTES) {
+    configError(`credential verification key must be at least ${MIN_KEY_BYTES} bytes`);
+  }
+  if (!nonEmpty(options.issuer)) configError('credential verifier issuer must be a non-empty string');
+  if (!nonEmpty(options.audience)) configError('credential verifier audience must be a non-empty string');
+  const algorithms = options.algorithms ?? (key instanceof Uint8Array ? ['HS256'] : ['ES256', 'EdDSA', 'RS256', 'PS256']);
+  if (algorithms.length === 0 || algorithms.some((a) => a.toLowerCase() === 'none')) {
+    configError('credential verifier algorithms must be a non-empty list without none');
+  }
+  const baseScope = requiredTokens(options.requiredScope, 'required scope');
+  const clock = options.clock ?? systemClock;
+  const tolerance = options.clockToleranceSeconds ?? 0;
+  const capacity = options.maxTrackedCredentials ?? 100_000;
+  if (!Number.isSafeInteger(capacity) || capacity < 1) configError('max tracked credentials must be a positive whole number');
+  const replay = options.oneTime === true ? new ReplayGuard(capacity) : null;
+  const keyBytes = key instanceof Uint8Array ? key.slice() : key;
+
+  async function checkSignature(token: string, now: number): Promise<JWTPayload> {
+    const verifyOptions = {
+      algorithms,
+      issuer: options.issuer,
+      audience: options.audience,
+      typ: CREDENTIAL_TYP,
+      requiredClaims: REQUIRED_CLAIMS,
+      currentDate: new Date(now),
+      clockTolerance: tolerance,
+    };
+    try {
+      const result =
+        jwks !== undefined
+          ? await jwtVerify(token, jwks, verifyOptions)
+          : await jwtVerify(token, keyBytes as Uint8Array | CryptoKey | KeyObject, verifyOptions);
+      return result.payload;
+    } catch (err) {
+      throw fromJoseError(err);
+    }
+  }
+
+  return {
+    async verify(token: string, verifyOptions: VerifyOptions = {}): Promise<CredentialClaims> {
+      if (typeof token !== 'string' || token === '') {
+        throw credentialError('ERR_CREDENTIAL_MISSING', 'no credential was presented');
+      }
+      if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token)) {
+        throw credentialError('ERR_CREDENTIAL_MALFORMED', 'credential is malformed');
+      }
+      const now = clock.now();
+      const nowSeconds = Math.floor(now / 1000);
+      const claims = toClaims(await checkSignature(token, now));
+      if (claims.iat > nowSeconds + tolerance) {
+        throw credentialError('ERR_CREDENTIAL_NOT_YET_VALID', 'credential was issued in the future');
+      }
+      const granted = parseScope(claims.scope);
+      const needed = [...baseScope, ...requiredTokens(verifyOptions.scope, 'requested scope')];
+      if (granted === null || !scopeSatisfies(granted, needed)) {
+        throw credentialError('ERR_CREDENTIAL_SCOPE', 'credential scope does not cover this request');
+      }
+      if (verifyOptions.actionHash !== undefined && verifyOptions.actionHash !== claims.ah) {
+        throw credentialError('ERR_CREDENTIAL_ACTION_MISMATCH', 'credential was minted for another action');
+      }
+      if (options.revocations !== undefined) {
+        let revoked;
+        try {
+          revoked = await options.revocations.check({
+            jti: claims.jti,
+            user: claims.sub,
+            tenant: claims.tenant,
+            audience: claims.aud,
+            issuedAt: claims.iat,
+          });
+        } catch (cause) {
+          throw credentialError('ERR_CREDENTIAL_UNAVAILABLE', 'credential revocations cannot be checked', { cause });
+        }
+        if (revoked !== null) {
+          throw credentialError('ERR_CREDENTIAL_REVOKED', `credential is revoked (by ${revoked.target.kind})`, {
+            details: { revoked_by: revoked.target.kind },
+          });
+        }
+      }
+      replay?.use(claims.jti, claims.exp + tolerance, nowSeconds);
+      return claims;
+    },
+  };
+}
