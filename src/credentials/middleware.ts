@@ -1,0 +1,93 @@
+/**
+ * Middleware for upstream services: reads the credential from a header (default
+ * `x-airlock-credential`, a raw token or `Bearer <token>`), verifies it, and either calls
+ * `next()` with the claims available through `verifiedCredential(req)` or answers
+ * 401 / 403 / 503 with `{"error": {"code", "message"}}`. The header is removed from the
+ * request once read, so later handlers and request loggers never see the token.
+ * `node:http` shape `(req, res, next)` (also fits connect / express); a hono variant below.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { MiddlewareHandler } from 'hono';
+import { toAirlockError } from '../core/errors.ts';
+import { credentialError } from './errors.ts';
+import type { CredentialClaims } from './types.ts';
+import type { CredentialVerifier, VerifyOptions } from './verifier.ts';
+
+export const DEFAULT_CREDENTIAL_HEADER = 'x-airlock-credential';
+
+export interface CredentialMiddlewareOptions<Req> {
+  /** Header carrying the credential (case-insensitive). */
+  header?: string;
+  /** Per-request checks, e.g. the action hash the upstream computes from the request. */
+  verifyOptions?: (req: Req) => VerifyOptions | Promise<VerifyOptions>;
+}
+
+const verified = new WeakMap<object, CredentialClaims>();
+
+/** The claims the middleware verified for this request, or undefined. */
+export function verifiedCredential(req: object): CredentialClaims | undefined {
+  return verified.get(req);
+}
+
+function tokenFrom(value: string | string[] | undefined): string {
+  if (value === undefined || value === '') throw credentialError('ERR_CREDENTIAL_MISSING', 'no credential was presented');
+  if (Array.isArray(value)) throw credentialError('ERR_CREDENTIAL_MALFORMED', 'more than one credential was presented');
+  return /^bearer /i.test(value) ? value.slice(7).trim() : value.trim();
+}
+
+function errorBody(err: unknown): { status: number; body: string } {
+  const error = toAirlockError(err, 'ERR_CREDENTIAL_UNAVAILABLE');
+  const known = error.code.startsWith('ERR_CREDENTIAL_');
+  const code = known ? error.code : 'ERR_CREDENTIAL_UNAVAILABLE';
+  const message = known ? error.message : 'credential could not be checked';
+  const status = known ? error.status : 503;
+  return { status, body: JSON.stringify({ error: { code, message } }) };
+}
+
+export function createCredentialMiddleware(
+  verifier: CredentialVerifier,
+  options: CredentialMiddlewareOptions<IncomingMessage> = {},
+): (req: IncomingMessage, res: ServerResponse, next: (err?: unknown) => void) => void {
+  const header = (options.header ?? DEFAULT_CREDENTIAL_HEADER).toLowerCase();
+  return (req, res, next) => {
+    void (async () => {
+      try {
+        const raw = req.headers[header];
+        delete req.headers[header];
+        const token = tokenFrom(raw);
+        const claims = await verifier.verify(token, (await options.verifyOptions?.(req)) ?? {});
+        verified.set(req, claims);
+      } catch (err) {
+        const { status, body } = errorBody(err);
+        res.statusCode = status;
+        res.setHeader('content-type', 'application/json');
+        if (status === 401) res.setHeader('www-authenticate', 'Bearer error="invalid_token"');
+        res.end(body);
+        return;
+      }
+      next();
+    })();
+  };
+}
+
+/** hono variant: the verified claims are in `c.get('airlockCredential')`. */
+export function createHonoCredentialMiddleware(
+  verifier: CredentialVerifier,
+  options: CredentialMiddlewareOptions<Request> = {},
+): MiddlewareHandler<{ Variables: { airlockCredential: CredentialClaims } }> {
+  const header = options.header ?? DEFAULT_CREDENTIAL_HEADER;
+  return async (c, next) => {
+    let claims: CredentialClaims;
+    try {
+      const token = tokenFrom(c.req.header(header));
+      claims = await verifier.verify(token, (await options.verifyOptions?.(c.req.raw)) ?? {});
+    } catch (err) {
+      const { status, body } = errorBody(err);
+      const headers: Record<string, string> = { 'content-type': 'application/json' };
+      if (status === 401) headers['www-authenticate'] = 'Bearer error="invalid_token"';
+      return new Response(body, { status, headers });
+    }
+    c.set('airlockCredential', claims);
+    await next();
+  };
+}
