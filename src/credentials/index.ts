@@ -1,0 +1,29 @@
+/** Credentials: just-in-time, action-bound credentials for connectors, their revocation, and the upstream verifier. */
+export {
+  CredentialBroker,
+  MintedCredential,
+  credentialRecord,
+  CREDENTIAL_TYP,
+  DEFAULT_CREDENTIAL_TTL_SECONDS,
+  type CredentialBrokerOptions,
+} from './broker.ts';
+export { createCredentialVerifier, type CredentialVerifier, type CredentialVerifierOptions, type VerifyOptions } from './verifier.ts';
+export {
+  createCredentialMiddleware,
+  createHonoCredentialMiddleware,
+  verifiedCredential,
+  DEFAULT_CREDENTIAL_HEADER,
+  type CredentialMiddlewareOptions,
+} from './middleware.ts';
+export { MemoryRevocationStore } from './memory-revocations.ts';
+export { SqliteRevocationStore } from './sqlite-revocations.ts';
+export type { CredentialErrorCode } from './errors.ts';
+export type {
+  CredentialClaims,
+  CredentialRecord,
+  MintRequest,
+  RevocationEntry,
+  RevocationStore,
+  RevocationSubject,
+  RevocationTarget,
+} from './types.ts';
