@@ -166,7 +166,10 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
       agents: strings(kill.agents),
       connectors: strings(kill.connectors),
     },
-    approvals: { ttlSeconds: (approvals.ttl_seconds as number | undefined) ?? DEFAULTS.approvalsTtlSeconds },
+    approvals: {
+      ttlSeconds: (approvals.ttl_seconds as number | undefined) ?? DEFAULTS.approvalsTtlSeconds,
+      ...(approvals.signing_key === undefined ? {} : { signingKey: approvals.signing_key as string }),
+    },
     sessionAttributes: { ...(section(root, 'session_attributes') as AirlockConfig['sessionAttributes']) },
     tools: ((root.tools as Raw[] | undefined) ?? []).map(tool),
     runtime: {

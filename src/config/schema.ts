@@ -194,7 +194,7 @@ export const configSchema = {
     approvals: {
       type: 'object',
       additionalProperties: false,
-      properties: { ttl_seconds: { type: 'integer', minimum: 1, maximum: 7 * 86_400 } },
+      properties: { ttl_seconds: { type: 'integer', minimum: 1, maximum: 7 * 86_400 }, signing_key: nonEmptyString },
     },
     session_attributes: {
       type: 'object',

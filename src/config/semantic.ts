@@ -261,6 +261,8 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   checkIssuers(out, rec(root.identity));
   const audit = rec(root.audit);
   if (audit?.checkpoint_key !== undefined) checkSecretRef(out, ['audit', 'checkpoint_key'], audit.checkpoint_key);
+  const approvals = rec(root.approvals);
+  if (approvals?.signing_key !== undefined) checkSecretRef(out, ['approvals', 'signing_key'], approvals.signing_key);
   checkTools(out, root.tools);
   return out.issues;
 }

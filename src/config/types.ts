@@ -83,7 +83,14 @@ export interface AirlockConfig {
   state: { type: 'sqlite'; path: string } | { type: 'memory' };
   limits: LimitsConfig;
   killSwitch: KillSwitchConfig;
-  approvals: { ttlSeconds: number };
+  approvals: {
+    ttlSeconds: number;
+    /**
+     * Key that signs approval tokens (at least 32 bytes). Default: a key file created beside the
+     * SQLite state database (`approval-signing.key`), or a per-process key with memory state.
+     */
+    signingKey?: SecretRef;
+  };
   /** Session attributes applications may set, and their Cedar types. */
   sessionAttributes: Record<string, 'String' | 'Long' | 'Bool'>;
   tools: ToolDefinition[];
