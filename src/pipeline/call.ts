@@ -83,6 +83,8 @@ export interface CallState {
   policyVersion?: string;
   decision?: Decision;
   approvalId?: string;
+  /** The approval whose one-time token this call consumed (the hold is lifted). */
+  approvedBy?: string;
   result?: JsonValue;
   resultError?: { code: string; message: string };
   /** Set once the connector has been called: from here on the call can no longer be denied. */

@@ -24,6 +24,19 @@ export function buildDecision(call: CallState): Decision {
     decided_by: stop?.phase ?? 'authorize',
     ...(call.approvalId === undefined ? {} : { approval_id: call.approvalId }),
   };
+  if (stop === undefined && evaluation?.outcome === 'approval_required' && call.approvedBy !== undefined) {
+    // Held by policy, released by a consumed approval bound to this exact action.
+    return {
+      ...base,
+      outcome: 'allow',
+      code: 'approval.granted',
+      reasons: [
+        ...evaluation.reasons,
+        { policy_id: 'builtin.approval', effect: 'permit', reason: `approved by a reviewer (${call.approvedBy})`, code: 'approval.granted' },
+      ],
+      checks: evaluation.checks,
+    };
+  }
   if (stop === undefined) {
     if (evaluation === undefined || evaluation.outcome !== 'allow') {
       // Defensive: a run that ended without a policy answer is never an allow.

@@ -49,6 +49,8 @@ export interface PipelineEnv {
   sessions: SessionStore;
   sessionActivity: SessionActivity;
   approvals: ApprovalStore;
+  /** Verifies and consumes one-time approval tokens (atomically, in the approval store). */
+  approvalTokens: { consume(token: string, input: { actionHash: string; principal: Principal }): Promise<{ id: string }> };
   approvalTtlMs: number;
   connector(tool: RegisteredTool): Connector;
   killSwitch: KillSwitchConfig;

@@ -10,6 +10,7 @@ import { newId } from '../core/ids.ts';
 import { openDurableSqlite } from '../core/sqlite.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import type {
+  ApprovalRequest,
   ApprovalStore,
   AuditEvent,
   AuditEventInput,
@@ -23,7 +24,8 @@ import type {
 } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/secrets.ts';
-import { MemoryApprovalStore, SqliteApprovalStore } from '../approvals/index.ts';
+import { MemoryApprovalStore, SqliteApprovalStore, isRequester } from '../approvals/index.ts';
+import { createApprovalWorkflow } from './approvals.ts';
 import type { LineageNode, VerifyReport } from '../audit/index.ts';
 import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineage, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
@@ -81,6 +83,11 @@ export interface Gateway {
   simulate(request: ToolCallRequest): Promise<SimulationResult>;
   lineage(id: string, token: string): Promise<LineageResponse>;
   verifyAudit(token?: string): Promise<VerifyReport>;
+  /** Approval requests of the reviewer's tenant (optionally in one state). */
+  listApprovals(token: string, state?: ApprovalRequest['state']): Promise<ApprovalRequest[]>;
+  /** One request; the requester also gets the one-time approval token once it is approved. */
+  getApproval(token: string, id: string): Promise<{ approval: ApprovalRequest; approval_token?: string }>;
+  decideApproval(token: string, id: string, verdict: 'approve' | 'deny', justification: string): Promise<ApprovalRequest>;
   reloadPolicy(): Promise<{ version: string }>;
   policyVersion(): string;
   listTools(): RegisteredTool[];
@@ -139,6 +146,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
           clock,
           ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
         }));
+  const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
 
   const limits = config.limits;
   const limiter =
@@ -156,6 +164,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     sessions,
     sessionActivity: new SessionActivity(clock),
     approvals,
+    approvalTokens: approvalWorkflow,
     approvalTtlMs: config.approvals.ttlSeconds * 1000,
     connector: (tool) => {
       const connector = connectors.get(tool.name);
@@ -241,6 +250,23 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
         }
       }
       return verifyChain(readAll(audit), await checkpointFor(audit));
+    },
+
+    async listApprovals(token, state) {
+      return approvalWorkflow.list(await verifier.verify(token), state);
+    },
+
+    async getApproval(token, id) {
+      const principal = await verifier.verify(token);
+      const approval = await approvalWorkflow.get(principal, id);
+      const mine = isRequester(principal, approval);
+      if (approval.state !== 'approved' || !mine) return { approval };
+      return { approval, approval_token: await approvalWorkflow.fetchToken(principal, id) };
+    },
+
+    async decideApproval(token, id, verdict, justification) {
+      const reviewer = await verifier.verify(token);
+      return verdict === 'approve' ? approvalWorkflow.approve(reviewer, id, justification) : approvalWorkflow.deny(reviewer, id, justification);
     },
 
     async reloadPolicy() {

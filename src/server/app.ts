@@ -10,10 +10,14 @@ import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { Gateway } from '../pipeline/gateway.ts';
 import { parseBearer } from '../pipeline/index.ts';
-import { readJson, requireObject, toolCallFields } from './body.ts';
+import type { ApprovalRequest } from '../core/types.ts';
+import { optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 
 type Env = { Variables: { started: bigint } };
+
+type ApprovalState = ApprovalRequest['state'];
+const APPROVAL_STATES = new Set<string>(['pending', 'approved', 'denied', 'expired', 'consumed']);
 
 const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502 } as const;
 
@@ -77,6 +81,24 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   app.post('/v1/tool-calls/simulate', async (c) => c.json(await gateway.simulate(await toolCall(c)), 200));
 
+  app.get('/v1/approvals', async (c) => {
+    const state = c.req.query('state');
+    if (state !== undefined && !APPROVAL_STATES.has(state)) {
+      throw new AirlockError('ERR_REQUEST_MALFORMED', `state must be one of ${[...APPROVAL_STATES].join(', ')}`, { status: 400 });
+    }
+    return c.json({ approvals: await gateway.listApprovals(token(c), state as ApprovalState | undefined) });
+  });
+
+  app.get('/v1/approvals/:id', async (c) => c.json(await gateway.getApproval(token(c), c.req.param('id'))));
+
+  for (const verdict of ['approve', 'deny'] as const) {
+    app.post(`/v1/approvals/:id/${verdict}`, async (c) => {
+      const body = requireObject(await readJson(c.req.raw));
+      const justification = optionalString(body, 'justification', 2000) ?? '';
+      return c.json({ approval: await gateway.decideApproval(token(c), c.req.param('id'), verdict, justification) });
+    });
+  }
+
   app.get('/v1/audit/lineage/:id', async (c) => {
     const lineage = await gateway.lineage(c.req.param('id'), token(c));
     return c.json({ id: lineage.id, events: lineage.events, tree: lineage.tree, text: lineage.text });
@@ -104,7 +126,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
       ? error
       : new AirlockError('ERR_INTERNAL', 'internal error', { status: 500, cause: error });
     if (failure.status >= 500) log?.error({ code: failure.code, err: error }, 'request failed');
-    const status = failure.status as 400 | 401 | 403 | 404 | 409 | 413 | 415 | 500 | 502 | 503 | 504;
+    const status = failure.status as 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 500 | 502 | 503 | 504;
     if (status === 401) c.header('www-authenticate', 'Bearer realm="airlock"');
     return c.json({ error: failure.toJSON() }, status);
   });

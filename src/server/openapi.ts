@@ -213,6 +213,40 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/approvals': {
+        get: {
+          summary: "Approval requests of the caller's tenant",
+          parameters: [{ name: 'state', in: 'query', schema: { enum: ['pending', 'approved', 'denied', 'expired', 'consumed'] } }],
+          responses: { '200': json({ type: 'object', properties: { approvals: { type: 'array' } } }, 'requests'), ...errors },
+        },
+      },
+      '/v1/approvals/{id}': {
+        get: {
+          summary: 'One approval request; the requester also receives the one-time approval_token once it is approved',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': json({ type: 'object', properties: { approval: { type: 'object' }, approval_token: { type: 'string' } } }, 'request'),
+            '404': json(ref('Error'), 'unknown, or of another tenant'),
+            ...errors,
+          },
+        },
+      },
+      '/v1/approvals/{id}/approve': {
+        post: {
+          summary: 'Approve (reviewer with the required role, same tenant, not the requester, never an agent)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['justification'], properties: { justification: { type: 'string' } } } } } },
+          responses: { '200': json({ type: 'object' }, 'approved'), '403': json(ref('Error'), 'not allowed to decide'), '409': json(ref('Error'), 'not pending'), '410': json(ref('Error'), 'expired'), ...errors },
+        },
+      },
+      '/v1/approvals/{id}/deny': {
+        post: {
+          summary: 'Deny, with a justification',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['justification'], properties: { justification: { type: 'string' } } } } } },
+          responses: { '200': json({ type: 'object' }, 'denied'), '403': json(ref('Error'), 'not allowed to decide'), ...errors },
+        },
+      },
       '/v1/tools': {
         get: { summary: 'Registered tools', responses: { '200': json({ type: 'object' }, 'tools'), ...errors } },
       },

@@ -3,10 +3,14 @@
  * bound to the exact action (its action hash) and stop with its id. In simulate mode
  * nothing is stored: the approval state is only reported.
  *
- * Approval tokens are verified and consumed by the approvals workflow; until that
- * workflow is configured, a call presenting one is refused (fail closed).
+ * A call that presents an approval token runs the whole pipeline again first: the token is
+ * only looked at when the policy active *now* still holds this exact call for approval (a
+ * policy that now denies wins). It is then verified and consumed atomically: it must be bound
+ * to this call's action hash (any changed argument needs a new approval), unexpired, unused,
+ * and presented by the principal that asked.
  */
 import { canonicalHash } from '../../core/canonical.ts';
+import { isAirlockError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
 import type { ApprovalRequest } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
@@ -30,15 +34,37 @@ export function actionHash(call: CallState): string {
   });
 }
 
-export async function approve(call: CallState, env: PipelineEnv): Promise<void> {
-  if (call.request.approval_token !== undefined) {
-    denyWith(call, 'approve', 'approval.unsupported', 'builtin.approval', 'approval tokens are not accepted by this gateway');
-    return;
+/** `ERR_APPROVAL_TOKEN_INVALID` -> `approval.token_invalid`. */
+function reasonCodeOf(error: unknown): string {
+  return isAirlockError(error) && error.code.startsWith('ERR_APPROVAL_')
+    ? `approval.${error.code.slice('ERR_APPROVAL_'.length).toLowerCase()}`
+    : 'approval.unavailable';
+}
+
+async function consumeToken(call: CallState, env: PipelineEnv, token: string): Promise<void> {
+  const principal = call.principal;
+  if (principal === undefined) return;
+  try {
+    const approved = await env.approvalTokens.consume(token, { actionHash: actionHash(call), principal });
+    call.approvedBy = approved.id;
+    call.approvalId = approved.id;
+  } catch (error) {
+    const code = reasonCodeOf(error);
+    const detail = isAirlockError(error) ? error.message : 'the approval could not be checked';
+    denyWith(call, 'approve', code, 'builtin.approval', `approval token refused: ${detail}`);
   }
+}
+
+export async function approve(call: CallState, env: PipelineEnv): Promise<void> {
   const hold = call.hold;
   if (hold === undefined) return;
   if (call.mode === 'simulate') {
     call.stop = hold;
+    return;
+  }
+  const token = call.request.approval_token;
+  if (token !== undefined) {
+    await consumeToken(call, env, token);
     return;
   }
   const { tool, principal } = call;
@@ -55,7 +81,7 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
     tool: tool.name,
     tool_version: tool.version,
     tenant: principal.tenant,
-    requester: { user: principal.user, agent: principal.agent ?? null },
+    requester: { user: principal.user, agent: principal.agent ?? null, issuer: principal.issuer },
     required_role: role,
     policy_version: call.policyVersion ?? 'none',
     reasons: hold.reasons,

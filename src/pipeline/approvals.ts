@@ -1,0 +1,70 @@
+/**
+ * Wires the approval workflow: its signing key (from config, or a key file beside the state
+ * database), its audit events (every state change, with the operator's identity), and the
+ * gateway operations reviewers and requesters use.
+ */
+import { randomBytes } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import type { Clock } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
+import type { ApprovalStore, AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AirlockConfig } from '../config/types.ts';
+import { resolveSecretRef } from '../config/index.ts';
+import type { ApprovalEvent } from '../approvals/index.ts';
+import { ApprovalService } from '../approvals/index.ts';
+
+async function signingKey(config: AirlockConfig): Promise<Uint8Array> {
+  if (config.approvals.signingKey !== undefined) {
+    return resolveSecretRef(config.approvals.signingKey, config.baseDir, { createIfMissing: config.approvals.signingKey.startsWith('file:') });
+  }
+  if (config.state.type === 'sqlite') {
+    return resolveSecretRef(`file:${join(dirname(config.state.path), 'approval-signing.key')}`, config.baseDir, { createIfMissing: true });
+  }
+  // Memory state: requests die with the process, and so may the key that signs their tokens.
+  return randomBytes(32);
+}
+
+export function approvalAuditEvent(event: ApprovalEvent): AuditEventInput {
+  const operator = event.operator;
+  return {
+    type: event.type,
+    request_id: newId('req'),
+    trace_id: newId('trc'),
+    session_id: null,
+    action_id: null,
+    parent_action_id: null,
+    actor: {
+      user: operator?.user ?? null,
+      tenant: operator?.tenant ?? event.tenant,
+      roles: operator?.roles ?? [],
+      agent: operator?.agent ?? null,
+    },
+    tool: event.tool,
+    data: {
+      approval_id: event.approval_id,
+      action_hash: event.action_hash,
+      policy_version: event.policy_version,
+      previous_state: event.previous_state,
+      requester: { user: event.requester.user, agent: event.requester.agent },
+      at: new Date(event.at).toISOString(),
+      ...(event.justification === undefined ? {} : { justification: event.justification }),
+      ...(event.token_jti === undefined ? {} : { token_jti: event.token_jti }),
+    },
+  };
+}
+
+export async function createApprovalWorkflow(
+  config: AirlockConfig,
+  store: ApprovalStore,
+  audit: AuditStore,
+  clock: Clock,
+): Promise<ApprovalService> {
+  return new ApprovalService({
+    store,
+    clock,
+    signingKey: await signingKey(config),
+    onEvent: async (event) => {
+      await audit.append([approvalAuditEvent(event)]);
+    },
+  });
+}
