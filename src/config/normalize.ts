@@ -132,6 +132,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
   const state = section(root, 'state');
   const kill = section(root, 'kill_switch');
   const approvals = section(root, 'approvals');
+  const credentials = section(root, 'credentials');
   const runtime = section(root, 'runtime');
   const strings = (value: unknown): string[] => [...((value as string[] | undefined) ?? [])];
 
@@ -165,6 +166,11 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
       tools: strings(kill.tools),
       agents: strings(kill.agents),
       connectors: strings(kill.connectors),
+    },
+    credentials: {
+      issuer: (credentials.issuer as string | undefined) ?? 'airlock',
+      maxTtlSeconds: (credentials.max_ttl_seconds as number | undefined) ?? 300,
+      ...(credentials.signing_key === undefined ? {} : { signingKey: credentials.signing_key as string }),
     },
     approvals: {
       ttlSeconds: (approvals.ttl_seconds as number | undefined) ?? DEFAULTS.approvalsTtlSeconds,

@@ -196,6 +196,15 @@ export const configSchema = {
       additionalProperties: false,
       properties: { ttl_seconds: { type: 'integer', minimum: 1, maximum: 7 * 86_400 }, signing_key: nonEmptyString },
     },
+    credentials: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        signing_key: nonEmptyString,
+        issuer: nonEmptyString,
+        max_ttl_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+      },
+    },
     session_attributes: {
       type: 'object',
       propertyNames: { pattern: CEDAR_IDENT, 'x-message': 'attribute names must be identifiers (letters, digits, "_")' },

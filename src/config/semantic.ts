@@ -263,6 +263,8 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   if (audit?.checkpoint_key !== undefined) checkSecretRef(out, ['audit', 'checkpoint_key'], audit.checkpoint_key);
   const approvals = rec(root.approvals);
   if (approvals?.signing_key !== undefined) checkSecretRef(out, ['approvals', 'signing_key'], approvals.signing_key);
+  const credentials = rec(root.credentials);
+  if (credentials?.signing_key !== undefined) checkSecretRef(out, ['credentials', 'signing_key'], credentials.signing_key);
   checkTools(out, root.tools);
   return out.issues;
 }

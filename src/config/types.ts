@@ -83,6 +83,15 @@ export interface AirlockConfig {
   state: { type: 'sqlite'; path: string } | { type: 'memory' };
   limits: LimitsConfig;
   killSwitch: KillSwitchConfig;
+  /** Just-in-time credentials minted for connectors (see src/credentials). */
+  credentials: {
+    /** `iss` of minted credentials. */
+    issuer: string;
+    /** Cap on any credential's lifetime, whatever a policy's `@credential_ttl` asks. */
+    maxTtlSeconds: number;
+    /** HS256 key (>= 32 bytes). Default: `credential-signing.key` beside the SQLite state database. */
+    signingKey?: SecretRef;
+  };
   approvals: {
     ttlSeconds: number;
     /**

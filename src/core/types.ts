@@ -311,6 +311,8 @@ export interface ConnectorCall {
   actionId: string;
   idempotencyKey: string;
   signal: AbortSignal;
+  /** Just-in-time credential minted for this call (for the connector only; never logged). */
+  credential?: string;
 }
 
 export interface Connector {

@@ -1,28 +1,14 @@
 /**
- * Wires the approval workflow: its signing key (from config, or a key file beside the state
- * database), its audit events (every state change, with the operator's identity), and the
+ * Wires the approval workflow: its signing key, its audit events (every state change, with the operator's identity), and the
  * gateway operations reviewers and requesters use.
  */
-import { randomBytes } from 'node:crypto';
-import { dirname, join } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { ApprovalStore, AuditEventInput, AuditStore } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
-import { resolveSecretRef } from '../config/index.ts';
 import type { ApprovalEvent } from '../approvals/index.ts';
 import { ApprovalService } from '../approvals/index.ts';
-
-async function signingKey(config: AirlockConfig): Promise<Uint8Array> {
-  if (config.approvals.signingKey !== undefined) {
-    return resolveSecretRef(config.approvals.signingKey, config.baseDir, { createIfMissing: config.approvals.signingKey.startsWith('file:') });
-  }
-  if (config.state.type === 'sqlite') {
-    return resolveSecretRef(`file:${join(dirname(config.state.path), 'approval-signing.key')}`, config.baseDir, { createIfMissing: true });
-  }
-  // Memory state: requests die with the process, and so may the key that signs their tokens.
-  return randomBytes(32);
-}
+import { gatewayKey } from './keys.ts';
 
 export function approvalAuditEvent(event: ApprovalEvent): AuditEventInput {
   const operator = event.operator;
@@ -62,7 +48,7 @@ export async function createApprovalWorkflow(
   return new ApprovalService({
     store,
     clock,
-    signingKey: await signingKey(config),
+    signingKey: await gatewayKey(config, config.approvals.signingKey, 'approval-signing.key'),
     onEvent: async (event) => {
       await audit.append([approvalAuditEvent(event)]);
     },

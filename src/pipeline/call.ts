@@ -83,6 +83,8 @@ export interface CallState {
   policyVersion?: string;
   decision?: Decision;
   approvalId?: string;
+  /** Just-in-time credential for this call: the token goes to the connector (or, in decide mode, the runtime) only. */
+  credential?: { token: string; jti: string; scope: string; audience: string; expiresAt: number };
   /** The approval whose one-time token this call consumed (the hold is lifted). */
   approvedBy?: string;
   result?: JsonValue;

@@ -52,6 +52,16 @@ export interface PipelineEnv {
   /** Verifies and consumes one-time approval tokens (atomically, in the approval store). */
   approvalTokens: { consume(token: string, input: { actionHash: string; principal: Principal }): Promise<{ id: string }> };
   approvalTtlMs: number;
+  /** Mints just-in-time credentials scoped by the policy's obligations. */
+  credentials: {
+    mint(request: {
+      scope: string;
+      ttlSeconds?: number;
+      audience: string;
+      actionHash: string;
+      principal: { user: string; tenant: string; agent?: string };
+    }): Promise<{ token: string; jti: string; scope: string; audience: string; expiresAt: number }>;
+  };
   connector(tool: RegisteredTool): Connector;
   killSwitch: KillSwitchConfig;
   runtime: { modelId: string | null; configId: string | null };

@@ -38,6 +38,8 @@ export function decisionJson(decision: Decision, call: CallState): JsonValue {
     resource: call.resource === undefined ? null : { type: call.resource.type, id: call.resource.id, tenant: call.resource.tenant, exists: call.resource.exists },
     affected_count: call.affectedCount ?? null,
     intent: call.request.intent === undefined ? null : intentRecord(call.request.intent),
+    // Never the token: only what identifies it.
+    credential: call.credential === undefined ? null : { jti: call.credential.jti, scope: call.credential.scope, audience: call.credential.audience, expires_at: call.credential.expiresAt },
   };
 }
 

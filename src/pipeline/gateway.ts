@@ -26,6 +26,7 @@ import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/secrets.ts';
 import { MemoryApprovalStore, SqliteApprovalStore, isRequester } from '../approvals/index.ts';
 import { createApprovalWorkflow } from './approvals.ts';
+import { createCredentialBroker, credentialHeader } from './credentials.ts';
 import type { LineageNode, VerifyReport } from '../audit/index.ts';
 import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineage, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
@@ -65,6 +66,12 @@ export interface DecideResponse {
   policy_version: string;
   approval_id?: string;
   decision: Decision;
+  /**
+   * Decision-point mode only: the just-in-time credential for an allowed call whose policy
+   * names a scope, for the calling runtime (never the model) to present to the tool. This is
+   * the weaker mode — the gateway no longer holds the credential; prefer gateway mode.
+   */
+  credential?: { token: string; jti: string; scope: string; audience: string; expires_at: number };
 }
 
 export interface LineageResponse {
@@ -122,7 +129,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
   const connectors = new Map<string, Connector>();
   for (const tool of registry.list()) {
-    const base = createConnector(tool.connector, { handlers: options.handlers ?? {} });
+    const base = createConnector(tool.connector, { handlers: options.handlers ?? {}, credentialHeader });
     connectors.set(tool.name, options.overrides?.connector?.(tool, base) ?? base);
   }
 
@@ -147,6 +154,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
           ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
         }));
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
+  const { broker } = await createCredentialBroker(config, stateDb, clock);
 
   const limits = config.limits;
   const limiter =
@@ -166,6 +174,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     approvals,
     approvalTokens: approvalWorkflow,
     approvalTtlMs: config.approvals.ttlSeconds * 1000,
+    credentials: broker,
     connector: (tool) => {
       const connector = connectors.get(tool.name);
       if (connector === undefined) throw new AirlockError('ERR_TOOLS_CONNECTOR_MISSING', `no connector for ${tool.name}`);
@@ -226,6 +235,17 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
         policy_version: decision.policy_version,
         ...(decision.approval_id === undefined ? {} : { approval_id: decision.approval_id }),
         decision,
+        ...(call.credential === undefined || decision.outcome !== 'allow'
+          ? {}
+          : {
+              credential: {
+                token: call.credential.token,
+                jti: call.credential.jti,
+                scope: call.credential.scope,
+                audience: call.credential.audience,
+                expires_at: call.credential.expiresAt,
+              },
+            }),
       };
     },
 

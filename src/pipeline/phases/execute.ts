@@ -29,6 +29,7 @@ export async function execute(call: CallState, env: PipelineEnv): Promise<void> 
         actionId: call.action_id,
         idempotencyKey: call.request.idempotency_key ?? call.action_id,
         signal: controller.signal,
+        ...(call.credential === undefined ? {} : { credential: call.credential.token }),
       }),
       aborted,
     ]);

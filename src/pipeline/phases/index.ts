@@ -6,6 +6,7 @@ import type { Phase } from '../compose.ts';
 import type { Mode } from '../call.ts';
 import { approve } from './approve.ts';
 import { authorize } from './authorize.ts';
+import { credential } from './credential.ts';
 import { execute } from './execute.ts';
 import { identify } from './identify.ts';
 import { inspect } from './inspect.ts';
@@ -32,6 +33,7 @@ export const PHASES: Record<Mode, readonly Phase[]> = {
     phase('limit', limit),
     phase('authorize', authorize), // Cedar: action class, parameters
     phase('approve', approve), // hold for a human -> stored request
+    phase('credential', credential), // just-in-time credential, returned to the runtime (PDP mode)
     phase('record', recordDecision), // durable decision event
   ],
   execute: [
@@ -39,6 +41,7 @@ export const PHASES: Record<Mode, readonly Phase[]> = {
     phase('limit', limit),
     phase('authorize', authorize),
     phase('approve', approve),
+    phase('credential', credential), // just-in-time credential for the connector only
     phase('record_intent', recordIntent), // durable intent before any side effect
     phase('execute', execute), // connector, deadline, idempotency key
     phase('inspect', inspect), // result schema, read budget, trust label

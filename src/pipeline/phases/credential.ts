@@ -1,0 +1,24 @@
+/**
+ * credential: mint a just-in-time credential for an allowed call whose deciding policy
+ * names a `@credential_scope` — lifetime from `@credential_ttl` (capped by config), audience
+ * the tool's connector, bound to the call's action hash. The token is handed to the connector
+ * (in decide mode: to the calling runtime) and never recorded; only its jti, scope and expiry are.
+ */
+import type { CallState } from '../call.ts';
+import type { PipelineEnv } from '../env.ts';
+import { actionHash } from './approve.ts';
+import { connectorId } from './screen.ts';
+
+export async function credential(call: CallState, env: PipelineEnv): Promise<void> {
+  const { tool, principal, evaluation } = call;
+  const scope = evaluation?.obligations.credentialScope;
+  if (tool === undefined || principal === undefined || scope === undefined) return;
+  const ttl = evaluation?.obligations.credentialTtlSeconds;
+  call.credential = await env.credentials.mint({
+    scope,
+    ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
+    audience: connectorId(tool.connector),
+    actionHash: actionHash(call),
+    principal: { user: principal.user, tenant: principal.tenant, ...(principal.agent === undefined ? {} : { agent: principal.agent }) },
+  });
+}
