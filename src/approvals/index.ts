@@ -8,3 +8,20 @@ export { APPROVAL_ERRORS } from './errors.ts';
 export type { ApprovalErrorCode } from './errors.ts';
 export { APPROVAL_AUDIENCE, APPROVAL_ISSUER, mintApprovalToken, verifyApprovalToken } from './token.ts';
 export type { ApprovalTokenClaims } from './token.ts';
+export {
+  APPROVAL_NOTIFY_ERRORS,
+  WEBHOOK_HEADERS,
+  approvalRequestedMessage,
+  createApprovalNotifier,
+  signWebhook,
+  verifyWebhookSignature,
+} from './notify.ts';
+export type {
+  ApprovalNotifier,
+  ApprovalNotifierOptions,
+  ApprovalNotifyErrorCode,
+  ApprovalRequestedMessage,
+  NotifyDelivered,
+  VerifyWebhookInput,
+  VerifyWebhookResult,
+} from './notify.ts';
