@@ -95,6 +95,11 @@ export interface Gateway {
   /** One request; the requester also gets the one-time approval token once it is approved. */
   getApproval(token: string, id: string): Promise<{ approval: ApprovalRequest; approval_token?: string }>;
   decideApproval(token: string, id: string, verdict: 'approve' | 'deny', justification: string): Promise<ApprovalRequest>;
+  /**
+   * Revokes just-in-time credentials (security-admin role): one `jti`, a user of the caller's
+   * tenant, the caller's whole tenant, or a connector. Recorded in the audit log.
+   */
+  revokeCredentials(token: string, target: CredentialRevocation): Promise<{ revoked: CredentialRevocation }>;
   reloadPolicy(): Promise<{ version: string }>;
   policyVersion(): string;
   listTools(): RegisteredTool[];
@@ -103,6 +108,11 @@ export interface Gateway {
   stats(): GatewayStats;
   close(): Promise<void>;
 }
+
+export type CredentialRevocation = { jti: string } | { user: string } | { tenant: string } | { connector: string };
+
+/** Roles that may revoke credentials. */
+export const CREDENTIAL_ADMIN_ROLES = ['security-admin'];
 
 export interface GatewayStats {
   audit: { batches: number; events: number; appends: number; failedBatches: number } | null;
@@ -287,6 +297,38 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     async decideApproval(token, id, verdict, justification) {
       const reviewer = await verifier.verify(token);
       return verdict === 'approve' ? approvalWorkflow.approve(reviewer, id, justification) : approvalWorkflow.deny(reviewer, id, justification);
+    },
+
+    async revokeCredentials(token, target) {
+      const operator = await verifier.verify(token);
+      if (!operator.roles.some((r) => CREDENTIAL_ADMIN_ROLES.includes(r)) || operator.agent !== undefined) {
+        throw new AirlockError('ERR_CREDENTIAL_FORBIDDEN', 'revoking credentials needs the security-admin role (and no acting agent)', { status: 403 });
+      }
+      if ('tenant' in target && target.tenant !== operator.tenant) {
+        throw new AirlockError('ERR_CREDENTIAL_FORBIDDEN', "only the operator's own tenant can be revoked", { status: 403 });
+      }
+      const revocation =
+        'jti' in target
+          ? ({ kind: 'jti', jti: target.jti } as const)
+          : 'user' in target
+            ? ({ kind: 'user', tenant: operator.tenant, user: target.user } as const)
+            : 'tenant' in target
+              ? ({ kind: 'tenant', tenant: operator.tenant } as const)
+              : ({ kind: 'connector', audience: target.connector } as const);
+      await broker.revoke(revocation);
+      await audit.append([
+        {
+          type: 'credential.revoked',
+          request_id: newId('req'),
+          trace_id: newId('trc'),
+          session_id: null,
+          action_id: null,
+          parent_action_id: null,
+          actor: { user: operator.user, tenant: operator.tenant, roles: operator.roles, agent: null },
+          data: JSON.parse(JSON.stringify(revocation)) as JsonValue,
+        },
+      ]);
+      return { revoked: target };
     },
 
     async reloadPolicy() {

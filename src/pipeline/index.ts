@@ -1,6 +1,6 @@
 /** Pipeline: the phases, their composition, and createGateway (the only wiring place). */
 export { createGateway, AUDIT_READER_ROLES } from './gateway.ts';
-export type { DecideResponse, Gateway, GatewayOptions, GatewayStats, LineageResponse } from './gateway.ts';
+export type { CredentialRevocation, DecideResponse, Gateway, GatewayOptions, GatewayStats, LineageResponse } from './gateway.ts';
 export type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 export { PHASES } from './phases/index.ts';
 export { loadToolkit } from './toolkit.ts';

@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
-import type { Gateway } from '../pipeline/gateway.ts';
+import type { CredentialRevocation, Gateway } from '../pipeline/index.ts';
 import { parseBearer } from '../pipeline/index.ts';
 import type { ApprovalRequest } from '../core/types.ts';
 import { optionalString, readJson, requireObject, toolCallFields } from './body.ts';
@@ -98,6 +98,18 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
       return c.json({ approval: await gateway.decideApproval(token(c), c.req.param('id'), verdict, justification) });
     });
   }
+
+  app.post('/v1/credentials/revoke', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const given = (['jti', 'user', 'tenant', 'connector'] as const).filter((k) => body[k] !== undefined);
+    const key = given[0];
+    if (given.length !== 1 || key === undefined) {
+      throw new AirlockError('ERR_REQUEST_MALFORMED', 'give exactly one of jti, user, tenant, connector', { status: 400 });
+    }
+    const value = optionalString(body, key, 256) ?? '';
+    if (value === '') throw new AirlockError('ERR_REQUEST_MALFORMED', `${key} must be a non-empty string`, { status: 400 });
+    return c.json(await gateway.revokeCredentials(token(c), { [key]: value } as CredentialRevocation));
+  });
 
   app.get('/v1/audit/lineage/:id', async (c) => {
     const lineage = await gateway.lineage(c.req.param('id'), token(c));

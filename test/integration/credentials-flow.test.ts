@@ -14,7 +14,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ToolDefinition } from '../../src/core/types.ts';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
-import { MemoryRevocationStore, createCredentialVerifier } from '../../src/credentials/index.ts';
+import { MemoryRevocationStore, SqliteRevocationStore, createCredentialVerifier } from '../../src/credentials/index.ts';
+import { openDurableSqlite } from '../../src/core/sqlite.ts';
 import type { DemoFixture } from '../support/demo.ts';
 import { DEMO_CONFIG_PATH, startDemo } from '../support/demo.ts';
 
@@ -114,5 +115,17 @@ describe('just-in-time credentials', () => {
     const denied = await fx.gateway.decide({ token: fx.tokens.fin, tool: 'inventory.lookup', arguments: { sku: 'C-3' } });
     assert.equal(denied.outcome, 'deny');
     assert.equal(denied.credential, undefined);
+  });
+  test('revocation by a security admin reaches every verifier that reads the gateway\'s revocation store', async () => {
+    await fx.gateway.execute({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'D-4' } });
+    const credential = received.at(-1) as string;
+    const shared = new SqliteRevocationStore(openDurableSqlite(fx.config.state.type === 'sqlite' ? fx.config.state.path : '', { area: 'STATE' }));
+    await verifier(shared).verify(credential);
+    await assert.rejects(fx.gateway.revokeCredentials(fx.tokens.sam, { user: 'sam' }), { code: 'ERR_CREDENTIAL_FORBIDDEN' });
+    const admin = await fx.token({ sub: 'sec', tenant: 'acme', roles: ['security-admin'] });
+    await assert.rejects(fx.gateway.revokeCredentials(admin, { tenant: 'globex' }), { code: 'ERR_CREDENTIAL_FORBIDDEN' });
+    await new Promise((done) => setTimeout(done, 1100)); // revocation covers credentials issued in earlier seconds
+    await fx.gateway.revokeCredentials(admin, { user: 'sam' });
+    await assert.rejects(verifier(shared).verify(credential), { code: 'ERR_CREDENTIAL_REVOKED' });
   });
 });
