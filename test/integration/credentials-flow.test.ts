@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import type { ToolDefinition } from '../../src/core/types.ts';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
 import { MemoryRevocationStore, SqliteRevocationStore, createCredentialVerifier } from '../../src/credentials/index.ts';
+import type { RevocationStore } from '../../src/credentials/index.ts';
 import { openDurableSqlite } from '../../src/core/sqlite.ts';
 import type { DemoFixture } from '../support/demo.ts';
 import { DEMO_CONFIG_PATH, startDemo } from '../support/demo.ts';
@@ -62,7 +63,7 @@ describe('just-in-time credentials', () => {
     await new Promise((done) => upstream.close(done));
   });
 
-  const verifier = (revocations = new MemoryRevocationStore(), oneTime = false) =>
+  const verifier = (revocations: RevocationStore = new MemoryRevocationStore(), oneTime = false) =>
     createCredentialVerifier({
       key: new TextEncoder().encode(readFileSync(join(fx.dir, 'credential-signing.key'), 'utf8').trim()),
       issuer: 'airlock',
