@@ -2,7 +2,8 @@
  * Stable error codes of the approval workflow and their HTTP statuses. Another tenant's
  * request is reported exactly like a missing one (same code, message and status).
  */
-import { AirlockError } from '../core/errors.ts';
+import type { AirlockError } from '../core/errors.ts';
+import { errorFrom } from '../core/errors.ts';
 
 export const APPROVAL_ERRORS = {
   ERR_APPROVAL_NOT_FOUND: { status: 404, message: 'approval request not found' },
@@ -22,6 +23,5 @@ export const APPROVAL_ERRORS = {
 export type ApprovalErrorCode = keyof typeof APPROVAL_ERRORS;
 
 export function approvalError(code: ApprovalErrorCode, details?: Record<string, unknown>, cause?: unknown): AirlockError {
-  const { status, message } = APPROVAL_ERRORS[code];
-  return new AirlockError(code, message, { status, ...(details === undefined ? {} : { details }), ...(cause === undefined ? {} : { cause }) });
+  return errorFrom(APPROVAL_ERRORS, code, details, cause);
 }

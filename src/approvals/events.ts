@@ -2,7 +2,9 @@
  * Audit-event descriptions of approval state changes. The workflow hands them to an
  * `onEvent` callback; the pipeline writes them to the audit store.
  */
-import type { ApprovalRequest, Principal } from '../core/types.ts';
+import type { Operator } from '../core/operator.ts';
+import { operatorOf } from '../core/operator.ts';
+import type { ApprovalRequest } from '../core/types.ts';
 
 export type ApprovalEventType =
   | 'approval.approved'
@@ -11,15 +13,9 @@ export type ApprovalEventType =
   | 'approval.consumed'
   | 'approval.replay_attempted';
 
-/** Identity of whoever caused the event, from their verified token. */
-export interface ApprovalOperator {
-  user: string;
-  tenant: string;
-  issuer: string;
-  roles: string[];
-  agent: string | null;
-  delegation: string[];
-}
+/** Whoever caused the event (core's Operator). */
+export type ApprovalOperator = Operator;
+export { operatorOf };
 
 export interface ApprovalEvent {
   type: ApprovalEventType;
@@ -41,13 +37,3 @@ export interface ApprovalEvent {
 
 export type ApprovalEventSink = (event: ApprovalEvent) => void | Promise<void>;
 
-export function operatorOf(principal: Principal): ApprovalOperator {
-  return {
-    user: principal.user,
-    tenant: principal.tenant,
-    issuer: principal.issuer,
-    roles: [...principal.roles],
-    agent: principal.agent ?? null,
-    delegation: [...principal.delegation],
-  };
-}

@@ -9,7 +9,8 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { AirlockError } from '../core/errors.ts';
+import type { AirlockError } from '../core/errors.ts';
+import { errorFrom } from '../core/errors.ts';
 import type { ApprovalRequest } from '../core/types.ts';
 
 export const WEBHOOK_HEADERS = {
@@ -42,8 +43,7 @@ export const APPROVAL_NOTIFY_ERRORS = {
 export type ApprovalNotifyErrorCode = keyof typeof APPROVAL_NOTIFY_ERRORS;
 
 function notifyError(code: ApprovalNotifyErrorCode, details?: Record<string, unknown>, cause?: unknown): AirlockError {
-  const { status, message } = APPROVAL_NOTIFY_ERRORS[code];
-  return new AirlockError(code, message, { status, ...(details === undefined ? {} : { details }), ...(cause === undefined ? {} : { cause }) });
+  return errorFrom(APPROVAL_NOTIFY_ERRORS, code, details, cause);
 }
 
 /** The JSON body of an `approval.requested` notification. Times are epoch milliseconds. */

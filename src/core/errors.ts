@@ -45,3 +45,12 @@ export function toAirlockError(value: unknown, fallback: ErrorCode = 'ERR_INTERN
   const message = value instanceof Error ? value.message : String(value);
   return new AirlockError(fallback, message.toLowerCase(), { cause: value });
 }
+
+/** A module's stable error codes with their HTTP status and fixed (secret-free) message. */
+export type ErrorTable = Record<ErrorCode, { status: number; message: string }>;
+
+/** Builds the AirlockError for `code` from a module's error table. */
+export function errorFrom<T extends ErrorTable>(table: T, code: keyof T & ErrorCode, details?: Record<string, unknown>, cause?: unknown): AirlockError {
+  const { status, message } = table[code] as { status: number; message: string };
+  return new AirlockError(code, message, { status, ...(details === undefined ? {} : { details }), ...(cause === undefined ? {} : { cause }) });
+}

@@ -2,7 +2,8 @@
  * Stable error codes of break-glass overrides and their HTTP statuses. Another tenant's
  * override is reported exactly like a missing one.
  */
-import { AirlockError } from '../core/errors.ts';
+import type { AirlockError } from '../core/errors.ts';
+import { errorFrom } from '../core/errors.ts';
 
 export const OVERRIDE_ERRORS = {
   ERR_OVERRIDE_NOT_FOUND: { status: 404, message: 'override not found' },
@@ -20,6 +21,5 @@ export const OVERRIDE_ERRORS = {
 export type OverrideErrorCode = keyof typeof OVERRIDE_ERRORS;
 
 export function overrideError(code: OverrideErrorCode, details?: Record<string, unknown>): AirlockError {
-  const { status, message } = OVERRIDE_ERRORS[code];
-  return new AirlockError(code, message, { status, ...(details === undefined ? {} : { details }) });
+  return errorFrom(OVERRIDE_ERRORS, code, details);
 }

@@ -2,20 +2,16 @@
  * Audit-event descriptions of override changes. The service hands them to an `onEvent`
  * callback (awaited); the pipeline writes them to the audit store.
  */
+import type { Operator } from '../core/operator.ts';
+import { operatorOf } from '../core/operator.ts';
 import type { Principal } from '../core/types.ts';
 import type { Override, OverrideOwner, OverrideScope } from './types.ts';
 
 export type OverrideEventType = 'override.created' | 'override.revoked' | 'override.used' | 'override.expired';
 
-/** Identity of whoever caused the event, from their verified token. */
-export interface OverrideOperator {
-  user: string;
-  tenant: string;
-  issuer: string;
-  roles: string[];
-  agent: string | null;
-  delegation: string[];
-}
+/** Whoever caused the event (core's Operator). */
+export type OverrideOperator = Operator;
+export { operatorOf };
 
 export interface OverrideEvent {
   type: OverrideEventType;
@@ -39,16 +35,6 @@ export interface OverrideEvent {
 
 export type OverrideEventSink = (event: OverrideEvent) => void | Promise<void>;
 
-export function operatorOf(principal: Principal): OverrideOperator {
-  return {
-    user: principal.user,
-    tenant: principal.tenant,
-    issuer: principal.issuer,
-    roles: [...principal.roles],
-    agent: principal.agent ?? null,
-    delegation: [...principal.delegation],
-  };
-}
 
 export function ownerOf(principal: Principal): OverrideOwner {
   return { user: principal.user, tenant: principal.tenant, issuer: principal.issuer, roles: [...principal.roles] };
