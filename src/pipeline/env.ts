@@ -64,5 +64,11 @@ export interface PipelineEnv {
   };
   connector(tool: RegisteredTool): Connector;
   killSwitch: KillSwitchConfig;
+  /**
+   * Faults the pipeline survives but must not hide: a stopped call (deny or hold) whose
+   * decision event could not be written. The call is still refused; the count is in
+   * gateway.stats() and `onUnrecorded` (e.g. the server's logger) hears about each one.
+   */
+  faults: { unrecordedStops: number; onUnrecorded?: (info: { request_id: string; code: string; error: unknown }) => void };
   runtime: { modelId: string | null; configId: string | null };
 }

@@ -48,6 +48,8 @@ export interface GatewayOptions {
   /** Resource owner and affected-count resolvers named in the config. */
   resolvers?: { resources?: Record<string, ResourceResolver>; counts?: Record<string, CountResolver> };
   clock?: Clock;
+  /** Told about every denied or held call whose decision event could not be written (it is still refused). */
+  onUnrecordedStop?: (info: { request_id: string; code: string; error: unknown }) => void;
   /** Replace parts (tests, embedding): a policy engine, an audit store, a connector factory. */
   overrides?: {
     policy?: PolicyEngine;
@@ -118,6 +120,8 @@ export interface GatewayStats {
   audit: { batches: number; events: number; appends: number; failedBatches: number } | null;
   tokens: { hits: number; misses: number; size: number };
   policy: Record<string, unknown> | null;
+  /** Denied or held calls whose decision event could not be written (they were still refused). */
+  unrecorded_stops: number;
 }
 
 function statsOf(part: unknown): Record<string, unknown> | null {
@@ -191,6 +195,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       return connector;
     },
     killSwitch: config.killSwitch,
+    faults: { unrecordedStops: 0, ...(options.onUnrecordedStop === undefined ? {} : { onUnrecorded: options.onUnrecordedStop }) },
     runtime: config.runtime,
   };
 
@@ -376,6 +381,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       audit: statsOf(audit) as GatewayStats['audit'],
       tokens: verifier.cacheStats(),
       policy: statsOf(policy),
+      unrecorded_stops: env.faults.unrecordedStops,
     }),
 
     async close() {

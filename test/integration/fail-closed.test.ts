@@ -116,6 +116,10 @@ when { context.tool_call.affected_count + 9223372036854775807 > 0 };
       const decided = await fx.gateway.decide({ token: fx.tokens.sam, session_id, tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_ada' } });
       assert.equal(decided.outcome, 'deny');
       assert.equal(decided.decision.code, 'audit.unavailable');
+      // A plain deny while the store is down: still refused, and counted as unrecorded.
+      const refused = await fx.gateway.execute({ token: fx.tokens.sam, session_id, tool: 'crm.exportCustomers', arguments: {} });
+      assert.equal(refused.status, 'denied');
+      assert.equal(fx.gateway.stats().unrecorded_stops, 3);
       assert.equal(fx.totalInvocations(), 0);
     } finally {
       blocker.exec('ROLLBACK');

@@ -21,7 +21,11 @@ function parsePort(value: string | undefined, fallback: number): number {
 
 async function run(config: AirlockConfig, options: { port?: string; host?: string }, banner?: (url: string) => Promise<string>) {
   const logger = pino({ base: { service: 'airlock' } });
-  const gateway = await createGateway(config, await loadToolkit(config));
+  const gateway = await createGateway(config, {
+    ...(await loadToolkit(config)),
+    onUnrecordedStop: ({ request_id, code, error }) =>
+      logger.error({ request_id, code, err: error }, 'refused call could not be recorded in the audit log'),
+  });
   const server = await startServer(gateway, {
     host: options.host ?? config.server.host,
     port: parsePort(options.port ?? process.env.AIRLOCK_PORT, config.server.port),

@@ -73,7 +73,9 @@ export async function recordStop(call: CallState, env: PipelineEnv): Promise<boo
   try {
     await env.audit.append(events);
     return true;
-  } catch {
+  } catch (error) {
+    env.faults.unrecordedStops++;
+    env.faults.onUnrecorded?.({ request_id: call.request_id, code: decision.code, error });
     return false;
   }
 }
