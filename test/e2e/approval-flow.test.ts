@@ -6,12 +6,11 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
 import type { HttpFixture } from '../support/demo.ts';
-import { DEMO_CONFIG_PATH, startDemoServer } from '../support/demo.ts';
+import { demoBundleWith, startDemoServer } from '../support/demo.ts';
 
 type Json = Record<string, unknown>;
 
@@ -20,8 +19,7 @@ describe('approval flow over HTTP', () => {
   let bundle: string;
   let session: string;
   before(async () => {
-    bundle = mkdtempSync(join(tmpdir(), 'airlock-bundle-'));
-    cpSync(join(dirname(DEMO_CONFIG_PATH), 'policies'), bundle, { recursive: true });
+    bundle = demoBundleWith();
     fx = await startDemoServer({ configure: (c) => ({ ...c, policy: { ...c.policy, bundleDir: bundle } }) });
     session = (await fx.post('/v1/sessions', { attributes: { customer_id: 'cus_acme_grace' } }, fx.tokens.sam)).body.session_id as string;
   });

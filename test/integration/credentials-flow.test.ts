@@ -6,19 +6,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { ToolDefinition } from '../../src/core/types.ts';
+import { join } from 'node:path';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
 import { MemoryRevocationStore, SqliteRevocationStore, createCredentialVerifier } from '../../src/credentials/index.ts';
 import type { RevocationStore } from '../../src/credentials/index.ts';
 import { openDurableSqlite } from '../../src/core/sqlite.ts';
 import type { DemoFixture } from '../support/demo.ts';
-import { DEMO_CONFIG_PATH, startDemo } from '../support/demo.ts';
+import { demoBundleWith, inventoryTool, startDemo } from '../support/demo.ts';
 
 const POLICY = `
 @id("support-inventory-lookup")
@@ -43,19 +41,8 @@ describe('just-in-time credentials', () => {
     });
     await new Promise<void>((done) => upstream.listen(0, '127.0.0.1', done));
     host = `127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    const bundle = mkdtempSync(join(tmpdir(), 'airlock-bundle-'));
-    cpSync(join(dirname(DEMO_CONFIG_PATH), 'policies'), bundle, { recursive: true });
-    writeFileSync(join(bundle, 'inventory.cedar'), POLICY);
-    const tool: ToolDefinition = {
-      name: 'inventory.lookup',
-      description: 'Stock level of one item.',
-      inputSchema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string', maxLength: 64 } } },
-      sideEffect: 'read',
-      tenantBinding: 'none',
-      idempotent: true,
-      timeoutMs: 2000,
-      connector: { type: 'http', method: 'GET', url: `http://${host}/items/{sku}` },
-    };
+    const bundle = demoBundleWith({ 'inventory.cedar': POLICY });
+    const tool = inventoryTool(`http://${host}`);
     fx = await startDemo({ configure: (c) => ({ ...c, tools: [...c.tools, tool], policy: { ...c.policy, bundleDir: bundle } }) });
   });
   after(async () => {

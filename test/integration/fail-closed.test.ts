@@ -5,14 +5,14 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { PolicyEngine } from '../../src/core/types.ts';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
 import type { DemoFixture } from '../support/demo.ts';
-import { DEMO_CONFIG_PATH, startDemo } from '../support/demo.ts';
+import { demoBundleWith, startDemo } from '../support/demo.ts';
 
 async function readActiveCustomer(fx: DemoFixture) {
   const { session_id } = await fx.gateway.createSession(fx.tokens.sam, { customer_id: 'cus_acme_ada' });
@@ -32,16 +32,13 @@ describe('fail closed', () => {
   });
 
   test('a forbid whose condition errors at evaluation denies (Cedar alone would skip it and allow)', async () => {
-    const bundle = mkdtempSync(join(tmpdir(), 'airlock-bundle-'));
-    cpSync(join(dirname(DEMO_CONFIG_PATH), 'policies'), bundle, { recursive: true });
     // Overflows for any affected count >= 1: an evaluation error, not a validation error.
-    writeFileSync(
-      join(bundle, 'zz-overflow.cedar'),
-      `@id("overflowing-guard")
+    const bundle = demoBundleWith({
+      'zz-overflow.cedar': `@id("overflowing-guard")
 forbid (principal, action == Airlock::Action::"crm.getCustomer", resource)
 when { context.tool_call.affected_count + 9223372036854775807 > 0 };
 `,
-    );
+    });
     const fx = await startDemo({ configure: (c) => ({ ...c, policy: { ...c.policy, bundleDir: bundle } }) });
     try {
       const result = await readActiveCustomer(fx);

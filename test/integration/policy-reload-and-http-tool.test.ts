@@ -5,16 +5,14 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import type { ToolDefinition } from '../../src/core/types.ts';
+import { join } from 'node:path';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
 import type { DemoFixture } from '../support/demo.ts';
-import { DEMO_CONFIG_PATH, startDemo } from '../support/demo.ts';
+import { demoBundleWith, inventoryTool, startDemo } from '../support/demo.ts';
 
 const INVENTORY_POLICY = `
 @id("support-inventory-lookup")
@@ -38,19 +36,8 @@ describe('HTTP upstream tool and policy reload', () => {
     });
     await new Promise<void>((done) => upstream.listen(0, '127.0.0.1', done));
     const port = (upstream.address() as AddressInfo).port;
-    bundle = mkdtempSync(join(tmpdir(), 'airlock-bundle-'));
-    cpSync(join(dirname(DEMO_CONFIG_PATH), 'policies'), bundle, { recursive: true });
-    writeFileSync(join(bundle, 'inventory.cedar'), INVENTORY_POLICY);
-    const inventory: ToolDefinition = {
-      name: 'inventory.lookup',
-      description: 'Stock level of one item.',
-      inputSchema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string', maxLength: 64 } } },
-      sideEffect: 'read',
-      tenantBinding: 'none',
-      idempotent: true,
-      timeoutMs: 2000,
-      connector: { type: 'http', method: 'GET', url: `http://127.0.0.1:${port}/items/{sku}` },
-    };
+    bundle = demoBundleWith({ 'inventory.cedar': INVENTORY_POLICY });
+    const inventory = inventoryTool(`http://127.0.0.1:${port}`);
     fx = await startDemo({ configure: (c) => ({ ...c, tools: [...c.tools, inventory], policy: { ...c.policy, bundleDir: bundle } }) });
   });
   after(async () => {

@@ -3,9 +3,9 @@
  * its stores in a fresh temporary directory, tokens for the demo's users, and a count of
  * every connector invocation so tests can prove nothing executed.
  */
-import { mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AirlockConfig } from '../../src/config/types.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -15,6 +15,7 @@ import type { RunningServer } from '../../src/server/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import { SupportDesk } from '../../examples/support-desk/handlers.ts';
 import type { ToolHandler } from '../../src/tools/index.ts';
+import type { ToolDefinition } from '../../src/core/types.ts';
 
 export const DEMO_CONFIG_PATH = resolve(fileURLToPath(new URL('../../examples/support-desk/airlock.yaml', import.meta.url)));
 
@@ -115,5 +116,27 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<HttpFi
     post: (path, body, token) => request('POST', path, body, token),
     get: (path, token) => request('GET', path, undefined, token),
     close: () => server.close(),
+  };
+}
+
+/** A copy of the demo's policy bundle in a fresh directory, with extra files added. */
+export function demoBundleWith(extra: Record<string, string> = {}): string {
+  const bundle = mkdtempSync(join(tmpdir(), 'airlock-bundle-'));
+  cpSync(join(dirname(DEMO_CONFIG_PATH), 'policies'), bundle, { recursive: true });
+  for (const [name, text] of Object.entries(extra)) writeFileSync(join(bundle, name), text);
+  return bundle;
+}
+
+/** A read tool served by an HTTP upstream at `base` (`GET <base>/items/{sku}`). */
+export function inventoryTool(base: string): ToolDefinition {
+  return {
+    name: 'inventory.lookup',
+    description: 'Stock level of one item.',
+    inputSchema: { type: 'object', required: ['sku'], properties: { sku: { type: 'string', maxLength: 64 } } },
+    sideEffect: 'read',
+    tenantBinding: 'none',
+    idempotent: true,
+    timeoutMs: 2000,
+    connector: { type: 'http', method: 'GET', url: `${base}/items/{sku}` },
   };
 }
