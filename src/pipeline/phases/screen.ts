@@ -7,14 +7,26 @@ import type { CallState } from '../call.ts';
 import { denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
 
-/** How a connector is named in the `kill_switch.connectors` list: handler name, or URL host. */
+const IDS = new WeakMap<ConnectorSpec, string>();
+
+/**
+ * How a connector is named (kill switch list, credential audience): handler name, or URL
+ * host. Computed once per tool definition (registered tools are frozen).
+ */
 export function connectorId(spec: ConnectorSpec): string {
-  if (spec.type === 'function') return spec.handler;
-  try {
-    return new URL(spec.url.replace(/\{[^}]*\}/g, 'x')).host;
-  } catch {
-    return spec.url;
+  let id = IDS.get(spec);
+  if (id === undefined) {
+    if (spec.type === 'function') id = spec.handler;
+    else {
+      try {
+        id = new URL(spec.url.replace(/\{[^}]*\}/g, 'x')).host;
+      } catch {
+        id = spec.url;
+      }
+    }
+    IDS.set(spec, id);
   }
+  return id;
 }
 
 export function screen(call: CallState, env: PipelineEnv): void {
