@@ -8,8 +8,13 @@ import { ISSUER, KEY, OTHER_KEY, request, setup } from './test-support.ts';
 import type { RevocationStore } from './types.ts';
 import { createCredentialVerifier } from './verifier.ts';
 
-function flipLastChar(segment: string): string {
-  return segment.slice(0, -1) + (segment.endsWith('A') ? 'B' : 'A');
+/**
+ * Changes one character in the middle of a base64url segment. (The last character of an
+ * HS256 signature carries two padding bits, so changing it can leave the bytes unchanged.)
+ */
+function flipMiddleChar(segment: string): string {
+  const at = Math.floor(segment.length / 2);
+  return segment.slice(0, at) + (segment[at] === 'A' ? 'B' : 'A') + segment.slice(at + 1);
 }
 
 test('round trip: a minted credential verifies and yields its claims', async () => {
@@ -35,7 +40,7 @@ test('tampered: a changed payload or signature is refused', async () => {
     JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), scope: 'crm.customer.read crm.customer.export' }),
   ).toString('base64url');
   await assert.rejects(verifier.verify(`${header}.${widened}.${signature}`), { code: 'ERR_CREDENTIAL_SIGNATURE' });
-  await assert.rejects(verifier.verify(`${header}.${payload}.${flipLastChar(signature)}`), { code: 'ERR_CREDENTIAL_SIGNATURE' });
+  await assert.rejects(verifier.verify(`${header}.${payload}.${flipMiddleChar(signature)}`), { code: 'ERR_CREDENTIAL_SIGNATURE' });
   const noneHeader = Buffer.from(JSON.stringify({ alg: 'none', typ: 'airlock-cred+jwt' })).toString('base64url');
   await assert.rejects(verifier.verify(`${noneHeader}.${payload}.`), { code: 'ERR_CREDENTIAL_MALFORMED' });
   await assert.rejects(verifier.verify(`${noneHeader}.${payload}.${signature}`), { code: 'ERR_CREDENTIAL_SIGNATURE' });
