@@ -9,6 +9,14 @@ import { CliExit } from './config-loading.ts';
 import { auditTraceCommand, auditVerifyCommand } from './commands/audit.ts';
 import { configCheckCommand, policyCheckCommand, policySchemaCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
+import {
+  approvalsDecideCommand,
+  approvalsListCommand,
+  credentialsRevokeCommand,
+  overridesCreateCommand,
+  overridesListCommand,
+  overridesRevokeCommand,
+} from './commands/operator.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { tokenMintCommand } from './commands/token.ts';
 
@@ -81,6 +89,45 @@ export function buildProgram(): Command {
     .description('print the Cedar schema generated from the tool registry')
     .requiredOption('--config <file>', 'airlock.yaml')
     .action(policySchemaCommand);
+
+  const withOperator = (command: Command) =>
+    command
+      .requiredOption('--config <file>', 'airlock.yaml')
+      .option('--token <jwt>', 'operator bearer token (default: AIRLOCK_TOKEN)')
+      .option('--json', 'machine-readable output');
+
+  const approvals = program.command('approvals').description('human approval of held calls');
+  withOperator(approvals.command('list').description("approval requests of the operator's tenant"))
+    .option('--state <state>', 'pending | approved | denied | expired | consumed')
+    .action(approvalsListCommand);
+  for (const verdict of ['approve', 'deny'] as const) {
+    withOperator(approvals.command(`${verdict} <id>`).description(`${verdict} a pending request (reviewer role, not the requester)`))
+      .requiredOption('--justification <text>', 'why (recorded in the audit log)')
+      .action((id: string, options: Parameters<typeof approvalsDecideCommand>[2]) => approvalsDecideCommand(verdict, id, options));
+  }
+
+  const overrides = program.command('overrides').description('break-glass overrides and their register');
+  withOperator(overrides.command('list').description('the override register: every override, open count, median age of open ones'))
+    .option('--open', 'only open overrides')
+    .action(overridesListCommand);
+  withOperator(overrides.command('create').description('break the glass for one tool or one action hash, for a bounded time'))
+    .option('--tool <name>', 'every call of this tool in the tenant')
+    .option('--action-hash <hash>', 'exactly one action (sha256:..., from a denied decision)')
+    .option('--tenant <tenant>', "tenant (default: the operator's own)")
+    .option('--ttl <seconds>', 'lifetime (default and cap: overrides.max_ttl_seconds)')
+    .requiredOption('--justification <text>', 'why (mandatory, recorded in the audit log)')
+    .action(overridesCreateCommand);
+  withOperator(overrides.command('revoke <id>').description('close an open override early'))
+    .requiredOption('--justification <text>', 'why (recorded in the audit log)')
+    .action(overridesRevokeCommand);
+
+  const credentials = program.command('credentials').description('just-in-time credentials');
+  withOperator(credentials.command('revoke').description('revoke credentials by jti, user, tenant or connector (security-admin)'))
+    .option('--jti <jti>', 'one credential')
+    .option('--user <user>', "every credential of a user of the operator's tenant")
+    .option('--tenant <tenant>', "every credential of the operator's tenant")
+    .option('--connector <id>', 'every credential for one connector (audience)')
+    .action(credentialsRevokeCommand);
 
   program
     .command('demo')

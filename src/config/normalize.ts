@@ -133,6 +133,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
   const kill = section(root, 'kill_switch');
   const approvals = section(root, 'approvals');
   const credentials = section(root, 'credentials');
+  const overrides = section(root, 'overrides');
   const runtime = section(root, 'runtime');
   const strings = (value: unknown): string[] => [...((value as string[] | undefined) ?? [])];
 
@@ -171,10 +172,16 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
       issuer: (credentials.issuer as string | undefined) ?? 'airlock',
       maxTtlSeconds: (credentials.max_ttl_seconds as number | undefined) ?? 300,
       ...(credentials.signing_key === undefined ? {} : { signingKey: credentials.signing_key as string }),
+      purgeIntervalSeconds: (credentials.purge_interval_seconds as number | undefined) ?? 600,
     },
     approvals: {
       ttlSeconds: (approvals.ttl_seconds as number | undefined) ?? DEFAULTS.approvalsTtlSeconds,
       ...(approvals.signing_key === undefined ? {} : { signingKey: approvals.signing_key as string }),
+      ...(approvals.notify === undefined ? {} : { notify: approvalNotify(approvals.notify as Raw) }),
+    },
+    overrides: {
+      role: (overrides.role as string | undefined) ?? 'security-admin',
+      maxTtlSeconds: (overrides.max_ttl_seconds as number | undefined) ?? 3600,
     },
     sessionAttributes: { ...(section(root, 'session_attributes') as AirlockConfig['sessionAttributes']) },
     tools: ((root.tools as Raw[] | undefined) ?? []).map(tool),
@@ -185,4 +192,13 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
   return config;
+}
+
+function approvalNotify(raw: Raw): NonNullable<AirlockConfig['approvals']['notify']> {
+  return {
+    url: raw.url as string,
+    secret: raw.secret as string,
+    ...(raw.timeout_ms === undefined ? {} : { timeoutMs: raw.timeout_ms as number }),
+    ...(raw.retries === undefined ? {} : { retries: raw.retries as number }),
+  };
 }

@@ -194,7 +194,29 @@ export const configSchema = {
     approvals: {
       type: 'object',
       additionalProperties: false,
-      properties: { ttl_seconds: { type: 'integer', minimum: 1, maximum: 7 * 86_400 }, signing_key: nonEmptyString },
+      properties: {
+        ttl_seconds: { type: 'integer', minimum: 1, maximum: 7 * 86_400 },
+        signing_key: nonEmptyString,
+        notify: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['url', 'secret'],
+          properties: {
+            url: { type: 'string', pattern: '^https?://', 'x-message': 'must be an http(s) URL' },
+            secret: nonEmptyString,
+            timeout_ms: { type: 'integer', minimum: 100, maximum: 60_000 },
+            retries: { type: 'integer', minimum: 0, maximum: 10 },
+          },
+        },
+      },
+    },
+    overrides: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        role: nonEmptyString,
+        max_ttl_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+      },
     },
     credentials: {
       type: 'object',
@@ -203,6 +225,7 @@ export const configSchema = {
         signing_key: nonEmptyString,
         issuer: nonEmptyString,
         max_ttl_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+        purge_interval_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
       },
     },
     session_attributes: {

@@ -253,6 +253,22 @@ function checkTools(out: IssueCollector, tools: unknown): void {
   });
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** Webhook receivers: https, or plain http only on the loopback interface; never credentials in the URL. */
+function checkNotifyUrl(out: IssueCollector, path: PathSegment[], value: unknown): void {
+  if (typeof value !== 'string') return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    out.add(path, 'is not a valid URL');
+    return;
+  }
+  if (url.username !== '' || url.password !== '') out.add(path, 'must not carry credentials (the body is signed with approvals.notify.secret)');
+  else if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) out.add(path, 'must use https (plain http only on a loopback address)');
+}
+
 /** Every semantic issue in the raw document. */
 export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIssue[] {
   const out = new IssueCollector(locator);
@@ -263,6 +279,11 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   if (audit?.checkpoint_key !== undefined) checkSecretRef(out, ['audit', 'checkpoint_key'], audit.checkpoint_key);
   const approvals = rec(root.approvals);
   if (approvals?.signing_key !== undefined) checkSecretRef(out, ['approvals', 'signing_key'], approvals.signing_key);
+  const notify = rec(approvals?.notify);
+  if (notify !== undefined) {
+    if (notify.secret !== undefined) checkSecretRef(out, ['approvals', 'notify', 'secret'], notify.secret);
+    checkNotifyUrl(out, ['approvals', 'notify', 'url'], notify.url);
+  }
   const credentials = rec(root.credentials);
   if (credentials?.signing_key !== undefined) checkSecretRef(out, ['credentials', 'signing_key'], credentials.signing_key);
   checkTools(out, root.tools);

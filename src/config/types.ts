@@ -91,15 +91,21 @@ export interface AirlockConfig {
     maxTtlSeconds: number;
     /** HS256 key (>= 32 bytes). Default: `credential-signing.key` beside the SQLite state database. */
     signingKey?: SecretRef;
+    /** How often expired revocation entries are dropped from the revocation store. */
+    purgeIntervalSeconds: number;
   };
   approvals: {
     ttlSeconds: number;
+    /** Signed webhook told about every new approval request (out-of-band review). */
+    notify?: { url: string; secret: SecretRef; timeoutMs?: number; retries?: number };
     /**
      * Key that signs approval tokens (at least 32 bytes). Default: a key file created beside the
      * SQLite state database (`approval-signing.key`), or a per-process key with memory state.
      */
     signingKey?: SecretRef;
   };
+  /** Break-glass overrides: who may break the glass, and for how long at most. */
+  overrides: { role: string; maxTtlSeconds: number };
   /** Session attributes applications may set, and their Cedar types. */
   sessionAttributes: Record<string, 'String' | 'Long' | 'Bool'>;
   tools: ToolDefinition[];

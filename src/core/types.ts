@@ -169,6 +169,10 @@ export interface Decision {
   /** Pipeline phase that settled the outcome (`authorize` when policy did). */
   decided_by: string;
   approval_id?: string;
+  /** Canonical hash of the exact action, when the call got far enough to have one (approvals and overrides bind to it). */
+  action_hash?: string;
+  /** Break-glass override that let a denied or held call through. */
+  override_id?: string;
 }
 
 /** Everything the policy engine needs to decide one call. */

@@ -6,8 +6,9 @@ import type { Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import type { ApprovalStore, AuditEventInput, AuditStore } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
-import type { ApprovalEvent } from '../approvals/index.ts';
-import { ApprovalService } from '../approvals/index.ts';
+import type { AirlockError } from '../core/errors.ts';
+import type { ApprovalEvent, ApprovalNotifier } from '../approvals/index.ts';
+import { ApprovalService, createApprovalNotifier as createNotifier } from '../approvals/index.ts';
 import { gatewayKey } from './keys.ts';
 
 export function approvalAuditEvent(event: ApprovalEvent): AuditEventInput {
@@ -52,5 +53,26 @@ export async function createApprovalWorkflow(
     onEvent: async (event) => {
       await audit.append([approvalAuditEvent(event)]);
     },
+  });
+}
+
+/**
+ * The approval notification webhook, when the config names one: its secret is resolved now
+ * (a missing secret fails startup, not the first hold). Delivery failures are reported to
+ * `onFailure` and never affect the call that was held.
+ */
+export async function createApprovalNotifier(
+  config: AirlockConfig,
+  resolveSecret: (ref: string) => Promise<Uint8Array>,
+  onFailure: (error: AirlockError) => void,
+): Promise<ApprovalNotifier | null> {
+  const notify = config.approvals.notify;
+  if (notify === undefined) return null;
+  return createNotifier({
+    url: notify.url,
+    secret: await resolveSecret(notify.secret),
+    ...(notify.timeoutMs === undefined ? {} : { timeoutMs: notify.timeoutMs }),
+    ...(notify.retries === undefined ? {} : { retries: notify.retries }),
+    onFailure,
   });
 }

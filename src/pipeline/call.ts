@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from '../core/canonical.ts';
 import type {
+  ApprovalRequest,
   Decision,
   DecisionReason,
   PolicyEvaluation,
@@ -87,6 +88,12 @@ export interface CallState {
   credential?: { token: string; jti: string; scope: string; audience: string; expiresAt: number };
   /** The approval whose one-time token this call consumed (the hold is lifted). */
   approvedBy?: string;
+  /** The new approval request stored for a held call (told to the notification webhook once recorded). */
+  approvalRequest?: ApprovalRequest;
+  /** The break-glass override that lifted a policy deny or hold. */
+  overrideId?: string;
+  /** Canonical action hash, once computed (approvals, overrides, credentials bind to it). */
+  actionHash?: string;
   result?: JsonValue;
   resultError?: { code: string; message: string };
   /** Set once the connector has been called: from here on the call can no longer be denied. */

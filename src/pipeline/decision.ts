@@ -23,7 +23,22 @@ export function buildDecision(call: CallState): Decision {
     obligations: evaluation?.obligations ?? {},
     decided_by: stop?.phase ?? 'authorize',
     ...(call.approvalId === undefined ? {} : { approval_id: call.approvalId }),
+    ...(call.actionHash === undefined ? {} : { action_hash: call.actionHash }),
+    ...(call.overrideId === undefined ? {} : { override_id: call.overrideId }),
   };
+  if (stop === undefined && evaluation !== undefined && evaluation.outcome !== 'allow' && call.overrideId !== undefined) {
+    // Denied or held by policy, let through by an open break-glass override of the tenant.
+    return {
+      ...base,
+      outcome: 'allow',
+      code: 'override.granted',
+      reasons: [
+        ...evaluation.reasons,
+        { policy_id: 'builtin.override', effect: 'permit', reason: `break-glass override ${call.overrideId}`, code: 'override.granted' },
+      ],
+      checks: evaluation.checks,
+    };
+  }
   if (stop === undefined && evaluation?.outcome === 'approval_required' && call.approvedBy !== undefined) {
     // Held by policy, released by a consumed approval bound to this exact action.
     return {

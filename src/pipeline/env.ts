@@ -6,6 +6,7 @@
 import type { JsonValue } from '../core/canonical.ts';
 import type { Clock } from '../core/clock.ts';
 import type {
+  ApprovalRequest,
   ApprovalStore,
   AuditStore,
   Connector,
@@ -63,6 +64,13 @@ export interface PipelineEnv {
     }): Promise<{ token: string; jti: string; scope: string; audience: string; expiresAt: number }>;
   };
   connector(tool: RegisteredTool): Connector;
+  /** Break-glass overrides (null: none configured). `recordUse` is null when the override closed meanwhile. */
+  overrides: {
+    match(query: { tenant: string; tool: string; actionHash: string }): Promise<{ id: string } | null>;
+    recordUse(id: string, by: Principal): Promise<{ id: string } | null>;
+  } | null;
+  /** Told about every approval request once it is durably recorded (never awaited, never fails the call). */
+  notifyApproval?: (request: ApprovalRequest) => void;
   killSwitch: KillSwitchConfig;
   /**
    * Faults the pipeline survives but must not hide: a stopped call (deny or hold) whose

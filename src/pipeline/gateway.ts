@@ -25,7 +25,9 @@ import type {
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/secrets.ts';
 import { MemoryApprovalStore, SqliteApprovalStore, isRequester } from '../approvals/index.ts';
-import { createApprovalWorkflow } from './approvals.ts';
+import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
+import { createOverrideService, overrideGate } from './overrides.ts';
+import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { createCredentialBroker, credentialHeader } from './credentials.ts';
 import type { LineageNode, VerifyReport } from '../audit/index.ts';
 import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineage, verifyChain } from '../audit/index.ts';
@@ -50,6 +52,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Told about every denied or held call whose decision event could not be written (it is still refused). */
   onUnrecordedStop?: (info: { request_id: string; code: string; error: unknown }) => void;
+  /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
+  onNotifyFailure?: (error: AirlockError) => void;
   /** Replace parts (tests, embedding): a policy engine, an audit store, a connector factory. */
   overrides?: {
     policy?: PolicyEngine;
@@ -102,6 +106,11 @@ export interface Gateway {
    * tenant, the caller's whole tenant, or a connector. Recorded in the audit log.
    */
   revokeCredentials(token: string, target: CredentialRevocation): Promise<{ revoked: CredentialRevocation }>;
+  /** Breaks the glass (override role, humans only, mandatory justification, bounded lifetime). */
+  createOverride(token: string, input: CreateOverrideInput): Promise<Override>;
+  /** The override register of the operator's tenant: open count, median age of open overrides, every record. */
+  overrideRegister(token: string): Promise<OverrideRegister>;
+  revokeOverride(token: string, id: string, justification: string): Promise<Override>;
   reloadPolicy(): Promise<{ version: string }>;
   policyVersion(): string;
   listTools(): RegisteredTool[];
@@ -168,7 +177,14 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
           ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
         }));
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
-  const { broker } = await createCredentialBroker(config, stateDb, clock);
+  const { broker, revocations } = await createCredentialBroker(config, stateDb, clock);
+  const overrides = createOverrideService(config, stateDb, audit, clock);
+  const notifier = await createApprovalNotifier(config, (ref) => secret(ref), options.onNotifyFailure ?? (() => undefined));
+  // Expired revocation entries can go: the credentials they covered are dead anyway.
+  const purge = setInterval(() => {
+    revocations.purge(clock.now()).catch(() => undefined);
+  }, config.credentials.purgeIntervalSeconds * 1000);
+  purge.unref();
 
   const limits = config.limits;
   const limiter =
@@ -195,6 +211,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       return connector;
     },
     killSwitch: config.killSwitch,
+    overrides: overrideGate(overrides),
+    ...(notifier === null ? {} : { notifyApproval: (request: ApprovalRequest) => void notifier.notify(request) }),
     faults: { unrecordedStops: 0, ...(options.onUnrecordedStop === undefined ? {} : { onUnrecorded: options.onUnrecordedStop }) },
     runtime: config.runtime,
   };
@@ -336,6 +354,18 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       return { revoked: target };
     },
 
+    async createOverride(token, input) {
+      return overrides.create(await verifier.verify(token), input);
+    },
+
+    async overrideRegister(token) {
+      return overrides.register(await verifier.verify(token));
+    },
+
+    async revokeOverride(token, id, justification) {
+      return overrides.revoke(await verifier.verify(token), id, justification);
+    },
+
     async reloadPolicy() {
       if (!(policy instanceof CedarPolicyEngine)) {
         throw new AirlockError('ERR_POLICY_RELOAD', 'the active policy engine does not reload from a bundle', { status: 409 });
@@ -385,6 +415,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     }),
 
     async close() {
+      clearInterval(purge);
+      await notifier?.drain();
       await audit.close();
       stateDb?.close();
     },

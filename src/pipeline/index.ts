@@ -6,3 +6,4 @@ export { PHASES } from './phases/index.ts';
 export { loadToolkit } from './toolkit.ts';
 export { checkPolicyBundle, mintToken, openAuditLog, parseBearer } from './admin.ts';
 export type { AuditLogReader, DevTokenRequest } from './admin.ts';
+export type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';

@@ -47,6 +47,7 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
   }
   if (call.stop !== undefined && mode !== 'simulate') {
     const recorded = await recordStop(call, env);
+    if (recorded && call.approvalRequest !== undefined) env.notifyApproval?.(call.approvalRequest);
     if (!recorded && call.stop.outcome === 'approval_required') {
       // A hold nobody can audit is not offered for approval.
       call.stop = {

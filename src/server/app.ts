@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
-import type { CredentialRevocation, Gateway } from '../pipeline/index.ts';
+import type { CreateOverrideInput, CredentialRevocation, Gateway } from '../pipeline/index.ts';
 import { parseBearer } from '../pipeline/index.ts';
 import type { ApprovalRequest } from '../core/types.ts';
 import { optionalString, readJson, requireObject, toolCallFields } from './body.ts';
@@ -98,6 +98,26 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
       return c.json({ approval: await gateway.decideApproval(token(c), c.req.param('id'), verdict, justification) });
     });
   }
+
+  app.get('/v1/overrides', async (c) => c.json(await gateway.overrideRegister(token(c))));
+
+  app.post('/v1/overrides', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const ttl = body.ttl_seconds;
+    if (ttl !== undefined && typeof ttl !== 'number') throw new AirlockError('ERR_REQUEST_MALFORMED', 'ttl_seconds must be a number', { status: 400 });
+    const input = {
+      scope: body.scope as CreateOverrideInput['scope'],
+      justification: optionalString(body, 'justification', 2000) ?? '',
+      ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
+    };
+    return c.json({ override: await gateway.createOverride(token(c), input) }, 201);
+  });
+
+  app.post('/v1/overrides/:id/revoke', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const justification = optionalString(body, 'justification', 2000) ?? '';
+    return c.json({ override: await gateway.revokeOverride(token(c), c.req.param('id'), justification) });
+  });
 
   app.post('/v1/credentials/revoke', async (c) => {
     const body = requireObject(await readJson(c.req.raw));

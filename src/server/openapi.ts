@@ -247,6 +247,59 @@ export function openApiDocument(): object {
           responses: { '200': json({ type: 'object' }, 'denied'), '403': json(ref('Error'), 'not allowed to decide'), ...errors },
         },
       },
+      '/v1/overrides': {
+        get: {
+          summary: "The override register of the operator's tenant (override role): open count, median age of open overrides, every override",
+          responses: {
+            '200': json({ type: 'object', properties: { open: { type: 'integer' }, median_age_seconds: { type: 'number' }, overrides: { type: 'array' } } }, 'register'),
+            '403': json(ref('Error'), 'no override role, or an agent token'),
+            ...errors,
+          },
+        },
+        post: {
+          summary: "Break the glass: authorize one action hash, or one tool, in the operator's tenant, for a bounded time, with a mandatory justification (400 without one)",
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['scope', 'justification'],
+                  properties: {
+                    scope: {
+                      oneOf: [
+                        { type: 'object', required: ['kind', 'action_hash', 'tenant'], properties: { kind: { const: 'action' }, action_hash: { type: 'string' }, tenant: { type: 'string' } } },
+                        { type: 'object', required: ['kind', 'tool', 'tenant'], properties: { kind: { const: 'tool' }, tool: { type: 'string' }, tenant: { type: 'string' } } },
+                      ],
+                    },
+                    justification: { type: 'string' },
+                    ttl_seconds: { type: 'integer', description: 'lifetime (default and cap: overrides.max_ttl_seconds)' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json({ type: 'object', properties: { override: { type: 'object' } } }, 'created'),
+            '403': json(ref('Error'), 'no override role, an agent token, or another tenant'),
+            ...errors,
+          },
+        },
+      },
+      '/v1/overrides/{id}/revoke': {
+        post: {
+          summary: 'Close an open override early, with a justification',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['justification'], properties: { justification: { type: 'string' } } } } } },
+          responses: {
+            '200': json({ type: 'object', properties: { override: { type: 'object' } } }, 'revoked'),
+            '404': json(ref('Error'), 'unknown, or of another tenant'),
+            '409': json(ref('Error'), 'already revoked'),
+            '410': json(ref('Error'), 'expired'),
+            ...errors,
+          },
+        },
+      },
       '/v1/tools': {
         get: { summary: 'Registered tools', responses: { '200': json({ type: 'object' }, 'tools'), ...errors } },
       },

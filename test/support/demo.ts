@@ -37,6 +37,7 @@ export interface DemoOptions {
   configure?: (config: AirlockConfig) => AirlockConfig;
   overrides?: GatewayOptions['overrides'];
   clock?: GatewayOptions['clock'];
+  onNotifyFailure?: GatewayOptions['onNotifyFailure'];
 }
 
 export async function demoConfig(dir: string): Promise<AirlockConfig> {
@@ -70,6 +71,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoFixture>
     resolvers: desk.resolvers(),
     ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.onNotifyFailure === undefined ? {} : { onNotifyFailure: options.onNotifyFailure }),
   });
   const token: DemoFixture['token'] = (claims) => mintToken(config, { ttlSeconds: 600, ...claims });
   return {

@@ -17,21 +17,23 @@ import type { CallState } from '../call.ts';
 import { denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
 import { actionSummary } from '../summary.ts';
+import { breakGlass } from './override.ts';
 
 /** Canonical hash of exactly what would run: tool and its version, arguments, target, principal, tenant. */
 export function actionHash(call: CallState): string {
+  if (call.actionHash !== undefined) return call.actionHash;
   const { tool, principal, resource } = call;
   if (tool === undefined || principal === undefined || call.arguments === undefined) {
     throw new Error('action hash needs a resolved, validated call');
   }
-  return canonicalHash({
+  return (call.actionHash = canonicalHash({
     tool: tool.name,
     tool_version: tool.version,
     arguments: call.arguments,
     resource: { type: resource?.type ?? null, id: resource?.id ?? null },
     principal: { user: principal.user, issuer: principal.issuer },
     tenant: principal.tenant,
-  });
+  }));
 }
 
 /** `ERR_APPROVAL_TOKEN_INVALID` -> `approval.token_invalid`. */
@@ -59,12 +61,17 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
   const hold = call.hold;
   if (hold === undefined) return;
   if (call.mode === 'simulate') {
-    call.stop = hold;
+    if (await breakGlass(call, env)) delete call.hold;
+    else call.stop = hold;
     return;
   }
   const token = call.request.approval_token;
   if (token !== undefined) {
     await consumeToken(call, env, token);
+    return;
+  }
+  if (await breakGlass(call, env)) {
+    delete call.hold;
     return;
   }
   const { tool, principal } = call;
@@ -94,5 +101,6 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
   };
   await env.approvals.create(request);
   call.approvalId = request.id;
+  call.approvalRequest = request;
   call.stop = hold;
 }

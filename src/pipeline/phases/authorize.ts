@@ -9,6 +9,7 @@ import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation } from '../..
 import type { CallState } from '../call.ts';
 import { builtinReason } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
+import { breakGlass } from './override.ts';
 
 class DeadlineExceeded extends Error {}
 
@@ -73,6 +74,7 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
     // Not a stop yet: the approve phase turns the hold into a stored, reviewable request.
     call.hold = { outcome: 'approval_required', code: primaryCode(evaluation), phase: 'authorize', reasons: evaluation.reasons };
   } else if (evaluation.outcome === 'deny') {
+    if (await breakGlass(call, env)) return;
     call.stop = {
       outcome: evaluation.outcome,
       code: primaryCode(evaluation),

@@ -1,0 +1,62 @@
+/**
+ * Wires break-glass overrides: the service over the state database, its audit events (every
+ * creation, use, revocation and expiry, with the operator's identity), and the narrow view
+ * the pipeline's authorize and approve phases use.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import type { Clock } from '../core/clock.ts';
+import { newId } from '../core/ids.ts';
+import type { AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AirlockConfig } from '../config/types.ts';
+import type { OverrideEvent } from '../overrides/index.ts';
+import { MemoryOverrideStore, OverrideService, SqliteOverrideStore } from '../overrides/index.ts';
+import type { PipelineEnv } from './env.ts';
+
+export function overrideAuditEvent(event: OverrideEvent): AuditEventInput {
+  const operator = event.operator;
+  return {
+    type: event.type,
+    request_id: newId('req'),
+    trace_id: newId('trc'),
+    session_id: null,
+    action_id: null,
+    parent_action_id: null,
+    actor: {
+      user: operator?.user ?? null,
+      tenant: operator?.tenant ?? event.tenant,
+      roles: operator?.roles ?? [],
+      agent: operator?.agent ?? null,
+    },
+    ...(event.scope.kind === 'tool' ? { tool: event.scope.tool } : {}),
+    data: {
+      override_id: event.override_id,
+      scope: { ...event.scope },
+      owner: { user: event.owner.user, tenant: event.owner.tenant, issuer: event.owner.issuer },
+      justification: event.justification,
+      ...(event.revoke_justification === undefined ? {} : { revoke_justification: event.revoke_justification }),
+      at: new Date(event.at).toISOString(),
+      expires_at: new Date(event.expires_at).toISOString(),
+      uses: event.uses,
+    },
+  };
+}
+
+export function createOverrideService(config: AirlockConfig, stateDb: DatabaseSync | null, audit: AuditStore, clock: Clock): OverrideService {
+  return new OverrideService({
+    store: stateDb === null ? new MemoryOverrideStore() : new SqliteOverrideStore(stateDb),
+    clock,
+    role: config.overrides.role,
+    maxTtlSeconds: config.overrides.maxTtlSeconds,
+    onEvent: async (event) => {
+      await audit.append([overrideAuditEvent(event)]);
+    },
+  });
+}
+
+/** What the pipeline may ask of the override register. */
+export function overrideGate(service: OverrideService): NonNullable<PipelineEnv['overrides']> {
+  return {
+    match: (query) => service.match(query),
+    recordUse: (id, by) => service.recordUse(id, by),
+  };
+}
