@@ -52,7 +52,7 @@ describe('airlock CLI', () => {
   test('config check: OK for the demo; a bad file exits 2 naming the key path and line', () => {
     const ok = airlock(['config', 'check', join(DEMO, 'airlock.yaml')]);
     assert.equal(ok.code, 0, ok.stderr);
-    assert.match(ok.stdout, /^OK .* 4 tools/);
+    assert.match(ok.stdout, /^OK .* 5 tools/);
     const { dir } = demoCopy();
     const bad = join(dir, 'bad.yaml');
     const text = readFileSync(join(DEMO, 'airlock.yaml'), 'utf8').replace('side_effect: irreversible', 'side_effect: destructive');

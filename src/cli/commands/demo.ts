@@ -13,6 +13,7 @@ import { createGateway, loadToolkit, mintToken } from '../../pipeline/index.ts';
 import type { ToolCallResult } from '../../pipeline/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
 import { bold, dim, outcomeLabel, printJson, table } from '../output.ts';
+import { startDemoLedger } from '../demo-ledger.ts';
 import { DEMO_CONFIG } from './serve.ts';
 
 interface Step {
@@ -50,6 +51,12 @@ export const DEMO_STEPS: Step[] = [
     tool: 'email.send',
     arguments: { to: 'ada@lovelace.example', subject: 'Your ticket t_1001', body: 'We have refunded the duplicate charge.' },
   },
+  {
+    say: "the customer's invoices, from the billing ledger (HTTP upstream, just-in-time credential)",
+    as: 'sam',
+    tool: 'billing.getInvoices',
+    arguments: { customer_id: 'cus_acme_ada' },
+  },
   { say: 'small refund', as: 'sam', tool: 'billing.refund', arguments: { customer_id: 'cus_acme_ada', amount: 40 } },
   { say: 'large refund', as: 'sam', tool: 'billing.refund', arguments: { customer_id: 'cus_acme_ada', amount: 250 } },
   { say: "another tenant's customer", as: 'sam', tool: 'crm.getCustomer', arguments: { customer_id: 'cus_globex_hank' } },
@@ -77,7 +84,9 @@ function demoConfig(base: AirlockConfig): AirlockConfig {
 }
 
 export async function demoCommand(options: { json?: boolean }): Promise<void> {
-  const config = demoConfig(await loadConfigOrExit(DEMO_CONFIG));
+  // The ledger (the demo's HTTP upstream) listens on a free port for this run.
+  const ledger = await startDemoLedger(demoConfig(await loadConfigOrExit(DEMO_CONFIG)), DEMO_CONFIG, { host: '127.0.0.1', port: 0 });
+  const config = ledger.config;
   const gateway = await createGateway(config, await loadToolkit(config));
   try {
     const tokens = {
@@ -131,5 +140,6 @@ export async function demoCommand(options: { json?: boolean }): Promise<void> {
     );
   } finally {
     await gateway.close();
+    await ledger.close();
   }
 }

@@ -9,6 +9,8 @@ import { createGateway, loadToolkit, mintToken } from '../../pipeline/index.ts';
 import { startServer } from '../../server/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
 import { bold, dim } from '../output.ts';
+import type { DemoLedger } from '../demo-ledger.ts';
+import { startDemoLedger } from '../demo-ledger.ts';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../../examples/support-desk/airlock.yaml', import.meta.url));
 
@@ -59,7 +61,15 @@ export async function serveCommand(options: { config: string; port?: string; hos
 }
 
 export async function startCommand(options: { port?: string; host?: string }): Promise<void> {
-  const config = await loadConfigOrExit(DEMO_CONFIG);
+  let config = await loadConfigOrExit(DEMO_CONFIG);
+  // The demo's HTTP upstream (the billing ledger) on the port its tool names, or a free one.
+  let ledger: DemoLedger;
+  try {
+    ledger = await startDemoLedger(config, DEMO_CONFIG);
+  } catch {
+    ledger = await startDemoLedger(config, DEMO_CONFIG, { host: '127.0.0.1', port: 0 });
+  }
+  config = ledger.config;
   await run(config, options, async (url) => {
     const token = await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 8 * 3600 });
     return [

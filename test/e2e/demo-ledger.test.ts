@@ -1,0 +1,98 @@
+/**
+ * The demo's HTTP upstream (the billing ledger) behind the gateway: it answers only calls
+ * carrying the just-in-time credential the gateway minted for that call, checked with the
+ * verifier middleware Airlock ships — never a bare request, a forged or replayed credential,
+ * or one revoked by a security admin. The agent gets the invoices, never the credential.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SignJWT } from 'jose';
+import { writeDemoConfig } from '../../scripts/demo-config.ts';
+import { loadConfig } from '../../src/config/index.ts';
+import type { Gateway } from '../../src/pipeline/index.ts';
+import { createGateway, loadToolkit, mintToken } from '../../src/pipeline/index.ts';
+import { startLedgerService } from '../../examples/support-desk/ledger-service.ts';
+import type { LedgerService } from '../../examples/support-desk/ledger-service.ts';
+import type { AirlockConfig } from '../../src/config/types.ts';
+
+describe('demo billing ledger (HTTP upstream with the credential verifier)', () => {
+  let ledger: LedgerService;
+  let gateway: Gateway;
+  let config: AirlockConfig;
+  let sam: string;
+  let session: string;
+
+  before(async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'airlock-ledger-'));
+    const base = await loadConfig(writeDemoConfig(dir));
+    ledger = await startLedgerService(base, { listen: { host: '127.0.0.1', port: 0 } });
+    const host = new URL(ledger.url).host;
+    config = {
+      ...base,
+      tools: base.tools.map((t) =>
+        t.name === 'billing.getInvoices' && t.connector.type === 'http' ? { ...t, connector: { ...t.connector, url: `${ledger.url}/customers/{customer_id}/invoices` } } : t,
+      ),
+    };
+    assert.ok(config.tools.some((t) => t.connector.type === 'http' && t.connector.url.includes(host)));
+    gateway = await createGateway(config, await loadToolkit(config));
+    sam = await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 600 });
+    session = (await gateway.createSession(sam, { customer_id: 'cus_acme_ada' })).session_id;
+  });
+  after(async () => {
+    await gateway.close();
+    await ledger.close();
+  });
+
+  test('an allowed call reaches the ledger with its credential; the agent sees only the invoices', async () => {
+    const result = await gateway.execute({ token: sam, tool: 'billing.getInvoices', arguments: { customer_id: 'cus_acme_ada' }, session_id: session });
+    assert.equal(result.status, 'executed', JSON.stringify(result));
+    const invoices = (result.status === 'executed' ? result.result : null) as { invoices: Array<{ invoice_id: string }> };
+    assert.equal(invoices.invoices.length, 3);
+    assert.equal(invoices.invoices[0]?.invoice_id, 'inv_acme_ada_1');
+    assert.equal(result.decision.obligations.credentialScope, 'billing.invoices.read');
+    assert.ok(!/eyJ[\w-]+\.[\w-]+\.[\w-]+/.test(JSON.stringify(result)), 'no token in what the agent gets back');
+  });
+
+  test('the ledger refuses a bare request and a credential it did not get from the gateway', async () => {
+    const bare = await fetch(`${ledger.url}/customers/cus_acme_ada/invoices`);
+    assert.equal(bare.status, 401);
+    assert.equal(((await bare.json()) as { error: { code: string } }).error.code, 'ERR_CREDENTIAL_MISSING');
+    const forged = await new SignJWT({ tenant: 'acme', scope: 'billing.invoices.read', ah: 'sha256:00' })
+      .setProtectedHeader({ alg: 'HS256', typ: 'airlock-cred+jwt' })
+      .setIssuer('airlock')
+      .setAudience(new URL(ledger.url).host)
+      .setSubject('sam')
+      .setJti('forged-1')
+      .setIssuedAt()
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode('not-the-gateway-key-not-the-gateway-key'));
+    const refused = await fetch(`${ledger.url}/customers/cus_acme_ada/invoices`, { headers: { 'x-airlock-credential': forged } });
+    assert.equal(refused.status, 401);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'ERR_CREDENTIAL_SIGNATURE');
+  });
+
+  test('a credential presented twice, or revoked by a security admin, is refused by the ledger', async () => {
+    // Decision-point mode hands the credential to the calling runtime, which presents it itself.
+    const call = { token: sam, tool: 'billing.getInvoices', arguments: { customer_id: 'cus_acme_ada' }, session_id: session };
+    const present = (credential: string) => fetch(`${ledger.url}/customers/cus_acme_ada/invoices`, { headers: { 'x-airlock-credential': credential } });
+    const codeOf = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
+
+    const first = (await gateway.decide(call)).credential;
+    assert.ok(first !== undefined);
+    assert.equal((await present(first.token)).status, 200);
+    const replay = await present(first.token);
+    assert.equal(replay.status, 401);
+    assert.equal(await codeOf(replay), 'ERR_CREDENTIAL_REPLAYED');
+
+    const second = (await gateway.decide(call)).credential;
+    assert.ok(second !== undefined);
+    const admin = await mintToken(config, { sub: 'olga', tenant: 'acme', roles: ['security-admin'], ttlSeconds: 600 });
+    await gateway.revokeCredentials(admin, { jti: second.jti });
+    const revoked = await present(second.token);
+    assert.equal(revoked.status, 401, 'the ledger reads the gateway revocation table');
+    assert.equal(await codeOf(revoked), 'ERR_CREDENTIAL_REVOKED');
+  });
+});
