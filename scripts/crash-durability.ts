@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SqliteAuditStore, readAll, verifyChain } from '../src/audit/index.ts';
 import { CLI_MAIN, writeDemoConfig } from './demo-config.ts';
+import { recordDatabase } from '../test/support/leak-scan.ts';
 
 const WARM_ACKS = 5;
 
@@ -74,6 +75,9 @@ async function mint(config: string, sub: string, roles: string): Promise<string>
 export async function runCrashTrials(options: { trials: number; concurrency: number; onTrial?: (r: TrialResult) => void }): Promise<CrashReport> {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-crash-'));
   const config = writeDemoConfig(dir, { limits: false });
+  // Thousands of rows written under SIGKILL: part of the suite's secret scan (when it is on).
+  recordDatabase(join(dir, 'audit.db'));
+  recordDatabase(join(dir, 'state.db'));
   const token = await mint(config, 'fin', 'finance-lead');
   const customers = ['cus_acme_ada', 'cus_acme_grace', 'cus_acme_alan', 'cus_acme_barbara'];
   const results: TrialResult[] = [];

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
 import type { HttpFixture } from '../support/demo.ts';
 import { demoBundleWith, startDemoServer } from '../support/demo.ts';
+import { recordSecret } from '../support/leak-scan.ts';
 
 type Json = Record<string, unknown>;
 
@@ -60,6 +61,7 @@ describe('approval flow over HTTP', () => {
     assert.equal((approved.body.approval as Json).state, 'approved');
     assert.equal((await fx.get(`/v1/approvals/${id}`, fx.tokens.fin)).body.approval_token, undefined, 'only the requester gets the token');
     const token = (await fx.get(`/v1/approvals/${id}`, fx.tokens.sam)).body.approval_token as string;
+    recordSecret('approval token', token, ['http']);
     assert.match(token, /^eyJ/);
 
     const changed = await refund(251, { approval_token: token });
@@ -92,6 +94,7 @@ describe('approval flow over HTTP', () => {
     const id = held.body.approval_id as string;
     await fx.post(`/v1/approvals/${id}/approve`, { justification: 'ok' }, fx.tokens.fin);
     const token = (await fx.get(`/v1/approvals/${id}`, fx.tokens.sam)).body.approval_token as string;
+    recordSecret('approval token', token, ['http']);
     const file = join(bundle, 'billing.cedar');
     writeFileSync(file, readFileSync(file, 'utf8').replace('@approval("finance-lead")\n', ''));
     await fx.gateway.reloadPolicy();

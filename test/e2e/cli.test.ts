@@ -3,7 +3,7 @@
  * a line-pointing error, audit verify (exit 1 once a row is tampered with), audit trace,
  * policy check and schema, the scripted demo, and `start` serving the demo.
  */
-import { describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { decodeJwt } from 'jose';
 import { DEMO_DIR as DEMO, REPO_ROOT as ROOT, writeDemoConfig } from '../../scripts/demo-config.ts';
+import { recordDatabase, recordKeyFiles, recordOutput } from '../support/leak-scan.ts';
 
 const BIN = join(ROOT, 'bin', 'airlock.js');
 
@@ -29,13 +30,23 @@ async function stop(child: ChildProcess): Promise<void> {
   await exited;
 }
 
+/** The server's output (its JSON logs) goes to the suite's secret scan, with the keys of its data directory. */
+function scanned(child: ChildProcess, source: string): void {
+  child.stdout?.on('data', (d: Buffer) => recordOutput('log', source, d.toString()));
+  child.stderr?.on('data', (d: Buffer) => recordOutput('log', source, d.toString()));
+}
+
+const copies: string[] = [];
+
 /** The demo config with its data in a fresh directory. */
 function demoCopy(): { dir: string; config: string } {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-'));
+  copies.push(dir);
   return { dir, config: writeDemoConfig(dir) };
 }
 
 describe('airlock CLI', () => {
+  after(() => copies.forEach(recordKeyFiles));
   test('token mint prints a token with the requested claims', () => {
     const { config } = demoCopy();
     const r = airlock(['token', 'mint', '--config', config, '--sub', 'sam', '--tenant', 'acme', '--roles', 'support,reviewer', '--agent', 'bot-1', '--ttl', '120']);
@@ -91,6 +102,9 @@ describe('airlock CLI', () => {
     const { dir, config } = demoCopy();
     const token = airlock(['token', 'mint', '--config', config, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead']).stdout.trim();
     const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    scanned(child, 'airlock serve');
+    recordDatabase(join(dir, 'audit.db'));
+    recordDatabase(join(dir, 'state.db'));
     let requestId = '';
     try {
       const url = await new Promise<string>((done, fail) => {
@@ -140,6 +154,7 @@ describe('airlock CLI', () => {
 
   test('start serves the demo and prints a working dev token for sam', async () => {
     const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+    scanned(child, 'airlock start');
     try {
       const { url, token } = await new Promise<{ url: string; token: string }>((done, fail) => {
         let out = '';

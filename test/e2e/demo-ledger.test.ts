@@ -17,6 +17,7 @@ import { createGateway, loadToolkit, mintToken } from '../../src/pipeline/index.
 import { startLedgerService } from '../../examples/support-desk/ledger-service.ts';
 import type { LedgerService } from '../../examples/support-desk/ledger-service.ts';
 import type { AirlockConfig } from '../../src/config/types.ts';
+import { recordDatabase, recordKeyFiles, recordSecret } from '../support/leak-scan.ts';
 
 describe('demo billing ledger (HTTP upstream with the credential verifier)', () => {
   let ledger: LedgerService;
@@ -24,9 +25,10 @@ describe('demo billing ledger (HTTP upstream with the credential verifier)', () 
   let config: AirlockConfig;
   let sam: string;
   let session: string;
+  let dir: string;
 
   before(async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'airlock-ledger-'));
+    dir = mkdtempSync(join(tmpdir(), 'airlock-ledger-'));
     const base = await loadConfig(writeDemoConfig(dir));
     ledger = await startLedgerService(base, { listen: { host: '127.0.0.1', port: 0 } });
     const host = new URL(ledger.url).host;
@@ -39,11 +41,15 @@ describe('demo billing ledger (HTTP upstream with the credential verifier)', () 
     assert.ok(config.tools.some((t) => t.connector.type === 'http' && t.connector.url.includes(host)));
     gateway = await createGateway(config, await loadToolkit(config));
     sam = await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 600 });
+    recordSecret('bearer token', sam);
+    if (config.audit.type === 'sqlite') recordDatabase(config.audit.path);
+    if (config.state.type === 'sqlite') recordDatabase(config.state.path);
     session = (await gateway.createSession(sam, { customer_id: 'cus_acme_ada' })).session_id;
   });
   after(async () => {
     await gateway.close();
     await ledger.close();
+    recordKeyFiles(dir);
   });
 
   test('an allowed call reaches the ledger with its credential; the agent sees only the invoices', async () => {
@@ -82,6 +88,7 @@ describe('demo billing ledger (HTTP upstream with the credential verifier)', () 
 
     const first = (await gateway.decide(call)).credential;
     assert.ok(first !== undefined);
+    recordSecret('credential (decision-point mode)', first.token);
     assert.equal((await present(first.token)).status, 200);
     const replay = await present(first.token);
     assert.equal(replay.status, 401);
@@ -91,6 +98,7 @@ describe('demo billing ledger (HTTP upstream with the credential verifier)', () 
     assert.ok(second !== undefined);
     const admin = await mintToken(config, { sub: 'olga', tenant: 'acme', roles: ['security-admin'], ttlSeconds: 600 });
     await gateway.revokeCredentials(admin, { jti: second.jti });
+    recordSecret('credential (decision-point mode)', second.token);
     const revoked = await present(second.token);
     assert.equal(revoked.status, 401, 'the ledger reads the gateway revocation table');
     assert.equal(await codeOf(revoked), 'ERR_CREDENTIAL_REVOKED');

@@ -12,6 +12,7 @@ import { SqliteAuditStore } from '../../src/audit/index.ts';
 import type { AuditEvent } from '../../src/core/types.ts';
 import type { HttpFixture } from '../support/demo.ts';
 import { startDemoServer } from '../support/demo.ts';
+import { recordSecret } from '../support/leak-scan.ts';
 
 type Json = Record<string, unknown>;
 
@@ -52,6 +53,7 @@ describe('approval expiry and break-glass overrides over HTTP', () => {
     const id = held.body.approval_id as string;
     assert.equal((await fx.post(`/v1/approvals/${id}/approve`, { justification: 'ledger checked' }, fin)).status, 200);
     const token = (await fx.get(`/v1/approvals/${id}`, sam)).body.approval_token as string;
+    recordSecret('approval token', token, ['http']);
     assert.match(token, /^eyJ/);
 
     clock.advance(16 * 60_000); // past the 15-minute approval lifetime

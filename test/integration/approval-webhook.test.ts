@@ -17,6 +17,7 @@ import { verifyWebhookSignature, WEBHOOK_HEADERS } from '../../src/approvals/ind
 import type { AirlockError } from '../../src/core/errors.ts';
 import type { DemoFixture } from '../support/demo.ts';
 import { startDemo } from '../support/demo.ts';
+import { recordSecret } from '../support/leak-scan.ts';
 
 interface Received {
   headers: Record<string, string | string[] | undefined>;
@@ -48,6 +49,7 @@ describe('approval notification webhook', () => {
   const keyDir = mkdtempSync(join(tmpdir(), 'airlock-webhook-'));
   const keyFile = join(keyDir, 'webhook.key');
   writeFileSync(keyFile, `${secretText}\n`);
+  recordSecret('webhook secret', secretText);
   let status = 204;
   let hook: Awaited<ReturnType<typeof receiver>>;
   let fx: DemoFixture;

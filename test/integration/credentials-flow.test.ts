@@ -17,6 +17,7 @@ import type { RevocationStore } from '../../src/credentials/index.ts';
 import { openDurableSqlite } from '../../src/core/sqlite.ts';
 import type { DemoFixture } from '../support/demo.ts';
 import { demoBundleWith, inventoryTool, startDemo } from '../support/demo.ts';
+import { recordSecret } from '../support/leak-scan.ts';
 
 const POLICY = `
 @id("support-inventory-lookup")
@@ -35,7 +36,9 @@ describe('just-in-time credentials', () => {
   before(async () => {
     received = [];
     upstream = createServer((req, res) => {
-      received.push(req.headers['x-airlock-credential'] as string | undefined);
+      const credential = req.headers['x-airlock-credential'] as string | undefined;
+      recordSecret('credential received by an upstream', credential);
+      received.push(credential);
       res.setHeader('content-type', 'application/json');
       res.end(JSON.stringify({ in_stock: 3 }));
     });

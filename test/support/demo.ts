@@ -16,6 +16,8 @@ import { startServer } from '../../src/server/index.ts';
 import { SupportDesk } from '../../examples/support-desk/handlers.ts';
 import type { ToolHandler } from '../../src/tools/index.ts';
 import type { ToolDefinition } from '../../src/core/types.ts';
+import pino from 'pino';
+import { recordDatabase, recordKeyFiles, recordOutput, recordSecret } from './leak-scan.ts';
 
 export const DEMO_CONFIG_PATH = resolve(fileURLToPath(new URL('../../examples/support-desk/airlock.yaml', import.meta.url)));
 
@@ -73,7 +75,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoFixture>
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.onNotifyFailure === undefined ? {} : { onNotifyFailure: options.onNotifyFailure }),
   });
-  const token: DemoFixture['token'] = (claims) => mintToken(config, { ttlSeconds: 600, ...claims });
+  const token: DemoFixture['token'] = async (claims) => {
+    const minted = await mintToken(config, { ttlSeconds: 600, ...claims });
+    recordSecret('bearer token', minted);
+    return minted;
+  };
+  if (config.audit.type === 'sqlite') recordDatabase(config.audit.path);
+  if (config.state.type === 'sqlite') recordDatabase(config.state.path);
   return {
     gateway,
     config,
@@ -87,7 +95,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoFixture>
       fin: await token({ sub: 'fin', tenant: 'acme', roles: ['finance-lead'] }),
       globexAgent: await token({ sub: 'gina', tenant: 'globex', roles: ['support'], agent: 'support-agent' }),
     },
-    close: () => gateway.close(),
+    close: async () => {
+      await gateway.close();
+      recordKeyFiles(dir);
+    },
   };
 }
 
@@ -99,7 +110,9 @@ export interface HttpFixture extends DemoFixture {
 
 export async function startDemoServer(options: DemoOptions = {}): Promise<HttpFixture> {
   const fixture = await startDemo(options);
-  const server = await startServer(fixture.gateway, { host: '127.0.0.1', port: 0 });
+  // Request logs go to the secret scan, as a deployment's logs would go to its collector.
+  const logger = pino({ base: { service: 'airlock-test' } }, { write: (line: string) => recordOutput('log', 'server', line) });
+  const server = await startServer(fixture.gateway, { host: '127.0.0.1', port: 0, logger });
   const request = async (method: string, path: string, body: unknown, token?: string) => {
     const headers: Record<string, string> = {};
     if (token !== undefined) headers.authorization = `Bearer ${token}`;
@@ -110,6 +123,7 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<HttpFi
       ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
     });
     const text = await response.text();
+    recordOutput('http', `${method} ${path}`, text);
     return { status: response.status, body: (text === '' ? {} : JSON.parse(text)) as Record<string, unknown> };
   };
   return {
@@ -117,7 +131,10 @@ export async function startDemoServer(options: DemoOptions = {}): Promise<HttpFi
     server,
     post: (path, body, token) => request('POST', path, body, token),
     get: (path, token) => request('GET', path, undefined, token),
-    close: () => server.close(),
+    close: async () => {
+      await server.close();
+      recordKeyFiles(fixture.dir);
+    },
   };
 }
 

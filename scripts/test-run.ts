@@ -1,0 +1,35 @@
+/**
+ * The suite runner `npm test` uses: runs every unit, integration and end-to-end test with the
+ * secret scan switched on (AIRLOCK_LEAK_SCAN_DIR), then scans every HTTP response, log line
+ * and database row the suite produced for every secret value it used (see
+ * test/support/leak-scan.ts). Fails when a test fails, when a secret leaked, or when the scan
+ * saw too little to mean anything.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { scanLeaks } from '../test/support/leak-scan.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'airlock-leak-scan-'));
+const args = ['--test', '--test-reporter=spec', ...(process.argv.length > 2 ? process.argv.slice(2) : ['src/**/*.test.ts', 'test/**/*.test.ts'])];
+const run = spawnSync(process.execPath, args, { stdio: 'inherit', env: { ...process.env, AIRLOCK_LEAK_SCAN_DIR: dir } });
+if (run.status !== 0) process.exit(run.status ?? 1);
+
+const report = scanLeaks(dir);
+process.stdout.write(
+  `\nsecret scan: ${report.secrets} secret values against ${report.httpResponses} HTTP responses, ${report.logLines} log lines, ` +
+    `${report.rows} rows of ${report.databases} databases\n`,
+);
+const full = process.argv.length <= 2;
+const tooLittle = full && (report.secrets < 20 || report.httpResponses < 100 || report.logLines < 5 || report.rows < 1000);
+if (report.leaks.length > 0) {
+  for (const leak of report.leaks.slice(0, 50)) process.stderr.write(`LEAK: ${leak.secret} found in ${leak.where}\n`);
+  process.exit(1);
+}
+if (tooLittle) {
+  process.stderr.write('secret scan saw too little of the suite to vouch for it (fixtures no longer recording?)\n');
+  process.exit(1);
+}
+rmSync(dir, { recursive: true, force: true });
+process.stdout.write('secret scan: no secret value in any response, log line or stored row\n');
