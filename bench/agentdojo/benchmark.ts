@@ -1,0 +1,110 @@
+/**
+ * The AgentDojo security benchmark as a library call: for each suite, every benign run and
+ * every attacked pair through a fresh gateway built from the suite's generated config and
+ * policy pack; figures per suite and in total.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SuiteName } from './dataset.ts';
+import { SUITE_NAMES, loadDataset } from './dataset.ts';
+import type { SuiteFigures } from './metrics.ts';
+import { suiteFigures, totalFigures } from './metrics.ts';
+import type { LatencySamples, RunRecord } from './runner.ts';
+import { SuiteRunner } from './runner.ts';
+
+export interface BenchmarkOptions {
+  dataDir?: string;
+  suites?: readonly SuiteName[];
+  /** Keep only these user / injection task ids (all when absent). */
+  userTasks?: (suite: SuiteName, id: string) => boolean;
+  injectionTasks?: (suite: SuiteName, id: string) => boolean;
+  audit?: 'sqlite' | 'memory';
+  /** Directory for generated configs and audit databases (a fresh temp dir by default). */
+  runDir?: string;
+  /** A policy bundle per suite instead of examples/agentdojo/<suite>/policies. */
+  policyDir?: (suite: SuiteName) => string | undefined;
+  progress?: (message: string) => void;
+}
+
+export interface BenchmarkResult {
+  started_at: string;
+  finished_at: string;
+  node: string;
+  dataset: { dir: string; version: string };
+  audit: 'sqlite' | 'memory';
+  run_dir: string;
+  configs: Record<string, string>;
+  policy_versions: Record<string, string>;
+  suites: SuiteFigures[];
+  total: SuiteFigures;
+  notes: string[];
+  runs: RunRecord[];
+}
+
+export async function runBenchmark(options: BenchmarkOptions = {}): Promise<BenchmarkResult> {
+  const started = new Date();
+  const dataset = loadDataset(options.dataDir);
+  const audit = options.audit ?? 'sqlite';
+  const runDir = options.runDir ?? mkdtempSync(join(tmpdir(), 'airlock-agentdojo-'));
+  const progress = options.progress ?? (() => undefined);
+  const all: LatencySamples = { decision_us: [], execute_us: [] };
+  const figures: SuiteFigures[] = [];
+  const runs: RunRecord[] = [];
+  const configs: Record<string, string> = {};
+  const versions: Record<string, string> = {};
+  const notes: string[] = [];
+
+  for (const name of options.suites ?? SUITE_NAMES) {
+    const suite = dataset.suites[name];
+    const userTasks = suite.userTasks.filter((t) => options.userTasks?.(name, t.id) ?? true);
+    const injections = suite.injectionTasks.filter((t) => options.injectionTasks?.(name, t.id) ?? true);
+    const policyDir = options.policyDir?.(name);
+    const runner = await SuiteRunner.open(suite, dataset.attack, {
+      runDir: join(runDir, name),
+      audit,
+      ...(policyDir === undefined ? {} : { policyDir }),
+    });
+    configs[name] = runner.configPath;
+    versions[name] = runner.gateway.policyVersion();
+    notes.push(...runner.notes.map((n) => `${name}: ${n}`));
+    try {
+      const benign: RunRecord[] = [];
+      for (const task of userTasks) benign.push(await runner.run(task, null));
+      progress(`${name}: ${benign.length} benign tasks played`);
+      const attacked: RunRecord[] = [];
+      const total = userTasks.length * injections.length;
+      let last = Date.now();
+      for (const task of userTasks) {
+        for (const injection of injections) {
+          attacked.push(await runner.run(task, injection));
+          if (Date.now() - last > 3000 || attacked.length === total) {
+            last = Date.now();
+            const ran = attacked.filter((r) => r.calls.some((c) => c.actor === 'attacker' && c.ran && c.mutating)).length;
+            progress(`${name}: ${attacked.length}/${total} attacked pairs played, ${ran} with an attacker write that ran`);
+          }
+        }
+      }
+      figures.push(suiteFigures(name, benign, attacked, runner.latency));
+      runs.push(...benign, ...attacked);
+      all.decision_us.push(...runner.latency.decision_us);
+      all.execute_us.push(...runner.latency.execute_us);
+    } finally {
+      await runner.close();
+    }
+  }
+  return {
+    started_at: started.toISOString(),
+    finished_at: new Date().toISOString(),
+    node: process.version,
+    dataset: { dir: dataset.dir, version: dataset.version },
+    audit,
+    run_dir: runDir,
+    configs,
+    policy_versions: versions,
+    suites: figures,
+    total: totalFigures(figures, all),
+    notes,
+    runs,
+  };
+}
