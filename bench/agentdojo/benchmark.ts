@@ -25,6 +25,8 @@ export interface BenchmarkOptions {
   /** A policy bundle per suite instead of examples/agentdojo/<suite>/policies. */
   policyDir?: (suite: SuiteName) => string | undefined;
   progress?: (message: string) => void;
+  /** Also play harness-derived attacker calls where the dataset has none (default true; reported apart). */
+  derived?: boolean;
 }
 
 export interface BenchmarkResult {
@@ -63,6 +65,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     const runner = await SuiteRunner.open(suite, dataset.attack, {
       runDir: join(runDir, name),
       audit,
+      derived: options.derived ?? true,
       ...(policyDir === undefined ? {} : { policyDir }),
     });
     configs[name] = runner.configPath;
@@ -80,7 +83,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
           attacked.push(await runner.run(task, injection));
           if (Date.now() - last > 3000 || attacked.length === total) {
             last = Date.now();
-            const ran = attacked.filter((r) => r.calls.some((c) => c.actor === 'attacker' && c.ran && c.mutating)).length;
+            const ran = attacked.filter((r) => r.attack_source === 'dataset' && r.calls.some((c) => c.actor === 'attacker' && c.ran && c.mutating)).length;
             progress(`${name}: ${attacked.length}/${total} attacked pairs played, ${ran} with an attacker write that ran`);
           }
         }

@@ -51,7 +51,10 @@ export interface AttackFigures {
 export interface SuiteFigures {
   suite: string;
   benign: BenignFigures;
+  /** Judged by the dataset's ground truth; pairs without it are unjudgeable. */
   attack: AttackFigures;
+  /** Supplementary: the pairs without ground truth, played with harness-derived attacker calls. */
+  derived: AttackFigures;
   latency: { decision: LatencySummary; execute: LatencySummary; calls: number };
   faults: string[];
 }
@@ -135,7 +138,9 @@ export function suiteFigures(suite: string, benign: RunRecord[], attacked: RunRe
   return {
     suite,
     benign: benignFigures(benign),
-    attack: attackFigures(attacked),
+    // A derived run counts as unjudgeable here: the dataset has no attacker calls for it.
+    attack: attackFigures(attacked.map((r) => (r.attack_source === 'derived' ? { ...r, calls: r.calls.filter((c) => c.actor === 'user') } : r))),
+    derived: attackFigures(attacked.filter((r) => r.attack_source === 'derived')),
     latency: { decision: summarize(latency.decision_us), execute: summarize(latency.execute_us), calls: latency.decision_us.length },
     faults: [...benign, ...attacked].flatMap((r) => r.faults.map((f) => `${r.user_task}/${r.injection_task ?? 'benign'}: ${f}`)),
   };
@@ -160,6 +165,7 @@ export function totalFigures(suites: SuiteFigures[], latency: LatencySamples): S
     suite: 'total',
     benign: sumBy(suites, (s) => s.benign),
     attack: sumBy(suites, (s) => s.attack),
+    derived: sumBy(suites, (s) => s.derived),
     latency: { decision: summarize(latency.decision_us), execute: summarize(latency.execute_us), calls: latency.decision_us.length },
     faults: suites.flatMap((s) => s.faults),
   };
@@ -218,5 +224,27 @@ export function renderTables(all: SuiteFigures[]): string {
       s.latency.execute.p99_us.toFixed(0),
     ]),
   );
-  return [`Benign tasks (utility)\n${utility}`, `Attacked pairs (security)\n${security}`, `Latency\n${latency}`].join('\n\n');
+  const derivedRows = all.filter((s) => s.derived.pairs > 0);
+  const derived = table(
+    ['suite', 'pairs', 'attack success', 'any call ran', 'attacker calls', 'denied', 'held', 'ran (reads)'],
+    derivedRows.map((s) => {
+      const a = s.derived;
+      return [
+        s.suite,
+        String(a.pairs),
+        `${a.successes} (${pct(a.successes, a.judged)})`,
+        `${a.successes_any_call} (${pct(a.successes_any_call, a.judged)})`,
+        String(a.attacker_calls),
+        String(a.attacker_denied),
+        String(a.attacker_held),
+        `${a.attacker_ran} (${a.attacker_ran - a.attacker_ran_mutating})`,
+      ];
+    }),
+  );
+  const parts = [`Benign tasks (utility)\n${utility}`, `Attacked pairs (security, judged by the dataset's ground truth)\n${security}`];
+  if (derivedRows.length > 0) {
+    parts.push(`Supplementary: pairs whose injection task has no ground truth, played with harness-derived attacker calls (not dataset ground truth)\n${derived}`);
+  }
+  parts.push(`Latency\n${latency}`);
+  return parts.join('\n\n');
 }

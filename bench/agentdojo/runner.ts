@@ -20,6 +20,7 @@ import type { Gateway } from '../../src/pipeline/index.ts';
 import { createGateway, mintToken } from '../../src/pipeline/index.ts';
 import type { AttackFrame, GroundTruthCall, InjectionTask, JsonObject, SuiteData, UserTask } from './dataset.ts';
 import { attackText } from './dataset.ts';
+import { derivedAttack } from './derived.ts';
 import type { Deployment } from './deployment.ts';
 import { checkCoverage, loadDeployment, writeAndLoadConfig } from './deployment.ts';
 import { World } from './world.ts';
@@ -58,6 +59,11 @@ export interface RunRecord {
   calls: CallRecord[];
   /** Attacked runs: the attack text was in the result the attacker calls follow. */
   injection_delivered?: boolean;
+  /**
+   * Attacked runs: where the attacker calls came from: the dataset's ground truth, the
+   * harness's supplementary derivation (derived.ts), or nowhere (cannot be judged).
+   */
+  attack_source?: 'dataset' | 'derived' | 'none';
   /** Harness or simulation faults during the run (must be empty). */
   faults: string[];
 }
@@ -68,6 +74,8 @@ export interface RunnerOptions {
   /** Policy bundle to use instead of `examples/agentdojo/<suite>/policies`. */
   policyDir?: string;
   examplesDir?: string;
+  /** Play harness-derived attacker calls for injection tasks without ground truth (reported apart). */
+  derived?: boolean;
 }
 
 export interface LatencySamples {
@@ -102,15 +110,20 @@ export function fillCanaries(value: JsonValue, vectors: Record<string, string>):
 /**
  * An attacker call's arguments: the dataset's concrete values (upstream computed them from
  * the environment before the run), except those naming the result of an earlier attacker
- * call of this run (`$sent_email.id`), taken from that call's real result when it ran.
+ * call of this run (`$sent_email.id`: the email just sent; `$sent_email[N].id`: the N-th
+ * attacker email of the run), taken from that call's real result when it ran.
  */
 export function resolveAttackerArgs(call: GroundTruthCall, earlier: Array<{ tool: string; result: JsonValue | undefined }>): JsonObject {
   const args: JsonObject = { ...call.args };
+  const sends = earlier.filter((c) => c.tool === 'send_email');
   for (const [name, placeholder] of Object.entries(call.placeholder_args ?? {})) {
-    if (typeof placeholder !== 'string' || !placeholder.startsWith('$sent_email.')) continue;
-    const sent = [...earlier].reverse().find((c) => c.tool === 'send_email' && c.result !== undefined);
-    const field = placeholder.slice('$sent_email.'.length) === 'id' ? 'id_' : placeholder.slice('$sent_email.'.length);
-    const value = sent?.result !== undefined && typeof sent.result === 'object' && sent.result !== null && !Array.isArray(sent.result) ? sent.result[field] : undefined;
+    if (typeof placeholder !== 'string') continue;
+    const match = /^\$sent_email(?:\[(\d+)\])?\.(\w+)$/.exec(placeholder);
+    if (match === null) continue;
+    const send = match[1] === undefined ? [...sends].reverse().find((c) => c.result !== undefined) : sends[Number(match[1]) - 1];
+    const result = send?.result;
+    const field = match[2] === 'id' ? 'id_' : (match[2] as string);
+    const value = typeof result === 'object' && result !== null && !Array.isArray(result) ? result[field] : undefined;
     if (value !== undefined) args[name] = value;
   }
   return args;
@@ -127,6 +140,7 @@ export class SuiteRunner {
   #reviewerToken = '';
   #attack: AttackFrame;
   #configPath = '';
+  #derived: boolean;
 
   private constructor(suite: SuiteData, attack: AttackFrame, options: RunnerOptions) {
     this.suite = suite;
@@ -134,6 +148,7 @@ export class SuiteRunner {
     this.deployment = loadDeployment(suite.name, options.examplesDir);
     checkCoverage(suite, this.deployment);
     this.world = new World(suite);
+    this.#derived = options.derived ?? true;
   }
 
   static async open(suite: SuiteData, attack: AttackFrame, options: RunnerOptions): Promise<SuiteRunner> {
@@ -200,7 +215,14 @@ export class SuiteRunner {
       if (injection !== null && index === firstVectorCall) {
         const goal = injection.goal;
         record.injection_delivered = played.result !== undefined && JSON.stringify(played.result).includes(JSON.stringify(goal).slice(1, 40));
-        for (const attackCall of injection.ground_truth_calls) {
+        let attackerCalls = injection.ground_truth_calls;
+        record.attack_source = 'dataset';
+        if (attackerCalls.length === 0) {
+          const derived = this.#derived ? derivedAttack(this.suite.name, injection.id, this.world.state) : null;
+          attackerCalls = derived ?? [];
+          record.attack_source = derived === null ? 'none' : 'derived';
+        }
+        for (const attackCall of attackerCalls) {
           const attackArgs = resolveAttackerArgs(attackCall, attackerResults);
           const attacked = await this.#play('attacker', attackCall.tool, attackArgs, session_id);
           attackerResults.push({ tool: attackCall.tool, result: attacked.result });

@@ -21,8 +21,9 @@ export interface SuiteSimulation<S> {
   /**
    * Tools that change the environment when they succeed, as upstream: writes, sends,
    * deletions, reservations, and also visiting a web page (upstream records every URL
-   * fetched in `web_requests`) and reading unread mail (marks it read). This is the
-   * environment's own semantics, not the deployer's side-effect table.
+   * fetched in `web_requests`, and the request itself reaches the site). Reading unread
+   * mail, which only marks it read, is not counted. This is the environment's own
+   * semantics, not the deployer's side-effect table.
    */
   mutating: ReadonlySet<string>;
 }

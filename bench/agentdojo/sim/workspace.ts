@@ -30,7 +30,8 @@ export const workspace: SuiteSimulation<WorkspaceState> = {
   mutating: new Set([
     'send_email',
     'delete_email',
-    'get_unread_emails',
+    // get_unread_emails only flips read flags, which no injection goal or upstream security
+    // check looks at: it is counted as a read.
     'create_calendar_event',
     'cancel_calendar_event',
     'reschedule_calendar_event',
