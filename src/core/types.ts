@@ -169,6 +169,19 @@ export interface Decision {
   /** Pipeline phase that settled the outcome (`authorize` when policy did). */
   decided_by: string;
   approval_id?: string;
+  /**
+   * Arguments whose values came from untrusted content only, and the content / source ids
+   * they came from (present whenever provenance was traced: empty when nothing was tainted).
+   */
+  taint?: ArgumentTaint[];
+  /** Hash of the session's latest context manifest, when context was assembled for it. */
+  context_manifest_hash?: string;
+}
+
+/** One tainted argument: its dotted path and where its value came from. */
+export interface ArgumentTaint {
+  argument: string;
+  sources: string[];
 }
 
 /** Everything the policy engine needs to decide one call. */
@@ -182,6 +195,11 @@ export interface AuthorizationRequest {
   intent?: string;
   session: SessionSnapshot;
   environment: { now: number };
+  /**
+   * Argument provenance (`context.taint`): tainted argument paths (with their ancestors) and
+   * their sources. Absent: nothing tainted.
+   */
+  taint?: { arguments: string[]; sources: string[] };
 }
 
 export interface PolicyEvaluation {
@@ -222,6 +240,20 @@ export interface SessionSnapshot {
   toolCallCount: number;
   /** Records read (affected count of read-class calls executed) in the last 10 minutes. */
   recordsReadLast10m: number;
+  /**
+   * What the session has seen (`context.session.untrusted_seen`, `lowest_trust`,
+   * `max_classification`, `manifest_hash`). Absent: nothing registered (false, the most
+   * trusted tier `system`, the least sensitive classification `public`).
+   */
+  labels?: SessionLabels;
+}
+
+export interface SessionLabels {
+  untrustedSeen: boolean;
+  lowestTrust: string;
+  maxClassification: string;
+  /** Hash of the latest context manifest assembled for the session. */
+  manifestHash?: string;
 }
 
 export interface SessionStore {

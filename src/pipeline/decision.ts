@@ -23,6 +23,7 @@ export function buildDecision(call: CallState): Decision {
     obligations: evaluation?.obligations ?? {},
     decided_by: stop?.phase ?? 'authorize',
     ...(call.approvalId === undefined ? {} : { approval_id: call.approvalId }),
+    ...(call.trace === undefined ? {} : { taint: call.trace.taint }),
   };
   if (stop === undefined && evaluation?.outcome === 'approval_required' && call.approvedBy !== undefined) {
     // Held by policy, released by a consumed approval bound to this exact action.

@@ -6,7 +6,7 @@
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
+import { isWellFormedId, newId } from '../core/ids.ts';
 import { openDurableSqlite } from '../core/sqlite.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import type {
@@ -32,11 +32,14 @@ import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineag
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
+import { ProvenanceTracker } from '../provenance/index.ts';
 import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
 import type { CountResolver, ResourceResolver, ToolHandler } from '../tools/index.ts';
 import { ToolRegistry, createConnector } from '../tools/index.ts';
 import type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 import type { PipelineEnv } from './env.ts';
+import { SessionContent, contentEvent } from './content.ts';
+import type { ContentInput } from './content.ts';
 import { toolCatalog } from './catalog.ts';
 import { decideCall, executeCall, simulateCall } from './run.ts';
 import { SessionActivity } from './session-activity.ts';
@@ -76,6 +79,16 @@ export interface DecideResponse {
   credential?: { token: string; jti: string; scope: string; audience: string; expires_at: number };
 }
 
+/** What registering content returns (never the text). */
+export interface ContentResponse {
+  content_id: string;
+  /** `sha256:<hex>` of the text. */
+  hash: string;
+  trust: 'trusted' | 'untrusted';
+  trust_tier: string;
+  kind: ContentInput['kind'];
+}
+
 export interface LineageResponse {
   id: string;
   events: AuditEvent[];
@@ -90,6 +103,12 @@ export interface Gateway {
   decide(request: ToolCallRequest): Promise<DecideResponse>;
   execute(request: ToolCallRequest): Promise<ToolCallResult>;
   simulate(request: ToolCallRequest): Promise<SimulationResult>;
+  /**
+   * Registers content a session has seen (the user's prompt, a tool result the runtime
+   * executed itself, a document, ...) at the trust its kind gives it, for argument
+   * provenance. The session must be the caller's. Recorded in the audit log (hash, never text).
+   */
+  registerContent(token: string, sessionId: string, content: ContentInput): Promise<ContentResponse>;
   lineage(id: string, token: string): Promise<LineageResponse>;
   verifyAudit(token?: string): Promise<VerifyReport>;
   /** Approval requests of the reviewer's tenant (optionally in one state). */
@@ -174,6 +193,22 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const limiter =
     limits.perUser || limits.perTool || limits.perTenant || limits.perSession ? new MemoryRateLimiter(limits, clock) : null;
 
+  const sessionContent = new SessionContent(new ProvenanceTracker(), (name) => registry.get(name));
+
+  /** The caller's own session; another principal's is indistinguishable from a missing one. */
+  async function ownedSession(principal: Principal, sessionId: string) {
+    const session = isWellFormedId(sessionId, 'ses') ? await sessions.get(sessionId) : null;
+    if (
+      session === null ||
+      session.owner.user !== principal.user ||
+      session.owner.tenant !== principal.tenant ||
+      session.owner.issuer !== principal.issuer
+    ) {
+      throw new AirlockError('ERR_SESSION_UNKNOWN', 'the session is unknown to this principal', { status: 404 });
+    }
+    return session;
+  }
+
   const env: PipelineEnv = {
     clock,
     verifyToken: (token) => verifier.verify(token),
@@ -185,6 +220,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     audit,
     sessions,
     sessionActivity: new SessionActivity(clock),
+    provenance: sessionContent,
     approvals,
     approvalTokens: approvalWorkflow,
     approvalTtlMs: config.approvals.ttlSeconds * 1000,
@@ -266,6 +302,16 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     execute: (request) => executeCall(request, env),
     simulate: (request) => simulateCall(request, env),
+
+    async registerContent(token, sessionId, input) {
+      const principal = await verifier.verify(token);
+      const session = await ownedSession(principal, sessionId);
+      const prepared = sessionContent.prepare(input);
+      // Recorded before it can change any decision.
+      await audit.append([contentEvent(principal, session.id, prepared, config.runtime)]);
+      sessionContent.index(session, prepared, input.text);
+      return { content_id: prepared.content_id, hash: prepared.hash, trust: prepared.trust, trust_tier: prepared.trust_tier, kind: prepared.kind };
+    },
 
     async lineage(id, token) {
       const visible = await readerScope(token);

@@ -9,9 +9,10 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CredentialRevocation, Gateway } from '../pipeline/index.ts';
-import { parseBearer } from '../pipeline/index.ts';
+import type { ContentInput } from '../pipeline/index.ts';
+import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer } from '../pipeline/index.ts';
 import type { ApprovalRequest } from '../core/types.ts';
-import { optionalString, readJson, requireObject, toolCallFields } from './body.ts';
+import { contentFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 
 type Env = { Variables: { started: bigint } };
@@ -70,6 +71,12 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     const body = requireObject(await readJson(c.req.raw));
     const session = await gateway.createSession(token(c), body.attributes ?? {});
     return c.json(session, 201);
+  });
+
+  app.post('/v1/sessions/:id/content', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const input = contentFields(body, CONTENT_KINDS, MAX_CONTENT_CHARS) as ContentInput;
+    return c.json(await gateway.registerContent(token(c), c.req.param('id'), input), 201);
   });
 
   app.post('/v1/decide', async (c) => c.json(await gateway.decide(await toolCall(c)), 200));

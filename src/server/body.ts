@@ -53,6 +53,22 @@ export function toolCallFields(body: Body): {
   return fields;
 }
 
+/** The fields of `POST /v1/sessions/{id}/content`. */
+export function contentFields(body: Body, kinds: readonly string[], maxText: number): { kind: string; text: string; source_id?: string; tool?: string; classification?: string } {
+  const kind = optionalString(body, 'kind', 40);
+  if (kind === undefined || !kinds.includes(kind)) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', `kind must be one of ${kinds.join(', ')}`, { status: 400 });
+  }
+  const text = optionalString(body, 'text', maxText);
+  if (text === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'text is required', { status: 400 });
+  const fields: ReturnType<typeof contentFields> = { kind, text };
+  for (const key of ['source_id', 'tool', 'classification'] as const) {
+    const value = optionalString(body, key, 200);
+    if (value !== undefined) fields[key] = value;
+  }
+  return fields;
+}
+
 export async function readJson(request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {

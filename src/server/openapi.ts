@@ -3,6 +3,8 @@
  * named fields here are the v1 contract: fields may be added, never renamed.
  */
 
+import { CONTENT_KINDS, MAX_CONTENT_CHARS } from '../pipeline/index.ts';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = {
@@ -80,7 +82,18 @@ export function openApiDocument(): object {
             latency_us: { type: 'number' },
             decided_by: { type: 'string' },
             approval_id: { type: 'string' },
+            taint: {
+              type: 'array',
+              description: 'arguments whose values came from untrusted content only (dotted paths), with the content and source ids they came from',
+              items: ref('ArgumentTaint'),
+            },
+            context_manifest_hash: { type: 'string', description: "hash of the session's latest context manifest" },
           },
+        },
+        ArgumentTaint: {
+          type: 'object',
+          required: ['argument', 'sources'],
+          properties: { argument: { type: 'string' }, sources: { type: 'array', items: { type: 'string' } } },
         },
         ToolCallBody: toolCallBody,
         ToolCallExecuteBody: {
@@ -108,6 +121,50 @@ export function openApiDocument(): object {
           },
           responses: {
             '201': json({ type: 'object', required: ['session_id'], properties: { session_id: { type: 'string' } } }, 'created'),
+            ...errors,
+          },
+        },
+      },
+      '/v1/sessions/{id}/content': {
+        post: {
+          summary: "Register content the session has seen, for argument provenance (the caller's own session)",
+          description:
+            'user_prompt is user-tier (trusted); system_prompt is the most trusted tier; tool_result takes the output_trust of the named tool (default untrusted); every other kind is untrusted. Recorded in the audit log by hash; the text is never stored.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['kind', 'text'],
+                  properties: {
+                    kind: { enum: [...CONTENT_KINDS] },
+                    text: { type: 'string', maxLength: MAX_CONTENT_CHARS },
+                    source_id: { type: 'string', maxLength: 200, description: 'where it came from (reported as a taint source)' },
+                    tool: { type: 'string', description: 'for tool_result: the tool that produced it' },
+                    classification: { type: 'string', description: 'a configured data classification' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json(
+              {
+                type: 'object',
+                required: ['content_id', 'hash', 'trust', 'trust_tier', 'kind'],
+                properties: {
+                  content_id: { type: 'string' },
+                  hash: { type: 'string' },
+                  trust: { enum: ['trusted', 'untrusted'] },
+                  trust_tier: { type: 'string' },
+                  kind: { type: 'string' },
+                },
+              },
+              'registered',
+            ),
+            '404': json(ref('Error'), "unknown session (or another principal's)"),
             ...errors,
           },
         },
