@@ -38,6 +38,8 @@ export interface BenchmarkResult {
   run_dir: string;
   configs: Record<string, string>;
   policy_versions: Record<string, string>;
+  /** The audit log of each suite's gateway, verified as a hash chain after the runs. */
+  audit_chain: Record<string, { ok: boolean; events: number }>;
   suites: SuiteFigures[];
   total: SuiteFigures;
   notes: string[];
@@ -55,6 +57,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
   const runs: RunRecord[] = [];
   const configs: Record<string, string> = {};
   const versions: Record<string, string> = {};
+  const chains: Record<string, { ok: boolean; events: number }> = {};
   const notes: string[] = [];
 
   for (const name of options.suites ?? SUITE_NAMES) {
@@ -71,6 +74,14 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     configs[name] = runner.configPath;
     versions[name] = runner.gateway.policyVersion();
     notes.push(...runner.notes.map((n) => `${name}: ${n}`));
+    // A consistency check of the deployer's table (not an input to it): a tool it trusts
+    // whose output the dataset says carries third-party text would let injections through.
+    const trustedCarriers = new Set(
+      suite.userTasks.flatMap((t) => t.ground_truth_calls.filter((c) => (c.returns_injection_vectors ?? []).length > 0).map((c) => c.tool)),
+    );
+    for (const tool of trustedCarriers) {
+      if (runner.deployment.tools[tool]?.output_trust === 'trusted') notes.push(`${name}: tools.yaml trusts ${tool}, whose output carries injection vectors`);
+    }
     try {
       const benign: RunRecord[] = [];
       for (const task of userTasks) benign.push(await runner.run(task, null));
@@ -92,6 +103,9 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       runs.push(...benign, ...attacked);
       all.decision_us.push(...runner.latency.decision_us);
       all.execute_us.push(...runner.latency.execute_us);
+      const chain = await runner.gateway.verifyAudit();
+      chains[name] = { ok: chain.ok, events: chain.checked };
+      if (!chain.ok) notes.push(`${name}: the audit chain does not verify (${chain.firstBad?.message ?? 'unknown'})`);
     } finally {
       await runner.close();
     }
@@ -105,8 +119,9 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     run_dir: runDir,
     configs,
     policy_versions: versions,
+    audit_chain: chains,
     suites: figures,
-    total: totalFigures(figures, all),
+    total: totalFigures(figures, all, runs),
     notes,
     runs,
   };

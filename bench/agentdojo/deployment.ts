@@ -21,9 +21,10 @@ export interface ToolEntry {
   side_effect: (typeof SIDE_EFFECTS)[number];
   /** Trust of the tool's output: `trusted` / `untrusted` (gateway default: untrusted). */
   output_trust: 'trusted' | 'untrusted';
-  /** Trust tier of the output, when the gateway supports tiers (system > user > internal > external). */
-  output_tier?: string;
-  /** Data classification of the output, when the gateway supports it. */
+  /**
+   * Data classification of the output. Tool config has no such key: the harness reports it
+   * through the content endpoint after each executed call (runner.ts).
+   */
   output_classification?: string;
   /** The call's target: a live record of the suite (checked to exist, in the caller's tenant). */
   resource?: { argument: string; type: string; resolver: string };
@@ -35,7 +36,7 @@ export interface Deployment {
   description: string;
   /** The suite's user, as whom the agent acts. */
   principal: { user: string; tenant: string; roles: string[]; agent: string };
-  /** The human who decides approval requests (Airlock refuses self-approval). */
+  /** The human who decides approval requests: never the principal (Airlock refuses self-approval). */
   reviewer: { user: string; roles: string[] };
   tools: Record<string, ToolEntry>;
 }
@@ -66,8 +67,6 @@ export interface ConfigOptions {
   runDir: string;
   policyDir: string;
   audit: 'sqlite' | 'memory';
-  /** Tool-config keys this gateway build accepts beyond the base set (feature detection). */
-  toolKeys: { outputTier: string | null; outputClassification: string | null };
 }
 
 /** The handler name of a suite tool (`<suite>.<tool>`). */
@@ -90,10 +89,6 @@ export function configObject(suite: SuiteData, deployment: Deployment, options: 
       output_trust: entry.output_trust,
     };
     if (entry.resource !== undefined) tool.resource = { ...entry.resource };
-    if (entry.output_tier !== undefined && options.toolKeys.outputTier !== null) tool[options.toolKeys.outputTier] = entry.output_tier;
-    if (entry.output_classification !== undefined && options.toolKeys.outputClassification !== null) {
-      tool[options.toolKeys.outputClassification] = entry.output_classification;
-    }
     return tool;
   });
   return {

@@ -55,7 +55,16 @@ export interface SuiteFigures {
   attack: AttackFigures;
   /** Supplementary: the pairs without ground truth, played with harness-derived attacker calls. */
   derived: AttackFigures;
-  latency: { decision: LatencySummary; execute: LatencySummary; calls: number };
+  latency: {
+    /** Every gateway answer: first decisions and re-runs that consume an approval token. */
+    decision: LatencySummary;
+    /** First decisions only. */
+    first_decision: LatencySummary;
+    /** Re-runs with an approval token (token verified and consumed before the decision). */
+    approved_rerun: LatencySummary;
+    execute: LatencySummary;
+    calls: number;
+  };
   faults: string[];
 }
 
@@ -141,7 +150,7 @@ export function suiteFigures(suite: string, benign: RunRecord[], attacked: RunRe
     // A derived run counts as unjudgeable here: the dataset has no attacker calls for it.
     attack: attackFigures(attacked.map((r) => (r.attack_source === 'derived' ? { ...r, calls: r.calls.filter((c) => c.actor === 'user') } : r))),
     derived: attackFigures(attacked.filter((r) => r.attack_source === 'derived')),
-    latency: { decision: summarize(latency.decision_us), execute: summarize(latency.execute_us), calls: latency.decision_us.length },
+    latency: latencyFigures(latency, [...benign, ...attacked]),
     faults: [...benign, ...attacked].flatMap((r) => r.faults.map((f) => `${r.user_task}/${r.injection_task ?? 'benign'}: ${f}`)),
   };
 }
@@ -160,13 +169,24 @@ function sumBy<S, T extends object>(items: S[], pick: (item: S) => T): T {
   return out as T;
 }
 
-export function totalFigures(suites: SuiteFigures[], latency: LatencySamples): SuiteFigures {
+function latencyFigures(latency: LatencySamples, runs: RunRecord[]): SuiteFigures['latency'] {
+  const calls = runs.flatMap((r) => r.calls);
+  return {
+    decision: summarize(latency.decision_us),
+    first_decision: summarize(calls.map((c) => c.latency_us)),
+    approved_rerun: summarize(calls.flatMap((c) => (c.approved_latency_us === undefined ? [] : [c.approved_latency_us]))),
+    execute: summarize(latency.execute_us),
+    calls: latency.decision_us.length,
+  };
+}
+
+export function totalFigures(suites: SuiteFigures[], latency: LatencySamples, runs: RunRecord[]): SuiteFigures {
   return {
     suite: 'total',
     benign: sumBy(suites, (s) => s.benign),
     attack: sumBy(suites, (s) => s.attack),
     derived: sumBy(suites, (s) => s.derived),
-    latency: { decision: summarize(latency.decision_us), execute: summarize(latency.execute_us), calls: latency.decision_us.length },
+    latency: latencyFigures(latency, runs),
     faults: suites.flatMap((s) => s.faults),
   };
 }
@@ -214,12 +234,14 @@ export function renderTables(all: SuiteFigures[]): string {
     }),
   );
   const latency = table(
-    ['suite', 'calls', 'decision p50 µs', 'decision p99 µs', 'execute p50 µs', 'execute p99 µs'],
+    ['suite', 'calls', 'decision p50 µs', 'p99 µs', 'first decisions p50/p99 µs', 'approval re-runs p50 µs', 'execute p50 µs', 'p99 µs'],
     all.map((s) => [
       s.suite,
       String(s.latency.calls),
       s.latency.decision.p50_us.toFixed(0),
       s.latency.decision.p99_us.toFixed(0),
+      `${s.latency.first_decision.p50_us.toFixed(0)} / ${s.latency.first_decision.p99_us.toFixed(0)}`,
+      s.latency.approved_rerun.p50_us.toFixed(0),
       s.latency.execute.p50_us.toFixed(0),
       s.latency.execute.p99_us.toFixed(0),
     ]),

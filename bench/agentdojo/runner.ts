@@ -49,6 +49,9 @@ export interface CallRecord {
   ran: boolean;
   /** The tool changes the environment when it succeeds (upstream semantics). */
   mutating: boolean;
+  /** `decision.latency_us` of the first decision, and of the approved re-run (if any). */
+  latency_us: number;
+  approved_latency_us?: number;
   error?: string;
 }
 
@@ -172,7 +175,6 @@ export class SuiteRunner {
       runDir: options.runDir,
       policyDir,
       audit: options.audit,
-      toolKeys: { outputTier: null, outputClassification: null },
     });
     this.#configPath = path;
     this.#gateway = await createGateway(config, { handlers: this.world.handlers(), resolvers: { resources: this.world.resolvers() } });
@@ -279,6 +281,7 @@ export class SuiteRunner {
       rule_ids: [...new Set(decision.reasons.map((r) => r.policy_id))],
       tainted: [...new Set(taint.map((t) => t.argument))].sort(),
       mutating: this.world.sim.mutating.has(tool),
+      latency_us: decision.latency_us,
     };
     let final = first;
     let fate: Fate;
@@ -298,7 +301,7 @@ export class SuiteRunner {
     }
     const ran = this.world.invocations > before;
     if (final.status === 'executed') await this.#reportClassification(tool, final.result, sessionId);
-    const record: CallRecord = { ...base, fate, ran };
+    const record: CallRecord = { ...base, fate, ran, ...(final === first ? {} : { approved_latency_us: final.decision.latency_us }) };
     if (final.status === 'failed') record.error = final.error.message;
     return { record, result: final.status === 'executed' ? final.result : undefined };
   }
