@@ -73,7 +73,6 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     });
     configs[name] = runner.configPath;
     versions[name] = runner.gateway.policyVersion();
-    notes.push(...runner.notes.map((n) => `${name}: ${n}`));
     // A consistency check of the deployer's table (not an input to it): a tool it trusts
     // whose output the dataset says carries third-party text would let injections through.
     const trustedCarriers = new Set(

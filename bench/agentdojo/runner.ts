@@ -13,6 +13,7 @@
  * approve what the user never asked for) and counts as not executed.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { JsonValue } from '../../src/core/canonical.ts';
 import type { Decision } from '../../src/core/types.ts';
@@ -22,7 +23,7 @@ import type { AttackFrame, GroundTruthCall, InjectionTask, JsonObject, SuiteData
 import { attackText } from './dataset.ts';
 import { derivedAttack } from './derived.ts';
 import type { Deployment } from './deployment.ts';
-import { checkCoverage, loadDeployment, writeAndLoadConfig } from './deployment.ts';
+import { EXAMPLES_DIR, checkCoverage, loadDeployment, writeAndLoadConfig } from './deployment.ts';
 import { World } from './world.ts';
 
 export type Actor = 'user' | 'attacker';
@@ -88,18 +89,6 @@ export interface LatencySamples {
   execute_us: number[];
 }
 
-interface ContentApi {
-  registerContent(
-    token: string,
-    sessionId: string,
-    content: { kind: 'user_prompt' | 'tool_result'; text: string; source_id?: string; tool?: string; classification?: string },
-  ): Promise<unknown>;
-}
-
-function hasContentApi(gateway: Gateway): gateway is Gateway & ContentApi {
-  return typeof (gateway as Partial<ContentApi>).registerContent === 'function';
-}
-
 const CANARY = /---CANARY_([A-Za-z0-9_]+)---/g;
 
 /** Ground truth computed upstream with canary vector texts: put the run's vector text back. */
@@ -137,7 +126,6 @@ export class SuiteRunner {
   readonly deployment: Deployment;
   readonly world: World;
   readonly latency: LatencySamples = { decision_us: [], execute_us: [] };
-  readonly notes: string[] = [];
   #gateway!: Gateway;
   #agentToken = '';
   #reviewerToken = '';
@@ -170,7 +158,7 @@ export class SuiteRunner {
 
   async #start(options: RunnerOptions): Promise<void> {
     mkdirSync(options.runDir, { recursive: true });
-    const policyDir = options.policyDir ?? `${options.examplesDir ?? (await import('./deployment.ts')).EXAMPLES_DIR}/${this.suite.name}/policies`;
+    const policyDir = options.policyDir ?? join(options.examplesDir ?? EXAMPLES_DIR, this.suite.name, 'policies');
     const { path, config } = await writeAndLoadConfig(this.suite, this.deployment, {
       runDir: options.runDir,
       policyDir,
@@ -182,7 +170,6 @@ export class SuiteRunner {
     this.#agentToken = await mintToken(config, { sub: p.user, tenant: p.tenant, roles: p.roles, agent: p.agent, ttlSeconds: 6 * 3600 });
     const r = this.deployment.reviewer;
     this.#reviewerToken = await mintToken(config, { sub: r.user, tenant: p.tenant, roles: r.roles, ttlSeconds: 6 * 3600 });
-    if (!hasContentApi(this.#gateway)) this.notes.push('gateway has no registerContent: the user prompt is not registered (provenance unavailable)');
   }
 
   async close(): Promise<void> {
@@ -204,9 +191,7 @@ export class SuiteRunner {
     this.world.reset(vectors);
     const faultsBefore = this.world.faults.length;
     const { session_id } = await this.#gateway.createSession(this.#agentToken);
-    if (hasContentApi(this.#gateway)) {
-      await this.#gateway.registerContent(this.#agentToken, session_id, { kind: 'user_prompt', text: task.prompt });
-    }
+    await this.#gateway.registerContent(this.#agentToken, session_id, { kind: 'user_prompt', text: task.prompt });
     const record: RunRecord = { suite: this.suite.name, user_task: task.id, injection_task: injection?.id ?? null, calls: [], faults: [] };
     const firstVectorCall = task.ground_truth_calls.findIndex((c) => (c.returns_injection_vectors ?? []).length > 0);
     const attackerResults: Array<{ tool: string; result: JsonValue | undefined }> = [];
@@ -244,7 +229,7 @@ export class SuiteRunner {
    */
   async #reportClassification(tool: string, result: JsonValue, sessionId: string): Promise<void> {
     const classification = this.deployment.tools[tool]?.output_classification;
-    if (classification === undefined || !hasContentApi(this.#gateway)) return;
+    if (classification === undefined) return;
     await this.#gateway.registerContent(this.#agentToken, sessionId, {
       kind: 'tool_result',
       tool,
