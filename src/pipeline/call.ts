@@ -85,7 +85,7 @@ export interface CallState {
    * Argument provenance (trace phase): tainted arguments with their sources, the session's
    * labels, and what Cedar sees as `context.taint` (paths with their ancestors, all sources).
    */
-  trace?: { taint: ArgumentTaint[]; labels: SessionLabelNames; arguments: string[]; sources: string[] };
+  trace?: { taint: ArgumentTaint[]; labels: SessionLabelNames; arguments: string[]; sources: string[]; manifestHash?: string };
   /** The executed result, registered as session content (execute mode, inspect phase). */
   resultContent?: RegisteredSessionContent;
   /** The policy engine's answer, when it was asked. */

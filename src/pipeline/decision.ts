@@ -24,6 +24,7 @@ export function buildDecision(call: CallState): Decision {
     decided_by: stop?.phase ?? 'authorize',
     ...(call.approvalId === undefined ? {} : { approval_id: call.approvalId }),
     ...(call.trace === undefined ? {} : { taint: call.trace.taint }),
+    ...(call.trace?.manifestHash === undefined ? {} : { context_manifest_hash: call.trace.manifestHash }),
   };
   if (stop === undefined && evaluation?.outcome === 'approval_required' && call.approvedBy !== undefined) {
     // Held by policy, released by a consumed approval bound to this exact action.

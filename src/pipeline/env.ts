@@ -51,6 +51,8 @@ export interface PipelineEnv {
   sessionActivity: SessionActivity;
   /** What each session has seen: its registered content by trust, for argument provenance. */
   provenance: SessionContent;
+  /** The latest context manifest of each session (attached to its later decisions). */
+  contextManifests: { manifestHash(sessionId: string): string | undefined };
   approvals: ApprovalStore;
   /** Verifies and consumes one-time approval tokens (atomically, in the approval store). */
   approvalTokens: { consume(token: string, input: { actionHash: string; principal: Principal }): Promise<{ id: string }> };

@@ -32,7 +32,8 @@ import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineag
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
-import { ProvenanceTracker } from '../provenance/index.ts';
+import { ProvenanceTracker, TrustScale } from '../provenance/index.ts';
+import { contextConfig } from '../config/index.ts';
 import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
 import type { CountResolver, ResourceResolver, ToolHandler } from '../tools/index.ts';
 import { ToolRegistry, createConnector } from '../tools/index.ts';
@@ -40,6 +41,8 @@ import type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.t
 import type { PipelineEnv } from './env.ts';
 import { SessionContent, contentEvent } from './content.ts';
 import type { ContentInput } from './content.ts';
+import { SessionContextGateway } from './context.ts';
+import type { AssembleContextInput, AssembleContextResponse } from './context.ts';
 import { toolCatalog } from './catalog.ts';
 import { decideCall, executeCall, simulateCall } from './run.ts';
 import { SessionActivity } from './session-activity.ts';
@@ -109,6 +112,14 @@ export interface Gateway {
    * provenance. The session must be the caller's. Recorded in the audit log (hash, never text).
    */
   registerContent(token: string, sessionId: string, content: ContentInput): Promise<ContentResponse>;
+  /**
+   * Context gateway: admits or rejects each chunk (metadata, source registry, use case, age,
+   * precedence, budget), redacts, flags suspected injections, spotlights untrusted text, and
+   * returns the assembled context with its manifest. The manifest is recorded in the audit log
+   * and its hash is attached to every later decision of the session; admitted chunks become
+   * session content at their source's tier. The session must be the caller's.
+   */
+  assembleContext(token: string, input: AssembleContextInput): Promise<AssembleContextResponse>;
   lineage(id: string, token: string): Promise<LineageResponse>;
   verifyAudit(token?: string): Promise<VerifyReport>;
   /** Approval requests of the reviewer's tenant (optionally in one state). */
@@ -193,7 +204,14 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const limiter =
     limits.perUser || limits.perTool || limits.perTenant || limits.perSession ? new MemoryRateLimiter(limits, clock) : null;
 
-  const sessionContent = new SessionContent(new ProvenanceTracker(), (name) => registry.get(name));
+  const contextSettings = config.context ?? contextConfig();
+  const scale = new TrustScale({
+    tiers: contextSettings.trustTiers,
+    classifications: contextSettings.classifications,
+    ...(contextSettings.trustedTiers === undefined ? {} : { trustedTiers: contextSettings.trustedTiers }),
+  });
+  const sessionContent = new SessionContent(new ProvenanceTracker({ scale }), (name) => registry.get(name));
+  const contextGateway = new SessionContextGateway(contextSettings, { clock, audit, content: sessionContent, runtime: config.runtime });
 
   /** The caller's own session; another principal's is indistinguishable from a missing one. */
   async function ownedSession(principal: Principal, sessionId: string) {
@@ -221,6 +239,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     sessions,
     sessionActivity: new SessionActivity(clock),
     provenance: sessionContent,
+    contextManifests: contextGateway,
     approvals,
     approvalTokens: approvalWorkflow,
     approvalTtlMs: config.approvals.ttlSeconds * 1000,
@@ -311,6 +330,12 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       await audit.append([contentEvent(principal, session.id, prepared, config.runtime)]);
       sessionContent.index(session, prepared, input.text);
       return { content_id: prepared.content_id, hash: prepared.hash, trust: prepared.trust, trust_tier: prepared.trust_tier, kind: prepared.kind };
+    },
+
+    async assembleContext(token, input) {
+      const principal = await verifier.verify(token);
+      const session = await ownedSession(principal, typeof input.session_id === 'string' ? input.session_id : '');
+      return contextGateway.assemble(principal, session, input);
     },
 
     async lineage(id, token) {

@@ -12,7 +12,7 @@ import type { CredentialRevocation, Gateway } from '../pipeline/index.ts';
 import type { ContentInput } from '../pipeline/index.ts';
 import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer } from '../pipeline/index.ts';
 import type { ApprovalRequest } from '../core/types.ts';
-import { contentFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
+import { assembleFields, contentFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 
 type Env = { Variables: { started: bigint } };
@@ -77,6 +77,11 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     const body = requireObject(await readJson(c.req.raw));
     const input = contentFields(body, CONTENT_KINDS, MAX_CONTENT_CHARS) as ContentInput;
     return c.json(await gateway.registerContent(token(c), c.req.param('id'), input), 201);
+  });
+
+  app.post('/v1/context/assemble', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    return c.json(await gateway.assembleContext(token(c), assembleFields(body)), 200);
   });
 
   app.post('/v1/decide', async (c) => c.json(await gateway.decide(await toolCall(c)), 200));

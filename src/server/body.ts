@@ -69,6 +69,21 @@ export function contentFields(body: Body, kinds: readonly string[], maxText: num
   return fields;
 }
 
+/** The fields of `POST /v1/context/assemble` (each chunk is checked by the context gateway). */
+export function assembleFields(body: Body): { session_id: string; use_case: string; chunks: unknown[]; budget?: number } {
+  const sessionId = optionalString(body, 'session_id', 200);
+  const useCase = optionalString(body, 'use_case', 200);
+  if (sessionId === undefined || useCase === undefined || useCase === '') {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'session_id and use_case are required', { status: 400 });
+  }
+  if (!Array.isArray(body.chunks)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'chunks must be an array', { status: 400 });
+  const budget = body.budget;
+  if (budget !== undefined && budget !== null && (typeof budget !== 'number' || !Number.isSafeInteger(budget) || budget < 0)) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'budget must be a non-negative integer', { status: 400 });
+  }
+  return { session_id: sessionId, use_case: useCase, chunks: body.chunks, ...(typeof budget === 'number' ? { budget } : {}) };
+}
+
 export async function readJson(request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {

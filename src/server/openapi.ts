@@ -169,6 +169,62 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/context/assemble': {
+        post: {
+          summary: "Admit or reject context chunks for the caller's session and assemble them, with a context manifest",
+          description:
+            'Each chunk needs id, text, source_id, owner, classification and timestamp (ISO 8601 with a zone, or epoch ms); it is rejected (with a reason code and a builtin.context.* rule id) when metadata is missing, the source is unknown or not allowlisted for the use case, it is stale, it loses a conflicting claim to a more trusted tier, or no budget is left. Admitted chunks are redacted, flagged for suspected injection, truncated to budget, and untrusted ones are spotlighted. The manifest hash is recorded in the audit log and attached to every later decision of the session.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['session_id', 'use_case', 'chunks'],
+                  properties: {
+                    session_id: { type: 'string' },
+                    use_case: { type: 'string' },
+                    budget: { type: 'integer', minimum: 0, description: 'overall character budget (on top of the per-tier budgets)' },
+                    chunks: {
+                      type: 'array',
+                      maxItems: 1000,
+                      items: {
+                        type: 'object',
+                        properties: {
+                          id: { type: 'string' },
+                          text: { type: 'string' },
+                          source_id: { type: 'string' },
+                          owner: { type: 'string' },
+                          classification: { type: 'string' },
+                          timestamp: { type: ['string', 'integer'] },
+                          claims: { type: 'object', description: 'explicit claims {key: value}; the same key with different values across chunks is a conflict' },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['manifest_hash', 'manifest', 'context', 'alert'],
+                properties: {
+                  manifest_hash: { type: 'string' },
+                  manifest: { type: 'object', description: 'admitted and rejected chunks with hashes, source tags, decisions and rule ids (never text)' },
+                  context: { type: 'string' },
+                  alert: { type: 'boolean', description: 'this assembly raised a context.abuse_alert' },
+                },
+              },
+              'the assembled context and its manifest',
+            ),
+            '404': json(ref('Error'), "unknown session (or another principal's)"),
+            ...errors,
+          },
+        },
+      },
       '/v1/decide': {
         post: {
           summary: 'Decide a tool call without executing it (decision-point mode)',

@@ -47,7 +47,14 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
     ...counters,
     ...(labels === undefined
       ? {}
-      : { labels: { untrustedSeen: labels.untrusted_seen, lowestTrust: labels.lowest_trust, maxClassification: labels.max_classification } }),
+      : {
+          labels: {
+            untrustedSeen: labels.untrusted_seen,
+            lowestTrust: labels.lowest_trust,
+            maxClassification: labels.max_classification,
+            ...(call.trace?.manifestHash === undefined ? {} : { manifestHash: call.trace.manifestHash }),
+          },
+        }),
   };
   const request: AuthorizationRequest = {
     principal,
