@@ -526,6 +526,26 @@ describe('config errors: context', () => {
   });
 });
 
+describe('config errors: memory', () => {
+  it('points at a memory kind whose schema does not compile, and at a bad kind name', () => {
+    const text = yaml(
+      ...IDENTITY,
+      'memory:', //                                7
+      '  kinds:', //                               8
+      '    note:', //                              9
+      '      schema:', //                          10
+      '        type: object', //                   11
+      '        properties:', //                    12
+      '          text: { type: strng }', //        13
+      '    9lives:', //                            14
+      '      schema: { type: object }', //         15
+    );
+    const list = issues(text);
+    assert.equal(find(list, 'memory.kinds.note.schema', /does not compile/).line, 13);
+    assert.ok(list.some((i) => i.path.startsWith('memory.kinds') && /kind names/.test(i.message)));
+  });
+});
+
 describe('formatConfigErrors', () => {
   it('renders non-config errors as code and message', () => {
     const err = new AirlockError('ERR_CONFIG_NOT_FOUND', 'config file x does not exist');

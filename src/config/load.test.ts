@@ -89,6 +89,16 @@ describe('loadConfig: full config', () => {
       budgets: { internal: 16000, external: 4000 },
       alerts: { windowSeconds: 120, threshold: 3 },
     });
+    assert.deepEqual(config.memory, {
+      reviewerRole: 'knowledge-steward',
+      maxTtlSeconds: 604800,
+      kinds: {
+        preference: {
+          maxTtlSeconds: 86400,
+          schema: { type: 'object', required: ['topic', 'value'], properties: { topic: { type: 'string' }, value: { type: 'string', maxLength: 500 } } },
+        },
+      },
+    });
   });
 
   it('maps tools and keeps their JSON Schemas verbatim (no key mapping inside)', async () => {
@@ -154,6 +164,7 @@ describe('parseConfig: defaults', () => {
       budgets: {},
       alerts: { windowSeconds: 300, threshold: 5 },
     });
+    assert.deepEqual(config.memory, { reviewerRole: 'memory-reviewer', maxTtlSeconds: 7776000, kinds: {} });
   });
 
   it('defaults tool fields: tenant binding principal, not idempotent, 10 s timeout, empty description', () => {

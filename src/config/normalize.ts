@@ -9,6 +9,7 @@ import type {
   AirlockConfig,
   AuditStoreConfig,
   ContextConfig,
+  MemoryConfig,
   RedactionClass,
   IssuerConfig,
   LimitsConfig,
@@ -36,6 +37,23 @@ export const DEFAULTS = {
   contextAlertWindowSeconds: 300,
   contextAlertThreshold: 5,
 } as const;
+
+/** The `memory` section with every default. */
+export function memoryConfig(raw: Raw = {}): MemoryConfig {
+  const kinds: MemoryConfig['kinds'] = {};
+  for (const [name, value] of Object.entries(section(raw, 'kinds'))) {
+    const kind = value as Raw;
+    kinds[name] = {
+      schema: structuredClone(kind.schema) as JsonSchema,
+      ...(kind.max_ttl_seconds === undefined ? {} : { maxTtlSeconds: kind.max_ttl_seconds as number }),
+    };
+  }
+  return {
+    reviewerRole: (raw.reviewer_role as string | undefined) ?? 'memory-reviewer',
+    maxTtlSeconds: (raw.max_ttl_seconds as number | undefined) ?? 90 * 86_400,
+    kinds,
+  };
+}
 
 /** The `context` section with every default (also what a config without one gets). */
 export function contextConfig(raw: Raw = {}): ContextConfig {
@@ -214,6 +232,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
       configId: (runtime.config_id as string | null | undefined) ?? null,
     },
     context: contextConfig(section(root, 'context')),
+    memory: memoryConfig(section(root, 'memory')),
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
   return config;

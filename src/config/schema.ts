@@ -175,6 +175,28 @@ const context = {
   },
 } as const;
 
+const memory = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    reviewer_role: nonEmptyString,
+    max_ttl_seconds: { type: 'integer', minimum: 1, maximum: 10 * 365 * 86_400 },
+    kinds: {
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,63}$', 'x-message': 'kind names start with a letter: letters, digits, ".", "_", "-" (at most 64)' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['schema'],
+        properties: {
+          schema: { type: 'object' },
+          max_ttl_seconds: { type: 'integer', minimum: 1, maximum: 10 * 365 * 86_400 },
+        },
+      },
+    },
+  },
+} as const;
+
 export const configSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
@@ -249,6 +271,7 @@ export const configSchema = {
     },
     tools: { type: 'array', items: tool },
     context,
+    memory,
     handlers_module: nonEmptyString,
     runtime: {
       type: 'object',

@@ -303,5 +303,9 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   if (credentials?.signing_key !== undefined) checkSecretRef(out, ['credentials', 'signing_key'], credentials.signing_key);
   checkTools(out, root.tools);
   checkContext(out, rec(root.context));
+  for (const [name, kind] of Object.entries(rec(rec(root.memory)?.kinds) ?? {})) {
+    const schema = rec(kind)?.schema;
+    if (schema !== undefined) checkToolSchema(out, ['memory', 'kinds', name, 'schema'], schema, false);
+  }
   return out.issues;
 }

@@ -2,7 +2,7 @@
  * The shape of `airlock.yaml` after it has been parsed, schema-checked and defaulted.
  * Keys are camelCase here; the YAML file uses snake_case (see docs/configuration.md).
  */
-import type { ToolDefinition } from '../core/types.ts';
+import type { JsonSchema, ToolDefinition } from '../core/types.ts';
 
 /** A reference to a secret: `env:NAME` or `file:PATH` (relative to the config file). */
 export type SecretRef = string;
@@ -102,6 +102,21 @@ export interface ContextConfig {
   alerts: { windowSeconds: number; threshold: number };
 }
 
+/** One kind of memory agents may write: the JSON Schema its content must match. */
+export interface MemoryKindConfig {
+  schema: JsonSchema;
+  /** Longest lifetime of a memory of this kind (capped by `memory.maxTtlSeconds`). */
+  maxTtlSeconds?: number;
+}
+
+export interface MemoryConfig {
+  /** Role that reviews queued writes (promote or reject). */
+  reviewerRole: string;
+  /** Longest lifetime of any memory. */
+  maxTtlSeconds: number;
+  kinds: Record<string, MemoryKindConfig>;
+}
+
 export interface AirlockConfig {
   /** Absolute path of the file this came from (or `<inline>`). */
   source: string;
@@ -141,4 +156,6 @@ export interface AirlockConfig {
   runtime: { modelId: string | null; configId: string | null };
   /** Context gateway and provenance: trust tiers, classifications, sources (defaults when absent). */
   context?: ContextConfig;
+  /** Governed memory: declared kinds and their schemas (no kinds: every write is refused). */
+  memory?: MemoryConfig;
 }

@@ -33,7 +33,10 @@ import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { ProvenanceTracker, TrustScale } from '../provenance/index.ts';
-import { contextConfig } from '../config/index.ts';
+import { contextConfig, memoryConfig } from '../config/index.ts';
+import { containsSecret } from '../context/index.ts';
+import type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';
+import { MemoryMemoryStore, MemoryService, SqliteMemoryStore } from '../memory/index.ts';
 import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
 import type { CountResolver, ResourceResolver, ToolHandler } from '../tools/index.ts';
 import { ToolRegistry, createConnector } from '../tools/index.ts';
@@ -120,6 +123,21 @@ export interface Gateway {
    * session content at their source's tier. The session must be the caller's.
    */
   assembleContext(token: string, input: AssembleContextInput): Promise<AssembleContextResponse>;
+  /**
+   * Governed memory (docs/memory.md): a write needs a declared kind, an owner, provenance,
+   * confidence and expiry; the tenant is the token's. Secrets are refused; writes derived from
+   * tool output or untrusted content wait in the review queue.
+   */
+  writeMemory(token: string, input: MemoryWriteInput): Promise<MemoryWriteResult>;
+  /** Active, unexpired memories of the caller's tenant that the caller may see. */
+  searchMemory(token: string, query?: { kind?: string; q?: string; limit?: number }): Promise<MemoryRecord[]>;
+  getMemory(token: string, id: string): Promise<MemoryRecord>;
+  /** Deletes a memory and every index entry derived from it (owner or reviewer). */
+  deleteMemory(token: string, id: string): Promise<void>;
+  /** The review queue of the reviewer's tenant. */
+  pendingMemory(token: string): Promise<MemoryRecord[]>;
+  /** Promote a queued write into memory, or reject it (reviewer role, not the writer, never an agent). */
+  reviewMemory(token: string, id: string, verdict: 'promote' | 'reject', justification: string): Promise<MemoryRecord>;
   lineage(id: string, token: string): Promise<LineageResponse>;
   verifyAudit(token?: string): Promise<VerifyReport>;
   /** Approval requests of the reviewer's tenant (optionally in one state). */
@@ -227,6 +245,22 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     return session;
   }
 
+  const memory = new MemoryService({
+    store: stateDb === null ? new MemoryMemoryStore() : new SqliteMemoryStore(stateDb),
+    config: config.memory ?? memoryConfig(),
+    clock,
+    audit: (events) => audit.append(events),
+    containsSecret,
+    runtime: config.runtime,
+    // The write's session must be the caller's; which of the content's values came only from untrusted content there.
+    async taintOf(principal, sessionId, content) {
+      const session = await ownedSession(principal, sessionId);
+      sessionContent.seed(session);
+      const args = content !== null && typeof content === 'object' && !Array.isArray(content) ? content : { value: content };
+      return sessionContent.tracker.trace(session.id, args).taint.map((t) => t.argument);
+    },
+  });
+
   const env: PipelineEnv = {
     clock,
     verifyToken: (token) => verifier.verify(token),
@@ -331,6 +365,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       sessionContent.index(session, prepared, input.text);
       return { content_id: prepared.content_id, hash: prepared.hash, trust: prepared.trust, trust_tier: prepared.trust_tier, kind: prepared.kind };
     },
+
+    writeMemory: async (token, input) => memory.write(await verifier.verify(token), input),
+    searchMemory: async (token, query) => memory.search(await verifier.verify(token), query),
+    getMemory: async (token, id) => memory.get(await verifier.verify(token), id),
+    deleteMemory: async (token, id) => memory.delete(await verifier.verify(token), id),
+    pendingMemory: async (token) => memory.pending(await verifier.verify(token)),
+    reviewMemory: async (token, id, verdict, justification) => memory.review(await verifier.verify(token), id, verdict, justification),
 
     async assembleContext(token, input) {
       const principal = await verifier.verify(token);

@@ -84,6 +84,23 @@ export function assembleFields(body: Body): { session_id: string; use_case: stri
   return { session_id: sessionId, use_case: useCase, chunks: body.chunks, ...(typeof budget === 'number' ? { budget } : {}) };
 }
 
+/** The fields of `POST /v1/memory` (the tenant is never read from the body). */
+export function memoryFields(body: Body): { kind: string; content: unknown; owner: string; provenance: unknown; confidence: unknown; expires_at?: unknown; ttl_seconds?: unknown } {
+  const kind = optionalString(body, 'kind', 64);
+  const owner = optionalString(body, 'owner', 200);
+  if (kind === undefined || owner === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'kind and owner are required', { status: 400 });
+  if (!('content' in body)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'content is required', { status: 400 });
+  return {
+    kind,
+    owner,
+    content: body.content,
+    provenance: body.provenance,
+    confidence: body.confidence,
+    ...(body.expires_at === undefined ? {} : { expires_at: body.expires_at }),
+    ...(body.ttl_seconds === undefined ? {} : { ttl_seconds: body.ttl_seconds }),
+  };
+}
+
 export async function readJson(request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {

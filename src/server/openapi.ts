@@ -225,6 +225,91 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/memory': {
+        post: {
+          summary: 'Write a memory (governed: kind schema, owner, provenance, confidence, expiry; tenant from the token)',
+          description:
+            'Secrets are refused (400 ERR_MEMORY_SECRET). A write whose provenance is tool_output, document, web or email, whose content came only from untrusted content in its session, or that an agent makes without naming its session, is queued for review (state pending_review) instead of stored.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['kind', 'content', 'owner', 'provenance', 'confidence'],
+                  properties: {
+                    kind: { type: 'string', description: 'a memory kind declared in the config' },
+                    content: { description: "must match the kind's JSON Schema" },
+                    owner: { type: 'string', description: 'your user id, or role:<role> for a role you hold' },
+                    provenance: {
+                      type: 'object',
+                      required: ['kind'],
+                      properties: {
+                        kind: { enum: ['user_statement', 'agent_inference', 'tool_output', 'document', 'web', 'email'] },
+                        session_id: { type: 'string' },
+                        source_ids: { type: 'array', items: { type: 'string' } },
+                        tool: { type: 'string' },
+                      },
+                    },
+                    confidence: { type: 'number', minimum: 0, maximum: 1 },
+                    expires_at: { type: ['string', 'integer'], description: 'ISO 8601 or epoch ms (or give ttl_seconds)' },
+                    ttl_seconds: { type: 'integer', minimum: 1 },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json({ type: 'object', properties: { id: { type: 'string' }, state: { enum: ['active', 'pending_review'] }, review_reasons: { type: 'array', items: { type: 'string' } } } }, 'stored or queued'),
+            '403': json(ref('Error'), 'owner is not the caller or one of its roles'),
+            '404': json(ref('Error'), "provenance.session_id is not the caller's session"),
+            ...errors,
+          },
+        },
+        get: {
+          summary: "Search active, unexpired memories of the caller's tenant that the caller owns (directly or by role)",
+          parameters: [
+            { name: 'kind', in: 'query', schema: { type: 'string' } },
+            { name: 'q', in: 'query', schema: { type: 'string' }, description: 'words that must all appear' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+          ],
+          responses: { '200': json({ type: 'object', properties: { memories: { type: 'array' } } }, 'memories'), ...errors },
+        },
+      },
+      '/v1/memory/{id}': {
+        get: {
+          summary: 'One memory (a queued one only to its writer and reviewers)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': json({ type: 'object', properties: { memory: { type: 'object' } } }, 'memory'), '404': json(ref('Error'), 'unknown, or not visible'), ...errors },
+        },
+        delete: {
+          summary: 'Delete a memory and every index entry derived from it (owner or reviewer)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': json({ type: 'object', properties: { deleted: { type: 'boolean' } } }, 'deleted'), '404': json(ref('Error'), 'unknown, or not visible'), ...errors },
+        },
+      },
+      '/v1/memory/review': {
+        get: {
+          summary: "The review queue of the reviewer's tenant (memory reviewer role)",
+          responses: { '200': json({ type: 'object', properties: { pending: { type: 'array' } } }, 'queued writes'), '403': json(ref('Error'), 'not a reviewer'), ...errors },
+        },
+      },
+      '/v1/memory/review/{id}': {
+        post: {
+          summary: 'Promote a queued write into memory, or reject it (reviewer role, same tenant, not the writer, never an agent)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['verdict', 'justification'], properties: { verdict: { enum: ['promote', 'reject'] }, justification: { type: 'string' } } } } },
+          },
+          responses: {
+            '200': json({ type: 'object', properties: { memory: { type: 'object' } } }, 'reviewed'),
+            '403': json(ref('Error'), 'not allowed to review'),
+            '409': json(ref('Error'), 'not pending'),
+            ...errors,
+          },
+        },
+      },
       '/v1/decide': {
         post: {
           summary: 'Decide a tool call without executing it (decision-point mode)',
