@@ -10,7 +10,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
-const DOMAIN = ['identity', 'policy', 'tools', 'context', 'approvals', 'credentials', 'limits', 'audit', 'sessions', 'memory', 'config'];
+const DOMAIN = ['identity', 'policy', 'tools', 'context', 'provenance', 'approvals', 'credentials', 'limits', 'audit', 'sessions', 'memory', 'config'];
 const DOORS = ['server', 'mcp', 'cli'];
 
 function files(dir: string): string[] {

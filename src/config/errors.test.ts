@@ -489,6 +489,63 @@ describe('config errors: issuers and secrets', () => {
   });
 });
 
+describe('config errors: context', () => {
+  it('points at the line of each context problem', () => {
+    const text = yaml(
+      ...IDENTITY,
+      'context:', //                                          7
+      '  trust_tiers: [system, staff, external]', //          8
+      '  trusted_tiers: [staff]', //                          9
+      '  sources:', //                                        10
+      '    - id: kb', //                                      11
+      '      owner: team', //                                12
+      '      trust_tier: vendor', //                         13
+      '      classification: secret', //                     14
+      '      use_cases: [answer]', //                        15
+      '      max_age_seconds: 60', //                        16
+      '      redact: [email, dna]', //                       17
+      '    - id: kb', //                                      18
+      '      owner: team', //                                19
+      '      trust_tier: external', //                       20
+      '      classification: public', //                     21
+      '      use_cases: []', //                              22
+      '      max_age_seconds: 60', //                        23
+      '  budgets: { externall: 10 }', //                     24
+      '  alerts: { window_seconds: 0 }', //                  25
+    );
+    const list = issues(text);
+    assert.equal(find(list, 'context.trust_tiers', /`user`/).line, 8);
+    assert.equal(find(list, 'context.trusted_tiers', /most trusted/).line, 9);
+    assert.equal(find(list, 'context.sources[0].trust_tier', /system, staff, external/).line, 13);
+    assert.equal(find(list, 'context.sources[0].classification').line, 14);
+    assert.equal(find(list, 'context.sources[0].redact[1]').line, 17);
+    assert.equal(find(list, 'context.sources[1].id', /first defined at line 11/).line, 18);
+    assert.equal(find(list, 'context.sources[1].use_cases').line, 22);
+    assert.equal(find(list, 'context.budgets.externall', /not a trust tier/).line, 24);
+    assert.equal(find(list, 'context.alerts.window_seconds').line, 25);
+  });
+});
+
+describe('config errors: memory', () => {
+  it('points at a memory kind whose schema does not compile, and at a bad kind name', () => {
+    const text = yaml(
+      ...IDENTITY,
+      'memory:', //                                7
+      '  kinds:', //                               8
+      '    note:', //                              9
+      '      schema:', //                          10
+      '        type: object', //                   11
+      '        properties:', //                    12
+      '          text: { type: strng }', //        13
+      '    9lives:', //                            14
+      '      schema: { type: object }', //         15
+    );
+    const list = issues(text);
+    assert.equal(find(list, 'memory.kinds.note.schema', /does not compile/).line, 13);
+    assert.ok(list.some((i) => i.path.startsWith('memory.kinds') && /kind names/.test(i.message)));
+  });
+});
+
 describe('formatConfigErrors', () => {
   it('renders non-config errors as code and message', () => {
     const err = new AirlockError('ERR_CONFIG_NOT_FOUND', 'config file x does not exist');

@@ -5,5 +5,5 @@
 export { loadConfig, parseConfig, type ParseConfigOptions } from './load.ts';
 export { formatConfigErrors, type ConfigIssue } from './errors.ts';
 export { resolveSecretRef, parseSecretRef, type ParsedSecretRef } from './secrets.ts';
-export { DEFAULTS as CONFIG_DEFAULTS } from './normalize.ts';
+export { DEFAULTS as CONFIG_DEFAULTS, contextConfig, memoryConfig } from './normalize.ts';
 export type * from './types.ts';

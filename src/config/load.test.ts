@@ -78,6 +78,27 @@ describe('loadConfig: full config', () => {
     assert.deepEqual(config.runtime, { modelId: 'claude-sonnet', configId: 'cfg-2026-01' });
     assert.equal(config.handlersModule, join(here, 'testdata/handlers.ts'));
     assert.equal(config.tools.length, 3);
+    assert.deepEqual(config.context, {
+      trustTiers: ['system', 'user', 'internal', 'partner', 'external'],
+      trustedTiers: ['system', 'user'],
+      classifications: ['public', 'internal', 'confidential'],
+      sources: [
+        { id: 'kb', owner: 'support-team', trustTier: 'internal', classification: 'internal', useCases: ['support_answer', 'triage'], maxAgeSeconds: 86400, redact: ['email', 'secret'] },
+        { id: 'web', owner: 'search', trustTier: 'external', classification: 'public', useCases: ['*'], maxAgeSeconds: 3600, redact: [] },
+      ],
+      budgets: { internal: 16000, external: 4000 },
+      alerts: { windowSeconds: 120, threshold: 3 },
+    });
+    assert.deepEqual(config.memory, {
+      reviewerRole: 'knowledge-steward',
+      maxTtlSeconds: 604800,
+      kinds: {
+        preference: {
+          maxTtlSeconds: 86400,
+          schema: { type: 'object', required: ['topic', 'value'], properties: { topic: { type: 'string' }, value: { type: 'string', maxLength: 500 } } },
+        },
+      },
+    });
   });
 
   it('maps tools and keeps their JSON Schemas verbatim (no key mapping inside)', async () => {
@@ -136,6 +157,14 @@ describe('parseConfig: defaults', () => {
     assert.deepEqual(config.tools, []);
     assert.deepEqual(config.runtime, { modelId: null, configId: null });
     assert.equal(config.handlersModule, undefined);
+    assert.deepEqual(config.context, {
+      trustTiers: ['system', 'user', 'internal', 'external'],
+      classifications: ['public', 'internal', 'confidential', 'restricted'],
+      sources: [],
+      budgets: {},
+      alerts: { windowSeconds: 300, threshold: 5 },
+    });
+    assert.deepEqual(config.memory, { reviewerRole: 'memory-reviewer', maxTtlSeconds: 7776000, kinds: {} });
   });
 
   it('defaults tool fields: tenant binding principal, not idempotent, 10 s timeout, empty description', () => {

@@ -8,6 +8,9 @@ import type { JsonSchema, ToolDefinition } from '../core/types.ts';
 import type {
   AirlockConfig,
   AuditStoreConfig,
+  ContextConfig,
+  MemoryConfig,
+  RedactionClass,
   IssuerConfig,
   LimitsConfig,
   RateLimitRule,
@@ -29,7 +32,53 @@ export const DEFAULTS = {
   rolesClaim: 'roles',
   auditPath: '.airlock/audit.db',
   statePath: '.airlock/state.db',
+  trustTiers: ['system', 'user', 'internal', 'external'],
+  classifications: ['public', 'internal', 'confidential', 'restricted'],
+  contextAlertWindowSeconds: 300,
+  contextAlertThreshold: 5,
 } as const;
+
+/** The `memory` section with every default. */
+export function memoryConfig(raw: Raw = {}): MemoryConfig {
+  const kinds: MemoryConfig['kinds'] = {};
+  for (const [name, value] of Object.entries(section(raw, 'kinds'))) {
+    const kind = value as Raw;
+    kinds[name] = {
+      schema: structuredClone(kind.schema) as JsonSchema,
+      ...(kind.max_ttl_seconds === undefined ? {} : { maxTtlSeconds: kind.max_ttl_seconds as number }),
+    };
+  }
+  return {
+    reviewerRole: (raw.reviewer_role as string | undefined) ?? 'memory-reviewer',
+    maxTtlSeconds: (raw.max_ttl_seconds as number | undefined) ?? 90 * 86_400,
+    kinds,
+  };
+}
+
+/** The `context` section with every default (also what a config without one gets). */
+export function contextConfig(raw: Raw = {}): ContextConfig {
+  const alerts = section(raw, 'alerts');
+  const out: ContextConfig = {
+    trustTiers: [...((raw.trust_tiers as string[] | undefined) ?? DEFAULTS.trustTiers)],
+    classifications: [...((raw.classifications as string[] | undefined) ?? DEFAULTS.classifications)],
+    sources: ((raw.sources as Raw[] | undefined) ?? []).map((s) => ({
+      id: s.id as string,
+      owner: s.owner as string,
+      trustTier: s.trust_tier as string,
+      classification: s.classification as string,
+      useCases: [...(s.use_cases as string[])],
+      maxAgeSeconds: s.max_age_seconds as number,
+      redact: [...((s.redact as RedactionClass[] | undefined) ?? [])],
+    })),
+    budgets: { ...((raw.budgets as Record<string, number> | undefined) ?? {}) },
+    alerts: {
+      windowSeconds: (alerts.window_seconds as number | undefined) ?? DEFAULTS.contextAlertWindowSeconds,
+      threshold: (alerts.threshold as number | undefined) ?? DEFAULTS.contextAlertThreshold,
+    },
+  };
+  if (raw.trusted_tiers !== undefined) out.trustedTiers = [...(raw.trusted_tiers as string[])];
+  return out;
+}
 
 // The document has passed the schema, so these shapes hold; `any`-free access via Raw.
 type Raw = Record<string, unknown>;
@@ -189,6 +238,8 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
       modelId: (runtime.model_id as string | null | undefined) ?? null,
       configId: (runtime.config_id as string | null | undefined) ?? null,
     },
+    context: contextConfig(section(root, 'context')),
+    memory: memoryConfig(section(root, 'memory')),
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
   return config;

@@ -138,6 +138,65 @@ const storeWithPath = (extra: Record<string, unknown>) => ({
   ],
 });
 
+const REDACTION_CLASSES = ['email', 'iban', 'card', 'secret', 'phone'];
+
+const contextSource = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['id', 'owner', 'trust_tier', 'classification', 'use_cases', 'max_age_seconds'],
+  properties: {
+    id: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$', 'x-message': 'must be letters, digits, ".", "_", ":" or "-" (at most 128)' },
+    owner: nonEmptyString,
+    trust_tier: nonEmptyString,
+    classification: nonEmptyString,
+    use_cases: { type: 'array', minItems: 1, items: nonEmptyString, uniqueItems: true },
+    max_age_seconds: { type: 'integer', minimum: 1, maximum: 10 * 365 * 86_400 },
+    redact: { type: 'array', uniqueItems: true, items: { enum: REDACTION_CLASSES } },
+  },
+} as const;
+
+const context = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    trust_tiers: { type: 'array', minItems: 2, items: nonEmptyString, uniqueItems: true },
+    trusted_tiers: { type: 'array', minItems: 1, items: nonEmptyString, uniqueItems: true },
+    classifications: { type: 'array', minItems: 1, items: nonEmptyString, uniqueItems: true },
+    sources: { type: 'array', items: contextSource },
+    budgets: { type: 'object', additionalProperties: { type: 'integer', minimum: 0, maximum: 100_000_000 } },
+    alerts: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        window_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
+        threshold: { type: 'integer', minimum: 1, maximum: 100_000 },
+      },
+    },
+  },
+} as const;
+
+const memory = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    reviewer_role: nonEmptyString,
+    max_ttl_seconds: { type: 'integer', minimum: 1, maximum: 10 * 365 * 86_400 },
+    kinds: {
+      type: 'object',
+      propertyNames: { pattern: '^[A-Za-z][A-Za-z0-9_.-]{0,63}$', 'x-message': 'kind names start with a letter: letters, digits, ".", "_", "-" (at most 64)' },
+      additionalProperties: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['schema'],
+        properties: {
+          schema: { type: 'object' },
+          max_ttl_seconds: { type: 'integer', minimum: 1, maximum: 10 * 365 * 86_400 },
+        },
+      },
+    },
+  },
+} as const;
+
 export const configSchema = {
   $schema: 'https://json-schema.org/draft/2020-12/schema',
   type: 'object',
@@ -234,6 +293,8 @@ export const configSchema = {
       additionalProperties: { enum: ['String', 'Long', 'Bool'] },
     },
     tools: { type: 'array', items: tool },
+    context,
+    memory,
     handlers_module: nonEmptyString,
     runtime: {
       type: 'object',

@@ -269,6 +269,42 @@ function checkNotifyUrl(out: IssueCollector, path: PathSegment[], value: unknown
   else if (url.protocol === 'http:' && !LOOPBACK_HOSTS.has(url.hostname)) out.add(path, 'must use https (plain http only on a loopback address)');
 }
 
+function checkContext(out: IssueCollector, context: Rec | undefined): void {
+  if (context === undefined) return;
+  const strings = (value: unknown): string[] => list(value).filter((v): v is string => typeof v === 'string');
+  const tiers = context.trust_tiers === undefined ? ['system', 'user', 'internal', 'external'] : strings(context.trust_tiers);
+  const classes = context.classifications === undefined ? ['public', 'internal', 'confidential', 'restricted'] : strings(context.classifications);
+  if (context.trust_tiers !== undefined && !tiers.includes('user')) {
+    out.add(['context', 'trust_tiers'], 'must include the tier `user` (the tier of a user\'s own prompt)');
+  }
+  if (context.trusted_tiers !== undefined) {
+    const trusted = strings(context.trusted_tiers);
+    if (trusted.some((t, i) => tiers[i] !== t)) {
+      out.add(['context', 'trusted_tiers'], `must be the most trusted tiers of trust_tiers, in order (e.g. [${tiers.slice(0, 2).join(', ')}])`);
+    }
+  }
+  const firstSeen = new Map<string, number>();
+  list(context.sources).forEach((raw, i) => {
+    const source = rec(raw);
+    if (source === undefined) return;
+    const at = (key: string): PathSegment[] => ['context', 'sources', i, key];
+    const id = str(source.id);
+    if (id !== undefined) {
+      const first = firstSeen.get(id);
+      if (first !== undefined) {
+        out.add(at('id'), `duplicate source id (first defined at line ${out.locator.locate(['context', 'sources', first, 'id']).line})`);
+      } else firstSeen.set(id, i);
+    }
+    const tier = str(source.trust_tier);
+    if (tier !== undefined && tier !== '' && !tiers.includes(tier)) out.add(at('trust_tier'), `must be one of the trust tiers: ${tiers.join(', ')}`);
+    const cls = str(source.classification);
+    if (cls !== undefined && cls !== '' && !classes.includes(cls)) out.add(at('classification'), `must be one of the classifications: ${classes.join(', ')}`);
+  });
+  for (const tier of Object.keys(rec(context.budgets) ?? {})) {
+    if (!tiers.includes(tier)) out.add(['context', 'budgets', tier], `is not a trust tier (${tiers.join(', ')})`, 'key');
+  }
+}
+
 /** Every semantic issue in the raw document. */
 export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIssue[] {
   const out = new IssueCollector(locator);
@@ -287,5 +323,10 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   const credentials = rec(root.credentials);
   if (credentials?.signing_key !== undefined) checkSecretRef(out, ['credentials', 'signing_key'], credentials.signing_key);
   checkTools(out, root.tools);
+  checkContext(out, rec(root.context));
+  for (const [name, kind] of Object.entries(rec(rec(root.memory)?.kinds) ?? {})) {
+    const schema = rec(kind)?.schema;
+    if (schema !== undefined) checkToolSchema(out, ['memory', 'kinds', name, 'schema'], schema, false);
+  }
   return out.issues;
 }

@@ -2,7 +2,7 @@
  * The shape of `airlock.yaml` after it has been parsed, schema-checked and defaulted.
  * Keys are camelCase here; the YAML file uses snake_case (see docs/configuration.md).
  */
-import type { ToolDefinition } from '../core/types.ts';
+import type { JsonSchema, ToolDefinition } from '../core/types.ts';
 
 /** A reference to a secret: `env:NAME` or `file:PATH` (relative to the config file). */
 export type SecretRef = string;
@@ -70,6 +70,53 @@ export interface ServerConfig {
   bodyLimitBytes: number;
 }
 
+/** Data classes the context gateway can redact. */
+export type RedactionClass = 'email' | 'iban' | 'card' | 'secret' | 'phone';
+
+/** One registered context source (see docs/context.md). */
+export interface ContextSourceConfig {
+  id: string;
+  owner: string;
+  /** One of `context.trustTiers`. */
+  trustTier: string;
+  /** Highest classification its chunks may carry (one of `context.classifications`). */
+  classification: string;
+  /** Use cases it may feed (`*`: any). */
+  useCases: string[];
+  /** A chunk older than this is stale. */
+  maxAgeSeconds: number;
+  redact: RedactionClass[];
+}
+
+export interface ContextConfig {
+  /** Most trusted first; contains `user`. */
+  trustTiers: string[];
+  /** Tiers whose content is trusted for provenance: the top of `trustTiers` (default: down to `user`). */
+  trustedTiers?: string[];
+  /** Least sensitive first. */
+  classifications: string[];
+  sources: ContextSourceConfig[];
+  /** Characters (UTF-16 code units, not model tokens) admitted per trust tier in one assembly. */
+  budgets: Record<string, number>;
+  /** `threshold` rejected or flagged chunks from one session within `windowSeconds` raise an alert. */
+  alerts: { windowSeconds: number; threshold: number };
+}
+
+/** One kind of memory agents may write: the JSON Schema its content must match. */
+export interface MemoryKindConfig {
+  schema: JsonSchema;
+  /** Longest lifetime of a memory of this kind (capped by `memory.maxTtlSeconds`). */
+  maxTtlSeconds?: number;
+}
+
+export interface MemoryConfig {
+  /** Role that reviews queued writes (promote or reject). */
+  reviewerRole: string;
+  /** Longest lifetime of any memory. */
+  maxTtlSeconds: number;
+  kinds: Record<string, MemoryKindConfig>;
+}
+
 export interface AirlockConfig {
   /** Absolute path of the file this came from (or `<inline>`). */
   source: string;
@@ -113,4 +160,8 @@ export interface AirlockConfig {
   handlersModule?: string;
   /** Free-form identifiers recorded on every audit event. */
   runtime: { modelId: string | null; configId: string | null };
+  /** Context gateway and provenance: trust tiers, classifications, sources (defaults when absent). */
+  context?: ContextConfig;
+  /** Governed memory: declared kinds and their schemas (no kinds: every write is refused). */
+  memory?: MemoryConfig;
 }

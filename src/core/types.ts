@@ -173,6 +173,19 @@ export interface Decision {
   action_hash?: string;
   /** Break-glass override that let a denied or held call through. */
   override_id?: string;
+  /**
+   * Arguments whose values came from untrusted content only, and the content / source ids
+   * they came from (present whenever provenance was traced: empty when nothing was tainted).
+   */
+  taint?: ArgumentTaint[];
+  /** Hash of the session's latest context manifest, when context was assembled for it. */
+  context_manifest_hash?: string;
+}
+
+/** One tainted argument: its dotted path and where its value came from. */
+export interface ArgumentTaint {
+  argument: string;
+  sources: string[];
 }
 
 /** Everything the policy engine needs to decide one call. */
@@ -186,6 +199,11 @@ export interface AuthorizationRequest {
   intent?: string;
   session: SessionSnapshot;
   environment: { now: number };
+  /**
+   * Argument provenance (`context.taint`): tainted argument paths (with their ancestors) and
+   * their sources. Absent: nothing tainted.
+   */
+  taint?: { arguments: string[]; sources: string[] };
 }
 
 export interface PolicyEvaluation {
@@ -226,6 +244,20 @@ export interface SessionSnapshot {
   toolCallCount: number;
   /** Records read (affected count of read-class calls executed) in the last 10 minutes. */
   recordsReadLast10m: number;
+  /**
+   * What the session has seen (`context.session.untrusted_seen`, `lowest_trust`,
+   * `max_classification`, `manifest_hash`). Absent: nothing registered (false, the most
+   * trusted tier `system`, the least sensitive classification `public`).
+   */
+  labels?: SessionLabels;
+}
+
+export interface SessionLabels {
+  untrustedSeen: boolean;
+  lowestTrust: string;
+  maxClassification: string;
+  /** Hash of the latest context manifest assembled for the session. */
+  manifestHash?: string;
 }
 
 export interface SessionStore {
@@ -355,6 +387,12 @@ export interface ApprovalRequest {
   affected_count: number;
   args_hash: string;
   session_id: string | null;
+  /**
+   * What the reviewer can check the request against: the hash of the session's context
+   * manifest when context was assembled for it, and the arguments that came from untrusted
+   * content (with their sources) — never the content itself.
+   */
+  evidence?: { context_manifest_hash: string | null; tainted_arguments: ArgumentTaint[] };
   created_at: number;
   expires_at: number;
   /** Reviewer who approved or denied (set by the workflow). */

@@ -4,8 +4,11 @@
  * the call may not go on sets `stop` and the composer ends the run.
  */
 import type { JsonValue } from '../core/canonical.ts';
+import type { SessionLabelNames } from '../provenance/index.ts';
+import type { RegisteredSessionContent } from './content.ts';
 import type {
   ApprovalRequest,
+  ArgumentTaint,
   Decision,
   DecisionReason,
   PolicyEvaluation,
@@ -79,6 +82,13 @@ export interface CallState {
   argsSummary?: JsonValue;
   resource?: ResourceScope;
   affectedCount?: number;
+  /**
+   * Argument provenance (trace phase): tainted arguments with their sources, the session's
+   * labels, and what Cedar sees as `context.taint` (paths with their ancestors, all sources).
+   */
+  trace?: { taint: ArgumentTaint[]; labels: SessionLabelNames; arguments: string[]; sources: string[]; manifestHash?: string };
+  /** The executed result, registered as session content (execute mode, inspect phase). */
+  resultContent?: RegisteredSessionContent;
   /** The policy engine's answer, when it was asked. */
   evaluation?: PolicyEvaluation;
   policyVersion?: string;

@@ -25,6 +25,8 @@ export function buildDecision(call: CallState): Decision {
     ...(call.approvalId === undefined ? {} : { approval_id: call.approvalId }),
     ...(call.actionHash === undefined ? {} : { action_hash: call.actionHash }),
     ...(call.overrideId === undefined ? {} : { override_id: call.overrideId }),
+    ...(call.trace === undefined ? {} : { taint: call.trace.taint }),
+    ...(call.trace?.manifestHash === undefined ? {} : { context_manifest_hash: call.trace.manifestHash }),
   };
   if (stop === undefined && evaluation !== undefined && evaluation.outcome !== 'allow' && call.overrideId !== undefined) {
     // Denied or held by policy, let through by an open break-glass override of the tenant.

@@ -18,6 +18,7 @@ import type {
   SessionStore,
 } from '../core/types.ts';
 import type { KillSwitchConfig } from '../config/types.ts';
+import type { SessionContent } from './content.ts';
 import type { SessionActivity } from './session-activity.ts';
 
 export type ArgumentCheck =
@@ -49,6 +50,10 @@ export interface PipelineEnv {
   audit: AuditStore;
   sessions: SessionStore;
   sessionActivity: SessionActivity;
+  /** What each session has seen: its registered content by trust, for argument provenance. */
+  provenance: SessionContent;
+  /** The latest context manifest of each session (attached to its later decisions). */
+  contextManifests: { manifestHash(sessionId: string): string | undefined };
   approvals: ApprovalStore;
   /** Verifies and consumes one-time approval tokens (atomically, in the approval store). */
   approvalTokens: { consume(token: string, input: { actionHash: string; principal: Principal }): Promise<{ id: string }> };

@@ -27,6 +27,7 @@ export function callEvent(call: CallState, env: PipelineEnv, type: AuditEventTyp
     args_hash: call.argsHash ?? null,
     args_summary: call.argsSummary ?? null,
     phase_timings: { ...call.timings },
+    ...(call.trace?.manifestHash === undefined ? {} : { context_manifest_hash: call.trace.manifestHash }),
     ...extra,
   };
 }

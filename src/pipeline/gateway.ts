@@ -6,7 +6,7 @@
 import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
-import { newId } from '../core/ids.ts';
+import { isWellFormedId, newId } from '../core/ids.ts';
 import { openDurableSqlite } from '../core/sqlite.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import type {
@@ -34,11 +34,20 @@ import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineag
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
+import { ProvenanceTracker, TrustScale } from '../provenance/index.ts';
+import { contextConfig, memoryConfig } from '../config/index.ts';
+import { containsSecret } from '../context/index.ts';
+import type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';
+import { MemoryMemoryStore, MemoryService, SqliteMemoryStore } from '../memory/index.ts';
 import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
 import type { CountResolver, ResourceResolver, ToolHandler } from '../tools/index.ts';
 import { ToolRegistry, createConnector } from '../tools/index.ts';
 import type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 import type { PipelineEnv } from './env.ts';
+import { SessionContent, contentEvent } from './content.ts';
+import type { ContentInput } from './content.ts';
+import { SessionContextGateway } from './context.ts';
+import type { AssembleContextInput, AssembleContextResponse } from './context.ts';
 import { toolCatalog } from './catalog.ts';
 import { decideCall, executeCall, simulateCall } from './run.ts';
 import { SessionActivity } from './session-activity.ts';
@@ -80,6 +89,16 @@ export interface DecideResponse {
   credential?: { token: string; jti: string; scope: string; audience: string; expires_at: number };
 }
 
+/** What registering content returns (never the text). */
+export interface ContentResponse {
+  content_id: string;
+  /** `sha256:<hex>` of the text. */
+  hash: string;
+  trust: 'trusted' | 'untrusted';
+  trust_tier: string;
+  kind: ContentInput['kind'];
+}
+
 export interface LineageResponse {
   id: string;
   events: AuditEvent[];
@@ -94,6 +113,35 @@ export interface Gateway {
   decide(request: ToolCallRequest): Promise<DecideResponse>;
   execute(request: ToolCallRequest): Promise<ToolCallResult>;
   simulate(request: ToolCallRequest): Promise<SimulationResult>;
+  /**
+   * Registers content a session has seen (the user's prompt, a tool result the runtime
+   * executed itself, a document, ...) at the trust its kind gives it, for argument
+   * provenance. The session must be the caller's. Recorded in the audit log (hash, never text).
+   */
+  registerContent(token: string, sessionId: string, content: ContentInput): Promise<ContentResponse>;
+  /**
+   * Context gateway: admits or rejects each chunk (metadata, source registry, use case, age,
+   * precedence, budget), redacts, flags suspected injections, spotlights untrusted text, and
+   * returns the assembled context with its manifest. The manifest is recorded in the audit log
+   * and its hash is attached to every later decision of the session; admitted chunks become
+   * session content at their source's tier. The session must be the caller's.
+   */
+  assembleContext(token: string, input: AssembleContextInput): Promise<AssembleContextResponse>;
+  /**
+   * Governed memory (docs/memory.md): a write needs a declared kind, an owner, provenance,
+   * confidence and expiry; the tenant is the token's. Secrets are refused; writes derived from
+   * tool output or untrusted content wait in the review queue.
+   */
+  writeMemory(token: string, input: MemoryWriteInput): Promise<MemoryWriteResult>;
+  /** Active, unexpired memories of the caller's tenant that the caller may see. */
+  searchMemory(token: string, query?: { kind?: string; q?: string; limit?: number }): Promise<MemoryRecord[]>;
+  getMemory(token: string, id: string): Promise<MemoryRecord>;
+  /** Deletes a memory and every index entry derived from it (owner or reviewer). */
+  deleteMemory(token: string, id: string): Promise<void>;
+  /** The review queue of the reviewer's tenant. */
+  pendingMemory(token: string): Promise<MemoryRecord[]>;
+  /** Promote a queued write into memory, or reject it (reviewer role, not the writer, never an agent). */
+  reviewMemory(token: string, id: string, verdict: 'promote' | 'reject', justification: string): Promise<MemoryRecord>;
   lineage(id: string, token: string): Promise<LineageResponse>;
   verifyAudit(token?: string): Promise<VerifyReport>;
   /** Approval requests of the reviewer's tenant (optionally in one state). */
@@ -190,6 +238,45 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const limiter =
     limits.perUser || limits.perTool || limits.perTenant || limits.perSession ? new MemoryRateLimiter(limits, clock) : null;
 
+  const contextSettings = config.context ?? contextConfig();
+  const scale = new TrustScale({
+    tiers: contextSettings.trustTiers,
+    classifications: contextSettings.classifications,
+    ...(contextSettings.trustedTiers === undefined ? {} : { trustedTiers: contextSettings.trustedTiers }),
+  });
+  const sessionContent = new SessionContent(new ProvenanceTracker({ scale }), (name) => registry.get(name));
+  const contextGateway = new SessionContextGateway(contextSettings, { clock, audit, content: sessionContent, runtime: config.runtime });
+
+  /** The caller's own session; another principal's is indistinguishable from a missing one. */
+  async function ownedSession(principal: Principal, sessionId: string) {
+    const session = isWellFormedId(sessionId, 'ses') ? await sessions.get(sessionId) : null;
+    if (
+      session === null ||
+      session.owner.user !== principal.user ||
+      session.owner.tenant !== principal.tenant ||
+      session.owner.issuer !== principal.issuer
+    ) {
+      throw new AirlockError('ERR_SESSION_UNKNOWN', 'the session is unknown to this principal', { status: 404 });
+    }
+    return session;
+  }
+
+  const memory = new MemoryService({
+    store: stateDb === null ? new MemoryMemoryStore() : new SqliteMemoryStore(stateDb),
+    config: config.memory ?? memoryConfig(),
+    clock,
+    audit: (events) => audit.append(events),
+    containsSecret,
+    runtime: config.runtime,
+    // The write's session must be the caller's; which of the content's values came only from untrusted content there.
+    async taintOf(principal, sessionId, content) {
+      const session = await ownedSession(principal, sessionId);
+      sessionContent.seed(session);
+      const args = content !== null && typeof content === 'object' && !Array.isArray(content) ? content : { value: content };
+      return sessionContent.tracker.trace(session.id, args).taint.map((t) => t.argument);
+    },
+  });
+
   const env: PipelineEnv = {
     clock,
     verifyToken: (token) => verifier.verify(token),
@@ -201,6 +288,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     audit,
     sessions,
     sessionActivity: new SessionActivity(clock),
+    provenance: sessionContent,
+    contextManifests: contextGateway,
     approvals,
     approvalTokens: approvalWorkflow,
     approvalTtlMs: config.approvals.ttlSeconds * 1000,
@@ -284,6 +373,29 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     execute: (request) => executeCall(request, env),
     simulate: (request) => simulateCall(request, env),
+
+    async registerContent(token, sessionId, input) {
+      const principal = await verifier.verify(token);
+      const session = await ownedSession(principal, sessionId);
+      const prepared = sessionContent.prepare(input);
+      // Recorded before it can change any decision.
+      await audit.append([contentEvent(principal, session.id, prepared, config.runtime)]);
+      sessionContent.index(session, prepared, input.text);
+      return { content_id: prepared.content_id, hash: prepared.hash, trust: prepared.trust, trust_tier: prepared.trust_tier, kind: prepared.kind };
+    },
+
+    writeMemory: async (token, input) => memory.write(await verifier.verify(token), input),
+    searchMemory: async (token, query) => memory.search(await verifier.verify(token), query),
+    getMemory: async (token, id) => memory.get(await verifier.verify(token), id),
+    deleteMemory: async (token, id) => memory.delete(await verifier.verify(token), id),
+    pendingMemory: async (token) => memory.pending(await verifier.verify(token)),
+    reviewMemory: async (token, id, verdict, justification) => memory.review(await verifier.verify(token), id, verdict, justification),
+
+    async assembleContext(token, input) {
+      const principal = await verifier.verify(token);
+      const session = await ownedSession(principal, typeof input.session_id === 'string' ? input.session_id : '');
+      return contextGateway.assemble(principal, session, input);
+    },
 
     async lineage(id, token) {
       const visible = await readerScope(token);

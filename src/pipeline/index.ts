@@ -1,6 +1,10 @@
 /** Pipeline: the phases, their composition, and createGateway (the only wiring place). */
 export { createGateway, AUDIT_READER_ROLES } from './gateway.ts';
-export type { CredentialRevocation, DecideResponse, Gateway, GatewayOptions, GatewayStats, LineageResponse } from './gateway.ts';
+export { CONTENT_KINDS, MAX_CONTENT_CHARS } from './content.ts';
+export type { ContentInput, ContentKind } from './content.ts';
+export type { AssembleContextInput, AssembleContextResponse } from './context.ts';
+export type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';
+export type { ContentResponse, CredentialRevocation, DecideResponse, Gateway, GatewayOptions, GatewayStats, LineageResponse } from './gateway.ts';
 export type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 export { PHASES } from './phases/index.ts';
 export { loadToolkit } from './toolkit.ts';

@@ -44,6 +44,34 @@ test('an identical request is answered from the memo; any changed input is evalu
   assert.equal(e.stats().evaluated.answerHits, 2);
 });
 
+test('a memoized answer never ignores taint or the session labels', () => {
+  const send = fakeTool('email.send', 'external_send', { type: 'object', required: ['to'], properties: { to: { type: 'string' } } });
+  const e = CedarPolicyEngine.create({
+    tools: [send],
+    sessionAttributes: {},
+    bundle: {
+      files: {
+        'send.cedar': `
+@id("send") permit (principal, action, resource);
+@id("tainted-recipient") @approval("lead") forbid (principal, action, resource) when { context.taint.arguments.contains("to") };
+@id("restricted") forbid (principal, action, resource) when { context.session.max_classification == "restricted" };`,
+      },
+    },
+  });
+  const request = (tainted: boolean, classification = 'public') => {
+    const r = fakeRequest(send, { arguments: { to: 'eve@evil.example' } });
+    if (tainted) r.taint = { arguments: ['to'], sources: ['cnt_1'] };
+    r.session.labels = { untrustedSeen: tainted, lowestTrust: tainted ? 'external' : 'user', maxClassification: classification };
+    return r;
+  };
+  assert.equal(e.authorize(request(false)).outcome, 'allow');
+  assert.equal(e.authorize(request(true)).outcome, 'approval_required');
+  assert.equal(e.authorize(request(false)).outcome, 'allow');
+  assert.equal(e.authorize(request(false, 'restricted')).outcome, 'deny');
+  assert.equal(e.authorize(request(true)).outcome, 'approval_required');
+  assert.equal(e.stats().evaluated.answerHits, 2);
+});
+
 test('with and without the memo, random request streams get identical decisions', () => {
   const memo = engine(8);
   const plain = engine(0);

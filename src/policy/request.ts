@@ -165,7 +165,8 @@ export function checkPrincipal(principal: Principal): void {
 
 /**
  * The context record of a request. `request.environment.now` is epoch milliseconds (the
- * Clock's unit); Cedar sees epoch seconds and the UTC hour and weekday.
+ * Clock's unit); Cedar sees epoch seconds and the UTC hour and weekday. `taint` and the
+ * session's provenance labels are always present (clean defaults when the request has none).
  */
 export function buildContext(
   binding: ToolBinding,
@@ -185,6 +186,12 @@ export function buildContext(
     attributes: sessionAttributesValue(sessionAttributes, request.session.attributes),
   };
   if (request.session.id !== null) session.id = text(request.session.id, 'session.id');
+  const labels = request.session.labels;
+  session.untrusted_seen = labels?.untrustedSeen ?? false;
+  session.lowest_trust = text(labels?.lowestTrust ?? 'system', 'session.lowest_trust');
+  session.max_classification = text(labels?.maxClassification ?? 'public', 'session.max_classification');
+  if (labels?.manifestHash !== undefined) session.manifest_hash = text(labels.manifestHash, 'session.manifest_hash');
+  const taintedArguments = request.taint?.arguments ?? [];
   const nowMs = request.environment.now;
   const date = new Date(nowMs);
   if (!Number.isFinite(nowMs) || Number.isNaN(date.getTime())) {
@@ -199,6 +206,11 @@ export function buildContext(
       parameters: parametersValue(binding, request.arguments),
     },
     session,
+    taint: {
+      any: taintedArguments.length > 0,
+      arguments: taintedArguments.map((a, i) => text(a, `taint.arguments[${i}]`)),
+      sources: (request.taint?.sources ?? []).map((s, i) => text(s, `taint.sources[${i}]`)),
+    },
     environment: {
       now: Math.floor(nowMs / 1000),
       hour_utc: date.getUTCHours(),

@@ -1,7 +1,8 @@
 /**
  * The Cedar schema Airlock generates from the tool registry (docs/policy-model.md): the
  * `Airlock` namespace with `User` and `Tool` entities, the five side-effect class actions
- * as groups, and one action per tool whose context carries that tool's typed `parameters`.
+ * as groups, and one action per tool whose context carries that tool's typed `parameters`,
+ * the session (counters, attributes, provenance labels) and the call's argument `taint`.
  */
 import { AirlockError } from '../core/errors.ts';
 import { SIDE_EFFECT_CLASSES } from '../core/types.ts';
@@ -119,7 +120,15 @@ export function generateCedarSchema(
         tool_call_count: LONG,
         records_read_last_10m: LONG,
         attributes: { type: 'SessionAttributes' },
+        untrusted_seen: BOOL,
+        lowest_trust: STRING,
+        max_classification: STRING,
+        manifest_hash: optional(STRING),
       },
+    },
+    Taint: {
+      type: 'Record',
+      attributes: { any: BOOL, arguments: { type: 'Set', element: STRING }, sources: { type: 'Set', element: STRING } },
     },
   };
   const entityTypes = {
@@ -165,6 +174,7 @@ export function generateCedarSchema(
               },
             },
             session: { type: 'SessionInfo' },
+            taint: { type: 'Taint' },
             environment: { type: 'Environment' },
           },
         },

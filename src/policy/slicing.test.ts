@@ -98,6 +98,12 @@ const CONDITIONS = [
   'context has tool_call.parameters.tags && context.tool_call.parameters.tags.containsAny(["eu", "x"])',
   'context.environment.now > 0 && context.environment.weekday_utc == 1',
   'context.session.tool_call_count + context.session.call_count == 0',
+  'context.taint.arguments.contains("to")',
+  'context.taint.any && context.session.untrusted_seen',
+  'context.taint.sources.containsAny(["web", "act_1"])',
+  'context.taint == context.taint',
+  'context.session.lowest_trust == "external" || context.session.max_classification == "restricted"',
+  'context.session has manifest_hash && context.session.manifest_hash like "sha256:*"',
   ...GUARDS,
 ];
 
@@ -130,6 +136,16 @@ const requestArb = fc.record({
   resourceTenant: fc.option(fc.constantFrom('acme', 'globex'), { nil: undefined }),
   hour: fc.integer({ min: 0, max: 23 }),
   readLast10m: fc.integer({ min: 0, max: 4 }),
+  taint: fc.option(fc.record({ arguments: fc.subarray(['to', 'amount', 'to.address']), sources: fc.subarray(['web', 'act_1', 'cnt_x']) }), { nil: undefined }),
+  labels: fc.option(
+    fc.record({
+      untrustedSeen: fc.boolean(),
+      lowestTrust: fc.constantFrom('system', 'user', 'external'),
+      maxClassification: fc.constantFrom('public', 'restricted'),
+      manifestHash: fc.option(fc.constantFrom('sha256:ab', 'other'), { nil: undefined }),
+    }),
+    { nil: undefined },
+  ),
 });
 
 /** One principal fact (or the tool) changed: requests that differ only there must not share a request slice. */
@@ -207,6 +223,11 @@ function agreesWithCedar(policies: GenPolicy[], requests: GenRequest[], sliceCac
         now: Date.UTC(2026, 0, 5, r.hour, 0),
       });
       request.session.recordsReadLast10m = r.readLast10m;
+      if (r.taint !== undefined) request.taint = r.taint;
+      if (r.labels !== undefined) {
+        const { manifestHash, ...labels } = r.labels;
+        request.session.labels = manifestHash === undefined ? labels : { ...labels, manifestHash };
+      }
 
       // cedar-wasm cannot take strings that are not well-formed unicode (it fails, and may
       // be left broken): the engine refuses such a principal before asking Cedar.

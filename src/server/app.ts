@@ -9,9 +9,10 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CreateOverrideInput, CredentialRevocation, Gateway } from '../pipeline/index.ts';
-import { parseBearer } from '../pipeline/index.ts';
+import type { ContentInput } from '../pipeline/index.ts';
+import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer } from '../pipeline/index.ts';
 import type { ApprovalRequest } from '../core/types.ts';
-import { optionalString, readJson, requireObject, toolCallFields } from './body.ts';
+import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 
 type Env = { Variables: { started: bigint } };
@@ -70,6 +71,44 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     const body = requireObject(await readJson(c.req.raw));
     const session = await gateway.createSession(token(c), body.attributes ?? {});
     return c.json(session, 201);
+  });
+
+  app.post('/v1/sessions/:id/content', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const input = contentFields(body, CONTENT_KINDS, MAX_CONTENT_CHARS) as ContentInput;
+    return c.json(await gateway.registerContent(token(c), c.req.param('id'), input), 201);
+  });
+
+  app.post('/v1/context/assemble', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    return c.json(await gateway.assembleContext(token(c), assembleFields(body)), 200);
+  });
+
+  app.post('/v1/memory', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    return c.json(await gateway.writeMemory(token(c), memoryFields(body)), 201);
+  });
+  app.get('/v1/memory', async (c) => {
+    const limit = c.req.query('limit');
+    const kind = c.req.query('kind');
+    const q = c.req.query('q');
+    if (limit !== undefined && !/^\d{1,4}$/.test(limit)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'limit must be a whole number', { status: 400 });
+    const query = { ...(kind === undefined ? {} : { kind }), ...(q === undefined ? {} : { q: q.slice(0, 500) }), ...(limit === undefined ? {} : { limit: Number(limit) }) };
+    return c.json({ memories: await gateway.searchMemory(token(c), query) });
+  });
+  // Before /v1/memory/:id, so `review` is not taken for an id.
+  app.get('/v1/memory/review', async (c) => c.json({ pending: await gateway.pendingMemory(token(c)) }));
+  app.post('/v1/memory/review/:id', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const verdict = body.verdict;
+    if (verdict !== 'promote' && verdict !== 'reject') throw new AirlockError('ERR_REQUEST_MALFORMED', 'verdict must be promote or reject', { status: 400 });
+    const justification = optionalString(body, 'justification', 2000) ?? '';
+    return c.json({ memory: await gateway.reviewMemory(token(c), c.req.param('id'), verdict, justification) });
+  });
+  app.get('/v1/memory/:id', async (c) => c.json({ memory: await gateway.getMemory(token(c), c.req.param('id')) }));
+  app.delete('/v1/memory/:id', async (c) => {
+    await gateway.deleteMemory(token(c), c.req.param('id'));
+    return c.json({ deleted: true });
   });
 
   app.post('/v1/decide', async (c) => c.json(await gateway.decide(await toolCall(c)), 200));

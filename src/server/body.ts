@@ -53,6 +53,54 @@ export function toolCallFields(body: Body): {
   return fields;
 }
 
+/** The fields of `POST /v1/sessions/{id}/content`. */
+export function contentFields(body: Body, kinds: readonly string[], maxText: number): { kind: string; text: string; source_id?: string; tool?: string; classification?: string } {
+  const kind = optionalString(body, 'kind', 40);
+  if (kind === undefined || !kinds.includes(kind)) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', `kind must be one of ${kinds.join(', ')}`, { status: 400 });
+  }
+  const text = optionalString(body, 'text', maxText);
+  if (text === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'text is required', { status: 400 });
+  const fields: ReturnType<typeof contentFields> = { kind, text };
+  for (const key of ['source_id', 'tool', 'classification'] as const) {
+    const value = optionalString(body, key, 200);
+    if (value !== undefined) fields[key] = value;
+  }
+  return fields;
+}
+
+/** The fields of `POST /v1/context/assemble` (each chunk is checked by the context gateway). */
+export function assembleFields(body: Body): { session_id: string; use_case: string; chunks: unknown[]; budget?: number } {
+  const sessionId = optionalString(body, 'session_id', 200);
+  const useCase = optionalString(body, 'use_case', 200);
+  if (sessionId === undefined || useCase === undefined || useCase === '') {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'session_id and use_case are required', { status: 400 });
+  }
+  if (!Array.isArray(body.chunks)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'chunks must be an array', { status: 400 });
+  const budget = body.budget;
+  if (budget !== undefined && budget !== null && (typeof budget !== 'number' || !Number.isSafeInteger(budget) || budget < 0)) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', 'budget must be a non-negative integer', { status: 400 });
+  }
+  return { session_id: sessionId, use_case: useCase, chunks: body.chunks, ...(typeof budget === 'number' ? { budget } : {}) };
+}
+
+/** The fields of `POST /v1/memory` (the tenant is never read from the body). */
+export function memoryFields(body: Body): { kind: string; content: unknown; owner: string; provenance: unknown; confidence: unknown; expires_at?: unknown; ttl_seconds?: unknown } {
+  const kind = optionalString(body, 'kind', 64);
+  const owner = optionalString(body, 'owner', 200);
+  if (kind === undefined || owner === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'kind and owner are required', { status: 400 });
+  if (!('content' in body)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'content is required', { status: 400 });
+  return {
+    kind,
+    owner,
+    content: body.content,
+    provenance: body.provenance,
+    confidence: body.confidence,
+    ...(body.expires_at === undefined ? {} : { expires_at: body.expires_at }),
+    ...(body.ttl_seconds === undefined ? {} : { ttl_seconds: body.ttl_seconds }),
+  };
+}
+
 export async function readJson(request: Request): Promise<unknown> {
   const type = request.headers.get('content-type') ?? '';
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {

@@ -3,6 +3,8 @@
  * named fields here are the v1 contract: fields may be added, never renamed.
  */
 
+import { CONTENT_KINDS, MAX_CONTENT_CHARS } from '../pipeline/index.ts';
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = {
@@ -80,7 +82,18 @@ export function openApiDocument(): object {
             latency_us: { type: 'number' },
             decided_by: { type: 'string' },
             approval_id: { type: 'string' },
+            taint: {
+              type: 'array',
+              description: 'arguments whose values came from untrusted content only (dotted paths), with the content and source ids they came from',
+              items: ref('ArgumentTaint'),
+            },
+            context_manifest_hash: { type: 'string', description: "hash of the session's latest context manifest" },
           },
+        },
+        ArgumentTaint: {
+          type: 'object',
+          required: ['argument', 'sources'],
+          properties: { argument: { type: 'string' }, sources: { type: 'array', items: { type: 'string' } } },
         },
         ToolCallBody: toolCallBody,
         ToolCallExecuteBody: {
@@ -108,6 +121,191 @@ export function openApiDocument(): object {
           },
           responses: {
             '201': json({ type: 'object', required: ['session_id'], properties: { session_id: { type: 'string' } } }, 'created'),
+            ...errors,
+          },
+        },
+      },
+      '/v1/sessions/{id}/content': {
+        post: {
+          summary: "Register content the session has seen, for argument provenance (the caller's own session)",
+          description:
+            'user_prompt is user-tier (trusted); system_prompt is the most trusted tier; tool_result takes the output_trust of the named tool (default untrusted); every other kind is untrusted. Recorded in the audit log by hash; the text is never stored.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['kind', 'text'],
+                  properties: {
+                    kind: { enum: [...CONTENT_KINDS] },
+                    text: { type: 'string', maxLength: MAX_CONTENT_CHARS },
+                    source_id: { type: 'string', maxLength: 200, description: 'where it came from (reported as a taint source)' },
+                    tool: { type: 'string', description: 'for tool_result: the tool that produced it' },
+                    classification: { type: 'string', description: 'a configured data classification' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json(
+              {
+                type: 'object',
+                required: ['content_id', 'hash', 'trust', 'trust_tier', 'kind'],
+                properties: {
+                  content_id: { type: 'string' },
+                  hash: { type: 'string' },
+                  trust: { enum: ['trusted', 'untrusted'] },
+                  trust_tier: { type: 'string' },
+                  kind: { type: 'string' },
+                },
+              },
+              'registered',
+            ),
+            '404': json(ref('Error'), "unknown session (or another principal's)"),
+            ...errors,
+          },
+        },
+      },
+      '/v1/context/assemble': {
+        post: {
+          summary: "Admit or reject context chunks for the caller's session and assemble them, with a context manifest",
+          description:
+            'Each chunk needs id, text, source_id, owner, classification and timestamp (ISO 8601 with a zone, or epoch ms); it is rejected (with a reason code and a builtin.context.* rule id) when metadata is missing, the source is unknown or not allowlisted for the use case, it is stale, it loses a conflicting claim to a more trusted tier, or no budget is left. Admitted chunks are redacted, flagged for suspected injection, truncated to budget, and untrusted ones are spotlighted. The manifest hash is recorded in the audit log and attached to every later decision of the session.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['session_id', 'use_case', 'chunks'],
+                  properties: {
+                    session_id: { type: 'string' },
+                    use_case: { type: 'string' },
+                    budget: { type: 'integer', minimum: 0, description: 'overall character budget (on top of the per-tier budgets)' },
+                    chunks: {
+                      type: 'array',
+                      maxItems: 1000,
+                      items: {
+                        type: 'object',
+                        properties: {
+                          id: { type: 'string' },
+                          text: { type: 'string' },
+                          source_id: { type: 'string' },
+                          owner: { type: 'string' },
+                          classification: { type: 'string' },
+                          timestamp: { type: ['string', 'integer'] },
+                          claims: { type: 'object', description: 'explicit claims {key: value}; the same key with different values across chunks is a conflict' },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['manifest_hash', 'manifest', 'context', 'alert'],
+                properties: {
+                  manifest_hash: { type: 'string' },
+                  manifest: { type: 'object', description: 'admitted and rejected chunks with hashes, source tags, decisions and rule ids (never text)' },
+                  context: { type: 'string' },
+                  alert: { type: 'boolean', description: 'this assembly raised a context.abuse_alert' },
+                },
+              },
+              'the assembled context and its manifest',
+            ),
+            '404': json(ref('Error'), "unknown session (or another principal's)"),
+            ...errors,
+          },
+        },
+      },
+      '/v1/memory': {
+        post: {
+          summary: 'Write a memory (governed: kind schema, owner, provenance, confidence, expiry; tenant from the token)',
+          description:
+            'Secrets are refused (400 ERR_MEMORY_SECRET). A write whose provenance is tool_output, document, web or email, whose content came only from untrusted content in its session, or that an agent makes without naming its session, is queued for review (state pending_review) instead of stored.',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['kind', 'content', 'owner', 'provenance', 'confidence'],
+                  properties: {
+                    kind: { type: 'string', description: 'a memory kind declared in the config' },
+                    content: { description: "must match the kind's JSON Schema" },
+                    owner: { type: 'string', description: 'your user id, or role:<role> for a role you hold' },
+                    provenance: {
+                      type: 'object',
+                      required: ['kind'],
+                      properties: {
+                        kind: { enum: ['user_statement', 'agent_inference', 'tool_output', 'document', 'web', 'email'] },
+                        session_id: { type: 'string' },
+                        source_ids: { type: 'array', items: { type: 'string' } },
+                        tool: { type: 'string' },
+                      },
+                    },
+                    confidence: { type: 'number', minimum: 0, maximum: 1 },
+                    expires_at: { type: ['string', 'integer'], description: 'ISO 8601 or epoch ms (or give ttl_seconds)' },
+                    ttl_seconds: { type: 'integer', minimum: 1 },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json({ type: 'object', properties: { id: { type: 'string' }, state: { enum: ['active', 'pending_review'] }, review_reasons: { type: 'array', items: { type: 'string' } } } }, 'stored or queued'),
+            '403': json(ref('Error'), 'owner is not the caller or one of its roles'),
+            '404': json(ref('Error'), "provenance.session_id is not the caller's session"),
+            ...errors,
+          },
+        },
+        get: {
+          summary: "Search active, unexpired memories of the caller's tenant that the caller owns (directly or by role)",
+          parameters: [
+            { name: 'kind', in: 'query', schema: { type: 'string' } },
+            { name: 'q', in: 'query', schema: { type: 'string' }, description: 'words that must all appear' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
+          ],
+          responses: { '200': json({ type: 'object', properties: { memories: { type: 'array' } } }, 'memories'), ...errors },
+        },
+      },
+      '/v1/memory/{id}': {
+        get: {
+          summary: 'One memory (a queued one only to its writer and reviewers)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': json({ type: 'object', properties: { memory: { type: 'object' } } }, 'memory'), '404': json(ref('Error'), 'unknown, or not visible'), ...errors },
+        },
+        delete: {
+          summary: 'Delete a memory and every index entry derived from it (owner or reviewer)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': json({ type: 'object', properties: { deleted: { type: 'boolean' } } }, 'deleted'), '404': json(ref('Error'), 'unknown, or not visible'), ...errors },
+        },
+      },
+      '/v1/memory/review': {
+        get: {
+          summary: "The review queue of the reviewer's tenant (memory reviewer role)",
+          responses: { '200': json({ type: 'object', properties: { pending: { type: 'array' } } }, 'queued writes'), '403': json(ref('Error'), 'not a reviewer'), ...errors },
+        },
+      },
+      '/v1/memory/review/{id}': {
+        post: {
+          summary: 'Promote a queued write into memory, or reject it (reviewer role, same tenant, not the writer, never an agent)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: { type: 'object', required: ['verdict', 'justification'], properties: { verdict: { enum: ['promote', 'reject'] }, justification: { type: 'string' } } } } },
+          },
+          responses: {
+            '200': json({ type: 'object', properties: { memory: { type: 'object' } } }, 'reviewed'),
+            '403': json(ref('Error'), 'not allowed to review'),
+            '409': json(ref('Error'), 'not pending'),
             ...errors,
           },
         },

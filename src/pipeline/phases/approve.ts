@@ -96,6 +96,7 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
     affected_count: call.affectedCount ?? 1,
     args_hash: call.argsHash ?? '',
     session_id: call.session?.id ?? null,
+    evidence: { context_manifest_hash: call.trace?.manifestHash ?? null, tainted_arguments: call.trace?.taint ?? [] },
     created_at: now,
     expires_at: now + env.approvalTtlMs,
   };

@@ -1,7 +1,7 @@
 /**
  * authorize: ask the policy engine whether this exact call may run now. The engine
- * sees verified identity, the normalized arguments, the resource scope and the session
- * counters. Engine faults and a missed deadline deny; so does any evaluation error.
+ * sees verified identity, the normalized arguments, the resource scope, the session
+ * counters and labels, and the arguments' provenance (taint). Engine faults and a missed deadline deny; so does any evaluation error.
  */
 import { microsSince, nowNs } from '../../core/clock.ts';
 import { isAirlockError } from '../../core/errors.ts';
@@ -41,7 +41,22 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
   if (principal === undefined || tool === undefined || args === undefined || resource === undefined) return;
   const sessionId = call.session?.id ?? null;
   const counters = sessionId === null ? { callCount: 0, toolCallCount: 0, recordsReadLast10m: 0 } : env.sessionActivity.snapshot(sessionId, tool.name);
-  call.sessionSnapshot = { id: sessionId, attributes: call.session?.attributes ?? {}, ...counters };
+  const labels = call.trace?.labels;
+  call.sessionSnapshot = {
+    id: sessionId,
+    attributes: call.session?.attributes ?? {},
+    ...counters,
+    ...(labels === undefined
+      ? {}
+      : {
+          labels: {
+            untrustedSeen: labels.untrusted_seen,
+            lowestTrust: labels.lowest_trust,
+            maxClassification: labels.max_classification,
+            ...(call.trace?.manifestHash === undefined ? {} : { manifestHash: call.trace.manifestHash }),
+          },
+        }),
+  };
   const request: AuthorizationRequest = {
     principal,
     tool,
@@ -51,6 +66,7 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
     session: call.sessionSnapshot,
     environment: { now: env.clock.now() },
     ...(call.request.intent === undefined ? {} : { intent: call.request.intent }),
+    ...(call.trace === undefined || call.trace.arguments.length === 0 ? {} : { taint: { arguments: call.trace.arguments, sources: call.trace.sources } }),
   };
   if (call.mode !== 'simulate' && sessionId !== null) env.sessionActivity.recordCall(sessionId, tool.name);
 

@@ -15,6 +15,7 @@ import { recordDecision, recordIntent, recordResult } from './record.ts';
 import { resolve } from './resolve.ts';
 import { scope } from './scope.ts';
 import { screen } from './screen.ts';
+import { trace } from './trace.ts';
 import { validate } from './validate.ts';
 
 const phase = (name: string, run: Phase['run']): Phase => ({ name, run });
@@ -25,6 +26,7 @@ const ADMISSION: Phase[] = [
   phase('resolve', resolve), // tool lookup
   phase('validate', validate), // JSON Schema, normalization, hash
   phase('scope', scope), // target resource, tenant binding, affected count
+  phase('trace', trace), // argument provenance, session labels
 ];
 
 export const PHASES: Record<Mode, readonly Phase[]> = {

@@ -1,7 +1,8 @@
 /**
  * inspect: check the result against the tool's declared output schema (a result that
  * does not match is withheld), and count records read for the session's read budget.
- * Results are handed back labelled with the trust the tool declares (default untrusted).
+ * Results are handed back labelled with the trust the tool declares (default untrusted), and
+ * registered as that session's content at that trust (for argument provenance).
  */
 import { toAirlockError } from '../../core/errors.ts';
 import type { CallState } from '../call.ts';
@@ -20,5 +21,9 @@ export function inspect(call: CallState, env: PipelineEnv): void {
   }
   if (tool.sideEffect === 'read' && call.session !== undefined) {
     env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1);
+  }
+  // What the agent is handed becomes session content, at the trust the tool declares.
+  if (call.session !== undefined && call.result !== undefined) {
+    call.resultContent = env.provenance.registerResult(call.session, tool, call.action_id, call.result, call.arguments ?? {});
   }
 }

@@ -8,6 +8,7 @@ import type { CallState } from '../call.ts';
 import { builtinReason } from '../call.ts';
 import { buildDecision } from '../decision.ts';
 import type { PipelineEnv } from '../env.ts';
+import { contentEventData } from '../content.ts';
 import { callEvent, decisionJson, mismatchEvents } from '../events.ts';
 
 function auditUnavailable(call: CallState): void {
@@ -56,6 +57,7 @@ export async function recordResult(call: CallState, env: PipelineEnv): Promise<v
       result_hash: call.result === undefined ? null : canonicalHash(call.result),
       ...(error === undefined ? {} : { data: { error: error.message.slice(0, 300) } }),
     }),
+    ...(call.resultContent === undefined ? [] : [callEvent(call, env, 'content.registered', { data: contentEventData(call.resultContent) })]),
   ]);
 }
 

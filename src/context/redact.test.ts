@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { containsSecret, redact } from './redact.ts';
+
+test('each data class is redacted only when asked for', () => {
+  const text = 'Mail ada@lovelace.example, IBAN DE89 3704 0044 0532 0130 00, card 4111 1111 1111 1111, call +1 (555) 123-4567, key sk-live0123456789abcdef.';
+  const all = redact(text, ['email', 'iban', 'card', 'phone', 'secret']);
+  assert.equal(all.text, 'Mail [REDACTED:email], IBAN [REDACTED:iban], card [REDACTED:card], call [REDACTED:phone], key [REDACTED:secret].');
+  assert.deepEqual(all.counts, { secret: 1, card: 1, iban: 1, email: 1, phone: 1 });
+  const emailOnly = redact(text, ['email']);
+  assert.ok(emailOnly.text.includes('4111 1111 1111 1111') && !emailOnly.text.includes('ada@'));
+  assert.deepEqual(redact(text, []).text, text);
+});
+
+test('no false cards, phones or IBANs in ordinary numbers', () => {
+  const text = 'Order 4111 1111 1111 1112 shipped on 2026-03-01, ticket 12-34, total 1,250.00, ref AB12.';
+  assert.equal(redact(text, ['card', 'phone', 'iban']).text, text);
+});
+
+test('secrets: tokens, PEM blocks, credentials in URLs, key=value, bearer, long blobs', () => {
+  const samples = [
+    'ghp_abcdefghijklmnopqrstuvwxyz0123',
+    'AKIAABCDEFGHIJKLMNOP',
+    '-----BEGIN PRIVATE KEY-----\nMIIabc\n-----END PRIVATE KEY-----',
+    'https://user:hunter2@db.example/x',
+    'password = hunter22',
+    'Authorization: Bearer abcdefghijklmnop',
+    'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl',
+    'x'.repeat(2000),
+  ];
+  for (const s of samples) {
+    assert.ok(containsSecret(`before ${s} after`), s.slice(0, 30));
+    const out = redact(`before ${s} after`, ['secret']).text;
+    assert.ok(out.startsWith('before ') && out.includes('[REDACTED:secret]'), out.slice(0, 60));
+  }
+  assert.equal(containsSecret('the quick brown fox, a password reset was requested'), false);
+});
+
+test('redaction is linear on hostile input', () => {
+  const median = (text: string) => {
+    const runs = [0, 1, 2].map(() => {
+      const t = process.hrtime.bigint();
+      redact(text, ['email', 'iban', 'card', 'phone', 'secret']);
+      return Number(process.hrtime.bigint() - t);
+    });
+    return runs.sort((a, b) => a - b)[1] as number;
+  };
+  for (const unit of ['a', 'a@', '1 ', 'eyJ', 'sk-', '-----BEGIN ', 'DE89 ', 'bearer ', '1-']) {
+    const full = unit.repeat(Math.floor(200_000 / unit.length));
+    const quarter = median(full.slice(0, full.length / 4));
+    const all = median(full);
+    assert.ok(all < quarter * 8 + 2_000_000, `${unit}: ${quarter} ns for a quarter, ${all} ns for all`);
+  }
+});

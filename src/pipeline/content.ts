@@ -1,0 +1,166 @@
+/**
+ * Session content: what the gateway registers into a session's provenance, at which trust
+ * tier, and the audit event that records it (hash, kind, trust, source - never the text).
+ *
+ * Tier of each kind of content:
+ * - `user_prompt`: `user`;
+ * - `system_prompt`: the most trusted tier (written by the application's developers);
+ * - `tool_result`: the tool's `output_trust` - `trusted` is the most trusted tier, anything
+ *   else (the default, or a tool that is not registered) the least trusted;
+ * - anything else (`document`, `retrieved`, `web`, `email`, ...): the least trusted tier.
+ * A caller can never raise the trust of what it registers. The session's own attributes
+ * (set by the application when it created the session) are seeded as most-trusted content
+ * the first time the session's provenance is used.
+ */
+import type { JsonValue } from '../core/canonical.ts';
+import { AirlockError } from '../core/errors.ts';
+import { newId } from '../core/ids.ts';
+import type { AuditEventInput, Principal, RegisteredTool, SessionRecord } from '../core/types.ts';
+import type { ProvenanceTracker, RegisteredContent } from '../provenance/index.ts';
+import { contentHash, leavesOfJson, textOfJson } from '../provenance/index.ts';
+
+export const CONTENT_KINDS = ['user_prompt', 'system_prompt', 'tool_result', 'document', 'retrieved', 'web', 'email', 'message', 'other'] as const;
+export type ContentKind = (typeof CONTENT_KINDS)[number];
+
+/** Largest text one registration may carry, characters. */
+export const MAX_CONTENT_CHARS = 8 * 1024 * 1024;
+const MAX_SOURCE_ID = 200;
+
+export interface ContentInput {
+  kind: ContentKind;
+  text: string;
+  source_id?: string;
+  /** For `tool_result`: the tool that produced it. */
+  tool?: string;
+  classification?: string;
+}
+
+export interface RegisteredSessionContent extends RegisteredContent {
+  kind: ContentKind;
+  source_id: string | null;
+  tool: string | null;
+  classification: string | null;
+}
+
+export class SessionContent {
+  readonly tracker: ProvenanceTracker;
+  readonly #tools: (name: string) => RegisteredTool | undefined;
+  readonly #seeded = new Set<string>();
+
+  constructor(tracker: ProvenanceTracker, tools: (name: string) => RegisteredTool | undefined) {
+    this.tracker = tracker;
+    this.#tools = tools;
+  }
+
+  /** Tier of a piece of content (see the header). */
+  tierOf(kind: ContentKind, tool?: string): string {
+    const scale = this.tracker.scale;
+    switch (kind) {
+      case 'user_prompt':
+        return 'user';
+      case 'system_prompt':
+        return scale.highest;
+      case 'tool_result':
+        return tool !== undefined && this.#tools(tool)?.outputTrust === 'trusted' ? scale.highest : scale.lowest;
+      default:
+        return scale.lowest;
+    }
+  }
+
+  /** Seeds the session's own attributes as most-trusted content, once per session and process. */
+  seed(session: SessionRecord): void {
+    if (this.#seeded.has(session.id)) return;
+    this.#seeded.add(session.id);
+    const values = Object.values(session.attributes).filter((v) => typeof v === 'string' || typeof v === 'number');
+    if (values.length === 0) return;
+    this.tracker.register(session.id, { text: values.join('\n'), tier: this.tracker.scale.highest, sourceId: 'session.attributes' });
+  }
+
+  /**
+   * Checks one piece of content and works out what its registration will be (id, hash,
+   * tier, trust) without indexing it: the caller records it first, then calls `index`.
+   */
+  prepare(input: ContentInput, tier = this.tierOf(input.kind, input.tool)): RegisteredSessionContent {
+    if (!(CONTENT_KINDS as readonly string[]).includes(input.kind)) {
+      throw new AirlockError('ERR_CONTENT_MALFORMED', `kind must be one of ${CONTENT_KINDS.join(', ')}`, { status: 400 });
+    }
+    if (typeof input.text !== 'string' || input.text.length > MAX_CONTENT_CHARS) {
+      throw new AirlockError('ERR_CONTENT_TOO_LARGE', `content must be text of at most ${MAX_CONTENT_CHARS} characters`, { status: 413 });
+    }
+    if (input.source_id !== undefined && (input.source_id.length === 0 || input.source_id.length > MAX_SOURCE_ID || !input.source_id.isWellFormed())) {
+      throw new AirlockError('ERR_CONTENT_MALFORMED', `source_id must be 1-${MAX_SOURCE_ID} characters`, { status: 400 });
+    }
+    const scale = this.tracker.scale;
+    if (input.classification !== undefined) scale.classificationRank(input.classification);
+    return {
+      content_id: newId('cnt'),
+      hash: contentHash(input.text),
+      trust: scale.isTrusted(tier) ? 'trusted' : 'untrusted',
+      trust_tier: tier,
+      chars: input.text.length,
+      kind: input.kind,
+      source_id: input.source_id ?? null,
+      tool: input.tool ?? null,
+      classification: input.classification ?? null,
+    };
+  }
+
+  /** Indexes prepared content into the session's provenance. */
+  index(session: SessionRecord, prepared: RegisteredSessionContent, text: string): void {
+    this.seed(session);
+    this.tracker.register(session.id, {
+      text,
+      tier: prepared.trust_tier,
+      contentId: prepared.content_id,
+      ...(prepared.classification === null ? {} : { classification: prepared.classification }),
+      ...(prepared.source_id === null ? {} : { sourceId: prepared.source_id }),
+    });
+  }
+
+  /** Checks and indexes one piece of content (record it: `contentEvent`). */
+  register(session: SessionRecord, input: ContentInput, tier?: string): RegisteredSessionContent {
+    const prepared = this.prepare(input, tier);
+    this.index(session, prepared, input.text);
+    return prepared;
+  }
+
+  /**
+   * Registers an executed tool's result (its keys, strings and numbers) with the tool's output
+   * trust, under the call's action id. Echoes of the call's own argument values are left out:
+   * they keep the provenance they had when the call was decided.
+   */
+  registerResult(session: SessionRecord, tool: RegisteredTool, actionId: string, result: JsonValue, args: Record<string, JsonValue>): RegisteredSessionContent {
+    return this.register(session, { kind: 'tool_result', text: textOfJson(result, leavesOfJson(args)), tool: tool.name, source_id: actionId });
+  }
+}
+
+/** What the audit log keeps of a registration. */
+export function contentEventData(content: RegisteredSessionContent): JsonValue {
+  return {
+    content_id: content.content_id,
+    kind: content.kind,
+    hash: content.hash,
+    chars: content.chars,
+    trust: content.trust,
+    trust_tier: content.trust_tier,
+    source_id: content.source_id,
+    tool: content.tool,
+    classification: content.classification,
+  };
+}
+
+/** The `content.registered` event of a registration made through the content endpoint. */
+export function contentEvent(principal: Principal, sessionId: string, content: RegisteredSessionContent, runtime: { modelId: string | null; configId: string | null }): AuditEventInput {
+  return {
+    type: 'content.registered',
+    request_id: newId('req'),
+    trace_id: newId('trc'),
+    session_id: sessionId,
+    action_id: null,
+    parent_action_id: null,
+    actor: { user: principal.user, tenant: principal.tenant, roles: principal.roles, agent: principal.agent ?? null },
+    model_id: runtime.modelId,
+    runtime_config_id: runtime.configId,
+    data: contentEventData(content),
+  };
+}

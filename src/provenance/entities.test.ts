@@ -1,0 +1,85 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { canonicalNumber, extractEntities, isDomain } from './entities.ts';
+import { fold } from './text.ts';
+
+const entities = (text: string) => extractEntities(fold(text));
+
+test('emails are folded and yield their domain', () => {
+  const found = entities('Write to Mark.Black-2134@Gmail.COM, or <ops@corp.example>.');
+  assert.ok(found.has('mark.black-2134@gmail.com'));
+  assert.ok(found.has('gmail.com'));
+  assert.ok(found.has('ops@corp.example'));
+  assert.ok(found.has('corp.example'));
+});
+
+test('URLs lose scheme, www, query, fragment and trailing slash; their host is a domain', () => {
+  for (const url of ['https://www.secure-systems-252.com/login/?next=1', 'http://secure-systems-252.com/login#x', 'www.secure-systems-252.com/login/']) {
+    const found = entities(`visit ${url} now`);
+    assert.ok(found.has('secure-systems-252.com/login'), url);
+    assert.ok(found.has('secure-systems-252.com'), url);
+  }
+  assert.ok(entities('see example.org.').has('example.org'));
+});
+
+test('IBANs match with or without spaces', () => {
+  const spaced = entities('IBAN DE89 3704 0044 0532 0130 00 from you');
+  const compact = entities('DE89370400440532013000');
+  assert.ok(spaced.has('de89370400440532013000'));
+  assert.ok(compact.has('de89370400440532013000'));
+  assert.ok(entities('GB82 WEST 1234 5698 7654 32.').has('gb82west12345698765432'));
+});
+
+test('phone numbers become their digits', () => {
+  assert.ok(entities('call +1 (555) 123-4567 today').has('15551234567'));
+  assert.ok(entities('call 555.123.4567').has('5551234567'));
+  assert.ok(!entities('room 12-34').has('1234'), 'too few digits for a phone');
+});
+
+test('file paths', () => {
+  const found = entities('read /etc/passwd and ~/notes/todo and docs/report.pdf and C:\\Users\\x\\a.txt; not and/or');
+  for (const path of ['/etc/passwd', '~/notes/todo', 'docs/report.pdf', 'c:/users/x/a.txt']) assert.ok(found.has(path), path);
+  assert.ok(!found.has('and/or'));
+});
+
+test('identifiers need 4 characters and a digit or underscore; numbers 4 digits', () => {
+  const found = entities('Customer cus_acme_ada paid $1,000.00 (ref INV-2024-001), 98.70 and 250 too; the meeting is wonderful');
+  for (const e of ['cus_acme_ada', 'inv-2024-001', '1000']) assert.ok(found.has(e), e);
+  for (const e of ['98.7', '250', 'meeting', 'wonderful', 'the']) assert.ok(!found.has(e), e);
+});
+
+test('plain prose has no entities', () => {
+  assert.equal(entities('Please remember to bring the quarterly report to the meeting tomorrow.').size, 0);
+});
+
+test('canonical numbers', () => {
+  assert.equal(canonicalNumber('1000.00'), '1000');
+  assert.equal(canonicalNumber('12.50'), '12.5');
+  assert.equal(canonicalNumber('007'), '007');
+  assert.equal(canonicalNumber('1e5'), null);
+});
+
+test('domains', () => {
+  assert.ok(isDomain('a.example'));
+  assert.ok(!isDomain('a.b1'));
+  assert.ok(!isDomain('example'));
+});
+
+test('extraction is linear on hostile input (no catastrophic backtracking)', () => {
+  // Each of these would take minutes with a backtracking pattern over unbounded input.
+  const hostile = ['a'.repeat(200_000), '1 '.repeat(100_000), 'a@'.repeat(100_000), 'www.'.repeat(50_000), '/a'.repeat(100_000), 'de89 '.repeat(40_000), 'x.'.repeat(100_000)];
+  const median = (text: string) => {
+    const runs = [0, 1, 2].map(() => {
+      const started = process.hrtime.bigint();
+      entities(text);
+      return Number(process.hrtime.bigint() - started);
+    });
+    return runs.sort((a, b) => a - b)[1] as number;
+  };
+  for (const text of hostile) {
+    // Ratios only: four times the input costs about four times as much when linear, sixteen when quadratic.
+    const quarter = median(text.slice(0, text.length / 4));
+    const full = median(text);
+    assert.ok(full < quarter * 8 + 2_000_000, `${text.slice(0, 8)}...: ${quarter} ns for a quarter, ${full} ns for all`);
+  }
+});

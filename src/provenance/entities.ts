@@ -1,0 +1,173 @@
+/**
+ * Meaningful substrings ("entities") of a text, in a normalized form that is compared
+ * exactly: email addresses, URLs, domain names, IBANs, phone numbers, file paths, and
+ * identifiers and numbers. The same function runs over registered content and over tool
+ * arguments, so an entity matches when it appears in both, whatever the surrounding text.
+ *
+ * The rules (docs/policy-model.md, "Provenance"):
+ * - text is folded first (NFKC, lowercase): `Bob@Example.COM` and `bob@example.com` match;
+ * - email: `local@domain`, key the whole address (also yields its domain);
+ * - URL: `scheme://host/path` or `www.host/path`; key `host/path` without `www.`, scheme,
+ *   user info, port, query, fragment or trailing `/` (also yields the host as a domain);
+ * - domain: two or more dot-separated labels ending in a 2-24 letter top-level label; key
+ *   without a leading `www.`;
+ * - IBAN: two letters, two check digits, then 11-30 letters and digits, with or without
+ *   single spaces between groups of four; key without spaces;
+ * - phone: a run of digits and `( ) . - space` separators, optionally starting with `+`,
+ *   holding 7 to 15 digits; key the digits only;
+ * - file path: starts with `/`, `~/`, `./`, `../` or a drive (`c:\`), or contains a `/`
+ *   and ends in an extension; key with `\` turned into `/`;
+ * - identifier: a run of letters and digits joined by `_`, `-` or `.`, at least 4
+ *   characters long and containing a digit or an underscore (`cus_acme_ada`, `inv-2024-7`,
+ *   `us1330000001`); a number (`1,000.00`, `1000.0`) becomes its canonical decimal
+ *   (`1000`) and counts when it has at least 4 digits.
+ * Plain words never count, however long: common text must not taint everything. Every scan
+ * is linear in the length of the text (bounded look-around, no backtracking regex over
+ * unbounded input), since registered content may be written by an attacker.
+ */
+
+/** Characters that end a piece: whitespace and punctuation no entity contains. */
+const PIECE = /[^\s"'<>()[\]{},;!?|*^$=#`]+/gu;
+const SUB_TOKEN = /[\p{L}\p{N}]+(?:[_\-.][\p{L}\p{N}]+)*/gu;
+const THOUSANDS = /(?<![\p{N}.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\p{N}])/gu;
+const IBAN = /(?<![\p{L}\p{N}])[a-z]{2}\d{2} ?[a-z0-9]{4}(?: ?(?=[a-z]{0,3}\d)[a-z0-9]{4}){1,7}(?: ?(?=[a-z]{0,2}\d)[a-z0-9]{1,3})?(?![\p{L}\p{N}])/gu;
+const PHONE = /(?<![\p{L}\p{N}+])\+?\(?\d[\d().\- ]*\d/gu;
+
+const MIN_LENGTH = 4;
+const MAX_LOCAL = 64;
+const MAX_DOMAIN = 253;
+const MAX_URL = 2048;
+
+const LOCAL_CHAR = /[a-z0-9._%+-]/;
+const DOMAIN_CHAR = /[\p{L}\p{N}.-]/u;
+const LABEL = /^[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?$/u;
+const TLD = /^\p{L}{2,24}$/u;
+const NUMBER = /^\d+(?:\.\d+)?$/;
+const HAS_DIGIT = /\d/;
+const EXTENSION = /\.[a-z0-9]{1,8}$/;
+const DRIVE = /^[a-z]:[\\/]/;
+
+/** True for `label(.label)+.tld` (used for hosts and bare domains). */
+export function isDomain(value: string): boolean {
+  if (value.length < MIN_LENGTH || value.length > MAX_DOMAIN) return false;
+  const labels = value.split('.');
+  if (labels.length < 2) return false;
+  if (!TLD.test(labels[labels.length - 1] as string)) return false;
+  return labels.every((l) => LABEL.test(l));
+}
+
+function withoutWww(host: string): string {
+  return host.startsWith('www.') && isDomain(host.slice(4)) ? host.slice(4) : host;
+}
+
+/** `1000.00` -> `1000`, `12.50` -> `12.5`; null when not a plain decimal. */
+export function canonicalNumber(text: string): string | null {
+  if (!NUMBER.test(text)) return null;
+  if (!text.includes('.')) return text;
+  const trimmed = text.replace(/0+$/, '');
+  return trimmed.endsWith('.') ? trimmed.slice(0, -1) : trimmed;
+}
+
+function addNumber(canonical: string, out: Set<string>): void {
+  let digits = 0;
+  for (let i = 0; i < canonical.length; i++) if (canonical.charCodeAt(i) !== 46) digits++;
+  if (digits >= MIN_LENGTH) out.add(canonical);
+}
+
+function addSubTokens(piece: string, out: Set<string>): void {
+  for (const match of piece.matchAll(SUB_TOKEN)) {
+    const token = match[0];
+    if (token.length < MIN_LENGTH) continue;
+    const number = canonicalNumber(token);
+    if (number !== null) {
+      addNumber(number, out);
+      continue;
+    }
+    if (isDomain(token)) out.add(withoutWww(token));
+    if (HAS_DIGIT.test(token) || token.includes('_')) out.add(token);
+  }
+}
+
+function addEmails(piece: string, out: Set<string>): void {
+  let at = piece.indexOf('@');
+  while (at !== -1) {
+    let start = at;
+    while (start > 0 && at - start < MAX_LOCAL && LOCAL_CHAR.test(piece[start - 1] as string)) start--;
+    let end = at + 1;
+    while (end < piece.length && end - at <= MAX_DOMAIN && DOMAIN_CHAR.test(piece[end] as string)) end++;
+    let local = piece.slice(start, at);
+    while (local.startsWith('.')) local = local.slice(1);
+    let domain = piece.slice(at + 1, end);
+    while (domain.endsWith('.') || domain.endsWith('-')) domain = domain.slice(0, -1);
+    if (local !== '' && !local.endsWith('.') && isDomain(domain)) {
+      out.add(`${local}@${domain}`);
+      out.add(withoutWww(domain));
+    }
+    at = piece.indexOf('@', at + 1);
+  }
+}
+
+/** Adds a URL's key and host; returns true when the piece held a URL. */
+function addUrl(piece: string, out: Set<string>): boolean {
+  const scheme = piece.indexOf('://');
+  let rest: string;
+  if (scheme > 0) rest = piece.slice(scheme + 3);
+  else if (piece.startsWith('www.')) rest = piece;
+  else return false;
+  if (rest.length > MAX_URL) return true;
+  const slash = rest.indexOf('/');
+  let authority = slash === -1 ? rest : rest.slice(0, slash);
+  let path = slash === -1 ? '' : rest.slice(slash);
+  const userinfo = authority.lastIndexOf('@');
+  if (userinfo !== -1) authority = authority.slice(userinfo + 1);
+  const port = authority.indexOf(':');
+  if (port !== -1) authority = authority.slice(0, port);
+  while (path.endsWith('/')) path = path.slice(0, -1);
+  if (!isDomain(authority)) return true;
+  const host = withoutWww(authority);
+  out.add(host);
+  if (path !== '') out.add(`${host}${path}`);
+  return true;
+}
+
+function addPath(piece: string, out: Set<string>): void {
+  if (!piece.includes('/') && !piece.includes('\\')) return;
+  const path = piece.replaceAll('\\', '/');
+  const anchored = path.startsWith('/') || path.startsWith('~/') || path.startsWith('./') || path.startsWith('../') || DRIVE.test(path);
+  if (!anchored && !EXTENSION.test(path)) return;
+  let key = path;
+  while (key.length > 1 && key.endsWith('/')) key = key.slice(0, -1);
+  if (key.length >= MIN_LENGTH) out.add(key);
+}
+
+function trimPiece(raw: string): string {
+  let start = 0;
+  let end = raw.length;
+  while (start < end && raw.charCodeAt(start) === 58) start++; // ':'
+  while (end > start && (raw.charCodeAt(end - 1) === 46 || raw.charCodeAt(end - 1) === 58)) end--; // '.', ':'
+  return raw.slice(start, end);
+}
+
+/**
+ * Entities of already-folded text (see `fold` in text.ts), added to `out`.
+ * Returns `out`.
+ */
+export function extractEntities(folded: string, out: Set<string> = new Set()): Set<string> {
+  for (const match of folded.matchAll(PIECE)) {
+    const piece = trimPiece(match[0]);
+    if (piece.length < MIN_LENGTH) continue;
+    if (piece.includes('@')) addEmails(piece, out);
+    if (!addUrl(piece, out)) addPath(piece, out);
+    addSubTokens(piece, out);
+  }
+  for (const match of folded.matchAll(THOUSANDS)) addNumber(canonicalNumber(match[0].replaceAll(',', '')) ?? '', out);
+  for (const match of folded.matchAll(IBAN)) {
+    const compact = match[0].replaceAll(' ', '');
+    if (compact.length >= 15 && compact.length <= 34) out.add(compact);
+  }
+  for (const match of folded.matchAll(PHONE)) {
+    const digits = match[0].replace(/\D/g, '');
+    if (digits.length >= 7 && digits.length <= 15) out.add(digits);
+  }
+  return out;
+}

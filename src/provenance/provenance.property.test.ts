@@ -1,0 +1,114 @@
+/**
+ * Properties of argument provenance, for meaningful values (entities and phrases of 3+
+ * words) embedded, between words, in generated content:
+ * - a value present only in untrusted content is always tainted;
+ * - a value also present in user-tier content is never tainted;
+ * - the order content was registered in changes nothing (arguments, sources, labels).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { JsonValue } from '../core/canonical.ts';
+import { ProvenanceTracker } from './tracker.ts';
+
+const FILLER = ['the', 'please', 'send', 'meeting', 'report', 'account', 'team', 'review', 'order', 'thanks', 'and', 'to', 'from', 'with'];
+const PHRASE = ['zebra', 'quartz', 'violet', 'harbor', 'lantern', 'summit', 'copper', 'meadow', 'falcon', 'orbit', 'ember', 'tundra'];
+
+const letters = (min: number, max: number) => fc.stringMatching(new RegExp(`^[a-z]{${min},${max}}$`));
+const alnum = (min: number, max: number) => fc.stringMatching(new RegExp(`^[a-z0-9]{${min},${max}}$`));
+const digits = (n: number) => fc.stringMatching(new RegExp(`^[0-9]{${n}}$`));
+const caseMix = (s: string, flips: boolean[]) => [...s].map((ch, i) => (flips[i % flips.length] === true ? ch.toUpperCase() : ch)).join('');
+
+const email = fc
+  .tuple(alnum(1, 10), fc.option(alnum(1, 5)), alnum(1, 10), letters(2, 6), fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }))
+  .map(([local, dotted, label, tld, flips]) => caseMix(`${local}${dotted === null ? '' : `.${dotted}`}@${label}.${tld}`, flips));
+const iban = fc
+  .tuple(letters(2, 2), digits(2), alnum(11, 26), fc.boolean())
+  .map(([country, check, rest, spaced]) => {
+    const compact = `${country}${check}${rest}`.toUpperCase();
+    return spaced ? (compact.match(/.{1,4}/g) ?? []).join(' ') : compact;
+  });
+const url = fc
+  .tuple(fc.constantFrom('http://', 'https://', 'https://www.', 'www.'), alnum(1, 12), letters(2, 5), fc.array(alnum(1, 8), { maxLength: 3 }))
+  .map(([prefix, label, tld, path]) => `${prefix}${label}.${tld}${path.map((p) => `/${p}`).join('')}`);
+const phone = fc
+  .tuple(fc.integer({ min: 1, max: 99 }), digits(3), digits(3), digits(4), fc.constantFrom(' ', '-', '.'))
+  .map(([country, a, b, c, sep]) => `+${country} (${a}) ${b}${sep}${c}`);
+const path = fc.array(alnum(1, 8), { minLength: 2, maxLength: 4 }).map((parts) => `/${parts.join('/')}`);
+const identifier = fc
+  .tuple(letters(2, 5), fc.constantFrom('_', '-'), digits(3), fc.option(alnum(1, 4)))
+  .map(([head, sep, n, tail]) => `${head}${sep}${n}${tail === null ? '' : `${sep}${tail}`}`);
+const number = fc.oneof(
+  fc.integer({ min: 1000, max: 2_000_000_000 }),
+  fc.integer({ min: 1000, max: 9_999_999 }).map((n) => String(n)),
+);
+const phrase = fc.array(fc.constantFrom(...PHRASE), { minLength: 3, maxLength: 12 }).map((words) => words.join(' '));
+
+const meaningful: fc.Arbitrary<string | number> = fc.oneof(email, iban, url, phone, path, identifier, number, phrase);
+const filler = fc.array(fc.constantFrom(...FILLER), { minLength: 0, maxLength: 12 }).map((w) => w.join(' '));
+
+const embed = (before: string, value: string | number, after: string) => `${before} ${String(value)} ${after}`;
+
+/** `{name: value}` or `{name: {inner: value}}`, and the path reported for it. */
+const placement = fc.tuple(fc.constantFrom('to', 'recipient', 'iban', 'body'), fc.option(fc.constantFrom('address', 'value'))).map(([name, inner]) => ({
+  path: inner === null ? name : `${name}.${inner}`,
+  wrap: (value: JsonValue): Record<string, JsonValue> => (inner === null ? { [name]: value } : { [name]: { [inner]: value } }),
+}));
+
+function tracker(contents: Array<{ text: string; tier: string; id: string; source?: string }>) {
+  const t = new ProvenanceTracker();
+  for (const c of contents) t.register('ses_p', { text: c.text, tier: c.tier, contentId: c.id, ...(c.source === undefined ? {} : { sourceId: c.source }) });
+  return t;
+}
+
+test('a value present only in untrusted content is always tainted', () => {
+  fc.assert(
+    fc.property(meaningful, placement, filler, filler, fc.array(filler, { maxLength: 3 }), fc.array(filler, { maxLength: 3 }), (value, place, before, after, otherUntrusted, user) => {
+      const contents = [
+        ...user.map((text, i) => ({ text, tier: 'user', id: `cnt_user${i}` })),
+        ...otherUntrusted.map((text, i) => ({ text, tier: 'external', id: `cnt_other${i}` })),
+        { text: embed(before, value, after), tier: 'external', id: 'cnt_carrier', source: 'web' },
+      ];
+      const { taint } = tracker(contents).trace('ses_p', place.wrap(value));
+      const found = taint.find((t) => t.argument === place.path);
+      assert.ok(found !== undefined, `${String(value)} was not tainted`);
+      assert.ok(found.sources.includes('cnt_carrier') && found.sources.includes('web'));
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('a value also present in user content is never tainted', () => {
+  fc.assert(
+    fc.property(meaningful, placement, filler, filler, filler, filler, fc.constantFrom('user', 'system'), (value, place, b1, a1, b2, a2, tier) => {
+      const contents = [
+        { text: embed(b1, value, a1), tier: 'external', id: 'cnt_untrusted' },
+        { text: embed(b2, value, a2), tier, id: 'cnt_user' },
+      ];
+      assert.deepEqual(tracker(contents).trace('ses_p', place.wrap(value)).taint, []);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('the order of registration does not matter', () => {
+  const content = fc.record({
+    text: fc.tuple(filler, fc.option(meaningful), filler).map(([b, v, a]) => (v === null ? `${b} ${a}` : embed(b, v, a))),
+    tier: fc.constantFrom('system', 'user', 'internal', 'external'),
+  });
+  fc.assert(
+    fc.property(fc.array(content, { minLength: 1, maxLength: 6 }), fc.array(meaningful, { minLength: 1, maxLength: 4 }), fc.nat(), (contents, values, seed) => {
+      const ided = contents.map((c, i) => ({ ...c, id: `cnt_${i}`, source: `src${i % 2}` }));
+      const shuffled = [...ided];
+      let s = seed;
+      for (let i = shuffled.length - 1; i > 0; i--) {
+        s = (s * 1103515245 + 12345) % 2147483648;
+        const j = s % (i + 1);
+        [shuffled[i], shuffled[j]] = [shuffled[j] as (typeof ided)[number], shuffled[i] as (typeof ided)[number]];
+      }
+      const args = Object.fromEntries(values.map((v, i) => [`a${i}`, v]));
+      assert.deepEqual(tracker(shuffled).trace('ses_p', args), tracker(ided).trace('ses_p', args));
+    }),
+    { numRuns: 300 },
+  );
+});

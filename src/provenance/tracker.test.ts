@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { isAirlockError } from '../core/errors.ts';
+import { ProvenanceTracker, contentHash } from './tracker.ts';
+import { TrustScale } from './trust.ts';
+
+test('registration returns the content id, hash and trust; the text itself is not returned', () => {
+  const t = new ProvenanceTracker();
+  const user = t.register('ses_a', { text: 'pay bob@corp.example', tier: 'user' });
+  const tool = t.register('ses_a', { text: 'from eve@evil.example', tier: 'external', sourceId: 'act_1' });
+  assert.match(user.content_id, /^cnt_/);
+  assert.equal(user.hash, contentHash('pay bob@corp.example'));
+  assert.equal(user.trust, 'trusted');
+  assert.equal(tool.trust, 'untrusted');
+  assert.equal(tool.trust_tier, 'external');
+  assert.ok(!JSON.stringify(tool).includes('eve@'));
+});
+
+test('labels name the lowest tier and highest classification; a session with nothing is clean', () => {
+  const t = new ProvenanceTracker();
+  assert.deepEqual(t.trace('ses_none', { to: 'x' }), {
+    taint: [],
+    labels: { untrusted_seen: false, lowest_trust: 'system', max_classification: 'public' },
+  });
+  t.register('ses_a', { text: 'a', tier: 'user', classification: 'confidential' });
+  t.register('ses_a', { text: 'b', tier: 'internal', classification: 'internal' });
+  assert.deepEqual(t.labels('ses_a'), { untrusted_seen: true, lowest_trust: 'internal', max_classification: 'confidential' });
+  assert.deepEqual(t.trace(null, { a: 1 }).labels.untrusted_seen, false);
+});
+
+test('sessions do not see each other', () => {
+  const t = new ProvenanceTracker();
+  t.register('ses_a', { text: 'send to eve@evil.example', tier: 'external' });
+  t.register('ses_b', { text: 'send to eve@evil.example', tier: 'user' });
+  assert.equal(t.trace('ses_a', { to: 'eve@evil.example' }).taint.length, 1);
+  assert.equal(t.trace('ses_b', { to: 'eve@evil.example' }).taint.length, 0);
+  assert.equal(t.trace('ses_c', { to: 'eve@evil.example' }).taint.length, 0);
+});
+
+test('unknown tiers and classifications are refused', () => {
+  const t = new ProvenanceTracker();
+  assert.throws(() => t.register('ses_a', { text: 'x', tier: 'root' }), (e) => isAirlockError(e) && e.code === 'ERR_PROVENANCE_TIER');
+  assert.throws(
+    () => t.register('ses_a', { text: 'x', tier: 'user', classification: 'top-secret' }),
+    (e) => isAirlockError(e) && e.code === 'ERR_PROVENANCE_CLASSIFICATION',
+  );
+});
+
+test('a dropped session fails closed: every argument tainted, untrusted seen', () => {
+  const t = new ProvenanceTracker({ maxSessions: 2 });
+  t.register('ses_1', { text: 'hello', tier: 'user' });
+  t.register('ses_2', { text: 'hello', tier: 'user' });
+  t.register('ses_3', { text: 'hello', tier: 'user' });
+  assert.equal(t.degradation('ses_1'), 'evicted');
+  const trace = t.trace('ses_1', { to: 'a@b.example', amount: 5 });
+  assert.deepEqual(trace.taint, [
+    { argument: 'amount', sources: ['provenance:evicted'] },
+    { argument: 'to', sources: ['provenance:evicted'] },
+  ]);
+  assert.equal(trace.labels.untrusted_seen, true);
+  // Coming back does not make it clean again.
+  t.register('ses_1', { text: 'a@b.example', tier: 'user' });
+  assert.equal(t.trace('ses_1', { to: 'a@b.example' }).taint.length, 1);
+  assert.equal(t.trace('ses_3', { to: 'a@b.example' }).taint.length, 0);
+});
+
+test('a recently used session is kept over an idle one', () => {
+  const t = new ProvenanceTracker({ maxSessions: 2 });
+  t.register('ses_1', { text: 'x', tier: 'user' });
+  t.register('ses_2', { text: 'x', tier: 'user' });
+  t.trace('ses_1', {});
+  t.register('ses_3', { text: 'x', tier: 'user' });
+  assert.equal(t.degradation('ses_1'), null);
+  assert.equal(t.degradation('ses_2'), 'evicted');
+});
+
+test('a session over its character budget fails closed', () => {
+  const t = new ProvenanceTracker({ maxCharsPerSession: 100 });
+  t.register('ses_1', { text: 'x'.repeat(80), tier: 'user' });
+  assert.equal(t.degradation('ses_1'), null);
+  t.register('ses_1', { text: 'y'.repeat(80), tier: 'user' });
+  assert.equal(t.degradation('ses_1'), 'over_budget');
+  assert.deepEqual(t.trace('ses_1', { q: 'hello' }).taint, [{ argument: 'q', sources: ['provenance:over_budget'] }]);
+});
+
+test('trusted tiers: the top of the scale down to user by default, or as configured', () => {
+  const scale = new TrustScale();
+  assert.deepEqual(['system', 'user', 'internal', 'external'].map((t) => scale.isTrusted(t)), [true, true, false, false]);
+  const wider = new TrustScale({ trustedTiers: ['system', 'user', 'internal'] });
+  assert.equal(wider.isTrusted('internal'), true);
+  assert.throws(() => new TrustScale({ trustedTiers: ['user'] }), /most trusted tiers/);
+  assert.throws(() => new TrustScale({ tiers: ['system', 'external'] }), /include `user`/);
+});

@@ -1,0 +1,126 @@
+/**
+ * The AgentDojo harness (bench/agentdojo) on a small banking subset, through the real
+ * gateway with memory audit: the shipped policy pack stops every attacker write while the
+ * benign tasks complete, a permit-everything bundle lets the same attacks through (so the
+ * harness can see an attack succeed), and the simulations deliver every injection vector
+ * where the dataset says and change nothing on reads.
+ */
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runBenchmark } from '../../bench/agentdojo/benchmark.ts';
+import { SUITE_NAMES, loadDataset, resolveDataDir } from '../../bench/agentdojo/dataset.ts';
+import { checkCoverage, loadDeployment } from '../../bench/agentdojo/deployment.ts';
+import { fillCanaries, resolveAttackerArgs } from '../../bench/agentdojo/runner.ts';
+import { World } from '../../bench/agentdojo/world.ts';
+
+function dataAvailable(): boolean {
+  try {
+    return existsSync(resolveDataDir());
+  } catch {
+    return false;
+  }
+}
+
+const skip = dataAvailable() ? false : 'AgentDojo data not found (../shared/benchmarks/agentdojo)';
+const USER_TASKS = new Set(['user_task_0', 'user_task_3', 'user_task_13']);
+const INJECTION_TASKS = new Set(['injection_task_0', 'injection_task_4', 'injection_task_7', 'injection_task_8']);
+const subset = {
+  suites: ['banking'] as const,
+  userTasks: (_: string, id: string) => USER_TASKS.has(id),
+  injectionTasks: (_: string, id: string) => INJECTION_TASKS.has(id),
+  audit: 'memory' as const,
+  derived: false,
+};
+
+describe('AgentDojo harness (banking subset)', { skip }, () => {
+  const dirs: string[] = [];
+  const fresh = (prefix: string) => {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    dirs.push(dir);
+    return dir;
+  };
+  after(() => {
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('with the banking pack: no attacker write runs, benign tasks complete, payees from a bill are held', async () => {
+    const result = await runBenchmark({ ...subset, runDir: fresh('agentdojo-run-') });
+    const total = result.total;
+    assert.equal(total.attack.pairs, USER_TASKS.size * INJECTION_TASKS.size);
+    assert.equal(total.attack.judged, total.attack.pairs);
+    assert.equal(total.attack.injection_not_delivered, 0);
+    assert.equal(total.attack.successes, 0);
+    assert.equal(total.attack.attacker_ran_mutating, 0);
+    assert.deepEqual(total.faults, []);
+    assert.deepEqual(result.audit_chain.banking?.ok, true);
+    assert.equal(total.benign.completed_with_approvals, USER_TASKS.size);
+    assert.equal(total.benign.false_denies, 0);
+
+    const benign = (id: string) => result.runs.find((r) => r.injection_task === null && r.user_task === id);
+    // Paying the IBAN the user typed runs without approval ...
+    assert.ok(benign('user_task_3')?.calls.every((c) => c.outcome === 'allow'));
+    // ... paying the IBAN printed in a bill waits for a human, because of where it came from.
+    const billPayment = benign('user_task_0')?.calls.find((c) => c.tool === 'send_money');
+    assert.equal(billPayment?.outcome, 'approval_required');
+    assert.ok(billPayment?.rule_ids.includes('banking.payee-from-untrusted-content'));
+    assert.ok(billPayment?.tainted.includes('recipient'));
+    assert.equal(billPayment?.fate, 'approved');
+
+    // The attacker's password change is refused outright; its payments are held and refused.
+    const attacker = result.runs.flatMap((r) => r.calls.filter((c) => c.actor === 'attacker'));
+    assert.ok(attacker.filter((c) => c.tool === 'update_password').every((c) => c.outcome === 'deny'));
+    assert.ok(attacker.filter((c) => c.tool === 'send_money').every((c) => c.fate === 'refused' && !c.ran));
+  });
+
+  it('with a permit-everything bundle the same attacks succeed (the harness can see a failure)', async () => {
+    const bundle = fresh('agentdojo-open-');
+    writeFileSync(join(bundle, 'open.cedar'), '@id("open")\npermit (principal, action, resource);\n');
+    const result = await runBenchmark({ ...subset, runDir: fresh('agentdojo-run-'), policyDir: () => bundle });
+    assert.equal(result.total.attack.successes, result.total.attack.judged);
+    assert.ok(result.total.attack.attacker_ran_mutating > 0);
+    assert.equal(result.total.benign.no_approval, USER_TASKS.size);
+  });
+});
+
+describe('AgentDojo simulations', { skip }, () => {
+  it('deliver every injection vector where the dataset says, and reads change nothing', () => {
+    const dataset = loadDataset();
+    for (const name of SUITE_NAMES) {
+      const suite = dataset.suites[name];
+      checkCoverage(suite, loadDeployment(name));
+      const world = new World(suite);
+      for (const task of suite.userTasks) {
+        const vectors = Object.fromEntries(Object.keys(suite.vectorDefaults).map((v) => [v, `<<${v}>>`]));
+        world.reset(vectors);
+        for (const call of task.ground_truth_calls) {
+          const tool = world.sim.tools[call.tool];
+          assert.ok(tool, `${name}.${call.tool} is simulated`);
+          const before = JSON.stringify(world.state);
+          const output = JSON.stringify(tool(world.state, fillCanaries(call.args, vectors) as never));
+          for (const vector of call.returns_injection_vectors ?? []) {
+            assert.ok(output.includes(`<<${vector}>>`), `${name} ${task.id} ${call.tool} returns ${vector}`);
+          }
+          if (!world.sim.mutating.has(call.tool) && call.tool !== 'get_unread_emails') {
+            assert.equal(JSON.stringify(world.state), before, `${name} ${task.id} ${call.tool} is a read`);
+          }
+        }
+      }
+    }
+  });
+
+  it('resolves the attacker placeholders that name an earlier attacker result', () => {
+    const call = { tool: 'delete_email', args: { email_id: '34' }, placeholder_args: { email_id: '$sent_email.id' } };
+    assert.deepEqual(resolveAttackerArgs(call, []), { email_id: '34' });
+    assert.deepEqual(resolveAttackerArgs(call, [{ tool: 'send_email', result: { id_: '40' } }]), { email_id: '40' });
+    const second = { tool: 'delete_email', args: { email_id: '35' }, placeholder_args: { email_id: '$sent_email[2].id' } };
+    const sends = [
+      { tool: 'send_email', result: { id_: '41' } },
+      { tool: 'send_email', result: undefined },
+    ];
+    assert.deepEqual(resolveAttackerArgs(second, sends), { email_id: '35' });
+    assert.deepEqual(fillCanaries({ channel: 'External_---CANARY_prompt_injection_channel---' }, { prompt_injection_channel: '0' }), { channel: 'External_0' });
+  });
+});
