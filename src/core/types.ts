@@ -198,6 +198,11 @@ export interface PolicyEngine {
   readonly version: string;
   /** Decide. Must never throw for a policy outcome; throws only on engine faults. */
   authorize(request: AuthorizationRequest): Promise<PolicyEvaluation> | PolicyEvaluation;
+  /**
+   * Discovery (optional): false only when no call of the tool by the principal could be
+   * allowed or held. Engines without it show every tool (calls are still decided in full).
+   */
+  mayAllow?(principal: Principal, toolName: string): boolean;
 }
 
 // ---------------------------------------------------------------------------------------
