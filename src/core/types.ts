@@ -65,7 +65,9 @@ export type ConnectorSpec =
       /** URL template; `{name}` is replaced by the URL-encoded argument `name`. */
       url: string;
       headers?: Record<string, string>;
-    };
+    }
+  /** A tool of an upstream MCP server (`upstream` is its prefix); the MCP hub provides the connector. */
+  | { type: 'mcp'; upstream: string; tool: string };
 
 export interface ToolDefinition {
   name: string;
