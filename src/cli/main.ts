@@ -11,6 +11,7 @@ import { configCheckCommand, policyCheckCommand, policySchemaCommand } from './c
 import { demoCommand } from './commands/demo.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { tokenMintCommand } from './commands/token.ts';
+import { mcpCommands } from './commands/mcp-program.ts';
 
 export function buildProgram(): Command {
   const program = new Command('airlock')
@@ -81,6 +82,8 @@ export function buildProgram(): Command {
     .description('print the Cedar schema generated from the tool registry')
     .requiredOption('--config <file>', 'airlock.yaml')
     .action(policySchemaCommand);
+
+  mcpCommands(program);
 
   program
     .command('demo')

@@ -6,3 +6,13 @@ export { PHASES } from './phases/index.ts';
 export { loadToolkit } from './toolkit.ts';
 export { checkPolicyBundle, mintToken, openAuditLog, parseBearer } from './admin.ts';
 export type { AuditLogReader, DevTokenRequest } from './admin.ts';
+export {
+  McpHub,
+  createMcpGateway,
+  openMcpPinAdmin,
+  runWithMcpCallContext,
+  contentHash,
+  textsOf,
+  MCP_ADMIN_ROLES,
+} from './mcp/index.ts';
+export type { HubChange, McpGateway, McpGatewayOptions, McpPinAdmin, McpToolEntry, PinView, SessionContent, SessionContentSink } from './mcp/index.ts';
