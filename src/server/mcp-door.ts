@@ -150,27 +150,23 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
   const execute = async (token: string, tool: string, args: unknown, extra: Extra, meta?: Record<string, unknown>): Promise<ToolCallResult> => {
     const progressToken = (extra._meta as { progressToken?: string | number } | undefined)?.progressToken;
     const approvalToken = meta?.[APPROVAL_TOKEN_META];
-    return runWithMcpCallContext(
-      {
-        signal: extra.signal,
-        ...(progressToken === undefined
-          ? {}
-          : {
-              onProgress: (p) =>
-                void extra
-                  .sendNotification({ method: 'notifications/progress', params: { progressToken, progress: p.progress, ...(p.total === undefined ? {} : { total: p.total }), ...(p.message === undefined ? {} : { message: p.message }) } })
-                  .catch(() => undefined),
-            }),
-      },
-      async () =>
-        gateway.execute({
-          token,
-          tool,
-          arguments: args,
-          session_id: await session(token),
-          ...(typeof approvalToken === 'string' ? { approval_token: approvalToken } : {}),
-        }),
+    // Progress is relayed in order, and all of it before the result.
+    let relayed: Promise<void> = Promise.resolve();
+    const onProgress = (p: { progress: number; total?: number; message?: string }) => {
+      const params = { progressToken: progressToken as string | number, progress: p.progress, ...(p.total === undefined ? {} : { total: p.total }), ...(p.message === undefined ? {} : { message: p.message }) };
+      relayed = relayed.then(() => extra.sendNotification({ method: 'notifications/progress', params })).catch(() => undefined);
+    };
+    const result = await runWithMcpCallContext({ signal: extra.signal, ...(progressToken === undefined ? {} : { onProgress }) }, async () =>
+      gateway.execute({
+        token,
+        tool,
+        arguments: args,
+        session_id: await session(token),
+        ...(typeof approvalToken === 'string' ? { approval_token: approvalToken } : {}),
+      }),
     );
+    await relayed;
+    return result;
   };
 
   server.setRequestHandler(ListToolsRequestSchema, async (_request, extra) => {

@@ -21,6 +21,7 @@ import type { Gateway, McpHub } from '../pipeline/index.ts';
 import { parseBearer } from '../pipeline/index.ts';
 import type { McpDoorSession } from './mcp-door.ts';
 import { createMcpDoorSession } from './mcp-door.ts';
+import { SessionEventStore } from './mcp-events.ts';
 
 export interface McpHttpOptions {
   hub: McpHub;
@@ -129,6 +130,9 @@ export function mountMcp(app: Hono<never>, gateway: Gateway, options: McpHttpOpt
     const transport: WebStandardStreamableHTTPServerTransport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       maxRequestBodySize: gateway.config.server.bodyLimitBytes,
+      // Resumable streams: a client that lost its stream reconnects with Last-Event-ID.
+      eventStore: new SessionEventStore(),
+      retryInterval: 1000,
       onsessioninitialized: (sessionId) => {
         sessions.set(sessionId, { transport, door, owner, lastSeen: Date.now() });
       },

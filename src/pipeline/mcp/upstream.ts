@@ -15,6 +15,8 @@ import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.j
 import type {
   CallToolRequest,
   CompleteRequest,
+  JSONRPCMessage,
+  MessageExtraInfo,
   GetPromptRequest,
   Prompt,
   Resource,
@@ -60,6 +62,9 @@ export class UpstreamConnection {
   readonly config: McpUpstreamConfig;
   #client: Client | null = null;
   #stderr = '';
+  /** Progress listeners by the progress token the gateway put on the call. */
+  readonly #progress = new Map<string, (progress: { progress: number; total?: number; message?: string }) => void>();
+  #progressSerial = 0;
   #events: UpstreamEvents;
   #resolveSecret: SecretResolver;
 
@@ -110,6 +115,7 @@ export class UpstreamConnection {
     } finally {
       clearTimeout(timeout);
     }
+    this.#relayProgressInOrder(transport);
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#events.toolsChanged());
     client.setNotificationHandler(ResourceListChangedNotificationSchema, () => this.#events.resourcesChanged());
     client.setNotificationHandler(PromptListChangedNotificationSchema, () => this.#events.promptsChanged());
@@ -179,7 +185,39 @@ export class UpstreamConnection {
   }
 
   async callTool(params: CallToolRequest['params'], options: RequestOptions): Promise<JsonValue> {
-    return toJson(await this.#require().callTool(params, undefined, options));
+    const { onprogress, ...rest } = options;
+    if (onprogress === undefined) return toJson(await this.#require().callTool(params, undefined, rest));
+    const token = `airlock-${++this.#progressSerial}`;
+    this.#progress.set(token, onprogress);
+    try {
+      return toJson(await this.#require().callTool({ ...params, _meta: { ...(params._meta ?? {}), progressToken: token } }, undefined, rest));
+    } finally {
+      this.#progress.delete(token);
+    }
+  }
+
+  /**
+   * The SDK client dispatches notifications a microtask later than responses, so a progress
+   * notification that arrives just before its call's result would find the call already
+   * finished and be dropped. Progress for the gateway's own tokens is taken off the
+   * transport as it arrives, in order, before the result.
+   */
+  #relayProgressInOrder(transport: { onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void }): void {
+    const dispatch = transport.onmessage;
+    if (dispatch === undefined) return;
+    transport.onmessage = (message, extra) => {
+      const m = message as { method?: string; params?: { progressToken?: unknown; progress?: unknown; total?: unknown; message?: unknown } };
+      const listener = m.method === 'notifications/progress' && typeof m.params?.progressToken === 'string' ? this.#progress.get(m.params.progressToken) : undefined;
+      if (listener !== undefined && typeof m.params?.progress === 'number') {
+        listener({
+          progress: m.params.progress,
+          ...(typeof m.params.total === 'number' ? { total: m.params.total } : {}),
+          ...(typeof m.params.message === 'string' ? { message: m.params.message } : {}),
+        });
+        return;
+      }
+      dispatch.call(transport, message, extra);
+    };
   }
 
   async readResource(uri: string, options: RequestOptions): Promise<JsonValue> {
