@@ -8,6 +8,9 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { stringify } from 'yaml';
 import type { AirlockConfig } from '../../src/config/types.ts';
 import { loadConfig } from '../../src/config/index.ts';
@@ -80,4 +83,46 @@ export async function mcpTestEnv(options: McpTestEnvOptions): Promise<McpTestEnv
 /** An upstream entry running a server file with this process's Node. */
 export function stdioUpstream(prefix: string, script: string, extra: Record<string, unknown> = {}, args: string[] = []): Record<string, unknown> {
   return { prefix, command: NODE, args: [script, ...args], ...extra };
+}
+
+/** An SDK client of the gateway's /mcp door, authenticated as `token`. */
+export async function httpClient(baseUrl: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'airlock-test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${baseUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  return client;
+}
+
+/** An SDK client of `airlock mcp --config FILE` (the stdio door, a child process) acting as `token`. */
+export async function stdioClient(configPath: string, token: string): Promise<Client> {
+  const client = new Client({ name: 'airlock-test', version: '1.0.0' });
+  await client.connect(
+    new StdioClientTransport({ command: NODE, args: [join(ROOT, 'src/cli/main.ts'), 'mcp', '--config', configPath], env: { AIRLOCK_TOKEN: token }, stderr: 'pipe' }),
+  );
+  return client;
+}
+
+/** The text of a tool result's first text content. */
+export function textOf(result: unknown): string {
+  const content = (result as { content?: Array<{ type: string; text?: string }> }).content ?? [];
+  return content.find((c) => c.type === 'text')?.text ?? '';
+}
+
+/** The Airlock metadata of a tool result. */
+export function airlockMeta(result: unknown): { request_id: string; action_id: string; decision: { outcome: string; code: string; rules: string[]; approval_id?: string } } {
+  const meta = ((result as { _meta?: Record<string, unknown> })._meta ?? {}) as Record<string, unknown>;
+  return {
+    request_id: meta['airlock/request_id'] as string,
+    action_id: meta['airlock/action_id'] as string,
+    decision: meta['airlock/decision'] as { outcome: string; code: string; rules: string[]; approval_id?: string },
+  };
+}
+
+/** Waits until `check` holds (polling), or fails after `ms`. */
+export async function eventually(check: () => Promise<boolean> | boolean, ms = 10_000, what = 'condition'): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
