@@ -3,10 +3,15 @@ import type { Command } from 'commander';
 import { mcpServeCommand, mcpToolsDecideCommand, mcpToolsPendingCommand, mcpToolsShowCommand } from './mcp.ts';
 
 export function mcpCommands(program: Command): void {
+  // `mcp` has an option of its own (`--config`, for the stdio door) and subcommands with the
+  // same option: options are read by the command they follow. The program itself has no
+  // options, so this changes nothing for the other commands.
+  program.enablePositionalOptions();
   const mcp = program
     .command('mcp')
     .description('serve MCP over stdio, fronting the config\'s upstream MCP servers (identity: mcp.identity_token or AIRLOCK_TOKEN)')
     .option('--config <file>', 'airlock.yaml')
+    .enablePositionalOptions()
     .action(async (options: { config?: string }) => {
       if (options.config === undefined) {
         mcp.help({ error: true });
