@@ -3,7 +3,7 @@
  * compete for the two cores), a table of medians and tails, and the JSON written to
  * bench/results/<timestamp>.json (and bench/results/latest.json).
  *
- *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http]
+ *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http,mcp]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,6 +13,7 @@ import { run as runAudit } from './audit.bench.ts';
 import { run as runAuthorize } from './authorize.bench.ts';
 import { run as runExecute } from './execute.bench.ts';
 import { run as runHttp } from './http-decide.bench.ts';
+import { run as runMcp } from './mcp.bench.ts';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -25,7 +26,7 @@ interface Row {
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
 const quick = values.quick === true;
-const only = new Set((values.only ?? 'authorize,execute,audit,http').split(','));
+const only = new Set((values.only ?? 'authorize,execute,audit,http,mcp').split(','));
 const results: Record<string, unknown> = {
   started_at: new Date().toISOString(),
   node: process.version,
@@ -59,6 +60,21 @@ if (only.has('http')) {
   const r = await runHttp({ seconds: quick ? 3 : 10, connections: 32 });
   results.http_decide = r;
   rows.push({ benchmark: r.name, figure: `${r.requests_per_s} req/s (p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, ${r.non_2xx} non-2xx)`, target: '(reported)', met: null });
+}
+
+if (only.has('mcp')) {
+  progress('mcp');
+  const r = await runMcp({ calls: quick ? 400 : 2000 });
+  results.mcp = r;
+  for (const door of ['stdio', 'http'] as const) {
+    const x = r[door];
+    rows.push({
+      benchmark: `MCP tools/call added by the gateway (${door}, durable audit)`,
+      figure: `median +${(x.added_p50_us / 1000).toFixed(2)} ms (x${x.ratio_p50}), p99 +${(x.added_p99_us / 1000).toFixed(2)} ms (x${x.ratio_p99}); direct p50 ${x.direct.p50_us} µs`,
+      target: 'median added <= 1 ms',
+      met: x.added_p50_us <= 1000,
+    });
+  }
 }
 
 mkdirSync(RESULTS, { recursive: true });

@@ -52,6 +52,11 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Told about every denied or held call whose decision event could not be written (it is still refused). */
   onUnrecordedStop?: (info: { request_id: string; code: string; error: unknown }) => void;
+  /**
+   * Where the SQLite audit log commits: a writer thread (default: best under concurrency) or
+   * the calling thread (lowest latency for one caller at a time, e.g. the stdio MCP door).
+   */
+  auditWriter?: 'thread' | 'inline';
   /** Tools from outside the config (the MCP hub's upstream tools): definitions, connectors, admission. */
   toolSource?: ToolSource;
   /** Replace parts (tests, embedding): a policy engine, an audit store, a connector factory. */
@@ -179,6 +184,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       ? new MemoryAuditStore({ clock })
       : SqliteAuditStore.open(config.audit.path, {
           clock,
+          ...(options.auditWriter === undefined ? {} : { writer: options.auditWriter }),
           ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
         }));
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
