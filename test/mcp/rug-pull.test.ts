@@ -45,6 +45,7 @@ describe('rug pull and shadowing', () => {
           stdioUpstream('rp', SERVERS.rugPull, { side_effect: 'read' }),
           stdioUpstream('a', SERVERS.echo, { approval: 'first_use', side_effect: 'read' }, ['a']),
           stdioUpstream('b', SERVERS.echo, { approval: 'first_use', side_effect: 'read' }, ['b']),
+          stdioUpstream('flaky', SERVERS.echo, { approval: 'first_use', side_effect: 'read' }, ['flaky']),
         ],
       },
       policies: { 'all.cedar': '@id("users-all") permit (principal, action, resource) when { principal.roles.contains("user") };' },
@@ -74,12 +75,24 @@ describe('rug pull and shadowing', () => {
 
   it('reaches same-named tools of two upstreams only under their prefixes', async () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
-    assert.ok(names.includes('a.echo') && names.includes('b.echo'), names.join(' '));
+    assert.ok(names.includes('a.echo') && names.includes('b.echo') && names.includes('flaky.echo'), names.join(' '));
     assert.ok(!names.includes('echo'));
     assert.equal(textOf(await client.callTool({ name: 'a.echo', arguments: { message: 'hi' } })), 'a: hi');
     assert.equal(textOf(await client.callTool({ name: 'b.echo', arguments: { message: 'hi' } })), 'b: hi');
     const bare = await client.callTool({ name: 'echo', arguments: { message: 'hi' } });
     assert.equal(airlockMeta(bare).decision.code, 'resolve.unknown_tool');
+  });
+
+  it('refuses calls while an upstream is down, and reconnects to it', async () => {
+    assert.equal(textOf(await client.callTool({ name: 'flaky.echo', arguments: { message: 'one' } })), 'flaky: one');
+    // The upstream exited after answering; until it is back, calls are refused, not attempted.
+    await eventually(async () => {
+      const down = await client.callTool({ name: 'flaky.echo', arguments: { message: 'x' } });
+      return airlockMeta(down).decision?.code === 'mcp.upstream_unavailable';
+    }, 5_000, 'the upstream to be seen down');
+    await eventually(async () => textOf(await client.callTool({ name: 'flaky.echo', arguments: { message: 'two' } })) === 'flaky: two', 10_000, 'the upstream to be back');
+    const types = (await auditEvents(env)).filter((e) => (e.data as { upstream?: string } | undefined)?.upstream === 'flaky').map((e) => e.type);
+    assert.ok(types.includes('mcp.upstream.disconnected') && types.filter((t) => t === 'mcp.upstream.connected').length >= 2, types.join(','));
   });
 
   it('hides and denies a tool whose definition changed, and records the change', async () => {

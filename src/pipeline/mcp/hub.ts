@@ -116,6 +116,10 @@ export class McpHub implements ToolSource {
   #reconciling: Promise<void> | null = null;
   #reconcileAgain = false;
   #subscriptions = new Map<string, Set<(uri: string) => void>>();
+  /** Exposed name -> its upstream and live tool (rebuilt after every listing). */
+  #byExposed = new Map<string, { prefix: string; live: LiveTool }>();
+  /** Pending reconnection attempts of lost upstreams, with their next delay. */
+  #reconnects = new Map<string, { timer: NodeJS.Timeout; delayMs: number }>();
   #closed = false;
 
   constructor(config: AirlockConfig, options: McpHubOptions) {
@@ -236,12 +240,8 @@ export class McpHub implements ToolSource {
 
   /** The upstream tool behind an exposed name, with its listing entry (null for other tools). */
   tool(exposed: string): McpToolEntry | null {
-    for (const u of this.#upstreams.values()) {
-      for (const live of u.live.values()) {
-        if (live.exposed === exposed) return { upstream: u.config.prefix, tool: live.definition.name, exposed, listing: live.listing };
-      }
-    }
-    return null;
+    const found = this.#byExposed.get(exposed);
+    return found === undefined ? null : { upstream: found.prefix, tool: found.live.definition.name, exposed, listing: found.live.listing };
   }
 
   /** Trust tier of an upstream's content. */
@@ -353,6 +353,7 @@ export class McpHub implements ToolSource {
   async close(): Promise<void> {
     this.#closed = true;
     if (this.#timer !== null) clearInterval(this.#timer);
+    for (const { timer } of this.#reconnects.values()) clearTimeout(timer);
     await Promise.all([...this.#upstreams.values()].map((u) => u.conn.close()));
   }
 
@@ -396,6 +397,24 @@ export class McpHub implements ToolSource {
     upstream.available = false;
     this.#record([this.#event('mcp.upstream.disconnected', { upstream: prefix })]);
     this.#emit({ kind: 'tools' });
+    this.#scheduleReconnect(prefix, 1000);
+  }
+
+  /** Retries a lost upstream with exponential backoff (1 s doubling, at most 60 s) until it answers. */
+  #scheduleReconnect(prefix: string, delayMs: number): void {
+    if (this.#closed || this.#reconnects.has(prefix)) return;
+    const timer = setTimeout(() => {
+      this.#reconnects.delete(prefix);
+      const upstream = this.#upstreams.get(prefix);
+      if (upstream === undefined || this.#closed) return;
+      void this.#sync(upstream)
+        .then(() => this.#reconcile())
+        .then(() => {
+          if (!upstream.conn.connected) this.#scheduleReconnect(prefix, Math.min(60_000, delayMs * 2));
+        });
+    }, delayMs);
+    timer.unref();
+    this.#reconnects.set(prefix, { timer, delayMs });
   }
 
   /** Lists one upstream (connecting first if needed) and records what changed. Serialized per upstream. */
@@ -442,6 +461,7 @@ export class McpHub implements ToolSource {
     }
     const changed = events.length > 0 || next.size !== upstream.live.size;
     upstream.live = next;
+    this.#indexTools();
     this.#record(events);
     await this.#relistContent(prefix, 'resources', false);
     await this.#relistContent(prefix, 'prompts', false);
@@ -492,6 +512,12 @@ export class McpHub implements ToolSource {
     upstream.refused.delete(rawName);
     // Clients see exactly the pinned definition (under its exposed name), nothing unpinned.
     return { definition, hash, exposed, listing: { ...definition, name: exposed } as Tool };
+  }
+
+  #indexTools(): void {
+    const index = new Map<string, { prefix: string; live: LiveTool }>();
+    for (const u of this.#upstreams.values()) for (const live of u.live.values()) index.set(live.exposed, { prefix: u.config.prefix, live });
+    this.#byExposed = index;
   }
 
   #otherToolNames(prefix: string): string[] {
