@@ -83,3 +83,46 @@ export function gatewayTools(upstream: McpUpstreamConfig): ToolDefinition[] {
     },
   ];
 }
+
+/** Action names a policy bundle mentions (`Airlock::Action::"<name>"`). */
+export function referencedActions(files: Record<string, string>): Set<string> {
+  const out = new Set<string>();
+  for (const text of Object.values(files)) {
+    for (const match of text.matchAll(/Action\s*::\s*"((?:[^"\\]|\\.)*)"/g)) out.add(match[1] ?? '');
+  }
+  return out;
+}
+
+/**
+ * Placeholders for upstream tools the policy bundle names but that have not been discovered
+ * (the upstream was down at start, or has not been reached yet): registered so the bundle
+ * validates and the gateway starts, with an open schema, and never admitted — their calls
+ * are denied (`mcp.tool_unavailable`) until the upstream lists the tool, when the real
+ * definition replaces the placeholder (and the bundle is validated against it).
+ */
+export function placeholderDefinitions(upstreams: readonly McpUpstreamConfig[], referenced: ReadonlySet<string>, known: ReadonlySet<string>): ToolDefinition[] {
+  const out: ToolDefinition[] = [];
+  for (const name of referenced) {
+    if (known.has(name) || (SIDE_EFFECT_NAMES as readonly string[]).includes(name)) continue;
+    const upstream =
+      upstreams.find((u) => u.namespace === 'prefixed' && name.startsWith(`${u.prefix}.`)) ??
+      (upstreams.length === 1 && upstreams[0]?.namespace === 'none' ? upstreams[0] : undefined);
+    if (upstream === undefined) continue;
+    const tool = upstream.namespace === 'none' ? name : name.slice(upstream.prefix.length + 1);
+    if (!/^[A-Za-z0-9_.-]{1,128}$/.test(tool) || !/^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/.test(name)) continue;
+    out.push({
+      name,
+      description: `${tool} of upstream ${upstream.prefix}: not discovered yet`,
+      inputSchema: { type: 'object' },
+      sideEffect: upstream.tools[tool]?.sideEffect ?? upstream.sideEffect,
+      tenantBinding: 'none',
+      idempotent: false,
+      timeoutMs: upstream.timeoutMs,
+      connector: { type: 'mcp', upstream: upstream.prefix, tool },
+      outputTrust: upstream.trust,
+    });
+  }
+  return out;
+}
+
+const SIDE_EFFECT_NAMES = ['none', 'read', 'write', 'irreversible', 'external_send'] as const;

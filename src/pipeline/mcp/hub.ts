@@ -41,11 +41,14 @@ import type { ToolSource, ToolSourceHost } from '../tool-source.ts';
 import { currentMcpCallContext } from './call-context.ts';
 import type { SessionContent, SessionContentSink } from './content.ts';
 import { noSessionContent } from './content.ts';
-import { gatewayTools, toolDefinition } from './definitions.ts';
+import { loadBundleFromDir } from '../../policy/index.ts';
+import { gatewayTools, placeholderDefinitions, referencedActions, toolDefinition } from './definitions.ts';
 import type { SecretResolver } from './upstream.ts';
 import { UpstreamConnection } from './upstream.ts';
 
 export const PIN_RULE = 'builtin.mcp.pin';
+/** The pinned hash recorded for a placeholder (a tool named by policy, not discovered yet). */
+const PLACEHOLDER = 'placeholder';
 export const UPSTREAM_RULE = 'builtin.mcp.upstream';
 
 export const FIRST_USE: PinDecider = { kind: 'first_use', user: 'first-use', tenant: null, issuer: 'airlock', roles: [] };
@@ -100,6 +103,7 @@ export interface McpToolEntry {
 export class McpHub implements ToolSource {
   readonly config: McpConfig;
   readonly #configTools: Set<string>;
+  readonly #bundleDir: string;
   readonly #pins: PinStore;
   readonly #clock: Clock;
   readonly #options: McpHubOptions;
@@ -125,6 +129,7 @@ export class McpHub implements ToolSource {
   constructor(config: AirlockConfig, options: McpHubOptions) {
     this.config = config.mcp ?? { relistSeconds: 0, connectTimeoutMs: 10_000, http: { allowedHosts: null, allowedOrigins: null, maxSessions: 1, sessionIdleSeconds: 1 }, upstreams: [] };
     this.#configTools = new Set(config.tools.map((t) => t.name));
+    this.#bundleDir = config.policy.bundleDir;
     this.#pins = options.pins;
     this.#clock = options.clock ?? systemClock;
     this.#options = options;
@@ -598,6 +603,12 @@ export class McpHub implements ToolSource {
         }
         out.set(exposed, { definition, pinnedHash });
       }
+    }
+    // Tools the policies name but no upstream has listed yet: placeholders, never admitted.
+    const bundle = await loadBundleFromDir(this.#bundleDir).catch(() => ({ files: {} }));
+    const known = new Set([...out.keys(), ...this.#configTools]);
+    for (const definition of placeholderDefinitions(this.config.upstreams, referencedActions(bundle.files), known)) {
+      out.set(definition.name, { definition, pinnedHash: PLACEHOLDER });
     }
     return out;
   }
