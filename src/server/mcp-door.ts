@@ -41,6 +41,9 @@ import { contentHash, runWithMcpCallContext, textsOf } from '../pipeline/index.t
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export const APPROVAL_TOKEN_META = 'airlock/approval_token';
+/** Correlation a client may set on a call (`_meta`): trace id and parent action id (validated, never authority). */
+export const TRACE_META = 'airlock/trace_id';
+export const PARENT_ACTION_META = 'airlock/parent_action_id';
 
 export interface McpDoorOptions {
   gateway: Gateway;
@@ -163,6 +166,8 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
         arguments: args,
         session_id: await session(token),
         ...(typeof approvalToken === 'string' ? { approval_token: approvalToken } : {}),
+        ...(typeof meta?.[TRACE_META] === 'string' ? { trace_id: meta[TRACE_META] } : {}),
+        ...(typeof meta?.[PARENT_ACTION_META] === 'string' ? { parent_action_id: meta[PARENT_ACTION_META] } : {}),
       }),
     );
     await relayed;

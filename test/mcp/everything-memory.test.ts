@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { newId } from '../../src/core/ids.ts';
 import type { Gateway, SessionContent } from '../../src/pipeline/index.ts';
 import { createMcpGateway } from '../../src/pipeline/index.ts';
 import type { RunningServer } from '../../src/server/index.ts';
@@ -119,6 +120,13 @@ describe('everything (HTTP) and memory (stdio) servers behind /mcp', () => {
     assert.equal(created.isError, undefined, textOf(created));
     const graph = await user.callTool({ name: 'mem.read_graph', arguments: {} });
     assert.match(textOf(graph), /Airlock/);
+    // A client may correlate its calls: both are found under the trace id it gave.
+    const trace = newId('trc');
+    const first = await user.callTool({ name: 'ev.echo', arguments: { message: 'a' }, _meta: { 'airlock/trace_id': trace } });
+    await user.callTool({ name: 'ev.echo', arguments: { message: 'b' }, _meta: { 'airlock/trace_id': trace, 'airlock/parent_action_id': airlockMeta(first).action_id } });
+    const lineage = await gateway.lineage(trace, await env.token({ sub: 'aud', roles: ['auditor'] }));
+    assert.equal(lineage.events.filter((e) => e.type === 'intent').length, 2);
+    assert.ok(lineage.events.some((e) => e.parent_action_id === airlockMeta(first).action_id));
     // Arguments the upstream's schema does not declare are refused before anything runs.
     const extra = await user.callTool({ name: 'ev.echo', arguments: { message: 'x', sneaky: true } });
     assert.equal(airlockMeta(extra).decision.code, 'validate.schema');

@@ -119,6 +119,8 @@ export class McpHub implements ToolSource {
   #timer: NodeJS.Timeout | null = null;
   #reconciling: Promise<void> | null = null;
   #reconcileAgain = false;
+  /** The registration last refused (and when): not retried until it changes or a re-list period passed. */
+  #refusedRegistration: { signature: string; at: number } | null = null;
   #subscriptions = new Map<string, Set<(uri: string) => void>>();
   /** Exposed name -> its upstream and live tool (rebuilt after every listing). */
   #byExposed = new Map<string, { prefix: string; live: LiveTool }>();
@@ -636,6 +638,9 @@ export class McpHub implements ToolSource {
     this.#desired = await this.#computeDesired();
     const host = this.#host;
     if (host === null || sameRegistration(this.#desired, this.#registered)) return;
+    const signature = JSON.stringify([...this.#desired].map(([name, r]) => [name, r.pinnedHash]));
+    const retryAfter = Math.max(60, this.config.relistSeconds) * 1000;
+    if (this.#refusedRegistration !== null && this.#refusedRegistration.signature === signature && this.#clock.now() - this.#refusedRegistration.at < retryAfter) return;
     const before = this.#registered;
     try {
       const { version } = await host.refresh();
@@ -647,6 +652,7 @@ export class McpHub implements ToolSource {
       this.#emit({ kind: 'tools' });
     } catch (error) {
       const failure = toAirlockError(error);
+      this.#refusedRegistration = { signature, at: this.#clock.now() };
       this.#record([this.#event('mcp.tools.refused', { code: failure.code, message: failure.message.slice(0, 300) })]);
       throw failure;
     }
