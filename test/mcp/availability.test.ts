@@ -1,5 +1,6 @@
 /**
- * An upstream that is down at start does not stop the gateway: tools the policies name are
+ * Periodic re-listing notices a change the upstream never announced. An upstream that is
+ * down at start does not stop the gateway: tools the policies name are
  * registered as placeholders (so the bundle validates) and refused until the upstream lists
  * them; `airlock policy check` validates such a bundle offline the same way.
  */
@@ -7,7 +8,28 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { checkPolicyBundle, createMcpGateway } from '../../src/pipeline/index.ts';
-import { FIXTURES, mcpTestEnv, stdioUpstream } from './support.ts';
+import { FIXTURES, SERVERS, eventually, mcpTestEnv, stdioUpstream } from './support.ts';
+
+describe('periodic re-listing', () => {
+  it('notices a changed definition the upstream never announced', async () => {
+    const env = await mcpTestEnv({
+      mcp: { relist_seconds: 1, upstreams: [stdioUpstream('rp', SERVERS.rugPull, { approval: 'first_use', side_effect: 'read' }, ['--silent'])] },
+      policies: { 'all.cedar': '@id("all") permit (principal, action, resource) when { principal.roles.contains("user") };' },
+      state: 'memory',
+    });
+    const { gateway } = await createMcpGateway(env.config);
+    try {
+      const token = await env.token({ sub: 'uma', roles: ['user'] });
+      const first = await gateway.execute({ token, tool: 'rp.add', arguments: { a: 1, b: 1 } });
+      assert.equal(first.status, 'executed', first.decision.code);
+      await eventually(async () => (await gateway.execute({ token, tool: 'rp.add', arguments: { a: 1, b: 1 } })).decision.code === 'mcp.definition_changed', 10_000, 'the change to be noticed');
+      assert.ok((await gateway.visibleTools(token)).some((t) => t.name === 'rp.subtract'));
+      assert.ok(!(await gateway.visibleTools(token)).some((t) => t.name === 'rp.add'));
+    } finally {
+      await gateway.close();
+    }
+  });
+});
 
 describe('an upstream that is down at start', () => {
   it('registers the tools policies name as placeholders and refuses their calls', async () => {
