@@ -3,7 +3,7 @@
  * compete for the two cores), a table of medians and tails, and the JSON written to
  * bench/results/<timestamp>.json (and bench/results/latest.json).
  *
- *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http,provenance]
+ *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http,provenance,mcp]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -14,6 +14,7 @@ import { run as runAuthorize } from './authorize.bench.ts';
 import { run as runExecute } from './execute.bench.ts';
 import { run as runHttp } from './http-decide.bench.ts';
 import { run as runProvenance } from './provenance.bench.ts';
+import { run as runMcp } from './mcp.bench.ts';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -26,7 +27,7 @@ interface Row {
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
 const quick = values.quick === true;
-const only = new Set((values.only ?? 'authorize,execute,audit,http,provenance').split(','));
+const only = new Set((values.only ?? 'authorize,execute,audit,http,provenance,mcp').split(','));
 const results: Record<string, unknown> = {
   started_at: new Date().toISOString(),
   node: process.version,
@@ -67,6 +68,20 @@ if (only.has('provenance')) {
   const r = await runProvenance({ iterations: quick ? 2_000 : 20_000 });
   results.provenance = r;
   rows.push({ benchmark: r.name, figure: `p50 ${r.p50_us} µs, p99 ${r.p99_us} µs (register ${r.register_ms} ms, ${r.heap_mb} MB heap)`, target: 'p50 <= 100 µs', met: r.p50_us <= 100 });
+}
+if (only.has('mcp')) {
+  progress('mcp');
+  const r = await runMcp({ calls: quick ? 400 : 2000 });
+  results.mcp = r;
+  for (const door of ['stdio', 'http'] as const) {
+    const x = r[door];
+    rows.push({
+      benchmark: `MCP tools/call added by the gateway (${door}, durable audit)`,
+      figure: `median +${(x.added_p50_us / 1000).toFixed(2)} ms (x${x.ratio_p50}), p99 +${(x.added_p99_us / 1000).toFixed(2)} ms (x${x.ratio_p99}); direct p50 ${x.direct.p50_us} µs`,
+      target: 'median added <= 1 ms',
+      met: x.added_p50_us <= 1000,
+    });
+  }
 }
 
 mkdirSync(RESULTS, { recursive: true });

@@ -19,6 +19,7 @@ import {
 } from './commands/operator.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { tokenMintCommand } from './commands/token.ts';
+import { mcpCommands } from './commands/mcp-program.ts';
 
 export function buildProgram(): Command {
   const program = new Command('airlock')
@@ -128,6 +129,7 @@ export function buildProgram(): Command {
     .option('--tenant <tenant>', "every credential of the operator's tenant")
     .option('--connector <id>', 'every credential for one connector (audience)')
     .action(credentialsRevokeCommand);
+  mcpCommands(program);
 
   program
     .command('demo')

@@ -15,6 +15,7 @@ import type {
   LimitsConfig,
   RateLimitRule,
 } from './types.ts';
+import { normalizeMcp } from './mcp-normalize.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -242,6 +243,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
     memory: memoryConfig(section(root, 'memory')),
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
+  config.mcp = normalizeMcp(root.mcp, baseDir, config.server.host);
   return config;
 }
 

@@ -6,6 +6,8 @@
  * `x-message` is an annotation read by errors.ts to replace ajv's generic wording.
  */
 
+import { mcpSchema } from './mcp-schema.ts';
+
 const CEDAR_IDENT = '^[A-Za-z_][A-Za-z0-9_]*$';
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
@@ -296,6 +298,7 @@ export const configSchema = {
     context,
     memory,
     handlers_module: nonEmptyString,
+    mcp: mcpSchema,
     runtime: {
       type: 'object',
       additionalProperties: false,

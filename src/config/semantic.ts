@@ -10,6 +10,7 @@ import type { ConfigIssue } from './errors.ts';
 import { compileError, schemaAtPath, schemaProperties } from './json-schema.ts';
 import { formatPath, type LocateTarget, type PathSegment, type SourceLocator } from './locate.ts';
 import { parseSecretRef } from './secrets.ts';
+import { checkMcp } from './mcp-semantic.ts';
 
 type Rec = Record<string, unknown>;
 
@@ -28,9 +29,9 @@ function str(value: unknown): string | undefined {
 const ASYMMETRIC = ['RS256', 'ES256', 'EdDSA'];
 
 /** Header names whose values are credentials. */
-const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie)$|api[-_]?key|token|secret|password|passwd|credential/i;
+export const SENSITIVE_HEADER = /^(authorization|proxy-authorization|cookie)$|api[-_]?key|token|secret|password|passwd|credential/i;
 
-class IssueCollector {
+export class IssueCollector {
   readonly issues: ConfigIssue[] = [];
   readonly locator: SourceLocator;
   constructor(locator: SourceLocator) {
@@ -41,7 +42,7 @@ class IssueCollector {
   }
 }
 
-function checkSecretRef(out: IssueCollector, path: PathSegment[], value: unknown): void {
+export function checkSecretRef(out: IssueCollector, path: PathSegment[], value: unknown): void {
   const ref = str(value);
   if (ref === undefined || ref === '') return; // the schema reports type errors
   if (parseSecretRef(ref) !== null) return;
@@ -54,7 +55,7 @@ function checkSecretRef(out: IssueCollector, path: PathSegment[], value: unknown
   );
 }
 
-function isLoopback(hostname: string): boolean {
+export function isLoopback(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, '').toLowerCase();
   return host === 'localhost' || host === '::1' || /^127(\.\d{1,3}){3}$/.test(host);
 }
@@ -328,5 +329,6 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
     const schema = rec(kind)?.schema;
     if (schema !== undefined) checkToolSchema(out, ['memory', 'kinds', name, 'schema'], schema, false);
   }
+  checkMcp(out, rec(root.mcp));
   return out.issues;
 }

@@ -3,6 +3,9 @@
  * Keys are camelCase here; the YAML file uses snake_case (see docs/configuration.md).
  */
 import type { JsonSchema, ToolDefinition } from '../core/types.ts';
+import type { McpConfig } from './mcp-types.ts';
+
+export type * from './mcp-types.ts';
 
 /** A reference to a secret: `env:NAME` or `file:PATH` (relative to the config file). */
 export type SecretRef = string;
@@ -164,4 +167,6 @@ export interface AirlockConfig {
   context?: ContextConfig;
   /** Governed memory: declared kinds and their schemas (no kinds: every write is refused). */
   memory?: MemoryConfig;
+  /** Upstream MCP servers and the MCP doors (docs/mcp.md); always set by the loader. */
+  mcp?: McpConfig;
 }

@@ -65,7 +65,9 @@ export type ConnectorSpec =
       /** URL template; `{name}` is replaced by the URL-encoded argument `name`. */
       url: string;
       headers?: Record<string, string>;
-    };
+    }
+  /** A tool of an upstream MCP server (`upstream` is its prefix); the MCP hub provides the connector. */
+  | { type: 'mcp'; upstream: string; tool: string };
 
 export interface ToolDefinition {
   name: string;
@@ -220,6 +222,11 @@ export interface PolicyEngine {
   readonly version: string;
   /** Decide. Must never throw for a policy outcome; throws only on engine faults. */
   authorize(request: AuthorizationRequest): Promise<PolicyEvaluation> | PolicyEvaluation;
+  /**
+   * Discovery (optional): false only when no call of the tool by the principal could be
+   * allowed or held. Engines without it show every tool (calls are still decided in full).
+   */
+  mayAllow?(principal: Principal, toolName: string): boolean;
 }
 
 // ---------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import { mintDevToken } from '../identity/index.ts';
 import type { DevTokenClaims } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { ToolRegistry } from '../tools/index.ts';
+import { storedMcpDefinitions } from './mcp/stored.ts';
 
 export { parseBearer } from '../identity/index.ts';
 
@@ -65,9 +66,12 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
   };
 }
 
-/** Loads and strictly validates a config's policy bundle against its tool registry. */
+/**
+ * Loads and strictly validates a config's policy bundle against its tool registry (with the
+ * MCP tools known from the state database's pins, see mcp/stored.ts).
+ */
 export async function checkPolicyBundle(config: AirlockConfig): Promise<CedarPolicyEngine> {
-  const registry = new ToolRegistry(config.tools);
+  const registry = new ToolRegistry([...config.tools, ...(await storedMcpDefinitions(config))]);
   return CedarPolicyEngine.create({
     tools: registry.list(),
     sessionAttributes: config.sessionAttributes,

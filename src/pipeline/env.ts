@@ -38,6 +38,14 @@ export interface ToolCatalog {
   checkResult(tool: RegisteredTool, result: unknown): void;
 }
 
+/** Why a registered tool may not be called right now (e.g. its upstream definition is not approved). */
+export interface ToolRefusal {
+  code: string;
+  /** `builtin.*` rule id reported with the deny. */
+  rule: string;
+  reason: string;
+}
+
 export interface PipelineEnv {
   clock: Clock;
   verifyToken(token: string): Promise<Principal>;
@@ -77,6 +85,8 @@ export interface PipelineEnv {
   /** Told about every approval request once it is durably recorded (never awaited, never fails the call). */
   notifyApproval?: (request: ApprovalRequest) => void;
   killSwitch: KillSwitchConfig;
+  /** Admission of tools from a tool source (MCP pins), checked at resolve; null admits. */
+  admitTool?: (tool: RegisteredTool) => ToolRefusal | null | Promise<ToolRefusal | null>;
   /**
    * Faults the pipeline survives but must not hide: a stopped call (deny or hold) whose
    * decision event could not be written. The call is still refused; the count is in

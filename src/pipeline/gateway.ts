@@ -52,6 +52,8 @@ import { toolCatalog } from './catalog.ts';
 import { decideCall, executeCall, simulateCall } from './run.ts';
 import { SessionActivity } from './session-activity.ts';
 import { validateSessionAttributes } from './session-attributes.ts';
+import { visibleTools } from './discovery.ts';
+import type { ToolSource } from './tool-source.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -63,6 +65,13 @@ export interface GatewayOptions {
   onUnrecordedStop?: (info: { request_id: string; code: string; error: unknown }) => void;
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
+  /**
+   * Where the SQLite audit log commits: a writer thread (default: best under concurrency) or
+   * the calling thread (lowest latency for one caller at a time, e.g. the stdio MCP door).
+   */
+  auditWriter?: 'thread' | 'inline';
+  /** Tools from outside the config (the MCP hub's upstream tools): definitions, connectors, admission. */
+  toolSource?: ToolSource;
   /** Replace parts (tests, embedding): a policy engine, an audit store, a connector factory. */
   overrides?: {
     policy?: PolicyEngine;
@@ -162,6 +171,8 @@ export interface Gateway {
   reloadPolicy(): Promise<{ version: string }>;
   policyVersion(): string;
   listTools(): RegisteredTool[];
+  /** The tools this caller could be allowed to call (kill switches, tool-source admission, policy; see discovery.ts). */
+  visibleTools(token: string): Promise<RegisteredTool[]>;
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   /** Counters of the parts that keep them (audit batches, token cache, policy slices). */
   stats(): GatewayStats;
@@ -191,20 +202,28 @@ export const AUDIT_READER_ROLES = ['auditor', 'security-admin'];
 
 export async function createGateway(config: AirlockConfig, options: GatewayOptions = {}): Promise<Gateway> {
   const clock = options.clock ?? systemClock;
-  const registry = new ToolRegistry(config.tools);
+  const source = options.toolSource;
+  let registry = new ToolRegistry([...config.tools, ...(source?.definitions() ?? [])]);
   const resolvers = { resources: options.resolvers?.resources ?? {}, counts: options.resolvers?.counts ?? {} };
 
   const secret = (ref: string, createIfMissing?: boolean) =>
     resolveSecretRef(ref, config.baseDir, createIfMissing === true ? { createIfMissing: true } : {});
   const verifier = await TokenVerifier.create(config.identity, { baseDir: config.baseDir, clock, resolveSecret: secret });
 
-  const connectors = new Map<string, Connector>();
-  for (const tool of registry.list()) {
-    const base = createConnector(tool.connector, { handlers: options.handlers ?? {}, credentialHeader });
-    connectors.set(tool.name, options.overrides?.connector?.(tool, base) ?? base);
-  }
+  const buildConnectors = () => {
+    const built = new Map<string, Connector>();
+    for (const tool of registry.list()) {
+      const base =
+        tool.connector.type === 'mcp' && source !== undefined
+          ? source.connector(tool)
+          : createConnector(tool.connector, { handlers: options.handlers ?? {}, credentialHeader });
+      built.set(tool.name, options.overrides?.connector?.(tool, base) ?? base);
+    }
+    return built;
+  };
+  let connectors = buildConnectors();
 
-  const policy: PolicyEngine =
+  let policy: PolicyEngine =
     options.overrides?.policy ??
     CedarPolicyEngine.create({
       tools: registry.list(),
@@ -222,6 +241,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       ? new MemoryAuditStore({ clock })
       : SqliteAuditStore.open(config.audit.path, {
           clock,
+          ...(options.auditWriter === undefined ? {} : { writer: options.auditWriter }),
           ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
         }));
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
@@ -302,6 +322,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     killSwitch: config.killSwitch,
     overrides: overrideGate(overrides),
     ...(notifier === null ? {} : { notifyApproval: (request: ApprovalRequest) => void notifier.notify(request) }),
+    ...(source === undefined ? {} : { admitTool: (tool: RegisteredTool) => source.admit(tool) }),
     faults: { unrecordedStops: 0, ...(options.onUnrecordedStop === undefined ? {} : { onUnrecorded: options.onUnrecordedStop }) },
     runtime: config.runtime,
   };
@@ -312,6 +333,25 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     return (event) =>
       event.actor.tenant === principal.tenant && (auditor || event.actor.user === principal.user);
   }
+
+  /** Re-registers the tool source's definitions: registry, connectors and Cedar engine swapped together. */
+  async function refreshTools(): Promise<{ version: string }> {
+    const next = new ToolRegistry([...config.tools, ...(source?.definitions() ?? [])]);
+    const engine =
+      policy instanceof CedarPolicyEngine
+        ? CedarPolicyEngine.create({
+            tools: next.list(),
+            sessionAttributes: config.sessionAttributes,
+            bundle: await loadBundleFromDir(config.policy.bundleDir),
+          })
+        : policy;
+    registry = next;
+    connectors = buildConnectors();
+    env.tools = toolCatalog(next, resolvers);
+    policy = engine;
+    return { version: policy.version };
+  }
+  source?.attach?.({ audit, refresh: refreshTools, configTools: new Set(config.tools.map((t) => t.name)) });
 
   return {
     config,
@@ -507,6 +547,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     policyVersion: () => policy.version,
     listTools: () => registry.list(),
+    visibleTools: async (token) => visibleTools(await verifier.verify(token), registry.list(), env),
 
     async ready() {
       const checks: Record<string, boolean> = { policy: policy.version !== '' };

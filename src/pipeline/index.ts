@@ -11,3 +11,13 @@ export { loadToolkit } from './toolkit.ts';
 export { checkPolicyBundle, mintToken, openAuditLog, parseBearer } from './admin.ts';
 export type { AuditLogReader, DevTokenRequest } from './admin.ts';
 export type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
+export {
+  McpHub,
+  createMcpGateway,
+  openMcpPinAdmin,
+  runWithMcpCallContext,
+  contentHash,
+  textsOf,
+  MCP_ADMIN_ROLES,
+} from './mcp/index.ts';
+export type { HubChange, McpGateway, McpGatewayOptions, McpPinAdmin, McpToolEntry, PinView, SessionContent, SessionContentSink } from './mcp/index.ts';

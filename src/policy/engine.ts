@@ -8,11 +8,12 @@
  * validated at load).
  */
 import { AirlockError, toAirlockError } from '../core/errors.ts';
-import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation, RegisteredTool } from '../core/types.ts';
+import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation, Principal, RegisteredTool } from '../core/types.ts';
 import { compileBundle } from './compile.ts';
 import { schemaToText, statefulIsAuthorized } from './cedar.ts';
 import type { AuthorizationAnswer } from './cedar.ts';
 import { decide } from './decide.ts';
+import { couldAllow } from './discovery.ts';
 import type { SliceAnswer } from './decide.ts';
 import { factsKey, factsOf } from './guards.ts';
 import { planOf } from './plan.ts';
@@ -79,6 +80,9 @@ export interface CedarPolicyEngineStats {
 }
 
 let engineSerial = 0;
+/** Discovery answers per active bundle (a reload starts afresh), bounded. */
+const discoveryMemo = new WeakMap<object, Map<string, boolean>>();
+const DISCOVERY_MEMO_SIZE = 4096;
 const DEFAULT_ANSWER_CACHE_SIZE = 4096;
 
 /** Gives back the preparsed sets of engines that were dropped without dispose(). */
@@ -232,6 +236,33 @@ export class CedarPolicyEngine implements PolicyEngine {
   authorize(request: AuthorizationRequest): PolicyEvaluation {
     const active = this.#active;
     return decide(this.#evaluate(active, request), active.byId, active.version);
+  }
+
+  /**
+   * Policy-aware discovery: false only when no call of `toolName` by `principal` could be
+   * allowed or held for approval under the active bundle (Cedar partial evaluation over the
+   * principal's request slice; see discovery.ts). Answers are remembered per bundle.
+   */
+  mayAllow(principal: Principal, toolName: string): boolean {
+    const active = this.#active;
+    const binding = this.#tools.get(toolName);
+    const slice = active.slices.get(toolName);
+    if (binding === undefined || slice === undefined) return false;
+    checkPrincipal(principal);
+    const user = userUid(principal);
+    let memo = discoveryMemo.get(active);
+    if (memo === undefined) {
+      memo = new Map();
+      discoveryMemo.set(active, memo);
+    }
+    const key = `${toolName}\u0000${JSON.stringify([user.id, principal.roles, principal.agent ?? null, principal.delegation.length > 0])}`;
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const facts = slice.guarded ? factsOf(slice.facts, principal, user.id) : null;
+    const answer = couldAllow(membersFor(slice, facts), binding, principal);
+    if (memo.size >= DISCOVERY_MEMO_SIZE) memo.delete(memo.keys().next().value as string);
+    memo.set(key, answer);
+    return answer;
   }
 
   /**

@@ -501,6 +501,12 @@ export function openApiDocument(): object {
       '/v1/tools': {
         get: { summary: 'Registered tools', responses: { '200': json({ type: 'object' }, 'tools'), ...errors } },
       },
+      '/mcp': {
+        post: {
+          summary: 'MCP (streamable HTTP): the door onto the configured upstream MCP servers (served when the config has any; see docs/mcp.md)',
+          responses: { '200': { description: 'JSON-RPC response or SSE stream' }, '401': { description: 'no valid bearer token' }, '403': { description: 'Host or Origin not allowed' }, '404': { description: 'unknown MCP session' } },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object' }, 'alive') } } },
       '/readyz': {
         get: {

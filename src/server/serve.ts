@@ -7,6 +7,8 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import type { Gateway } from '../pipeline/gateway.ts';
 import { createApp } from './app.ts';
+import type { McpHttpOptions } from './mcp-http.ts';
+import { mountMcp } from './mcp-http.ts';
 
 export interface RunningServer {
   url: string;
@@ -16,9 +18,10 @@ export interface RunningServer {
 
 export async function startServer(
   gateway: Gateway,
-  options: { host?: string; port?: number; logger?: Logger } = {},
+  options: { host?: string; port?: number; logger?: Logger; /** Serve the MCP door at /mcp for this hub. */ mcp?: McpHttpOptions } = {},
 ): Promise<RunningServer> {
   const app = createApp(gateway, options.logger === undefined ? {} : { logger: options.logger });
+  const mcp = options.mcp === undefined ? null : mountMcp(app as never, gateway, options.mcp);
   const host = options.host ?? gateway.config.server.host;
   const port = options.port ?? gateway.config.server.port;
   return new Promise((resolve, reject) => {
@@ -29,6 +32,8 @@ export async function startServer(
         port: info.port,
         close: () =>
           new Promise<void>((done) => {
+            // Open MCP sessions hold streams: end them first, or close() would wait for them.
+            void mcp?.close();
             server.close(() => {
               void gateway.close().then(done, done);
             });

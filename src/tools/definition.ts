@@ -129,5 +129,10 @@ function checkConnector(def: ToolDefinition): void {
     }
     return;
   }
-  invalid(def.name, 'connector.type must be function or http');
+  if (spec.type === 'mcp') {
+    if (typeof spec.upstream !== 'string' || spec.upstream === '') invalid(def.name, 'connector.upstream must be a non-empty string');
+    if (typeof spec.tool !== 'string' || spec.tool === '') invalid(def.name, 'connector.tool must be a non-empty string');
+    return;
+  }
+  invalid(def.name, 'connector.type must be function, http or mcp');
 }

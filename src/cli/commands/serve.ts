@@ -5,7 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import type { AirlockConfig } from '../../config/types.ts';
-import { createGateway, loadToolkit, mintToken } from '../../pipeline/index.ts';
+import { createGateway, createMcpGateway, loadToolkit, mintToken } from '../../pipeline/index.ts';
 import { startServer } from '../../server/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
 import { bold, dim } from '../output.ts';
@@ -23,18 +23,23 @@ function parsePort(value: string | undefined, fallback: number): number {
 
 async function run(config: AirlockConfig, options: { port?: string; host?: string }, banner?: (url: string) => Promise<string>) {
   const logger = pino({ base: { service: 'airlock' } });
-  const gateway = await createGateway(config, {
+  const gatewayOptions = {
     ...(await loadToolkit(config)),
-    onUnrecordedStop: ({ request_id, code, error }) =>
+    onUnrecordedStop: ({ request_id, code, error }: { request_id: string; code: string; error: unknown }) =>
       logger.error({ request_id, code, err: error }, 'refused call could not be recorded in the audit log'),
-  });
+  };
+  // With upstream MCP servers in the config, the gateway fronts them and serves /mcp.
+  const withMcp = (config.mcp?.upstreams.length ?? 0) > 0;
+  const mcp = withMcp ? await createMcpGateway(config, { ...gatewayOptions, onMcpFault: (what, error) => logger.warn({ err: error }, `mcp: ${what} failed`) }) : null;
+  const gateway = mcp?.gateway ?? (await createGateway(config, gatewayOptions));
   const server = await startServer(gateway, {
     host: options.host ?? config.server.host,
     port: parsePort(options.port ?? process.env.AIRLOCK_PORT, config.server.port),
     logger,
+    ...(mcp === null ? {} : { mcp: { hub: mcp.hub } }),
   });
   if (banner !== undefined) process.stdout.write(await banner(server.url));
-  logger.info({ url: server.url, policy_version: gateway.policyVersion(), config: config.source }, 'airlock listening');
+  logger.info({ url: server.url, policy_version: gateway.policyVersion(), config: config.source, ...(mcp === null ? {} : { mcp: mcp.hub.status() }) }, 'airlock listening');
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

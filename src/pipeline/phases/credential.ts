@@ -4,7 +4,8 @@
  * the tool's connector, bound to the call's action hash. The token is handed to the connector
  * (in decide mode: to the calling runtime) and never recorded; only its jti, scope and expiry are.
  * In-process function connectors run inside the gateway with no credential to present, so
- * none is minted for them in execute mode.
+ * none is minted for them in execute mode; nor for MCP upstreams, which authenticate the
+ * gateway with the credentials configured for them (never the caller's token).
  */
 import type { CallState } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
@@ -15,7 +16,7 @@ export async function credential(call: CallState, env: PipelineEnv): Promise<voi
   const { tool, principal, evaluation } = call;
   const scope = evaluation?.obligations.credentialScope;
   if (tool === undefined || principal === undefined || scope === undefined) return;
-  if (call.mode === 'execute' && tool.connector.type === 'function') return;
+  if (call.mode === 'execute' && (tool.connector.type === 'function' || tool.connector.type === 'mcp')) return;
   const ttl = evaluation?.obligations.credentialTtlSeconds;
   call.credential = await env.credentials.mint({
     scope,

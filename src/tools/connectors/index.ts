@@ -20,6 +20,8 @@ export function createConnector(spec: ConnectorSpec, options: ConnectorOptions =
       return new FunctionConnector(spec.handler, options.handlers ?? {});
     case 'http':
       return new HttpConnector(spec, options);
+    case 'mcp':
+      throw new AirlockError('ERR_TOOLS_CONNECTOR_INVALID', 'mcp connectors are provided by the mcp hub', { status: 500 });
     default:
       throw new AirlockError('ERR_TOOLS_CONNECTOR_INVALID', 'unknown connector type', { status: 500 });
   }

@@ -1,0 +1,144 @@
+/**
+ * `airlock mcp --config FILE`: the stdio MCP door (for desktop and IDE clients): an MCP
+ * server on stdin/stdout fronting the config's upstream MCP servers through the gateway,
+ * acting as the principal of the token in `mcp.identity_token` (or AIRLOCK_TOKEN). Stdout
+ * carries the protocol only; logs go to stderr.
+ *
+ * `airlock mcp tools pending|show|approve|reject`: the operator's review of upstream tool
+ * definitions (pins), on the config's state database; decisions need an operator token and
+ * the hash of the reviewed definition, and are audit events naming the operator.
+ */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import pino from 'pino';
+import { AirlockError } from '../../core/errors.ts';
+import { resolveSecretRef } from '../../config/index.ts';
+import type { PinView } from '../../pipeline/index.ts';
+import { createMcpGateway, loadToolkit, openMcpPinAdmin } from '../../pipeline/index.ts';
+import { createMcpDoorSession } from '../../server/index.ts';
+import { CliExit, loadConfigOrExit } from '../config-loading.ts';
+import { dim, green, printJson, red, table, yellow } from '../output.ts';
+
+export async function mcpServeCommand(options: { config: string }): Promise<void> {
+  const config = await loadConfigOrExit(options.config);
+  const ref = config.mcp?.identityToken;
+  const token = ref !== undefined ? new TextDecoder().decode(await resolveSecretRef(ref, config.baseDir)).trim() : process.env.AIRLOCK_TOKEN?.trim();
+  if (token === undefined || token === '') {
+    throw new CliExit(2, 'airlock mcp: no identity token: set mcp.identity_token in the config (a secret reference) or AIRLOCK_TOKEN');
+  }
+  const logger = pino({ base: { service: 'airlock-mcp' } }, pino.destination(2));
+  const { gateway, hub } = await createMcpGateway(config, {
+    ...(await loadToolkit(config)),
+    // One client, one call at a time: commit on the calling thread (lower latency than the writer thread).
+    auditWriter: 'inline',
+    onUnrecordedStop: ({ request_id, code, error }) => logger.error({ request_id, code, err: error }, 'refused call could not be recorded in the audit log'),
+    onMcpFault: (what, error) => logger.warn({ err: error }, `mcp: ${what} failed`),
+  });
+  try {
+    const principal = await gateway.authenticate(token);
+    logger.info({ user: principal.user, tenant: principal.tenant, upstreams: hub.status() }, 'airlock mcp (stdio) ready');
+  } catch (error) {
+    await gateway.close();
+    throw error;
+  }
+  const door = createMcpDoorSession({ gateway, hub, token: () => token, approvalsBaseUrl: `http://${config.server.host}:${config.server.port}` });
+  const transport = new StdioServerTransport();
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await door.dispose();
+    await gateway.close();
+    process.exit(0);
+  };
+  transport.onclose = () => void stop();
+  process.stdin.once('end', () => void stop());
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+  await door.server.connect(transport);
+}
+
+interface PinOptions {
+  config: string;
+  json?: boolean;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const short = (hash: string | null) => (hash === null ? '-' : hash.replace(/^sha256:/, '').slice(0, 12));
+
+function stateLabel(pin: PinView): string {
+  if (pin.state === 'approved') return green('approved');
+  if (pin.state === 'rejected') return red('rejected');
+  return yellow(pin.approved_hash === null ? 'pending' : 'changed');
+}
+
+function pinRows(pins: PinView[]): string {
+  if (pins.length === 0) return dim('no upstream tool definitions to review');
+  return table(
+    ['name', 'state', 'hash', 'approved', 'findings', 'observed', 'description'],
+    pins.map((p) => {
+      const description = (p.definition.description ?? '').replace(/\s+/g, ' ');
+      return [
+        p.name,
+        stateLabel(p),
+        short(p.hash),
+        short(p.approved_hash),
+        p.findings.length === 0 ? '-' : red([...new Set(p.findings.map((f) => f.rule))].join(',')),
+        iso(p.observed_at),
+        description.length > 50 ? `${description.slice(0, 47)}...` : description,
+      ];
+    }),
+  );
+}
+
+async function withAdmin<T>(options: PinOptions, work: (admin: Awaited<ReturnType<typeof openMcpPinAdmin>>) => Promise<T>): Promise<T> {
+  const admin = await openMcpPinAdmin(await loadConfigOrExit(options.config));
+  try {
+    return await work(admin);
+  } finally {
+    await admin.close();
+  }
+}
+
+export async function mcpToolsPendingCommand(options: PinOptions & { all?: boolean }): Promise<void> {
+  const pins = await withAdmin(options, (admin) => admin.list(options.all === true ? {} : { state: 'pending' }));
+  if (options.json === true) printJson({ tools: pins });
+  else process.stdout.write(`${pinRows(pins)}\n`);
+}
+
+export async function mcpToolsShowCommand(name: string, options: PinOptions): Promise<void> {
+  const pin = await withAdmin(options, (admin) => admin.find(name));
+  if (options.json === true) {
+    printJson({ tool: pin });
+    return;
+  }
+  const lines = [
+    `${pin.name}  (upstream ${pin.upstream}, tool ${pin.tool})  ${stateLabel(pin)}`,
+    `hash      ${pin.hash}`,
+    `approved  ${pin.approved_hash ?? '-'}`,
+    pin.decided_by === undefined ? '' : `decided   ${pin.decided_by.kind === 'first_use' ? 'first use' : `${pin.decided_by.user} (${pin.decided_by.tenant ?? '-'})`} at ${iso(pin.decided_at ?? 0)}: ${pin.justification ?? ''}`,
+    ...pin.findings.map((f) => red(`finding   ${f.rule} at ${f.path}: ${f.excerpt}`)),
+    '',
+    'definition (as served now):',
+    JSON.stringify(pin.definition, null, 2),
+  ];
+  if (pin.approved_definition !== null && pin.approved_hash !== pin.hash) {
+    lines.push('', 'approved definition:', JSON.stringify(pin.approved_definition, null, 2));
+  }
+  process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n`);
+}
+
+export async function mcpToolsDecideCommand(
+  verdict: 'approve' | 'reject',
+  name: string,
+  options: PinOptions & { hash: string; justification: string; token?: string; acceptFindings?: boolean },
+): Promise<void> {
+  const token = options.token ?? process.env.AIRLOCK_TOKEN;
+  if (token === undefined || token.trim() === '') {
+    throw new AirlockError('ERR_CLI_USAGE', 'give the operator token with --token or AIRLOCK_TOKEN', { status: 400 });
+  }
+  const pin = await withAdmin(options, (admin) =>
+    admin.decide({ name, hash: options.hash, verdict, justification: options.justification, token: token.trim(), acceptFindings: options.acceptFindings === true }),
+  );
+  if (options.json === true) printJson({ tool: pin });
+  else process.stdout.write(`${pin.name}: ${stateLabel(pin)} (${short(pin.hash)})\n`);
+}

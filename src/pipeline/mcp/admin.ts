@@ -1,0 +1,148 @@
+/**
+ * Operator tasks on MCP tool definitions (`airlock mcp tools pending|approve|reject`),
+ * straight on a config's stores — no upstream is started. Reading needs access to the
+ * state database; deciding also needs an operator token (`security-admin` role, no acting
+ * agent), verified exactly as over HTTP, and every decision is an audit event naming the
+ * operator. A decision applies to the definition the operator reviewed (its hash): if the
+ * upstream changed it in the meantime, the decision is refused (ERR_MCP_PIN_STALE).
+ */
+import { AirlockError } from '../../core/errors.ts';
+import { newId } from '../../core/ids.ts';
+import { openDurableSqlite } from '../../core/sqlite.ts';
+import type { AirlockConfig } from '../../config/types.ts';
+import { resolveSecretRef } from '../../config/index.ts';
+import { SqliteAuditStore } from '../../audit/index.ts';
+import { TokenVerifier } from '../../identity/index.ts';
+import type { PinDecider, PinRecord, PinState, PinStore } from '../../mcp/index.ts';
+import { SqlitePinStore, exposedName } from '../../mcp/index.ts';
+
+/** Roles that may admit or reject upstream tool definitions. */
+export const MCP_ADMIN_ROLES = ['security-admin'];
+
+export interface PinView extends PinRecord {
+  /** The name clients see (`<prefix>.<tool>`, or the bare name for an unprefixed upstream). */
+  name: string;
+  /** Whether the upstream is still in the config. */
+  configured: boolean;
+}
+
+export interface McpPinAdmin {
+  list(filter?: { state?: PinState; upstream?: string }): Promise<PinView[]>;
+  /** The record behind a name as clients see it (`fs.read_file`). */
+  find(name: string): Promise<PinView>;
+  decide(input: { name: string; hash: string; verdict: 'approve' | 'reject'; justification: string; token: string; acceptFindings?: boolean }): Promise<PinView>;
+  close(): Promise<void>;
+}
+
+function usage(message: string): AirlockError {
+  return new AirlockError('ERR_MCP_USAGE', message, { status: 400 });
+}
+
+export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmin> {
+  if (config.state.type !== 'sqlite') {
+    throw usage('this config keeps its state in memory: pins live only inside the running gateway (use approval: first_use, or sqlite state)');
+  }
+  const auditConfig = config.audit;
+  const db = openDurableSqlite(config.state.path, { area: 'STATE' });
+  const pins: PinStore = new SqlitePinStore(db);
+  const upstreams = config.mcp?.upstreams ?? [];
+  const view = (record: PinRecord): PinView => {
+    const upstream = upstreams.find((u) => u.prefix === record.upstream);
+    let name = `${record.upstream}.${record.tool}`;
+    try {
+      name = exposedName(record.upstream, record.tool, upstream?.namespace ?? 'prefixed');
+    } catch {
+      // keep the prefixed spelling
+    }
+    return { ...record, name, configured: upstream !== undefined };
+  };
+  const all = async () => (await pins.list()).map(view);
+  const find = async (name: string): Promise<PinView> => {
+    const found = (await all()).find((p) => p.name === name);
+    if (found === undefined) throw new AirlockError('ERR_MCP_PIN_NOT_FOUND', `no upstream tool named ${name}`, { status: 404 });
+    return found;
+  };
+
+  return {
+    async list(filter = {}) {
+      return (await all()).filter((p) => (filter.state === undefined || p.state === filter.state) && (filter.upstream === undefined || p.upstream === filter.upstream));
+    },
+
+    find,
+
+    async decide(input) {
+      if (input.justification.trim() === '' || input.justification.length > 2000) {
+        throw usage('a justification is required (at most 2000 characters)');
+      }
+      if (auditConfig.type !== 'sqlite') throw usage('this config keeps its audit log in memory: decisions on tool definitions must be audited durably');
+      const verifier = await TokenVerifier.create(config.identity, {
+        baseDir: config.baseDir,
+        resolveSecret: (ref) => resolveSecretRef(ref, config.baseDir),
+      });
+      const operator = await verifier.verify(input.token);
+      if (!operator.roles.some((r) => MCP_ADMIN_ROLES.includes(r)) || operator.agent !== undefined) {
+        throw new AirlockError('ERR_MCP_FORBIDDEN', 'deciding on upstream tool definitions needs the security-admin role (and no acting agent)', { status: 403 });
+      }
+      const current = await find(input.name);
+      const hash = resolveHash(current, input.hash);
+      if (input.verdict === 'approve' && current.findings.length > 0 && input.acceptFindings !== true) {
+        throw new AirlockError('ERR_MCP_FLAGGED', `${input.name} was flagged by the poisoning scanner (${[...new Set(current.findings.map((f) => f.rule))].join(', ')}); review it and approve with --accept-findings`, {
+          status: 409,
+        });
+      }
+      const by: PinDecider = { kind: 'operator', user: operator.user, tenant: operator.tenant, issuer: operator.issuer, roles: [...operator.roles] };
+      const decided = view(
+        await pins.decide({ upstream: current.upstream, tool: current.tool, hash, verdict: input.verdict, by, justification: input.justification, now: Date.now() }),
+      );
+      const key = auditConfig.checkpointKey;
+      const audit = SqliteAuditStore.open(auditConfig.path, {
+        ...(key === undefined ? {} : { checkpointKey: await resolveSecretRef(key, config.baseDir, { createIfMissing: true }) }),
+      });
+      try {
+        await audit.append([
+          {
+            type: input.verdict === 'approve' ? 'mcp.tool.approved' : 'mcp.tool.rejected',
+            request_id: newId('req'),
+            trace_id: newId('trc'),
+            session_id: null,
+            action_id: null,
+            parent_action_id: null,
+            actor: { user: operator.user, tenant: operator.tenant, roles: operator.roles, agent: null },
+            data: {
+              upstream: decided.upstream,
+              tool: decided.tool,
+              name: decided.name,
+              hash,
+              by: 'operator',
+              operator: { user: operator.user, tenant: operator.tenant, issuer: operator.issuer },
+              justification: input.justification.slice(0, 2000),
+              findings: current.findings.map((f) => f.rule),
+              approved_hash: decided.approved_hash,
+            },
+          },
+        ]);
+      } finally {
+        await audit.close();
+      }
+      return decided;
+    },
+
+    async close() {
+      db.close();
+    },
+  };
+}
+
+/** The full hash the operator means: the observed one, named in full or by a prefix of at least 8 hex digits. */
+function resolveHash(record: PinRecord, given: string): string {
+  const wanted = given.replace(/^sha256:/, '').toLowerCase();
+  const observed = record.hash.replace(/^sha256:/, '');
+  if (wanted.length < 8 || !/^[0-9a-f]+$/.test(wanted)) throw usage('give the reviewed definition hash (--hash, at least 8 hex digits, from `airlock mcp tools pending`)');
+  if (!observed.startsWith(wanted)) {
+    throw new AirlockError('ERR_MCP_PIN_STALE', 'the definition changed since it was reviewed; review the current one', {
+      status: 409,
+      details: { observed: record.hash },
+    });
+  }
+  return record.hash;
+}

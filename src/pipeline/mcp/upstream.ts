@@ -1,0 +1,272 @@
+/**
+ * One upstream MCP server, reached with the official SDK client over stdio (a child
+ * process) or streamable HTTP. The gateway is the client: it declares no sampling,
+ * elicitation or roots capability, so an untrusted upstream can neither drive the caller's
+ * model nor question the user in the gateway's name. Credentials come only from the
+ * config's secret references (stdio: environment variables, resolved here; HTTP: headers);
+ * a child process gets those and the SDK's minimal default environment, never the
+ * gateway's own. Listings are paginated and bounded (an upstream is untrusted input).
+ */
+import type { Readable } from 'node:stream';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type {
+  CallToolRequest,
+  CompleteRequest,
+  JSONRPCMessage,
+  MessageExtraInfo,
+  GetPromptRequest,
+  Prompt,
+  Resource,
+  ResourceTemplate,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/sdk/types.js';
+import {
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { JsonValue } from '../../core/canonical.ts';
+import { AirlockError } from '../../core/errors.ts';
+import type { McpUpstreamConfig } from '../../config/types.ts';
+
+/** Most entries taken from one listing, and most pages followed. */
+export const MAX_LISTED = 2000;
+const MAX_PAGES = 50;
+const STDERR_TAIL = 2048;
+
+export interface UpstreamEvents {
+  toolsChanged(): void;
+  resourcesChanged(): void;
+  promptsChanged(): void;
+  resourceUpdated(uri: string): void;
+  closed(): void;
+}
+
+export type SecretResolver = (ref: string) => Promise<string>;
+
+/** A JSON copy of an SDK result (zod output may hold undefined-valued keys). */
+export function toJson(value: unknown): JsonValue {
+  return JSON.parse(JSON.stringify(value ?? null)) as JsonValue;
+}
+
+function unavailable(prefix: string, message: string, cause?: unknown): AirlockError {
+  return new AirlockError('ERR_MCP_UPSTREAM_UNAVAILABLE', `upstream ${prefix}: ${message}`, { status: 502, details: { upstream: prefix }, cause });
+}
+
+export class UpstreamConnection {
+  readonly config: McpUpstreamConfig;
+  #client: Client | null = null;
+  #stderr = '';
+  /** Progress listeners by the progress token the gateway put on the call. */
+  readonly #progress = new Map<string, (progress: { progress: number; total?: number; message?: string }) => void>();
+  #progressSerial = 0;
+  #events: UpstreamEvents;
+  #resolveSecret: SecretResolver;
+
+  constructor(config: McpUpstreamConfig, events: UpstreamEvents, resolveSecret: SecretResolver) {
+    this.config = config;
+    this.#events = events;
+    this.#resolveSecret = resolveSecret;
+  }
+
+  get prefix(): string {
+    return this.config.prefix;
+  }
+
+  get connected(): boolean {
+    return this.#client !== null;
+  }
+
+  get capabilities(): ServerCapabilities {
+    return this.#client?.getServerCapabilities() ?? {};
+  }
+
+  /** The last lines the child process wrote to stderr (for diagnostics; never logged with secrets resolved). */
+  get stderrTail(): string {
+    return this.#stderr;
+  }
+
+  async connect(timeoutMs: number): Promise<void> {
+    if (this.#client !== null) return;
+    const client = new Client({ name: 'airlock-gateway', version: '0.1.0' }, { capabilities: {} });
+    const transport = await this.#transport();
+    client.onclose = () => {
+      if (this.#client === client) {
+        this.#client = null;
+        this.#events.closed();
+      }
+    };
+    client.onerror = () => undefined;
+    const timer = new AbortController();
+    const timeout = setTimeout(() => timer.abort(), timeoutMs);
+    try {
+      await Promise.race([
+        client.connect(transport, { timeout: timeoutMs }),
+        new Promise((_, reject) => timer.signal.addEventListener('abort', () => reject(new Error(`no answer within ${timeoutMs} ms`)))),
+      ]);
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw unavailable(this.prefix, `cannot connect (${error instanceof Error ? error.message.slice(0, 200) : 'error'})`, error);
+    } finally {
+      clearTimeout(timeout);
+    }
+    this.#relayProgressInOrder(transport);
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#events.toolsChanged());
+    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => this.#events.resourcesChanged());
+    client.setNotificationHandler(PromptListChangedNotificationSchema, () => this.#events.promptsChanged());
+    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => this.#events.resourceUpdated(n.params.uri));
+    this.#client = client;
+  }
+
+  async #transport(): Promise<StdioClientTransport | StreamableHTTPClientTransport> {
+    const t = this.config.transport;
+    const resolve = async (values: Record<string, string>) => {
+      const out: Record<string, string> = {};
+      for (const [name, value] of Object.entries(values)) {
+        out[name] = value.startsWith('env:') || value.startsWith('file:') ? await this.#resolveSecret(value) : value;
+      }
+      return out;
+    };
+    if (t.type === 'http') {
+      return new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers: await resolve(t.headers) } });
+    }
+    const transport = new StdioClientTransport({
+      command: t.command,
+      args: t.args,
+      env: { ...defaultEnvironment(), ...(await resolve(t.env)) },
+      ...(t.cwd === undefined ? {} : { cwd: t.cwd }),
+      stderr: 'pipe',
+    });
+    (transport.stderr as Readable | null)?.on('data', (chunk: Buffer) => {
+      this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    return transport;
+  }
+
+  #require(): Client {
+    if (this.#client === null) throw unavailable(this.prefix, 'not connected');
+    return this.#client;
+  }
+
+  async listTools(): Promise<Tool[]> {
+    return this.#paginate(async (cursor) => {
+      const page = await this.#require().listTools(cursor === undefined ? {} : { cursor });
+      return { items: page.tools, next: page.nextCursor };
+    });
+  }
+
+  async listResources(): Promise<Resource[]> {
+    if (this.capabilities.resources === undefined) return [];
+    return this.#paginate(async (cursor) => {
+      const page = await this.#require().listResources(cursor === undefined ? {} : { cursor });
+      return { items: page.resources, next: page.nextCursor };
+    });
+  }
+
+  async listResourceTemplates(): Promise<ResourceTemplate[]> {
+    if (this.capabilities.resources === undefined) return [];
+    return this.#paginate(async (cursor) => {
+      const page = await this.#require().listResourceTemplates(cursor === undefined ? {} : { cursor });
+      return { items: page.resourceTemplates, next: page.nextCursor };
+    });
+  }
+
+  async listPrompts(): Promise<Prompt[]> {
+    if (this.capabilities.prompts === undefined) return [];
+    return this.#paginate(async (cursor) => {
+      const page = await this.#require().listPrompts(cursor === undefined ? {} : { cursor });
+      return { items: page.prompts, next: page.nextCursor };
+    });
+  }
+
+  async callTool(params: CallToolRequest['params'], options: RequestOptions): Promise<JsonValue> {
+    const { onprogress, ...rest } = options;
+    if (onprogress === undefined) return toJson(await this.#require().callTool(params, undefined, rest));
+    const token = `airlock-${++this.#progressSerial}`;
+    this.#progress.set(token, onprogress);
+    try {
+      return toJson(await this.#require().callTool({ ...params, _meta: { ...(params._meta ?? {}), progressToken: token } }, undefined, rest));
+    } finally {
+      this.#progress.delete(token);
+    }
+  }
+
+  /**
+   * The SDK client dispatches notifications a microtask later than responses, so a progress
+   * notification that arrives just before its call's result would find the call already
+   * finished and be dropped. Progress for the gateway's own tokens is taken off the
+   * transport as it arrives, in order, before the result.
+   */
+  #relayProgressInOrder(transport: { onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void }): void {
+    const dispatch = transport.onmessage;
+    if (dispatch === undefined) return;
+    transport.onmessage = (message, extra) => {
+      const m = message as { method?: string; params?: { progressToken?: unknown; progress?: unknown; total?: unknown; message?: unknown } };
+      const listener = m.method === 'notifications/progress' && typeof m.params?.progressToken === 'string' ? this.#progress.get(m.params.progressToken) : undefined;
+      if (listener !== undefined && typeof m.params?.progress === 'number') {
+        listener({
+          progress: m.params.progress,
+          ...(typeof m.params.total === 'number' ? { total: m.params.total } : {}),
+          ...(typeof m.params.message === 'string' ? { message: m.params.message } : {}),
+        });
+        return;
+      }
+      dispatch.call(transport, message, extra);
+    };
+  }
+
+  async readResource(uri: string, options: RequestOptions): Promise<JsonValue> {
+    return toJson(await this.#require().readResource({ uri }, options));
+  }
+
+  async getPrompt(params: GetPromptRequest['params'], options: RequestOptions): Promise<JsonValue> {
+    return toJson(await this.#require().getPrompt(params, options));
+  }
+
+  async complete(params: CompleteRequest['params']): Promise<JsonValue> {
+    return toJson(await this.#require().complete(params));
+  }
+
+  async subscribe(uri: string): Promise<void> {
+    await this.#require().subscribeResource({ uri });
+  }
+
+  async unsubscribe(uri: string): Promise<void> {
+    await this.#client?.unsubscribeResource({ uri });
+  }
+
+  async close(): Promise<void> {
+    const client = this.#client;
+    this.#client = null;
+    await client?.close().catch(() => undefined);
+  }
+
+  async #paginate<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
+    const out: T[] = [];
+    let cursor: string | undefined;
+    for (let i = 0; i < MAX_PAGES; i++) {
+      const { items, next } = await page(cursor);
+      out.push(...items);
+      if (out.length > MAX_LISTED) throw unavailable(this.prefix, `lists more than ${MAX_LISTED} entries`);
+      if (next === undefined || next === cursor) return out;
+      cursor = next;
+    }
+    throw unavailable(this.prefix, `listing did not end within ${MAX_PAGES} pages`);
+  }
+}
+
+/** What a child process inherits from the gateway's environment: the basics a program needs, no secrets. */
+function defaultEnvironment(): Record<string, string> {
+  const keep = process.platform === 'win32' ? ['APPDATA', 'HOMEDRIVE', 'HOMEPATH', 'LOCALAPPDATA', 'PATH', 'PROCESSOR_ARCHITECTURE', 'SYSTEMDRIVE', 'SYSTEMROOT', 'TEMP', 'USERNAME', 'USERPROFILE'] : ['HOME', 'LOGNAME', 'PATH', 'SHELL', 'TERM', 'USER', 'TMPDIR', 'LANG'];
+  const out: Record<string, string> = {};
+  for (const key of keep) {
+    const value = process.env[key];
+    if (value !== undefined && !value.startsWith('()')) out[key] = value;
+  }
+  return out;
+}

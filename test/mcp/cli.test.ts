@@ -1,0 +1,73 @@
+/**
+ * `airlock mcp tools pending|show|approve|reject` as an operator uses them: tables and
+ * JSON, decisions bound to the reviewed hash and made with an operator token, recorded in
+ * the audit log with the operator's identity.
+ */
+import { before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { createMcpGateway, openAuditLog } from '../../src/pipeline/index.ts';
+import type { McpTestEnv } from './support.ts';
+import { NODE, ROOT, SERVERS, mcpTestEnv, stdioUpstream } from './support.ts';
+
+function airlock(...args: string[]): { code: number; stdout: string; stderr: string } {
+  const run = spawnSync(NODE, [join(ROOT, 'src/cli/main.ts'), ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', AIRLOCK_TOKEN: '' } });
+  return { code: run.status ?? -1, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('airlock mcp tools', () => {
+  let env: McpTestEnv;
+
+  before(async () => {
+    env = await mcpTestEnv({
+      mcp: { upstreams: [stdioUpstream('rp', SERVERS.rugPull)] },
+      policies: { 'all.cedar': '@id("all") permit (principal, action, resource);' },
+    });
+    // A gateway start discovers the definitions (and pins them as pending).
+    const { gateway } = await createMcpGateway(env.config);
+    await gateway.close();
+  });
+
+  it('lists pending definitions as a table and as JSON', () => {
+    const table = airlock('mcp', 'tools', 'pending', '--config', env.configPath);
+    assert.equal(table.code, 0, table.stderr);
+    assert.match(table.stdout, /rp\.add\s+pending/);
+    assert.match(table.stdout, /rp\.subtract\s+pending/);
+    const json = JSON.parse(airlock('mcp', 'tools', 'pending', '--config', env.configPath, '--json').stdout) as { tools: Array<{ name: string; state: string; hash: string }> };
+    assert.deepEqual(json.tools.map((t) => [t.name, t.state]), [['rp.add', 'pending'], ['rp.subtract', 'pending']]);
+  });
+
+  it('decides with an operator token and the reviewed hash only, and audits the operator', async () => {
+    const pending = JSON.parse(airlock('mcp', 'tools', 'pending', '--config', env.configPath, '--json').stdout) as { tools: Array<{ name: string; hash: string }> };
+    const add = pending.tools.find((t) => t.name === 'rp.add');
+    const hash = String(add?.hash).slice(7, 19);
+    const operator = await env.token({ sub: 'olga', roles: ['security-admin'] });
+    const noToken = airlock('mcp', 'tools', 'approve', 'rp.add', '--config', env.configPath, '--hash', hash, '--justification', 'ok');
+    assert.notEqual(noToken.code, 0);
+    assert.match(noToken.stderr, /operator token/);
+    const wrongHash = airlock('mcp', 'tools', 'approve', 'rp.add', '--config', env.configPath, '--hash', 'deadbeefdeadbeef', '--justification', 'ok', '--token', operator);
+    assert.notEqual(wrongHash.code, 0);
+    assert.match(wrongHash.stderr, /ERR_MCP_PIN_STALE/);
+    const developer = await env.token({ sub: 'dan', roles: ['dev'] });
+    const notAdmin = airlock('mcp', 'tools', 'approve', 'rp.add', '--config', env.configPath, '--hash', hash, '--justification', 'ok', '--token', developer);
+    assert.match(notAdmin.stderr, /ERR_MCP_FORBIDDEN/);
+    const approved = airlock('mcp', 'tools', 'approve', 'rp.add', '--config', env.configPath, '--hash', hash, '--justification', 'reviewed', '--token', operator);
+    assert.equal(approved.code, 0, approved.stderr);
+    assert.match(approved.stdout, /rp\.add: approved/);
+    const subtract = pending.tools.find((t) => t.name === 'rp.subtract');
+    const rejected = airlock('mcp', 'tools', 'reject', 'rp.subtract', '--config', env.configPath, '--hash', String(subtract?.hash), '--justification', 'not needed', '--token', operator, '--json');
+    assert.equal((JSON.parse(rejected.stdout) as { tool: { state: string } }).tool.state, 'rejected');
+    assert.equal(airlock('mcp', 'tools', 'pending', '--config', env.configPath, '--json').stdout.includes('rp.'), false);
+    const shown = airlock('mcp', 'tools', 'show', 'rp.add', '--config', env.configPath);
+    assert.match(shown.stdout, /decided\s+olga \(acme\)/);
+
+    const log = await openAuditLog(env.config);
+    try {
+      const verified = await log.verify();
+      assert.equal(verified.ok, true);
+    } finally {
+      await log.close();
+    }
+  });
+});
