@@ -54,6 +54,7 @@ describe('everything (HTTP) and memory (stdio) servers behind /mcp', () => {
   let gateway: Gateway;
   let server: RunningServer;
   const registered: SessionContent[] = [];
+  let userToken: string;
   let user: Client;
   let admin: Client;
   let guest: Client;
@@ -78,7 +79,8 @@ describe('everything (HTTP) and memory (stdio) servers behind /mcp', () => {
     let hub;
     ({ gateway, hub } = await createMcpGateway(env.config, { sessionContent: (content) => void registered.push(content) }));
     server = await startServer(gateway, { port: 0, mcp: { hub } });
-    user = await httpClient(server.url, await env.token({ sub: 'uma', roles: ['user'] }));
+    userToken = await env.token({ sub: 'uma', roles: ['user'] });
+    user = await httpClient(server.url, userToken);
     admin = await httpClient(server.url, await env.token({ sub: 'ada', roles: ['admin'] }));
     guest = await httpClient(server.url, await env.token({ sub: 'gus', roles: ['guest'] }));
   });
@@ -160,6 +162,12 @@ describe('everything (HTTP) and memory (stdio) servers behind /mcp', () => {
     assert.match(String(entry?.session_id), /^ses_/);
     assert.ok(entry?.texts.some((t) => t.includes('Everything')));
     assert.match(String(entry?.content_hash), /^sha256:/);
+    // The pipeline registered the resource as the session's untrusted content: a later call
+    // whose argument repeats a passage of it is tainted.
+    const passage = String(entry?.texts.find((t) => t.includes('Everything')) ?? '').split(/\s+/).filter((w) => w !== '').slice(0, 8).join(' ');
+    assert.ok(passage.split(' ').length >= 3, passage);
+    const traced = await gateway.decide({ token: userToken, tool: 'ev.echo', arguments: { message: passage }, session_id: String(entry?.session_id) });
+    assert.deepEqual(traced.decision.taint?.map((t) => t.argument), ['message'], JSON.stringify(traced.decision));
 
     const prompts = (await user.listPrompts()).prompts.map((p) => p.name);
     assert.ok(prompts.includes('ev.simple-prompt'), prompts.join(' '));
