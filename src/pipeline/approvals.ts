@@ -3,31 +3,21 @@
  * gateway operations reviewers and requesters use.
  */
 import type { Clock } from '../core/clock.ts';
-import { newId } from '../core/ids.ts';
 import type { ApprovalStore, AuditEventInput, AuditStore } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import type { AirlockError } from '../core/errors.ts';
 import type { ApprovalEvent, ApprovalNotifier } from '../approvals/index.ts';
 import { ApprovalService, createApprovalNotifier as createNotifier } from '../approvals/index.ts';
+import { standaloneEvent } from './events.ts';
 import { gatewayKey } from './keys.ts';
 
 export function approvalAuditEvent(event: ApprovalEvent): AuditEventInput {
   const operator = event.operator;
-  return {
-    type: event.type,
-    request_id: newId('req'),
-    trace_id: newId('trc'),
-    session_id: null,
-    action_id: null,
-    parent_action_id: null,
-    actor: {
-      user: operator?.user ?? null,
-      tenant: operator?.tenant ?? event.tenant,
-      roles: operator?.roles ?? [],
-      agent: operator?.agent ?? null,
-    },
-    tool: event.tool,
-    data: {
+  const actor = { user: operator?.user ?? null, tenant: operator?.tenant ?? event.tenant, roles: operator?.roles ?? [], agent: operator?.agent ?? null };
+  return standaloneEvent(
+    event.type,
+    actor,
+    {
       approval_id: event.approval_id,
       action_hash: event.action_hash,
       policy_version: event.policy_version,
@@ -37,7 +27,8 @@ export function approvalAuditEvent(event: ApprovalEvent): AuditEventInput {
       ...(event.justification === undefined ? {} : { justification: event.justification }),
       ...(event.token_jti === undefined ? {} : { token_jti: event.token_jti }),
     },
-  };
+    { tool: event.tool },
+  );
 }
 
 export async function createApprovalWorkflow(

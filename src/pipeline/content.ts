@@ -18,6 +18,7 @@ import { newId } from '../core/ids.ts';
 import type { AuditEventInput, Principal, RegisteredTool, SessionRecord } from '../core/types.ts';
 import type { ProvenanceTracker, RegisteredContent } from '../provenance/index.ts';
 import { contentHash, leavesOfJson, textOfJson } from '../provenance/index.ts';
+import { actorOf, standaloneEvent } from './events.ts';
 
 export const CONTENT_KINDS = ['user_prompt', 'system_prompt', 'tool_result', 'document', 'retrieved', 'web', 'email', 'message', 'other'] as const;
 export type ContentKind = (typeof CONTENT_KINDS)[number];
@@ -151,16 +152,9 @@ export function contentEventData(content: RegisteredSessionContent): JsonValue {
 
 /** The `content.registered` event of a registration made through the content endpoint. */
 export function contentEvent(principal: Principal, sessionId: string, content: RegisteredSessionContent, runtime: { modelId: string | null; configId: string | null }): AuditEventInput {
-  return {
-    type: 'content.registered',
-    request_id: newId('req'),
-    trace_id: newId('trc'),
+  return standaloneEvent('content.registered', actorOf(principal), contentEventData(content), {
     session_id: sessionId,
-    action_id: null,
-    parent_action_id: null,
-    actor: { user: principal.user, tenant: principal.tenant, roles: principal.roles, agent: principal.agent ?? null },
     model_id: runtime.modelId,
     runtime_config_id: runtime.configId,
-    data: contentEventData(content),
-  };
+  });
 }

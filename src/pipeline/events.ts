@@ -6,9 +6,37 @@
 import { canonicalHash } from '../core/canonical.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import { REDACTED, looksLikeSecret } from '../tools/index.ts';
-import type { AuditEventInput, AuditEventType, Decision } from '../core/types.ts';
+import { newId } from '../core/ids.ts';
+import type { AuditEventInput, AuditEventType, Decision, Principal } from '../core/types.ts';
 import type { CallState } from './call.ts';
 import type { PipelineEnv } from './env.ts';
+
+export type EventActor = AuditEventInput['actor'];
+
+/** The gateway itself (reloads, upstream housekeeping): no human or agent caused the event. */
+export const GATEWAY_ACTOR: EventActor = { user: null, tenant: null, roles: [], agent: null };
+
+export function actorOf(principal: Principal): EventActor {
+  return { user: principal.user, tenant: principal.tenant, roles: principal.roles, agent: principal.agent ?? null };
+}
+
+/**
+ * An audit event that belongs to no tool call — operator actions, registrations, gateway
+ * housekeeping: fresh request and trace ids, no action. `extra` adds session, tool, runtime ids.
+ */
+export function standaloneEvent(type: AuditEventType, actor: EventActor, data: JsonValue, extra: Partial<AuditEventInput> = {}): AuditEventInput {
+  return {
+    type,
+    request_id: newId('req'),
+    trace_id: newId('trc'),
+    session_id: null,
+    action_id: null,
+    parent_action_id: null,
+    actor,
+    data,
+    ...extra,
+  };
+}
 
 export function callEvent(call: CallState, env: PipelineEnv, type: AuditEventType, extra: Partial<AuditEventInput> = {}): AuditEventInput {
   const p = call.principal;

@@ -54,6 +54,7 @@ import { SessionActivity } from './session-activity.ts';
 import { validateSessionAttributes } from './session-attributes.ts';
 import { visibleTools } from './discovery.ts';
 import type { ToolSource } from './tool-source.ts';
+import { GATEWAY_ACTOR, actorOf, standaloneEvent } from './events.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -63,6 +64,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Told about every denied or held call whose decision event could not be written (it is still refused). */
   onUnrecordedStop?: (info: { request_id: string; code: string; error: unknown }) => void;
+  /** Told about background work that failed (e.g. the revocation purge); the gateway keeps serving. */
+  onBackgroundFault?: (what: string, error: unknown) => void;
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
   /**
@@ -250,7 +253,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const notifier = await createApprovalNotifier(config, (ref) => secret(ref), options.onNotifyFailure ?? (() => undefined));
   // Expired revocation entries can go: the credentials they covered are dead anyway.
   const purge = setInterval(() => {
-    revocations.purge(clock.now()).catch(() => undefined);
+    revocations.purge(clock.now()).catch((error: unknown) => options.onBackgroundFault?.('credential revocation purge', error));
   }, config.credentials.purgeIntervalSeconds * 1000);
   purge.unref();
 
@@ -368,18 +371,11 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
         createdAt: clock.now(),
       });
       await audit.append([
-        {
-          type: 'session.created',
-          request_id: newId('req'),
-          trace_id: newId('trc'),
+        standaloneEvent('session.created', actorOf(principal), { attribute_names: Object.keys(checked) }, {
           session_id: id,
-          action_id: null,
-          parent_action_id: null,
-          actor: { user: principal.user, tenant: principal.tenant, roles: principal.roles, agent: principal.agent ?? null },
           model_id: config.runtime.modelId,
           runtime_config_id: config.runtime.configId,
-          data: { attribute_names: Object.keys(checked) },
-        },
+        }),
       ]);
       return { session_id: id };
     },
@@ -491,18 +487,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
               ? ({ kind: 'tenant', tenant: operator.tenant } as const)
               : ({ kind: 'connector', audience: target.connector } as const);
       await broker.revoke(revocation);
-      await audit.append([
-        {
-          type: 'credential.revoked',
-          request_id: newId('req'),
-          trace_id: newId('trc'),
-          session_id: null,
-          action_id: null,
-          parent_action_id: null,
-          actor: { user: operator.user, tenant: operator.tenant, roles: operator.roles, agent: null },
-          data: JSON.parse(JSON.stringify(revocation)) as JsonValue,
-        },
-      ]);
+      await audit.append([standaloneEvent('credential.revoked', { ...actorOf(operator), agent: null }, JSON.parse(JSON.stringify(revocation)) as JsonValue)]);
       return { revoked: target };
     },
 
@@ -523,16 +508,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
         throw new AirlockError('ERR_POLICY_RELOAD', 'the active policy engine does not reload from a bundle', { status: 409 });
       }
       const previous = policy.version;
-      const event = (type: string, data: Record<string, JsonValue>): AuditEventInput => ({
-        type,
-        request_id: newId('req'),
-        trace_id: newId('trc'),
-        session_id: null,
-        action_id: null,
-        parent_action_id: null,
-        actor: { user: null, tenant: null, roles: [], agent: null },
-        data,
-      });
+      const event = (type: string, data: Record<string, JsonValue>): AuditEventInput => standaloneEvent(type, GATEWAY_ACTOR, data);
       try {
         const result = policy.reload(await loadBundleFromDir(config.policy.bundleDir));
         await audit.append([event('policy.loaded', { version: result.version, previous })]);

@@ -5,30 +5,20 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../core/clock.ts';
-import { newId } from '../core/ids.ts';
 import type { AuditEventInput, AuditStore } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import type { OverrideEvent } from '../overrides/index.ts';
 import { MemoryOverrideStore, OverrideService, SqliteOverrideStore } from '../overrides/index.ts';
 import type { PipelineEnv } from './env.ts';
+import { standaloneEvent } from './events.ts';
 
 export function overrideAuditEvent(event: OverrideEvent): AuditEventInput {
   const operator = event.operator;
-  return {
-    type: event.type,
-    request_id: newId('req'),
-    trace_id: newId('trc'),
-    session_id: null,
-    action_id: null,
-    parent_action_id: null,
-    actor: {
-      user: operator?.user ?? null,
-      tenant: operator?.tenant ?? event.tenant,
-      roles: operator?.roles ?? [],
-      agent: operator?.agent ?? null,
-    },
-    ...(event.scope.kind === 'tool' ? { tool: event.scope.tool } : {}),
-    data: {
+  const actor = { user: operator?.user ?? null, tenant: operator?.tenant ?? event.tenant, roles: operator?.roles ?? [], agent: operator?.agent ?? null };
+  return standaloneEvent(
+    event.type,
+    actor,
+    {
       override_id: event.override_id,
       scope: { ...event.scope },
       owner: { user: event.owner.user, tenant: event.owner.tenant, issuer: event.owner.issuer },
@@ -38,7 +28,8 @@ export function overrideAuditEvent(event: OverrideEvent): AuditEventInput {
       expires_at: new Date(event.expires_at).toISOString(),
       uses: event.uses,
     },
-  };
+    event.scope.kind === 'tool' ? { tool: event.scope.tool } : {},
+  );
 }
 
 export function createOverrideService(config: AirlockConfig, stateDb: DatabaseSync | null, audit: AuditStore, clock: Clock): OverrideService {

@@ -11,6 +11,7 @@ import { loadConfigOrExit } from '../config-loading.ts';
 import { bold, dim } from '../output.ts';
 import type { DemoLedger } from '../demo-ledger.ts';
 import { startDemoLedger } from '../demo-ledger.ts';
+import type { AirlockError } from '../../core/errors.ts';
 
 export const DEMO_CONFIG = fileURLToPath(new URL('../../../examples/support-desk/airlock.yaml', import.meta.url));
 
@@ -27,6 +28,9 @@ async function run(config: AirlockConfig, options: { port?: string; host?: strin
     ...(await loadToolkit(config)),
     onUnrecordedStop: ({ request_id, code, error }: { request_id: string; code: string; error: unknown }) =>
       logger.error({ request_id, code, err: error }, 'refused call could not be recorded in the audit log'),
+    onNotifyFailure: (error: AirlockError) =>
+      logger.warn({ code: error.code, details: error.details }, 'approval notification not delivered (the request stays pending)'),
+    onBackgroundFault: (what: string, error: unknown) => logger.error({ err: error }, `${what} failed`),
   };
   // With upstream MCP servers in the config, the gateway fronts them and serves /mcp.
   const withMcp = (config.mcp?.upstreams.length ?? 0) > 0;

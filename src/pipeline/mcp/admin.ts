@@ -7,7 +7,6 @@
  * upstream changed it in the meantime, the decision is refused (ERR_MCP_PIN_STALE).
  */
 import { AirlockError } from '../../core/errors.ts';
-import { newId } from '../../core/ids.ts';
 import { openDurableSqlite } from '../../core/sqlite.ts';
 import type { AirlockConfig } from '../../config/types.ts';
 import { resolveSecretRef } from '../../config/index.ts';
@@ -15,6 +14,7 @@ import { SqliteAuditStore } from '../../audit/index.ts';
 import { TokenVerifier } from '../../identity/index.ts';
 import type { PinDecider, PinRecord, PinState, PinStore } from '../../mcp/index.ts';
 import { SqlitePinStore, exposedName } from '../../mcp/index.ts';
+import { actorOf, standaloneEvent } from '../events.ts';
 
 /** Roles that may admit or reject upstream tool definitions. */
 export const MCP_ADMIN_ROLES = ['security-admin'];
@@ -100,26 +100,17 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
       });
       try {
         await audit.append([
-          {
-            type: input.verdict === 'approve' ? 'mcp.tool.approved' : 'mcp.tool.rejected',
-            request_id: newId('req'),
-            trace_id: newId('trc'),
-            session_id: null,
-            action_id: null,
-            parent_action_id: null,
-            actor: { user: operator.user, tenant: operator.tenant, roles: operator.roles, agent: null },
-            data: {
-              upstream: decided.upstream,
-              tool: decided.tool,
-              name: decided.name,
-              hash,
-              by: 'operator',
-              operator: { user: operator.user, tenant: operator.tenant, issuer: operator.issuer },
-              justification: input.justification.slice(0, 2000),
-              findings: current.findings.map((f) => f.rule),
-              approved_hash: decided.approved_hash,
-            },
-          },
+          standaloneEvent(input.verdict === 'approve' ? 'mcp.tool.approved' : 'mcp.tool.rejected', { ...actorOf(operator), agent: null }, {
+            upstream: decided.upstream,
+            tool: decided.tool,
+            name: decided.name,
+            hash,
+            by: 'operator',
+            operator: { user: operator.user, tenant: operator.tenant, issuer: operator.issuer },
+            justification: input.justification.slice(0, 2000),
+            findings: current.findings.map((f) => f.rule),
+            approved_hash: decided.approved_hash,
+          }),
         ]);
       } finally {
         await audit.close();

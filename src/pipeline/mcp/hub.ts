@@ -23,7 +23,6 @@ import type { JsonValue } from '../../core/canonical.ts';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { AirlockError, toAirlockError } from '../../core/errors.ts';
-import { newId } from '../../core/ids.ts';
 import type { AuditEventInput, Connector, ConnectorCall, RegisteredTool, ToolDefinition } from '../../core/types.ts';
 import type { AirlockConfig, McpConfig, McpUpstreamConfig } from '../../config/types.ts';
 import type { Finding, PinnedDefinition, PinDecider, PinRecord, PinStore } from '../../mcp/index.ts';
@@ -45,6 +44,7 @@ import { loadBundleFromDir } from '../../policy/index.ts';
 import { gatewayTools, placeholderDefinitions, referencedActions, toolDefinition } from './definitions.ts';
 import type { SecretResolver } from './upstream.ts';
 import { UpstreamConnection } from './upstream.ts';
+import { GATEWAY_ACTOR, standaloneEvent } from '../events.ts';
 
 export const PIN_RULE = 'builtin.mcp.pin';
 /** The pinned hash recorded for a placeholder (a tool named by policy, not discovered yet). */
@@ -677,16 +677,7 @@ export class McpHub implements ToolSource {
   }
 
   #event(type: string, data: Record<string, JsonValue>): AuditEventInput {
-    return {
-      type,
-      request_id: newId('req'),
-      trace_id: newId('trc'),
-      session_id: null,
-      action_id: null,
-      parent_action_id: null,
-      actor: { user: null, tenant: null, roles: [], agent: null },
-      data,
-    };
+    return standaloneEvent(type, GATEWAY_ACTOR, data);
   }
 
   #record(events: AuditEventInput[]): void {
