@@ -2,10 +2,10 @@
  * CedarPolicyEngine: the PolicyEngine backed by cedar-wasm. Owns the active bundle (its
  * compiled policies, per-tool action slices and the cache of preparsed request slices)
  * and swaps it atomically on reload, keeping the previous bundle when the new one is
- * refused. `authorize` is synchronous: it picks the request slice for the tool and the
- * principal's facts (preparsing it on a cache miss), sends Cedar only the entities and
- * attributes that slice can observe, and never uses the schema (the bundle was strictly
- * validated at load).
+ * refused. `authorize` is synchronous: it picks the request slice for the tool, the
+ * principal's facts and the outcome of the value guards (preparsing it on a cache miss),
+ * sends Cedar only the entities and attributes that slice can observe, and never uses the
+ * schema (the bundle was strictly validated at load).
  */
 import { AirlockError, toAirlockError } from '../core/errors.ts';
 import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation, Principal, RegisteredTool } from '../core/types.ts';
@@ -15,7 +15,7 @@ import type { AuthorizationAnswer } from './cedar.ts';
 import { decide } from './decide.ts';
 import { couldAllow } from './discovery.ts';
 import type { SliceAnswer } from './decide.ts';
-import { factsKey, factsOf } from './guards.ts';
+import { factsOf } from './guards.ts';
 import { planOf } from './plan.ts';
 import type { RequestPlan } from './plan.ts';
 import { bindTool, buildContext, checkPrincipal, userUid } from './request.ts';
@@ -25,7 +25,7 @@ import type { CedarSchemaJson } from './schema.ts';
 import type { CedarShape } from './shapes.ts';
 import { SliceCache } from './slice-cache.ts';
 import type { SliceCacheStats } from './slice-cache.ts';
-import { buildActionSlices, membersFor } from './slices.ts';
+import { buildActionSlices, membersFor, membersOf, outcomeCode } from './slices.ts';
 import type { ActionSlice } from './slices.ts';
 import type {
   CompiledPolicy,
@@ -295,13 +295,14 @@ export class CedarPolicyEngine implements PolicyEngine {
     const principal = request.principal;
     checkPrincipal(principal);
     const user = userUid(principal);
-    const facts = slice.guarded ? factsOf(slice.facts, principal, user.id) : null;
-    // Names the membership of the request slice (set ids are recycled when slices are evicted).
-    const sliceKey = facts === null ? binding.name : `${binding.name}\n${factsKey(facts)}`;
-    const plan = this.#plan(active, binding, slice, facts, sliceKey);
-    // Built in full (so unrepresentable values are always refused), then cut down to what
-    // the slice's policies can observe.
-    const context = plan.context(buildContext(binding, this.#sessionShape, request), principal);
+    // Built in full (so unrepresentable values are always refused, and value guards read
+    // what Cedar would), then cut down to what the request slice's policies can observe.
+    const full = buildContext(binding, this.#sessionShape, request);
+    const code = slice.guarded ? outcomeCode(slice, factsOf(slice.facts, principal, user.id), { context: full, principal }) : null;
+    // Names the request slice (set ids are recycled when slices are evicted).
+    const sliceKey = code === null ? binding.name : `${binding.name}\n${code}`;
+    const plan = this.#plan(active, binding, slice, code, sliceKey);
+    const context = plan.context(full, principal);
     const entities = plan.entities(principal);
     active.evaluated.calls++;
     const key = this.#answerCacheSize === 0 ? null : answerKey(sliceKey, user, context, entities);
@@ -336,17 +337,11 @@ export class CedarPolicyEngine implements PolicyEngine {
     return result;
   }
 
-  /** The request slice for this tool and principal: cached, or preparsed now. */
-  #plan(
-    active: ActiveBundle,
-    binding: ToolBinding,
-    slice: ActionSlice,
-    facts: ReturnType<typeof factsOf> | null,
-    key: string,
-  ): RequestPlan {
+  /** The request slice of this outcome code (slices.ts): cached, or preparsed now. */
+  #plan(active: ActiveBundle, binding: ToolBinding, slice: ActionSlice, code: string | null, key: string): RequestPlan {
     const cached = active.cache.get(key);
     if (cached !== undefined) return cached;
-    return active.cache.add(key, membersFor(slice, facts), (set) => planOf(set, binding));
+    return active.cache.add(key, membersOf(slice, code), (set) => planOf(set, binding));
   }
 
   #prepare(bundle: PolicyBundleSource): ActiveBundle {

@@ -19,7 +19,9 @@ function json(text: string): PolicyJson {
   return answer.json;
 }
 
-const atoms = (text: string): GuardAtom[] => guardOf(json(text)).atoms;
+/** The guard's atoms, a value guard shown as `{kind: 'value'}`. */
+const atoms = (text: string): Array<GuardAtom | { kind: 'value' }> =>
+  guardOf(json(text)).atoms.map((a) => (a.kind === 'value' ? { kind: 'value' } : a));
 
 test('a guard is the principal scope and the leading principal conjuncts of the when clauses', () => {
   assert.deepEqual(atoms('permit (principal, action, resource);'), []);
@@ -29,6 +31,11 @@ test('a guard is the principal scope and the leading principal conjuncts of the 
   assert.deepEqual(atoms('permit (principal, action, resource) when { principal.roles.contains("a") && principal.tenant == "t" && context.x > 1 && principal.roles.contains("b") };'), [
     { kind: 'role', anyOf: ['a'] },
     { kind: 'tenant', anyOf: ['t'] },
+    { kind: 'value' },
+    { kind: 'role', anyOf: ['b'] },
+  ]);
+  assert.deepEqual(atoms('permit (principal, action, resource) when { context has intent && context.intent like "*x*" && principal.roles.contains("a") || principal.roles.contains("b") };'), [
+    { kind: 'value' },
   ]);
   assert.deepEqual(atoms('permit (principal, action, resource) when { ["t", "u"].contains(principal.tenant) } when { principal.roles.containsAny(["a", "b"]) };'), [
     { kind: 'tenant', anyOf: ['t', 'u'] },
@@ -41,13 +48,21 @@ test('a guard is the principal scope and the leading principal conjuncts of the 
   ]);
 });
 
-test('conjuncts after anything that could error, or after an unless, are not part of the guard', () => {
-  assert.deepEqual(atoms('permit (principal, action, resource) when { context.x > 1 && principal.roles.contains("a") };'), []);
+test('conjuncts after one Airlock does not model, or after an unless, are not part of the guard', () => {
+  assert.deepEqual(atoms('permit (principal, action, resource) when { context.x * 2 > 1 && principal.roles.contains("a") };'), []);
+  assert.deepEqual(atoms('permit (principal, action, resource) when { resource.tenant_bound && principal.roles.contains("a") };'), []);
+  assert.deepEqual(atoms('permit (principal, action, resource) when { context has x.y && principal.roles.contains("a") };'), []);
+  assert.deepEqual(atoms('permit (principal, action, resource) when { true && principal.roles.contains("a") };'), []);
   assert.deepEqual(atoms('permit (principal, action, resource) unless { context.x > 1 } when { principal.roles.contains("a") };'), []);
-  assert.deepEqual(atoms('permit (principal, action, resource) when { principal.roles.contains("a") || principal.roles.contains("b") };'), []);
-  assert.deepEqual(atoms('permit (principal, action, resource) when { principal.roles.contains(context.role) };'), []);
-  // `principal.agent` is read safely only once `principal has agent` held.
-  assert.deepEqual(atoms('permit (principal, action, resource) when { principal.agent == "bot" && principal has agent };'), []);
+  // Value guards (they may error: evaluated in order, see outcomeOf).
+  assert.deepEqual(atoms('permit (principal, action, resource) when { principal.roles.contains("a") || principal.roles.contains("b") };'), [{ kind: 'value' }]);
+  assert.deepEqual(atoms('permit (principal, action, resource) when { principal.roles.contains(context.role) };'), [{ kind: 'value' }]);
+  // `principal.agent` is a principal atom only once `principal has agent` held; before, it
+  // is a value guard (with no agent, Cedar errors: the request leaves it to Cedar).
+  assert.deepEqual(atoms('permit (principal, action, resource) when { principal.agent == "bot" && principal has agent };'), [
+    { kind: 'value' },
+    { kind: 'has_agent' },
+  ]);
 });
 
 function compiled(id: string, text: string, index: number): CompiledPolicy {
@@ -57,8 +72,9 @@ function compiled(id: string, text: string, index: number): CompiledPolicy {
 
 test('a specialized slice widens scopes, drops guards and reads a flat context', () => {
   const slice = specializeSlice([
-    compiled('a', 'forbid (principal, action in Airlock::Action::"read", resource) when { principal.roles.contains("x") && context.tool_call.parameters has limit && context.tool_call.parameters.limit > 5 };', 0),
-    compiled('b', 'permit (principal == Airlock::User::"acme/alice", action, resource) when { context.tool_call.resource has tenant && context.tool_call.resource.tenant != principal.tenant };', 1),
+    // The role is certain; the value guards after it were left to Cedar (fold 1 and 0).
+    { policy: compiled('a', 'forbid (principal, action in Airlock::Action::"read", resource) when { principal.roles.contains("x") && context.tool_call.parameters has limit && context.tool_call.parameters.limit > 5 };', 0), fold: 1 },
+    { policy: compiled('b', 'permit (principal == Airlock::User::"acme/alice", action, resource) when { context.tool_call.resource has tenant && context.tool_call.resource.tenant != principal.tenant };', 1), fold: 0 },
   ]);
   assert.equal(slice.specialized, true);
   assert.equal(slice.action, false, 'no condition mentions the action');
@@ -77,14 +93,14 @@ test('a specialized slice widens scopes, drops guards and reads a flat context',
 });
 
 test('a slice keeps its original text when a Long literal would not survive the JSON form', () => {
-  const slice = specializeSlice([compiled('a', 'permit (principal, action, resource) when { context.tool_call.affected_count < 9007199254740993 };', 0)]);
+  const slice = specializeSlice([{ policy: compiled('a', 'permit (principal, action, resource) when { context.tool_call.affected_count < 9007199254740993 };', 0), fold: 0 }]);
   assert.equal(slice.specialized, false);
   assert.equal(typeof slice.policies.a, 'string');
   assert.equal(slice.flat, null);
 });
 
 test('a context record used as a value keeps the context nested', () => {
-  const slice = specializeSlice([compiled('a', 'permit (principal, action, resource) when { context.tool_call.resource == context.tool_call.resource };', 0)]);
+  const slice = specializeSlice([{ policy: compiled('a', 'permit (principal, action, resource) when { context.tool_call.resource == context.tool_call.resource };', 0), fold: 0 }]);
   assert.equal(slice.specialized, true);
   assert.equal(slice.flat, null);
   assert.equal(slice.principalFlat, false);

@@ -20,11 +20,20 @@
  *
  * The principal scope: the User entity has no parents, so `principal in E` holds exactly
  * when `principal == E`; a scope naming another entity type can never hold.
+ *
+ * The leading run goes on through *value guards* (value-guards.ts): conjuncts that test
+ * values of the request with operations modelled exactly, which each request evaluates to
+ * true, false or "Cedar must judge". Unlike the atoms above they can error, so the order
+ * matters: a guard is evaluated left to right and stops at its first conjunct that is not
+ * certainly true (`outcomeOf`). Principal facts (`factsOf`) cannot see value guards; for
+ * them a guard ends at its first value guard (`guardHolds`).
  */
 import type { Principal } from '../core/types.ts';
 import type { PolicyJson } from './cedar.ts';
 import { isDelegated } from './request.ts';
 import { USER_TYPE } from './schema.ts';
+import { valueTestOf } from './value-guards.ts';
+import type { ValueInput, ValueTest } from './value-guards.ts';
 
 /** One fact a policy needs of the principal (every atom of a guard must hold). */
 export type GuardAtom =
@@ -34,14 +43,18 @@ export type GuardAtom =
   | { kind: 'delegated' }
   | { kind: 'has_agent' }
   | { kind: 'agent'; anyOf: string[] }
-  | { kind: 'never' };
+  | { kind: 'never' }
+  | { kind: 'value'; test: ValueTest };
 
 export interface PrincipalGuard {
+  /** The scope atom (when `scoped`), then one atom per leading conjunct, in order. */
   atoms: GuardAtom[];
   /** The principal scope is part of the guard (it constrains the principal). */
   scoped: boolean;
   /** How many leading conjuncts of the `when` clauses are guard atoms. */
   conjuncts: number;
+  /** Some atom is a value guard (its outcome depends on the request's values). */
+  valued: boolean;
 }
 
 /** The principal facts a set of guards can tell apart. */
@@ -204,13 +217,15 @@ export function guardOf(policy: PolicyJson): PrincipalGuard {
     if (clause.kind !== 'when') break;
     const parts = conjunctsOf(clause.body as unknown as Json);
     for (const part of parts) {
-      const atom = atomOf(part, atoms.some((a) => a.kind === 'has_agent'));
+      const principalAtom = atomOf(part, atoms.some((a) => a.kind === 'has_agent'));
+      const test = principalAtom === null ? valueTestOf(part) : null;
+      const atom: GuardAtom | null = principalAtom ?? (test === null ? null : { kind: 'value', test });
       if (atom === null) break outer;
       atoms.push(atom);
       conjuncts++;
     }
   }
-  return { atoms, scoped: scope !== null && scope !== undefined, conjuncts };
+  return { atoms, scoped: scope !== null && scope !== undefined, conjuncts, valued: atoms.some((a) => a.kind === 'value') };
 }
 
 /** Adds the facts a guard can tell apart to `facts`. */
@@ -247,33 +262,52 @@ export function factsOf(facts: GuardFacts, principal: Principal, userId: string)
   };
 }
 
-/** True when every atom of the guard holds for a principal with these facts. */
+/**
+ * True when the guard's principal atoms up to its first value guard hold for a principal
+ * with these facts (what a request's values say is not known here).
+ */
 export function guardHolds(guard: PrincipalGuard, facts: PrincipalFacts): boolean {
   for (const atom of guard.atoms) {
-    switch (atom.kind) {
-      case 'never':
-        return false;
-      case 'role':
-        if (!atom.anyOf.some((r) => facts.roles.includes(r))) return false;
-        break;
-      case 'tenant':
-        if (facts.tenant === null || !atom.anyOf.includes(facts.tenant)) return false;
-        break;
-      case 'user':
-        if (facts.user !== atom.id) return false;
-        break;
-      case 'delegated':
-        if (facts.delegated !== true) return false;
-        break;
-      case 'has_agent':
-        if (facts.hasAgent !== true) return false;
-        break;
-      case 'agent':
-        if (facts.agent === null || !atom.anyOf.includes(facts.agent)) return false;
-        break;
-    }
+    if (atom.kind === 'value') return true;
+    if (!principalAtomHolds(atom, facts)) return false;
   }
   return true;
+}
+
+/** A request's outcome for a guard: left out (-1), or how many leading conjuncts are certainly true. */
+export function outcomeOf(guard: PrincipalGuard, facts: PrincipalFacts, input: ValueInput): number {
+  const offset = guard.scoped ? 1 : 0;
+  const { atoms } = guard;
+  for (let i = 0; i < atoms.length; i++) {
+    const atom = atoms[i] as GuardAtom;
+    if (atom.kind === 'value') {
+      const truth = atom.test(input);
+      if (truth === false) return -1;
+      if (truth === null) return i - offset;
+    } else if (!principalAtomHolds(atom, facts)) {
+      return -1;
+    }
+  }
+  return guard.conjuncts;
+}
+
+function principalAtomHolds(atom: Exclude<GuardAtom, { kind: 'value' }>, facts: PrincipalFacts): boolean {
+  switch (atom.kind) {
+    case 'never':
+      return false;
+    case 'role':
+      return atom.anyOf.some((r) => facts.roles.includes(r));
+    case 'tenant':
+      return facts.tenant !== null && atom.anyOf.includes(facts.tenant);
+    case 'user':
+      return facts.user === atom.id;
+    case 'delegated':
+      return facts.delegated === true;
+    case 'has_agent':
+      return facts.hasAgent === true;
+    case 'agent':
+      return facts.agent !== null && atom.anyOf.includes(facts.agent);
+  }
 }
 
 /** A string naming the facts (a cache key). */

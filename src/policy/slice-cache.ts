@@ -11,6 +11,7 @@
  * when it is cleared.
  */
 import { emptySet, preparse } from './slices.ts';
+import type { SliceMember } from './slices.ts';
 import { specializeSlice } from './specialize.ts';
 import type { SpecializedSlice } from './specialize.ts';
 import type { CompiledPolicy } from './types.ts';
@@ -76,11 +77,12 @@ export class SliceCache<V> {
 
   /**
    * Caches a request slice of `members` under `key`: specializes and preparses them
-   * (unless a cached request slice has the same members), then builds the cached value
-   * from the set. Every member's guard must hold for the principals the request slice
-   * serves. Evicts the least recently used request slice when the cache is full.
+   * (unless a cached request slice has the same members, folded alike), then builds the
+   * cached value from the set. Each member's guard must hold, and its first `fold`
+   * conjuncts be true, for the requests the request slice serves. Evicts the least
+   * recently used request slice when the cache is full.
    */
-  add(key: string, members: CompiledPolicy[], build: (set: PreparedSet) => V): V {
+  add(key: string, members: SliceMember[], build: (set: PreparedSet) => V): V {
     const previous = this.#entries.get(key);
     if (previous !== undefined) {
       this.#entries.delete(key);
@@ -136,8 +138,9 @@ export class SliceCache<V> {
     this.#ids.length = 0;
   }
 
-  #acquire(members: CompiledPolicy[]): SharedSet {
-    const key = members.map((p) => p.index).join(',');
+  #acquire(sliceMembers: SliceMember[]): SharedSet {
+    const key = sliceMembers.map((m) => `${m.policy.index}:${m.fold}`).join(',');
+    const members = sliceMembers.map((m) => m.policy);
     const shared = this.#sets.get(key);
     if (shared !== undefined) {
       shared.refs++;
@@ -150,7 +153,7 @@ export class SliceCache<V> {
     }
     let slice: SpecializedSlice;
     try {
-      slice = specializeSlice(members);
+      slice = specializeSlice(sliceMembers);
       preparse(id, slice.policies);
     } catch (error) {
       this.#free.push(id);

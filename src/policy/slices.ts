@@ -6,10 +6,12 @@
  * is not applicable, so leaving it out cannot change Cedar's answer. Each tool's *action
  * slice* is computed once per bundle, with the principal guard of every member (guards.ts).
  *
- * Per principal: of a tool's action slice, a request evaluates only the members whose
- * guard holds for its principal. Which members those are depends only on the principal
- * facts the guards name (some roles, the tenant, the user id), so a *request slice* is
- * keyed by (tool, those facts) and preparsed lazily (slice-cache.ts).
+ * Per request: of a tool's action slice, a request evaluates only the members whose guard
+ * does not certainly fail for it - principal atoms judged on the principal facts the
+ * guards name (some roles, the tenant, the user id), value guards on the request's values
+ * (guards.ts `outcomeOf`) - and of each member only what follows its certainly true
+ * leading conjuncts. That outcome, one code per member, names the *request slice*; it is
+ * keyed by (tool, outcome) and preparsed lazily (slice-cache.ts).
  *
  * Request slices are preparsed with every policy's effect set to `permit`. Whether a
  * policy is satisfied (or errors) does not depend on its effect, so one evaluation reports
@@ -21,9 +23,10 @@
 import { AirlockError } from '../core/errors.ts';
 import { preparsePolicySet } from './cedar.ts';
 import type { PolicyJson } from './cedar.ts';
-import { addFacts, guardHolds, guardOf, noFacts } from './guards.ts';
+import { addFacts, guardHolds, guardOf, noFacts, outcomeOf } from './guards.ts';
 import type { GuardFacts, PrincipalFacts, PrincipalGuard } from './guards.ts';
 import type { ActionScope, CompiledPolicy } from './types.ts';
+import type { ValueInput } from './value-guards.ts';
 
 export interface ActionSlice {
   tool: string;
@@ -35,6 +38,12 @@ export interface ActionSlice {
   facts: GuardFacts;
   /** Some member has a guard (otherwise every principal evaluates every member). */
   guarded: boolean;
+}
+
+/** One policy of a request slice and how many of its leading conjuncts are certainly true. */
+export interface SliceMember {
+  policy: CompiledPolicy;
+  fold: number;
 }
 
 /** True when a policy with this action scope can apply to tool `tool` of class `cls`. */
@@ -77,10 +86,41 @@ export function buildActionSlices(
   return slices;
 }
 
-/** The members of an action slice a principal with these facts can be matched by. */
+/**
+ * The members of an action slice a principal with these facts can be matched by, whatever
+ * the request's values (for discovery: value guards count as possibly true).
+ */
 export function membersFor(slice: ActionSlice, facts: PrincipalFacts | null): CompiledPolicy[] {
   if (facts === null || !slice.guarded) return slice.members;
   return slice.members.filter((_, i) => guardHolds(slice.guards[i] as PrincipalGuard, facts));
+}
+
+/** Code of a member left out of a request slice; any other code is its fold plus FOLD_BASE. */
+const LEFT_OUT = 0x2d; // '-'
+const FOLD_BASE = 0x30; // '0'
+
+/**
+ * The request slice of one request, as one character per member of the action slice: left
+ * out, or how many of its leading conjuncts are certainly true. Equal codes mean equal
+ * request slices (the same members, specialized alike).
+ */
+export function outcomeCode(slice: ActionSlice, facts: PrincipalFacts, input: ValueInput): string {
+  let code = '';
+  for (let i = 0; i < slice.guards.length; i++) {
+    const outcome = outcomeOf(slice.guards[i] as PrincipalGuard, facts, input);
+    code += String.fromCharCode(outcome < 0 ? LEFT_OUT : FOLD_BASE + outcome);
+  }
+  return code;
+}
+
+/** The members of the request slice an outcome code names (null code: every member, nothing folded). */
+export function membersOf(slice: ActionSlice, code: string | null): SliceMember[] {
+  const out: SliceMember[] = [];
+  slice.members.forEach((policy, i) => {
+    if (code === null) out.push({ policy, fold: 0 });
+    else if (code.charCodeAt(i) !== LEFT_OUT) out.push({ policy, fold: code.charCodeAt(i) - FOLD_BASE });
+  });
+  return out;
 }
 
 /** Preparses policies (text or JSON form, by id) under `id`; throws ERR_POLICY_ENGINE on failure. */

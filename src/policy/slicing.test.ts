@@ -4,8 +4,9 @@
  * random small bundles and requests, the engine's answer (satisfied policies combined by
  * Cedar's rule, and the errored policies with their messages) equals Cedar's answer over
  * the whole, unsliced bundle with the full context and entities. Guard atoms (roles,
- * tenants, users, delegation, agents) vary in the leading position where they filter, and
- * also appear where they must not (after another conjunct, after an `unless`); principals'
+ * tenants, users, delegation, agents) and value guards (some of which can error) vary in
+ * the leading position where they filter, in either order, and also appear where they must
+ * not (after another conjunct, after an `unless`); principals'
  * roles, tenants, users and agents vary, including strings JavaScript and Cedar may not
  * compare alike; the request-slice cache is sometimes tiny, so slices are evicted.
  */
@@ -62,6 +63,28 @@ const GUARDS = [
   'principal has agent && principal.agent == "bot"',
   'principal has agent && "other" == principal.agent',
 ];
+/**
+ * Value guards: filter (or fold) by the request's values when they lead; some can error
+ * (a missing attribute, a type mismatch), so what follows them must be left to Cedar.
+ */
+const VALUE_GUARDS = [
+  'context.tool_call.affected_count > 1',
+  'context.tool_call.affected_count - 2 >= 0',
+  'context.environment.hour_utc < 6 || context.environment.hour_utc >= 20',
+  'context.session.records_read_last_10m + context.tool_call.affected_count > 3',
+  'context.tool_call.parameters has to && context.tool_call.parameters.to like "*@acme.example"',
+  // `amount` is required by the schema, but a library caller may leave it out: Cedar errors.
+  'context.tool_call.parameters.amount.greaterThan(decimal("10.5"))',
+  'context.tool_call.parameters.amount.lessThanOrEqual(decimal("99.0")) || context.tool_call.affected_count == 0',
+  'context has intent && context.intent like "*export*"',
+  'context has intent && context.intent != "look up"',
+  'context.session.attributes has ticket && context.session.attributes.ticket == 1',
+  '!(context.taint.any)',
+  'context.taint.arguments.containsAny(["to", "x"])',
+  'context.tool_call.resource has tenant && ["acme", "initech"].contains(context.tool_call.resource.tenant)',
+  'principal has agent && principal.agent like "b*"',
+  'principal.roles.contains("admin") || principal.tenant == "globex"',
+];
 const CONDITIONS = [
   'true',
   'principal.roles.contains("admin")',
@@ -105,13 +128,14 @@ const CONDITIONS = [
   'context.session.lowest_trust == "external" || context.session.max_classification == "restricted"',
   'context.session has manifest_hash && context.session.manifest_hash like "sha256:*"',
   ...GUARDS,
+  ...VALUE_GUARDS,
 ];
 
 const policyArb = fc.record({
   effect: fc.constantFrom('permit', 'forbid'),
   principal: fc.constantFrom(...PRINCIPAL_SCOPES),
   action: fc.constantFrom(...ACTION_SCOPES),
-  guards: fc.array(fc.constantFrom(...GUARDS), { maxLength: 3 }),
+  guards: fc.array(fc.constantFrom(...GUARDS, ...VALUE_GUARDS), { maxLength: 3 }),
   first: fc.constantFrom(...CONDITIONS),
   second: fc.option(fc.constantFrom(...CONDITIONS), { nil: undefined }),
   join: fc.constantFrom('&&', '||'),
@@ -127,7 +151,7 @@ const requestArb = fc.record({
   agent: fc.option(fc.constantFrom('bot', 'other', 'b\uD800ot'), { nil: undefined, freq: 2 }),
   delegatedOnly: fc.boolean(),
   affected: fc.integer({ min: 0, max: 3 }),
-  amount: fc.constantFrom(0, 10.5, 10.51, 99),
+  amount: fc.constantFrom(0, 10.5, 10.51, 99, null),
   to: fc.option(fc.constantFrom('x@acme.example', 'y@evil.example'), { nil: undefined }),
   tags: fc.option(fc.subarray(['vip', 'eu']), { nil: undefined }),
   purpose: fc.option(fc.constantFrom('audit', 'sales'), { nil: undefined }),
@@ -148,8 +172,18 @@ const requestArb = fc.record({
   ),
 });
 
-/** One principal fact (or the tool) changed: requests that differ only there must not share a request slice. */
+/**
+ * One principal fact, one value a value guard reads, or the tool changed: requests that
+ * differ only there must not share a request slice.
+ */
 const variantArb = fc.oneof(
+  fc.record({ affected: fc.integer({ min: 0, max: 3 }) }),
+  fc.record({ hour: fc.constantFrom(3, 12, 21) }),
+  fc.record({ amount: fc.constantFrom(0, 10.5, 10.51, 99, null) }),
+  fc.record({ to: fc.option(fc.constantFrom('x@acme.example', 'y@evil.example'), { nil: undefined }) }),
+  fc.record({ intent: fc.option(fc.constantFrom('export all', 'look up'), { nil: undefined }) }),
+  fc.record({ ticket: fc.option(fc.constantFrom(0, 1), { nil: undefined }) }),
+  fc.record({ resourceTenant: fc.option(fc.constantFrom('acme', 'globex'), { nil: undefined }) }),
   fc.record({ roles: fc.subarray(['admin', 'support', 'ops', 'analyst']) }),
   fc.record({ tenant: fc.constantFrom('acme', 'globex', 'initech') }),
   fc.record({ user: fc.constantFrom('alice', 'bob') }),
@@ -210,7 +244,7 @@ function agreesWithCedar(policies: GenPolicy[], requests: GenRequest[], sliceCac
         principal: { user: r.user, tenant: r.tenant, roles: r.roles, delegation, ...(r.agent === undefined ? {} : { agent: r.agent }) },
         affectedCount: r.affected,
         arguments: {
-          amount: r.amount,
+          ...(r.amount === null ? {} : { amount: r.amount }),
           ...(r.to === undefined ? {} : { to: r.to }),
           ...(r.tags === undefined ? {} : { tags: r.tags }),
         },
@@ -275,7 +309,7 @@ const guardedPolicyArb = fc.record({
   effect: fc.constantFrom('permit', 'forbid'),
   principal: fc.constantFrom('principal', 'principal', 'principal == Airlock::User::"acme/alice"', 'principal in Airlock::User::"globex/bob"'),
   action: fc.constantFrom(...ACTION_SCOPES),
-  guards: fc.array(fc.constantFrom(...GUARDS), { minLength: 1, maxLength: 2 }),
+  guards: fc.array(fc.constantFrom(...GUARDS, ...GUARDS, ...VALUE_GUARDS), { minLength: 1, maxLength: 3 }),
   first: fc.constantFrom('true', 'context.tool_call.affected_count > 1', 'context.tool_call.affected_count * 4611686018427387904 > 0'),
   second: fc.constant(undefined),
   join: fc.constant('&&'),

@@ -30,6 +30,7 @@ import type { PolicyJson } from './cedar.ts';
 import { conjunctsOf, guardOf } from './guards.ts';
 import { needsOf } from './projection.ts';
 import type { Need, RequestNeeds } from './projection.ts';
+import type { SliceMember } from './slices.ts';
 import type { CompiledPolicy } from './types.ts';
 
 /**
@@ -270,13 +271,14 @@ function and(parts: Json[]): Json {
 }
 
 /**
- * A member with its action scope widened and its guard folded away (its guard holds for
- * every principal this slice is for), effect `permit`, annotations dropped.
+ * A member with its action scope widened and its first `fold` conjuncts dropped (true for
+ * every request this slice is for; so is its principal scope when that is a guard),
+ * effect `permit`, annotations dropped.
  */
-function foldedPolicy(policy: CompiledPolicy): PolicyJson {
+function foldedPolicy({ policy, fold }: SliceMember): PolicyJson {
   const json = policy.json;
   const guard = guardOf(json);
-  let drop = guard.conjuncts;
+  let drop = Math.min(fold, guard.conjuncts);
   const conditions: PolicyJson['conditions'] = [];
   for (const clause of json.conditions) {
     if (drop === 0) {
@@ -308,12 +310,13 @@ function original(members: CompiledPolicy[]): SpecializedSlice {
 }
 
 /**
- * What to preparse for a request slice. Every member's guard must hold for the principals
- * the slice serves (slices.ts `membersFor`).
+ * What to preparse for a request slice. Every member's guard must hold, and its first
+ * `fold` conjuncts be true, for the requests the slice serves (slices.ts `outcomeCode`).
  */
-export function specializeSlice(members: CompiledPolicy[]): SpecializedSlice {
+export function specializeSlice(sliceMembers: SliceMember[]): SpecializedSlice {
+  const members = sliceMembers.map((m) => m.policy);
   if (!members.every((p) => isExactJson(p.json as unknown as Json))) return original(members);
-  const jsons = members.map(foldedPolicy);
+  const jsons = sliceMembers.map(foldedPolicy);
   const needs = needsOf(jsons);
   const flat = flatAttributesOf(needs.context, needs.principal);
   const principalFlat = needs.principal !== true;
