@@ -1,6 +1,8 @@
 /**
- * Benchmark of CedarPolicyEngine.authorize in-process (no argument validation, no I/O),
- * 100 tools, requests from principals with varying roles, tenants and delegation.
+ * Benchmark of in-process authorization: the arguments validated and normalized against
+ * the tool's input schema (ToolRegistry.validate, as the pipeline's validate phase does)
+ * and then CedarPolicyEngine.authorize - no I/O - over 100 tools, requests from principals
+ * with varying roles, tenants and delegation. `authorize_only_*` is the engine alone.
  *
  * Three bundles:
  * - realistic (the target figure): 1,000 policies written the way a security engineer
@@ -29,11 +31,16 @@ import type { AuthorizationRequest, RegisteredTool } from '../src/core/types.ts'
 import { CedarPolicyEngine } from '../src/policy/index.ts';
 import type { PolicyBundleSource } from '../src/policy/index.ts';
 import { fakeRequest, fakeTool } from '../src/policy/testing.ts';
+import { ToolRegistry } from '../src/tools/index.ts';
 
 export interface AuthorizeFigures {
+  /** Validate + authorize (the headline figures). */
   p50_us: number;
   p99_us: number;
   mean_us: number;
+  /** CedarPolicyEngine.authorize alone. */
+  authorize_only_p50_us: number;
+  authorize_only_p99_us: number;
   iterations: number;
   policies: number;
   tools: number;
@@ -83,13 +90,15 @@ const INPUT_SCHEMA = {
   required: ['id'],
 };
 
-function buildTools(): RegisteredTool[] {
-  const tools: RegisteredTool[] = [];
+/** The 100 tools, registered (input schemas compiled, definitions versioned). */
+function buildRegistry(): ToolRegistry {
+  const definitions = [];
   for (let i = 0; i < TOOL_COUNT; i++) {
     const cls = SIDE_EFFECT_CLASSES[i % SIDE_EFFECT_CLASSES.length] ?? 'read';
-    tools.push(fakeTool(`svc${i % 10}.tool${i}`, cls, INPUT_SCHEMA));
+    const { version: _version, ...definition } = fakeTool(`svc${i % 10}.tool${i}`, cls, INPUT_SCHEMA);
+    definitions.push(definition);
   }
-  return tools;
+  return new ToolRegistry(definitions);
 }
 
 const act = (name: string): string => `Airlock::Action::"${name}"`;
@@ -368,7 +377,15 @@ function repeatedStream(engine: CedarPolicyEngine, reqs: AuthorizationRequest[],
   return repeated.sort();
 }
 
-function measure(bundle: PolicyBundleSource, tools: RegisteredTool[], iterations: number): AuthorizeFigures {
+/** Validates the request's arguments as the pipeline does, then authorizes the call. */
+function validateAndAuthorize(registry: ToolRegistry, engine: CedarPolicyEngine, request: AuthorizationRequest) {
+  const checked = registry.validate(request.tool, request.arguments);
+  if (!checked.ok) throw new Error(`benchmark request for ${request.tool.name} does not validate`);
+  return engine.authorize({ ...request, arguments: checked.value });
+}
+
+function measure(bundle: PolicyBundleSource, registry: ToolRegistry, iterations: number): AuthorizeFigures {
+  const tools = registry.list();
   const loadStart = process.hrtime.bigint();
   // The answer memo is off for the headline figures: every call below is evaluated by Cedar.
   const engine = CedarPolicyEngine.create({ tools, sessionAttributes: { purpose: 'String', ticket: 'Long' }, bundle, answerCacheSize: 0 });
@@ -396,12 +413,20 @@ function measure(bundle: PolicyBundleSource, tools: RegisteredTool[], iterations
   for (let i = 0; i < iterations; i++) {
     const request = reqs[i % reqs.length] as AuthorizationRequest;
     const start = process.hrtime.bigint();
-    const result = engine.authorize(request);
+    const result = validateAndAuthorize(registry, engine, request);
     samples[i] = Number(process.hrtime.bigint() - start) / 1000;
     const key = `${result.outcome}:${result.reasons[0]?.code ?? ''}`;
     outcomes[key] = (outcomes[key] ?? 0) + 1;
   }
   const after = engine.stats();
+  const only = new Float64Array(iterations);
+  for (let i = 0; i < iterations; i++) {
+    const request = reqs[i % reqs.length] as AuthorizationRequest;
+    const start = process.hrtime.bigint();
+    engine.authorize(request);
+    only[i] = Number(process.hrtime.bigint() - start) / 1000;
+  }
+  only.sort();
   const repeated = repeatedStream(engine, reqs, iterations);
   engine.dispose();
   // The same stream with the answer memo on (the default): repeats are answered without Cedar.
@@ -418,6 +443,8 @@ function measure(bundle: PolicyBundleSource, tools: RegisteredTool[], iterations
     p50_us: round(percentile(samples, 50)),
     p99_us: round(percentile(samples, 99)),
     mean_us: round(total / iterations),
+    authorize_only_p50_us: round(percentile(only, 50)),
+    authorize_only_p99_us: round(percentile(only, 99)),
     iterations,
     policies: Object.values(bundle.files).reduce((n, text) => n + (text.match(/@id\(/g)?.length ?? 0), 0),
     tools: tools.length,
@@ -438,10 +465,11 @@ function measure(bundle: PolicyBundleSource, tools: RegisteredTool[], iterations
 }
 
 export async function run(opts: { iterations: number }): Promise<AuthorizeBenchResult> {
-  const tools = buildTools();
-  const realistic = measure(realisticBundle(tools), tools, opts.iterations);
-  const heavy = measure(heavyBundle(tools), tools, opts.iterations);
-  const small = measure(smallBundle(tools), tools, opts.iterations);
+  const registry = buildRegistry();
+  const tools = registry.list();
+  const realistic = measure(realisticBundle(tools), registry, opts.iterations);
+  const heavy = measure(heavyBundle(tools), registry, opts.iterations);
+  const small = measure(smallBundle(tools), registry, opts.iterations);
   return { name: 'policy.authorize', mix: 'realistic', ...realistic, comparison: small, stress: heavy };
 }
 
@@ -457,6 +485,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
       String(r.p50_us).padStart(8),
       String(r.p99_us).padStart(8),
       String(r.mean_us).padStart(8),
+      String(r.authorize_only_p50_us).padStart(8),
       String(r.repeated_p50_us).padStart(8),
       String(r.memo_repeated_p50_us).padStart(8),
       `${r.cold.calls} x ${r.cold.mean_us}`.padStart(14),
@@ -472,6 +501,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
       'p50 us'.padStart(8),
       'p99 us'.padStart(8),
       'mean us'.padStart(8),
+      'auth p50'.padStart(8),
       'rep p50'.padStart(8),
       'memo p50'.padStart(8),
       'cold (n x us)'.padStart(14),

@@ -41,7 +41,12 @@ if (only.has('authorize')) {
   progress('authorize');
   const r = await runAuthorize({ iterations: quick ? 2_000 : 20_000 });
   results.authorize = r;
-  rows.push({ benchmark: r.name, figure: `p50 ${r.p50_us} µs, p99 ${r.p99_us} µs`, target: 'p50 <= 100 µs, p99 <= 400 µs', met: r.p50_us <= 100 && r.p99_us <= 400 });
+  rows.push({
+    benchmark: `${r.name} (validate + Cedar, ${r.policies} policies)`,
+    figure: `p50 ${r.p50_us} µs, p99 ${r.p99_us} µs (engine alone p50 ${r.authorize_only_p50_us} µs, p99 ${r.authorize_only_p99_us} µs)`,
+    target: 'p50 <= 100 µs, p99 <= 400 µs',
+    met: r.p50_us <= 100 && r.p99_us <= 400,
+  });
 }
 if (only.has('execute')) {
   progress('execute');

@@ -72,7 +72,8 @@ function isObject(value: Json | undefined): value is { [key: string]: Json } {
 
 /** A record of the context (not a set, not an extension value). */
 function isRecord(value: unknown): value is Record<string, CedarValue> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Decimal) && !('__extn' in value);
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || value instanceof Decimal) return false;
+  return (value as { __extn?: unknown }).__extn === undefined;
 }
 
 function isScalar(value: unknown): value is number | string | boolean {
@@ -186,6 +187,28 @@ function unary(body: Json | undefined): Eval | null {
   return isObject(body) ? compile(body.arg) : null;
 }
 
+/** `[...attributes]` when `expr` is an attribute chain rooted at the context, else null. */
+function contextChain(expr: Json | undefined): string[] | null {
+  if (variable(expr) === 'context') return [];
+  if (!isObject(expr) || Object.keys(expr).length !== 1) return null;
+  const dot = expr['.'];
+  if (!isObject(dot) || typeof dot.attr !== 'string') return null;
+  const left = contextChain(dot.left);
+  return left === null ? null : [...left, dot.attr];
+}
+
+/** Reads `context.<path>`: each step must be a record that has the attribute (else Cedar errors). */
+function contextReader(path: readonly string[]): Eval {
+  return ({ context }) => {
+    let value: unknown = context;
+    for (const attr of path) {
+      if (!isRecord(value) || !Object.hasOwn(value, attr)) return STOP;
+      value = value[attr];
+    }
+    return value as Value;
+  };
+}
+
 /** Attribute access `<left>.attr`: on the context or principal variable, or on a record value. */
 function attribute(body: Json | undefined): Eval | null {
   if (!isObject(body) || typeof body.attr !== 'string') return null;
@@ -197,7 +220,9 @@ function attribute(body: Json | undefined): Eval | null {
       return value === undefined ? STOP : (value as Value);
     };
   }
-  const left: Eval | null = root === 'context' ? ({ context }) => context : compile(body.left);
+  const chain = contextChain(body.left);
+  if (chain !== null) return contextReader([...chain, attr]);
+  const left = compile(body.left);
   if (left === null) return null;
   return (input) => {
     const record = left(input);
@@ -212,7 +237,8 @@ function has(body: Json | undefined): Eval | null {
   if (attr === null) return null;
   const root = variable(body.left);
   if (root === 'principal') return ({ principal }) => userAttribute(principal, attr) !== undefined;
-  const left: Eval | null = root === 'context' ? ({ context }) => context : compile(body.left);
+  const chain = contextChain(body.left);
+  const left = chain !== null ? contextReader(chain) : compile(body.left);
   if (left === null) return null;
   return (input) => {
     const record = left(input);
