@@ -26,6 +26,12 @@ const MAX_JSON_BYTES = 64 * 1024 * 1024;
 const MAX_EVENT_BYTES = 64 * 1024 * 1024;
 /** Wait before resuming a request's stream that ended early, unless the server said otherwise (`retry:`). */
 const DEFAULT_RESUME_MS = 1000;
+/**
+ * Idle pooled connections are closed after this long (as fetch does), or earlier when the
+ * server announces a shorter keep-alive, so a request rarely meets a connection the server
+ * has just closed. A call in progress is not affected, however long it runs.
+ */
+const IDLE_SOCKET_MS = 4000;
 
 export interface UpstreamHttpTransportOptions {
   /** Headers sent on every request (resolved secrets: never logged). */
@@ -174,7 +180,8 @@ export class UpstreamHttpTransport implements Transport {
     this.#inner.onerror = (error) => this.onerror?.(error);
     this.#inner.onclose = () => this.onclose?.();
     const secure = url.protocol === 'https:';
-    this.#agent = secure ? new https.Agent({ keepAlive: true }) : new http.Agent({ keepAlive: true });
+    const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS };
+    this.#agent = secure ? new https.Agent(pool) : new http.Agent(pool);
     this.#request = secure ? https.request : http.request;
   }
 
@@ -206,11 +213,6 @@ export class UpstreamHttpTransport implements Transport {
     this.#open.clear();
     this.#agent.destroy();
     await this.#inner.close();
-  }
-
-  /** The SDK transport's session termination (DELETE). */
-  terminateSession(): Promise<void> {
-    return this.#inner.terminateSession();
   }
 
   /** Resolves once the answer's status and headers are in (as the SDK's send does); the body is read after. */
