@@ -11,6 +11,7 @@
  *
  * Direct and gateway calls alternate in blocks so drift on the shared machine hits both.
  * The upstream is the conformance fixture's `test_simple_text` (no arguments, constant text).
+ * Figures, and where the added time goes: docs/mcp.md, section Latency.
  *
  *   node bench/mcp.bench.ts [--calls 2000]
  */

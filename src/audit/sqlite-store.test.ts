@@ -23,13 +23,13 @@ let files = 0;
 const freshPath = (): string => join(root, `audit-${++files}`, 'audit.db');
 const key = randomBytes(32);
 
-async function openReady(path: string, writer: 'thread' | 'inline'): Promise<SqliteAuditStore> {
+async function openReady(path: string, writer: 'thread' | 'inline' | 'auto'): Promise<SqliteAuditStore> {
   const store = SqliteAuditStore.open(path, { checkpointKey: key, writer });
-  assert.equal(await store.whenWriterReady(), writer === 'thread');
+  assert.equal(await store.whenWriterReady(), writer !== 'inline');
   return store;
 }
 
-for (const writer of ['thread', 'inline'] as const) {
+for (const writer of ['thread', 'inline', 'auto'] as const) {
   runAuditStoreContract(`sqlite (${writer} writer)`, async () => {
     const path = freshPath();
     const store = await openReady(path, writer);
@@ -61,6 +61,31 @@ describe('sqlite audit store: writer thread', () => {
       await store.close();
     }
     assert.equal(await store.whenWriterReady(), false, 'a closed store has no writer');
+  });
+
+  it('auto: a lone append commits on the calling thread, a batch of several or one beside other work on the thread', async () => {
+    let others = false;
+    const batches: BatchInfo[] = [];
+    const store = SqliteAuditStore.open(freshPath(), { writer: 'auto', othersInFlight: () => others, onBatch: (b) => batches.push(b) });
+    try {
+      assert.equal(await store.whenWriterReady(), true);
+      await store.append([sampleEventInput(), sampleEventInput()]); // one append of two events: still lone
+      await store.append([sampleEventInput()]);
+      assert.equal(store.stats().threadBatches, 0);
+      await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
+      assert.equal(store.stats().threadBatches, 1);
+      others = true;
+      await store.append([sampleEventInput()]);
+      assert.equal(store.stats().threadBatches, 2);
+      assert.deepEqual(
+        batches.map((b) => [b.appends, b.ok]),
+        [[1, true], [1, true], [2, true], [1, true]],
+      );
+      assert.deepEqual((await store.read()).map((e) => e.seq), [1, 2, 3, 4, 5, 6]);
+      assert.equal((await verifyChain(readAll(store))).checked, 6);
+    } finally {
+      await store.close();
+    }
   });
 
   it('the inline writer never starts a thread', async () => {

@@ -10,7 +10,10 @@
  * - Writer: by default batches are committed by a writer thread with its own connection, so
  *   inserts, index upkeep and fsync run beside the event loop instead of blocking it (one
  *   batch in flight; the next one gathers meanwhile). `writer: 'inline'` commits on the
- *   calling thread. Reads always use the store's own connection.
+ *   calling thread. `writer: 'auto'` commits a batch holding a single append on the calling
+ *   thread while nothing else is in flight (one caller at a time: the hand-off to the thread
+ *   and back costs more than it saves), every other batch on the thread. Either way an append
+ *   resolves only after its own commit. Reads always use the store's own connection.
  * - Checkpoints (with a key): after each committed batch the signed head is written to
  *   `<path>.checkpoint`; at open the file must match the log (ERR_AUDIT_TAMPERED otherwise).
  */
@@ -54,8 +57,13 @@ export interface SqliteAuditStoreOptions {
   busyTimeoutMs?: number;
   /** Open for reading and verifying only: append is refused, no checkpoint is written. */
   readOnly?: boolean;
-  /** Where commits run: a writer thread (default) or the calling thread. */
-  writer?: 'thread' | 'inline';
+  /** Where commits run: a writer thread (default), the calling thread, or `auto` (see above). */
+  writer?: 'thread' | 'inline' | 'auto';
+  /**
+   * For `writer: 'auto'`: whether other work (other calls) is in flight beside the appending
+   * one, in which case even a lone append goes to the thread. Default: nothing else is.
+   */
+  othersInFlight?: () => boolean;
   /** Start checkpointing a non-empty log that has no checkpoint file yet (after verifying it). */
   adoptExistingLog?: boolean;
   /** Observer called after every batch (metrics, benchmarks). */
@@ -144,6 +152,8 @@ export class SqliteAuditStore implements AuditStore {
   readonly #stmts: Statements;
   readonly #queue: GroupCommitQueue;
   #writer: SqliteBatchWriter | WorkerBatchWriter | null = null;
+  /** `writer: 'auto'`: lone appends commit inline unless this says other work is in flight. */
+  #auto: { othersInFlight: () => boolean } | null = null;
   /** Commits on the store's own connection (the inline writer, or while the thread starts). */
   #inline: SqliteBatchWriter | null = null;
   readonly #checkpoints: CheckpointWriter | null;
@@ -215,6 +225,7 @@ export class SqliteAuditStore implements AuditStore {
       if (!readOnly) {
         store.#inline = new SqliteBatchWriter(db);
         store.#writer = options.writer === 'inline' ? store.#inline : new WorkerBatchWriter(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+        if (options.writer === 'auto') store.#auto = { othersInFlight: options.othersInFlight ?? (() => false) };
       }
       return store;
     } catch (error) {
@@ -327,7 +338,8 @@ export class SqliteAuditStore implements AuditStore {
     if (writer === null || inline === null) throw unavailable('audit store is open read-only');
     const ms = this.#clock.now();
     const wires = appends.flatMap((events) => events.map((p) => p.wire));
-    if (writer instanceof WorkerBatchWriter && writer.ready) {
+    const lone = this.#auto !== null && appends.length === 1 && !this.#auto.othersInFlight();
+    if (writer instanceof WorkerBatchWriter && writer.ready && !lone) {
       this.#stats.threadBatches++;
       return writer.commit(wires, ms).then(
         (result) => this.#committed(appends, result),

@@ -69,10 +69,12 @@ export interface GatewayOptions {
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
   /**
-   * Where the SQLite audit log commits: a writer thread (default: best under concurrency) or
-   * the calling thread (lowest latency for one caller at a time, e.g. the stdio MCP door).
+   * Where the SQLite audit log commits: `auto` (default) on the calling thread while one call
+   * is in flight (no hand-off to pay) and on a writer thread under concurrency (the event loop
+   * keeps running while it commits); `thread` always on the writer thread; `inline` always on
+   * the calling thread (one caller at a time, e.g. the stdio MCP door: no thread started).
    */
-  auditWriter?: 'thread' | 'inline';
+  auditWriter?: 'thread' | 'inline' | 'auto';
   /** Tools from outside the config (the MCP hub's upstream tools): definitions, connectors, admission. */
   toolSource?: ToolSource;
   /** Replace parts (tests, embedding): a policy engine, an audit store, a connector factory. */
@@ -238,13 +240,24 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const sessions: SessionStore = stateDb === null ? new MemorySessionStore() : new SqliteSessionStore(stateDb);
   const approvals: ApprovalStore = stateDb === null ? new MemoryApprovalStore() : new SqliteApprovalStore(stateDb);
 
+  // Calls (execute, decide, simulate) in flight: with the `auto` audit writer a lone call commits inline.
+  let callsInFlight = 0;
+  const counted = async <T>(run: () => Promise<T>): Promise<T> => {
+    callsInFlight++;
+    try {
+      return await run();
+    } finally {
+      callsInFlight--;
+    }
+  };
   const audit: AuditStore =
     options.overrides?.audit ??
     (config.audit.type === 'memory'
       ? new MemoryAuditStore({ clock })
       : SqliteAuditStore.open(config.audit.path, {
           clock,
-          ...(options.auditWriter === undefined ? {} : { writer: options.auditWriter }),
+          writer: options.auditWriter ?? 'auto',
+          othersInFlight: () => callsInFlight > 1,
           ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
         }));
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
@@ -381,7 +394,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     },
 
     async decide(request) {
-      const call = await decideCall(request, env);
+      const call = await counted(() => decideCall(request, env));
       const decision = call.decision as Decision;
       return {
         decision_id: decision.decision_id,
@@ -407,8 +420,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       };
     },
 
-    execute: (request) => executeCall(request, env),
-    simulate: (request) => simulateCall(request, env),
+    execute: (request) => counted(() => executeCall(request, env)),
+    simulate: (request) => counted(() => simulateCall(request, env)),
 
     async registerContent(token, sessionId, input) {
       const principal = await verifier.verify(token);

@@ -1,16 +1,34 @@
 /**
  * Sessions in the embedded SQLite state database. A session is created by an
  * application (never by the model) and bound to the principal that created it.
+ *
+ * A session record never changes once created (there is no update or delete), so the store
+ * remembers the records it read (the most recent `cacheSize`, frozen: a reader cannot change
+ * what the next one gets) instead of reading the row again on every call of the session.
+ * Unknown ids are not remembered (another process may create them).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AirlockError } from '../core/errors.ts';
 import type { SessionRecord, SessionStore } from '../core/types.ts';
 
+const DEFAULT_CACHE_SIZE = 10_000;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
+
 export class SqliteSessionStore implements SessionStore {
   readonly #insert: StatementSync;
   readonly #select: StatementSync;
+  readonly #cache = new Map<string, SessionRecord>();
+  readonly #cacheSize: number;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, options: { cacheSize?: number } = {}) {
+    this.#cacheSize = Math.max(0, Math.floor(options.cacheSize ?? DEFAULT_CACHE_SIZE));
     db.exec(`CREATE TABLE IF NOT EXISTS sessions (
       id TEXT PRIMARY KEY,
       owner_user TEXT NOT NULL,
@@ -41,6 +59,8 @@ export class SqliteSessionStore implements SessionStore {
   }
 
   async get(id: string): Promise<SessionRecord | null> {
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
     let row: Record<string, unknown> | undefined;
     try {
       row = this.#select.get(id) as Record<string, unknown> | undefined;
@@ -48,11 +68,19 @@ export class SqliteSessionStore implements SessionStore {
       throw new AirlockError('ERR_STATE_UNAVAILABLE', 'cannot read the session', { cause, status: 503 });
     }
     if (row === undefined) return null;
-    return {
+    const record: SessionRecord = deepFreeze({
       id: String(row.id),
       owner: { user: String(row.owner_user), tenant: String(row.owner_tenant), issuer: String(row.owner_issuer) },
       attributes: JSON.parse(String(row.attributes)) as SessionRecord['attributes'],
       createdAt: Number(row.created_at),
-    };
+    });
+    if (this.#cacheSize > 0) {
+      if (this.#cache.size >= this.#cacheSize) {
+        const oldest = this.#cache.keys().next();
+        if (oldest.done !== true) this.#cache.delete(oldest.value);
+      }
+      this.#cache.set(record.id, record);
+    }
+    return record;
   }
 }

@@ -30,6 +30,24 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
     assert.equal((await store.get(id))?.owner.user, 'a');
   });
 
+  test(`${name}: a reader cannot change what the next read returns`, async () => {
+    const store = await makeStore();
+    const id = newId('ses');
+    const record = { id, owner: { user: 'a', tenant: 't', issuer: 'i' }, attributes: { ticket_id: 'x', nested: { n: 1 } }, createdAt: 1 };
+    await store.create(structuredClone(record));
+    for (let i = 0; i < 2; i++) {
+      const read = (await store.get(id)) as unknown as { owner: { user: string }; attributes: { ticket_id: string; nested: { n: number } } };
+      try {
+        read.owner.user = 'mallory';
+        read.attributes.ticket_id = 'changed';
+        read.attributes.nested.n = 2;
+      } catch {
+        // A store may hand out frozen records.
+      }
+    }
+    assert.deepEqual(await store.get(id), record);
+  });
+
   test(`${name}: stored records are isolated from caller mutation`, async () => {
     const store = await makeStore();
     const id = newId('ses');

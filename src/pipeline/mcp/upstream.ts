@@ -1,6 +1,7 @@
 /**
  * One upstream MCP server, reached with the official SDK client over stdio (a child
- * process) or streamable HTTP. The gateway is the client: it declares no sampling,
+ * process) or streamable HTTP (the SDK's transport with a faster path for requests,
+ * http-transport.ts). The gateway is the client: it declares no sampling,
  * elicitation or roots capability, so an untrusted upstream can neither drive the caller's
  * model nor question the user in the gateway's name. Credentials come only from the
  * config's secret references (stdio: environment variables, resolved here; HTTP: headers);
@@ -10,7 +11,6 @@
 import type { Readable } from 'node:stream';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type {
   CallToolRequest,
@@ -31,6 +31,7 @@ import {
   ToolListChangedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonValue } from '../../core/canonical.ts';
+import { UpstreamHttpTransport } from './http-transport.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { McpUpstreamConfig } from '../../config/types.ts';
 
@@ -123,7 +124,7 @@ export class UpstreamConnection {
     this.#client = client;
   }
 
-  async #transport(): Promise<StdioClientTransport | StreamableHTTPClientTransport> {
+  async #transport(): Promise<StdioClientTransport | UpstreamHttpTransport> {
     const t = this.config.transport;
     const resolve = async (values: Record<string, string>) => {
       const out: Record<string, string> = {};
@@ -133,7 +134,7 @@ export class UpstreamConnection {
       return out;
     };
     if (t.type === 'http') {
-      return new StreamableHTTPClientTransport(new URL(t.url), { requestInit: { headers: await resolve(t.headers) } });
+      return new UpstreamHttpTransport(new URL(t.url), { headers: await resolve(t.headers) });
     }
     const transport = new StdioClientTransport({
       command: t.command,
