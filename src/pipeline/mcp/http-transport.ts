@@ -19,6 +19,7 @@ import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontex
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
+import { createParser } from 'eventsource-parser';
 
 /** Most bytes of a JSON (not streamed) answer read before the request fails. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -36,109 +37,6 @@ const IDLE_SOCKET_MS = 4000;
 export interface UpstreamHttpTransportOptions {
   /** Headers sent on every request (resolved secrets: never logged). */
   headers: Record<string, string>;
-}
-
-interface SseEvent {
-  id: string | undefined;
-  event: string;
-  data: string;
-}
-
-/**
- * Incremental SSE parser (WHATWG "event stream interpretation"): lines end with CRLF, LF or
- * CR; `data` lines accumulate; a blank line dispatches; comments and unknown fields are
- * ignored; an event without data is not dispatched (its `id` still counts); an unterminated
- * event at the end of the stream is dropped.
- */
-export class SseParser {
-  #buffer = '';
-  #data: string[] = [];
-  #dataBytes = 0;
-  #event = '';
-  #id: string | undefined;
-  #sawId = false;
-  #first = true;
-  readonly #onEvent: (event: SseEvent) => void;
-  readonly #onRetry: (ms: number) => void;
-  readonly #onId: (id: string) => void;
-
-  constructor(handlers: { onEvent: (event: SseEvent) => void; onRetry?: (ms: number) => void; onId?: (id: string) => void }) {
-    this.#onEvent = handlers.onEvent;
-    this.#onRetry = handlers.onRetry ?? (() => undefined);
-    this.#onId = handlers.onId ?? (() => undefined);
-  }
-
-  push(chunk: string): void {
-    let text = this.#buffer + chunk;
-    if (this.#first && text.length > 0) {
-      this.#first = false;
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    }
-    let start = 0;
-    for (;;) {
-      let end = -1;
-      for (let i = start; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        if (c === 10 || c === 13) {
-          end = i;
-          break;
-        }
-      }
-      if (end === -1) break;
-      // A CR at the very end may be the first half of a CRLF: wait for the next chunk.
-      if (text.charCodeAt(end) === 13 && end === text.length - 1) break;
-      this.#line(text.slice(start, end));
-      start = text.charCodeAt(end) === 13 && text.charCodeAt(end + 1) === 10 ? end + 2 : end + 1;
-    }
-    this.#buffer = text.slice(start);
-    if (this.#buffer.length > MAX_EVENT_BYTES) throw new Error('sse line too long');
-  }
-
-  #line(line: string): void {
-    if (line === '') {
-      this.#dispatch();
-      return;
-    }
-    if (line.charCodeAt(0) === 58) return; // ':' comment
-    const colon = line.indexOf(':');
-    const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? '' : line.slice(colon + 1);
-    if (value.charCodeAt(0) === 32) value = value.slice(1);
-    switch (field) {
-      case 'data':
-        this.#data.push(value);
-        this.#dataBytes += value.length + 1;
-        if (this.#dataBytes > MAX_EVENT_BYTES) throw new Error('sse event too large');
-        break;
-      case 'event':
-        this.#event = value;
-        break;
-      case 'id':
-        if (!value.includes('\u0000')) {
-          this.#id = value;
-          this.#sawId = true;
-        }
-        break;
-      case 'retry':
-        if (/^\d+$/.test(value)) this.#onRetry(Number(value));
-        break;
-      default:
-        break;
-    }
-  }
-
-  #dispatch(): void {
-    const data = this.#data;
-    const event = this.#event;
-    const sawId = this.#sawId;
-    this.#data = [];
-    this.#dataBytes = 0;
-    this.#event = '';
-    this.#sawId = false;
-    if (sawId && this.#id !== undefined) this.#onId(this.#id);
-    if (data.length === 0) return;
-    this.#onEvent({ id: sawId ? this.#id : undefined, event: event === '' ? 'message' : event, data: data.join('\n') });
-  }
 }
 
 function mediaType(header: string | string[] | undefined): string {
@@ -301,16 +199,23 @@ export class UpstreamHttpTransport implements Transport {
   #readSse(response: IncomingMessage, message: JSONRPCMessage & { id: string | number }, options: TransportSendOptions | undefined): void {
     let answered = false;
     let lastEventId: string | undefined;
-    const parser = new SseParser({
-      onId: (id) => {
-        lastEventId = id;
-        options?.onresumptiontoken?.(id);
-      },
+    // The SDK's own SSE parser library (what its transport reads streams with).
+    const parser = createParser({
+      maxBufferSize: MAX_EVENT_BYTES,
       onRetry: (ms) => {
         this.#retryMs = ms;
       },
+      onError: (error) => {
+        // Unknown fields and bad `retry` values are ignored, as the SSE spec says; an
+        // event beyond the size limit ends the stream.
+        if (error.type === 'max-buffer-size-exceeded') response.destroy(error);
+      },
       onEvent: (event) => {
-        if (event.event !== 'message' || event.data === '') return; // priming events, keep-alives
+        if (event.id !== undefined) {
+          lastEventId = event.id;
+          options?.onresumptiontoken?.(event.id);
+        }
+        if ((event.event ?? 'message') !== 'message' || event.data === '') return; // priming events, keep-alives
         let value: unknown;
         try {
           value = JSON.parse(event.data);
@@ -341,11 +246,7 @@ export class UpstreamHttpTransport implements Transport {
       this.onerror?.(new Error(`SSE stream disconnected${error === undefined ? '' : `: ${error.message}`}`));
     };
     response.on('data', (chunk: string) => {
-      try {
-        parser.push(chunk);
-      } catch (error) {
-        response.destroy(error as Error);
-      }
+      parser.feed(chunk);
     });
     response.on('end', () => ended());
     response.on('error', (error) => ended(error));
