@@ -46,15 +46,14 @@ export type GuardAtom =
   | { kind: 'never' }
   | { kind: 'value'; test: ValueTest };
 
-export interface PrincipalGuard {
+/** A policy's guard: its principal scope and leading conjuncts that principal facts or request values decide. */
+export interface PolicyGuard {
   /** The scope atom (when `scoped`), then one atom per leading conjunct, in order. */
   atoms: GuardAtom[];
   /** The principal scope is part of the guard (it constrains the principal). */
   scoped: boolean;
   /** How many leading conjuncts of the `when` clauses are guard atoms. */
   conjuncts: number;
-  /** Some atom is a value guard (its outcome depends on the request's values). */
-  valued: boolean;
 }
 
 /** The principal facts a set of guards can tell apart. */
@@ -208,7 +207,7 @@ export function conjunctsOf(expr: Json): Json[] {
 }
 
 /** The principal guard of a policy (empty when the policy constrains nothing first). */
-export function guardOf(policy: PolicyJson): PrincipalGuard {
+export function guardOf(policy: PolicyJson): PolicyGuard {
   const atoms: GuardAtom[] = [];
   const scope = scopeAtom(policy.principal as unknown as Json);
   if (scope !== null && scope !== undefined) atoms.push(scope);
@@ -225,11 +224,11 @@ export function guardOf(policy: PolicyJson): PrincipalGuard {
       conjuncts++;
     }
   }
-  return { atoms, scoped: scope !== null && scope !== undefined, conjuncts, valued: atoms.some((a) => a.kind === 'value') };
+  return { atoms, scoped: scope !== null && scope !== undefined, conjuncts };
 }
 
 /** Adds the facts a guard can tell apart to `facts`. */
-export function addFacts(facts: GuardFacts, guard: PrincipalGuard): void {
+export function addFacts(facts: GuardFacts, guard: PolicyGuard): void {
   for (const atom of guard.atoms) {
     if (atom.kind === 'role') for (const r of atom.anyOf) facts.roles.add(r);
     else if (atom.kind === 'tenant') for (const t of atom.anyOf) facts.tenants.add(t);
@@ -266,7 +265,7 @@ export function factsOf(facts: GuardFacts, principal: Principal, userId: string)
  * True when the guard's principal atoms up to its first value guard hold for a principal
  * with these facts (what a request's values say is not known here).
  */
-export function guardHolds(guard: PrincipalGuard, facts: PrincipalFacts): boolean {
+export function guardHolds(guard: PolicyGuard, facts: PrincipalFacts): boolean {
   for (const atom of guard.atoms) {
     if (atom.kind === 'value') return true;
     if (!principalAtomHolds(atom, facts)) return false;
@@ -275,7 +274,7 @@ export function guardHolds(guard: PrincipalGuard, facts: PrincipalFacts): boolea
 }
 
 /** A request's outcome for a guard: left out (-1), or how many leading conjuncts are certainly true. */
-export function outcomeOf(guard: PrincipalGuard, facts: PrincipalFacts, input: ValueInput): number {
+export function outcomeOf(guard: PolicyGuard, facts: PrincipalFacts, input: ValueInput): number {
   const offset = guard.scoped ? 1 : 0;
   const { atoms } = guard;
   for (let i = 0; i < atoms.length; i++) {
@@ -308,9 +307,4 @@ function principalAtomHolds(atom: Exclude<GuardAtom, { kind: 'value' }>, facts: 
     case 'agent':
       return facts.agent !== null && atom.anyOf.includes(facts.agent);
   }
-}
-
-/** A string naming the facts (a cache key). */
-export function factsKey(facts: PrincipalFacts): string {
-  return JSON.stringify([facts.roles, facts.tenant, facts.user, facts.agent, facts.delegated, facts.hasAgent]);
 }

@@ -24,7 +24,7 @@ import { AirlockError } from '../core/errors.ts';
 import { preparsePolicySet } from './cedar.ts';
 import type { PolicyJson } from './cedar.ts';
 import { addFacts, guardHolds, guardOf, noFacts, outcomeOf } from './guards.ts';
-import type { GuardFacts, PrincipalFacts, PrincipalGuard } from './guards.ts';
+import type { GuardFacts, PrincipalFacts, PolicyGuard } from './guards.ts';
 import type { ActionScope, CompiledPolicy } from './types.ts';
 import type { ValueInput } from './value-guards.ts';
 
@@ -33,7 +33,7 @@ export interface ActionSlice {
   /** The policies that can apply to the tool, in bundle order. */
   members: CompiledPolicy[];
   /** The principal guard of each member (same order). */
-  guards: PrincipalGuard[];
+  guards: PolicyGuard[];
   /** The principal facts the members' guards tell apart. */
   facts: GuardFacts;
   /** Some member has a guard (otherwise every principal evaluates every member). */
@@ -72,7 +72,7 @@ export function buildActionSlices(
   const slices = new Map<string, ActionSlice>();
   for (const tool of tools) {
     const members = sliceFor(policies, tool.name, tool.sideEffect);
-    const memberGuards = members.map((p) => guards.get(p.index) as PrincipalGuard);
+    const memberGuards = members.map((p) => guards.get(p.index) as PolicyGuard);
     const facts: GuardFacts = noFacts();
     for (const guard of memberGuards) addFacts(facts, guard);
     slices.set(tool.name, {
@@ -92,7 +92,7 @@ export function buildActionSlices(
  */
 export function membersFor(slice: ActionSlice, facts: PrincipalFacts | null): CompiledPolicy[] {
   if (facts === null || !slice.guarded) return slice.members;
-  return slice.members.filter((_, i) => guardHolds(slice.guards[i] as PrincipalGuard, facts));
+  return slice.members.filter((_, i) => guardHolds(slice.guards[i] as PolicyGuard, facts));
 }
 
 /** Code of a member left out of a request slice; any other code is its fold plus FOLD_BASE. */
@@ -107,7 +107,7 @@ const FOLD_BASE = 0x30; // '0'
 export function outcomeCode(slice: ActionSlice, facts: PrincipalFacts, input: ValueInput): string {
   let code = '';
   for (let i = 0; i < slice.guards.length; i++) {
-    const outcome = outcomeOf(slice.guards[i] as PrincipalGuard, facts, input);
+    const outcome = outcomeOf(slice.guards[i] as PolicyGuard, facts, input);
     code += String.fromCharCode(outcome < 0 ? LEFT_OUT : FOLD_BASE + outcome);
   }
   return code;

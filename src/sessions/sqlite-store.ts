@@ -9,17 +9,10 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AirlockError } from '../core/errors.ts';
+import { deepFreeze } from '../core/freeze.ts';
 import type { SessionRecord, SessionStore } from '../core/types.ts';
 
 const DEFAULT_CACHE_SIZE = 10_000;
-
-function deepFreeze<T>(value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const inner of Object.values(value)) deepFreeze(inner);
-  }
-  return value;
-}
 
 export class SqliteSessionStore implements SessionStore {
   readonly #insert: StatementSync;

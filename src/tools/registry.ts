@@ -7,6 +7,7 @@
  */
 import type { JsonValue } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';
+import { deepFreeze } from '../core/freeze.ts';
 import type { RegisteredTool, ToolDefinition } from '../core/types.ts';
 import type { ValidateFunction } from './ajv.ts';
 import { createSchemaCompiler, describeErrors } from './ajv.ts';
@@ -29,14 +30,6 @@ export interface ToolRegistryOptions {
 interface Entry {
   tool: RegisteredTool;
   validateInput: ValidateFunction;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
-    Object.freeze(value);
-    for (const child of Object.values(value)) deepFreeze(child);
-  }
-  return value;
 }
 
 function compileError(name: string, which: string, error: unknown): AirlockError {

@@ -238,7 +238,7 @@ export class UpstreamHttpTransport implements Transport {
         // The server ended the stream before the answer (e.g. to have the client poll): resume it.
         const timer = setTimeout(() => {
           this.#resumeTimers.delete(timer);
-          if (!this.#closed) this.#inner.send(message, { ...options, resumptionToken: lastEventId }).catch(() => undefined);
+          if (!this.#closed) this.#inner.send(message, { ...options, resumptionToken: lastEventId }).catch((error: unknown) => this.onerror?.(error as Error));
         }, this.#retryMs ?? DEFAULT_RESUME_MS);
         this.#resumeTimers.add(timer);
         return;
