@@ -1,7 +1,8 @@
 /**
  * Group commit: appends that arrive close together are queued and handed to the adapter's
  * commit function as one batch (one transaction, one fsync). A batch is flushed on the next
- * macrotask (setImmediate) or as soon as `maxBatch` events are queued. Appends are never
+ * macrotask (setImmediate) or as soon as `maxBatch` events are queued — or at once when the
+ * owner says no company is coming (`commitNow`: a lone call has nothing to wait a turn for). Appends are never
  * split: the events of one append stay contiguous and in one transaction (a single append
  * larger than maxBatch forms a batch of its own). Every append's promise settles only after
  * its batch's commit returned; a failed commit rejects every append of that batch.
@@ -42,6 +43,7 @@ export class GroupCommitQueue {
   readonly #commit: CommitBatch;
   readonly #maxBatch: number;
   readonly #onBatch: ((info: BatchInfo) => void) | undefined;
+  readonly #commitNow: (() => boolean) | undefined;
   /** Whether the last commit ran beside us (asynchronously); only then are batches split. */
   #split = false;
   #queue: Pending[] = [];
@@ -50,10 +52,19 @@ export class GroupCommitQueue {
   #busy = false;
   #idleWaiters: Array<() => void> = [];
 
-  constructor(commit: CommitBatch, options: { maxBatch: number; onBatch?: (info: BatchInfo) => void }) {
+  constructor(
+    commit: CommitBatch,
+    options: {
+      maxBatch: number;
+      onBatch?: (info: BatchInfo) => void;
+      /** Asked on each append while no commit runs: true commits at once instead of on the next macrotask. */
+      commitNow?: () => boolean;
+    },
+  ) {
     this.#commit = commit;
     this.#maxBatch = Math.max(1, Math.floor(options.maxBatch));
     this.#onBatch = options.onBatch;
+    this.#commitNow = options.commitNow;
   }
 
   /** Events waiting for a commit. */
@@ -66,7 +77,7 @@ export class GroupCommitQueue {
       this.#queue.push({ inputs, resolve, reject });
       this.#queuedEvents += inputs.length;
       if (this.#busy) return; // the running drain picks it up
-      if (this.#queuedEvents >= this.#maxBatch) {
+      if (this.#queuedEvents >= this.#maxBatch || this.#commitNow?.() === true) {
         this.#drain();
       } else {
         this.#scheduled ??= setImmediate(() => {

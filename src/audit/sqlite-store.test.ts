@@ -63,7 +63,7 @@ describe('sqlite audit store: writer thread', () => {
     assert.equal(await store.whenWriterReady(), false, 'a closed store has no writer');
   });
 
-  it('auto: a lone append commits on the calling thread, a batch of several or one beside other work on the thread', async () => {
+  it('auto: a lone append commits at once on the calling thread; appends beside other work gather and commit on the thread', async () => {
     let others = false;
     const batches: BatchInfo[] = [];
     const store = SqliteAuditStore.open(freshPath(), { writer: 'auto', othersInFlight: () => others, onBatch: (b) => batches.push(b) });
@@ -71,18 +71,20 @@ describe('sqlite audit store: writer thread', () => {
       assert.equal(await store.whenWriterReady(), true);
       await store.append([sampleEventInput(), sampleEventInput()]); // one append of two events: still lone
       await store.append([sampleEventInput()]);
-      assert.equal(store.stats().threadBatches, 0);
+      // Nothing else in flight: each append commits as it comes, without waiting a turn.
       await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
-      assert.equal(store.stats().threadBatches, 1);
+      assert.equal(store.stats().threadBatches, 0);
       others = true;
       await store.append([sampleEventInput()]);
+      assert.equal(store.stats().threadBatches, 1);
+      await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
       assert.equal(store.stats().threadBatches, 2);
       assert.deepEqual(
         batches.map((b) => [b.appends, b.ok]),
-        [[1, true], [1, true], [2, true], [1, true]],
+        [[1, true], [1, true], [1, true], [1, true], [1, true], [2, true]],
       );
-      assert.deepEqual((await store.read()).map((e) => e.seq), [1, 2, 3, 4, 5, 6]);
-      assert.equal((await verifyChain(readAll(store))).checked, 6);
+      assert.deepEqual((await store.read()).map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8]);
+      assert.equal((await verifyChain(readAll(store))).checked, 8);
     } finally {
       await store.close();
     }

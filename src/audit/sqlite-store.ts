@@ -182,6 +182,8 @@ export class SqliteAuditStore implements AuditStore {
     const onBatch = options.onBatch;
     this.#queue = new GroupCommitQueue((appends) => this.#commitBatch(appends), {
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      // `auto`: a lone append has no company to wait a turn for; it commits inline at once.
+      commitNow: () => this.#auto !== null && !this.#auto.othersInFlight(),
       onBatch: (info) => {
         this.#stats.batches++;
         if (!info.ok) this.#stats.failedBatches++;
