@@ -11,7 +11,13 @@
  *
  * Direct and gateway calls alternate in blocks so drift on the shared machine hits both.
  * The upstream is the conformance fixture's `test_simple_text` (no arguments, constant text).
- * Figures, and where the added time goes: docs/mcp.md, section Latency.
+ *
+ * Where the gateway's time goes is read back from its own audit log afterwards: every
+ * result event carries the pipeline's phase timings, so the medians of the phases before
+ * the intent, the durable intent commit, the upstream round trip and inspection are those
+ * of the very calls measured (no instrumentation in the gateway). The result event's own
+ * commit is not in its timings; it writes an event of the same size as the intent's.
+ * Figures: docs/mcp.md, section Latency.
  *
  *   node bench/mcp.bench.ts [--calls 2000]
  */
@@ -24,6 +30,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { NODE, ROOT, SERVERS, mcpTestEnv, stdioUpstream } from '../test/mcp/support.ts';
+import { SqliteAuditStore, readAll } from '../src/audit/index.ts';
 import { summarize } from './stats.ts';
 import type { LatencySummary } from './stats.ts';
 
@@ -39,6 +46,19 @@ export interface McpPathResult {
   /** Gateway over direct, at the median and at p99. */
   ratio_p50: number;
   ratio_p99: number;
+  /** Medians (µs) of the gateway's own phase timings for the measured calls, from its audit log. */
+  inside: GatewayBreakdown;
+}
+
+export interface GatewayBreakdown {
+  calls: number;
+  /** identify … credential: everything before the intent is written. */
+  before_intent_us: number;
+  /** record_intent: the intent event, committed and fsync'd. */
+  intent_commit_us: number;
+  /** execute: the upstream round trip, from the gateway's side. */
+  upstream_us: number;
+  inspect_us: number;
 }
 
 export interface McpBenchResult {
@@ -61,8 +81,35 @@ async function call(client: Client): Promise<number> {
   return (performance.now() - started) * 1000;
 }
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? 0 : (sorted[Math.floor(sorted.length / 2)] as number);
+}
+
+/** The phase timings of the last `calls` result events of TOOL in the gateway's audit log. */
+async function breakdown(auditPath: string, calls: number): Promise<GatewayBreakdown> {
+  const store = SqliteAuditStore.open(auditPath, { readOnly: true });
+  try {
+    const timings: Array<Record<string, number>> = [];
+    for await (const event of readAll(store)) {
+      if (event.type === 'result' && event.tool === TOOL && event.phase_timings !== undefined) timings.push(event.phase_timings);
+    }
+    const measured = timings.slice(-calls);
+    const span = (from: string | null, to: string) => median(measured.map((t) => (t[to] ?? NaN) - (from === null ? 0 : (t[from] ?? NaN))).filter(Number.isFinite));
+    return {
+      calls: measured.length,
+      before_intent_us: span(null, 'credential'),
+      intent_commit_us: span('credential', 'record_intent'),
+      upstream_us: span('record_intent', 'execute'),
+      inspect_us: span('execute', 'inspect'),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
 /** Alternating blocks of direct and gateway calls; warm-up first. */
-async function compare(direct: Client, gateway: Client, calls: number): Promise<McpPathResult> {
+async function compare(direct: Client, gateway: Client, calls: number, auditPath: string): Promise<McpPathResult> {
   for (let i = 0; i < 200; i++) {
     await call(direct);
     await call(gateway);
@@ -84,6 +131,7 @@ async function compare(direct: Client, gateway: Client, calls: number): Promise<
     added_p99_us: round(g.p99_us - d.p99_us),
     ratio_p50: round(g.p50_us / d.p50_us),
     ratio_p99: round(g.p99_us / d.p99_us),
+    inside: await breakdown(auditPath, calls),
   };
 }
 
@@ -120,7 +168,7 @@ export async function run(options: { calls?: number } = {}): Promise<McpBenchRes
     const directStdio = await connect(new StdioClientTransport({ command: NODE, args: [SERVERS.conformance], stderr: 'ignore' }));
     const viaStdio = await connect(new StdioClientTransport({ command: NODE, args: [CLI, 'mcp', '--config', stdioEnv.configPath], env: { AIRLOCK_TOKEN: token }, stderr: 'ignore' }));
     clients.push(directStdio, viaStdio);
-    const stdio = await compare(directStdio, viaStdio, calls);
+    const stdio = await compare(directStdio, viaStdio, calls, join(stdioEnv.dir, 'audit.db'));
 
     // HTTP: the door is /mcp of `airlock serve` (own process), its upstream the fixture over HTTP.
     const upstream = await fixtureOverHttp();
@@ -134,7 +182,7 @@ export async function run(options: { calls?: number } = {}): Promise<McpBenchRes
     const directHttp = await connect(new StreamableHTTPClientTransport(new URL(upstream.url)));
     const viaHttp = await connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { authorization: `Bearer ${httpToken}` } } }));
     clients.push(directHttp, viaHttp);
-    const http = await compare(directHttp, viaHttp, calls);
+    const http = await compare(directHttp, viaHttp, calls, join(httpEnv.dir, 'audit.db'));
 
     return { name: 'MCP tools/call through the gateway vs. direct (durable SQLite audit, one call at a time)', calls, stdio, http };
   } finally {

@@ -82,7 +82,9 @@ if (only.has('mcp')) {
     const x = r[door];
     rows.push({
       benchmark: `MCP tools/call added by the gateway (${door}, durable audit)`,
-      figure: `median +${(x.added_p50_us / 1000).toFixed(2)} ms (x${x.ratio_p50}), p99 +${(x.added_p99_us / 1000).toFixed(2)} ms (x${x.ratio_p99}); direct p50 ${x.direct.p50_us} µs`,
+      figure:
+        `median +${(x.added_p50_us / 1000).toFixed(2)} ms (x${x.ratio_p50}), p99 +${(x.added_p99_us / 1000).toFixed(2)} ms (x${x.ratio_p99}); direct p50 ${x.direct.p50_us} µs; ` +
+        `inside (p50): before intent ${x.inside.before_intent_us} µs, intent commit ${x.inside.intent_commit_us} µs, upstream ${x.inside.upstream_us} µs, inspect ${x.inside.inspect_us} µs`,
       target: 'median added <= 1 ms',
       met: x.added_p50_us <= 1000,
     });
