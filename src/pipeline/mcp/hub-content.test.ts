@@ -105,6 +105,39 @@ test('ResourceSubscriptions: one upstream subscription per URI, dropped after it
   assert.equal(heard.length, 2);
 });
 
+test('ResourceSubscriptions: a failed upstream subscription fails every waiting listener, leaves nothing registered, and is asked again next time', async () => {
+  const calls: string[] = [];
+  let fail = true;
+  let release: () => void = () => undefined;
+  const conn = {
+    capabilities: { resources: { subscribe: true } },
+    subscribe: (uri: string) => {
+      calls.push(`subscribe ${uri}`);
+      return new Promise<void>((resolve, reject) => {
+        release = () => (fail ? reject(new Error('upstream refused')) : resolve());
+      });
+    },
+    unsubscribe: async () => undefined,
+  } as unknown as UpstreamConnection;
+  const subscriptions = new ResourceSubscriptions();
+  const heard: string[] = [];
+  const first = subscriptions.add(conn, 'x://1', (uri) => heard.push(`first ${uri}`));
+  const second = subscriptions.add(conn, 'x://1', (uri) => heard.push(`second ${uri}`));
+  release();
+  await assert.rejects(first, /upstream refused/);
+  await assert.rejects(second, /upstream refused/);
+  subscriptions.notify('x://1');
+  assert.deepEqual(heard, [], 'no listener stayed registered');
+
+  fail = false;
+  const third = subscriptions.add(conn, 'x://1', (uri) => heard.push(`third ${uri}`));
+  release();
+  await third;
+  assert.deepEqual(calls, ['subscribe x://1', 'subscribe x://1'], 'the upstream was asked again');
+  subscriptions.notify('x://1');
+  assert.deepEqual(heard, ['third x://1']);
+});
+
 test('ResourceSubscriptions listens locally when the upstream cannot subscribe', async () => {
   const { conn, calls } = fakeConnection(false);
   const subscriptions = new ResourceSubscriptions();

@@ -101,13 +101,34 @@ export function matchesTemplate(template: string, uri: string): boolean {
 /** Listeners per resource URI; the upstream is subscribed for the first and unsubscribed after the last (when it supports subscriptions). */
 export class ResourceSubscriptions {
   readonly #listeners = new Map<string, Set<(uri: string) => void>>();
+  /** The upstream subscription being made for a URI's first listener; later listeners wait for it. */
+  readonly #subscribing = new Map<string, Promise<void>>();
 
+  /**
+   * Adds a listener. The first listener of `uri` subscribes the upstream; when that fails, the
+   * failure reaches every listener that was waiting for it, nothing stays registered, and the
+   * next subscription to `uri` asks the upstream again.
+   */
   async add(conn: UpstreamConnection, uri: string, listener: (uri: string) => void): Promise<void> {
     let listeners = this.#listeners.get(uri);
     if (listeners === undefined) {
-      listeners = new Set();
-      this.#listeners.set(uri, listeners);
-      if (conn.capabilities.resources?.subscribe === true) await conn.subscribe(uri);
+      const fresh = new Set<(uri: string) => void>();
+      listeners = fresh;
+      this.#listeners.set(uri, fresh);
+      if (conn.capabilities.resources?.subscribe === true) {
+        const subscribing = conn.subscribe(uri);
+        this.#subscribing.set(uri, subscribing);
+        try {
+          await subscribing;
+        } catch (error) {
+          if (this.#listeners.get(uri) === fresh) this.#listeners.delete(uri);
+          throw error;
+        } finally {
+          if (this.#subscribing.get(uri) === subscribing) this.#subscribing.delete(uri);
+        }
+      }
+    } else {
+      await this.#subscribing.get(uri);
     }
     listeners.add(listener);
   }
