@@ -3,25 +3,13 @@ import assert from 'node:assert/strict';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ManualClock } from '../../core/clock.ts';
 import type { AuditEventInput } from '../../core/types.ts';
-import type { McpUpstreamConfig } from '../../config/types.ts';
 import type { PinRecord } from '../../mcp/index.ts';
 import { MemoryPinStore, definitionHash, pinnedDefinition } from '../../mcp/index.ts';
 import type { PinContext } from './hub-admission.ts';
 import { PIN_RULE, UPSTREAM_RULE, firstReport, judgePin, nameListedTool, pinListedTool, upstreamRefusal } from './hub-admission.ts';
+import { upstreamConfig } from './upstream-config.fixture.ts';
 
-function upstream(overrides: Partial<McpUpstreamConfig> = {}): McpUpstreamConfig {
-  return {
-    prefix: 'fs',
-    namespace: 'prefixed',
-    transport: { type: 'stdio', command: 'node', args: [], env: {} },
-    trust: 'untrusted',
-    sideEffect: 'write',
-    approval: 'manual',
-    timeoutMs: 1000,
-    tools: {},
-    ...overrides,
-  };
-}
+const upstream = upstreamConfig;
 
 const listing = (name: string, description = 'Reads a file.'): Tool => ({ name, description, inputSchema: { type: 'object', properties: { path: { type: 'string' } } } });
 

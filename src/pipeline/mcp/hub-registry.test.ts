@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { ManualClock } from '../../core/clock.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { AuditEventInput, ToolDefinition } from '../../core/types.ts';
-import type { McpUpstreamConfig } from '../../config/types.ts';
 import type { PinnedDefinition, PinRecord } from '../../mcp/index.ts';
 import { definitionHash } from '../../mcp/index.ts';
 import type { ToolSourceHost } from '../tool-source.ts';
@@ -19,20 +18,9 @@ import {
   sameRegistration,
   upstreamRegistrations,
 } from './hub-registry.ts';
+import { upstreamConfig } from './upstream-config.fixture.ts';
 
-function upstream(overrides: Partial<McpUpstreamConfig> = {}): McpUpstreamConfig {
-  return {
-    prefix: 'fs',
-    namespace: 'prefixed',
-    transport: { type: 'stdio', command: 'node', args: [], env: {} },
-    trust: 'untrusted',
-    sideEffect: 'write',
-    approval: 'manual',
-    timeoutMs: 1000,
-    tools: {},
-    ...overrides,
-  };
-}
+const upstream = upstreamConfig;
 
 const definition = (name: string, description = ''): PinnedDefinition => ({ name, description, inputSchema: { type: 'object' } });
 const liveOf = (...defs: PinnedDefinition[]) => new Map(defs.map((d) => [d.name, { definition: d, hash: definitionHash(d) }]));
