@@ -31,7 +31,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { NODE, ROOT, SERVERS, mcpTestEnv, stdioUpstream } from '../test/mcp/support.ts';
 import { SqliteAuditStore, readAll } from '../src/audit/index.ts';
-import { summarize } from './stats.ts';
+import { percentile, summarize } from './stats.ts';
 import type { LatencySummary } from './stats.ts';
 
 const CLI = join(ROOT, 'src/cli/main.ts');
@@ -81,11 +81,6 @@ async function call(client: Client): Promise<number> {
   return (performance.now() - started) * 1000;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length === 0 ? 0 : (sorted[Math.floor(sorted.length / 2)] as number);
-}
-
 /** The phase timings of the last `calls` result events of TOOL in the gateway's audit log. */
 async function breakdown(auditPath: string, calls: number): Promise<GatewayBreakdown> {
   const store = SqliteAuditStore.open(auditPath, { readOnly: true });
@@ -95,7 +90,14 @@ async function breakdown(auditPath: string, calls: number): Promise<GatewayBreak
       if (event.type === 'result' && event.tool === TOOL && event.phase_timings !== undefined) timings.push(event.phase_timings);
     }
     const measured = timings.slice(-calls);
-    const span = (from: string | null, to: string) => median(measured.map((t) => (t[to] ?? NaN) - (from === null ? 0 : (t[from] ?? NaN))).filter(Number.isFinite));
+    const span = (from: string | null, to: string) =>
+      percentile(
+        measured
+          .map((t) => (t[to] ?? NaN) - (from === null ? 0 : (t[from] ?? NaN)))
+          .filter(Number.isFinite)
+          .sort((a, b) => a - b),
+        50,
+      );
     return {
       calls: measured.length,
       before_intent_us: span(null, 'credential'),

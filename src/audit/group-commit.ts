@@ -2,10 +2,11 @@
  * Group commit: appends that arrive close together are queued and handed to the adapter's
  * commit function as one batch (one transaction, one fsync). A batch is flushed on the next
  * macrotask (setImmediate) or as soon as `maxBatch` events are queued — or at once when the
- * owner says no company is coming (`commitNow`: a lone call has nothing to wait a turn for). Appends are never
- * split: the events of one append stay contiguous and in one transaction (a single append
- * larger than maxBatch forms a batch of its own). Every append's promise settles only after
- * its batch's commit returned; a failed commit rejects every append of that batch.
+ * owner says no company is coming (`commitNow`: a lone call has nothing to wait a turn for).
+ * Appends are never split: the events of one append stay contiguous and in one transaction
+ * (a single append larger than maxBatch forms a batch of its own). Every append's promise
+ * settles only after its batch's commit returned; a failed commit rejects every append of
+ * that batch.
  *
  * The commit function may be synchronous (node:sqlite on the calling thread) or asynchronous
  * (a writer thread, a network database); batches never overlap. With an asynchronous

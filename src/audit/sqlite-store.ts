@@ -183,7 +183,7 @@ export class SqliteAuditStore implements AuditStore {
     this.#queue = new GroupCommitQueue((appends) => this.#commitBatch(appends), {
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       // `auto`: a lone append has no company to wait a turn for; it commits inline at once.
-      commitNow: () => this.#auto !== null && !this.#auto.othersInFlight(),
+      commitNow: () => this.#alone(),
       onBatch: (info) => {
         this.#stats.batches++;
         if (!info.ok) this.#stats.failedBatches++;
@@ -333,6 +333,11 @@ export class SqliteAuditStore implements AuditStore {
     }
   }
 
+  /** `writer: 'auto'` and no other call in flight: appends commit inline, at once. */
+  #alone(): boolean {
+    return this.#auto !== null && !this.#auto.othersInFlight();
+  }
+
   /** Hands one batch to the writer; the head is read inside its transaction (no fork across processes). */
   #commitBatch(appends: readonly (readonly PreparedInput[])[]): AuditEvent[][] | Promise<AuditEvent[][]> {
     const writer = this.#writer;
@@ -340,7 +345,7 @@ export class SqliteAuditStore implements AuditStore {
     if (writer === null || inline === null) throw unavailable('audit store is open read-only');
     const ms = this.#clock.now();
     const wires = appends.flatMap((events) => events.map((p) => p.wire));
-    const lone = this.#auto !== null && appends.length === 1 && !this.#auto.othersInFlight();
+    const lone = appends.length === 1 && this.#alone();
     if (writer instanceof WorkerBatchWriter && writer.ready && !lone) {
       this.#stats.threadBatches++;
       return writer.commit(wires, ms).then(

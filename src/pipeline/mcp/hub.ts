@@ -74,6 +74,8 @@ export class McpHub implements ToolSource {
   readonly #pins: PinStore;
   readonly #clock: Clock;
   readonly #options: McpHubOptions;
+  /** Reports a background failure (listing, re-registration, audit) to the owner; never throws. */
+  readonly #onFault: (what: string, error: unknown) => void;
   readonly #upstreams = new Map<string, UpstreamState>();
   /** Exposed prompt name -> upstream prefix and upstream prompt name. */
   #promptNames = new Map<string, PromptOwner>();
@@ -96,6 +98,7 @@ export class McpHub implements ToolSource {
     this.#clock = options.clock ?? systemClock;
     this.#options = options;
     const onFault = (what: string, error: unknown) => this.#options.onFault?.(what, error);
+    this.#onFault = onFault;
     this.#audit = new HubAuditLog(onFault);
     this.#listeners = new ChangeListeners(onFault);
     this.#registrar = new Registrar({
@@ -293,7 +296,7 @@ export class McpHub implements ToolSource {
   /** Lists one upstream (connecting first if needed) and records what changed. Serialized per upstream. */
   async #sync(upstream: UpstreamState): Promise<void> {
     while (upstream.syncing !== null) await upstream.syncing;
-    const run = this.#syncOnce(upstream).catch((error: unknown) => this.#options.onFault?.(`sync ${upstream.config.prefix}`, error));
+    const run = this.#syncOnce(upstream).catch((error: unknown) => this.#onFault(`sync ${upstream.config.prefix}`, error));
     upstream.syncing = run.finally(() => {
       upstream.syncing = null;
     });
@@ -309,7 +312,7 @@ export class McpHub implements ToolSource {
       configTools: this.#configTools,
       otherToolNames: () => otherToolNames(this.#upstreams.values(), this.#configTools, prefix),
       record: (events) => this.#audit.record(events),
-      onFault: (what, error) => this.#options.onFault?.(what, error),
+      onFault: this.#onFault,
     });
     if (listed === null) return;
     const changed = listed.events.length > 0 || listed.live.size !== upstream.live.size;
@@ -328,7 +331,7 @@ export class McpHub implements ToolSource {
       await listUpstreamContent(upstream, kind);
       if (kind === 'prompts') this.#promptNames = indexPrompts(this.#upstreams.values());
     } catch (error) {
-      this.#options.onFault?.(`list ${kind} of ${prefix}`, error);
+      this.#onFault(`list ${kind} of ${prefix}`, error);
       return;
     }
     if (notify) this.#listeners.emit({ kind });
