@@ -74,6 +74,7 @@ describe('loadConfig: full config', () => {
       connectors: ['http'],
     });
     assert.deepEqual(config.approvals, { ttlSeconds: 600 });
+    assert.deepEqual(config.sessions, { required: true });
     assert.deepEqual(config.sessionAttributes, { use_case: 'String', risk_score: 'Long', human_present: 'Bool' });
     assert.deepEqual(config.runtime, { modelId: 'claude-sonnet', configId: 'cfg-2026-01' });
     assert.equal(config.handlersModule, join(here, 'testdata/handlers.ts'));
@@ -154,6 +155,7 @@ describe('parseConfig: defaults', () => {
     assert.deepEqual(config.killSwitch, { global: false, tenants: [], tools: [], agents: [], connectors: [] });
     assert.deepEqual(config.approvals, { ttlSeconds: 900 });
     assert.deepEqual(config.sessionAttributes, {});
+    assert.deepEqual(config.sessions, { required: false });
     assert.deepEqual(config.tools, []);
     assert.deepEqual(config.runtime, { modelId: null, configId: null });
     assert.equal(config.handlersModule, undefined);

@@ -233,6 +233,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
       role: (overrides.role as string | undefined) ?? 'security-admin',
       maxTtlSeconds: (overrides.max_ttl_seconds as number | undefined) ?? 3600,
     },
+    sessions: { required: (section(root, 'sessions').required as boolean | undefined) ?? false },
     sessionAttributes: { ...(section(root, 'session_attributes') as AirlockConfig['sessionAttributes']) },
     tools: ((root.tools as Raw[] | undefined) ?? []).map(tool),
     runtime: {

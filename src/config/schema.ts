@@ -289,6 +289,11 @@ export const configSchema = {
         purge_interval_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
       },
     },
+    sessions: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { required: { type: 'boolean' } },
+    },
     session_attributes: {
       type: 'object',
       propertyNames: { pattern: CEDAR_IDENT, 'x-message': 'attribute names must be identifiers (letters, digits, "_")' },

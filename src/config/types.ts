@@ -156,6 +156,8 @@ export interface AirlockConfig {
   };
   /** Break-glass overrides: who may break the glass, and for how long at most. */
   overrides: { role: string; maxTtlSeconds: number };
+  /** Sessions: with `required`, a call by an agent token that names no session is refused (`session.required`). */
+  sessions: { required: boolean };
   /** Session attributes applications may set, and their Cedar types. */
   sessionAttributes: Record<string, 'String' | 'Long' | 'Bool'>;
   tools: ToolDefinition[];

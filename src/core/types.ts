@@ -223,6 +223,12 @@ export interface PolicyEngine {
   /** Decide. Must never throw for a policy outcome; throws only on engine faults. */
   authorize(request: AuthorizationRequest): Promise<PolicyEvaluation> | PolicyEvaluation;
   /**
+   * Optional: throws ERR_POLICY_UNREPRESENTABLE when the engine cannot take an argument value
+   * exactly; the validate phase calls it so such a call is refused as malformed (400), not as
+   * an engine fault.
+   */
+  checkArguments?(tool: RegisteredTool, args: Record<string, JsonValue>): void;
+  /**
    * Discovery (optional): false only when no call of the tool by the principal could be
    * allowed or held. Engines without it show every tool (calls are still decided in full).
    */
@@ -233,10 +239,21 @@ export interface PolicyEngine {
 // Sessions
 // ---------------------------------------------------------------------------------------
 
+export interface SessionOwner {
+  user: string;
+  tenant: string;
+  issuer: string;
+  agent: string | null;
+}
+
 export interface SessionRecord {
   id: string;
-  /** Principal that created the session; any other principal sees it as unknown. */
-  owner: { user: string; tenant: string; issuer: string };
+  /**
+   * Principal that created the session: issuer, tenant, user and the acting agent (null when
+   * the token named none). Any other principal — the same user acting as another agent
+   * included — sees it as unknown.
+   */
+  owner: SessionOwner;
   attributes: Record<string, JsonValue>;
   createdAt: number;
 }
@@ -318,6 +335,11 @@ export interface AuditEventInput {
   phase_timings?: Record<string, number>;
   /** Free-form, non-secret detail. */
   data?: JsonValue;
+  /**
+   * Paths (`$.tool`, `$.decision.reasons[0].reason`, `$.x{key}` for a key) of strings that were
+   * not well-formed Unicode and are stored JSON-escaped: `JSON.parse('"' + text + '"')` is the original.
+   */
+  escaped_strings?: string[];
 }
 
 export interface AuditEvent extends AuditEventInput {

@@ -21,6 +21,7 @@ const FAULT_CODES: Record<string, string> = {
   ERR_STATE_UNAVAILABLE: 'state.unavailable',
   ERR_AUDIT_UNAVAILABLE: 'audit.unavailable',
   ERR_POLICY_UNREPRESENTABLE: 'validate.unrepresentable',
+  ERR_CANONICAL_UNSUPPORTED: 'validate.unrepresentable',
 };
 
 export function faultCode(phase: string, error: unknown): string {

@@ -57,6 +57,8 @@ export interface PipelineEnv {
   limiter: RateLimiter | null;
   audit: AuditStore;
   sessions: SessionStore;
+  /** Refuse an agent's call that names no session (`sessions.required`). */
+  sessionsRequired: boolean;
   sessionActivity: SessionActivity;
   /** What each session has seen: its registered content by trust, for argument provenance. */
   provenance: SessionContent;

@@ -7,6 +7,7 @@ import { canonicalHash } from '../core/canonical.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import { REDACTED, looksLikeSecret } from '../tools/index.ts';
 import { newId } from '../core/ids.ts';
+import { escapeString } from '../core/well-formed.ts';
 import type { AuditEventInput, AuditEventType, Decision, Principal } from '../core/types.ts';
 import type { CallState } from './call.ts';
 import type { PipelineEnv } from './env.ts';
@@ -84,6 +85,8 @@ export function intentRecord(intent: string): JsonValue {
     .split(/(\s+)/)
     .map((word) => (word.trim() !== '' && looksLikeSecret(word) ? REDACTED : word))
     .join('');
+  // Text that is not well-formed Unicode is hashed (and kept) as its JSON escape.
+  if (!intent.isWellFormed()) return { hash: canonicalHash(escapeString(intent)), escaped: true, chars: intent.length, preview };
   return { hash: canonicalHash(intent), chars: intent.length, preview };
 }
 

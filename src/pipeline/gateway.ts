@@ -39,7 +39,7 @@ import { contextConfig, memoryConfig } from '../config/index.ts';
 import { containsSecret } from '../context/index.ts';
 import type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';
 import { MemoryMemoryStore, MemoryService, SqliteMemoryStore } from '../memory/index.ts';
-import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
+import { MemorySessionStore, SqliteSessionStore, isSessionOwner, sessionOwnerOf } from '../sessions/index.ts';
 import type { CountResolver, ResourceResolver, ToolHandler } from '../tools/index.ts';
 import { ToolRegistry, createConnector } from '../tools/index.ts';
 import type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
@@ -286,12 +286,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   /** The caller's own session; another principal's is indistinguishable from a missing one. */
   async function ownedSession(principal: Principal, sessionId: string) {
     const session = isWellFormedId(sessionId, 'ses') ? await sessions.get(sessionId) : null;
-    if (
-      session === null ||
-      session.owner.user !== principal.user ||
-      session.owner.tenant !== principal.tenant ||
-      session.owner.issuer !== principal.issuer
-    ) {
+    if (session === null || !isSessionOwner(session, principal)) {
       throw new AirlockError('ERR_SESSION_UNKNOWN', 'the session is unknown to this principal', { status: 404 });
     }
     return session;
@@ -323,6 +318,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     limiter,
     audit,
     sessions,
+    sessionsRequired: config.sessions.required,
     sessionActivity: new SessionActivity(clock),
     provenance: sessionContent,
     contextManifests: contextGateway,
@@ -379,7 +375,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       const id = newId('ses');
       await sessions.create({
         id,
-        owner: { user: principal.user, tenant: principal.tenant, issuer: principal.issuer },
+        owner: sessionOwnerOf(principal),
         attributes: checked,
         createdAt: clock.now(),
       });

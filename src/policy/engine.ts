@@ -8,6 +8,7 @@
  * schema (the bundle was strictly validated at load).
  */
 import { AirlockError, toAirlockError } from '../core/errors.ts';
+import type { JsonValue } from '../core/canonical.ts';
 import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation, Principal, RegisteredTool } from '../core/types.ts';
 import { compileBundle } from './compile.ts';
 import { schemaToText, statefulIsAuthorized } from './cedar.ts';
@@ -18,7 +19,7 @@ import type { SliceAnswer } from './decide.ts';
 import { factsOf } from './guards.ts';
 import { planOf } from './plan.ts';
 import type { RequestPlan } from './plan.ts';
-import { bindTool, buildContext, checkPrincipal, userUid } from './request.ts';
+import { bindTool, buildContext, checkPrincipal, parametersValue, userUid } from './request.ts';
 import type { ToolBinding } from './request.ts';
 import { generateCedarSchema, sessionAttributesShape } from './schema.ts';
 import type { CedarSchemaJson } from './schema.ts';
@@ -236,6 +237,16 @@ export class CedarPolicyEngine implements PolicyEngine {
   authorize(request: AuthorizationRequest): PolicyEvaluation {
     const active = this.#active;
     return decide(this.#evaluate(active, request), active.byId, active.version);
+  }
+
+  /**
+   * Throws ERR_POLICY_UNREPRESENTABLE (400) when an argument value cannot be given to Cedar
+   * exactly (more than four fractional digits, out of decimal range, ill-formed text), so the
+   * validate phase refuses it before any policy is asked. Unknown tools are left to authorize.
+   */
+  checkArguments(tool: RegisteredTool, args: Record<string, JsonValue>): void {
+    const binding = this.#tools.get(tool.name);
+    if (binding !== undefined) parametersValue(binding, args);
   }
 
   /**

@@ -11,7 +11,7 @@ import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CreateOverrideInput, CredentialRevocation, Gateway } from '../pipeline/index.ts';
 import type { ContentInput } from '../pipeline/index.ts';
 import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer } from '../pipeline/index.ts';
-import type { ApprovalRequest } from '../core/types.ts';
+import type { ApprovalRequest, Decision } from '../core/types.ts';
 import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 
@@ -21,6 +21,7 @@ type ApprovalState = ApprovalRequest['state'];
 const APPROVAL_STATES = new Set<string>(['pending', 'approved', 'denied', 'expired', 'consumed']);
 
 const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502 } as const;
+const UNREPRESENTABLE = 'validate.unrepresentable';
 
 export interface AppOptions {
   logger?: Logger;
@@ -46,15 +47,27 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     );
   });
 
+  const token = (c: Context): string => parseBearer(c.req.header('authorization'));
+
+  // Authenticate first, on every route: a caller without a valid token learns nothing about
+  // what a valid body looks like (401 before any body check, and before the body is read).
+  app.use('/v1/*', async (c, next) => {
+    await gateway.authenticate(token(c));
+    await next();
+  });
+
   app.use(
     '/v1/*',
     bodyLimit({
       maxSize: gateway.config.server.bodyLimitBytes,
-      onError: (c) => c.json({ error: { code: 'ERR_REQUEST_TOO_LARGE', message: 'the request body is too large' } }, 413),
+      // The rest of the body is never read: the connection cannot carry another request, so say it closes.
+      onError: (c) => {
+        c.header('connection', 'close');
+        return c.json({ error: { code: 'ERR_REQUEST_TOO_LARGE', message: 'the request body is too large' } }, 413);
+      },
     }),
   );
 
-  const token = (c: Context): string => parseBearer(c.req.header('authorization'));
   const toolCall = async (c: Context) => {
     const body = requireObject(await readJson(c.req.raw));
     return { ...toolCallFields(body), token: token(c), raw_body: body };
@@ -111,14 +124,21 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     return c.json({ deleted: true });
   });
 
-  app.post('/v1/decide', async (c) => c.json(await gateway.decide(await toolCall(c)), 200));
+  // A call refused because a value cannot be represented exactly (validate.unrepresentable) is
+  // malformed input: 400 ERR_POLICY_UNREPRESENTABLE, with the recorded decision and its ids.
+  const answer = <T extends { decision: Decision }>(c: Context, result: T, status: 200 | 202 | 403 | 502) =>
+    result.decision.code === UNREPRESENTABLE
+      ? c.json({ ...result, error: { code: 'ERR_POLICY_UNREPRESENTABLE', message: result.decision.reasons[0]?.reason ?? 'a value cannot be represented exactly' } }, 400)
+      : c.json(result, status);
+
+  app.post('/v1/decide', async (c) => answer(c, await gateway.decide(await toolCall(c)), 200));
 
   app.post('/v1/tool-calls', async (c) => {
     const result = await gateway.execute(await toolCall(c));
-    return c.json(result, STATUS_OF[result.status]);
+    return answer(c, result, STATUS_OF[result.status]);
   });
 
-  app.post('/v1/tool-calls/simulate', async (c) => c.json(await gateway.simulate(await toolCall(c)), 200));
+  app.post('/v1/tool-calls/simulate', async (c) => answer(c, await gateway.simulate(await toolCall(c)), 200));
 
   app.get('/v1/approvals', async (c) => {
     const state = c.req.query('state');

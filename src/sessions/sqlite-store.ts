@@ -1,6 +1,9 @@
 /**
  * Sessions in the embedded SQLite state database. A session is created by an
- * application (never by the model) and bound to the principal that created it.
+ * application (never by the model) and bound to the principal that created it, agent
+ * included (`owner_agent`, '' when the token named no agent). A database from before that
+ * column is migrated in place; its older rows read as created without an agent, so no agent
+ * token can use them.
  *
  * A session record never changes once created (there is no update or delete), so the store
  * remembers the records it read (the most recent `cacheSize`, frozen: a reader cannot change
@@ -27,11 +30,16 @@ export class SqliteSessionStore implements SessionStore {
       owner_user TEXT NOT NULL,
       owner_tenant TEXT NOT NULL,
       owner_issuer TEXT NOT NULL,
+      owner_agent TEXT NOT NULL DEFAULT '',
       attributes TEXT NOT NULL,
       created_at INTEGER NOT NULL
     ) STRICT`);
+    const columns = db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'owner_agent')) {
+      db.exec("ALTER TABLE sessions ADD COLUMN owner_agent TEXT NOT NULL DEFAULT ''");
+    }
     this.#insert = db.prepare(
-      'INSERT INTO sessions (id, owner_user, owner_tenant, owner_issuer, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sessions (id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     this.#select = db.prepare('SELECT * FROM sessions WHERE id = ?');
   }
@@ -43,6 +51,7 @@ export class SqliteSessionStore implements SessionStore {
         record.owner.user,
         record.owner.tenant,
         record.owner.issuer,
+        record.owner.agent ?? '',
         JSON.stringify(record.attributes),
         record.createdAt,
       );
@@ -63,7 +72,12 @@ export class SqliteSessionStore implements SessionStore {
     if (row === undefined) return null;
     const record: SessionRecord = deepFreeze({
       id: String(row.id),
-      owner: { user: String(row.owner_user), tenant: String(row.owner_tenant), issuer: String(row.owner_issuer) },
+      owner: {
+        user: String(row.owner_user),
+        tenant: String(row.owner_tenant),
+        issuer: String(row.owner_issuer),
+        agent: row.owner_agent === '' || row.owner_agent === null ? null : String(row.owner_agent),
+      },
       attributes: JSON.parse(String(row.attributes)) as SessionRecord['attributes'],
       createdAt: Number(row.created_at),
     });

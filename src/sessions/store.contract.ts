@@ -9,12 +9,19 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
     const store = await makeStore();
     const record = {
       id: newId('ses'),
-      owner: { user: 'sam', tenant: 'acme', issuer: 'https://issuer' },
+      owner: { user: 'sam', tenant: 'acme', issuer: 'https://issuer', agent: null },
       attributes: { ticket_id: 't_1', nested: { n: 1, ok: true } },
       createdAt: 1_700_000_000_000,
     };
     await store.create(record);
     assert.deepEqual(await store.get(record.id), record);
+  });
+
+  test(`${name}: the acting agent of the owner reads back exactly`, async () => {
+    const store = await makeStore();
+    const record = { id: newId('ses'), owner: { user: 'sam', tenant: 'acme', issuer: 'https://issuer', agent: 'support-agent' }, attributes: {}, createdAt: 2 };
+    await store.create(record);
+    assert.deepEqual((await store.get(record.id))?.owner, record.owner);
   });
 
   test(`${name}: unknown ids read as null`, async () => {
@@ -25,15 +32,15 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
   test(`${name}: an id cannot be created twice (no overwrite of another principal's session)`, async () => {
     const store = await makeStore();
     const id = newId('ses');
-    await store.create({ id, owner: { user: 'a', tenant: 't', issuer: 'i' }, attributes: {}, createdAt: 1 });
-    await assert.rejects(store.create({ id, owner: { user: 'b', tenant: 't', issuer: 'i' }, attributes: {}, createdAt: 2 }));
+    await store.create({ id, owner: { user: 'a', tenant: 't', issuer: 'i', agent: null }, attributes: {}, createdAt: 1 });
+    await assert.rejects(store.create({ id, owner: { user: 'b', tenant: 't', issuer: 'i', agent: null }, attributes: {}, createdAt: 2 }));
     assert.equal((await store.get(id))?.owner.user, 'a');
   });
 
   test(`${name}: a reader cannot change what the next read returns`, async () => {
     const store = await makeStore();
     const id = newId('ses');
-    const record = { id, owner: { user: 'a', tenant: 't', issuer: 'i' }, attributes: { ticket_id: 'x', nested: { n: 1 } }, createdAt: 1 };
+    const record = { id, owner: { user: 'a', tenant: 't', issuer: 'i', agent: null }, attributes: { ticket_id: 'x', nested: { n: 1 } }, createdAt: 1 };
     await store.create(structuredClone(record));
     for (let i = 0; i < 2; i++) {
       const read = (await store.get(id)) as unknown as { owner: { user: string }; attributes: { ticket_id: string; nested: { n: number } } };
@@ -52,7 +59,7 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
     const store = await makeStore();
     const id = newId('ses');
     const attributes: Record<string, string> = { ticket_id: 'x' };
-    await store.create({ id, owner: { user: 'a', tenant: 't', issuer: 'i' }, attributes, createdAt: 1 });
+    await store.create({ id, owner: { user: 'a', tenant: 't', issuer: 'i', agent: null }, attributes, createdAt: 1 });
     attributes.ticket_id = 'changed';
     assert.equal((await store.get(id))?.attributes.ticket_id, 'x');
   });

@@ -34,7 +34,8 @@ describe('airlock operator commands', () => {
     const [sam, lead, olga] = [await token('sam', ['support'], 'support-agent'), await token('lena', ['support-lead']), await token('olga', ['security-admin'])];
 
     const gateway = await createGateway(config, await loadToolkit(config));
-    const held = await gateway.execute({ token: sam, tool: 'email.send', arguments: { to: 'x@elsewhere.example', subject: 's', body: 'b' } });
+    const { session_id } = await gateway.createSession(sam);
+    const held = await gateway.execute({ token: sam, session_id, tool: 'email.send', arguments: { to: 'x@elsewhere.example', subject: 's', body: 'b' } });
     await gateway.close();
     assert.equal(held.status, 'approval_required');
     const id = held.status === 'approval_required' ? held.approval_id : '';

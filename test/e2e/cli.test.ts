@@ -167,10 +167,15 @@ describe('airlock CLI', () => {
         child.once('exit', (code) => fail(new Error(`start exited ${code}`)));
       });
       assert.equal(decodeJwt(token).sub, 'sam');
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+      // The demo requires a session for every agent call (sessions.required), as the quick start shows.
+      const sessionless = (await (await fetch(`${url}/v1/decide`, { method: 'POST', headers, body: JSON.stringify({ tool: 'crm.exportCustomers', arguments: {} }) })).json()) as { decision: { code: string } };
+      assert.equal(sessionless.decision.code, 'session.required');
+      const created = (await (await fetch(`${url}/v1/sessions`, { method: 'POST', headers, body: '{}' })).json()) as { session_id: string };
       const res = await fetch(`${url}/v1/decide`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ tool: 'crm.exportCustomers', arguments: {} }),
+        headers,
+        body: JSON.stringify({ session_id: created.session_id, tool: 'crm.exportCustomers', arguments: {} }),
       });
       const body = (await res.json()) as { outcome: string; reasons: Array<{ policy_id: string }> };
       assert.equal(body.outcome, 'deny');

@@ -74,6 +74,7 @@ describe('identity at the HTTP door', () => {
     const res = await fx.post(
       '/v1/tool-calls',
       {
+        session_id: await fx.session(fx.tokens.sam),
         tool: 'crm.exportCustomers',
         arguments: {},
         tenant: 'globex',

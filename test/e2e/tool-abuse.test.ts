@@ -64,7 +64,7 @@ describe('tool invocation abuse over HTTP (family B)', () => {
     assert.equal(decision.code, 'scope.tenant_mismatch');
     assert.deepEqual(decision.reasons.map((r) => r.policy_id), ['builtin.tenant_binding']);
 
-    const globexToAcme = await fx.post('/v1/tool-calls', { tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_ada' } }, fx.tokens.globexAgent);
+    const globexToAcme = await fx.post('/v1/tool-calls', { session_id: await fx.session(fx.tokens.globexAgent), tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_ada' } }, fx.tokens.globexAgent);
     assert.equal(globexToAcme.status, 403);
     assert.equal((globexToAcme.body.decision as Decision).code, 'scope.tenant_mismatch');
 

@@ -70,6 +70,7 @@ describe('approval notification webhook', () => {
   test('a held call is announced with a signed, summary-only message', async () => {
     const held = await fx.gateway.execute({
       token: fx.tokens.sam,
+      session_id: await fx.session(fx.tokens.sam),
       tool: 'email.send',
       arguments: { to: 'partner@elsewhere.example', subject: 'contract', body: 'the confidential draft terms' },
     });
@@ -97,7 +98,7 @@ describe('approval notification webhook', () => {
 
   test('a refusing receiver is reported; the hold stands and no call is announced twice', async () => {
     status = 400;
-    const held = await fx.gateway.execute({ token: fx.tokens.sam, tool: 'billing.refund', arguments: { customer_id: 'cus_acme_grace', amount: 500 } });
+    const held = await fx.gateway.execute({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'billing.refund', arguments: { customer_id: 'cus_acme_grace', amount: 500 } });
     assert.equal(held.status, 'approval_required');
     await until(() => failures.length === 1);
     assert.equal(failures[0]?.code, 'ERR_APPROVAL_NOTIFY_REJECTED');

@@ -63,7 +63,7 @@ describe('just-in-time credentials', () => {
     });
 
   test('the connector receives a scoped, action-bound credential; the agent and the audit log never see it', async () => {
-    const result = await fx.gateway.execute({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'A-1' } });
+    const result = await fx.gateway.execute({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: 'A-1' } });
     assert.equal(result.status, 'executed');
     const credential = received.at(-1);
     assert.ok(credential !== undefined && credential.startsWith('eyJ'), 'the upstream got a credential');
@@ -86,7 +86,7 @@ describe('just-in-time credentials', () => {
   });
 
   test('a credential is bound to its action: another action hash, a revocation or a replay is refused', async () => {
-    await fx.gateway.execute({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'B-2' } });
+    await fx.gateway.execute({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: 'B-2' } });
     const credential = received.at(-1) as string;
     const claims = await verifier().verify(credential);
     await assert.rejects(verifier().verify(credential, { actionHash: 'sha256:' + '0'.repeat(64) }), { code: 'ERR_CREDENTIAL_ACTION_MISMATCH' });
@@ -99,7 +99,7 @@ describe('just-in-time credentials', () => {
   });
 
   test('decision-point mode returns the credential to the calling runtime; a deny mints none', async () => {
-    const allowed = await fx.gateway.decide({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'C-3' } });
+    const allowed = await fx.gateway.decide({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: 'C-3' } });
     assert.equal(allowed.outcome, 'allow');
     assert.ok(allowed.credential !== undefined);
     assert.equal((await verifier().verify(allowed.credential.token, { scope: 'inventory.read' })).jti, allowed.credential.jti);
@@ -108,7 +108,7 @@ describe('just-in-time credentials', () => {
     assert.equal(denied.credential, undefined);
   });
   test('revocation by a security admin reaches every verifier that reads the gateway\'s revocation store', async () => {
-    await fx.gateway.execute({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'D-4' } });
+    await fx.gateway.execute({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: 'D-4' } });
     const credential = received.at(-1) as string;
     const shared = new SqliteRevocationStore(openDurableSqlite(fx.config.state.type === 'sqlite' ? fx.config.state.path : '', { area: 'STATE' }));
     await verifier(shared).verify(credential);

@@ -46,7 +46,7 @@ describe('HTTP upstream tool and policy reload', () => {
   });
 
   test('an allowed call reaches the upstream once, with the argument confined to its path segment', async () => {
-    const result = await fx.gateway.execute({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: '../admin/rm?all=1' } });
+    const result = await fx.gateway.execute({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: '../admin/rm?all=1' } });
     assert.equal(result.status, 'executed', JSON.stringify(result));
     assert.deepEqual(result.status === 'executed' ? result.result : null, { sku: '../admin/rm?all=1', in_stock: 7 });
     assert.equal(seen.length, 1);
@@ -67,7 +67,7 @@ describe('HTTP upstream tool and policy reload', () => {
     const { version } = await fx.gateway.reloadPolicy();
     assert.notEqual(version, before);
     assert.equal((await fx.gateway.decide({ token: fx.tokens.fin, tool: 'inventory.lookup', arguments: { sku: 'A-1' } })).outcome, 'allow');
-    assert.equal((await fx.gateway.decide({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'A-1' } })).outcome, 'deny');
+    assert.equal((await fx.gateway.decide({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: 'A-1' } })).outcome, 'deny');
 
     writeFileSync(join(bundle, 'broken.cedar'), 'permit (principal, action, resource) when { context.no_such_attribute };');
     await assert.rejects(fx.gateway.reloadPolicy(), { code: 'ERR_POLICY_INVALID' });

@@ -31,6 +31,8 @@ export interface DemoFixture {
   totalInvocations(): number;
   token(claims: { sub: string; tenant: string; roles: string[]; agent?: string; ttlSeconds?: number }): Promise<string>;
   tokens: { sam: string; fin: string; globexAgent: string };
+  /** A new session of the token's principal (the demo requires one for every agent call). */
+  session(token: string, attributes?: Record<string, string>): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -90,6 +92,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoFixture>
     invocations,
     totalInvocations: () => [...invocations.values()].reduce((a, b) => a + b, 0),
     token,
+    session: async (owner, attributes = {}) => (await gateway.createSession(owner, attributes)).session_id,
     tokens: {
       sam: await token({ sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent' }),
       fin: await token({ sub: 'fin', tenant: 'acme', roles: ['finance-lead'] }),

@@ -76,6 +76,12 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
     evaluation = await evaluateWithin(engine, request, env.policyTimeoutMs);
   } catch (error) {
     const timedOut = error instanceof DeadlineExceeded;
+    if (isAirlockError(error) && error.code === 'ERR_POLICY_UNREPRESENTABLE') {
+      // A request value Cedar cannot take (the intent, a session attribute): malformed input, not an engine fault.
+      call.stop = { outcome: 'deny', code: 'validate.unrepresentable', phase: 'authorize', reasons: [builtinReason('builtin.unrepresentable', 'validate.unrepresentable', error.message)] };
+      call.policyVersion = engine.version;
+      return;
+    }
     const code = timedOut ? 'policy.timeout' : 'policy.engine_error';
     const detail = timedOut
       ? `policy decision exceeded ${env.policyTimeoutMs} ms`

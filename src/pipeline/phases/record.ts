@@ -4,6 +4,9 @@
  * if the store cannot write, the call is denied and nothing executes.
  */
 import { canonicalHash } from '../../core/canonical.ts';
+import { isAirlockError } from '../../core/errors.ts';
+import { escapeIllFormed, isWellFormedJson } from '../../core/well-formed.ts';
+import type { AuditEvent, AuditEventInput } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
 import { builtinReason } from '../call.ts';
 import { buildDecision } from '../decision.ts';
@@ -21,6 +24,27 @@ function auditUnavailable(call: CallState): void {
 }
 
 /**
+ * Appends a call's events. Text that is not well-formed Unicode (a lone surrogate in a tool
+ * name, an argument key, a reason) cannot be canonicalized; such events are stored with those
+ * strings JSON-escaped and their paths in `escaped_strings`, so every call is recorded
+ * whatever its bytes. Well-formed events (every ordinary call) are appended as they are.
+ */
+export function appendCallEvents(env: PipelineEnv, events: AuditEventInput[]): Promise<AuditEvent[]> {
+  return env.audit.append(events).catch((error: unknown) => {
+    // Only a refusal of the events themselves, and only when they hold ill-formed text, is retried.
+    const refused = isAirlockError(error) && (error.code === 'ERR_AUDIT_INVALID_EVENT' || error.code === 'ERR_CANONICAL_UNSUPPORTED');
+    if (!refused || isWellFormedJson(events)) throw error;
+    return env.audit.append(events.map(recordableEvent));
+  });
+}
+
+function recordableEvent(event: AuditEventInput): AuditEventInput {
+  const escaped: string[] = [];
+  const out = escapeIllFormed(event, escaped);
+  return escaped.length === 0 ? event : { ...out, escaped_strings: escaped };
+}
+
+/**
  * The durable record of an allowed call, before anything else happens to it: in decide mode
  * the `decision` event (the decision itself is the record), in execute mode the `intent`
  * event (with its decision), committed before the connector is called.
@@ -28,7 +52,7 @@ function auditUnavailable(call: CallState): void {
 async function recordAllowed(call: CallState, env: PipelineEnv, type: 'decision' | 'intent'): Promise<void> {
   const decision = buildDecision(call);
   try {
-    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call) })]);
+    await appendCallEvents(env, [...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call) })]);
   } catch {
     auditUnavailable(call);
     return;
@@ -51,7 +75,7 @@ export async function recordIntent(call: CallState, env: PipelineEnv): Promise<v
 /** execute mode: what came back (a hash and a code, never the raw result). */
 export async function recordResult(call: CallState, env: PipelineEnv): Promise<void> {
   const error = call.resultError;
-  await env.audit.append([
+  await appendCallEvents(env, [
     callEvent(call, env, 'result', {
       result_code: error === undefined ? 'ok' : error.code,
       result_hash: call.result === undefined ? null : canonicalHash(call.result),
@@ -73,7 +97,7 @@ export async function recordStop(call: CallState, env: PipelineEnv): Promise<boo
     events.push(callEvent(call, env, 'approval.requested', { data: { approval_id: call.approvalId, required_role: decision.obligations.approval?.role ?? null } }));
   }
   try {
-    await env.audit.append(events);
+    await appendCallEvents(env, events);
     return true;
   } catch (error) {
     env.faults.unrecordedStops++;
