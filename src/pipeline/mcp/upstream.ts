@@ -62,6 +62,8 @@ function unavailable(prefix: string, message: string, cause?: unknown): AirlockE
 export class UpstreamConnection {
   readonly config: McpUpstreamConfig;
   #client: Client | null = null;
+  /** Set by close(): this connection never connects again. */
+  #shut = false;
   #stderr = '';
   /** Progress listeners by the progress token the gateway put on the call. */
   readonly #progress = new Map<string, (progress: { progress: number; total?: number; message?: string }) => void>();
@@ -94,6 +96,7 @@ export class UpstreamConnection {
 
   async connect(timeoutMs: number): Promise<void> {
     if (this.#client !== null) return;
+    if (this.#shut) throw unavailable(this.prefix, 'the connection is closed');
     const client = new Client({ name: 'airlock-gateway', version: '0.1.0' }, { capabilities: {} });
     const transport = await this.#transport();
     client.onclose = () => {
@@ -115,6 +118,11 @@ export class UpstreamConnection {
       throw unavailable(this.prefix, `cannot connect (${error instanceof Error ? error.message.slice(0, 200) : 'error'})`, error);
     } finally {
       clearTimeout(timeout);
+    }
+    if (this.#shut) {
+      // Closed while connecting (gateway shutdown): the new connection, and its process, end here.
+      await client.close().catch(() => undefined);
+      throw unavailable(this.prefix, 'the connection is closed');
     }
     this.#relayProgressInOrder(transport);
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#events.toolsChanged());
@@ -241,7 +249,9 @@ export class UpstreamConnection {
     await this.#client?.unsubscribeResource({ uri });
   }
 
+  /** Closes the connection for good: a connect in progress ends its new connection, later ones are refused. */
   async close(): Promise<void> {
+    this.#shut = true;
     const client = this.#client;
     this.#client = null;
     await client?.close().catch(() => undefined);
