@@ -159,6 +159,8 @@ export class McpHub implements ToolSource {
       execute: async (call) => {
         const upstream = this.#upstreams.get(spec.upstream);
         if (upstream === undefined) throw new AirlockError('ERR_MCP_UPSTREAM_UNAVAILABLE', `upstream ${spec.upstream} is not configured`, { status: 502 });
+        // The upstream may echo what it was given: the inspect phase scrubs these from the result.
+        for (const value of upstream.conn.secretValues) call.secrets?.add('upstream_secret', value);
         return forwardCall(upstream.conn, spec.tool, call);
       },
     };
