@@ -30,8 +30,17 @@ export {
   SqliteRevocationStore,
   MemoryRevocationStore,
   DEFAULT_CREDENTIAL_HEADER,
+  argumentsHash,
 } from './credentials/index.ts';
-export type { CredentialClaims, CredentialVerifier, CredentialVerifierOptions, RevocationStore, VerifyOptions } from './credentials/index.ts';
+export type {
+  CredentialBinding,
+  CredentialClaims,
+  CredentialResource,
+  CredentialVerifier,
+  CredentialVerifierOptions,
+  RevocationStore,
+  VerifyOptions,
+} from './credentials/index.ts';
 export { verifyWebhookSignature, WEBHOOK_HEADERS } from './approvals/index.ts';
 export type { ApprovalRequestedMessage, VerifyWebhookResult } from './approvals/index.ts';
 export { AirlockError, isAirlockError } from './core/errors.ts';

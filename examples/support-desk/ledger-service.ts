@@ -4,13 +4,16 @@
  * credential minted by the gateway for this call. It uses the verifier middleware Airlock
  * ships for upstreams: issuer, audience (this service's connector id, `host:port`), scope
  * `billing.invoices.read`, expiry, revocation (the gateway's revocation table, read from the
- * same state database) and one-time use. The credential's tenant must own the customer.
+ * same state database), one-time use, and the binding to this request: the credential must
+ * name this tool, this customer as its target and these arguments — whoever presents it (the
+ * gateway's HTTP connector, or in decision-point mode the agent runtime). The credential's
+ * tenant must own the customer.
  * Nothing here trusts the agent: it never sees this service or the credential.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AirlockConfig, RevocationStore } from 'airlock';
+import type { AirlockConfig, CredentialBinding, RevocationStore } from 'airlock';
 import {
   MemoryRevocationStore,
   SqliteRevocationStore,
@@ -24,6 +27,8 @@ import { SupportDesk } from './handlers.ts';
 
 export const LEDGER_SCOPE = 'billing.invoices.read';
 export const LEDGER_TOOL = 'billing.getInvoices';
+/** The resource type the gateway scopes the tool's target as (`resource.type` in airlock.yaml). */
+export const LEDGER_RESOURCE_TYPE = 'Customer';
 
 export interface LedgerService {
   url: string;
@@ -39,6 +44,15 @@ function invoicesOf(desk: SupportDesk, id: string): Array<{ invoice_id: string; 
   const months = 3;
   const monthly = Math.round((customer.paid_total / months) * 100) / 100;
   return Array.from({ length: months }, (_, i) => ({ invoice_id: `inv_${id.slice(4)}_${i + 1}`, amount: monthly, status: 'paid' }));
+}
+
+const INVOICES_PATH = /^\/customers\/(cus_[a-z0-9_]{1,64})\/invoices$/;
+
+/** What a request to the ledger is, for the credential check: null for any other path. */
+export function bindingOf(url: string | undefined): CredentialBinding | null {
+  const id = INVOICES_PATH.exec(url ?? '')?.[1];
+  if (id === undefined) return null;
+  return { tool: LEDGER_TOOL, resource: { type: LEDGER_RESOURCE_TYPE, id }, arguments: { customer_id: id } };
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -71,13 +85,18 @@ export async function startLedgerService(
   const verifier = () =>
     createCredentialVerifier({ key, issuer: config.credentials.issuer, audience, revocations, requiredScope: LEDGER_SCOPE, oneTime: true });
   let verify = verifier();
-  const checkCredential = createCredentialMiddleware({ verify: (token, opts) => verify.verify(token, opts) });
+  // The credential must have been minted for this very request: this tool, this customer,
+  // these arguments. One minted for cus_acme_ada is refused on cus_acme_grace's URL.
+  const checkCredential = createCredentialMiddleware(
+    { verify: (token, opts) => verify.verify(token, opts) },
+    { bind: (req) => bindingOf(req.url) },
+  );
 
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
     res.on('finish', () => answered.set(res.statusCode, (answered.get(res.statusCode) ?? 0) + 1));
     checkCredential(req, res, () => {
       const claims = verifiedCredential(req);
-      const match = /^\/customers\/(cus_[a-z0-9_]{1,64})\/invoices$/.exec(req.url ?? '');
+      const match = INVOICES_PATH.exec(req.url ?? '');
       if (req.method !== 'GET' || match === null || claims === undefined) {
         send(res, 404, { error: { code: 'not_found', message: 'no such resource' } });
         return;

@@ -378,6 +378,12 @@ export interface ConnectorCall {
   signal: AbortSignal;
   /** Just-in-time credential minted for this call (for the connector only; never logged). */
   credential?: string;
+  /**
+   * Where the connector reports every secret value it puts on the wire for this call
+   * (credential headers, resolved secret references), so the pipeline can remove them from
+   * whatever comes back (an upstream may echo them).
+   */
+  secrets?: { add(kind: 'credential' | 'connector_secret' | 'upstream_secret', value: string): void };
 }
 
 export interface Connector {

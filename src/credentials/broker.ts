@@ -2,7 +2,9 @@
  * CredentialBroker: mints the just-in-time credential the credential phase hands to a
  * connector once policy has allowed one exact action. The credential is an HS256 JWT
  * (`typ: airlock-cred+jwt`) bound to the connector (`aud`), the user and tenant, the acting
- * agent (`act`), the policy's scope and the action hash (`ah`), living at most `maxTtlSeconds`.
+ * agent (`act`), the policy's scope, the action hash (`ah`) and — given the call's target —
+ * the tool (`tool`), target resource (`res`) and arguments hash (`argh`) an upstream checks
+ * against the request it serves (binding.ts), living at most `maxTtlSeconds`.
  *
  * The token is for the connector only: it must never be returned to the agent, put in model
  * context, logged, audited or stored. Record `credentialRecord(minted)` — jti, scope and
@@ -13,6 +15,7 @@ import { inspect } from 'node:util';
 import { SignJWT } from 'jose';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
+import { argumentsHash } from './binding.ts';
 import { credentialError } from './errors.ts';
 import { parseScope } from './scope.ts';
 import type { CredentialRecord, MintRequest, RevocationStore, RevocationTarget } from './types.ts';
@@ -72,6 +75,16 @@ function requireText(value: unknown, what: string): string {
     throw credentialError('ERR_CREDENTIAL_REQUEST', `${what} must be a non-empty string`);
   }
   return value;
+}
+
+/** The `tool`, `res` and `argh` claims of a target (see binding.ts). */
+function targetClaims(target: NonNullable<MintRequest['target']>): Record<string, unknown> {
+  const tool = requireText(target.tool, 'credential tool');
+  const { type, id } = target.resource ?? {};
+  if (typeof type !== 'string' || type === '' || (id !== null && typeof id !== 'string')) {
+    throw credentialError('ERR_CREDENTIAL_REQUEST', 'credential target resource must have a type and a string or null id');
+  }
+  return { tool, res: { type, id }, argh: argumentsHash(tool, target.arguments) };
 }
 
 function isPositiveWhole(value: unknown): value is number {
@@ -144,6 +157,7 @@ export class CredentialBroker {
 
     const claims: Record<string, unknown> = { tenant, scope: request.scope, ah: actionHash };
     if (agent !== undefined) claims.act = { sub: agent };
+    if (request.target !== undefined) Object.assign(claims, targetClaims(request.target));
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: CREDENTIAL_TYP })
       .setIssuer(this.#issuer)

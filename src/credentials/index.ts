@@ -7,6 +7,7 @@ export {
   DEFAULT_CREDENTIAL_TTL_SECONDS,
   type CredentialBrokerOptions,
 } from './broker.ts';
+export { argumentsHash, checkBinding, type BindingMismatch, type CredentialBinding } from './binding.ts';
 export { createCredentialVerifier, type CredentialVerifier, type CredentialVerifierOptions, type VerifyOptions } from './verifier.ts';
 export {
   createCredentialMiddleware,
@@ -21,6 +22,7 @@ export type { CredentialErrorCode } from './errors.ts';
 export type {
   CredentialClaims,
   CredentialRecord,
+  CredentialResource,
   MintRequest,
   RevocationEntry,
   RevocationStore,

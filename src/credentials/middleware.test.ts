@@ -54,6 +54,31 @@ test('node:http middleware: passes a valid credential on, strips the header, ref
   });
 });
 
+test('node:http middleware with bind: a credential for another target is refused 403 with its reason; its own target passes', async () => {
+  const { broker, verifier } = setup();
+  const minted = await broker.mint(request({ target: { tool: 'crm.get', resource: { type: 'Customer', id: 'ada' }, arguments: { id: 'ada' } } }));
+  const middleware = createCredentialMiddleware(verifier, {
+    bind: (req) => {
+      const id = /^\/customers\/([a-z]+)$/.exec(req.url ?? '')?.[1];
+      return id === undefined ? null : { tool: 'crm.get', resource: { type: 'Customer', id }, arguments: { id } };
+    },
+  });
+  await withServer(middleware, async (url, seen) => {
+    const present = (path: string) => fetch(new URL(path, url), { headers: { 'x-airlock-credential': minted.token } });
+    const other = await present('/customers/grace');
+    assert.equal(other.status, 403);
+    assert.deepEqual(await other.json(), {
+      error: { code: 'ERR_CREDENTIAL_TARGET_MISMATCH', message: 'credential was minted for another target resource', reason: 'resource' },
+    });
+    const unbound = await present('/health');
+    assert.equal(unbound.status, 403);
+    assert.equal(((await unbound.json()) as { error: { reason: string } }).error.reason, 'resource');
+    assert.equal(seen.sub, undefined, 'no refused request reached the handler');
+    assert.equal((await present('/customers/ada')).status, 200);
+    assert.equal(seen.sub, 'sam');
+  });
+});
+
 test('node:http middleware: a custom header name is honoured', async () => {
   const { broker, verifier } = setup();
   const minted = await broker.mint(request());
@@ -72,6 +97,12 @@ test('hono middleware: claims in c.get, refusals as JSON with the error status',
   const ok = await app.request('/', { headers: { 'x-airlock-credential': minted.token } });
   assert.equal(ok.status, 200);
   assert.equal(await ok.text(), 'sam');
+  const bound = new Hono();
+  bound.use('*', createHonoCredentialMiddleware(verifier, { bind: (req) => ({ resource: { type: 'Customer', id: new URL(req.url).pathname.slice(1) } }) }));
+  bound.get('*', (c) => c.text('ok'));
+  const refused = await bound.request('/grace', { headers: { 'x-airlock-credential': minted.token } });
+  assert.equal(refused.status, 403);
+  assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'ERR_CREDENTIAL_TARGET_MISMATCH');
   clock.advance(10_000);
   const expired = await app.request('/', { headers: { 'x-airlock-credential': minted.token } });
   assert.equal(expired.status, 401);

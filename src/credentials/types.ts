@@ -3,6 +3,13 @@
  * broker is asked for and hands back, the only record of it that may be kept, and the
  * revocation store contract.
  */
+import type { JsonValue } from '../core/canonical.ts';
+
+/** A target resource as the gateway scoped it: its type and id (null when the tool names none). */
+export interface CredentialResource {
+  type: string;
+  id: string | null;
+}
 
 /** Claims of an Airlock just-in-time credential (a JWT with `typ: airlock-cred+jwt`). */
 export interface CredentialClaims {
@@ -18,6 +25,12 @@ export interface CredentialClaims {
   scope: string;
   /** Hash of the exact action the credential was minted for. */
   ah: string;
+  /** The tool the credential was minted for. */
+  tool?: string;
+  /** The target resource the credential was minted for. */
+  res?: CredentialResource;
+  /** Hash of the tool with its normalized arguments (`argumentsHash`), recomputable by the upstream. */
+  argh?: string;
   jti: string;
   /** Epoch seconds. */
   iat: number;
@@ -34,6 +47,11 @@ export interface MintRequest {
   audience: string;
   actionHash: string;
   principal: { user: string; tenant: string; agent?: string };
+  /**
+   * The exact request the credential is for: tool, target resource and normalized arguments
+   * (claims `tool`, `res`, `argh`), so the upstream can check it against the request it serves.
+   */
+  target?: { tool: string; resource: CredentialResource; arguments: Record<string, JsonValue> };
 }
 
 /**

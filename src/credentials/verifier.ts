@@ -1,13 +1,15 @@
 /**
  * The verifier an upstream service runs on a credential it receives from a connector:
  * signature (HS256 key, or a key set for asymmetric deployments), `typ`, issuer, its own
- * audience, expiry, claim shapes, scope, action hash, revocation and — for one-time
+ * audience, expiry, claim shapes, scope, the request binding (action hash, tool, target
+ * resource, arguments hash — binding.ts), revocation and — for one-time
  * credentials — replay. Every refusal is a typed `ERR_CREDENTIAL_*` error; none of them
  * carries the token.
  */
 import { jwtVerify } from 'jose';
 import type { CryptoKey, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
 import { systemClock, type Clock } from '../core/clock.ts';
+import { checkBinding, type CredentialBinding } from './binding.ts';
 import { CREDENTIAL_TYP, MIN_KEY_BYTES } from './broker.ts';
 import { credentialError, fromJoseError } from './errors.ts';
 import { ReplayGuard } from './replay-guard.ts';
@@ -36,9 +38,11 @@ export interface CredentialVerifierOptions {
   clockToleranceSeconds?: number;
 }
 
-export interface VerifyOptions {
-  /** The hash of the action being performed: must equal the credential's `ah`. */
-  actionHash?: string;
+/**
+ * Per-request checks: the binding (`actionHash` must equal `ah`, `tool` the `tool` claim,
+ * `resource` the `res` claim, `tool` + `arguments` hash to `argh`) and extra scope.
+ */
+export interface VerifyOptions extends CredentialBinding {
   /** Scope this request needs, in addition to `requiredScope`. */
   scope?: string;
 }
@@ -66,9 +70,29 @@ function requiredTokens(scope: string | undefined, what: string): string[] {
   return tokens;
 }
 
+/** The optional target claims (`tool`, `res`, `argh`), or a refusal when one is present but ill-formed. */
+function targetOf(tool: unknown, res: unknown, argh: unknown): Pick<CredentialClaims, 'tool' | 'res' | 'argh'> {
+  const out: Pick<CredentialClaims, 'tool' | 'res' | 'argh'> = {};
+  const malformed = () => credentialError('ERR_CREDENTIAL_MALFORMED', 'credential target claims are invalid');
+  if (tool !== undefined) {
+    if (!nonEmpty(tool)) throw malformed();
+    out.tool = tool;
+  }
+  if (argh !== undefined) {
+    if (!nonEmpty(argh)) throw malformed();
+    out.argh = argh;
+  }
+  if (res !== undefined) {
+    const { type, id } = (typeof res === 'object' && res !== null ? res : {}) as Record<string, unknown>;
+    if (!nonEmpty(type) || (id !== null && typeof id !== 'string')) throw malformed();
+    out.res = { type, id };
+  }
+  return out;
+}
+
 /** Narrows a verified payload to CredentialClaims, or refuses it as malformed. */
 function toClaims(payload: JWTPayload): CredentialClaims {
-  const { iss, aud, sub, jti, iat, exp, tenant, scope, ah, act } = payload as Record<string, unknown>;
+  const { iss, aud, sub, jti, iat, exp, tenant, scope, ah, act, tool, res, argh } = payload as Record<string, unknown>;
   const shaped =
     nonEmpty(iss) && nonEmpty(aud) && nonEmpty(sub) && nonEmpty(jti) && nonEmpty(tenant) && nonEmpty(ah) &&
     typeof scope === 'string' && Number.isSafeInteger(iat) && Number.isSafeInteger(exp);
@@ -81,6 +105,7 @@ function toClaims(payload: JWTPayload): CredentialClaims {
   }
   const claims: CredentialClaims = { iss, aud, sub, tenant, scope, ah, jti, iat: iat as number, exp: exp as number };
   if (actor !== undefined) claims.act = actor;
+  Object.assign(claims, targetOf(tool, res, argh));
   return claims;
 }
 
@@ -144,9 +169,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
       if (granted === null || !scopeSatisfies(granted, needed)) {
         throw credentialError('ERR_CREDENTIAL_SCOPE', 'credential scope does not cover this request');
       }
-      if (verifyOptions.actionHash !== undefined && verifyOptions.actionHash !== claims.ah) {
-        throw credentialError('ERR_CREDENTIAL_ACTION_MISMATCH', 'credential was minted for another action');
-      }
+      checkBinding(claims, verifyOptions);
       if (options.revocations !== undefined) {
         let revoked;
         try {

@@ -5,6 +5,7 @@
  */
 import type { JsonValue } from '../core/canonical.ts';
 import type { SessionLabelNames } from '../provenance/index.ts';
+import type { CallSecrets, RedactionRecord } from './call-secrets.ts';
 import type { RegisteredSessionContent } from './content.ts';
 import type {
   ApprovalRequest,
@@ -104,6 +105,10 @@ export interface CallState {
   overrideId?: string;
   /** Canonical action hash, once computed (approvals, overrides, credentials bind to it). */
   actionHash?: string;
+  /** The secret values in play for this call (credential, connector secrets), to be removed from what comes back. */
+  secrets?: CallSecrets;
+  /** What the inspect phase removed from the result and error text (counts by kind, never values). */
+  redacted?: RedactionRecord;
   result?: JsonValue;
   resultError?: { code: string; message: string };
   /** Set once the connector has been called: from here on the call can no longer be denied. */

@@ -1,10 +1,11 @@
 /**
  * Wires just-in-time credentials: the broker (key, issuer, TTL cap), its revocation store
- * (in the state database), and the header an HTTP upstream receives the credential in.
+ * (in the state database), the header an HTTP upstream receives the credential in, and the
+ * HTTP connector headers written as secret references.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../core/clock.ts';
-import type { ConnectorCall } from '../core/types.ts';
+import type { ConnectorCall, ToolDefinition } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import type { RevocationStore } from '../credentials/index.ts';
 import { CredentialBroker, DEFAULT_CREDENTIAL_HEADER, MemoryRevocationStore, SqliteRevocationStore } from '../credentials/index.ts';
@@ -24,6 +25,27 @@ export async function createCredentialBroker(
     revocations,
   });
   return { broker, revocations };
+}
+
+/**
+ * Resolves every HTTP connector header written as a secret reference among `tools` now, and
+ * returns the resolver the connectors use per call (answered from what was resolved).
+ */
+export async function connectorSecretResolver(
+  tools: readonly ToolDefinition[],
+  resolve: (ref: string) => Promise<Uint8Array>,
+): Promise<(ref: string) => Promise<string>> {
+  const decoder = new TextDecoder();
+  const resolved = new Map<string, string>();
+  for (const tool of tools) {
+    if (tool.connector.type !== 'http') continue;
+    for (const value of Object.values(tool.connector.headers ?? {})) {
+      if ((value.startsWith('env:') || value.startsWith('file:')) && !resolved.has(value)) {
+        resolved.set(value, decoder.decode(await resolve(value)));
+      }
+    }
+  }
+  return async (ref) => resolved.get(ref) ?? decoder.decode(await resolve(ref));
 }
 
 /** Header hook for HTTP connectors: the call's credential, when one was minted. */

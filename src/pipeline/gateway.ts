@@ -28,7 +28,7 @@ import { MemoryApprovalStore, SqliteApprovalStore, isRequester } from '../approv
 import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
 import { createOverrideService, overrideGate } from './overrides.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
-import { createCredentialBroker, credentialHeader } from './credentials.ts';
+import { connectorSecretResolver, createCredentialBroker, credentialHeader } from './credentials.ts';
 import type { LineageNode, VerifyReport } from '../audit/index.ts';
 import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineage, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
@@ -215,13 +215,16 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     resolveSecretRef(ref, config.baseDir, createIfMissing === true ? { createIfMissing: true } : {});
   const verifier = await TokenVerifier.create(config.identity, { baseDir: config.baseDir, clock, resolveSecret: secret });
 
+  // HTTP connector headers written as secret references: resolved once, at start (a missing
+  // secret fails here, not at the first call).
+  const connectorSecret = await connectorSecretResolver(config.tools, (ref) => secret(ref));
   const buildConnectors = () => {
     const built = new Map<string, Connector>();
     for (const tool of registry.list()) {
       const base =
         tool.connector.type === 'mcp' && source !== undefined
           ? source.connector(tool)
-          : createConnector(tool.connector, { handlers: options.handlers ?? {}, credentialHeader });
+          : createConnector(tool.connector, { handlers: options.handlers ?? {}, credentialHeader, resolveSecret: connectorSecret });
       built.set(tool.name, options.overrides?.connector?.(tool, base) ?? base);
     }
     return built;

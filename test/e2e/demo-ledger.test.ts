@@ -103,4 +103,38 @@ describe('demo billing ledger (HTTP upstream with the credential verifier)', () 
     assert.equal(revoked.status, 401, 'the ledger reads the gateway revocation table');
     assert.equal(await codeOf(revoked), 'ERR_CREDENTIAL_REVOKED');
   });
+
+  test('decision-point mode: a credential minted for cus_acme_ada is refused on cus_acme_grace\'s invoices, accepted on ada\'s', async () => {
+    const decided = await gateway.decide({ token: sam, tool: 'billing.getInvoices', arguments: { customer_id: 'cus_acme_ada' }, session_id: session });
+    assert.equal(decided.outcome, 'allow');
+    const credential = decided.credential;
+    assert.ok(credential !== undefined);
+    recordSecret('credential (decision-point mode)', credential.token);
+    const present = (customer: string) =>
+      fetch(`${ledger.url}/customers/${customer}/invoices`, { headers: { 'x-airlock-credential': credential.token } });
+
+    const elsewhere = await present('cus_acme_grace');
+    assert.equal(elsewhere.status, 403);
+    const refusal = await elsewhere.text();
+    assert.deepEqual(JSON.parse(refusal), {
+      error: { code: 'ERR_CREDENTIAL_TARGET_MISMATCH', message: 'credential was minted for another target resource', reason: 'resource' },
+    });
+    assert.ok(!refusal.includes(credential.token) && !refusal.includes('cus_acme_ada'), 'the refusal names no token or claim value');
+    const invoicePath = await fetch(`${ledger.url}/customers/cus_acme_ada/invoices/inv_acme_ada_1`, { headers: { 'x-airlock-credential': credential.token } });
+    assert.equal(invoicePath.status, 403, 'a path that names no bindable target is refused');
+
+    // The refusals did not use the one-time credential up: on its own target it still passes, once.
+    const own = await present('cus_acme_ada');
+    assert.equal(own.status, 200);
+    assert.equal(((await own.json()) as { customer_id: string }).customer_id, 'cus_acme_ada');
+  });
+
+  test('gateway mode: the connector\'s credential is bound to the customer in the arguments, and still passes', async () => {
+    for (const customer of ['cus_acme_grace', 'cus_acme_ada']) {
+      const session_id = (await gateway.createSession(sam, { customer_id: customer })).session_id;
+      const result = await gateway.execute({ token: sam, tool: 'billing.getInvoices', arguments: { customer_id: customer }, session_id });
+      assert.equal(result.status, 'executed', JSON.stringify(result));
+      assert.equal((result.status === 'executed' ? (result.result as { customer_id: string }) : null)?.customer_id, customer);
+    }
+  });
 });

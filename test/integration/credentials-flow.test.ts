@@ -12,7 +12,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
-import { MemoryRevocationStore, SqliteRevocationStore, createCredentialVerifier } from '../../src/credentials/index.ts';
+import { MemoryRevocationStore, SqliteRevocationStore, argumentsHash, createCredentialVerifier } from '../../src/credentials/index.ts';
 import type { RevocationStore } from '../../src/credentials/index.ts';
 import { openDurableSqlite } from '../../src/core/sqlite.ts';
 import type { DemoFixture } from '../support/demo.ts';
@@ -96,6 +96,27 @@ describe('just-in-time credentials', () => {
     const once = verifier(new MemoryRevocationStore(), true);
     await once.verify(credential);
     await assert.rejects(once.verify(credential), { code: 'ERR_CREDENTIAL_REPLAYED' });
+  });
+
+  test('a credential names its tool, target resource and arguments hash: an upstream bound to another target refuses it', async () => {
+    await fx.gateway.execute({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'E-5' } });
+    const credential = received.at(-1) as string;
+    const claims = await verifier().verify(credential, { tool: 'inventory.lookup', resource: { type: 'none', id: null }, arguments: { sku: 'E-5' } });
+    assert.equal(claims.tool, 'inventory.lookup');
+    assert.equal(claims.argh, argumentsHash('inventory.lookup', { sku: 'E-5' }));
+    await assert.rejects(verifier().verify(credential, { tool: 'inventory.lookup', arguments: { sku: 'F-6' } }), {
+      code: 'ERR_CREDENTIAL_ACTION_MISMATCH',
+      details: { mismatch: 'arguments' },
+    });
+    await assert.rejects(verifier().verify(credential, { resource: { type: 'Item', id: 'E-5' } }), { code: 'ERR_CREDENTIAL_TARGET_MISMATCH' });
+
+    const decided = await fx.gateway.decide({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'G-7' } });
+    assert.ok(decided.credential !== undefined);
+    recordSecret('credential (decision-point mode)', decided.credential.token);
+    await verifier().verify(decided.credential.token, { tool: 'inventory.lookup', arguments: { sku: 'G-7' } });
+    await assert.rejects(verifier().verify(decided.credential.token, { tool: 'inventory.lookup', arguments: { sku: 'A-1' } }), {
+      code: 'ERR_CREDENTIAL_ACTION_MISMATCH',
+    });
   });
 
   test('decision-point mode returns the credential to the calling runtime; a deny mints none', async () => {

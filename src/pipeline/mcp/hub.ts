@@ -25,6 +25,7 @@
  */
 import type { CompleteRequest, Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { JsonValue } from '../../core/canonical.ts';
+import { CallSecrets, redactSecrets } from '../call-secrets.ts';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { AirlockError } from '../../core/errors.ts';
@@ -159,6 +160,8 @@ export class McpHub implements ToolSource {
       execute: async (call) => {
         const upstream = this.#upstreams.get(spec.upstream);
         if (upstream === undefined) throw new AirlockError('ERR_MCP_UPSTREAM_UNAVAILABLE', `upstream ${spec.upstream} is not configured`, { status: 502 });
+        // The upstream may echo what it was given: the inspect phase scrubs these from the result.
+        for (const value of upstream.conn.secretValues) call.secrets?.add('upstream_secret', value);
         return forwardCall(upstream.conn, spec.tool, call);
       },
     };
@@ -228,7 +231,11 @@ export class McpHub implements ToolSource {
     const { prefix, forwarded } = completionTarget(params, this.#promptNames, this.#servingResources(), this.#upstreams.values());
     const upstream = prefix === null || !visible.includes(prefix) ? undefined : this.#upstreams.get(prefix);
     if (upstream === undefined || upstream.conn.capabilities.completions === undefined) return { completion: { values: [] } };
-    return upstream.conn.complete(forwarded);
+    // Completions do not run the pipeline: the upstream's own secrets are scrubbed here.
+    const secrets = new CallSecrets();
+    for (const value of upstream.conn.secretValues) secrets.add('upstream_secret', value);
+    const answer = await upstream.conn.complete(forwarded);
+    return redactSecrets(secrets, { value: answer }).value ?? answer;
   }
 
   /** Subscribes `listener` to updates of `uri` (the upstream subscription is shared). */

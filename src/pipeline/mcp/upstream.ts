@@ -70,6 +70,8 @@ export class UpstreamConnection {
   #progressSerial = 0;
   #events: UpstreamEvents;
   #resolveSecret: SecretResolver;
+  /** Values resolved from the config's secret references for the current connection. */
+  #secrets: string[] = [];
 
   constructor(config: McpUpstreamConfig, events: UpstreamEvents, resolveSecret: SecretResolver) {
     this.config = config;
@@ -79,6 +81,14 @@ export class UpstreamConnection {
 
   get prefix(): string {
     return this.config.prefix;
+  }
+
+  /**
+   * The secret values this connection presents to the upstream (resolved header / environment
+   * references): what comes back from it is scrubbed of them.
+   */
+  get secretValues(): readonly string[] {
+    return this.#secrets;
   }
 
   get connected(): boolean {
@@ -134,20 +144,28 @@ export class UpstreamConnection {
 
   async #transport(): Promise<StdioClientTransport | UpstreamHttpTransport> {
     const t = this.config.transport;
+    const secrets = new Set<string>();
     const resolve = async (values: Record<string, string>) => {
       const out: Record<string, string> = {};
       for (const [name, value] of Object.entries(values)) {
-        out[name] = value.startsWith('env:') || value.startsWith('file:') ? await this.#resolveSecret(value) : value;
+        if (value.startsWith('env:') || value.startsWith('file:')) {
+          out[name] = await this.#resolveSecret(value);
+          secrets.add(out[name]);
+        } else {
+          out[name] = value;
+        }
       }
       return out;
     };
+    const resolved = t.type === 'http' ? await resolve(t.headers) : await resolve(t.env);
+    this.#secrets = [...secrets];
     if (t.type === 'http') {
-      return new UpstreamHttpTransport(new URL(t.url), { headers: await resolve(t.headers) });
+      return new UpstreamHttpTransport(new URL(t.url), { headers: resolved });
     }
     const transport = new StdioClientTransport({
       command: t.command,
       args: t.args,
-      env: { ...defaultEnvironment(), ...(await resolve(t.env)) },
+      env: { ...defaultEnvironment(), ...resolved },
       ...(t.cwd === undefined ? {} : { cwd: t.cwd }),
       stderr: 'pipe',
     });

@@ -1,10 +1,12 @@
 /**
  * execute: call the tool's connector with a deadline and an idempotency key. Only the
  * pipeline ever holds a connector (invariant 1). A connector fault is a result, not a
- * crash: it is recorded and reported as a failed call.
+ * crash: it is recorded and reported as a failed call. The connector reports the secrets it
+ * puts on the wire into the call's `secrets` (with the credential), for the inspect phase.
  */
 import { AirlockError, toAirlockError } from '../../core/errors.ts';
 import type { CallState } from '../call.ts';
+import { CallSecrets } from '../call-secrets.ts';
 import type { PipelineEnv } from '../env.ts';
 
 export async function execute(call: CallState, env: PipelineEnv): Promise<void> {
@@ -17,6 +19,8 @@ export async function execute(call: CallState, env: PipelineEnv): Promise<void> 
     tool.timeoutMs,
   );
   call.executed = true;
+  const secrets = (call.secrets ??= new CallSecrets());
+  if (call.credential !== undefined) secrets.add('credential', call.credential.token);
   try {
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
@@ -29,6 +33,7 @@ export async function execute(call: CallState, env: PipelineEnv): Promise<void> 
         actionId: call.action_id,
         idempotencyKey: call.request.idempotency_key ?? call.action_id,
         signal: controller.signal,
+        secrets,
         ...(call.credential === undefined ? {} : { credential: call.credential.token }),
       }),
       aborted,

@@ -1,14 +1,33 @@
 /**
- * inspect: check the result against the tool's declared output schema (a result that
- * does not match is withheld), and count records read for the session's read budget.
+ * inspect: first remove every secret the gateway minted or resolved for this call (the
+ * credential, connector secrets) from the result and the error text — an upstream may echo
+ * them — wherever it appears, counting what was removed for the result event. Then check
+ * the result against the tool's declared output schema (a result that does not match is
+ * withheld), and count records read for the session's read budget.
  * Results are handed back labelled with the trust the tool declares (default untrusted), and
  * registered as that session's content at that trust (for argument provenance).
  */
 import { toAirlockError } from '../../core/errors.ts';
 import type { CallState } from '../call.ts';
+import { redactSecrets } from '../call-secrets.ts';
 import type { PipelineEnv } from '../env.ts';
 
+/** Removes the call's secrets from its result and its error text; records what was removed. */
+function redactCallSecrets(call: CallState): void {
+  if (call.secrets === undefined || call.secrets.size === 0) return;
+  const error = call.resultError;
+  const out = redactSecrets(call.secrets, {
+    ...(call.result === undefined ? {} : { value: call.result }),
+    ...(error === undefined ? {} : { error: error.message }),
+  });
+  if (out.redacted === undefined) return;
+  if (out.value !== undefined) call.result = out.value;
+  if (error !== undefined && out.error !== undefined) call.resultError = { code: error.code, message: out.error };
+  call.redacted = out.redacted;
+}
+
 export function inspect(call: CallState, env: PipelineEnv): void {
+  redactCallSecrets(call);
   const tool = call.tool;
   if (tool === undefined || call.resultError !== undefined) return;
   try {

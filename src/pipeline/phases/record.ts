@@ -72,14 +72,21 @@ export async function recordIntent(call: CallState, env: PipelineEnv): Promise<v
   await recordAllowed(call, env, 'intent');
 }
 
-/** execute mode: what came back (a hash and a code, never the raw result). */
+/**
+ * execute mode: what came back (a hash and a code, never the raw result), and how many
+ * secrets of which kind were removed from it (`data.redacted`, never a value).
+ */
 export async function recordResult(call: CallState, env: PipelineEnv): Promise<void> {
   const error = call.resultError;
+  const data = {
+    ...(error === undefined ? {} : { error: error.message.slice(0, 300) }),
+    ...(call.redacted === undefined ? {} : { redacted: { count: call.redacted.count, kinds: { ...call.redacted.kinds } } }),
+  };
   await appendCallEvents(env, [
     callEvent(call, env, 'result', {
       result_code: error === undefined ? 'ok' : error.code,
       result_hash: call.result === undefined ? null : canonicalHash(call.result),
-      ...(error === undefined ? {} : { data: { error: error.message.slice(0, 300) } }),
+      ...(Object.keys(data).length === 0 ? {} : { data }),
     }),
     ...(call.resultContent === undefined ? [] : [callEvent(call, env, 'content.registered', { data: contentEventData(call.resultContent) })]),
   ]);

@@ -106,6 +106,22 @@ describe('HttpConnector requests', () => {
     assert.equal(request.headers.authorization, 'Bearer minted-for-act_1');
   });
 
+  it('resolves headers written as secret references and reports every secret it sends; without a resolver it refuses them', async () => {
+    const reported: Array<[string, string]> = [];
+    const connector = new HttpConnector(spec('GET', '/echo/x', { authorization: 'env:CRM_TOKEN', 'x-app': 'crm' }), {
+      resolveSecret: async (ref) => (ref === 'env:CRM_TOKEN' ? 'crm-secret-value-0123456789' : 'wrong'),
+      credentialHeader: async () => ({ 'x-airlock-credential': 'minted-token-value' }),
+    });
+    await connector.execute({ ...call({}), secrets: { add: (kind, value) => reported.push([kind, value]) } });
+    assert.equal(last().headers.authorization, 'crm-secret-value-0123456789');
+    assert.equal(last().headers['x-app'], 'crm');
+    assert.deepEqual(reported, [
+      ['connector_secret', 'crm-secret-value-0123456789'],
+      ['credential', 'minted-token-value'],
+    ]);
+    assert.throws(() => new HttpConnector(spec('GET', '/echo/x', { authorization: 'env:CRM_TOKEN' })), { code: 'ERR_TOOLS_CONNECTOR_INVALID' });
+  });
+
   it('keeps ../ and / inside one path segment', async () => {
     const connector = new HttpConnector(spec('DELETE', '/echo/customers/{id}/notes'));
     await connector.execute(call({ id: '../../admin' }));

@@ -2,8 +2,10 @@
  * HttpConnector: one HTTP request per call. The URL comes from the tool's template
  * (url-template.ts); arguments not used by the template travel as the JSON body for
  * non-GET methods and are not sent at all for GET. Headers: `accept`, `idempotency-key`,
- * `content-type` (with a body), then the spec's headers, then the optional credential
- * hook's headers. Redirects are never followed. The response must be 2xx JSON
+ * `content-type` (with a body), then the spec's headers (values written as secret references
+ * resolved through `resolveSecret`), then the optional credential hook's headers. Every
+ * secret value put on the wire is reported to `call.secrets`, so the pipeline can remove it
+ * from what comes back. Redirects are never followed. The response must be 2xx JSON
  * (`application/json` or `+json`) within `maxResponseBytes`; 204/205 yield null.
  * Errors: non-2xx → ERR_CONNECTOR_UPSTREAM with the status and at most 200 characters of
  * the body (redacted if it looks like a credential); 3xx → ERR_CONNECTOR_REDIRECT; bad
@@ -24,6 +26,11 @@ export type HttpConnectorSpec = Extract<ConnectorSpec, { type: 'http' }>;
 
 export interface HttpConnectorOptions {
   credentialHeader?: CredentialHeaderHook;
+  /**
+   * Resolves a header value written as a secret reference (`env:NAME`, `file:PATH`). A spec
+   * with such a header and no resolver is refused at construction (never sent literally).
+   */
+  resolveSecret?: (ref: string) => Promise<string>;
   /** Largest response body accepted, bytes. Default 8 MiB. */
   maxResponseBytes?: number;
   /** Injected fetch (tests, proxies). Default: the global fetch. */
@@ -33,6 +40,11 @@ export interface HttpConnectorOptions {
 export const UPSTREAM_EXCERPT_CHARS = 200;
 const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;|$)/i;
+
+/** A header value written as a secret reference (resolved per call, never sent as written). */
+function isSecretRef(value: string): boolean {
+  return value.startsWith('env:') || value.startsWith('file:');
+}
 
 function upstreamError(code: `ERR_${string}`, message: string, details: Record<string, unknown>, cause?: unknown): AirlockError {
   return new AirlockError(code, message, { status: 502, details, ...(cause === undefined ? {} : { cause }) });
@@ -79,13 +91,22 @@ export class HttpConnector implements Connector {
   readonly #spec: HttpConnectorSpec;
   readonly #url: UrlTemplate;
   readonly #headers: Headers;
+  /** Header name -> secret reference, resolved per call (the resolver may cache). */
+  readonly #secretHeaders: Array<[string, string]>;
   readonly #options: HttpConnectorOptions;
 
   constructor(spec: HttpConnectorSpec, options: HttpConnectorOptions = {}) {
     this.#spec = spec;
     this.#url = parseUrlTemplate(spec.url);
+    const entries = Object.entries(spec.headers ?? {});
+    this.#secretHeaders = entries.filter(([, value]) => isSecretRef(value));
+    if (this.#secretHeaders.length > 0 && options.resolveSecret === undefined) {
+      throw new AirlockError('ERR_TOOLS_CONNECTOR_INVALID', 'connector headers name secret references but no secret resolver was given', {
+        status: 500,
+      });
+    }
     try {
-      this.#headers = new Headers(spec.headers ?? {});
+      this.#headers = new Headers(entries.filter(([, value]) => !isSecretRef(value)));
     } catch (error) {
       throw new AirlockError('ERR_TOOLS_CONNECTOR_INVALID', 'connector headers are not valid http headers', { status: 500, cause: error });
     }
@@ -124,11 +145,17 @@ export class HttpConnector implements Connector {
 
   async #addCredentials(call: ConnectorCall, headers: Headers): Promise<void> {
     const hook = this.#options.credentialHeader;
-    if (hook === undefined) return;
+    const resolveSecret = this.#options.resolveSecret;
     try {
-      const extra = await hook(call);
+      for (const [name, ref] of this.#secretHeaders) {
+        const value = await (resolveSecret as (ref: string) => Promise<string>)(ref);
+        call.secrets?.add('connector_secret', value);
+        headers.set(name, value);
+      }
+      const extra = hook === undefined ? {} : await hook(call);
       for (const [name, value] of Object.entries(extra)) {
         if (typeof value !== 'string') throw new TypeError('credential header values must be strings');
+        call.secrets?.add('credential', value);
         headers.set(name, value);
       }
     } catch (error) {
