@@ -99,7 +99,7 @@ describe('just-in-time credentials', () => {
   });
 
   test('a credential names its tool, target resource and arguments hash: an upstream bound to another target refuses it', async () => {
-    await fx.gateway.execute({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'E-5' } });
+    await fx.gateway.execute({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: 'E-5' } });
     const credential = received.at(-1) as string;
     const claims = await verifier().verify(credential, { tool: 'inventory.lookup', resource: { type: 'none', id: null }, arguments: { sku: 'E-5' } });
     assert.equal(claims.tool, 'inventory.lookup');
@@ -110,7 +110,7 @@ describe('just-in-time credentials', () => {
     });
     await assert.rejects(verifier().verify(credential, { resource: { type: 'Item', id: 'E-5' } }), { code: 'ERR_CREDENTIAL_TARGET_MISMATCH' });
 
-    const decided = await fx.gateway.decide({ token: fx.tokens.sam, tool: 'inventory.lookup', arguments: { sku: 'G-7' } });
+    const decided = await fx.gateway.decide({ token: fx.tokens.sam, session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: 'G-7' } });
     assert.ok(decided.credential !== undefined);
     recordSecret('credential (decision-point mode)', decided.credential.token);
     await verifier().verify(decided.credential.token, { tool: 'inventory.lookup', arguments: { sku: 'G-7' } });

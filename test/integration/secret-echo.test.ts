@@ -63,7 +63,7 @@ describe('an upstream that echoes its request headers', () => {
   });
 
   test('POST /v1/tool-calls: the echoed credential and connector secret are redacted everywhere; the result event counts them', async () => {
-    const answer = await fx.post('/v1/tool-calls', { tool: 'inventory.lookup', arguments: { sku: 'A-1' } }, fx.tokens.sam);
+    const answer = await fx.post('/v1/tool-calls', { session_id: await fx.session(fx.tokens.sam), tool: 'inventory.lookup', arguments: { sku: 'A-1' } }, fx.tokens.sam);
     assert.equal(answer.status, 200, JSON.stringify(answer.body));
     const sent = received.at(-1);
     assert.ok(sent !== undefined && sent.credential.startsWith('eyJ'), 'the upstream got a credential');
