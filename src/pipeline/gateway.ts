@@ -258,6 +258,9 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
           clock,
           writer: options.auditWriter ?? 'auto',
           othersInFlight: () => callsInFlight > 1,
+          ...(config.audit.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: config.audit.lockTimeoutMs }),
+          // Its files deleted or replaced: every call is refused from now on; say so loudly.
+          onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
           ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
         }));
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
