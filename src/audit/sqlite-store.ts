@@ -17,7 +17,8 @@
  * - Locks: waiting for another connection's write lock never blocks the event loop. The store's
  *   connection does not wait at all (busy_timeout 0): a commit that finds the database locked
  *   retries on timers; the writer thread waits in SQLite (its own thread). Either way a batch
- *   gives up `lockTimeoutMs` after its oldest append was queued (ERR_AUDIT_UNAVAILABLE).
+ *   gives up `lockTimeoutMs` after its oldest append was queued (ERR_AUDIT_UNAVAILABLE); after
+ *   that, until a commit succeeds, batches wait at most LOCKED_OUT_WAIT_MS.
  * - File identity: the database, WAL and shared-memory files must stay the ones opened. A
  *   connection keeps writing to deleted or replaced files, so after every commit (whichever
  *   thread ran it, before anything is acknowledged or checkpointed), on `head()` and on a 1 s
@@ -110,6 +111,11 @@ const DEFAULT_LOCK_TIMEOUT_MS = 2000;
 const FILE_CHECK_INTERVAL_MS = 1000;
 /** Longest pause between two attempts at a locked database (on timers, never blocking). */
 const MAX_RETRY_PAUSE_MS = 25;
+/**
+ * Once a batch gave up on the lock, later batches wait at most this long until a commit
+ * succeeds again: a call's refusal (its deny record) does not wait the whole timeout twice.
+ */
+const LOCKED_OUT_WAIT_MS = 100;
 
 type Row = Record<string, unknown>;
 
@@ -190,6 +196,8 @@ export class SqliteAuditStore implements AuditStore {
   #closed = false;
   #closePromise: Promise<void> | null = null;
   readonly #lockTimeoutMs: number;
+  /** A batch ran out of time waiting for the lock and none has committed since. */
+  #lockedOut = false;
   /** Identity of the database files (null for read-only and in-memory stores). */
   #files: FileIdentityWatch | null = null;
   #fileTimer: NodeJS.Timeout | null = null;
@@ -414,7 +422,7 @@ export class SqliteAuditStore implements AuditStore {
     const inline = this.#inline;
     if (writer === null || inline === null) throw unavailable('audit store is open read-only');
     if (this.#lost !== null) throw this.#lost;
-    const deadline = since + this.#lockTimeoutMs;
+    const deadline = since + (this.#lockedOut ? Math.min(this.#lockTimeoutMs, LOCKED_OUT_WAIT_MS) : this.#lockTimeoutMs);
     const wires = appends.flatMap((events) => events.map((p) => p.wire));
     const lone = appends.length === 1 && this.#alone();
     if (writer instanceof WorkerBatchWriter && writer.ready && !lone) {
@@ -442,7 +450,7 @@ export class SqliteAuditStore implements AuditStore {
     let pause = 1;
     for (;;) {
       const left = deadline - performance.now();
-      if (left <= 0) return this.#failed(busy, 'audit database is locked by another connection');
+      if (left <= 0) return this.#failed(busy);
       await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
       pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
       if (this.#lost !== null) throw this.#lost;
@@ -467,6 +475,7 @@ export class SqliteAuditStore implements AuditStore {
     // Committed, but to the files that are still the log? Nothing is acknowledged or checkpointed otherwise.
     const lost = this.#checkFiles();
     if (lost !== null) throw lost;
+    this.#lockedOut = false;
     let index = 0;
     const out = appends.map((events) =>
       events.map((prepared) => {
@@ -488,10 +497,14 @@ export class SqliteAuditStore implements AuditStore {
     return out;
   }
 
-  #failed(cause: unknown, message = 'audit store could not commit events'): never {
+  #failed(cause: unknown): never {
     if (cause === this.#lost && cause !== null) throw cause;
     this.#resyncHead();
-    throw unavailable(message, cause);
+    if (isBusy(cause)) {
+      this.#lockedOut = true;
+      throw unavailable('audit database is locked by another connection', cause);
+    }
+    throw unavailable('audit store could not commit events', cause);
   }
 
   /** Test hook: kills the writer thread as a crash would (no-op for the inline writer). */

@@ -18,6 +18,7 @@ interface Reply {
   result?: CommitResult;
   message?: string;
   code?: string | null;
+  errcode?: number | null;
 }
 
 interface InFlight {
@@ -91,7 +92,7 @@ export class WorkerBatchWriter {
     this.#inFlight.delete(reply.id);
     if (this.#inFlight.size === 0) this.#worker?.unref();
     if (reply.ok && reply.result !== undefined) entry.resolve(reply.result);
-    else entry.reject(Object.assign(new Error(reply.message ?? 'audit writer failed'), { code: reply.code ?? undefined }));
+    else entry.reject(Object.assign(new Error(reply.message ?? 'audit writer failed'), { code: reply.code ?? undefined, errcode: reply.errcode ?? undefined }));
   }
 
   #lost(worker: Worker, error: Error): void {

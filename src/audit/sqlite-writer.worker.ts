@@ -28,9 +28,14 @@ const { path } = workerData as { path: string };
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer.worker.ts must run as a worker thread');
 
-function describe(error: unknown): { message: string; code: string | null } {
-  const e = error as { message?: unknown; code?: unknown };
-  return { message: typeof e?.message === 'string' ? e.message : String(error), code: typeof e?.code === 'string' ? e.code : null };
+function describe(error: unknown): { message: string; code: string | null; errcode: number | null } {
+  const e = error as { message?: unknown; code?: unknown; errcode?: unknown };
+  return {
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    code: typeof e?.code === 'string' ? e.code : null,
+    // SQLite's result code (e.g. 5, busy: the lock wait ran out).
+    errcode: typeof e?.errcode === 'number' ? e.errcode : null,
+  };
 }
 
 let db: DatabaseSync | null = null;
