@@ -64,7 +64,11 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Told about every denied or held call whose decision event could not be written (it is still refused). */
   onUnrecordedStop?: (info: { request_id: string; code: string; error: unknown }) => void;
-  /** Told about background work that failed (e.g. the revocation purge); the gateway keeps serving. */
+  /**
+   * Told about background work that failed (e.g. the revocation purge); the gateway keeps serving.
+   * Also told, once, when the audit database's files were deleted or replaced under it: from then
+   * on every call is refused (audit.unavailable) and /readyz fails.
+   */
   onBackgroundFault?: (what: string, error: unknown) => void;
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
