@@ -139,3 +139,27 @@ describe('verifyChain', () => {
     assert.deepEqual([empty.firstBad?.seq, empty.firstBad?.reason], [1, 'truncated']);
   });
 });
+
+describe('verifyChain with heads expected from outside the host', () => {
+  it('the log must hold every expected head and must not end before it', async () => {
+    const events = await chainOf(4);
+    const at = (seq: number) => ({ seq, hash: (events[seq - 1] as AuditEvent).hash });
+    assert.equal((await verifyChain(events, { expect: [at(2), at(4)] })).ok, true);
+    assert.equal((await verifyChain(events, { expect: [{ seq: 0, hash: GENESIS_HASH }] })).ok, true);
+    assert.equal((await verifyChain([], { expect: [{ seq: 0, hash: GENESIS_HASH }] })).ok, true, 'a new log, said to be new');
+
+    const cut = await verifyChain(events.slice(0, 2), { expect: [at(4)] });
+    assert.deepEqual([cut.ok, cut.firstBad?.reason, cut.firstBad?.seq], [false, 'truncated', 3]);
+    const wiped = await verifyChain([], { expect: [at(3)] });
+    assert.deepEqual([wiped.ok, wiped.firstBad?.reason], [false, 'truncated']);
+    const other = await chainOf(4); // another log of the same length
+    const replaced = await verifyChain(other, { expect: [at(3)] });
+    assert.deepEqual([replaced.ok, replaced.firstBad?.reason, replaced.firstBad?.seq], [false, 'checkpoint_mismatch', 3]);
+    const badGenesis = await verifyChain(events, { expect: [{ seq: 0, hash: `sha256:${'1'.repeat(64)}` }] });
+    assert.equal(badGenesis.firstBad?.reason, 'checkpoint_mismatch');
+    // With the signed checkpoint too: an old checkpoint beside a cut-back log passes alone, not with the expected head.
+    const old = signCheckpoint({ ...at(2), ts: new Date().toISOString() }, key);
+    assert.equal((await verifyChain(events.slice(0, 2), { checkpoint: old, checkpointKey: key })).ok, true);
+    assert.equal((await verifyChain(events.slice(0, 2), { checkpoint: old, checkpointKey: key, expect: [at(4)] })).firstBad?.reason, 'truncated');
+  });
+});

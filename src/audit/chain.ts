@@ -28,7 +28,8 @@ export type ChainFault =
   | 'seq_order'
   | 'malformed'
   | 'truncated'
-  | 'checkpoint_mismatch';
+  | 'checkpoint_mismatch'
+  | 'checkpoint_missing';
 
 export interface ChainHead {
   seq: number;
@@ -54,6 +55,12 @@ export interface VerifyChainOptions {
   checkpointKey?: Uint8Array;
   /** Start after a known-good event instead of at genesis (incremental verification). */
   anchor?: ChainHead;
+  /**
+   * Heads the operator recorded outside the host (published checkpoints, `seq:hash` notes):
+   * the log must hold each one (same hash at that seq; seq 0 is genesis) and must not end
+   * before it. Catches a log wiped or cut back together with its checkpoint file.
+   */
+  expect?: readonly ChainHead[];
 }
 
 const HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
@@ -92,6 +99,9 @@ type Bad = NonNullable<ChainVerification['firstBad']>;
  */
 export class ChainVerifier {
   readonly #checkpoint: Checkpoint | undefined;
+  /** Expected heads (outside anchors) by seq, and the highest one. */
+  readonly #expect = new Map<number, string>();
+  #expectTop = 0;
   #expected: number;
   #prevHash: string;
   #head: ChainHead | null;
@@ -104,6 +114,15 @@ export class ChainVerifier {
     this.#expected = anchor === undefined ? 1 : anchor.seq + 1;
     this.#prevHash = anchor === undefined ? GENESIS_HASH : anchor.hash;
     this.#head = anchor === undefined ? null : { seq: anchor.seq, hash: anchor.hash };
+    for (const head of options.expect ?? []) {
+      const known = this.#expect.get(head.seq);
+      if ((head.seq === 0 && head.hash !== GENESIS_HASH) || (known !== undefined && known !== head.hash)) {
+        this.#fail(head.seq, 'checkpoint_mismatch', `the expected head at seq ${head.seq} is inconsistent`);
+        return;
+      }
+      this.#expect.set(head.seq, head.hash);
+      this.#expectTop = Math.max(this.#expectTop, head.seq);
+    }
     if (checkpoint === undefined) return;
     if (checkpointKey !== undefined && !verifyCheckpointSignature(checkpoint, checkpointKey)) {
       this.#fail(typeof checkpoint.seq === 'number' ? checkpoint.seq : 0, 'checkpoint_mismatch', 'checkpoint signature is invalid');
@@ -159,6 +178,10 @@ export class ChainVerifier {
     if (checkpoint !== undefined && seq === checkpoint.seq && event.hash !== checkpoint.hash) {
       return this.#fail(seq, 'checkpoint_mismatch', `event ${seq} differs from the signed checkpoint`);
     }
+    const outside = this.#expect.get(seq);
+    if (outside !== undefined && event.hash !== outside) {
+      return this.#fail(seq, 'checkpoint_mismatch', `event ${seq} differs from the head expected at seq ${seq}`);
+    }
     this.#prevHash = event.hash;
     this.#head = { seq, hash: event.hash };
     this.#checked++;
@@ -170,9 +193,13 @@ export class ChainVerifier {
   finish(): ChainVerification {
     const base = { checked: this.#checked, head: this.#head };
     if (this.#bad !== null) return { ok: false, ...base, firstBad: this.#bad };
+    const last = this.#head === null ? 0 : this.#head.seq;
+    if (last < this.#expectTop) {
+      const bad = this.#fail(last + 1, 'truncated', `log ends at seq ${last} but seq ${this.#expectTop} was recorded outside the host`);
+      return { ok: false, ...base, firstBad: bad };
+    }
     const checkpoint = this.#checkpoint;
     if (checkpoint === undefined) return { ok: true, ...base };
-    const last = this.#head === null ? 0 : this.#head.seq;
     if (last < checkpoint.seq) {
       const bad = this.#fail(last + 1, 'truncated', `log ends at seq ${last} but the checkpoint attests seq ${checkpoint.seq}`);
       return { ok: false, ...base, firstBad: bad };

@@ -1,7 +1,8 @@
 /**
  * Keeps the checkpoint file following the committed head. Called after every committed
  * batch; writes are asynchronous and coalesced (while one write is in flight only the
- * newest head is kept), so the file always holds a head that was committed, in order.
+ * newest head is kept), so the file always holds a head that was committed, in order — and
+ * none once the store says its database files were deleted or replaced.
  */
 import type { Clock } from '../core/clock.ts';
 import type { ChainHead } from './chain.ts';
@@ -13,14 +14,17 @@ export class CheckpointWriter {
   readonly #key: Uint8Array;
   readonly #clock: Clock;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #intact: (() => boolean) | undefined;
   #pending: ChainHead | null = null;
   #writing: Promise<void> | null = null;
   #lastWritten: Checkpoint | null = null;
   writes = 0;
   errors = 0;
 
-  constructor(path: string, key: Uint8Array, clock: Clock, onError?: (error: unknown) => void) {
+  /** `intact`: asked before each write; false (the log's files are gone) leaves the checkpoint where it is. */
+  constructor(path: string, key: Uint8Array, clock: Clock, onError?: (error: unknown) => void, intact?: () => boolean) {
     this.path = path;
+    this.#intact = intact;
     this.#key = key;
     this.#clock = clock;
     this.#onError = onError;
@@ -55,6 +59,8 @@ export class CheckpointWriter {
         const head = this.#pending;
         this.#pending = null;
         if (this.#lastWritten !== null && this.#lastWritten.seq >= head.seq) continue;
+        // Never attest events that no file on disk holds any more.
+        if (this.#intact?.() === false) continue;
         const checkpoint = this.#sign(head);
         try {
           await writeCheckpointFile(this.path, checkpoint);

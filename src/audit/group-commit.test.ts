@@ -151,9 +151,9 @@ describe('GroupCommitQueue', () => {
   it('with an asynchronous commit, a large queue is split in halves and the next batch starts before callers wake', async () => {
     const r = recorder({ async: true });
     const order: string[] = [];
-    const commit: CommitBatch = (appends) => {
+    const commit: CommitBatch = (appends, since) => {
       order.push(`commit ${appends.length}`);
-      return r.commit(appends);
+      return r.commit(appends, since);
     };
     const queue = new GroupCommitQueue(commit, { maxBatch: 1000 });
     await queue.enqueue([input(0)]); // the committer is now known to be asynchronous

@@ -17,8 +17,11 @@
 import type { AuditEvent } from '../core/types.ts';
 import type { PreparedInput } from './event-record.ts';
 
-/** Commits the appends of one batch in order and returns their sealed events, per append. */
-export type CommitBatch = (appends: readonly (readonly PreparedInput[])[]) => AuditEvent[][] | Promise<AuditEvent[][]>;
+/**
+ * Commits the appends of one batch in order and returns their sealed events, per append.
+ * `since` is when the batch's oldest append was queued (performance.now()), for deadlines.
+ */
+export type CommitBatch = (appends: readonly (readonly PreparedInput[])[], since: number) => AuditEvent[][] | Promise<AuditEvent[][]>;
 
 export interface BatchInfo {
   appends: number;
@@ -30,6 +33,8 @@ export interface BatchInfo {
 
 interface Pending {
   inputs: readonly PreparedInput[];
+  /** performance.now() when it was queued. */
+  at: number;
   resolve: (events: AuditEvent[]) => void;
   reject: (error: unknown) => void;
 }
@@ -75,7 +80,7 @@ export class GroupCommitQueue {
 
   enqueue(inputs: readonly PreparedInput[]): Promise<AuditEvent[]> {
     return new Promise<AuditEvent[]>((resolve, reject) => {
-      this.#queue.push({ inputs, resolve, reject });
+      this.#queue.push({ inputs, at: performance.now(), resolve, reject });
       this.#queuedEvents += inputs.length;
       if (this.#busy) return; // the running drain picks it up
       if (this.#queuedEvents >= this.#maxBatch || this.#commitNow?.() === true) {
@@ -141,7 +146,11 @@ export class GroupCommitQueue {
       const started = performance.now();
       let out: AuditEvent[][] | Promise<AuditEvent[][]>;
       try {
-        out = this.#commit(batch.map((p) => p.inputs));
+        // The queue is in arrival order: the first append is the oldest.
+        out = this.#commit(
+          batch.map((p) => p.inputs),
+          (batch[0] as Pending).at,
+        );
       } catch (error) {
         this.#settle(batch, started, { ok: false, error });
         continue;

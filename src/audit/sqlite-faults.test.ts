@@ -40,7 +40,7 @@ for (const writer of ['thread', 'inline'] as const) {
   it(`${writer} writer: a writer lock held elsewhere rejects the batch; the next append chains after the other writer`, async () => {
     const path = freshPath();
     const batches: BatchInfo[] = [];
-    const store = SqliteAuditStore.open(path, { writer, busyTimeoutMs: 20, onBatch: (b) => batches.push(b) });
+    const store = SqliteAuditStore.open(path, { writer, lockTimeoutMs: 20, onBatch: (b) => batches.push(b) });
     assert.equal(await store.whenWriterReady(), writer === 'thread');
     const other = new DatabaseSync(path, { timeout: 20 });
     try {
@@ -157,7 +157,7 @@ for (const writer of ['thread', 'inline'] as const) {
       return;
     }
     const path = freshPath();
-    const store = SqliteAuditStore.open(path, { writer, busyTimeoutMs: 300 });
+    const store = SqliteAuditStore.open(path, { writer, lockTimeoutMs: 300 });
     const other = new DatabaseSync(path);
     try {
       assert.equal(await store.whenWriterReady(), true);
@@ -179,6 +179,44 @@ for (const writer of ['thread', 'inline'] as const) {
     } finally {
       if (other.isTransaction) other.exec('ROLLBACK');
       other.close();
+      await store.close();
+    }
+  });
+}
+
+for (const writer of ['thread', 'inline', 'auto'] as const) {
+  it(`${writer} writer: waiting for a lock held elsewhere never blocks the event loop; refused at lockTimeoutMs, accepted after release`, async () => {
+    const path = freshPath();
+    const store = SqliteAuditStore.open(path, { writer, lockTimeoutMs: 300 });
+    assert.equal(await store.whenWriterReady(), writer !== 'inline');
+    const locker = new DatabaseSync(path);
+    try {
+      await store.append([sampleEventInput()]);
+      locker.exec('BEGIN EXCLUSIVE');
+      // Timers keep running while the appends wait: a 1 ms interval ticks again and again before any refusal.
+      let ticks = 0;
+      const interval = setInterval(() => ticks++, 1);
+      const settled: Array<{ outcome: string; ticks: number }> = [];
+      const waits = [store.append([sampleEventInput()]), ...(writer === 'inline' ? [] : [store.append([sampleEventInput()])])].map((p) =>
+        p.then(
+          () => settled.push({ outcome: 'acknowledged', ticks }),
+          (error: unknown) => settled.push({ outcome: isUnavailable(error) ? 'refused' : 'other', ticks }),
+        ),
+      );
+      try {
+        await Promise.all(waits);
+      } finally {
+        clearInterval(interval);
+      }
+      assert.deepEqual(settled.map((s) => s.outcome), waits.map(() => 'refused'), 'refused while the lock is still held');
+      assert.ok(Math.min(...settled.map((s) => s.ticks)) >= 2, `timer ticks before the refusals: ${JSON.stringify(settled)}`);
+      locker.exec('ROLLBACK');
+      const [next] = await store.append([sampleEventInput()]);
+      assert.equal(next?.seq, 2);
+      await assertVerifies(store, 2);
+    } finally {
+      if (locker.isTransaction) locker.exec('ROLLBACK');
+      locker.close();
       await store.close();
     }
   });

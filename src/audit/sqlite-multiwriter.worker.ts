@@ -28,7 +28,7 @@ function input(i: number, j: number): AuditEventInput {
   };
 }
 
-const store = SqliteAuditStore.open(path, { busyTimeoutMs: 10_000 });
+const store = SqliteAuditStore.open(path, { lockTimeoutMs: 10_000 });
 const ready = new Int32Array(barrier);
 Atomics.add(ready, 0, 1);
 Atomics.notify(ready, 0);

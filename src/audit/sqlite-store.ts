@@ -14,6 +14,17 @@
  *   thread while nothing else is in flight (one caller at a time: the hand-off to the thread
  *   and back costs more than it saves), every other batch on the thread. Either way an append
  *   resolves only after its own commit. Reads always use the store's own connection.
+ * - Locks: waiting for another connection's write lock never blocks the event loop. The store's
+ *   connection does not wait at all (busy_timeout 0): a commit that finds the database locked
+ *   retries on timers; the writer thread waits in SQLite (its own thread). Either way a batch
+ *   gives up `lockTimeoutMs` after its oldest append was queued (ERR_AUDIT_UNAVAILABLE); after
+ *   that, until a commit succeeds, batches wait at most LOCKED_OUT_WAIT_MS.
+ * - File identity: the database, WAL and shared-memory files must stay the ones opened. A
+ *   connection keeps writing to deleted or replaced files, so after every commit (whichever
+ *   thread ran it, before anything is acknowledged or checkpointed), on `head()` and on a 1 s
+ *   timer the files at those paths are checked (dev/ino); once they differ the store refuses
+ *   every append for good (ERR_AUDIT_UNAVAILABLE, reason `file_replaced`) and reports it once
+ *   through `onFault`.
  * - Checkpoints (with a key): after each committed batch the signed head is written to
  *   `<path>.checkpoint`; at open the file must match the log (ERR_AUDIT_TAMPERED otherwise).
  */
@@ -37,8 +48,9 @@ import {
 } from './checkpoint.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { CheckpointWriter } from './checkpoint-writer.ts';
+import { FileIdentityWatch } from './file-identity.ts';
 import { decodeStoredEvent, eventOf, prepareInput } from './event-record.ts';
-import type { PreparedInput, StoredEventRecord } from './event-record.ts';
+import type { PreparedInput, StoredEventRecord, WireEvent } from './event-record.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import type { BatchInfo } from './group-commit.ts';
 import { applyDurability, applyWriterTuning, checkSchemaVersion, ensureSchema, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
@@ -53,8 +65,14 @@ export interface SqliteAuditStoreOptions {
   clock?: Clock;
   /** Most events per transaction (an append larger than this is committed alone). Default 1024. */
   maxBatch?: number;
-  /** How long a commit waits for another writer's lock. Default 5000 ms. */
-  busyTimeoutMs?: number;
+  /**
+   * How long an append waits for another connection's write lock (from when it was queued)
+   * before it is refused with ERR_AUDIT_UNAVAILABLE. The wait never blocks the event loop.
+   * Default 2000 ms.
+   */
+  lockTimeoutMs?: number;
+  /** Told once when the store fails for good (its database files were deleted or replaced). */
+  onFault?: (error: AirlockError) => void;
   /** Open for reading and verifying only: append is refused, no checkpoint is written. */
   readOnly?: boolean;
   /** Where commits run: a writer thread (default), the calling thread, or `auto` (see above). */
@@ -88,12 +106,27 @@ export interface SqliteAuditStats {
 }
 
 const DEFAULT_MAX_BATCH = 1024;
-const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const DEFAULT_LOCK_TIMEOUT_MS = 2000;
+/** How often the database files' identity is checked while the store is idle. */
+const FILE_CHECK_INTERVAL_MS = 1000;
+/** Longest pause between two attempts at a locked database (on timers, never blocking). */
+const MAX_RETRY_PAUSE_MS = 25;
+/**
+ * Once a batch gave up on the lock, later batches wait at most this long until a commit
+ * succeeds again: a call's refusal (its deny record) does not wait the whole timeout twice.
+ */
+const LOCKED_OUT_WAIT_MS = 100;
 
 type Row = Record<string, unknown>;
 
 function unavailable(message: string, cause?: unknown): AirlockError {
   return new AirlockError('ERR_AUDIT_UNAVAILABLE', message, { status: 503, cause });
+}
+
+/** SQLITE_BUSY (any extended code): another connection holds the lock. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === 'number' && (code & 0xff) === 5;
 }
 
 function tampered(result: ChainVerification, message: string): AirlockError {
@@ -162,6 +195,15 @@ export class SqliteAuditStore implements AuditStore {
   #closing = false;
   #closed = false;
   #closePromise: Promise<void> | null = null;
+  readonly #lockTimeoutMs: number;
+  /** A batch ran out of time waiting for the lock and none has committed since. */
+  #lockedOut = false;
+  /** Identity of the database files (null for read-only and in-memory stores). */
+  #files: FileIdentityWatch | null = null;
+  #fileTimer: NodeJS.Timeout | null = null;
+  /** Set once the database files were found deleted or replaced: every append is refused. */
+  #lost: AirlockError | null = null;
+  readonly #onFault: ((error: AirlockError) => void) | undefined;
   readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0, threadBatches: 0 };
 
   private constructor(path: string, db: DatabaseSync, options: SqliteAuditStoreOptions) {
@@ -170,6 +212,8 @@ export class SqliteAuditStore implements AuditStore {
     this.readOnly = options.readOnly === true;
     this.#db = db;
     this.#clock = options.clock ?? systemClock;
+    this.#lockTimeoutMs = Math.max(0, options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS);
+    this.#onFault = options.onFault;
     this.#stmts = {
       head: db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
       read: db.prepare(`SELECT ${SELECT_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
@@ -180,7 +224,7 @@ export class SqliteAuditStore implements AuditStore {
       ),
     };
     const onBatch = options.onBatch;
-    this.#queue = new GroupCommitQueue((appends) => this.#commitBatch(appends), {
+    this.#queue = new GroupCommitQueue((appends, since) => this.#commitBatch(appends, since), {
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       // `auto`: a lone append has no company to wait a turn for; it commits inline at once.
       commitNow: () => this.#alone(),
@@ -194,7 +238,7 @@ export class SqliteAuditStore implements AuditStore {
     this.#checkpoints =
       options.checkpointKey === undefined || this.readOnly
         ? null
-        : new CheckpointWriter(this.checkpointPath, options.checkpointKey, this.#clock, options.onCheckpointError);
+        : new CheckpointWriter(this.checkpointPath, options.checkpointKey, this.#clock, options.onCheckpointError, () => this.#checkFiles() === null);
   }
 
   /**
@@ -208,7 +252,8 @@ export class SqliteAuditStore implements AuditStore {
     let db: DatabaseSync;
     try {
       if (!readOnly && path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
-      db = new DatabaseSync(path, { timeout: options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS, readOnly });
+      // Opening may wait for a lock (before the store serves anything); commits never do, see #commitBatch.
+      db = new DatabaseSync(path, { timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, readOnly });
     } catch (cause) {
       throw unavailable('audit database cannot be opened', cause);
     }
@@ -225,8 +270,10 @@ export class SqliteAuditStore implements AuditStore {
       if (options.checkpointKey !== undefined && !readOnly) store.#reconcileCheckpoint(options.checkpointKey, options.adoptExistingLog === true);
       // Started last: nothing may be left running when open refuses.
       if (!readOnly) {
+        db.exec('PRAGMA busy_timeout = 0');
+        if (path !== ':memory:' && !path.startsWith('file:')) store.#watchFiles(path);
         store.#inline = new SqliteBatchWriter(db);
-        store.#writer = options.writer === 'inline' ? store.#inline : new WorkerBatchWriter(path, options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS);
+        store.#writer = options.writer === 'inline' ? store.#inline : new WorkerBatchWriter(path);
         if (options.writer === 'auto') store.#auto = { othersInFlight: options.othersInFlight ?? (() => false) };
       }
       return store;
@@ -293,8 +340,11 @@ export class SqliteAuditStore implements AuditStore {
     return rows.map(decodeRow);
   }
 
+  /** The head of the chain; ERR_AUDIT_UNAVAILABLE once the database files were deleted or replaced. */
   async head(): Promise<ChainHead | null> {
     this.#assertOpen();
+    const lost = this.#checkFiles();
+    if (lost !== null) throw lost;
     return this.#readHead();
   }
 
@@ -302,6 +352,7 @@ export class SqliteAuditStore implements AuditStore {
   close(): Promise<void> {
     this.#closePromise ??= (async () => {
       this.#closing = true;
+      if (this.#fileTimer !== null) clearInterval(this.#fileTimer);
       try {
         await this.#queue.flush();
         if (this.#writer instanceof WorkerBatchWriter) await this.#writer.close();
@@ -312,6 +363,30 @@ export class SqliteAuditStore implements AuditStore {
       }
     })();
     return this.#closePromise;
+  }
+
+  #watchFiles(path: string): void {
+    this.#files = new FileIdentityWatch(path, [`${path}-wal`, `${path}-shm`]);
+    this.#fileTimer = setInterval(() => this.#checkFiles(), FILE_CHECK_INTERVAL_MS);
+    this.#fileTimer.unref();
+  }
+
+  /** Null while the database files are the ones opened; else the (sticky) fault, reported once. */
+  #checkFiles(): AirlockError | null {
+    if (this.#lost !== null || this.#files === null || this.#closed) return this.#lost;
+    const what = this.#files.check();
+    if (what === null) return null;
+    this.#lost = new AirlockError('ERR_AUDIT_UNAVAILABLE', `audit database files changed under the running store: ${what}; no event is recorded until it is restarted on its real files`, {
+      status: 503,
+      details: { reason: 'file_replaced' },
+    });
+    if (this.#fileTimer !== null) clearInterval(this.#fileTimer);
+    try {
+      this.#onFault?.(this.#lost);
+    } catch {
+      // An observer must never break the store.
+    }
+    return this.#lost;
   }
 
   #assertOpen(): void {
@@ -338,25 +413,53 @@ export class SqliteAuditStore implements AuditStore {
     return this.#auto !== null && !this.#auto.othersInFlight();
   }
 
-  /** Hands one batch to the writer; the head is read inside its transaction (no fork across processes). */
-  #commitBatch(appends: readonly (readonly PreparedInput[])[]): AuditEvent[][] | Promise<AuditEvent[][]> {
+  /**
+   * Hands one batch to the writer; the head is read inside its transaction (no fork across
+   * processes). `since`: when its oldest append was queued; the lock wait ends lockTimeoutMs later.
+   */
+  #commitBatch(appends: readonly (readonly PreparedInput[])[], since: number): AuditEvent[][] | Promise<AuditEvent[][]> {
     const writer = this.#writer;
     const inline = this.#inline;
     if (writer === null || inline === null) throw unavailable('audit store is open read-only');
-    const ms = this.#clock.now();
+    if (this.#lost !== null) throw this.#lost;
+    const deadline = since + (this.#lockedOut ? Math.min(this.#lockTimeoutMs, LOCKED_OUT_WAIT_MS) : this.#lockTimeoutMs);
     const wires = appends.flatMap((events) => events.map((p) => p.wire));
     const lone = appends.length === 1 && this.#alone();
     if (writer instanceof WorkerBatchWriter && writer.ready && !lone) {
       this.#stats.threadBatches++;
-      return writer.commit(wires, ms).then(
+      return writer.commit(wires, this.#clock.now(), deadline - performance.now()).then(
         (result) => this.#committed(appends, result),
         (cause: unknown) => this.#failed(cause),
       );
     }
     try {
-      return this.#committed(appends, inline.commit(wires, ms));
+      return this.#committed(appends, inline.commit(wires, this.#clock.now()));
     } catch (cause) {
-      return this.#failed(cause);
+      return isBusy(cause) ? this.#commitWhenUnlocked(inline, appends, wires, deadline, cause) : this.#failed(cause);
+    }
+  }
+
+  /** The database is locked by another connection: try again on timers (the event loop runs on) until the deadline. */
+  async #commitWhenUnlocked(
+    inline: SqliteBatchWriter,
+    appends: readonly (readonly PreparedInput[])[],
+    wires: readonly WireEvent[],
+    deadline: number,
+    busy: unknown,
+  ): Promise<AuditEvent[][]> {
+    let pause = 1;
+    for (;;) {
+      const left = deadline - performance.now();
+      if (left <= 0) return this.#failed(busy);
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pause, left)));
+      pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
+      if (this.#lost !== null) throw this.#lost;
+      try {
+        return this.#committed(appends, inline.commit(wires, this.#clock.now()));
+      } catch (cause) {
+        if (!isBusy(cause)) return this.#failed(cause);
+        busy = cause;
+      }
     }
   }
 
@@ -369,6 +472,10 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   #committed(appends: readonly (readonly PreparedInput[])[], result: CommitResult): AuditEvent[][] {
+    // Committed, but to the files that are still the log? Nothing is acknowledged or checkpointed otherwise.
+    const lost = this.#checkFiles();
+    if (lost !== null) throw lost;
+    this.#lockedOut = false;
     let index = 0;
     const out = appends.map((events) =>
       events.map((prepared) => {
@@ -391,7 +498,12 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   #failed(cause: unknown): never {
+    if (cause === this.#lost && cause !== null) throw cause;
     this.#resyncHead();
+    if (isBusy(cause)) {
+      this.#lockedOut = true;
+      throw unavailable('audit database is locked by another connection', cause);
+    }
     throw unavailable('audit store could not commit events', cause);
   }
 

@@ -18,6 +18,7 @@ interface Reply {
   result?: CommitResult;
   message?: string;
   code?: string | null;
+  errcode?: number | null;
 }
 
 interface InFlight {
@@ -27,7 +28,6 @@ interface InFlight {
 
 export class WorkerBatchWriter {
   readonly #path: string;
-  readonly #busyTimeoutMs: number;
   #worker: Worker | null = null;
   #inFlight = new Map<number, InFlight>();
   #nextId = 1;
@@ -38,9 +38,8 @@ export class WorkerBatchWriter {
   /** Writer threads started (1 unless one died). */
   starts = 0;
 
-  constructor(path: string, busyTimeoutMs: number) {
+  constructor(path: string) {
     this.#path = path;
-    this.#busyTimeoutMs = busyTimeoutMs;
     this.#ensure();
   }
 
@@ -65,7 +64,7 @@ export class WorkerBatchWriter {
   #ensure(): Worker {
     if (this.#worker !== null) return this.#worker;
     const worker = new Worker(new URL('./sqlite-writer.worker.ts', import.meta.url), {
-      workerData: { path: this.#path, busyTimeoutMs: this.#busyTimeoutMs },
+      workerData: { path: this.#path },
     });
     this.starts++;
     worker.unref();
@@ -93,7 +92,7 @@ export class WorkerBatchWriter {
     this.#inFlight.delete(reply.id);
     if (this.#inFlight.size === 0) this.#worker?.unref();
     if (reply.ok && reply.result !== undefined) entry.resolve(reply.result);
-    else entry.reject(Object.assign(new Error(reply.message ?? 'audit writer failed'), { code: reply.code ?? undefined }));
+    else entry.reject(Object.assign(new Error(reply.message ?? 'audit writer failed'), { code: reply.code ?? undefined, errcode: reply.errcode ?? undefined }));
   }
 
   #lost(worker: Worker, error: Error): void {
@@ -107,8 +106,8 @@ export class WorkerBatchWriter {
     else this.#ensure(); // start a replacement; batches go inline until it is ready
   }
 
-  /** Posts a batch; only while `ready`. */
-  commit(events: readonly WireEvent[], ms: number): Promise<CommitResult> {
+  /** Posts a batch; only while `ready`. It waits at most `waitMs` for another connection's write lock. */
+  commit(events: readonly WireEvent[], ms: number, waitMs: number): Promise<CommitResult> {
     if (this.#closed) return Promise.reject(new Error('audit writer is closed'));
     if (!this.#ready) return Promise.reject(new Error('audit writer thread is not ready'));
     const worker = this.#ensure();
@@ -116,7 +115,7 @@ export class WorkerBatchWriter {
     return new Promise<CommitResult>((resolve, reject) => {
       this.#inFlight.set(id, { resolve, reject });
       worker.ref();
-      worker.postMessage({ type: 'commit', id, events: packWires(events), ms });
+      worker.postMessage({ type: 'commit', id, events: packWires(events), ms, waitMs });
     });
   }
 

@@ -3,7 +3,9 @@
  * synchronous=FULL, checked like every connection) and runs each group commit there, so
  * inserts, index upkeep and the fsync of COMMIT never block the gateway's event loop.
  * Messages: it first posts {type:'ready'} (or {type:'failed'} when it cannot open the database);
- * then {type:'commit', id, events, ms} -> {type:'result', id, ok, result | message, code};
+ * then {type:'commit', id, events, ms, waitMs} -> {type:'result', id, ok, result | message, code};
+ * `waitMs` bounds how long this commit waits for another connection's write lock (the wait
+ * blocks this thread only, never the event loop).
  * {type:'close'} ends it.
  */
 import { DatabaseSync } from 'node:sqlite';
@@ -18,22 +20,31 @@ interface CommitMessage {
   /** packWires() of the batch's events in order. */
   events: string;
   ms: number;
+  /** Longest wait for the write lock (busy_timeout) for this commit. */
+  waitMs: number;
 }
 
-const { path, busyTimeoutMs } = workerData as { path: string; busyTimeoutMs: number };
+const { path } = workerData as { path: string };
 const port = parentPort;
 if (port === null) throw new Error('sqlite-writer.worker.ts must run as a worker thread');
 
-function describe(error: unknown): { message: string; code: string | null } {
-  const e = error as { message?: unknown; code?: unknown };
-  return { message: typeof e?.message === 'string' ? e.message : String(error), code: typeof e?.code === 'string' ? e.code : null };
+function describe(error: unknown): { message: string; code: string | null; errcode: number | null } {
+  const e = error as { message?: unknown; code?: unknown; errcode?: unknown };
+  return {
+    message: typeof e?.message === 'string' ? e.message : String(error),
+    code: typeof e?.code === 'string' ? e.code : null,
+    // SQLite's result code (e.g. 5, busy: the lock wait ran out).
+    errcode: typeof e?.errcode === 'number' ? e.errcode : null,
+  };
 }
 
 let db: DatabaseSync | null = null;
 let writer: SqliteBatchWriter | null = null;
 let openError: unknown = null;
+// Opening may wait for a lock a while (this thread only); each commit then sets its own bound.
+let busyTimeout = 2000;
 try {
-  db = new DatabaseSync(path, { timeout: busyTimeoutMs });
+  db = new DatabaseSync(path, { timeout: busyTimeout });
   applyDurability(db);
   applyWriterTuning(db);
   checkSchemaVersion(db);
@@ -57,6 +68,11 @@ port.on('message', (message: CommitMessage | { type: 'close' }) => {
     return;
   }
   try {
+    const wait = Math.max(0, Math.trunc(message.waitMs));
+    if (wait !== busyTimeout) {
+      db?.exec(`PRAGMA busy_timeout = ${wait}`);
+      busyTimeout = wait;
+    }
     port.postMessage({ type: 'result', id: message.id, ok: true, result: writer.commit(unpackWires(message.events), message.ms) });
   } catch (error) {
     port.postMessage({ type: 'result', id: message.id, ok: false, ...describe(error) });

@@ -62,6 +62,8 @@ export function buildProgram(): Command {
     .description('verify the hash chain; exits 1 when it is broken')
     .requiredOption('--config <file>', 'airlock.yaml')
     .option('--json', 'machine-readable output')
+    .option('--expect-checkpoint <file>', 'a copy of the checkpoint file published outside the host; the log must hold it (repeatable)', repeat, [])
+    .option('--anchor <seq:hash>', 'a head recorded outside the host (0:genesis for a new log); the log must hold it (repeatable)', repeat, [])
     .action(auditVerifyCommand);
   audit
     .command('trace <id>')
@@ -138,6 +140,11 @@ export function buildProgram(): Command {
     .action(demoCommand);
 
   return program;
+}
+
+/** Commander collector for a repeatable option. */
+function repeat(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 export async function main(argv: string[]): Promise<number> {

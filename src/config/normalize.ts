@@ -111,6 +111,7 @@ function audit(raw: Raw, baseDir: string): AuditStoreConfig {
   if (raw.type === 'memory') return { type: 'memory' };
   const out: AuditStoreConfig = { type: 'sqlite', path: pathIn(baseDir, (raw.path as string | undefined) ?? DEFAULTS.auditPath) };
   if (raw.checkpoint_key !== undefined) out.checkpointKey = raw.checkpoint_key as string;
+  if (raw.lock_timeout_ms !== undefined) out.lockTimeoutMs = raw.lock_timeout_ms as number;
   return out;
 }
 

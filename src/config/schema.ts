@@ -234,7 +234,7 @@ export const configSchema = {
         timeout_ms: { type: 'integer', minimum: 1, maximum: 5_000 },
       },
     },
-    audit: storeWithPath({ checkpoint_key: nonEmptyString }),
+    audit: storeWithPath({ checkpoint_key: nonEmptyString, lock_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 } }),
     state: storeWithPath({}),
     limits: {
       type: 'object',

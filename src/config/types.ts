@@ -44,7 +44,13 @@ export interface PolicyConfig {
 }
 
 export type AuditStoreConfig =
-  | { type: 'sqlite'; path: string; checkpointKey?: SecretRef }
+  | {
+      type: 'sqlite';
+      path: string;
+      checkpointKey?: SecretRef;
+      /** Longest a call waits for the database's write lock before it is refused (audit.unavailable). */
+      lockTimeoutMs?: number;
+    }
   | { type: 'memory' };
 
 export interface RateLimitRule {

@@ -7,8 +7,18 @@ import { AirlockError } from '../core/errors.ts';
 import type { AuditEvent } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/index.ts';
-import type { LineageNode, VerifyReport } from '../audit/index.ts';
-import { SqliteAuditStore, buildLineage, readAll, readCheckpoint, renderLineage, verifyChain } from '../audit/index.ts';
+import type { ChainHead, LineageNode, VerifyReport } from '../audit/index.ts';
+import {
+  GENESIS_HASH,
+  SqliteAuditStore,
+  buildLineage,
+  readAll,
+  readCheckpoint,
+  readCheckpointFile,
+  renderLineage,
+  verifyChain,
+  verifyCheckpointSignature,
+} from '../audit/index.ts';
 import { mintDevToken } from '../identity/index.ts';
 import type { DevTokenClaims } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
@@ -33,9 +43,25 @@ export async function mintToken(config: AirlockConfig, claims: DevTokenClaims, i
   return mintDevToken(issuer, config.identity.audience, key, claims);
 }
 
+/**
+ * What the operator recorded outside the host to check the log against: `seq:hash` heads
+ * (e.g. from `audit verify --json`; `0:genesis` for a log known to be new) and copies of
+ * published checkpoint files (their signature is checked with the config's checkpoint key).
+ */
+export interface AuditAnchors {
+  anchors?: readonly string[];
+  checkpointFiles?: readonly string[];
+}
+
 export interface AuditLogReader {
   path: string;
-  verify(): Promise<VerifyReport>;
+  /**
+   * Verifies the chain. With a checkpoint key configured the checkpoint file must exist (a
+   * log with events and none fails `checkpoint_missing`, as the gateway refuses to open it;
+   * an empty log with none passes only when outside anchors say it is new), and every
+   * anchor must be held by the log (`truncated` / `checkpoint_mismatch` otherwise).
+   */
+  verify(anchors?: AuditAnchors): Promise<VerifyReport>;
   trace(id: string): Promise<{ events: AuditEvent[]; tree: LineageNode; text: string } | null>;
   close(): Promise<void>;
 }
@@ -52,9 +78,18 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
   const store = SqliteAuditStore.open(path, { readOnly: true });
   return {
     path,
-    async verify() {
+    async verify(anchors = {}) {
+      const expect = outsideHeads(anchors, key);
+      if (!Array.isArray(expect)) return { ok: false, checked: 0, head: await store.head(), firstBad: expect };
       const checkpoint = key === undefined ? null : readCheckpoint(path, key);
-      return verifyChain(readAll(store), checkpoint === null ? {} : { checkpoint });
+      const report = await verifyChain(readAll(store), { ...(checkpoint === null ? {} : { checkpoint }), expect });
+      if (!report.ok || key === undefined || checkpoint !== null) return report;
+      if (report.head === null && expect.length > 0) return report; // an empty log the anchors call new
+      const message =
+        report.head === null
+          ? `checkpoint file is missing and the log is empty: a new log and a wiped one look the same; pass an anchor recorded outside the host (--expect-checkpoint FILE or --anchor seq:hash)`
+          : `checkpoint file is missing for a non-empty audit log (checkpoint_key is configured): it was deleted, or the log was cut back with it`;
+      return { ok: false, checked: report.checked, head: report.head, firstBad: { seq: 0, reason: 'checkpoint_missing', message } };
     },
     async trace(id) {
       const events = await store.findRelated(id);
@@ -64,6 +99,32 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
     },
     close: () => store.close(),
   };
+}
+
+const ANCHOR = /^(\d{1,15}):(genesis|sha256:[0-9a-f]{64})$/;
+
+/** The anchors as heads, or the fault of a published checkpoint whose signature does not hold. */
+function outsideHeads(anchors: AuditAnchors, key: Uint8Array | undefined): ChainHead[] | NonNullable<VerifyReport['firstBad']> {
+  const heads: ChainHead[] = [];
+  for (const text of anchors.anchors ?? []) {
+    const match = ANCHOR.exec(text.trim());
+    if (match === null) {
+      throw new AirlockError('ERR_AUDIT_ANCHOR', `anchor ${JSON.stringify(text.slice(0, 100))} is not seq:sha256:<64 hex> (or 0:genesis)`, { status: 400 });
+    }
+    heads.push({ seq: Number(match[1]), hash: match[2] === 'genesis' ? GENESIS_HASH : (match[2] as string) });
+  }
+  for (const file of anchors.checkpointFiles ?? []) {
+    if (key === undefined) {
+      throw new AirlockError('ERR_AUDIT_ANCHOR', 'a published checkpoint can only be checked with audit.checkpoint_key configured', { status: 400 });
+    }
+    const published = readCheckpointFile(file);
+    if (published === null) throw new AirlockError('ERR_AUDIT_ANCHOR', `published checkpoint ${file} does not exist`, { status: 400 });
+    if (!verifyCheckpointSignature(published, key)) {
+      return { seq: published.seq, reason: 'checkpoint_mismatch', message: `published checkpoint ${file} is not signed with the checkpoint key` };
+    }
+    heads.push({ seq: published.seq, hash: published.hash });
+  }
+  return heads;
 }
 
 /**

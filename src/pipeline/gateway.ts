@@ -64,7 +64,11 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Told about every denied or held call whose decision event could not be written (it is still refused). */
   onUnrecordedStop?: (info: { request_id: string; code: string; error: unknown }) => void;
-  /** Told about background work that failed (e.g. the revocation purge); the gateway keeps serving. */
+  /**
+   * Told about background work that failed (e.g. the revocation purge); the gateway keeps serving.
+   * Also told, once, when the audit database's files were deleted or replaced under it: from then
+   * on every call is refused (audit.unavailable) and /readyz fails.
+   */
   onBackgroundFault?: (what: string, error: unknown) => void;
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
@@ -261,6 +265,9 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
           clock,
           writer: options.auditWriter ?? 'auto',
           othersInFlight: () => callsInFlight > 1,
+          ...(config.audit.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: config.audit.lockTimeoutMs }),
+          // Its files deleted or replaced: every call is refused from now on; say so loudly.
+          onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
           ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
         }));
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);

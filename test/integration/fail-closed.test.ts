@@ -99,7 +99,7 @@ when { context.tool_call.affected_count + 9223372036854775807 > 0 };
   test('an audit store that cannot write denies with audit.unavailable and nothing executes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'airlock-audit-'));
     const path = join(dir, 'audit.db');
-    const store = SqliteAuditStore.open(path, { busyTimeoutMs: 20 });
+    const store = SqliteAuditStore.open(path, { lockTimeoutMs: 20 });
     const fx = await startDemo({ overrides: { audit: store } });
     const { session_id } = await fx.gateway.createSession(fx.tokens.sam, { customer_id: 'cus_acme_ada' });
     // Another connection takes the write lock and holds it: every commit of the gateway fails.

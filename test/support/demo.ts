@@ -42,6 +42,8 @@ export interface DemoOptions {
   overrides?: GatewayOptions['overrides'];
   clock?: GatewayOptions['clock'];
   onNotifyFailure?: GatewayOptions['onNotifyFailure'];
+  onBackgroundFault?: GatewayOptions['onBackgroundFault'];
+  auditWriter?: GatewayOptions['auditWriter'];
 }
 
 export async function demoConfig(dir: string): Promise<AirlockConfig> {
@@ -76,6 +78,8 @@ export async function startDemo(options: DemoOptions = {}): Promise<DemoFixture>
     ...(options.overrides === undefined ? {} : { overrides: options.overrides }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.onNotifyFailure === undefined ? {} : { onNotifyFailure: options.onNotifyFailure }),
+    ...(options.onBackgroundFault === undefined ? {} : { onBackgroundFault: options.onBackgroundFault }),
+    ...(options.auditWriter === undefined ? {} : { auditWriter: options.auditWriter }),
   });
   const token: DemoFixture['token'] = async (claims) => {
     const minted = await mintToken(config, { ttlSeconds: 600, ...claims });

@@ -1,15 +1,23 @@
 /**
  * `airlock audit verify` and `airlock audit trace`: read the audit log of a config
- * directly (an operator with access to its files), verify the chain, print lineage.
+ * directly (an operator with access to its files), verify the chain (against anchors
+ * recorded outside the host when given), print lineage.
  */
 import { openAuditLog } from '../../pipeline/index.ts';
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
 import { green, printJson, red } from '../output.ts';
 
-export async function auditVerifyCommand(options: { config: string; json?: boolean }): Promise<void> {
+export async function auditVerifyCommand(options: {
+  config: string;
+  json?: boolean;
+  /** `seq:hash` heads recorded outside the host. */
+  anchor?: string[];
+  /** Copies of checkpoint files published outside the host. */
+  expectCheckpoint?: string[];
+}): Promise<void> {
   const log = await openAuditLog(await loadConfigOrExit(options.config));
   try {
-    const report = await log.verify();
+    const report = await log.verify({ anchors: options.anchor ?? [], checkpointFiles: options.expectCheckpoint ?? [] });
     if (options.json === true) printJson(report);
     else if (report.ok) {
       process.stdout.write(`${green('OK')} audit chain verified: ${report.checked} events, head seq ${report.head?.seq ?? 0} ${report.head?.hash ?? ''}\n`);
