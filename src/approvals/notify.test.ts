@@ -255,7 +255,8 @@ test('a 4xx (other than 408/429) is not retried and a redirect is not followed',
 test('a receiver that does not answer times out (each attempt), then ERR_APPROVAL_NOTIFY_TIMEOUT', async () => {
   const rx = await receiver(() => null);
   try {
-    const { notifier, failures, delivered } = setup(rx.url, { timeoutMs: 50, retries: 1 });
+    // Long enough for each attempt to reach the receiver on a loaded machine; it never answers.
+    const { notifier, failures, delivered } = setup(rx.url, { timeoutMs: 1000, retries: 1 });
     await notifier.notify(request());
     await notifier.drain();
     assert.equal(rx.received.length, 2);
