@@ -56,8 +56,27 @@ export function callEvent(call: CallState, env: PipelineEnv, type: AuditEventTyp
     args_summary: call.argsSummary ?? null,
     phase_timings: { ...call.timings },
     ...(call.trace?.manifestHash === undefined ? {} : { context_manifest_hash: call.trace.manifestHash }),
+    ...callRefs(call),
     ...extra,
   };
+}
+
+/**
+ * `refs` for an event: the given ids, without empties and repeats (nothing when none is left).
+ * Every id an answer hands out is put on the event that records it, so a lookup finds it.
+ */
+export function refsOf(...ids: (string | null | undefined)[]): { refs?: string[] } {
+  const refs = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id.length > 0))];
+  return refs.length === 0 ? {} : { refs };
+}
+
+/**
+ * The ids a call hands out or uses besides its request/action/trace/session: the decision id,
+ * the approval it raised or consumed, the override that lifted it, its credential's jti and
+ * the context manifest it ran under.
+ */
+export function callRefs(call: CallState): { refs?: string[] } {
+  return refsOf(call.decision_id, call.approvalId, call.overrideId, call.credential?.jti, call.trace?.manifestHash);
 }
 
 export function decisionJson(decision: Decision, call: CallState): JsonValue {

@@ -54,7 +54,7 @@ import { SessionActivity } from './session-activity.ts';
 import { validateSessionAttributes } from './session-attributes.ts';
 import { visibleTools } from './discovery.ts';
 import type { ToolSource } from './tool-source.ts';
-import { GATEWAY_ACTOR, actorOf, standaloneEvent } from './events.ts';
+import { GATEWAY_ACTOR, actorOf, refsOf, standaloneEvent } from './events.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -500,7 +500,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
               ? ({ kind: 'tenant', tenant: operator.tenant } as const)
               : ({ kind: 'connector', audience: target.connector } as const);
       await broker.revoke(revocation);
-      await audit.append([standaloneEvent('credential.revoked', { ...actorOf(operator), agent: null }, JSON.parse(JSON.stringify(revocation)) as JsonValue)]);
+      await audit.append([standaloneEvent('credential.revoked', { ...actorOf(operator), agent: null }, JSON.parse(JSON.stringify(revocation)) as JsonValue, refsOf(revocation.jti))]);
       return { revoked: target };
     },
 

@@ -81,3 +81,17 @@ export async function recordStop(call: CallState, env: PipelineEnv): Promise<boo
     return false;
   }
 }
+
+/**
+ * simulate mode: the dry run's decision as a `simulation` event, so the ids it answers with
+ * resolve. Nothing ran, so a store that cannot write does not change the answer (counted).
+ */
+export async function recordSimulation(call: CallState, env: PipelineEnv): Promise<void> {
+  const decision = call.decision ?? buildDecision(call);
+  try {
+    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'simulation', { decision: decisionJson(decision, call) })]);
+  } catch (error) {
+    env.faults.unrecordedStops++;
+    env.faults.onUnrecorded?.({ request_id: call.request_id, code: decision.code, error });
+  }
+}
