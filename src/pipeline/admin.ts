@@ -7,8 +7,8 @@ import { AirlockError } from '../core/errors.ts';
 import type { AuditEvent } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/index.ts';
-import type { LineageNode, VerifyReport } from '../audit/index.ts';
-import { SqliteAuditStore, buildLineage, readAll, readCheckpoint, renderLineage, verifyChain } from '../audit/index.ts';
+import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
+import { SqliteAuditStore, buildLineage, drill, readAll, readCheckpoint, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
 import { mintDevToken } from '../identity/index.ts';
 import type { DevTokenClaims } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
@@ -36,7 +36,10 @@ export async function mintToken(config: AirlockConfig, claims: DevTokenClaims, i
 export interface AuditLogReader {
   path: string;
   verify(): Promise<VerifyReport>;
-  trace(id: string): Promise<{ events: AuditEvent[]; tree: LineageNode; text: string } | null>;
+  /** Lineage of any id; with `tenant`, only that tenant's events (another tenant's id answers like an unknown one). */
+  trace(id: string, scope?: { tenant?: string }): Promise<{ events: AuditEvent[]; tree: LineageNode; text: string } | null>;
+  /** The lineage drill of any id, scoped like trace. */
+  drill(id: string, scope?: { tenant?: string }): Promise<DrillReport & { text: string }>;
   close(): Promise<void>;
 }
 
@@ -50,17 +53,23 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
   const path = config.audit.path;
   const key = config.audit.checkpointKey === undefined ? undefined : await resolveSecretRef(config.audit.checkpointKey, config.baseDir);
   const store = SqliteAuditStore.open(path, { readOnly: true });
+  const scoped = async (id: string, scope: { tenant?: string }) =>
+    (await store.findRelated(id)).filter((e) => scope.tenant === undefined || e.actor.tenant === scope.tenant);
   return {
     path,
     async verify() {
       const checkpoint = key === undefined ? null : readCheckpoint(path, key);
       return verifyChain(readAll(store), checkpoint === null ? {} : { checkpoint });
     },
-    async trace(id) {
-      const events = await store.findRelated(id);
+    async trace(id, scope = {}) {
+      const events = await scoped(id, scope);
       if (events.length === 0) return null;
       const tree = buildLineage(events, id);
       return { events, tree, text: renderLineage(tree) };
+    },
+    async drill(id, scope = {}) {
+      const report = await drill(id, (ref) => scoped(ref, scope));
+      return { ...report, text: renderDrill(report) };
     },
     close: () => store.close(),
   };

@@ -29,8 +29,8 @@ import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
 import { createOverrideService, overrideGate } from './overrides.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { createCredentialBroker, credentialHeader } from './credentials.ts';
-import type { LineageNode, VerifyReport } from '../audit/index.ts';
-import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineage, verifyChain } from '../audit/index.ts';
+import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
+import { MemoryAuditStore, SqliteAuditStore, buildLineage, drill, readAll, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
@@ -120,6 +120,10 @@ export interface LineageResponse {
   text: string;
 }
 
+export interface DrillResponse extends DrillReport {
+  text: string;
+}
+
 export interface Gateway {
   readonly config: AirlockConfig;
   authenticate(token: string): Promise<Principal>;
@@ -156,7 +160,14 @@ export interface Gateway {
   pendingMemory(token: string): Promise<MemoryRecord[]>;
   /** Promote a queued write into memory, or reject it (reviewer role, not the writer, never an agent). */
   reviewMemory(token: string, id: string, verdict: 'promote' | 'reject', justification: string): Promise<MemoryRecord>;
+  /**
+   * Lineage of any id an answer handed out (request, action, decision, approval, override,
+   * credential jti, session, memory entry, content, context manifest, MCP definition hash,
+   * trace, event). Tenant-scoped: another tenant's id fails exactly like an unknown one.
+   */
   lineage(id: string, token: string): Promise<LineageResponse>;
+  /** The lineage drill of an id (see audit/drill.ts), scoped like lineage; 404 like lineage when nothing is visible. */
+  drill(id: string, token: string): Promise<DrillResponse>;
   verifyAudit(token?: string): Promise<VerifyReport>;
   /** Approval requests of the reviewer's tenant (optionally in one state). */
   listApprovals(token: string, state?: ApprovalRequest['state']): Promise<ApprovalRequest[]>;
@@ -454,6 +465,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       }
       const tree = buildLineage(events, id);
       return { id, events, tree, text: renderLineage(tree) };
+    },
+
+    async drill(id, token) {
+      const visible = await readerScope(token);
+      const report = await drill(id, async (ref) => (await audit.findRelated(ref)).filter(visible));
+      if (!report.found) throw new AirlockError('ERR_AUDIT_NOT_FOUND', 'no audit events for that id', { status: 404 });
+      return { ...report, text: renderDrill(report) };
     },
 
     async verifyAudit(token) {

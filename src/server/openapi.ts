@@ -414,6 +414,59 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/audit/drill/{id}': {
+        get: {
+          summary: 'Lineage drill: the full chain of the action(s) behind any id, with every missing link reported',
+          description:
+            'Accepts every id /v1/audit/lineage/{id} accepts, scoped the same way. `complete` is false when any link the chain needs is missing from the log.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['id', 'found', 'complete', 'actions', 'records', 'elapsed_ms'],
+                properties: {
+                  id: { type: 'string' },
+                  found: { type: 'boolean' },
+                  complete: { type: 'boolean' },
+                  actions: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        action_id: { type: 'string' },
+                        request_id: { type: 'string' },
+                        tool: { type: ['string', 'null'] },
+                        outcome: { type: ['string', 'null'] },
+                        complete: { type: 'boolean' },
+                        links: {
+                          type: 'array',
+                          items: {
+                            type: 'object',
+                            properties: {
+                              link: { enum: ['who', 'session', 'context', 'policy', 'approval', 'override', 'credential', 'execution', 'result', 'timestamps'] },
+                              status: { enum: ['ok', 'missing', 'n/a'] },
+                              detail: { type: 'string' },
+                              values: { type: 'object' },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                  records: { type: 'array' },
+                  lookups: { type: 'integer' },
+                  elapsed_ms: { type: 'number' },
+                  text: { type: 'string' },
+                },
+              },
+              'drill report',
+            ),
+            '404': json(ref('Error'), 'no visible events for that id'),
+            ...errors,
+          },
+        },
+      },
       '/v1/audit/verify': {
         post: {
           summary: 'Verify the audit hash chain (auditor role)',

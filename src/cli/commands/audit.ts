@@ -1,6 +1,7 @@
 /**
- * `airlock audit verify` and `airlock audit trace`: read the audit log of a config
- * directly (an operator with access to its files), verify the chain, print lineage.
+ * `airlock audit verify`, `airlock audit trace` and `airlock audit drill`: read the audit log
+ * of a config directly (an operator with access to its files), verify the chain, print
+ * lineage, and drill one id down to its full action chain (exit 1 when a link is missing).
  */
 import { openAuditLog } from '../../pipeline/index.ts';
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
@@ -23,13 +24,28 @@ export async function auditVerifyCommand(options: { config: string; json?: boole
   }
 }
 
-export async function auditTraceCommand(id: string, options: { config: string; json?: boolean }): Promise<void> {
+export async function auditTraceCommand(id: string, options: { config: string; json?: boolean; tenant?: string }): Promise<void> {
   const log = await openAuditLog(await loadConfigOrExit(options.config));
   try {
-    const lineage = await log.trace(id);
+    const lineage = await log.trace(id, options.tenant === undefined ? {} : { tenant: options.tenant });
     if (lineage === null) throw new CliExit(1, `no audit events for ${id}`);
     if (options.json === true) printJson({ id, events: lineage.events, tree: lineage.tree });
     else process.stdout.write(`${lineage.text}\n`);
+  } finally {
+    await log.close();
+  }
+}
+
+export async function auditDrillCommand(options: { id: string; config: string; json?: boolean; tenant?: string }): Promise<void> {
+  const log = await openAuditLog(await loadConfigOrExit(options.config));
+  try {
+    const report = await log.drill(options.id, options.tenant === undefined ? {} : { tenant: options.tenant });
+    if (options.json === true) {
+      const { text: _text, ...machine } = report;
+      printJson(machine);
+    } else process.stdout.write(report.text);
+    if (!report.found) throw new CliExit(1, options.json === true ? '' : `no audit events for ${options.id}`);
+    if (!report.complete) throw new CliExit(1, '');
   } finally {
     await log.close();
   }

@@ -4,12 +4,26 @@
  * if the store cannot write, the call is denied and nothing executes.
  */
 import { canonicalHash } from '../../core/canonical.ts';
+import type { ConnectorSpec } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
 import { builtinReason } from '../call.ts';
 import { buildDecision } from '../decision.ts';
 import type { PipelineEnv } from '../env.ts';
 import { contentEventData } from '../content.ts';
 import { callEvent, decisionJson, mismatchEvents } from '../events.ts';
+
+/** `function:<handler>`, `http:<METHOD> <origin>` or `mcp:<upstream>/<tool>`: no headers, paths or query. */
+export function connectorLabel(connector: ConnectorSpec): string {
+  if (connector.type === 'function') return `function:${connector.handler}`;
+  if (connector.type === 'mcp') return `mcp:${connector.upstream}/${connector.tool}`;
+  let origin = 'invalid-url';
+  try {
+    origin = new URL(connector.url.replace(/\{[^}]*\}/g, 'x')).origin;
+  } catch {
+    // keep the placeholder
+  }
+  return `http:${connector.method} ${origin}`;
+}
 
 function auditUnavailable(call: CallState): void {
   call.stop = {
@@ -27,8 +41,10 @@ function auditUnavailable(call: CallState): void {
  */
 async function recordAllowed(call: CallState, env: PipelineEnv, type: 'decision' | 'intent'): Promise<void> {
   const decision = buildDecision(call);
+  // An intent names what will run it (the connector), never its secrets.
+  const connector = type === 'intent' && call.tool !== undefined ? { data: { connector: connectorLabel(call.tool.connector) } } : {};
   try {
-    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call) })]);
+    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call), ...connector })]);
   } catch {
     auditUnavailable(call);
     return;
