@@ -213,10 +213,15 @@ async function overrideLink(d: Obj, r: Resolver): Promise<DrillLink> {
   });
 }
 
-function credentialLink(d: Obj): DrillLink {
+function credentialLink(d: Obj, decision: AuditEvent): DrillLink {
   const credential = obj(d.credential);
   const scope = str(obj(d.obligations)?.credentialScope);
   if (credential === null) {
+    // In gateway mode, function and MCP connectors present no per-call credential (none is minted).
+    const connector = str(obj(decision.data)?.connector) ?? '';
+    if (d.mode === 'execute' && /^(function|mcp):/.test(connector)) {
+      return link('credential', 'n/a', `no credential: the ${connector.split(':')[0] ?? ''} connector presents none`, { scope, connector });
+    }
     if (d.outcome === 'allow' && scope !== null && d.mode !== 'simulate') {
       return link('credential', 'missing', `the policy asked for a ${scope} credential and none is recorded`, { scope });
     }
@@ -285,7 +290,7 @@ async function drillAction(actionId: string, r: Resolver): Promise<DrillAction |
     policyLink(d),
     await approvalLink(d, r),
     await overrideLink(d, r),
-    credentialLink(d),
+    credentialLink(d, decision),
     ...executionLinks(d, events, decision),
     timestampsLink(events, decision),
   ];

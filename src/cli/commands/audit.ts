@@ -40,11 +40,12 @@ export async function auditDrillCommand(options: { id: string; config: string; j
   const log = await openAuditLog(await loadConfigOrExit(options.config));
   try {
     const report = await log.drill(options.id, options.tenant === undefined ? {} : { tenant: options.tenant });
+    // Nothing visible: answered exactly like trace (an unknown id and another tenant's look the same).
+    if (!report.found) throw new CliExit(1, `no audit events for ${options.id}`);
     if (options.json === true) {
       const { text: _text, ...machine } = report;
       printJson(machine);
     } else process.stdout.write(report.text);
-    if (!report.found) throw new CliExit(1, options.json === true ? '' : `no audit events for ${options.id}`);
     if (!report.complete) throw new CliExit(1, '');
   } finally {
     await log.close();
