@@ -155,7 +155,9 @@ function policyLink(d: Obj): DrillLink {
   const parameters = obj(checks?.parameters);
   const values = { policy_version: version, outcome: str(d.outcome), code: str(d.code), rules, checks };
   const gaps: string[] = [];
-  if (version === null || version === 'none') gaps.push('policy version');
+  // `none`: a gateway phase refused the call before any policy was asked — legitimate for a deny.
+  const beforePolicy = version === 'none' && d.outcome === 'deny' && str(d.decided_by) !== null && d.decided_by !== 'authorize';
+  if (version === null || (version === 'none' && !beforePolicy)) gaps.push('policy version');
   if (rules.length === 0) gaps.push('deciding rules');
   if (typeof actionClass?.passed !== 'boolean' || typeof parameters?.passed !== 'boolean') gaps.push('both checks');
   if (gaps.length > 0) return link('policy', 'missing', `the decision lacks ${gaps.join(', ')}`, values);
@@ -163,7 +165,7 @@ function policyLink(d: Obj): DrillLink {
   return link(
     'policy',
     'ok',
-    `${String(d.outcome)} (${String(d.code)}) by [${rules.join(', ')}] under ${version}; action class ${passed(actionClass)}, parameters ${passed(parameters)}`,
+    `${String(d.outcome)} (${String(d.code)}) by [${rules.join(', ')}] ${beforePolicy ? `in the ${String(d.decided_by)} phase, before policy` : `under ${version}`}; action class ${passed(actionClass)}, parameters ${passed(parameters)}`,
     values,
   );
 }
