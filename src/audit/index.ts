@@ -33,4 +33,4 @@ export { renderLineage, renderEventLine } from './render-lineage.ts';
 export { drill, MAX_DRILL_ACTIONS } from './drill.ts';
 export type { DrillAction, DrillLink, DrillLookup, DrillReport, LinkName, LinkStatus } from './drill.ts';
 export { renderDrill } from './render-drill.ts';
-export { relatesTo } from './related.ts';
+export { MAX_EXPANDED_ACTIONS, findLineageEvents, relatesByLineageId, relatesTo } from './related.ts';

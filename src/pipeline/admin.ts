@@ -8,7 +8,7 @@ import type { AuditEvent } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/index.ts';
 import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
-import { SqliteAuditStore, buildLineage, drill, readAll, readCheckpoint, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
+import { SqliteAuditStore, buildLineage, drill, findLineageEvents, readAll, readCheckpoint, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
 import { mintDevToken } from '../identity/index.ts';
 import type { DevTokenClaims } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
@@ -62,7 +62,7 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
       return verifyChain(readAll(store), checkpoint === null ? {} : { checkpoint });
     },
     async trace(id, scope = {}) {
-      const events = await scoped(id, scope);
+      const events = await findLineageEvents((ref) => scoped(ref, scope), id);
       if (events.length === 0) return null;
       const tree = buildLineage(events, id);
       return { events, tree, text: renderLineage(tree) };

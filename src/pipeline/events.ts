@@ -56,7 +56,6 @@ export function callEvent(call: CallState, env: PipelineEnv, type: AuditEventTyp
     args_summary: call.argsSummary ?? null,
     phase_timings: { ...call.timings },
     ...(call.trace?.manifestHash === undefined ? {} : { context_manifest_hash: call.trace.manifestHash }),
-    ...callRefs(call),
     ...extra,
   };
 }
@@ -73,7 +72,8 @@ export function refsOf(...ids: (string | null | undefined)[]): { refs?: string[]
 /**
  * The ids a call hands out or uses besides its request/action/trace/session: the decision id,
  * the approval it raised or consumed, the override that lifted it, its credential's jti and
- * the context manifest it ran under.
+ * the context manifest it ran under. Carried by the event that records the decision (and the
+ * approval request); the call's other events are found through its action id.
  */
 export function callRefs(call: CallState): { refs?: string[] } {
   return refsOf(call.decision_id, call.approvalId, call.overrideId, call.credential?.jti, call.trace?.manifestHash);

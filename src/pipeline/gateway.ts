@@ -30,7 +30,7 @@ import { createOverrideService, overrideGate } from './overrides.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { createCredentialBroker, credentialHeader } from './credentials.ts';
 import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
-import { MemoryAuditStore, SqliteAuditStore, buildLineage, drill, readAll, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
+import { MemoryAuditStore, SqliteAuditStore, buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
@@ -459,7 +459,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     async lineage(id, token) {
       const visible = await readerScope(token);
-      const events = (await audit.findRelated(id)).filter(visible);
+      const events = await findLineageEvents(async (ref) => (await audit.findRelated(ref)).filter(visible), id);
       if (events.length === 0) {
         throw new AirlockError('ERR_AUDIT_NOT_FOUND', 'no audit events for that id', { status: 404 });
       }

@@ -137,6 +137,9 @@ describe('every id an answer hands out leads to its lineage, and the drill prove
       assert.deepEqual(missing, [], `${what}: ${String(report.body.text)}`);
       assert.equal(report.body.complete, true, `${what}: ${String(report.body.text)}`);
     }
+    // A decision id leads to the whole action: the intent that carries it and the result after it.
+    const byDecision = await fx.get(`/v1/audit/lineage/${executed.decision_id as string}`, auditor);
+    assert.deepEqual((byDecision.body.events as Json[]).map((e) => e.type), ['intent', 'result', 'content.registered']);
   });
 
   test('the drill reconstructs what the seed asks for: who, session, context sources, policy, approval operator, credential, what ran, result, timings', async () => {

@@ -10,7 +10,7 @@ import { builtinReason } from '../call.ts';
 import { buildDecision } from '../decision.ts';
 import type { PipelineEnv } from '../env.ts';
 import { contentEventData } from '../content.ts';
-import { callEvent, decisionJson, mismatchEvents } from '../events.ts';
+import { callEvent, callRefs, decisionJson, mismatchEvents, refsOf } from '../events.ts';
 
 /** `function:<handler>`, `http:<METHOD> <origin>` or `mcp:<upstream>/<tool>`: no headers, paths or query. */
 export function connectorLabel(connector: ConnectorSpec): string {
@@ -44,7 +44,7 @@ async function recordAllowed(call: CallState, env: PipelineEnv, type: 'decision'
   // An intent names what will run it (the connector), never its secrets.
   const connector = type === 'intent' && call.tool !== undefined ? { data: { connector: connectorLabel(call.tool.connector) } } : {};
   try {
-    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call), ...connector })]);
+    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call), ...connector, ...callRefs(call) })]);
   } catch {
     auditUnavailable(call);
     return;
@@ -84,9 +84,9 @@ export async function recordResult(call: CallState, env: PipelineEnv): Promise<v
 export async function recordStop(call: CallState, env: PipelineEnv): Promise<boolean> {
   const decision = buildDecision(call);
   call.decision = decision;
-  const events = [...mismatchEvents(call, env), callEvent(call, env, 'decision', { decision: decisionJson(decision, call) })];
+  const events = [...mismatchEvents(call, env), callEvent(call, env, 'decision', { decision: decisionJson(decision, call), ...callRefs(call) })];
   if (call.approvalId !== undefined) {
-    events.push(callEvent(call, env, 'approval.requested', { data: { approval_id: call.approvalId, required_role: decision.obligations.approval?.role ?? null } }));
+    events.push(callEvent(call, env, 'approval.requested', { data: { approval_id: call.approvalId, required_role: decision.obligations.approval?.role ?? null }, ...refsOf(call.approvalId) }));
   }
   try {
     await env.audit.append(events);
@@ -105,7 +105,7 @@ export async function recordStop(call: CallState, env: PipelineEnv): Promise<boo
 export async function recordSimulation(call: CallState, env: PipelineEnv): Promise<void> {
   const decision = call.decision ?? buildDecision(call);
   try {
-    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'simulation', { decision: decisionJson(decision, call) })]);
+    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'simulation', { decision: decisionJson(decision, call), ...callRefs(call) })]);
   } catch (error) {
     env.faults.unrecordedStops++;
     env.faults.onUnrecorded?.({ request_id: call.request_id, code: decision.code, error });
