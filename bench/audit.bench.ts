@@ -8,7 +8,7 @@
  * awaited: two commits per call); `pair` appends both events in one append (one commit).
  *
  * Run directly: `node bench/audit.bench.ts [--calls=20000] [--producers=1,8,64,256,1024] [--mode=split,pair]
- * [--max-batch=1024] [--writer=thread|inline]` for a table and the JSON, or import `run`.
+ * [--max-batch=1024] [--writer=thread|inline] [--refs=false]` for a table and the JSON, or import `run`.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -35,6 +35,8 @@ export interface AuditBenchOptions {
   warmupCalls?: number;
   /** Where commits run (default: the store's default, a writer thread). */
   writer?: 'thread' | 'inline';
+  /** Give events the refs the pipeline gives them (decision id, credential jti, manifest hash; default true). */
+  refs?: boolean;
 }
 
 export interface AuditBenchResult {
@@ -74,7 +76,7 @@ function percentile(sorted: number[], p: number): number {
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
 /** Events shaped like the pipeline's (decision object, argument summary, phase timings). */
-function callEvents(producer: number, call: number): [AuditEventInput, AuditEventInput] {
+function callEvents(producer: number, call: number, withRefs = true): [AuditEventInput, AuditEventInput] {
   const base = {
     request_id: `req_bench${producer}x${call}aaaaaaaaaaaa`,
     trace_id: `trc_bench${producer}x${call}aaaaaaaaaaaa`,
@@ -90,6 +92,8 @@ function callEvents(producer: number, call: number): [AuditEventInput, AuditEven
     args_hash: `sha256:${'e'.repeat(64)}`,
     args_summary: { customer_id: `cus_${call}`, fields: ['name', 'email', 'plan'] },
   };
+  // What the pipeline's callRefs gives the event that records a call's decision.
+  const refs = withRefs ? { refs: [`dec_bench${producer}x${call}aaaaaaaaaaaa`, `jti_bench${producer}x${call}aaaaaa`, `sha256:${'c'.repeat(64)}`] } : {};
   const decision = {
     decision_id: `dec_bench${producer}x${call}aaaaaaaaaaaa`,
     outcome: 'allow',
@@ -102,7 +106,7 @@ function callEvents(producer: number, call: number): [AuditEventInput, AuditEven
     latency_us: 180,
   };
   return [
-    { ...base, type: 'intent', decision, phase_timings: { identify: 40, resolve: 5, validate: 30, authorize: 180, record: 0 } },
+    { ...base, ...refs, type: 'intent', decision, phase_timings: { identify: 40, resolve: 5, validate: 30, authorize: 180, record: 0 } },
     { ...base, type: 'result', result_code: 'ok', result_hash: `sha256:${'a'.repeat(64)}`, phase_timings: { execute: 900, inspect: 60 } },
   ];
 }
@@ -136,7 +140,7 @@ export async function run(opts: AuditBenchOptions = {}): Promise<AuditBenchResul
   };
   const oneCall = async (producer: number, call: number): Promise<void> => {
     const t0 = performance.now();
-    const [intent, result] = callEvents(producer, call);
+    const [intent, result] = callEvents(producer, call, opts.refs !== false);
     if (mode === 'pair') {
       await timed([intent, result]);
     } else {
@@ -225,8 +229,9 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
   const modes = (args.mode ?? 'split,pair').split(',') as AuditBenchMode[];
   const maxBatch = args['max-batch'] === undefined ? undefined : Number(args['max-batch']);
   const writer = args.writer === 'inline' || args.writer === 'thread' ? args.writer : undefined;
+  const refs = args.refs !== 'false';
   const results: AuditBenchResult[] = [];
-  console.log(`audit append: 2 durable events per call, sqlite WAL synchronous=FULL, signed checkpoints, ${writer ?? 'thread'} writer`);
+  console.log(`audit append: 2 durable events per call, sqlite WAL synchronous=FULL, signed checkpoints, ${writer ?? 'thread'} writer, ${refs ? 'with' : 'without'} refs`);
   console.log(
     `${'mode'.padEnd(6)} ${'prod'.padStart(5)} ${'calls'.padStart(7)} ${'calls/s'.padStart(8)} ${'batches'.padStart(8)} ${'ev/batch'.padStart(9)} ` +
       `${'p50 batch'.padStart(9)} ${'max'.padStart(5)} ${'append p50'.padStart(10)} ${'p99 ms'.padStart(8)} ${'call p99'.padStart(9)} ${'loop us'.padStart(8)} ${'cpu us'.padStart(7)} ${'verify'.padStart(8)}`,
@@ -240,6 +245,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.
         mode,
         ...(maxBatch === undefined ? {} : { maxBatch }),
         ...(writer === undefined ? {} : { writer }),
+        refs,
       });
       results.push(r);
       console.log(

@@ -69,6 +69,8 @@ export interface WireEvent {
   parent_action_id: string | null;
   session_id: string | null;
   trace_id: string;
+  /** The event's `refs` (other ids it records), indexed for lookups; empty when it has none. */
+  refs: readonly string[];
 }
 
 // Separators for packing wire events into one string: canonical JSON never holds raw C0
@@ -80,7 +82,7 @@ const EVENT = '\u0001';
 export function packWires(wires: readonly WireEvent[]): string {
   return wires
     .map((w) =>
-      [...w.segments, canonicalJson([w.type, w.request_id, w.action_id, w.parent_action_id, w.session_id, w.trace_id])].join(PART),
+      [...w.segments, canonicalJson([w.type, w.request_id, w.action_id, w.parent_action_id, w.session_id, w.trace_id, [...w.refs]])].join(PART),
     )
     .join(EVENT);
 }
@@ -90,13 +92,14 @@ export function unpackWires(packed: string): WireEvent[] {
   return packed.split(EVENT).map((text) => {
     const parts = text.split(PART);
     if (parts.length !== 6) throw new Error('malformed packed wire event');
-    const [type, request_id, action_id, parent_action_id, session_id, trace_id] = JSON.parse(parts[5] as string) as [
+    const [type, request_id, action_id, parent_action_id, session_id, trace_id, refs] = JSON.parse(parts[5] as string) as [
       string,
       string,
       string | null,
       string | null,
       string | null,
       string,
+      string[],
     ];
     return {
       segments: parts.slice(0, 5) as WireEvent['segments'],
@@ -106,6 +109,7 @@ export function unpackWires(packed: string): WireEvent[] {
       parent_action_id,
       session_id,
       trace_id,
+      refs,
     };
   });
 }
@@ -125,6 +129,21 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 const isNullableString = (v: unknown): boolean => v === null || typeof v === 'string';
 const isId = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+
+/** Most ids one event may carry in `refs`, and the longest such id. */
+export const MAX_REFS = 32;
+export const MAX_REF_CHARS = 256;
+
+function validateRefs(refs: unknown): void {
+  if (refs === undefined) return;
+  if (!Array.isArray(refs) || refs.length > MAX_REFS) throw invalid(`audit event refs must be an array of at most ${MAX_REFS} ids`);
+  const seen = new Set<string>();
+  for (const ref of refs) {
+    if (!isId(ref) || (ref as string).length > MAX_REF_CHARS) throw invalid(`audit event refs must be non-empty strings of at most ${MAX_REF_CHARS} characters`);
+    if (seen.has(ref as string)) throw invalid('audit event refs must not repeat an id');
+    seen.add(ref as string);
+  }
+}
 
 function validate(copy: Record<string, unknown>): void {
   for (const field of STORE_FIELDS) {
@@ -147,6 +166,7 @@ function validate(copy: Record<string, unknown>): void {
   ) {
     throw invalid('audit event actor must be {user, tenant, roles, agent}');
   }
+  validateRefs(copy.refs);
 }
 
 /**
@@ -194,6 +214,7 @@ export function prepareInput(input: AuditEventInput): PreparedInput {
     parent_action_id: fields.parent_action_id as string | null,
     session_id: fields.session_id as string | null,
     trace_id: fields.trace_id as string,
+    refs: (fields.refs as string[] | undefined) ?? [],
   };
   return { fields, wire };
 }

@@ -30,3 +30,7 @@ export type { LineageTree, LineageRequest, LineageAction } from './lineage.ts';
 /** Alias of LineageTree (the result of buildLineage). */
 export type { LineageTree as LineageNode } from './lineage.ts';
 export { renderLineage, renderEventLine } from './render-lineage.ts';
+export { drill, MAX_DRILL_ACTIONS } from './drill.ts';
+export type { DrillAction, DrillLink, DrillLookup, DrillReport, LinkName, LinkStatus } from './drill.ts';
+export { renderDrill } from './render-drill.ts';
+export { MAX_EXPANDED_ACTIONS, findLineageEvents, relatesByLineageId, relatesTo } from './related.ts';

@@ -5,6 +5,7 @@
  * came back). Pure functions over events; rendering lives in render-lineage.ts.
  */
 import type { AuditEvent } from '../core/types.ts';
+import { relatesTo } from './related.ts';
 
 export interface LineageAction {
   action_id: string;
@@ -35,16 +36,7 @@ export interface LineageTree {
   event_count: number;
 }
 
-function touches(event: AuditEvent, id: string): boolean {
-  return (
-    event.request_id === id ||
-    event.action_id === id ||
-    event.parent_action_id === id ||
-    event.session_id === id ||
-    event.trace_id === id ||
-    event.event_id === id
-  );
-}
+const touches = relatesTo;
 
 /** Events that touch `rootId`, plus every event of an action descending from one of them. */
 function selectEvents(events: readonly AuditEvent[], rootId: string): AuditEvent[] {

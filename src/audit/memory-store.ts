@@ -12,6 +12,7 @@ import type { ChainHead } from './chain.ts';
 import { newEventIds } from './event-ids.ts';
 import { decodeStoredEvent, prepareInput, sealEvent } from './event-record.ts';
 import type { PreparedInput, StoredEventRecord } from './event-record.ts';
+import { relatesTo } from './related.ts';
 
 function unavailable(message: string): AirlockError {
   return new AirlockError('ERR_AUDIT_UNAVAILABLE', message, { status: 503 });
@@ -20,6 +21,8 @@ function unavailable(message: string): AirlockError {
 export class MemoryAuditStore implements AuditStore {
   readonly #clock: Clock;
   #records: StoredEventRecord[] = [];
+  /** ref -> seqs of the events whose `refs` hold it (the event_refs table of the SQLite store). */
+  readonly #refs = new Map<string, Set<number>>();
   #closed = false;
   #unavailable = false;
 
@@ -60,6 +63,11 @@ export class MemoryAuditStore implements AuditStore {
       seq++;
       const { event, record } = sealEvent(input, { seq, eventId: ids[i] as string, ts, prevHash });
       prevHash = record.hash;
+      for (const ref of input.wire.refs) {
+        let seqs = this.#refs.get(ref);
+        if (seqs === undefined) this.#refs.set(ref, (seqs = new Set()));
+        seqs.add(seq);
+      }
       sealed.push(event);
       records.push(record);
     }
@@ -82,6 +90,7 @@ export class MemoryAuditStore implements AuditStore {
   async findRelated(id: string): Promise<AuditEvent[]> {
     this.#assertOpen();
     if (typeof id !== 'string' || id.length === 0) return [];
+    const byRef = this.#refs.get(id);
     return this.#records
       .filter(
         (r) =>
@@ -90,9 +99,11 @@ export class MemoryAuditStore implements AuditStore {
           r.parent_action_id === id ||
           r.session_id === id ||
           r.trace_id === id ||
-          r.event_id === id,
+          r.event_id === id ||
+          byRef?.has(r.seq) === true,
       )
-      .map(decodeStoredEvent);
+      .map(decodeStoredEvent)
+      .filter((event) => relatesTo(event, id));
   }
 
   async head(): Promise<ChainHead | null> {

@@ -1,6 +1,6 @@
 /**
- * SQLite side of the audit store: the schema (events table, lookup indexes, append-only
- * triggers), the durability pragmas and the check that they really took effect. The check
+ * SQLite side of the audit store: the schema (events table, lookup indexes, the
+ * `event_refs` index of the other ids an event records, append-only triggers), the durability pragmas and the check that they really took effect. The check
  * reads the pragmas back on every open because a connection can silently end up with a
  * weaker setting than the one asked for.
  */
@@ -33,6 +33,15 @@ CREATE INDEX IF NOT EXISTS events_action_id ON events(action_id) WHERE action_id
 CREATE INDEX IF NOT EXISTS events_parent_action_id ON events(parent_action_id) WHERE parent_action_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_session_id ON events(session_id) WHERE session_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS events_trace_id ON events(trace_id);
+CREATE TABLE IF NOT EXISTS event_refs (
+  ref TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (ref, seq)
+) STRICT, WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS event_refs_no_update BEFORE UPDATE ON event_refs
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS event_refs_no_delete BEFORE DELETE ON event_refs
+  BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events
@@ -54,6 +63,17 @@ export const EVENT_COLUMNS = [
   'prev_hash',
   'hash',
 ] as const;
+
+export const INSERT_REF_SQL = 'INSERT INTO event_refs (ref, seq) VALUES (?, ?)';
+
+/**
+ * Whether the database has the `event_refs` table. A log written before it existed gets it
+ * at its next writable open (ensureSchema; its events carry no refs, so there is nothing to
+ * backfill); opened read-only it has none, and lookups use the event columns alone.
+ */
+export function hasRefIndex(db: DatabaseSync): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'event_refs'`).get() !== undefined;
+}
 
 export const INSERT_SQL = `INSERT INTO events (${EVENT_COLUMNS.join(', ')}) VALUES (${EVENT_COLUMNS.map(() => '?').join(', ')})`;
 export const SELECT_COLUMNS = EVENT_COLUMNS.join(', ');

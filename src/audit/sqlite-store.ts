@@ -53,7 +53,8 @@ import { decodeStoredEvent, eventOf, prepareInput } from './event-record.ts';
 import type { PreparedInput, StoredEventRecord, WireEvent } from './event-record.ts';
 import { GroupCommitQueue } from './group-commit.ts';
 import type { BatchInfo } from './group-commit.ts';
-import { applyDurability, applyWriterTuning, checkSchemaVersion, ensureSchema, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
+import { applyDurability, applyWriterTuning, checkSchemaVersion, ensureSchema, hasRefIndex, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
+import { relatesTo } from './related.ts';
 import type { Durability } from './sqlite-schema.ts';
 import { SqliteBatchWriter } from './sqlite-writer.ts';
 import type { CommitResult } from './sqlite-writer.ts';
@@ -168,6 +169,15 @@ function decodeRow(row: Row): AuditEvent {
   return decodeStoredEvent(rowToRecord(row));
 }
 
+/** Events related to `$id` (see related.ts), each lookup served by an index. */
+function relatedSql(withRefs: boolean): string {
+  const refs = withRefs ? ' OR seq IN (SELECT seq FROM event_refs WHERE ref = $id)' : '';
+  return (
+    `SELECT ${SELECT_COLUMNS} FROM events WHERE request_id = $id OR action_id = $id OR parent_action_id = $id ` +
+    `OR session_id = $id OR trace_id = $id OR event_id = $id${refs} ORDER BY seq`
+  );
+}
+
 interface Statements {
   head: StatementSync;
   read: StatementSync;
@@ -218,10 +228,7 @@ export class SqliteAuditStore implements AuditStore {
       head: db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
       read: db.prepare(`SELECT ${SELECT_COLUMNS} FROM events WHERE seq >= ? ORDER BY seq LIMIT ?`),
       bySeq: db.prepare(`SELECT ${SELECT_COLUMNS} FROM events WHERE seq = ?`),
-      related: db.prepare(
-        `SELECT ${SELECT_COLUMNS} FROM events WHERE request_id = $id OR action_id = $id OR parent_action_id = $id ` +
-          `OR session_id = $id OR trace_id = $id OR event_id = $id ORDER BY seq`,
-      ),
+      related: db.prepare(relatedSql(hasRefIndex(db))),
     };
     const onBatch = options.onBatch;
     this.#queue = new GroupCommitQueue((appends, since) => this.#commitBatch(appends, since), {
@@ -337,7 +344,8 @@ export class SqliteAuditStore implements AuditStore {
     this.#assertOpen();
     if (typeof id !== 'string' || id.length === 0) return [];
     const rows = this.#stmts.related.all({ $id: id }) as Row[];
-    return rows.map(decodeRow);
+    // A row of event_refs is not covered by the chain: keep only events whose body names the id.
+    return rows.map(decodeRow).filter((event) => relatesTo(event, id));
   }
 
   /** The head of the chain; ERR_AUDIT_UNAVAILABLE once the database files were deleted or replaced. */

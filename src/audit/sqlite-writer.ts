@@ -1,8 +1,8 @@
 /**
  * The SQLite side of one group commit: in a single `BEGIN IMMEDIATE … COMMIT`, read the head
  * (inside the transaction, so concurrent writers in other threads or processes never fork the
- * chain), seal every event of the batch onto it and insert it. Runs on the store's connection
- * (inline writer) or in the writer thread (sqlite-writer.worker.ts). Throws the raw failure
+ * chain), seal every event of the batch onto it and insert it, with its refs in event_refs.
+ * Runs on the store's connection (inline writer) or in the writer thread (sqlite-writer.worker.ts). Throws the raw failure
  * after rolling back; the store turns it into ERR_AUDIT_UNAVAILABLE.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
@@ -10,7 +10,7 @@ import { GENESIS_HASH } from './chain.ts';
 import { newEventIds } from './event-ids.ts';
 import { sealRecord } from './event-record.ts';
 import type { WireEvent } from './event-record.ts';
-import { INSERT_SQL } from './sqlite-schema.ts';
+import { INSERT_REF_SQL, INSERT_SQL } from './sqlite-schema.ts';
 
 /** What a committed batch became: seqs firstSeq.. in order, chained from prevHash. */
 export interface CommitResult {
@@ -26,11 +26,13 @@ export interface CommitResult {
 export class SqliteBatchWriter {
   readonly #db: DatabaseSync;
   readonly #insert: StatementSync;
+  readonly #insertRef: StatementSync;
   readonly #head: StatementSync;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
     this.#insert = db.prepare(INSERT_SQL);
+    this.#insertRef = db.prepare(INSERT_REF_SQL);
     this.#head = db.prepare('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1');
   }
 
@@ -55,6 +57,7 @@ export class SqliteBatchWriter {
       for (const wire of events) {
         const r = sealRecord(wire, { seq, eventId: eventIds[seq - firstSeq] as string, ts, prevHash });
         insert.run(r.seq, r.event_id, r.ts, r.type, r.request_id, r.action_id, r.parent_action_id, r.session_id, r.trace_id, r.body, r.prev_hash, r.hash);
+        for (const ref of wire.refs) this.#insertRef.run(ref, r.seq);
         hashes.push(r.hash);
         prevHash = r.hash;
         seq++;

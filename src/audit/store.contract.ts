@@ -187,6 +187,36 @@ export function runAuditStoreContract(name: string, makeStore: MakeAuditStore): 
       });
     });
 
+    it('finds events by the ids their refs record, and the refs are part of the hashed body', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        const [decision] = await store.append([sampleEventInput({ refs: ['dec_ref1', 'jti_ref1'] })]);
+        await store.append([sampleEventInput()]); // unrelated
+        const [approval] = await store.append([sampleEventInput({ type: 'approval.approved', action_id: null, refs: ['apr_ref1', 'dec_ref1'] })]);
+        const seqs = async (id: string) => (await store.findRelated(id)).map((e) => e.seq);
+        assert.deepEqual(await seqs('dec_ref1'), [decision?.seq, approval?.seq]);
+        assert.deepEqual(await seqs('jti_ref1'), [decision?.seq]);
+        assert.deepEqual(await seqs('apr_ref1'), [approval?.seq]);
+        assert.deepEqual(await seqs('apr_absent'), []);
+        assert.deepEqual((await store.findRelated('jti_ref1'))[0], decision);
+        assert.deepEqual(decision?.refs, ['dec_ref1', 'jti_ref1']);
+        // Changing a ref changes the hash: refs are covered by the chain.
+        const { hash: _hash, ...body } = decision as AuditEvent;
+        assert.equal(hashEvent(body.prev_hash, body), decision?.hash);
+        assert.notEqual(hashEvent(body.prev_hash, { ...body, refs: ['dec_other', 'jti_ref1'] }), decision?.hash);
+        await assertVerifies(store, 3);
+      });
+    });
+
+    it('refuses refs that are not distinct non-empty strings', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        await assertCode(store.append([sampleEventInput({ refs: ['apr_1', 'apr_1'] })]), 'ERR_AUDIT_INVALID_EVENT');
+        await assertCode(store.append([sampleEventInput({ refs: [''] })]), 'ERR_AUDIT_INVALID_EVENT');
+        await assertCode(store.append([sampleEventInput({ refs: 'apr_1' as unknown as string[] })]), 'ERR_AUDIT_INVALID_EVENT');
+        await assertCode(store.append([sampleEventInput({ refs: Array.from({ length: 33 }, (_, i) => `r_${i}`) })]), 'ERR_AUDIT_INVALID_EVENT');
+        assert.equal(await store.head(), null);
+      });
+    });
+
     it('refuses invalid events without disturbing other appends', async () => {
       await withStore(makeStore, async ({ store }) => {
         const good = store.append([sampleEventInput()]);

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { isAirlockError } from '../core/errors.ts';
 import { CliExit } from './config-loading.ts';
-import { auditTraceCommand, auditVerifyCommand } from './commands/audit.ts';
+import { auditDrillCommand, auditTraceCommand, auditVerifyCommand } from './commands/audit.ts';
 import { configCheckCommand, policyCheckCommand, policySchemaCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import {
@@ -67,10 +67,19 @@ export function buildProgram(): Command {
     .action(auditVerifyCommand);
   audit
     .command('trace <id>')
-    .description('print the lineage of a request, action, session or trace id')
+    .description('print the lineage of any id an answer handed out (request, action, decision, approval, override, credential jti, session, memory, manifest, trace...)')
     .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--tenant <tenant>', "only this tenant's events (another tenant's id answers like an unknown one)")
     .option('--json', 'machine-readable output')
     .action(auditTraceCommand);
+  audit
+    .command('drill')
+    .description('reconstruct the full chain of the action(s) behind an id and report every missing link; exits 1 when incomplete')
+    .requiredOption('--id <id>', 'any id an answer handed out')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--tenant <tenant>', "only this tenant's events (another tenant's id answers like an unknown one)")
+    .option('--json', 'machine-readable output')
+    .action(auditDrillCommand);
 
   program
     .command('config')

@@ -340,6 +340,12 @@ export interface AuditEventInput {
    * not well-formed Unicode and are stored JSON-escaped: `JSON.parse('"' + text + '"')` is the original.
    */
   escaped_strings?: string[];
+  /**
+   * Other ids this event records besides its request/action/session/trace ids — decision id,
+   * approval, override, credential jti, memory entry, context manifest hash, MCP pin change —
+   * so a lookup by any of them finds the event. Non-empty, distinct, at most 32.
+   */
+  refs?: string[];
 }
 
 export interface AuditEvent extends AuditEventInput {
@@ -359,7 +365,10 @@ export interface AuditStore {
   append(events: AuditEventInput[]): Promise<AuditEvent[]>;
   /** Events in sequence order starting at `fromSeq` (inclusive, default 1). */
   read(options?: { fromSeq?: number; limit?: number }): Promise<AuditEvent[]>;
-  /** Every event whose request, action, parent action, session, trace or event id equals `id`. */
+  /**
+   * Every event whose request, action, parent action, session, trace or event id equals `id`,
+   * or whose `refs` hold it, in seq order. Answered from indexes, never by scanning the log.
+   */
   findRelated(id: string): Promise<AuditEvent[]>;
   head(): Promise<{ seq: number; hash: string } | null>;
   close(): Promise<void>;

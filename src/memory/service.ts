@@ -297,6 +297,12 @@ export class MemoryService {
       model_id: this.#o.runtime?.modelId ?? null,
       runtime_config_id: this.#o.runtime?.configId ?? null,
       data,
+      // The memory entry's id, so a lookup by it finds every event of the entry.
+      ...(isIdRecord(data) ? { refs: [data.id] } : {}),
     };
   }
+}
+
+function isIdRecord(data: JsonValue): data is { id: string } {
+  return typeof data === 'object' && data !== null && !Array.isArray(data) && typeof data.id === 'string' && data.id.length > 0;
 }

@@ -7,14 +7,17 @@ import { AirlockError } from '../core/errors.ts';
 import type { AuditEvent } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/index.ts';
-import type { ChainHead, LineageNode, VerifyReport } from '../audit/index.ts';
+import type { ChainHead, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
 import {
   GENESIS_HASH,
   SqliteAuditStore,
   buildLineage,
+  drill,
+  findLineageEvents,
   readAll,
   readCheckpoint,
   readCheckpointFile,
+  renderDrill,
   renderLineage,
   verifyChain,
   verifyCheckpointSignature,
@@ -62,7 +65,10 @@ export interface AuditLogReader {
    * anchor must be held by the log (`truncated` / `checkpoint_mismatch` otherwise).
    */
   verify(anchors?: AuditAnchors): Promise<VerifyReport>;
-  trace(id: string): Promise<{ events: AuditEvent[]; tree: LineageNode; text: string } | null>;
+  /** Lineage of any id; with `tenant`, only that tenant's events (another tenant's id answers like an unknown one). */
+  trace(id: string, scope?: { tenant?: string }): Promise<{ events: AuditEvent[]; tree: LineageNode; text: string } | null>;
+  /** The lineage drill of any id, scoped like trace. */
+  drill(id: string, scope?: { tenant?: string }): Promise<DrillReport & { text: string }>;
   close(): Promise<void>;
 }
 
@@ -76,6 +82,8 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
   const path = config.audit.path;
   const key = config.audit.checkpointKey === undefined ? undefined : await resolveSecretRef(config.audit.checkpointKey, config.baseDir);
   const store = SqliteAuditStore.open(path, { readOnly: true });
+  const scoped = async (id: string, scope: { tenant?: string }) =>
+    (await store.findRelated(id)).filter((e) => scope.tenant === undefined || e.actor.tenant === scope.tenant);
   return {
     path,
     async verify(anchors = {}) {
@@ -91,11 +99,15 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
           : `checkpoint file is missing for a non-empty audit log (checkpoint_key is configured): it was deleted, or the log was cut back with it`;
       return { ok: false, checked: report.checked, head: report.head, firstBad: { seq: 0, reason: 'checkpoint_missing', message } };
     },
-    async trace(id) {
-      const events = await store.findRelated(id);
+    async trace(id, scope = {}) {
+      const events = await findLineageEvents((ref) => scoped(ref, scope), id);
       if (events.length === 0) return null;
       const tree = buildLineage(events, id);
       return { events, tree, text: renderLineage(tree) };
+    },
+    async drill(id, scope = {}) {
+      const report = await drill(id, (ref) => scoped(ref, scope));
+      return { ...report, text: renderDrill(report) };
     },
     close: () => store.close(),
   };

@@ -8,7 +8,7 @@ import type { AirlockConfig } from '../config/types.ts';
 import type { AirlockError } from '../core/errors.ts';
 import type { ApprovalEvent, ApprovalNotifier } from '../approvals/index.ts';
 import { ApprovalService, createApprovalNotifier as createNotifier } from '../approvals/index.ts';
-import { standaloneEvent } from './events.ts';
+import { refsOf, standaloneEvent } from './events.ts';
 import { gatewayKey } from './keys.ts';
 
 export function approvalAuditEvent(event: ApprovalEvent): AuditEventInput {
@@ -27,7 +27,7 @@ export function approvalAuditEvent(event: ApprovalEvent): AuditEventInput {
       ...(event.justification === undefined ? {} : { justification: event.justification }),
       ...(event.token_jti === undefined ? {} : { token_jti: event.token_jti }),
     },
-    { tool: event.tool },
+    { tool: event.tool, ...refsOf(event.approval_id, event.token_jti) },
   );
 }
 

@@ -40,14 +40,20 @@ export interface ToolCallRequest {
   raw_body?: unknown;
 }
 
-export type ToolCallResult =
-  | { status: 'executed'; request_id: string; action_id: string; decision: Decision; result: JsonValue; result_trust: 'trusted' | 'untrusted' }
-  | { status: 'approval_required'; request_id: string; action_id: string; approval_id: string; decision: Decision }
-  | { status: 'denied'; request_id: string; action_id: string; decision: Decision }
-  | { status: 'failed'; request_id: string; action_id: string; decision: Decision; error: { code: string; message: string } };
-
-export interface SimulationResult {
+/** The ids every answer about a call carries; each one leads to the call's lineage. */
+export interface CallIds {
   request_id: string;
+  action_id: string;
+  decision_id: string;
+}
+
+export type ToolCallResult =
+  | (CallIds & { status: 'executed'; decision: Decision; result: JsonValue; result_trust: 'trusted' | 'untrusted' })
+  | (CallIds & { status: 'approval_required'; approval_id: string; decision: Decision })
+  | (CallIds & { status: 'denied'; decision: Decision })
+  | (CallIds & { status: 'failed'; decision: Decision; error: { code: string; message: string } });
+
+export interface SimulationResult extends CallIds {
   outcome: Decision['outcome'];
   summary: string;
   affected_resources: number;

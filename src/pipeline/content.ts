@@ -18,7 +18,7 @@ import { newId } from '../core/ids.ts';
 import type { AuditEventInput, Principal, RegisteredTool, SessionRecord } from '../core/types.ts';
 import type { ProvenanceTracker, RegisteredContent } from '../provenance/index.ts';
 import { contentHash, leavesOfJson, textOfJson } from '../provenance/index.ts';
-import { actorOf, standaloneEvent } from './events.ts';
+import { actorOf, refsOf, standaloneEvent } from './events.ts';
 
 export const CONTENT_KINDS = ['user_prompt', 'system_prompt', 'tool_result', 'document', 'retrieved', 'web', 'email', 'message', 'other'] as const;
 export type ContentKind = (typeof CONTENT_KINDS)[number];
@@ -156,5 +156,6 @@ export function contentEvent(principal: Principal, sessionId: string, content: R
     session_id: sessionId,
     model_id: runtime.modelId,
     runtime_config_id: runtime.configId,
+    ...refsOf(content.content_id),
   });
 }

@@ -13,6 +13,7 @@ import type { ContextConfig } from '../config/types.ts';
 import type { ContextManifest } from '../context/index.ts';
 import { ContextAssembler, ContextSessions } from '../context/index.ts';
 import type { SessionContent } from './content.ts';
+import { refsOf } from './events.ts';
 
 const MAX_CHUNKS = 1000;
 const MAX_USE_CASE = 200;
@@ -84,6 +85,7 @@ export class SessionContextGateway {
       runtime_config_id: this.#runtime.configId,
       context_manifest_hash: assembly.manifest_hash,
       data,
+      ...refsOf(assembly.manifest.manifest_id, assembly.manifest_hash),
     });
     const events = [event('context.assembled', JSON.parse(JSON.stringify(assembly.manifest)) as JsonValue)];
     if (check.alert) {

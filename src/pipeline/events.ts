@@ -61,6 +61,25 @@ export function callEvent(call: CallState, env: PipelineEnv, type: AuditEventTyp
   };
 }
 
+/**
+ * `refs` for an event: the given ids, without empties and repeats (nothing when none is left).
+ * Every id an answer hands out is put on the event that records it, so a lookup finds it.
+ */
+export function refsOf(...ids: (string | null | undefined)[]): { refs?: string[] } {
+  const refs = [...new Set(ids.filter((id): id is string => typeof id === 'string' && id.length > 0))];
+  return refs.length === 0 ? {} : { refs };
+}
+
+/**
+ * The ids a call hands out or uses besides its request/action/trace/session: the decision id,
+ * the approval it raised or consumed, the override that lifted it, its credential's jti and
+ * the context manifest it ran under. Carried by the event that records the decision (and the
+ * approval request); the call's other events are found through its action id.
+ */
+export function callRefs(call: CallState): { refs?: string[] } {
+  return refsOf(call.decision_id, call.approvalId, call.overrideId, call.credential?.jti, call.trace?.manifestHash);
+}
+
 export function decisionJson(decision: Decision, call: CallState): JsonValue {
   return {
     ...(JSON.parse(JSON.stringify(decision)) as Record<string, JsonValue>),

@@ -29,8 +29,8 @@ import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
 import { createOverrideService, overrideGate } from './overrides.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { connectorSecretResolver, createCredentialBroker, credentialHeader } from './credentials.ts';
-import type { LineageNode, VerifyReport } from '../audit/index.ts';
-import { MemoryAuditStore, SqliteAuditStore, buildLineage, readAll, renderLineage, verifyChain } from '../audit/index.ts';
+import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
+import { MemoryAuditStore, SqliteAuditStore, buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
@@ -54,7 +54,7 @@ import { SessionActivity } from './session-activity.ts';
 import { validateSessionAttributes } from './session-attributes.ts';
 import { visibleTools } from './discovery.ts';
 import type { ToolSource } from './tool-source.ts';
-import { GATEWAY_ACTOR, actorOf, standaloneEvent } from './events.ts';
+import { GATEWAY_ACTOR, actorOf, refsOf, standaloneEvent } from './events.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -124,6 +124,10 @@ export interface LineageResponse {
   text: string;
 }
 
+export interface DrillResponse extends DrillReport {
+  text: string;
+}
+
 export interface Gateway {
   readonly config: AirlockConfig;
   authenticate(token: string): Promise<Principal>;
@@ -160,7 +164,14 @@ export interface Gateway {
   pendingMemory(token: string): Promise<MemoryRecord[]>;
   /** Promote a queued write into memory, or reject it (reviewer role, not the writer, never an agent). */
   reviewMemory(token: string, id: string, verdict: 'promote' | 'reject', justification: string): Promise<MemoryRecord>;
+  /**
+   * Lineage of any id an answer handed out (request, action, decision, approval, override,
+   * credential jti, session, memory entry, content, context manifest, MCP definition hash,
+   * trace, event). Tenant-scoped: another tenant's id fails exactly like an unknown one.
+   */
   lineage(id: string, token: string): Promise<LineageResponse>;
+  /** The lineage drill of an id (see audit/drill.ts), scoped like lineage; 404 like lineage when nothing is visible. */
+  drill(id: string, token: string): Promise<DrillResponse>;
   verifyAudit(token?: string): Promise<VerifyReport>;
   /** Approval requests of the reviewer's tenant (optionally in one state). */
   listApprovals(token: string, state?: ApprovalRequest['state']): Promise<ApprovalRequest[]>;
@@ -454,12 +465,19 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     async lineage(id, token) {
       const visible = await readerScope(token);
-      const events = (await audit.findRelated(id)).filter(visible);
+      const events = await findLineageEvents(async (ref) => (await audit.findRelated(ref)).filter(visible), id);
       if (events.length === 0) {
         throw new AirlockError('ERR_AUDIT_NOT_FOUND', 'no audit events for that id', { status: 404 });
       }
       const tree = buildLineage(events, id);
       return { id, events, tree, text: renderLineage(tree) };
+    },
+
+    async drill(id, token) {
+      const visible = await readerScope(token);
+      const report = await drill(id, async (ref) => (await audit.findRelated(ref)).filter(visible));
+      if (!report.found) throw new AirlockError('ERR_AUDIT_NOT_FOUND', 'no audit events for that id', { status: 404 });
+      return { ...report, text: renderDrill(report) };
     },
 
     async verifyAudit(token) {
@@ -506,7 +524,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
               ? ({ kind: 'tenant', tenant: operator.tenant } as const)
               : ({ kind: 'connector', audience: target.connector } as const);
       await broker.revoke(revocation);
-      await audit.append([standaloneEvent('credential.revoked', { ...actorOf(operator), agent: null }, JSON.parse(JSON.stringify(revocation)) as JsonValue)]);
+      await audit.append([standaloneEvent('credential.revoked', { ...actorOf(operator), agent: null }, JSON.parse(JSON.stringify(revocation)) as JsonValue, refsOf(revocation.jti))]);
       return { revoked: target };
     },
 

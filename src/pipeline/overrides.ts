@@ -10,7 +10,7 @@ import type { AirlockConfig } from '../config/types.ts';
 import type { OverrideEvent } from '../overrides/index.ts';
 import { MemoryOverrideStore, OverrideService, SqliteOverrideStore } from '../overrides/index.ts';
 import type { PipelineEnv } from './env.ts';
-import { standaloneEvent } from './events.ts';
+import { refsOf, standaloneEvent } from './events.ts';
 
 export function overrideAuditEvent(event: OverrideEvent): AuditEventInput {
   const operator = event.operator;
@@ -28,7 +28,7 @@ export function overrideAuditEvent(event: OverrideEvent): AuditEventInput {
       expires_at: new Date(event.expires_at).toISOString(),
       uses: event.uses,
     },
-    event.scope.kind === 'tool' ? { tool: event.scope.tool } : {},
+    { ...(event.scope.kind === 'tool' ? { tool: event.scope.tool } : {}), ...refsOf(event.override_id) },
   );
 }
 

@@ -11,7 +11,7 @@ import { runPhases } from './compose.ts';
 import { buildDecision } from './decision.ts';
 import type { PipelineEnv } from './env.ts';
 import { PHASES } from './phases/index.ts';
-import { recordStop } from './phases/record.ts';
+import { recordSimulation, recordStop } from './phases/record.ts';
 import { actionSummary } from './summary.ts';
 
 function newCall(mode: Mode, request: ToolCallRequest): CallState {
@@ -65,8 +65,8 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
 
 export async function executeCall(request: ToolCallRequest, env: PipelineEnv): Promise<ToolCallResult> {
   const call = await run('execute', request, env);
-  const ids = { request_id: call.request_id, action_id: call.action_id };
   const decision = call.decision ?? buildDecision(call);
+  const ids = { request_id: call.request_id, action_id: call.action_id, decision_id: decision.decision_id };
   if (call.stop?.outcome === 'approval_required' && call.approvalId !== undefined) {
     return { status: 'approval_required', ...ids, approval_id: call.approvalId, decision };
   }
@@ -90,10 +90,15 @@ export async function decideCall(request: ToolCallRequest, env: PipelineEnv): Pr
 export async function simulateCall(request: ToolCallRequest, env: PipelineEnv): Promise<SimulationResult> {
   const call = await run('simulate', request, env);
   const decision = buildDecision(call);
+  call.decision = decision;
+  // The dry run is on the record too (it runs nothing): its ids lead to what it would have done.
+  await recordSimulation(call, env);
   const role = call.evaluation?.obligations.approval?.role ?? null;
   const held = decision.outcome === 'approval_required';
   return {
     request_id: call.request_id,
+    action_id: call.action_id,
+    decision_id: decision.decision_id,
     outcome: decision.outcome,
     summary: actionSummary(call),
     affected_resources: call.affectedCount ?? 0,

@@ -194,6 +194,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     const lineage = await gateway.lineage(c.req.param('id'), token(c));
     return c.json({ id: lineage.id, events: lineage.events, tree: lineage.tree, text: lineage.text });
   });
+  app.get('/v1/audit/drill/:id', async (c) => c.json(await gateway.drill(c.req.param('id'), token(c)), 200));
 
   app.post('/v1/audit/verify', async (c) => c.json(await gateway.verifyAudit(token(c))));
 

@@ -77,6 +77,7 @@ function decisionMeta(result: ToolCallResult): Record<string, JsonValue> {
   return {
     'airlock/request_id': result.request_id,
     'airlock/action_id': result.action_id,
+    'airlock/decision_id': result.decision_id,
     'airlock/decision': {
       outcome: decision.outcome,
       code: decision.code,

@@ -5,6 +5,13 @@
 
 import { CONTENT_KINDS, MAX_CONTENT_CHARS } from '../pipeline/index.ts';
 
+/** The ids every answer about a call carries: each resolves with GET /v1/audit/lineage/{id}. */
+const callIds = {
+  request_id: { type: 'string', description: 'the call (resolves to its lineage)' },
+  action_id: { type: 'string', description: 'the action (resolves to its lineage)' },
+  decision_id: { type: 'string', description: 'the decision (resolves to its lineage)' },
+} as const;
+
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: object, description: string) => ({ description, content: { 'application/json': { schema } } });
 const errors = {
@@ -318,9 +325,9 @@ export function openApiDocument(): object {
             '200': json(
               {
                 type: 'object',
-                required: ['decision_id', 'outcome', 'reasons', 'checks', 'policy_version'],
+                required: ['decision_id', 'request_id', 'action_id', 'outcome', 'reasons', 'checks', 'policy_version'],
                 properties: {
-                  decision_id: { type: 'string' },
+                  ...callIds,
                   outcome: { enum: ['allow', 'deny', 'approval_required'] },
                   reasons: { type: 'array', items: ref('Reason') },
                   checks: { type: 'object' },
@@ -343,8 +350,10 @@ export function openApiDocument(): object {
             '200': json(
               {
                 type: 'object',
+                required: ['status', 'request_id', 'action_id', 'decision_id', 'decision'],
                 properties: {
                   status: { const: 'executed' },
+                  ...callIds,
                   decision: ref('Decision'),
                   result: {},
                   result_trust: { enum: ['trusted', 'untrusted'] },
@@ -353,12 +362,12 @@ export function openApiDocument(): object {
               'executed',
             ),
             '202': json(
-              { type: 'object', properties: { status: { const: 'approval_required' }, approval_id: { type: 'string' }, decision: ref('Decision') } },
+              { type: 'object', properties: { status: { const: 'approval_required' }, ...callIds, approval_id: { type: 'string' }, decision: ref('Decision') } },
               'held for approval',
             ),
-            '403': json({ type: 'object', properties: { status: { const: 'denied' }, decision: ref('Decision') } }, 'denied'),
+            '403': json({ type: 'object', properties: { status: { const: 'denied' }, ...callIds, decision: ref('Decision') } }, 'denied'),
             '502': json(
-              { type: 'object', properties: { status: { const: 'failed' }, decision: ref('Decision'), error: ref('Error') } },
+              { type: 'object', properties: { status: { const: 'failed' }, ...callIds, decision: ref('Decision'), error: ref('Error') } },
               'allowed, but the tool failed',
             ),
             ...errors,
@@ -373,7 +382,9 @@ export function openApiDocument(): object {
             '200': json(
               {
                 type: 'object',
+                required: ['request_id', 'action_id', 'decision_id', 'outcome', 'decision'],
                 properties: {
+                  ...callIds,
                   outcome: { enum: ['allow', 'deny', 'approval_required'] },
                   summary: { type: 'string' },
                   affected_resources: { type: 'integer' },
@@ -392,10 +403,65 @@ export function openApiDocument(): object {
       },
       '/v1/audit/lineage/{id}': {
         get: {
-          summary: 'Lineage of a request, action, session or trace',
+          summary: 'Lineage of any id an answer handed out',
+          description:
+            'Accepts a request, action, decision, approval, override, credential jti, session, memory entry, content or context manifest id, a context manifest or MCP definition hash, a trace id or an event id. Tenant-scoped: an id of another tenant answers exactly like an unknown one (404).',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
             '200': json({ type: 'object', properties: { events: { type: 'array' }, tree: { type: 'object' }, text: { type: 'string' } } }, 'lineage'),
+            '404': json(ref('Error'), 'no visible events for that id'),
+            ...errors,
+          },
+        },
+      },
+      '/v1/audit/drill/{id}': {
+        get: {
+          summary: 'Lineage drill: the full chain of the action(s) behind any id, with every missing link reported',
+          description:
+            'Accepts every id /v1/audit/lineage/{id} accepts, scoped the same way. `complete` is false when any link the chain needs is missing from the log.',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['id', 'found', 'complete', 'actions', 'records', 'elapsed_ms'],
+                properties: {
+                  id: { type: 'string' },
+                  found: { type: 'boolean' },
+                  complete: { type: 'boolean' },
+                  actions: {
+                    type: 'array',
+                    items: {
+                      type: 'object',
+                      properties: {
+                        action_id: { type: 'string' },
+                        request_id: { type: 'string' },
+                        tool: { type: ['string', 'null'] },
+                        outcome: { type: ['string', 'null'] },
+                        complete: { type: 'boolean' },
+                        links: {
+                          type: 'array',
+                          items: {
+                            type: 'object',
+                            properties: {
+                              link: { enum: ['who', 'session', 'context', 'policy', 'approval', 'override', 'credential', 'execution', 'result', 'timestamps'] },
+                              status: { enum: ['ok', 'missing', 'n/a'] },
+                              detail: { type: 'string' },
+                              values: { type: 'object' },
+                            },
+                          },
+                        },
+                      },
+                    },
+                  },
+                  records: { type: 'array' },
+                  lookups: { type: 'integer' },
+                  elapsed_ms: { type: 'number' },
+                  text: { type: 'string' },
+                },
+              },
+              'drill report',
+            ),
             '404': json(ref('Error'), 'no visible events for that id'),
             ...errors,
           },

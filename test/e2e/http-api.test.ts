@@ -74,7 +74,7 @@ describe('HTTP API v1', () => {
     assert.equal(events[1]?.result_code, 'ERR_CONNECTOR_FAILED');
   });
 
-  test('POST /v1/tool-calls/simulate reports summary, affected count and approval state, with no side effect', async () => {
+  test('POST /v1/tool-calls/simulate reports summary, affected count and approval state, with no side effect but its own record', async () => {
     const auditBefore = (await fx.post('/v1/audit/verify', {}, await fx.token({ sub: 'audra', tenant: 'acme', roles: ['auditor'] }))).body.checked as number;
     const res = await fx.post('/v1/tool-calls/simulate', { tool: 'crm.exportCustomers', arguments: {} }, fx.tokens.fin);
     assert.equal(res.status, 200);
@@ -85,8 +85,14 @@ describe('HTTP API v1', () => {
     const held = await fx.post('/v1/tool-calls/simulate', { session_id: session, tool: 'billing.refund', arguments: { customer_id: 'cus_acme_ada', amount: 300 } }, fx.tokens.sam);
     assert.deepEqual(held.body.approval, { required: true, state: 'required', role: 'finance-lead' });
     assert.equal(held.body.affected_resources, 1);
-    const auditAfter = (await fx.post('/v1/audit/verify', {}, await fx.token({ sub: 'audra', tenant: 'acme', roles: ['auditor'] }))).body.checked as number;
-    assert.equal(auditAfter, auditBefore, 'simulate writes nothing to the audit log');
+    const auditor = await fx.token({ sub: 'audra', tenant: 'acme', roles: ['auditor'] });
+    const auditAfter = (await fx.post('/v1/audit/verify', {}, auditor)).body.checked as number;
+    assert.equal(auditAfter, auditBefore + 2, 'each dry run writes one simulation event, nothing else');
+    for (const id of ['request_id', 'action_id', 'decision_id']) {
+      const lineage = await fx.get(`/v1/audit/lineage/${String(held.body[id])}`, auditor);
+      assert.equal(lineage.status, 200, id);
+      assert.deepEqual((lineage.body.events as Json[]).map((e) => e.type), ['simulation'], id);
+    }
     assert.equal(fx.invocations.get('crm.exportCustomers'), undefined);
     assert.equal(fx.invocations.get('billing.refund') ?? 0, 1, 'only the earlier failed refund ran');
   });

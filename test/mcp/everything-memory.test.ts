@@ -129,6 +129,14 @@ describe('everything (HTTP) and memory (stdio) servers behind /mcp', () => {
     const lineage = await gateway.lineage(trace, await env.token({ sub: 'aud', roles: ['auditor'] }));
     assert.equal(lineage.events.filter((e) => e.type === 'intent').length, 2);
     assert.ok(lineage.events.some((e) => e.parent_action_id === airlockMeta(first).action_id));
+    // Every id of the result's _meta leads to the call's complete chain.
+    const auditor = await env.token({ sub: 'aud', roles: ['auditor'] });
+    for (const id of [airlockMeta(first).request_id, airlockMeta(first).action_id, airlockMeta(first).decision_id]) {
+      assert.match(id, /^(req|act|dec)_/);
+      const report = await gateway.drill(id, auditor);
+      assert.equal(report.complete, true, report.text);
+      assert.equal(report.actions[0]?.links.find((l) => l.link === 'execution')?.values.connector, 'mcp:ev/echo');
+    }
     // Arguments the upstream's schema does not declare are refused before anything runs.
     const extra = await user.callTool({ name: 'ev.echo', arguments: { message: 'x', sneaky: true } });
     assert.equal(airlockMeta(extra).decision.code, 'validate.schema');

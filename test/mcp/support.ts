@@ -108,11 +108,12 @@ export function textOf(result: unknown): string {
 }
 
 /** The Airlock metadata of a tool result. */
-export function airlockMeta(result: unknown): { request_id: string; action_id: string; decision: { outcome: string; code: string; rules: string[]; approval_id?: string } } {
+export function airlockMeta(result: unknown): { request_id: string; action_id: string; decision_id: string; decision: { outcome: string; code: string; rules: string[]; approval_id?: string } } {
   const meta = ((result as { _meta?: Record<string, unknown> })._meta ?? {}) as Record<string, unknown>;
   return {
     request_id: meta['airlock/request_id'] as string,
     action_id: meta['airlock/action_id'] as string,
+    decision_id: meta['airlock/decision_id'] as string,
     decision: meta['airlock/decision'] as { outcome: string; code: string; rules: string[]; approval_id?: string },
   };
 }

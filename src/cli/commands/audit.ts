@@ -1,7 +1,8 @@
 /**
- * `airlock audit verify` and `airlock audit trace`: read the audit log of a config
- * directly (an operator with access to its files), verify the chain (against anchors
- * recorded outside the host when given), print lineage.
+ * `airlock audit verify`, `airlock audit trace` and `airlock audit drill`: read the audit log
+ * of a config directly (an operator with access to its files), verify the chain (against
+ * anchors recorded outside the host when given), print lineage, and drill one id down to its
+ * full action chain (exit 1 when a link is missing).
  */
 import { openAuditLog } from '../../pipeline/index.ts';
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
@@ -31,13 +32,29 @@ export async function auditVerifyCommand(options: {
   }
 }
 
-export async function auditTraceCommand(id: string, options: { config: string; json?: boolean }): Promise<void> {
+export async function auditTraceCommand(id: string, options: { config: string; json?: boolean; tenant?: string }): Promise<void> {
   const log = await openAuditLog(await loadConfigOrExit(options.config));
   try {
-    const lineage = await log.trace(id);
+    const lineage = await log.trace(id, options.tenant === undefined ? {} : { tenant: options.tenant });
     if (lineage === null) throw new CliExit(1, `no audit events for ${id}`);
     if (options.json === true) printJson({ id, events: lineage.events, tree: lineage.tree });
     else process.stdout.write(`${lineage.text}\n`);
+  } finally {
+    await log.close();
+  }
+}
+
+export async function auditDrillCommand(options: { id: string; config: string; json?: boolean; tenant?: string }): Promise<void> {
+  const log = await openAuditLog(await loadConfigOrExit(options.config));
+  try {
+    const report = await log.drill(options.id, options.tenant === undefined ? {} : { tenant: options.tenant });
+    // Nothing visible: answered exactly like trace (an unknown id and another tenant's look the same).
+    if (!report.found) throw new CliExit(1, `no audit events for ${options.id}`);
+    if (options.json === true) {
+      const { text: _text, ...machine } = report;
+      printJson(machine);
+    } else process.stdout.write(report.text);
+    if (!report.complete) throw new CliExit(1, '');
   } finally {
     await log.close();
   }

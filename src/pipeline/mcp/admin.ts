@@ -14,7 +14,7 @@ import { SqliteAuditStore } from '../../audit/index.ts';
 import { TokenVerifier } from '../../identity/index.ts';
 import type { PinDecider, PinRecord, PinState, PinStore } from '../../mcp/index.ts';
 import { SqlitePinStore, exposedName } from '../../mcp/index.ts';
-import { actorOf, standaloneEvent } from '../events.ts';
+import { actorOf, refsOf, standaloneEvent } from '../events.ts';
 
 /** Roles that may admit or reject upstream tool definitions. */
 export const MCP_ADMIN_ROLES = ['security-admin'];
@@ -110,7 +110,7 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
             justification: input.justification.slice(0, 2000),
             findings: current.findings.map((f) => f.rule),
             approved_hash: decided.approved_hash,
-          }),
+          }, refsOf(hash)),
         ]);
       } finally {
         await audit.close();

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { MemoryAuditStore } from '../../audit/index.ts';
 import type { AuditEventInput, AuditStore } from '../../core/types.ts';
 import type { HubChange } from './hub-events.ts';
 import { ChangeListeners, HubAuditLog, hubEvent } from './hub-events.ts';
@@ -21,6 +22,18 @@ test('hubEvent: a standalone event of the gateway itself', () => {
   assert.deepEqual(event.data, { upstream: 'fs' });
   assert.deepEqual(event.actor, { user: null, tenant: null, roles: [], agent: null });
   assert.equal(event.action_id, null);
+});
+
+test('hubEvent: a pin change is found by the definition hash it concerns', async () => {
+  const audit = new MemoryAuditStore();
+  const hash = `sha256:${'c'.repeat(64)}`;
+  const [changed] = await audit.append([
+    hubEvent('mcp.tool.changed', { upstream: 'fs', tool: 'read_file', name: 'fs.read_file', hash, previous_hash: 'sha256:old' }),
+    hubEvent('mcp.upstream.connected', { upstream: 'fs' }),
+  ]);
+  assert.deepEqual(changed?.refs, [hash]);
+  assert.deepEqual((await audit.findRelated(hash)).map((e) => e.type), ['mcp.tool.changed']);
+  assert.equal(hubEvent('mcp.upstream.connected', { upstream: 'fs' }).refs, undefined);
 });
 
 test('HubAuditLog holds events until the audit log is attached, then appends them as they come', async () => {

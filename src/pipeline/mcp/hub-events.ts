@@ -5,7 +5,7 @@
  */
 import type { JsonValue } from '../../core/canonical.ts';
 import type { AuditEventInput, AuditStore } from '../../core/types.ts';
-import { GATEWAY_ACTOR, standaloneEvent } from '../events.ts';
+import { GATEWAY_ACTOR, refsOf, standaloneEvent } from '../events.ts';
 
 export type HubChange = { kind: 'tools' | 'resources' | 'prompts' } | { kind: 'resource'; uri: string };
 
@@ -13,7 +13,8 @@ export type FaultHandler = (what: string, error: unknown) => void;
 
 /** An audit event of the hub's own housekeeping (no call, gateway actor). */
 export function hubEvent(type: string, data: Record<string, JsonValue>): AuditEventInput {
-  return standaloneEvent(type, GATEWAY_ACTOR, data);
+  // A pin change is known by the definition hash it concerns: a lookup by that hash finds it.
+  return standaloneEvent(type, GATEWAY_ACTOR, data, refsOf(typeof data.hash === 'string' ? data.hash : null));
 }
 
 /** Listeners for hub changes; a listener that throws is reported and the others still hear. */

@@ -7,12 +7,26 @@ import { canonicalHash } from '../../core/canonical.ts';
 import { isAirlockError } from '../../core/errors.ts';
 import { escapeIllFormed, isWellFormedJson } from '../../core/well-formed.ts';
 import type { AuditEvent, AuditEventInput } from '../../core/types.ts';
+import type { ConnectorSpec } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
 import { builtinReason } from '../call.ts';
 import { buildDecision } from '../decision.ts';
 import type { PipelineEnv } from '../env.ts';
 import { contentEventData } from '../content.ts';
-import { callEvent, decisionJson, mismatchEvents } from '../events.ts';
+import { callEvent, callRefs, decisionJson, mismatchEvents, refsOf } from '../events.ts';
+
+/** `function:<handler>`, `http:<METHOD> <origin>` or `mcp:<upstream>/<tool>`: no headers, paths or query. */
+export function connectorLabel(connector: ConnectorSpec): string {
+  if (connector.type === 'function') return `function:${connector.handler}`;
+  if (connector.type === 'mcp') return `mcp:${connector.upstream}/${connector.tool}`;
+  let origin = 'invalid-url';
+  try {
+    origin = new URL(connector.url.replace(/\{[^}]*\}/g, 'x')).origin;
+  } catch {
+    // keep the placeholder
+  }
+  return `http:${connector.method} ${origin}`;
+}
 
 function auditUnavailable(call: CallState): void {
   call.stop = {
@@ -51,8 +65,10 @@ function recordableEvent(event: AuditEventInput): AuditEventInput {
  */
 async function recordAllowed(call: CallState, env: PipelineEnv, type: 'decision' | 'intent'): Promise<void> {
   const decision = buildDecision(call);
+  // An intent names what will run it (the connector), never its secrets.
+  const connector = type === 'intent' && call.tool !== undefined ? { data: { connector: connectorLabel(call.tool.connector) } } : {};
   try {
-    await appendCallEvents(env, [...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call) })]);
+    await appendCallEvents(env, [...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call), ...connector, ...callRefs(call) })]);
   } catch {
     auditUnavailable(call);
     return;
@@ -99,9 +115,9 @@ export async function recordResult(call: CallState, env: PipelineEnv): Promise<v
 export async function recordStop(call: CallState, env: PipelineEnv): Promise<boolean> {
   const decision = buildDecision(call);
   call.decision = decision;
-  const events = [...mismatchEvents(call, env), callEvent(call, env, 'decision', { decision: decisionJson(decision, call) })];
+  const events = [...mismatchEvents(call, env), callEvent(call, env, 'decision', { decision: decisionJson(decision, call), ...callRefs(call) })];
   if (call.approvalId !== undefined) {
-    events.push(callEvent(call, env, 'approval.requested', { data: { approval_id: call.approvalId, required_role: decision.obligations.approval?.role ?? null } }));
+    events.push(callEvent(call, env, 'approval.requested', { data: { approval_id: call.approvalId, required_role: decision.obligations.approval?.role ?? null }, ...refsOf(call.approvalId) }));
   }
   try {
     await appendCallEvents(env, events);
@@ -110,5 +126,19 @@ export async function recordStop(call: CallState, env: PipelineEnv): Promise<boo
     env.faults.unrecordedStops++;
     env.faults.onUnrecorded?.({ request_id: call.request_id, code: decision.code, error });
     return false;
+  }
+}
+
+/**
+ * simulate mode: the dry run's decision as a `simulation` event, so the ids it answers with
+ * resolve. Nothing ran, so a store that cannot write does not change the answer (counted).
+ */
+export async function recordSimulation(call: CallState, env: PipelineEnv): Promise<void> {
+  const decision = call.decision ?? buildDecision(call);
+  try {
+    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'simulation', { decision: decisionJson(decision, call), ...callRefs(call) })]);
+  } catch (error) {
+    env.faults.unrecordedStops++;
+    env.faults.onUnrecorded?.({ request_id: call.request_id, code: decision.code, error });
   }
 }
