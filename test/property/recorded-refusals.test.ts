@@ -12,7 +12,7 @@ import { startDemoServer } from '../support/demo.ts';
 
 type Json = Record<string, unknown>;
 const TOOLS = ['crm.getCustomer', 'crm.exportCustomers', 'email.send', 'billing.refund', 'billing.getInvoices'];
-const PATHS = ['/v1/tool-calls', '/v1/decide'];
+const PATHS = ['/v1/tool-calls', '/v1/decide', '/v1/tool-calls/simulate'];
 
 let fx: HttpFixture;
 let session: string;
@@ -57,11 +57,12 @@ test('property: any body the HTTP door accepts and refuses has exactly one recor
       if (res.status === 400 && (res.body.error as Json | undefined)?.code === 'ERR_REQUEST_MALFORMED') return; // the door did not accept it
       assert.ok([200, 202, 400, 403, 502].includes(res.status), `unexpected ${res.status} ${JSON.stringify(res.body)}`);
       const decision = res.body.decision as Json;
+      assert.equal(typeof res.body.request_id, 'string', 'every accepted call answers with its request id');
       const refused = decision.outcome !== 'allow';
       if (!refused) return;
       refusals++;
       const lineage = await fx.gateway.lineage(res.body.request_id as string, auditor);
-      const decisions = lineage.events.filter((e) => e.type === 'decision');
+      const decisions = lineage.events.filter((e) => e.type === (path.endsWith('simulate') ? 'simulation' : 'decision'));
       assert.equal(decisions.length, 1, `${path} ${JSON.stringify(sent)} -> ${decisions.length} decision events`);
       assert.equal((decisions[0]?.decision as Json).code, decision.code);
     }),

@@ -136,7 +136,7 @@ export async function recordStop(call: CallState, env: PipelineEnv): Promise<boo
 export async function recordSimulation(call: CallState, env: PipelineEnv): Promise<void> {
   const decision = call.decision ?? buildDecision(call);
   try {
-    await env.audit.append([...mismatchEvents(call, env), callEvent(call, env, 'simulation', { decision: decisionJson(decision, call), ...callRefs(call) })]);
+    await appendCallEvents(env, [...mismatchEvents(call, env), callEvent(call, env, 'simulation', { decision: decisionJson(decision, call), ...callRefs(call) })]);
   } catch (error) {
     env.faults.unrecordedStops++;
     env.faults.onUnrecorded?.({ request_id: call.request_id, code: decision.code, error });
