@@ -17,8 +17,16 @@ const json = (schema: object, description: string) => ({ description, content: {
 const errors = {
   '400': json(ref('Error'), 'malformed input'),
   '401': json(ref('Error'), 'missing or invalid bearer token'),
-  '413': json(ref('Error'), 'request body too large'),
+  '413': json(ref('Error'), 'request body too large (answered with `connection: close`: the rest of the body is not read)'),
   '415': json(ref('Error'), 'content-type is not application/json'),
+};
+/** Errors of the tool-call routes: a value the policy engine cannot take exactly is a recorded refusal. */
+const callErrors = {
+  ...errors,
+  '400': json(
+    { allOf: [ref('Error')], properties: { ...callIds, decision: ref('Decision') } },
+    'malformed input; ERR_POLICY_UNREPRESENTABLE (an argument, intent or session attribute the policy engine cannot take exactly) is a recorded refusal and also carries the call ids and its decision',
+  ),
 };
 
 const toolCallBody = {
@@ -338,7 +346,7 @@ export function openApiDocument(): object {
               },
               'the decision',
             ),
-            ...errors,
+            ...callErrors,
           },
         },
       },
@@ -370,7 +378,7 @@ export function openApiDocument(): object {
               { type: 'object', properties: { status: { const: 'failed' }, ...callIds, decision: ref('Decision'), error: ref('Error') } },
               'allowed, but the tool failed',
             ),
-            ...errors,
+            ...callErrors,
           },
         },
       },
@@ -397,7 +405,7 @@ export function openApiDocument(): object {
               },
               'simulation',
             ),
-            ...errors,
+            ...callErrors,
           },
         },
       },
