@@ -50,6 +50,9 @@ export async function demoConfig(dir: string): Promise<AirlockConfig> {
   const base = await loadConfig(DEMO_CONFIG_PATH);
   return {
     ...base,
+    // The demo's 250 ms policy deadline is for a served gateway; on a loaded shared test machine the
+    // first decision of a tool can miss it (and deny, fail-closed). Tests of the deadline set their own.
+    policy: { ...base.policy, timeoutMs: 5000 },
     audit: { type: 'sqlite', path: join(dir, 'audit.db') },
     state: { type: 'sqlite', path: join(dir, 'state.db') },
     identity: {
