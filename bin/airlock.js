@@ -33,7 +33,7 @@ if (major >= REQUIRED_MAJOR) {
       main === source
         ? 'run `npm ci` in the repository (it installs Node.js 24 for the project), or install Node.js 24'
         : 'install Node.js 24 or later (https://nodejs.org/, or e.g. `nvm install 24`) and run this command with it';
-    process.stderr.write(`airlock needs Node.js ${REQUIRED_MAJOR} or later; this is Node.js ${process.version}.\nTo fix: ${fix}.\n`);
+    process.stderr.write(`airlock needs Node.js ${REQUIRED_MAJOR} or later; this is Node.js v${process.versions.node}.\nTo fix: ${fix}.\n`);
     process.exit(1);
   }
   const child = spawnSync(node, [main, ...process.argv.slice(2)], { stdio: 'inherit' });
