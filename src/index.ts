@@ -3,8 +3,12 @@
  * through its pipeline, serve it over HTTP, and — for the upstream services behind it — verify
  * the just-in-time credentials it mints and the approval webhooks it sends.
  */
-export { createGateway, loadToolkit, PHASES } from './pipeline/index.ts';
+export { createGateway, loadToolkit, mintToken, PHASES, CONTENT_KINDS } from './pipeline/index.ts';
 export type {
+  ContentInput,
+  ContentKind,
+  ContentResponse,
+  DevTokenRequest,
   CreateOverrideInput,
   CredentialRevocation,
   DecideResponse,

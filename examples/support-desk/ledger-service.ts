@@ -13,7 +13,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AirlockConfig, CredentialBinding, RevocationStore } from 'airlock';
+// The package's public API (src/index.ts: `@airlock-gateway/airlock` for an installed copy).
+import type { AirlockConfig, CredentialBinding, RevocationStore } from '../../src/index.ts';
 import {
   MemoryRevocationStore,
   SqliteRevocationStore,
@@ -22,7 +23,7 @@ import {
   openDurableSqlite,
   resolveSecretRef,
   verifiedCredential,
-} from 'airlock';
+} from '../../src/index.ts';
 import { SupportDesk } from './handlers.ts';
 
 export const LEDGER_SCOPE = 'billing.invoices.read';

@@ -11,6 +11,9 @@ import { packWires } from './event-record.ts';
 import type { WireEvent } from './event-record.ts';
 import type { CommitResult } from './sqlite-writer.ts';
 
+/** `.ts` when this runs from the sources, `.js` once compiled (the published package). */
+const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+
 interface Reply {
   type: 'ready' | 'failed' | 'result';
   id: number;
@@ -63,7 +66,8 @@ export class WorkerBatchWriter {
 
   #ensure(): Worker {
     if (this.#worker !== null) return this.#worker;
-    const worker = new Worker(new URL('./sqlite-writer.worker.ts', import.meta.url), {
+    // Beside this module: the TypeScript source in a checkout, the compiled .js in the package.
+    const worker = new Worker(new URL(`./sqlite-writer.worker${OWN_EXTENSION}`, import.meta.url), {
       workerData: { path: this.#path },
     });
     this.starts++;

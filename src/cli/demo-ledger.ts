@@ -23,7 +23,9 @@ export interface DemoLedger {
 }
 
 export async function startDemoLedger(config: AirlockConfig, demoConfigPath: string, listen?: { host: string; port: number }): Promise<DemoLedger> {
-  const mod = (await import(pathToFileURL(join(dirname(demoConfigPath), 'ledger-service.ts')).href)) as LedgerModule;
+  // Beside the demo config: the TypeScript source in a checkout, compiled JavaScript in the package.
+  const file = `ledger-service${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`;
+  const mod = (await import(pathToFileURL(join(dirname(demoConfigPath), file)).href)) as LedgerModule;
   const ledger = await mod.startLedgerService(config, listen === undefined ? {} : { listen });
   const host = new URL(ledger.url).host;
   const tools = config.tools.map((tool) =>

@@ -20,10 +20,12 @@ import {
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { tokenMintCommand } from './commands/token.ts';
 import { mcpCommands } from './commands/mcp-program.ts';
+import { packageVersion } from './package-info.ts';
 
 export function buildProgram(): Command {
   const program = new Command('airlock')
     .description('Runtime security gateway for LLM agents')
+    .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError()
     .configureHelp({ sortSubcommands: true });
 

@@ -47,6 +47,12 @@ function demoCopy(): { dir: string; config: string } {
 
 describe('airlock CLI', () => {
   after(() => copies.forEach(recordKeyFiles));
+  test('--version prints the version in package.json', () => {
+    const r = airlock(['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version);
+  });
+
   test('token mint prints a token with the requested claims', () => {
     const { config } = demoCopy();
     const r = airlock(['token', 'mint', '--config', config, '--sub', 'sam', '--tenant', 'acme', '--roles', 'support,reviewer', '--agent', 'bot-1', '--ttl', '120']);

@@ -14,7 +14,7 @@ import type { ToolCallResult } from '../../pipeline/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
 import { bold, dim, outcomeLabel, printJson, table } from '../output.ts';
 import { startDemoLedger } from '../demo-ledger.ts';
-import { DEMO_CONFIG } from './serve.ts';
+import { DEMO_CONFIG } from '../demo-config.ts';
 
 interface Step {
   say: string;

@@ -1,8 +1,9 @@
 /**
  * `airlock serve` and `airlock start`: run the HTTP gateway for a config (start: the
- * support-desk demo on its embedded defaults) until SIGINT/SIGTERM, then drain and flush.
+ * support-desk demo on its embedded defaults, its data in the current directory's .airlock/)
+ * until SIGINT/SIGTERM, then drain and flush.
  */
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import pino from 'pino';
 import type { AirlockConfig } from '../../config/types.ts';
 import { createGateway, createMcpGateway, loadToolkit, mintToken } from '../../pipeline/index.ts';
@@ -11,9 +12,12 @@ import { loadConfigOrExit } from '../config-loading.ts';
 import { bold, dim } from '../output.ts';
 import type { DemoLedger } from '../demo-ledger.ts';
 import { startDemoLedger } from '../demo-ledger.ts';
+import { DEMO_CONFIG, writeDemoConfig } from '../demo-config.ts';
+import { NPX_COMMAND } from '../package-info.ts';
 import type { AirlockError } from '../../core/errors.ts';
 
-export const DEMO_CONFIG = fileURLToPath(new URL('../../../examples/support-desk/airlock.yaml', import.meta.url));
+/** Where `airlock start` keeps the demo's data, under the current directory. */
+export const START_DATA_DIR = '.airlock';
 
 function parsePort(value: string | undefined, fallback: number): number {
   if (value === undefined || value === '') return fallback;
@@ -70,7 +74,11 @@ export async function serveCommand(options: { config: string; port?: string; hos
 }
 
 export async function startCommand(options: { port?: string; host?: string }): Promise<void> {
-  let config = await loadConfigOrExit(DEMO_CONFIG);
+  // The demo config with its data (keys, audit log, state) in ./.airlock/ — from the repository
+  // root the place the demo config itself names — written there so that other commands
+  // (`audit trace`, `audit verify`, `serve`) can name it.
+  const configPath = writeDemoConfig(join(process.cwd(), START_DATA_DIR), { name: 'support-desk.yaml' });
+  let config = await loadConfigOrExit(configPath);
   // The demo's HTTP upstream (the billing ledger) on the port its tool names, or a free one.
   let ledger: DemoLedger;
   try {
@@ -96,7 +104,7 @@ export async function startCommand(options: { port?: string; host?: string }): P
       `       -d '{"attributes":{"ticket_id":"t_1001","customer_id":"cus_acme_ada","customer_email":"ada@lovelace.example"}}'`,
       `  curl -s -X POST ${url}/v1/tool-calls -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
       `       -d '{"session_id":"<session_id>","tool":"crm.getCustomer","arguments":{"customer_id":"cus_acme_ada"}}'`,
-      `  npx airlock audit trace <request_id> --config ${config.source}`,
+      `  ${NPX_COMMAND} audit trace <request_id> --config ${relative(process.cwd(), config.source)}`,
       '',
       '',
     ].join('\n');
