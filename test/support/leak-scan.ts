@@ -8,7 +8,7 @@
  * be. The only exceptions are the documented channels: an approval token in the HTTP answer
  * that hands it to its requester.
  */
-import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 
@@ -103,7 +103,8 @@ export function scanLeaks(dir: string): ScanReport {
         else for (const kind of known.allowed) if (!entry.allowed.includes(kind)) known.allowed.delete(kind);
       } else if (entry.t === 'output') {
         outputs.push(entry);
-      } else if (existsSync(entry.path)) {
+      } else if (existsSync(entry.path) && statSync(entry.path).isFile()) {
+        // A database a test replaced by a directory on purpose (a destroyed audit log) has no rows to scan.
         databases.add(entry.path);
       }
     }
