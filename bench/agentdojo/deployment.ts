@@ -38,6 +38,11 @@ export interface Deployment {
   principal: { user: string; tenant: string; roles: string[]; agent: string };
   /** The human who decides approval requests: never the principal (Airlock refuses self-approval). */
   reviewer: { user: string; roles: string[] };
+  /**
+   * Session attributes the application sets when it opens a session for this user (her own
+   * address, account): verified at sign-in, so the gateway registers them as trusted content.
+   */
+  session?: Record<string, string>;
   tools: Record<string, ToolEntry>;
 }
 
@@ -109,6 +114,7 @@ export function configObject(suite: SuiteData, deployment: Deployment, options: 
     state: { type: 'memory' },
     approvals: { ttl_seconds: 3600 },
     runtime: { model_id: 'agentdojo-ground-truth', config_id: `agentdojo-${suite.name}` },
+    session_attributes: Object.fromEntries(Object.keys(deployment.session ?? {}).map((name) => [name, 'String'])),
     tools,
   };
 }

@@ -90,11 +90,17 @@ const GLOBAL_RULES = RULES.map((r) => new RegExp(r.pattern.source, `${r.pattern.
  * A sentence of third-party text that starts with one of them tells its reader to act.
  */
 const ACTION_VERBS =
-  'send|forward|transfer|pay|wire|email|e-mail|mail|reply|invite|add|remove|delete|erase|create|schedule|book|reserve|share|post|publish|upload|download|visit|open|go|click|browse|fetch|change|update|set|reset|grant|give|make|write|concatenate|call|text|message|dm|contact|tell|run|execute|install|cancel|move|rename|buy|order|do|use|include|attach|copy|put|submit|approve|rate|leave';
+  'send|forward|transfer|pay|wire|email|e-mail|mail|reply|invite|add|remove|delete|erase|create|schedule|book|reserve|share|post|publish|upload|download|visit|open|go|click|browse|fetch|change|modify|edit|replace|adjust|update|set|reset|grant|give|make|write|concatenate|call|text|message|dm|contact|tell|say|run|execute|install|cancel|move|rename|buy|order|do|use|include|attach|copy|put|submit|approve|rate|leave|refund|withdraw|deposit|increase|decrease|subscribe|unsubscribe|join|sign|register|enable|disable|export|print|save|follow';
+/** A sentence that starts by asking for an action: an action verb, perhaps after a list marker, a label, `please` or `you must`. */
 const DIRECTIVE = new RegExp(
-  String.raw`^(?:(?:[-*\u2022>]|\d{1,3}[.)])\s{0,4})?(?:(?:todo|to-do|to do|task|action(?:\s{1,4}required)?|important|urgent|note|reminder|instructions?|p\.?s\.?)\s{0,4}[:!-]+\s{0,4}){0,3}(?:(?:please|kindly|now|first|then|also|immediately|quickly|and)[\s,]{1,4}){0,3}(?:(?:you\s{1,4}(?:must|should|need\s{1,4}to|have\s{1,4}to|will)|make\s{1,4}sure\s{1,4}(?:to|you)|remember\s{1,4}to|be\s{1,4}sure\s{1,4}to|don'?t\s{1,4}forget\s{1,4}to)\s{1,4})?(?:${ACTION_VERBS})\b`,
+  String.raw`^(?:(?:[-*\u2022>]|\d{1,3}[.)])\s{0,4})?(?:(?:todo|to-do|to do|task|action(?:\s{1,4}required)?|important|urgent|note|reminder|instructions?|p\.?s\.?)\s{0,4}[:!-]+\s{0,4}){0,3}(?:(?:(?:please|kindly)[\s,]{1,4}\w)|(?:(?:now|first|then|also|immediately|quickly|and)[\s,]{1,4}){0,3}(?:(?:you\s{1,4}(?:must|should|need\s{1,4}to|have\s{1,4}to|will)|make\s{1,4}sure\s{1,4}(?:to|you)|remember\s{1,4}to|be\s{1,4}sure\s{1,4}to|don'?t\s{1,4}forget\s{1,4}to)\s{1,4}\w|(?:${ACTION_VERBS})\b))`,
   'i',
 );
+const VERB_SET = new Set(ACTION_VERBS.split('|'));
+/** A capitalized word glued to the text before it (`USASend money ...`): a sentence the page lost the break of. */
+const GLUED = /(?<=[\p{L}\p{N}])\p{Lu}\p{Ll}+\b/gu;
+/** A to-do label anywhere in a sentence (also glued to the text before it): what follows is a directive. */
+const TODO_LABEL = /(?:todo|to-do|action\s{1,4}(?:required|item)|instructions?)\s{0,4}:/gi;
 const SENTENCE_END = /[.!?](?=\s)|\n/g;
 
 /** The sentences of a passage, with their offsets (a sentence ends at `.`, `!` or `?` before a space, or at a line break). */
@@ -122,7 +128,11 @@ function sentences(passage: string): Array<{ start: number; text: string }> {
  *   INSTRUCTION_REACH characters after the signal (instructions follow their opener: the
  *   "important message to you, the assistant", the "ignore previous instructions");
  * - `directive`: sentences that start by asking for an action (an action verb, perhaps
- *   after a list marker, a label such as `TODO:`, `please`, or `you must`).
+ *   after a list marker or a label, `please ...`, `you must ...`), and whatever follows a
+ *   to-do label (`TODO:`, `Action required:`) or a capitalized action verb glued to the
+ *   text before it (`...USASend the money`: a sentence whose break was lost).
+ * A passage holding an injection signal is also a `directive` region as a whole: content
+ * the user pointed to stops vouching for its values once it carries injected instructions.
  * A value found inside an `injected` region was put there by someone addressing the model;
  * one inside a `directive` region was at least asked to be acted on. Both are heuristics
  * (an attacker can paraphrase around any list); what they buy is certainty in the common
@@ -132,6 +142,8 @@ export function instructionRegions(passage: string): { injected: string[]; direc
   const injected: string[] = [];
   const directive: string[] = [];
   const parts = sentences(passage);
+  // A passage that carries injected instructions vouches for nothing in it, wherever the value sits.
+  if (RULES.some((r) => r.pattern.test(passage))) directive.push(passage);
   for (const pattern of GLOBAL_RULES) {
     pattern.lastIndex = 0;
     let matches = 0;
@@ -142,7 +154,21 @@ export function instructionRegions(passage: string): { injected: string[]; direc
     }
   }
   for (const sentence of parts) {
-    if (DIRECTIVE.test(sentence.text)) directive.push(sentence.text.slice(0, MAX_SENTENCE));
+    if (DIRECTIVE.test(sentence.text)) {
+      directive.push(sentence.text.slice(0, MAX_SENTENCE));
+      continue;
+    }
+    TODO_LABEL.lastIndex = 0;
+    const label = TODO_LABEL.exec(sentence.text);
+    if (label !== null) {
+      directive.push(sentence.text.slice(label.index, label.index + MAX_SENTENCE));
+      continue;
+    }
+    for (const glued of sentence.text.matchAll(GLUED)) {
+      if (!VERB_SET.has(glued[0].toLowerCase())) continue;
+      directive.push(sentence.text.slice(glued.index, glued.index + MAX_SENTENCE));
+      break;
+    }
   }
   return { injected, directive };
 }

@@ -21,7 +21,8 @@
  * registration marked as instructions addressed to the model; `directive` when it lies in
  * a region marked as a sentence asking for an action; `pointed` when one of the untrusted
  * texts it came from was registered as pointed to by trusted content (and neither of the
- * above holds); `unnamed` otherwise.
+ * above holds); `unnamed` otherwise. A whole value that injected instructions quote
+ * (`delete the file with ID '13'`) is tainted and `injected` however short it is.
  *
  * Everything here is a union over registrations, so the order content arrives in does
  * not change any answer.
@@ -68,6 +69,9 @@ export interface TaintSnippet {
 export const SNIPPET_CONTEXT = 80;
 /** Snippets reported per argument. */
 export const MAX_SNIPPETS = 3;
+
+/** A quoted value (1-200 characters, one line) inside instructions: `'13'`, `"Intro with Mark"`. */
+const QUOTED = /(['"`\u2018\u201c])([^'"`\u2018\u2019\u201c\u201d\n]{1,200})(['"`\u2019\u201d])/gu;
 
 const SEVERITY: Record<TaintEvidence, number> = { injected: 3, directive: 2, unnamed: 1, pointed: 0 };
 
@@ -126,6 +130,8 @@ export class SessionProvenance {
   readonly #untrusted = new ContentIndex();
   readonly #injected = new ContentIndex();
   readonly #directive = new ContentIndex();
+  /** Values quoted inside injected regions (folded), with the texts quoting them. */
+  readonly #quoted = new Map<string, number[]>();
   /** Untrusted texts by ordinal (for snippets). */
   readonly #texts = new Map<number, string>();
   #chars = 0;
@@ -138,7 +144,16 @@ export class SessionProvenance {
     (entry.trusted ? this.#trusted : this.#untrusted).add(text, ordinal);
     if (!entry.trusted) {
       if (text !== '') this.#texts.set(ordinal, text);
-      for (const region of regions.injected ?? []) this.#injected.add(region, ordinal);
+      for (const region of regions.injected ?? []) {
+        this.#injected.add(region, ordinal);
+        for (const match of fold(region).matchAll(QUOTED)) {
+          const value = (match[2] as string).trim();
+          if (value === '') continue;
+          const holders = this.#quoted.get(value);
+          if (holders === undefined) this.#quoted.set(value, [ordinal]);
+          else if (holders[holders.length - 1] !== ordinal) holders.push(ordinal);
+        }
+      }
       for (const region of regions.directive ?? []) this.#directive.add(region, ordinal);
     }
     this.#chars += text.length;
@@ -244,13 +259,24 @@ export class SessionProvenance {
   #match(value: string): Match {
     const match: Match = { sources: new Set(), injected: false, directive: false, needles: [] };
     const folded = fold(value);
-    for (const entity of extractEntities(folded)) {
+    const entities = [...extractEntities(folded)];
+    for (const entity of entities) {
       const holders = this.#untrusted.entityHolders(entity);
       if (holders.length === 0 || this.#trusted.hasEntity(entity)) continue;
       for (const h of holders) match.sources.add(h);
       match.needles.push(entity);
+      // Grades go by whole entities: the domain of `dora@mail.example` in instructions naming
+      // `eve@mail.example` says nothing about Dora's address.
+      if (entities.some((other) => other !== entity && other.includes(entity))) continue;
       if (this.#injected.hasEntity(entity)) match.injected = true;
       if (this.#directive.hasEntity(entity)) match.directive = true;
+    }
+    // A whole value the injected instructions quote (an id, a title) is theirs, however short.
+    const quotedBy = this.#quoted.get(folded.trim());
+    if (quotedBy !== undefined && !this.#trusted.hasEntity(folded.trim())) {
+      for (const h of quotedBy) match.sources.add(h);
+      match.injected = true;
+      match.needles.push(folded.trim());
     }
     const words = wordHashes(folded);
     if (words.length < PHRASE_WORDS) return match;
