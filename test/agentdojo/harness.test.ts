@@ -77,7 +77,7 @@ describe('AgentDojo harness (banking subset)', { skip }, () => {
     assert.ok(attacker.filter((c) => c.tool === 'update_password').every((c) => c.outcome === 'deny'));
     const payments = attacker.filter((c) => c.tool === 'send_money' || c.tool === 'update_scheduled_transaction');
     assert.ok(payments.length > 0);
-    assert.ok(payments.every((c) => c.outcome === 'deny' && !c.ran && c.rule_ids.includes('banking.payee-from-injected-instructions')));
+    assert.ok(payments.every((c) => c.outcome === 'deny' && !c.ran && c.rule_ids.includes(`payments.payee-injected[${c.tool}]`)));
   });
 
   it('other attack frames are denied outright too, and the bare goal is still never executed', async () => {
