@@ -36,6 +36,8 @@ export interface BenchmarkOptions {
   ifApproved?: boolean;
   /** Also play the real-model-like benign variants (variants.ts; default true). */
   variants?: boolean;
+  /** Declare each session's task scope from the task's ground truth (an oracle; runner.ts). */
+  scope?: boolean;
 }
 
 export interface BenchmarkResult {
@@ -44,6 +46,8 @@ export interface BenchmarkResult {
   node: string;
   dataset: { dir: string; version: string };
   attack: AttackName;
+  /** Sessions declared their task scope (an oracle from ground truth). */
+  scope: boolean;
   audit: 'sqlite' | 'memory';
   run_dir: string;
   configs: Record<string, string>;
@@ -79,6 +83,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       runDir: join(runDir, name),
       audit,
       derived: options.derived ?? true,
+      scope: options.scope ?? false,
       ...(policyDir === undefined ? {} : { policyDir }),
     });
     configs[name] = runner.configPath;
@@ -144,6 +149,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     node: process.version,
     dataset: { dir: dataset.dir, version: dataset.version },
     attack: options.attack ?? 'important_instructions',
+    scope: options.scope ?? false,
     audit,
     run_dir: runDir,
     configs,

@@ -48,7 +48,7 @@ export interface Deployment {
    */
   session?: Record<string, string>;
   /** Who approves the library's holds, and library rules this pack leaves out. */
-  policy_library?: { approver: string; exclude?: string[] };
+  policy_library?: { approver: string; exclude?: string[]; scope?: boolean };
   tools: Record<string, ToolEntry>;
 }
 
@@ -124,7 +124,10 @@ export function configObject(suite: SuiteData, deployment: Deployment, options: 
     state: { type: 'memory' },
     approvals: { ttl_seconds: 3600 },
     runtime: { model_id: 'agentdojo-ground-truth', config_id: `agentdojo-${suite.name}` },
-    session_attributes: Object.fromEntries(Object.keys(deployment.session ?? {}).map((name) => [name, 'String'])),
+    session_attributes: {
+      ...Object.fromEntries(Object.keys(deployment.session ?? {}).map((name) => [name, 'String'])),
+      ...(deployment.policy_library?.scope === true ? { task_tools: 'String' } : {}),
+    },
     tools,
   };
 }
@@ -147,6 +150,7 @@ export function libraryPack(deployment: Deployment): string | null {
   return renderLibrary(bindings, {
     approver: library.approver,
     ...(library.exclude === undefined ? {} : { exclude: library.exclude }),
+    ...(library.scope === true ? { scope: true } : {}),
     header: [
       `Generated from examples/policy-library by npm run build:agentdojo-packs, from the bindings in`,
       `examples/agentdojo/${deployment.suite}/tools.yaml. Do not edit: change the bindings or the library.`,

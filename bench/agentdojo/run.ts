@@ -1,8 +1,9 @@
 /**
  * `npm run bench:agentdojo -- [--data <dir>] [--suites banking,slack] [--json]
- *  [--memory-audit] [--run-dir <dir>] [--no-derived] [--attack <frame>] [--no-if-approved]`: the AgentDojo
+ *  [--memory-audit] [--run-dir <dir>] [--no-derived] [--attack <frame>] [--no-if-approved] [--scope]`: the AgentDojo
  * security benchmark through Airlock. `--attack`: important_instructions (default), one of
- * attacks-baseline.json's frames, or an adaptive attacker (attacks.ts).
+ * attacks-baseline.json's frames, or an adaptive attacker (attacks.ts). `--scope`: each
+ * session declares its task scope as an application that knows the task would (an oracle).
  * Prints the tables; with --json also writes bench/results/agentdojo-<time>.json and
  * bench/results/agentdojo-latest.json (figures, notes and every call's decision).
  */
@@ -29,6 +30,7 @@ const { values } = parseArgs({
     'no-derived': { type: 'boolean' },
     attack: { type: 'string' },
     'no-if-approved': { type: 'boolean' },
+    scope: { type: 'boolean' },
   },
 });
 
@@ -46,11 +48,12 @@ const result = await runBenchmark({
   derived: values['no-derived'] !== true,
   attack,
   ifApproved: values['no-if-approved'] !== true,
+  scope: values.scope === true,
 });
 
 const t = result.total;
 const figures = [...result.suites, t];
-console.log(`AgentDojo ${result.dataset.version} ground truth through Airlock (attack: ${result.attack}; audit: ${result.audit === 'sqlite' ? 'SQLite, durable' : 'memory'}; data: ${result.dataset.dir})\n`);
+console.log(`AgentDojo ${result.dataset.version} ground truth through Airlock (attack: ${result.attack}${result.scope ? '; task scope declared from ground truth (oracle)' : ''}; audit: ${result.audit === 'sqlite' ? 'SQLite, durable' : 'memory'}; data: ${result.dataset.dir})\n`);
 console.log(renderTables(figures));
 console.log('');
 const noApproval = t.benign.no_approval / Math.max(1, t.benign.tasks);

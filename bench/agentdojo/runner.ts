@@ -80,6 +80,13 @@ export interface RunnerOptions {
   examplesDir?: string;
   /** Play harness-derived attacker calls for injection tasks without ground truth (reported apart). */
   derived?: boolean;
+  /**
+   * Declare each session's task scope (`task_tools`) as an application that knows the task
+   * would: the tools that change something among the task's ground-truth calls. An oracle
+   * (a real application derives it from the request, as Progent does with a model), so its
+   * figures are reported apart.
+   */
+  scope?: boolean;
 }
 
 /**
@@ -139,6 +146,7 @@ export class SuiteRunner {
   #attack: Attack;
   #configPath = '';
   #derived: boolean;
+  #scope: boolean;
   /** What the reviewer does with held attacker calls (default: refuse). */
   attackerReview: AttackerReview = 'refuse';
 
@@ -149,6 +157,7 @@ export class SuiteRunner {
     checkCoverage(suite, this.deployment);
     this.world = new World(suite);
     this.#derived = options.derived ?? true;
+    this.#scope = options.scope ?? false;
   }
 
   static async open(suite: SuiteData, attack: Attack, options: RunnerOptions): Promise<SuiteRunner> {
@@ -199,7 +208,12 @@ export class SuiteRunner {
     const vectors = this.vectorsFor(task, injection);
     this.world.reset(vectors);
     const faultsBefore = this.world.faults.length;
-    const { session_id } = await this.#gateway.createSession(this.#agentToken, this.deployment.session ?? {});
+    const attributes: Record<string, string> = { ...this.deployment.session };
+    if (this.#scope) {
+      const tools = new Set(task.ground_truth_calls.map((c) => c.tool).filter((t) => this.world.sim.mutating.has(t)));
+      attributes.task_tools = `|${[...tools].sort().join('|')}|`;
+    }
+    const { session_id } = await this.#gateway.createSession(this.#agentToken, attributes);
     await this.#gateway.registerContent(this.#agentToken, session_id, { kind: 'user_prompt', text: task.prompt });
     const record: RunRecord = { suite: this.suite.name, user_task: task.id, injection_task: injection?.id ?? null, calls: [], faults: [] };
     const firstVectorCall = task.ground_truth_calls.findIndex((c) => (c.returns_injection_vectors ?? []).length > 0);

@@ -96,6 +96,12 @@ export const LIBRARY: readonly LibraryRule[] = [
 export interface RenderOptions {
   /** Role that approves holds (`@approval`). */
   approver: string;
+  /**
+   * Task scope (Progent-style): when the application sets the session attribute
+   * `task_tools` (`|tool|tool|`: the tools this task may use to change things), every bound
+   * tool outside it is denied. Sessions without the attribute are not scoped.
+   */
+  scope?: boolean;
   /** Rule ids left out of this pack. */
   exclude?: readonly string[];
   /** Header comment lines. */
@@ -127,6 +133,16 @@ export function renderLibrary(bindings: readonly ToolBinding[], options: RenderO
         out.push(`forbid (principal, action == Airlock::Action::${quote(b.tool)}, resource)`);
         out.push(`when { ${condition(r, args)} };`);
       }
+    }
+  }
+  if (options.scope === true) {
+    for (const b of [...bindings].sort((x, y) => (x.tool < y.tool ? -1 : 1))) {
+      out.push('');
+      out.push('// Threat: any attack that makes the assistant use a tool the task at hand does not need.');
+      out.push(`@id(${quote(`scope.outside-task[${b.tool}]`)})`);
+      out.push(`@reason(${quote('the application did not declare this tool for the task of this session')})`);
+      out.push(`forbid (principal, action == Airlock::Action::${quote(b.tool)}, resource)`);
+      out.push(`when { context.session.attributes has task_tools && !(context.session.attributes.task_tools like ${quote(`*|${b.tool}|*`)}) };`);
     }
   }
   return `${out.join('\n')}\n`;

@@ -73,6 +73,9 @@ export const MAX_SNIPPETS = 3;
 /** A quoted value (1-200 characters, one line) inside instructions: `'13'`, `"Intro with Mark"`. */
 const QUOTED = /(['"`\u2018\u201c])([^'"`\u2018\u2019\u201c\u201d\n]{1,200})(['"`\u2019\u201d])/gu;
 
+/** Quoted values remembered from trusted content, per session. */
+const MAX_QUOTED = 10_000;
+
 const SEVERITY: Record<TaintEvidence, number> = { injected: 3, directive: 2, unnamed: 1, pointed: 0 };
 
 /** The worse of two grades. */
@@ -130,6 +133,8 @@ export class SessionProvenance {
   readonly #untrusted = new ContentIndex();
   readonly #injected = new ContentIndex();
   readonly #directive = new ContentIndex();
+  /** Values trusted content quotes (folded): `the 'general' channel`. */
+  readonly #trustedQuoted = new Set<string>();
   /** Values quoted inside injected regions (folded), with the texts quoting them. */
   readonly #quoted = new Map<string, number[]>();
   /** Untrusted texts by ordinal (for snippets). */
@@ -142,7 +147,12 @@ export class SessionProvenance {
     const ordinal = this.#entries.length;
     this.#entries.push(entry);
     (entry.trusted ? this.#trusted : this.#untrusted).add(text, ordinal);
-    if (!entry.trusted) {
+    if (entry.trusted) {
+      for (const match of fold(text).matchAll(QUOTED)) {
+        const value = (match[2] as string).trim();
+        if (value !== '' && this.#trustedQuoted.size < MAX_QUOTED) this.#trustedQuoted.add(value);
+      }
+    } else {
       if (text !== '') this.#texts.set(ordinal, text);
       for (const region of regions.injected ?? []) {
         this.#injected.add(region, ordinal);
@@ -207,12 +217,14 @@ export class SessionProvenance {
 
   /**
    * True when trusted content names one of `values`: one of its entities is in trusted
-   * content, or it has at least PHRASE_WORDS words that all appear, in order, in one
-   * trusted text. (A call whose arguments are named this way was pointed to by the user.)
+   * content, trusted content quotes the whole value (`the 'general' channel`), or it has at
+   * least PHRASE_WORDS words that all appear, in order, in one trusted text. (A call whose
+   * arguments are named this way was pointed to by the user.)
    */
   names(values: readonly string[]): boolean {
     for (const value of values) {
       const folded = fold(value);
+      if (this.#trustedQuoted.has(folded.trim())) return true;
       for (const entity of extractEntities(folded)) if (this.#trusted.hasEntity(entity)) return true;
       const words = wordHashes(folded);
       if (words.length < PHRASE_WORDS) continue;

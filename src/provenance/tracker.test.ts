@@ -126,6 +126,9 @@ test('pointing is only taken from trusted content: untrusted content cannot mark
   assert.equal(t.names('s', ['dora@mail.example']), false, 'named only by untrusted content');
   assert.equal(t.names('s', ['for her address']), true, 'a 3-word phrase of trusted content');
   assert.equal(t.names('s', ['her address']), false, 'two plain words name nothing');
+  t.register('s', { text: "Summarize the 'General' channel", tier: 'user' });
+  assert.equal(t.names('s', ['general']), true, 'a word the user quoted');
+  assert.equal(t.names('s', ['summarize']), false, 'a word the user did not quote');
   // A degraded session names nothing.
   const small = new ProvenanceTracker({ maxCharsPerSession: 10 });
   small.register('s', { text: 'www.dora.example and more text', tier: 'user' });

@@ -87,3 +87,25 @@ test('the AgentDojo packs checked in are what the library renders from their bin
     assert.equal(readFileSync(join(EXAMPLES_DIR, suite, 'policies', 'library.cedar'), 'utf8'), expected, `${suite}: run npm run build:agentdojo-packs`);
   }
 });
+
+test('task scope: a session that declares its tools is denied the others; an undeclared scope changes nothing', async () => {
+  const bound: ToolBinding[] = [
+    { tool: 'mail', family: 'email', role: 'send', args: { recipient: ['to'] } },
+    { tool: 'pay', family: 'payments', role: 'pay', args: { payee: ['iban'] } },
+  ];
+  const tools = [fakeTool('mail', 'external_send', { type: 'object', properties: { to: { type: 'string' } } }), fakeTool('pay', 'irreversible', { type: 'object', properties: { iban: { type: 'string' } } })];
+  const engine = CedarPolicyEngine.create({
+    tools,
+    sessionAttributes: { task_tools: 'String' },
+    bundle: { files: { 'base.cedar': BASE, 'library.cedar': renderLibrary(bound, { approver: 'r', scope: true }) } },
+  });
+  const [mail, pay] = tools as [(typeof tools)[0], (typeof tools)[0]];
+  const scoped = { sessionAttributes: { task_tools: '|mail|' } };
+  assert.equal((await engine.authorize(fakeRequest(mail, { arguments: { to: 'a@b.example' }, ...scoped }))).outcome, 'allow');
+  const outside = await engine.authorize(fakeRequest(pay, { arguments: { iban: 'x' }, ...scoped }));
+  assert.equal(outside.outcome, 'deny');
+  assert.ok(outside.reasons.some((r) => r.policy_id === 'scope.outside-task[pay]'));
+  assert.equal((await engine.authorize(fakeRequest(pay, { arguments: { iban: 'x' } }))).outcome, 'allow');
+  // A tool whose name contains a declared one is not in scope by accident.
+  assert.equal((await engine.authorize(fakeRequest(pay, { arguments: { iban: 'x' }, sessionAttributes: { task_tools: '|paying|' } }))).outcome, 'deny');
+});
