@@ -90,7 +90,7 @@ const GLOBAL_RULES = RULES.map((r) => new RegExp(r.pattern.source, `${r.pattern.
  * A sentence of third-party text that starts with one of them tells its reader to act.
  */
 const ACTION_VERBS =
-  'send|forward|transfer|pay|wire|email|e-mail|mail|reply|invite|add|remove|delete|erase|create|schedule|book|reserve|share|post|publish|upload|download|visit|open|go|click|browse|fetch|change|modify|edit|replace|adjust|update|set|reset|grant|give|make|write|concatenate|call|text|message|dm|contact|tell|say|run|execute|install|cancel|move|rename|buy|order|do|use|include|attach|copy|put|submit|approve|rate|leave|refund|withdraw|deposit|increase|decrease|subscribe|unsubscribe|join|sign|register|enable|disable|export|print|save|follow';
+  'send|forward|transfer|pay|wire|email|e-mail|mail|reply|invite|add|remove|delete|erase|create|schedule|book|reserve|share|post|publish|upload|download|visit|open|go|click|browse|fetch|change|modify|edit|replace|adjust|update|set|reset|grant|give|make|write|concatenate|call|text|message|dm|contact|tell|say|run|execute|install|cancel|move|rename|buy|order|do|use|include|attach|copy|put|submit|approve|rate|leave|refund|withdraw|deposit|increase|decrease|subscribe|unsubscribe|join|sign|register|enable|disable|export|print|save|follow|get|find|retrieve|collect|gather|look|search|list|summarize|respond|notify|inform|show|provide|check';
 /** A sentence that starts by asking for an action: an action verb, perhaps after a list marker, a label, `please` or `you must`. */
 const DIRECTIVE = new RegExp(
   String.raw`^(?:(?:[-*\u2022>]|\d{1,3}[.)])\s{0,4})?(?:(?:todo|to-do|to do|task|action(?:\s{1,4}required)?|important|urgent|note|reminder|instructions?|p\.?s\.?)\s{0,4}[:!-]+\s{0,4}){0,3}(?:(?:(?:please|kindly)[\s,]{1,4}\w)|(?:(?:now|first|then|also|immediately|quickly|and)[\s,]{1,4}){0,3}(?:(?:you\s{1,4}(?:must|should|need\s{1,4}to|have\s{1,4}to|will)|make\s{1,4}sure\s{1,4}(?:to|you)|remember\s{1,4}to|be\s{1,4}sure\s{1,4}to|don'?t\s{1,4}forget\s{1,4}to)\s{1,4}\w|(?:${ACTION_VERBS})\b))`,
@@ -98,7 +98,7 @@ const DIRECTIVE = new RegExp(
 );
 const VERB_SET = new Set(ACTION_VERBS.split('|'));
 /** A capitalized word glued to the text before it (`USASend money ...`): a sentence the page lost the break of. */
-const GLUED = /(?<=[\p{L}\p{N}])\p{Lu}\p{Ll}+\b/gu;
+const GLUED = /(?<=[\p{L}\p{N}.,;:!?%)])\p{Lu}\p{Ll}+\b/gu;
 /** A to-do label anywhere in a sentence (also glued to the text before it): what follows is a directive. */
 const TODO_LABEL = /(?:todo|to-do|action\s{1,4}(?:required|item)|instructions?)\s{0,4}:/gi;
 const SENTENCE_END = /[.!?](?=\s)|\n/g;
@@ -127,7 +127,8 @@ function sentences(passage: string): Array<{ start: number; text: string }> {
  * - `injected`: from the start of the sentence holding an injection signal to
  *   INSTRUCTION_REACH characters after the signal (instructions follow their opener: the
  *   "important message to you, the assistant", the "ignore previous instructions");
- * - `directive`: sentences that start by asking for an action (an action verb, perhaps
+ * - `directive`: from a sentence that starts by asking for an action to the end of its
+ *   line (an action verb, perhaps
  *   after a list marker or a label, `please ...`, `you must ...`), and whatever follows a
  *   to-do label (`TODO:`, `Action required:`) or a capitalized action verb glued to the
  *   text before it (`...USASend the money`: a sentence whose break was lost).
@@ -153,20 +154,30 @@ export function instructionRegions(passage: string): { injected: string[]; direc
       injected.push(passage.slice(opening, match.index + match[0].length + INSTRUCTION_REACH));
     }
   }
+  // A directive runs from where it starts to the end of its line: "Please create an event.
+  // The title should be '...'" is one instruction.
+  // Regions never overlap, so what they hold stays linear in the passage.
+  let covered = 0;
+  const toLineEnd = (from: number): void => {
+    if (from < covered) return;
+    const end = passage.indexOf('\n', from);
+    covered = Math.min(end === -1 ? passage.length : end, from + MAX_SENTENCE);
+    directive.push(passage.slice(from, covered));
+  };
   for (const sentence of parts) {
     if (DIRECTIVE.test(sentence.text)) {
-      directive.push(sentence.text.slice(0, MAX_SENTENCE));
+      toLineEnd(sentence.start);
       continue;
     }
     TODO_LABEL.lastIndex = 0;
     const label = TODO_LABEL.exec(sentence.text);
     if (label !== null) {
-      directive.push(sentence.text.slice(label.index, label.index + MAX_SENTENCE));
+      toLineEnd(sentence.start + label.index);
       continue;
     }
     for (const glued of sentence.text.matchAll(GLUED)) {
       if (!VERB_SET.has(glued[0].toLowerCase())) continue;
-      directive.push(sentence.text.slice(glued.index, glued.index + MAX_SENTENCE));
+      toLineEnd(sentence.start + glued.index);
       break;
     }
   }

@@ -147,10 +147,9 @@ export class SessionContent {
   registerResult(session: SessionRecord, tool: RegisteredTool, actionId: string, result: JsonValue, args: Record<string, JsonValue>): RegisteredSessionContent {
     this.seed(session);
     const echoes = leavesOfJson(args);
-    const cut = echoes.filter((e) => e.length >= 4).sort((a, b) => b.length - a.length);
-    const passages = leavesOfJson(result)
-      .filter((leaf) => leaf.length >= 8)
-      .map((leaf) => cut.reduce((text, echo) => text.replaceAll(echo, '\n'), leaf));
+    // Passages keep the call's echoed arguments: cutting them would break the sentences
+    // instruction regions are found in (only values tainted elsewhere are ever graded).
+    const passages = leavesOfJson(result).filter((leaf) => leaf.length >= 8);
     return this.register(session, { kind: 'tool_result', text: textOfJson(result, echoes), tool: tool.name, source_id: actionId }, undefined, {
       passages,
       pointed: this.tracker.names(session.id, echoes),
