@@ -96,7 +96,7 @@ const DIRECTIVE = new RegExp(
   String.raw`^(?:(?:[-*\u2022>]|\d{1,3}[.)])\s{0,4})?(?:(?:todo|to-do|to do|task|action(?:\s{1,4}required)?|important|urgent|note|reminder|instructions?|p\.?s\.?)\s{0,4}[:!-]+\s{0,4}){0,3}(?:(?:(?:please|kindly)[\s,]{1,4}\w)|(?:(?:now|first|then|also|immediately|quickly|and)[\s,]{1,4}){0,3}(?:(?:you\s{1,4}(?:must|should|need\s{1,4}to|have\s{1,4}to|will)|make\s{1,4}sure\s{1,4}(?:to|you)|remember\s{1,4}to|be\s{1,4}sure\s{1,4}to|don'?t\s{1,4}forget\s{1,4}to)\s{1,4}\w|(?:${ACTION_VERBS})\b))`,
   'i',
 );
-const VERB_SET = new Set(ACTION_VERBS.split('|'));
+const VERB_SET = new Set([...ACTION_VERBS.split('|'), 'please', 'kindly']);
 /** A capitalized word glued to the text before it (`USASend money ...`): a sentence the page lost the break of. */
 const GLUED = /(?<=[\p{L}\p{N}.,;:!?%)])\p{Lu}\p{Ll}+\b/gu;
 /** A to-do label anywhere in a sentence (also glued to the text before it): what follows is a directive. */
