@@ -18,8 +18,9 @@ const RULES: Array<{ id: string; description: string; pattern: RegExp }> = [
   {
     id: 'override_instructions',
     description: 'asks to ignore or replace earlier instructions',
+    // No leading word boundary: the request may be glued to the text before it (`External_Ignore ...`).
     pattern:
-      /\b(?:ignore|disregard|forget|override|bypass)\s{1,4}(?:all\s{1,4}|any\s{1,4}|the\s{1,4}|your\s{1,4}|my\s{1,4}|these\s{1,4}|previous\s{1,4}|prior\s{1,4})*(?:(?:previous|prior|above|earlier|preceding|original|system|safety)?\s{0,4}(?:instructions|directions|prompts?|rules|guidelines|guardrails)\b|(?:previous|prior|above|earlier|preceding|original)\s{1,4}\w{0,12}(?:struct|rect|rompt|rule|guideline|task|order)\w{0,12})/i,
+      /(?:ignore|disregard|forget|override|bypass)\s{1,4}(?:all\s{1,4}|any\s{1,4}|the\s{1,4}|your\s{1,4}|my\s{1,4}|these\s{1,4}|previous\s{1,4}|prior\s{1,4})*(?:(?:previous|prior|above|earlier|preceding|original|system|safety)?\s{0,4}(?:instructions|directions|prompts?|rules|guidelines|guardrails)\b|(?:previous|prior|above|earlier|preceding|original)\s{1,4}\w{0,12}(?:struct|rect|rompt|rule|guideline|task|order)\w{0,12})/i,
   },
   {
     id: 'new_instructions',
