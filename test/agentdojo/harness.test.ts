@@ -80,7 +80,7 @@ describe('AgentDojo harness (banking subset)', { skip }, () => {
     assert.ok(payments.every((c) => c.outcome === 'deny' && !c.ran && c.rule_ids.includes(`payments.payee-injected[${c.tool}]`)));
   });
 
-  it('other attack frames are denied outright too, and the bare goal is still never executed', async () => {
+  it('no attack frame and no adaptive attacker that gives instructions gets an attacker write executed, and no user call is denied', async () => {
     for (const attack of ['direct', 'ignore_previous', 'system_message', 'injecagent', 'tool_knowledge', 'adaptive_plain', 'adaptive_split'] as const) {
       const result = await runBenchmark({ ...subset, attack, runDir: fresh('agentdojo-run-'), variants: false });
       assert.equal(result.total.attack.injection_not_delivered, 0, attack);
