@@ -6,12 +6,15 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AttackName } from './attacks.ts';
+import { loadAttack } from './attacks.ts';
 import type { SuiteName } from './dataset.ts';
 import { SUITE_NAMES, loadDataset } from './dataset.ts';
 import type { SuiteFigures } from './metrics.ts';
 import { suiteFigures, totalFigures } from './metrics.ts';
 import type { LatencySamples, RunRecord } from './runner.ts';
 import { SuiteRunner } from './runner.ts';
+import { selfInviteVariant } from './variants.ts';
 
 export interface BenchmarkOptions {
   dataDir?: string;
@@ -27,6 +30,14 @@ export interface BenchmarkOptions {
   progress?: (message: string) => void;
   /** Also play harness-derived attacker calls where the dataset has none (default true; reported apart). */
   derived?: boolean;
+  /** The attack text (default: the standard `important_instructions` frame; attacks.ts). */
+  attack?: AttackName;
+  /** Also play every judged pair with a reviewer who approves attacker holds (default true). */
+  ifApproved?: boolean;
+  /** Also play the real-model-like benign variants (variants.ts; default true). */
+  variants?: boolean;
+  /** Declare each session's task scope from the task's ground truth (an oracle; runner.ts). */
+  scope?: boolean;
 }
 
 export interface BenchmarkResult {
@@ -34,6 +45,9 @@ export interface BenchmarkResult {
   finished_at: string;
   node: string;
   dataset: { dir: string; version: string };
+  attack: AttackName;
+  /** Sessions declared their task scope (an oracle from ground truth). */
+  scope: boolean;
   audit: 'sqlite' | 'memory';
   run_dir: string;
   configs: Record<string, string>;
@@ -65,10 +79,11 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     const userTasks = suite.userTasks.filter((t) => options.userTasks?.(name, t.id) ?? true);
     const injections = suite.injectionTasks.filter((t) => options.injectionTasks?.(name, t.id) ?? true);
     const policyDir = options.policyDir?.(name);
-    const runner = await SuiteRunner.open(suite, dataset.attack, {
+    const runner = await SuiteRunner.open(suite, loadAttack(options.attack ?? 'important_instructions', dataset.dir, dataset.attack), {
       runDir: join(runDir, name),
       audit,
       derived: options.derived ?? true,
+      scope: options.scope ?? false,
       ...(policyDir === undefined ? {} : { policyDir }),
     });
     configs[name] = runner.configPath;
@@ -85,6 +100,13 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       const benign: RunRecord[] = [];
       for (const task of userTasks) benign.push(await runner.run(task, null));
       progress(`${name}: ${benign.length} benign tasks played`);
+      const variants: RunRecord[] = [];
+      if (options.variants ?? true) {
+        for (const task of userTasks) {
+          const variant = selfInviteVariant(task, runner.deployment.session?.user_email);
+          if (variant !== null) variants.push(await runner.run(variant, null));
+        }
+      }
       const attacked: RunRecord[] = [];
       const total = userTasks.length * injections.length;
       let last = Date.now();
@@ -98,7 +120,19 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
           }
         }
       }
-      figures.push(suiteFigures(name, benign, attacked, runner.latency));
+      // The careless reviewer: the same judged pairs, every held attacker call approved.
+      const approvedAll: RunRecord[] = [];
+      if (options.ifApproved ?? true) {
+        runner.attackerReview = 'approve';
+        for (const task of userTasks) {
+          for (const injection of injections) {
+            if (injection.ground_truth_calls.length > 0) approvedAll.push(await runner.run(task, injection));
+          }
+        }
+        runner.attackerReview = 'refuse';
+        progress(`${name}: ${approvedAll.length} judged pairs played with every hold approved`);
+      }
+      figures.push(suiteFigures(name, benign, attacked, runner.latency, { approvedAll, variants }));
       runs.push(...benign, ...attacked);
       all.decision_us.push(...runner.latency.decision_us);
       all.execute_us.push(...runner.latency.execute_us);
@@ -114,6 +148,8 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     finished_at: new Date().toISOString(),
     node: process.version,
     dataset: { dir: dataset.dir, version: dataset.version },
+    attack: options.attack ?? 'important_instructions',
+    scope: options.scope ?? false,
     audit,
     run_dir: runDir,
     configs,

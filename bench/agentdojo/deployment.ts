@@ -11,6 +11,8 @@ import { parse, stringify } from 'yaml';
 import type { AirlockConfig } from '../../src/config/types.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import type { JsonObject, SuiteData, SuiteName } from './dataset.ts';
+import type { ToolBinding } from '../../examples/policy-library/library.ts';
+import { FAMILIES, SLOTS, renderLibrary } from '../../examples/policy-library/library.ts';
 import { toInputSchema } from './schema.ts';
 
 export const EXAMPLES_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'examples', 'agentdojo');
@@ -28,6 +30,8 @@ export interface ToolEntry {
   output_classification?: string;
   /** The call's target: a live record of the suite (checked to exist, in the caller's tenant). */
   resource?: { argument: string; type: string; resolver: string };
+  /** The tool's place in the policy library (examples/policy-library): family, role, argument slots. */
+  policy?: Omit<ToolBinding, 'tool'>;
   why: string;
 }
 
@@ -38,6 +42,13 @@ export interface Deployment {
   principal: { user: string; tenant: string; roles: string[]; agent: string };
   /** The human who decides approval requests: never the principal (Airlock refuses self-approval). */
   reviewer: { user: string; roles: string[] };
+  /**
+   * Session attributes the application sets when it opens a session for this user (her own
+   * address, account): verified at sign-in, so the gateway registers them as trusted content.
+   */
+  session?: Record<string, string>;
+  /** Who approves the library's holds, and library rules this pack leaves out. */
+  policy_library?: { approver: string; exclude?: string[]; scope?: boolean };
   tools: Record<string, ToolEntry>;
 }
 
@@ -49,6 +60,10 @@ export function loadDeployment(suite: SuiteName, examplesDir = EXAMPLES_DIR): De
     if (!SIDE_EFFECTS.includes(entry.side_effect)) throw new Error(`${path}: ${name}: unknown side_effect ${entry.side_effect}`);
     if (entry.output_trust !== 'trusted' && entry.output_trust !== 'untrusted') throw new Error(`${path}: ${name}: output_trust must be trusted or untrusted`);
     if (typeof entry.why !== 'string' || entry.why.trim() === '') throw new Error(`${path}: ${name}: every entry says why`);
+    if (entry.policy !== undefined) {
+      if (!FAMILIES.includes(entry.policy.family)) throw new Error(`${path}: ${name}: unknown policy family ${entry.policy.family}`);
+      for (const slot of Object.keys(entry.policy.args)) if (!(SLOTS as readonly string[]).includes(slot)) throw new Error(`${path}: ${name}: unknown policy slot ${slot}`);
+    }
   }
   return deployment;
 }
@@ -109,6 +124,10 @@ export function configObject(suite: SuiteData, deployment: Deployment, options: 
     state: { type: 'memory' },
     approvals: { ttl_seconds: 3600 },
     runtime: { model_id: 'agentdojo-ground-truth', config_id: `agentdojo-${suite.name}` },
+    session_attributes: {
+      ...Object.fromEntries(Object.keys(deployment.session ?? {}).map((name) => [name, 'String'])),
+      ...(deployment.policy_library?.scope === true ? { task_tools: 'String' } : {}),
+    },
     tools,
   };
 }
@@ -121,4 +140,20 @@ export async function writeAndLoadConfig(suite: SuiteData, deployment: Deploymen
   const path = join(options.runDir, 'airlock.yaml');
   writeFileSync(path, header + stringify(configObject(suite, deployment, options), { lineWidth: 0 }));
   return { path, config: await loadConfig(path) };
+}
+
+/** The generated `policies/library.cedar` of a suite: the library rules its tools' bindings select. */
+export function libraryPack(deployment: Deployment): string | null {
+  const library = deployment.policy_library;
+  if (library === undefined) return null;
+  const bindings = Object.entries(deployment.tools).flatMap(([tool, entry]) => (entry.policy === undefined ? [] : [{ tool, ...entry.policy }]));
+  return renderLibrary(bindings, {
+    approver: library.approver,
+    ...(library.exclude === undefined ? {} : { exclude: library.exclude }),
+    ...(library.scope === true ? { scope: true } : {}),
+    header: [
+      `Generated from examples/policy-library by npm run build:agentdojo-packs, from the bindings in`,
+      `examples/agentdojo/${deployment.suite}/tools.yaml. Do not edit: change the bindings or the library.`,
+    ],
+  });
 }

@@ -19,8 +19,8 @@ import type { JsonValue } from '../../src/core/canonical.ts';
 import type { Decision } from '../../src/core/types.ts';
 import type { Gateway } from '../../src/pipeline/index.ts';
 import { createGateway, mintToken } from '../../src/pipeline/index.ts';
-import type { AttackFrame, GroundTruthCall, InjectionTask, JsonObject, SuiteData, UserTask } from './dataset.ts';
-import { attackText } from './dataset.ts';
+import type { Attack } from './attacks.ts';
+import type { GroundTruthCall, InjectionTask, JsonObject, SuiteData, UserTask } from './dataset.ts';
 import { derivedAttack } from './derived.ts';
 import type { Deployment } from './deployment.ts';
 import { EXAMPLES_DIR, checkCoverage, loadDeployment, writeAndLoadConfig } from './deployment.ts';
@@ -80,7 +80,21 @@ export interface RunnerOptions {
   examplesDir?: string;
   /** Play harness-derived attacker calls for injection tasks without ground truth (reported apart). */
   derived?: boolean;
+  /**
+   * Declare each session's task scope (`task_tools`) as an application that knows the task
+   * would: the tools that change something among the task's ground-truth calls. An oracle
+   * (a real application derives it from the request, as Progent does with a model), so its
+   * figures are reported apart.
+   */
+  scope?: boolean;
 }
+
+/**
+ * What the reviewer does with a held attacker call: refuse it (the user never asked for
+ * it), or approve it - the careless reviewer, to measure how much the defence rests on
+ * people saying no (the "if approved" rate).
+ */
+export type AttackerReview = 'refuse' | 'approve';
 
 export interface LatencySamples {
   /** `decision.latency_us` of every gateway answer (first tries and approved re-runs). */
@@ -129,20 +143,24 @@ export class SuiteRunner {
   #gateway!: Gateway;
   #agentToken = '';
   #reviewerToken = '';
-  #attack: AttackFrame;
+  #attack: Attack;
   #configPath = '';
   #derived: boolean;
+  #scope: boolean;
+  /** What the reviewer does with held attacker calls (default: refuse). */
+  attackerReview: AttackerReview = 'refuse';
 
-  private constructor(suite: SuiteData, attack: AttackFrame, options: RunnerOptions) {
+  private constructor(suite: SuiteData, attack: Attack, options: RunnerOptions) {
     this.suite = suite;
     this.#attack = attack;
     this.deployment = loadDeployment(suite.name, options.examplesDir);
     checkCoverage(suite, this.deployment);
     this.world = new World(suite);
     this.#derived = options.derived ?? true;
+    this.#scope = options.scope ?? false;
   }
 
-  static async open(suite: SuiteData, attack: AttackFrame, options: RunnerOptions): Promise<SuiteRunner> {
+  static async open(suite: SuiteData, attack: Attack, options: RunnerOptions): Promise<SuiteRunner> {
     const runner = new SuiteRunner(suite, attack, options);
     await runner.#start(options);
     return runner;
@@ -179,7 +197,7 @@ export class SuiteRunner {
   vectorsFor(task: UserTask, injection: InjectionTask | null): Record<string, string> {
     const vectors = { ...this.suite.vectorDefaults };
     if (injection !== null) {
-      const text = attackText(this.#attack, injection.goal);
+      const text = this.#attack(injection);
       for (const vector of task.injection_vectors_seen) vectors[vector] = text;
     }
     return vectors;
@@ -190,7 +208,12 @@ export class SuiteRunner {
     const vectors = this.vectorsFor(task, injection);
     this.world.reset(vectors);
     const faultsBefore = this.world.faults.length;
-    const { session_id } = await this.#gateway.createSession(this.#agentToken);
+    const attributes: Record<string, string> = { ...this.deployment.session };
+    if (this.#scope) {
+      const tools = new Set(task.ground_truth_calls.map((c) => c.tool).filter((t) => this.world.sim.mutating.has(t)));
+      attributes.task_tools = `|${[...tools].sort().join('|')}|`;
+    }
+    const { session_id } = await this.#gateway.createSession(this.#agentToken, attributes);
     await this.#gateway.registerContent(this.#agentToken, session_id, { kind: 'user_prompt', text: task.prompt });
     const record: RunRecord = { suite: this.suite.name, user_task: task.id, injection_task: injection?.id ?? null, calls: [], faults: [] };
     const firstVectorCall = task.ground_truth_calls.findIndex((c) => (c.returns_injection_vectors ?? []).length > 0);
@@ -200,8 +223,8 @@ export class SuiteRunner {
       const played = await this.#play('user', call.tool, args, session_id);
       record.calls.push(played.record);
       if (injection !== null && index === firstVectorCall) {
-        const goal = injection.goal;
-        record.injection_delivered = played.result !== undefined && JSON.stringify(played.result).includes(JSON.stringify(goal).slice(1, 40));
+        const marker = JSON.stringify(this.#attack(injection).trim()).slice(1, 40);
+        record.injection_delivered = played.result !== undefined && JSON.stringify(played.result).includes(marker);
         let attackerCalls = injection.ground_truth_calls;
         record.attack_source = 'dataset';
         if (attackerCalls.length === 0) {
@@ -271,8 +294,8 @@ export class SuiteRunner {
     let final = first;
     let fate: Fate;
     if (first.status === 'approval_required') {
-      if (actor === 'user') {
-        await this.#gateway.decideApproval(this.#reviewerToken, first.approval_id, 'approve', 'the user asked for this in the task');
+      if (actor === 'user' || this.attackerReview === 'approve') {
+        await this.#gateway.decideApproval(this.#reviewerToken, first.approval_id, 'approve', actor === 'user' ? 'the user asked for this in the task' : 'approved without reading');
         const { approval_token } = await this.#gateway.getApproval(this.#agentToken, first.approval_id);
         if (approval_token === undefined) throw new Error(`approved request ${first.approval_id} returned no token`);
         final = await this.#execute(tool, args, sessionId, approval_token);

@@ -184,10 +184,25 @@ export interface Decision {
   context_manifest_hash?: string;
 }
 
-/** One tainted argument: its dotted path and where its value came from. */
+/**
+ * How strongly a tainted value points at an attacker, worst first:
+ * - `injected`: it sits in untrusted text that addresses the model (an injection signal
+ *   opens the instructions it is part of);
+ * - `directive`: it sits in an untrusted sentence that asks for an action;
+ * - `unnamed`: it came from untrusted content the user's request never pointed to;
+ * - `pointed`: it came from content the user's (or other trusted) content pointed to: the
+ *   result of a call whose arguments the trusted content named ("pay the bill in
+ *   bill-2024.txt", "her address is on www.dora.example").
+ */
+export const TAINT_EVIDENCE = ['injected', 'directive', 'unnamed', 'pointed'] as const;
+export type TaintEvidence = (typeof TAINT_EVIDENCE)[number];
+
+/** One tainted argument: its dotted path, where its value came from, and the evidence against it. */
 export interface ArgumentTaint {
   argument: string;
   sources: string[];
+  /** The worst evidence over the argument's values (absent in records made before evidence was graded: read it as `unnamed`). */
+  evidence?: TaintEvidence;
 }
 
 /** Everything the policy engine needs to decide one call. */
@@ -205,7 +220,16 @@ export interface AuthorizationRequest {
    * Argument provenance (`context.taint`): tainted argument paths (with their ancestors) and
    * their sources. Absent: nothing tainted.
    */
-  taint?: { arguments: string[]; sources: string[] };
+  taint?: {
+    arguments: string[];
+    sources: string[];
+    /** Paths (with ancestors) holding a value graded `injected`. */
+    injected?: string[];
+    /** Paths (with ancestors) holding a value graded `directive` or worse. */
+    directive?: string[];
+    /** Paths (with ancestors) holding a value the user's request did not point to (any grade but `pointed`). */
+    unnamed?: string[];
+  };
 }
 
 export interface PolicyEvaluation {
@@ -436,7 +460,11 @@ export interface ApprovalRequest {
    * manifest when context was assembled for it, and the arguments that came from untrusted
    * content (with their sources) — never the content itself.
    */
-  evidence?: { context_manifest_hash: string | null; tainted_arguments: ArgumentTaint[] };
+  /**
+   * Why the call was held: the context manifest, and each tainted argument with its sources,
+   * its graded evidence and up to three snippets of the text around its value in those sources.
+   */
+  evidence?: { context_manifest_hash: string | null; tainted_arguments: Array<ArgumentTaint & { snippets?: Array<{ source: string; text: string }> }> };
   created_at: number;
   expires_at: number;
   /** Reviewer who approved or denied (set by the workflow). */

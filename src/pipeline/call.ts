@@ -93,7 +93,17 @@ export interface CallState {
    * Argument provenance (trace phase): tainted arguments with their sources, the session's
    * labels, and what Cedar sees as `context.taint` (paths with their ancestors, all sources).
    */
-  trace?: { taint: ArgumentTaint[]; labels: SessionLabelNames; arguments: string[]; sources: string[]; manifestHash?: string };
+  trace?: {
+    taint: ArgumentTaint[];
+    labels: SessionLabelNames;
+    arguments: string[];
+    /** Paths (with ancestors) per grade of evidence: injected; directive or worse; anything but pointed. */
+    injected: string[];
+    directive: string[];
+    unnamed: string[];
+    sources: string[];
+    manifestHash?: string;
+  };
   /** The executed result, registered as session content (execute mode, inspect phase). */
   resultContent?: RegisteredSessionContent;
   /** The policy engine's answer, when it was asked. */

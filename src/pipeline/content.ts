@@ -9,14 +9,22 @@
  *   else (the default, or a tool that is not registered) the least trusted;
  * - anything else (`document`, `retrieved`, `web`, `email`, ...): the least trusted tier.
  * A caller can never raise the trust of what it registers. The session's own attributes
- * (set by the application when it created the session) are seeded as most-trusted content
- * the first time the session's provenance is used.
+ * (set by the application when it created the session: the user's own address, account,
+ * the ticket's customer) and the verified user id it belongs to are seeded as most-trusted
+ * content the first time the session's provenance is used.
+ *
+ * Untrusted content is registered with its instruction regions (context/injection.ts:
+ * passages that address the model, sentences that ask for an action), found per field of
+ * a tool result (one e-mail body, one message, one page) or over a registered document; a
+ * tool result is registered as *pointed* when trusted content named one of the call's
+ * argument values (the user asked for that file, that page, that sender's mail).
  */
 import type { JsonValue } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { AuditEventInput, Principal, RegisteredTool, SessionRecord } from '../core/types.ts';
-import type { ProvenanceTracker, RegisteredContent } from '../provenance/index.ts';
+import { instructionRegions } from '../context/injection.ts';
+import type { InstructionRegions, ProvenanceTracker, RegisteredContent } from '../provenance/index.ts';
 import { contentHash, leavesOfJson, textOfJson } from '../provenance/index.ts';
 import { actorOf, refsOf, standaloneEvent } from './events.ts';
 
@@ -72,8 +80,7 @@ export class SessionContent {
   seed(session: SessionRecord): void {
     if (this.#seeded.has(session.id)) return;
     this.#seeded.add(session.id);
-    const values = Object.values(session.attributes).filter((v) => typeof v === 'string' || typeof v === 'number');
-    if (values.length === 0) return;
+    const values = [session.owner.user, ...Object.values(session.attributes).filter((v) => typeof v === 'string' || typeof v === 'number')];
     this.tracker.register(session.id, { text: values.join('\n'), tier: this.tracker.scale.highest, sourceId: 'session.attributes' });
   }
 
@@ -106,22 +113,29 @@ export class SessionContent {
     };
   }
 
-  /** Indexes prepared content into the session's provenance. */
-  index(session: SessionRecord, prepared: RegisteredSessionContent, text: string): void {
+  /**
+   * Indexes prepared content into the session's provenance. Untrusted text is searched for
+   * instruction regions: over `passages` when given (the fields of a tool result), else over
+   * the whole text.
+   */
+  index(session: SessionRecord, prepared: RegisteredSessionContent, text: string, options: { passages?: readonly string[]; pointed?: boolean } = {}): void {
     this.seed(session);
+    const regions = prepared.trust === 'trusted' ? undefined : regionsOf(options.passages ?? [text]);
     this.tracker.register(session.id, {
       text,
       tier: prepared.trust_tier,
       contentId: prepared.content_id,
       ...(prepared.classification === null ? {} : { classification: prepared.classification }),
       ...(prepared.source_id === null ? {} : { sourceId: prepared.source_id }),
+      ...(regions === undefined ? {} : { regions }),
+      ...(options.pointed === true ? { pointed: true } : {}),
     });
   }
 
   /** Checks and indexes one piece of content (record it: `contentEvent`). */
-  register(session: SessionRecord, input: ContentInput, tier?: string): RegisteredSessionContent {
+  register(session: SessionRecord, input: ContentInput, tier?: string, options: { passages?: readonly string[]; pointed?: boolean } = {}): RegisteredSessionContent {
     const prepared = this.prepare(input, tier);
-    this.index(session, prepared, input.text);
+    this.index(session, prepared, input.text, options);
     return prepared;
   }
 
@@ -131,8 +145,28 @@ export class SessionContent {
    * they keep the provenance they had when the call was decided.
    */
   registerResult(session: SessionRecord, tool: RegisteredTool, actionId: string, result: JsonValue, args: Record<string, JsonValue>): RegisteredSessionContent {
-    return this.register(session, { kind: 'tool_result', text: textOfJson(result, leavesOfJson(args)), tool: tool.name, source_id: actionId });
+    this.seed(session);
+    const echoes = leavesOfJson(args);
+    // Passages keep the call's echoed arguments: cutting them would break the sentences
+    // instruction regions are found in (only values tainted elsewhere are ever graded).
+    const passages = leavesOfJson(result).filter((leaf) => leaf.length >= 8);
+    return this.register(session, { kind: 'tool_result', text: textOfJson(result, echoes), tool: tool.name, source_id: actionId }, undefined, {
+      passages,
+      pointed: this.tracker.names(session.id, echoes),
+    });
   }
+}
+
+/** Instruction regions of the passages of an untrusted text, merged (undefined when there are none). */
+function regionsOf(passages: readonly string[]): InstructionRegions | undefined {
+  const injected: string[] = [];
+  const directive: string[] = [];
+  for (const passage of passages) {
+    const found = instructionRegions(passage);
+    injected.push(...found.injected);
+    directive.push(...found.directive);
+  }
+  return injected.length === 0 && directive.length === 0 ? undefined : { injected, directive };
 }
 
 /** What the audit log keeps of a registration. */

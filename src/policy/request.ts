@@ -210,6 +210,10 @@ export function buildContext(
       any: taintedArguments.length > 0,
       arguments: taintedArguments.map((a, i) => text(a, `taint.arguments[${i}]`)),
       sources: (request.taint?.sources ?? []).map((s, i) => text(s, `taint.sources[${i}]`)),
+      // Absent grades (an engine caller that does not grade): every tainted path counts as unnamed.
+      injected: (request.taint?.injected ?? []).map((a, i) => text(a, `taint.injected[${i}]`)),
+      directive: (request.taint?.directive ?? []).map((a, i) => text(a, `taint.directive[${i}]`)),
+      unnamed: (request.taint?.unnamed ?? taintedArguments).map((a, i) => text(a, `taint.unnamed[${i}]`)),
     },
     environment: {
       now: Math.floor(nowMs / 1000),

@@ -128,7 +128,14 @@ export function generateCedarSchema(
     },
     Taint: {
       type: 'Record',
-      attributes: { any: BOOL, arguments: { type: 'Set', element: STRING }, sources: { type: 'Set', element: STRING } },
+      attributes: {
+        any: BOOL,
+        arguments: { type: 'Set', element: STRING },
+        sources: { type: 'Set', element: STRING },
+        injected: { type: 'Set', element: STRING },
+        directive: { type: 'Set', element: STRING },
+        unnamed: { type: 'Set', element: STRING },
+      },
     },
   };
   const entityTypes = {

@@ -4,8 +4,8 @@
  */
 export { ContentIndex } from './content-index.ts';
 export { canonicalNumber, extractEntities, isDomain } from './entities.ts';
-export type { ContentEntry, SessionLabels } from './session.ts';
-export { MAX_SOURCES, PASSAGE_WORDS, PHRASE_WORDS, SessionProvenance } from './session.ts';
+export type { ContentEntry, InstructionRegions, SessionLabels, TaintSnippet } from './session.ts';
+export { MAX_SNIPPETS, MAX_SOURCES, PASSAGE_WORDS, PHRASE_WORDS, SNIPPET_CONTEXT, SessionProvenance, worseEvidence } from './session.ts';
 export { fold, leavesOfJson, textOfJson } from './text.ts';
 export type { ContentRegistration, Degradation, ProvenanceTrackerOptions, RegisteredContent, SessionLabelNames, Trace } from './tracker.ts';
 export { DEFAULT_MAX_CHARS_PER_SESSION, DEFAULT_MAX_SESSIONS, ProvenanceTracker, contentHash } from './tracker.ts';

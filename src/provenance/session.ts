@@ -16,11 +16,19 @@
  * that over-taints (the safe direction); on the trusted side it would need every shingle of
  * an 8-word (or whole-value) window to collide inside one trusted text.
  *
+ * Each tainted argument also carries graded evidence (TaintEvidence, worst over its values):
+ * `injected` when a tainting entity or passage also lies in a region of untrusted text the
+ * registration marked as instructions addressed to the model; `directive` when it lies in
+ * a region marked as a sentence asking for an action; `pointed` when one of the untrusted
+ * texts it came from was registered as pointed to by trusted content (and neither of the
+ * above holds); `unnamed` otherwise. A whole value that injected instructions quote
+ * (`delete the file with ID '13'`) is tainted and `injected` however short it is.
+ *
  * Everything here is a union over registrations, so the order content arrives in does
  * not change any answer.
  */
 import type { JsonValue } from '../core/canonical.ts';
-import type { ArgumentTaint } from '../core/types.ts';
+import type { ArgumentTaint, TaintEvidence } from '../core/types.ts';
 import { ContentIndex } from './content-index.ts';
 import { extractEntities } from './entities.ts';
 import { SHINGLE_WORDS, fold, shingles, wordHashes } from './text.ts';
@@ -41,6 +49,46 @@ export interface ContentEntry {
   tierRank: number;
   /** Rank of its classification (0 = least sensitive), when it has one. */
   classificationRank?: number;
+  /** Trusted content pointed to this content (it is the result of a call trusted content named). */
+  pointed?: boolean;
+}
+
+/** Parts of an untrusted text that speak to the model (see instructionRegions in the context module). */
+export interface InstructionRegions {
+  injected?: readonly string[];
+  directive?: readonly string[];
+}
+
+/** Where a tainted value was found, for a reviewer: the source and the text around the value. */
+export interface TaintSnippet {
+  source: string;
+  text: string;
+}
+
+/** Characters of context kept on each side of a value in a snippet. */
+export const SNIPPET_CONTEXT = 80;
+/** Snippets reported per argument. */
+export const MAX_SNIPPETS = 3;
+
+/** A quoted value (1-200 characters, one line) inside instructions: `'13'`, `"Intro with Mark"`. */
+const QUOTED = /(['"`\u2018\u201c])([^'"`\u2018\u2019\u201c\u201d\n]{1,200})(['"`\u2019\u201d])/gu;
+
+/** Quoted values remembered from trusted content, per session. */
+const MAX_QUOTED = 10_000;
+
+const SEVERITY: Record<TaintEvidence, number> = { injected: 3, directive: 2, unnamed: 1, pointed: 0 };
+
+/** The worse of two grades. */
+export function worseEvidence(a: TaintEvidence, b: TaintEvidence): TaintEvidence {
+  return SEVERITY[a] >= SEVERITY[b] ? a : b;
+}
+
+interface Match {
+  sources: Set<number>;
+  injected: boolean;
+  directive: boolean;
+  /** Folded strings that matched (entities, or the value itself for a passage). */
+  needles: string[];
 }
 
 export interface SessionLabels {
@@ -83,14 +131,41 @@ export class SessionProvenance {
   readonly #entries: ContentEntry[] = [];
   readonly #trusted = new ContentIndex();
   readonly #untrusted = new ContentIndex();
+  readonly #injected = new ContentIndex();
+  readonly #directive = new ContentIndex();
+  /** Values trusted content quotes (folded): `the 'general' channel`. */
+  readonly #trustedQuoted = new Set<string>();
+  /** Values quoted inside injected regions (folded), with the texts quoting them. */
+  readonly #quoted = new Map<string, number[]>();
+  /** Untrusted texts by ordinal (for snippets). */
+  readonly #texts = new Map<number, string>();
   #chars = 0;
   #labels: SessionLabels = { untrustedSeen: false, lowestTrustRank: null, maxClassificationRank: null };
 
-  /** Indexes one text. */
-  register(entry: ContentEntry, text: string): void {
+  /** Indexes one text (and, for untrusted text, its instruction regions). */
+  register(entry: ContentEntry, text: string, regions: InstructionRegions = {}): void {
     const ordinal = this.#entries.length;
     this.#entries.push(entry);
     (entry.trusted ? this.#trusted : this.#untrusted).add(text, ordinal);
+    if (entry.trusted) {
+      for (const match of fold(text).matchAll(QUOTED)) {
+        const value = (match[2] as string).trim();
+        if (value !== '' && this.#trustedQuoted.size < MAX_QUOTED) this.#trustedQuoted.add(value);
+      }
+    } else {
+      if (text !== '') this.#texts.set(ordinal, text);
+      for (const region of regions.injected ?? []) {
+        this.#injected.add(region, ordinal);
+        for (const match of fold(region).matchAll(QUOTED)) {
+          const value = (match[2] as string).trim();
+          if (value === '') continue;
+          const holders = this.#quoted.get(value);
+          if (holders === undefined) this.#quoted.set(value, [ordinal]);
+          else if (holders[holders.length - 1] !== ordinal) holders.push(ordinal);
+        }
+      }
+      for (const region of regions.directive ?? []) this.#directive.add(region, ordinal);
+    }
     this.#chars += text.length;
     const labels = this.#labels;
     this.#labels = {
@@ -118,19 +193,61 @@ export class SessionProvenance {
 
   /**
    * Arguments whose values came from untrusted content only, with the content and source ids
-   * of the texts they came from (sorted, at most MAX_SOURCES). `argument` is the value's dotted
-   * path; an array element reports the array's path.
+   * of the texts they came from (sorted, at most MAX_SOURCES) and the worst evidence over
+   * their values. `argument` is the value's dotted path; an array element reports the array's path.
    */
   provenanceOf(args: Record<string, JsonValue>): ArgumentTaint[] {
+    return this.#trace(args).map(({ argument, sources, evidence }) => ({ argument, sources, evidence }));
+  }
+
+  /** Like provenanceOf, with up to MAX_SNIPPETS snippets per argument (the text around each value in its sources). */
+  explain(args: Record<string, JsonValue>): Array<ArgumentTaint & { snippets: TaintSnippet[] }> {
+    return this.#trace(args).map(({ argument, sources, evidence, matches }) => {
+      const snippets: TaintSnippet[] = [];
+      for (const match of matches) {
+        for (const ordinal of match.sources) {
+          if (snippets.length >= MAX_SNIPPETS) break;
+          const snippet = this.#snippet(ordinal, match.needles);
+          if (snippet !== null && !snippets.some((s) => s.source === snippet.source && s.text === snippet.text)) snippets.push(snippet);
+        }
+      }
+      return { argument, sources, evidence, snippets };
+    });
+  }
+
+  /**
+   * True when trusted content names one of `values`: one of its entities is in trusted
+   * content, trusted content quotes the whole value (`the 'general' channel`), or it has at
+   * least PHRASE_WORDS words that all appear, in order, in one trusted text. (A call whose
+   * arguments are named this way was pointed to by the user.)
+   */
+  names(values: readonly string[]): boolean {
+    for (const value of values) {
+      const folded = fold(value);
+      if (this.#trustedQuoted.has(folded.trim())) return true;
+      for (const entity of extractEntities(folded)) if (this.#trusted.hasEntity(entity)) return true;
+      const words = wordHashes(folded);
+      if (words.length < PHRASE_WORDS) continue;
+      const keys = shingles(words);
+      const runs = runsEndingAt(keys, (k) => this.#trusted.shingleHolders(k));
+      if ((runs[keys.length - 1] as number) >= keys.length) return true;
+    }
+    return false;
+  }
+
+  #trace(args: Record<string, JsonValue>): Array<ArgumentTaint & { evidence: TaintEvidence; matches: Match[] }> {
     if (!this.#labels.untrustedSeen) return [];
-    const found = new Map<string, Set<number>>();
+    const found = new Map<string, { sources: Set<number>; evidence: TaintEvidence; matches: Match[] }>();
     const visit = (value: JsonValue, path: string): void => {
       if (typeof value === 'string' || typeof value === 'number') {
-        const sources = this.#sourcesOf(typeof value === 'string' ? value : String(value));
-        if (sources.size === 0) return;
+        const match = this.#match(typeof value === 'string' ? value : String(value));
+        if (match.sources.size === 0) return;
+        const evidence = this.#grade(match);
         let into = found.get(path);
-        if (into === undefined) found.set(path, (into = new Set()));
-        for (const s of sources) into.add(s);
+        if (into === undefined) found.set(path, (into = { sources: new Set(), evidence, matches: [] }));
+        into.evidence = worseEvidence(into.evidence, evidence);
+        into.matches.push(match);
+        for (const s of match.sources) into.sources.add(s);
       } else if (Array.isArray(value)) {
         for (const item of value) visit(item, path);
       } else if (value !== null && typeof value === 'object') {
@@ -139,33 +256,80 @@ export class SessionProvenance {
     };
     for (const [key, value] of Object.entries(args)) visit(value, key);
     return [...found.entries()]
-      .map(([argument, ordinals]) => ({ argument, sources: this.#sourceNames(ordinals) }))
+      .map(([argument, { sources, evidence, matches }]) => ({ argument, sources: this.#sourceNames(sources), evidence, matches }))
       .sort((a, b) => (a.argument < b.argument ? -1 : a.argument > b.argument ? 1 : 0));
   }
 
-  /** Ordinals of the untrusted texts a value came from (empty: not tainted). */
-  #sourcesOf(value: string): Set<number> {
-    const sources = new Set<number>();
+  #grade(match: Match): TaintEvidence {
+    if (match.injected) return 'injected';
+    if (match.directive) return 'directive';
+    for (const ordinal of match.sources) if (this.#entries[ordinal]?.pointed === true) return 'pointed';
+    return 'unnamed';
+  }
+
+  /** The untrusted texts a value came from (empty: not tainted), and whether it lies in an instruction region. */
+  #match(value: string): Match {
+    const match: Match = { sources: new Set(), injected: false, directive: false, needles: [] };
     const folded = fold(value);
-    for (const entity of extractEntities(folded)) {
+    const entities = [...extractEntities(folded)];
+    for (const entity of entities) {
       const holders = this.#untrusted.entityHolders(entity);
       if (holders.length === 0 || this.#trusted.hasEntity(entity)) continue;
-      for (const h of holders) sources.add(h);
+      for (const h of holders) match.sources.add(h);
+      match.needles.push(entity);
+      // Grades go by whole entities: the domain of `dora@mail.example` in instructions naming
+      // `eve@mail.example` says nothing about Dora's address.
+      if (entities.some((other) => other !== entity && other.includes(entity))) continue;
+      if (this.#injected.hasEntity(entity)) match.injected = true;
+      if (this.#directive.hasEntity(entity)) match.directive = true;
+    }
+    // A whole value the injected instructions quote (an id, a title) is theirs, however short.
+    const quotedBy = this.#quoted.get(folded.trim());
+    if (quotedBy !== undefined && !this.#trusted.hasEntity(folded.trim())) {
+      for (const h of quotedBy) match.sources.add(h);
+      match.injected = true;
+      match.needles.push(folded.trim());
     }
     const words = wordHashes(folded);
-    if (words.length < PHRASE_WORDS) return sources;
+    if (words.length < PHRASE_WORDS) return match;
     const keys = shingles(words);
     // A window of `need` consecutive shingles: the whole value, or an 8-word passage.
     const need = Math.min(keys.length, PASSAGE_WORDS - SHINGLE_WORDS + 1);
     const cleared = runsEndingAt(keys, (k) => this.#trusted.shingleHolders(k));
-    runsEndingAt(
-      keys,
-      (k) => this.#untrusted.shingleHolders(k),
-      (ordinal, length, at) => {
-        if (length >= need && (cleared[at] as number) < need) sources.add(ordinal);
-      },
-    );
-    return sources;
+    const passage = (index: ContentIndex, hit: (ordinal: number) => void): void => {
+      runsEndingAt(
+        keys,
+        (k) => index.shingleHolders(k),
+        (ordinal, length, at) => {
+          if (length >= need && (cleared[at] as number) < need) hit(ordinal);
+        },
+      );
+    };
+    const before = match.sources.size;
+    passage(this.#untrusted, (ordinal) => match.sources.add(ordinal));
+    if (match.sources.size > before) match.needles.push(folded.trim());
+    passage(this.#injected, () => (match.injected = true));
+    passage(this.#directive, () => (match.directive = true));
+    return match;
+  }
+
+  /** The text around the first needle found in one untrusted text. */
+  #snippet(ordinal: number, needles: readonly string[]): TaintSnippet | null {
+    const text = this.#texts.get(ordinal);
+    const entry = this.#entries[ordinal];
+    if (text === undefined || entry === undefined) return null;
+    const normalized = text.normalize('NFKC');
+    const folded = fold(text);
+    const shown = normalized.length === folded.length ? normalized : folded;
+    for (const needle of needles) {
+      const at = folded.indexOf(needle.slice(0, 200));
+      if (at === -1) continue;
+      const start = Math.max(0, at - SNIPPET_CONTEXT);
+      const end = Math.min(shown.length, at + Math.min(needle.length, 200) + SNIPPET_CONTEXT);
+      const cut = shown.slice(start, end).replace(/\s+/g, ' ').trim();
+      return { source: entry.sourceId ?? entry.contentId, text: `${start > 0 ? '...' : ''}${cut}${end < shown.length ? '...' : ''}` };
+    }
+    return null;
   }
 
   #sourceNames(ordinals: Set<number>): string[] {

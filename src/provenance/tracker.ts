@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import type { JsonValue } from '../core/canonical.ts';
 import { newId } from '../core/ids.ts';
 import type { ArgumentTaint } from '../core/types.ts';
+import type { InstructionRegions, TaintSnippet } from './session.ts';
 import { SessionProvenance } from './session.ts';
 import { TrustScale } from './trust.ts';
 
@@ -30,6 +31,10 @@ export interface ContentRegistration {
   sourceId?: string;
   /** Use this content id instead of a fresh one (tests). */
   contentId?: string;
+  /** Untrusted text only: its parts that speak to the model (graded evidence, session.ts). */
+  regions?: InstructionRegions;
+  /** Trusted content pointed to this content (the result of a call it named: `names`). */
+  pointed?: boolean;
 }
 
 export interface RegisteredContent {
@@ -101,9 +106,11 @@ export class ProvenanceTracker {
         tierRank,
         ...(content.sourceId === undefined ? {} : { sourceId: content.sourceId }),
         ...(classificationRank === undefined ? {} : { classificationRank }),
+        ...(content.pointed === true && !trusted ? { pointed: true } : {}),
       },
       // Over budget: the labels still count, the text is no longer indexed.
       tracked.degraded === undefined ? content.text : '',
+      tracked.degraded === undefined ? content.regions : undefined,
     );
     return {
       content_id: contentId,
@@ -124,7 +131,7 @@ export class ProvenanceTracker {
       return {
         taint: Object.keys(args)
           .sort()
-          .map((argument) => ({ argument, sources: [source] })),
+          .map((argument) => ({ argument, sources: [source], evidence: 'unnamed' as const })),
         labels: { ...this.#labelNames(tracked?.provenance), untrusted_seen: true },
       };
     }
@@ -133,6 +140,24 @@ export class ProvenanceTracker {
       this.#sessions.set(sessionId, tracked);
     }
     return { taint: tracked?.provenance.provenanceOf(args) ?? [], labels: this.#labelNames(tracked?.provenance) };
+  }
+
+  /**
+   * The taint of `args` with, per argument, the text around its values in their sources
+   * (for a reviewer; never for the audit log). Empty for a session that is unknown or degraded.
+   */
+  explain(sessionId: string | null, args: Record<string, JsonValue>): Array<ArgumentTaint & { snippets: TaintSnippet[] }> {
+    if (sessionId === null) return [];
+    const tracked = this.#sessions.get(sessionId);
+    if (tracked === undefined || tracked.degraded !== undefined) return [];
+    return tracked.provenance.explain(args);
+  }
+
+  /** True when the session's trusted content names one of `values` (SessionProvenance.names); false for a degraded session. */
+  names(sessionId: string, values: readonly string[]): boolean {
+    const tracked = this.#sessions.get(sessionId);
+    if (tracked === undefined || tracked.degraded !== undefined) return false;
+    return tracked.provenance.names(values);
   }
 
   /** The labels of a session. */

@@ -66,7 +66,17 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
     session: call.sessionSnapshot,
     environment: { now: env.clock.now() },
     ...(call.request.intent === undefined ? {} : { intent: call.request.intent }),
-    ...(call.trace === undefined || call.trace.arguments.length === 0 ? {} : { taint: { arguments: call.trace.arguments, sources: call.trace.sources } }),
+    ...(call.trace === undefined || call.trace.arguments.length === 0
+      ? {}
+      : {
+          taint: {
+            arguments: call.trace.arguments,
+            sources: call.trace.sources,
+            injected: call.trace.injected,
+            directive: call.trace.directive,
+            unnamed: call.trace.unnamed,
+          },
+        }),
   };
   if (call.mode !== 'simulate' && sessionId !== null) env.sessionActivity.recordCall(sessionId, tool.name);
 
