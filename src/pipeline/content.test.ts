@@ -4,7 +4,7 @@ import type { RegisteredTool, SessionRecord } from '../core/types.ts';
 import { ProvenanceTracker } from '../provenance/index.ts';
 import { SessionContent } from './content.ts';
 
-const session: SessionRecord = { id: 'ses_1', owner: { user: 'emma@corp.example', tenant: 't', issuer: 'i' }, attributes: { account: 'DE89370400440532013000' }, createdAt: 0 };
+const session: SessionRecord = { id: 'ses_1', owner: { user: 'emma@corp.example', tenant: 't', issuer: 'i', agent: null }, attributes: { account: 'DE89370400440532013000' }, createdAt: 0 };
 const search = { name: 'search_emails', outputTrust: 'untrusted' } as RegisteredTool;
 
 function fixture(): SessionContent {
