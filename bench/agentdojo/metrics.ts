@@ -228,36 +228,27 @@ function table(header: string[], rows: string[][]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** The cells every benign table shares: tasks, how many ran without or with approvals, false denies. */
+function benignRow(suite: string, b: SuiteFigures['variants']): string[] {
+  return [
+    suite,
+    String(b.tasks),
+    `${b.no_approval} (${pct(b.no_approval, b.tasks)})`,
+    `${b.completed_with_approvals} (${pct(b.completed_with_approvals, b.tasks)})`,
+    String(b.approvals),
+    `${b.false_denies} (${b.false_deny_tasks} tasks)`,
+  ];
+}
+
 export function renderTables(all: SuiteFigures[]): string {
   const utility = table(
     ['suite', 'tasks', 'no approval', 'with approvals', 'approvals', 'false denies', 'tool failures'],
-    all.map((s) => {
-      const b = s.benign;
-      return [
-        s.suite,
-        String(b.tasks),
-        `${b.no_approval} (${pct(b.no_approval, b.tasks)})`,
-        `${b.completed_with_approvals} (${pct(b.completed_with_approvals, b.tasks)})`,
-        String(b.approvals),
-        `${b.false_denies} (${b.false_deny_tasks} tasks)`,
-        String(b.tool_failures),
-      ];
-    }),
+    all.map((s) => [...benignRow(s.suite, s.benign), String(s.benign.tool_failures)]),
   );
   const variantRows = all.filter((s) => s.variants.tasks > 0);
   const variants = table(
     ['suite', 'tasks', 'no approval', 'with approvals', 'approvals', 'false denies'],
-    variantRows.map((s) => {
-      const b = s.variants;
-      return [
-        s.suite,
-        String(b.tasks),
-        `${b.no_approval} (${pct(b.no_approval, b.tasks)})`,
-        `${b.completed_with_approvals} (${pct(b.completed_with_approvals, b.tasks)})`,
-        String(b.approvals),
-        `${b.false_denies} (${b.false_deny_tasks} tasks)`,
-      ];
-    }),
+    variantRows.map((s) => benignRow(s.suite, s.variants)),
   );
   const security = table(
     ['suite', 'pairs', 'judged', 'unjudgeable', 'attack success', 'if approved', 'any call ran', 'attacker calls', 'denied', 'held', 'ran (reads)', 'autonomy'],
