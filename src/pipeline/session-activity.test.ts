@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ManualClock } from '../core/clock.ts';
-import { SessionActivity } from './session-activity.ts';
+import { STEP_BACK_GRACE_MS, SessionActivity } from './session-activity.ts';
 
 const WINDOW = 10 * 60 * 1000;
 
@@ -50,12 +50,15 @@ function replay(run: Step[]): Array<{ actual: number; naive: number }> {
   const activity = new SessionActivity(clock);
   const all: Array<{ at: number; count: number }> = [];
   const out: Array<{ actual: number; naive: number }> = [];
+  let highWater = clock.now();
   for (const step of run) {
     if (step.kind === 'read') {
       activity.recordRead('s', step.count);
       if (step.count > 0) all.push({ at: clock.now(), count: step.count });
     } else if (step.kind === 'advance') {
-      clock.advance(step.ms);
+      // The clock may step back, by at most the grace behind the latest time it showed.
+      highWater = Math.max(highWater, clock.now());
+      clock.advance(Math.max(step.ms, highWater - STEP_BACK_GRACE_MS - clock.now()));
     } else {
       const since = clock.now() - WINDOW;
       const naive = all.filter((r) => r.at > since).reduce((sum, r) => sum + r.count, 0);
@@ -72,6 +75,21 @@ test('the read window equals the sum of every read in the last ten minutes (cloc
     }),
     { numRuns: 300 },
   );
+});
+
+test('a read that left the window counts again when the clock steps back over its edge', () => {
+  const clock = new ManualClock();
+  const activity = new SessionActivity(clock);
+  activity.recordRead('s', 5);
+  clock.advance(WINDOW + 1000);
+  assert.equal(activity.snapshot('s', 't').recordsReadLast10m, 0);
+  clock.advance(-2000); // an NTP correction: the read is inside the last ten minutes again
+  assert.equal(activity.snapshot('s', 't').recordsReadLast10m, 5);
+  clock.advance(STEP_BACK_GRACE_MS);
+  activity.recordRead('s', 1);
+  assert.equal(activity.snapshot('s', 't').recordsReadLast10m, 1);
+  clock.advance(-STEP_BACK_GRACE_MS + 500); // within the grace of the latest time: both count
+  assert.equal(activity.snapshot('s', 't').recordsReadLast10m, 6);
 });
 
 test('a clock stepping back never makes the window count fewer reads', () => {
