@@ -274,7 +274,8 @@ export class GatewayMetrics {
           this.set(await sources.pendingDefinitions());
         } catch (error) {
           failed('mcp_definitions', error);
-          this.reset();
+          // Unknown, not zero: an unreadable pin store must not look like an empty review queue.
+          this.set(NaN);
         }
       },
     });
