@@ -8,6 +8,8 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { BoundedLabel, NONE, OTHER, UNKNOWN, median } from './labels.ts';
+import type { CounterSeries, HistogramSeries } from './series.ts';
+import { FastCounter, FastHistogram } from './series.ts';
 
 /** One finished call, as the pipeline saw it. */
 export interface CallObservation {
@@ -59,54 +61,40 @@ const CALL_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 const CODE = /^ERR_[A-Z0-9_]{1,64}$/;
 
-interface Inc {
-  inc(): void;
-}
-interface Obs {
-  observe(value: number): void;
-}
-
 export class GatewayMetrics {
   readonly registry = new Registry();
   readonly #rules = new BoundedLabel(LABEL_LIMITS.rule);
   readonly #tools = new BoundedLabel(LABEL_LIMITS.tool);
   readonly #tenants = new BoundedLabel(LABEL_LIMITS.tenant);
   readonly #codes = new BoundedLabel(LABEL_LIMITS.code);
-  readonly #decisions: Counter<'mode' | 'outcome' | 'rule' | 'tool' | 'tenant'>;
-  readonly #phases: Histogram<'mode' | 'phase'>;
-  readonly #calls: Histogram<'mode' | 'outcome'>;
+  readonly #decisions: FastCounter;
+  readonly #phases: FastHistogram;
+  readonly #calls: FastHistogram;
   readonly #rateLimited: Counter<'tool' | 'tenant'>;
   readonly #upstream: Counter<'tool' | 'code'>;
   readonly #auditCommit: Histogram;
   readonly #auditBatch: Histogram;
   readonly #auditFailed: Counter;
   readonly #collectErrors: Counter<'source'>;
-  /** Children by joined label values: one Map lookup per observation instead of prom-client's label hashing. */
-  readonly #decisionChildren = new Map<string, Inc>();
-  readonly #phaseChildren = new Map<string, Obs>();
-  readonly #callChildren = new Map<string, Obs>();
+  /** Series by joined label values: one Map lookup per observation (see series.ts). */
+  readonly #decisionSeries = new Map<string, CounterSeries>();
+  readonly #phaseSeries = new Map<string, HistogramSeries>();
+  readonly #callSeries = new Map<string, HistogramSeries>();
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
-    this.#decisions = new Counter({
+    const registry = this.registry;
+    this.#decisions = new FastCounter({
       name: 'airlock_decisions_total',
       help: 'Decisions by mode, outcome, determining rule, registered tool and tenant.',
-      labelNames: ['mode', 'outcome', 'rule', 'tool', 'tenant'],
-      registers,
+      registry,
     });
-    this.#phases = new Histogram({
-      name: 'airlock_phase_duration_seconds',
-      help: 'Time spent in each pipeline phase.',
-      labelNames: ['mode', 'phase'],
-      buckets: PHASE_BUCKETS,
-      registers,
-    });
-    this.#calls = new Histogram({
+    this.#phases = new FastHistogram({ name: 'airlock_phase_duration_seconds', help: 'Time spent in each pipeline phase.', buckets: PHASE_BUCKETS, registry });
+    this.#calls = new FastHistogram({
       name: 'airlock_call_duration_seconds',
       help: 'Time from the start of a call to its end, by mode and outcome.',
-      labelNames: ['mode', 'outcome'],
       buckets: CALL_BUCKETS,
-      registers,
+      registry,
     });
     this.#rateLimited = new Counter({
       name: 'airlock_rate_limit_refusals_total',
@@ -151,19 +139,19 @@ export class GatewayMetrics {
     const tenant = call.tenant === null ? NONE : this.#tenants.value(call.tenant);
     const rule = call.rule === null ? NONE : this.#rules.value(call.rule);
     const key = `${call.mode}\u0000${call.outcome}\u0000${rule}\u0000${tool}\u0000${tenant}`;
-    let decision = this.#decisionChildren.get(key);
+    let decision = this.#decisionSeries.get(key);
     if (decision === undefined) {
-      decision = this.#decisions.labels({ mode: call.mode, outcome: call.outcome, rule, tool, tenant });
-      this.#decisionChildren.set(key, decision);
+      decision = this.#decisions.of({ mode: call.mode, outcome: call.outcome, rule, tool, tenant });
+      this.#decisionSeries.set(key, decision);
     }
     decision.inc();
     let previous = 0;
     for (const phase in call.timings) {
       const at = call.timings[phase] as number;
-      this.#child(this.#phaseChildren, this.#phases, call.mode, phase, { mode: call.mode, phase }).observe(Math.max(0, at - previous) / 1e6);
+      this.#series(this.#phaseSeries, this.#phases, call.mode, phase, { mode: call.mode, phase }).observe(Math.max(0, at - previous) / 1e6);
       previous = at;
     }
-    this.#child(this.#callChildren, this.#calls, call.mode, call.outcome, { mode: call.mode, outcome: call.outcome }).observe(call.latencyUs / 1e6);
+    this.#series(this.#callSeries, this.#calls, call.mode, call.outcome, { mode: call.mode, outcome: call.outcome }).observe(call.latencyUs / 1e6);
     if (call.rateLimited) this.#rateLimited.inc({ tool, tenant });
     if (call.upstreamError !== null) {
       const code = CODE.test(call.upstreamError) ? this.#codes.value(call.upstreamError) : OTHER;
@@ -187,14 +175,14 @@ export class GatewayMetrics {
     return this.registry.metrics();
   }
 
-  #child<L extends string>(cache: Map<string, Obs>, histogram: Histogram<L>, a: string, b: string, labels: Record<L, string>): Obs {
+  #series(cache: Map<string, HistogramSeries>, histogram: FastHistogram, a: string, b: string, labels: Record<string, string>): HistogramSeries {
     const key = `${a}\u0000${b}`;
-    let child = cache.get(key);
-    if (child === undefined) {
-      child = histogram.labels(labels);
-      cache.set(key, child);
+    let series = cache.get(key);
+    if (series === undefined) {
+      series = histogram.of(labels);
+      cache.set(key, series);
     }
-    return child;
+    return series;
   }
 
   #gauges(sources: MetricSources | undefined, registers: Registry[], failed: (source: string, error: unknown) => void): void {
