@@ -3,16 +3,22 @@
  * (`airlock serve`, durable SQLite audit), and autocannon drives it from this process,
  * so the load generator does not share the gateway's event loop.
  *
- *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32]
+ * Metrics cost, side by side in one run: two gateways (metrics on — the default — and
+ * `server.metrics.enabled: false`) are started together and measured in alternating rounds
+ * (on, off, on, off, ...), so drift of the shared machine falls on both; the figure is the
+ * ratio of their throughputs. Each metrics-on round ends with a scrape of /metrics (as
+ * Prometheus would), which also checks that the decisions were counted.
+ *
+ *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32] [--rounds 4]
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { CLI_MAIN, writeDemoConfig } from '../scripts/demo-config.ts';
-
 
 export interface HttpBenchResult {
   name: string;
@@ -23,6 +29,8 @@ export interface HttpBenchResult {
   non_2xx: number;
   errors: number;
   latency_ms: { p50: number; p90: number; p99: number; mean: number; max: number };
+  /** Metrics on (the default, figures above) against metrics off, measured side by side. */
+  metrics: { rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number } };
 }
 
 function output(args: string[]): Promise<string> {
@@ -34,55 +42,122 @@ function output(args: string[]): Promise<string> {
   });
 }
 
-export async function run(options: { seconds?: number; connections?: number } = {}): Promise<HttpBenchResult> {
+/** The demo config in its own directory (its own audit log), with metrics on or off. */
+function configFor(metrics: boolean): string {
+  const path = writeDemoConfig(mkdtempSync(join(tmpdir(), `airlock-http-bench-${metrics ? 'on' : 'off'}-`)), { limits: false });
+  if (!metrics) {
+    const text = readFileSync(path, 'utf8');
+    if (!/^server:\n/m.test(text)) throw new Error('the demo config has no server section to switch metrics off in');
+    writeFileSync(path, text.replace(/^server:\n/m, 'server:\n  metrics:\n    enabled: false\n'));
+  }
+  return path;
+}
+
+async function serve(config: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [CLI_MAIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const url = await new Promise<string>((done, fail) => {
+    let buffered = '';
+    child.stdout?.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const line = buffered.split('\n').find((l) => l.includes('"airlock listening"'));
+      if (line !== undefined) done((JSON.parse(line) as { url: string }).url);
+    });
+    child.once('exit', (code) => fail(new Error(`gateway exited ${code}`)));
+  });
+  child.stdout?.resume();
+  return { url, child };
+}
+
+/** Decisions the metrics-on gateway has counted (from its /metrics). */
+async function countedDecisions(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('airlock_decisions_total{'))
+    .reduce((sum, l) => sum + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
+type Cannon = Awaited<ReturnType<typeof autocannon>>;
+
+export async function run(options: { seconds?: number; connections?: number; rounds?: number } = {}): Promise<HttpBenchResult> {
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-http-bench-'));
-  const config = writeDemoConfig(dir, { limits: false });
-  const token = await output(['token', 'mint', '--config', config, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
-  const child = spawn(process.execPath, [CLI_MAIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const rounds = Math.max(1, options.rounds ?? 4);
+  const onConfig = configFor(true);
+  const offConfig = configFor(false);
+  const token = await output(['token', 'mint', '--config', onConfig, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
+  const offToken = await output(['token', 'mint', '--config', offConfig, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
+  const on = await serve(onConfig);
+  const off = await serve(offConfig).catch((error: unknown) => {
+    on.child.kill('SIGTERM');
+    throw error;
+  });
   try {
-    const url = await new Promise<string>((done, fail) => {
-      let buffered = '';
-      child.stdout.on('data', (d: Buffer) => {
-        buffered += d.toString();
-        const line = buffered.split('\n').find((l) => l.includes('"airlock listening"'));
-        if (line !== undefined) done((JSON.parse(line) as { url: string }).url);
-      });
-      child.once('exit', (code) => fail(new Error(`gateway exited ${code}`)));
-    });
-    child.stdout.resume();
-    const request = {
+    const request = (bearer: string) => ({
       method: 'POST' as const,
       path: '/v1/decide',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
       body: JSON.stringify({ tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_grace' } }),
-    };
-    // Warm-up, then the measured run.
-    await autocannon({ url, connections, duration: 2, requests: [request] });
-    const result = await autocannon({ url, connections, duration: seconds, requests: [request] });
+    });
+    const measure = (url: string, bearer: string, duration: number) => autocannon({ url, connections, duration, requests: [request(bearer)] });
+    // Warm-up of both, then alternating measured rounds.
+    await measure(on.url, token, 2);
+    await measure(off.url, offToken, 2);
+    const slice = Math.max(1, Math.round(seconds / rounds));
+    const onRuns: Cannon[] = [];
+    const offRuns: Cannon[] = [];
+    let counted = await countedDecisions(on.url);
+    for (let i = 0; i < rounds; i++) {
+      const first = i % 2 === 0 ? 'on' : 'off';
+      for (const which of first === 'on' ? ['on', 'off'] : ['off', 'on']) {
+        if (which === 'on') {
+          const r = await measure(on.url, token, slice);
+          onRuns.push(r);
+          const now = await countedDecisions(on.url);
+          if (now - counted < r.requests.total) throw new Error(`metrics counted ${now - counted} decisions of ${r.requests.total}`);
+          counted = now;
+        } else {
+          offRuns.push(await measure(off.url, offToken, slice));
+        }
+      }
+    }
+    const total = (runs: Cannon[]) => runs.reduce((s, r) => s + r.requests.total, 0);
+    const rate = (runs: Cannon[]) => total(runs) / (runs.length * slice);
+    const mean = (runs: Cannon[], pick: (r: Cannon) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
+    const onRate = rate(onRuns);
+    const offRate = rate(offRuns);
+    const ratio = onRate / offRate;
     return {
-      name: 'HTTP POST /v1/decide (loopback, separate gateway process, durable audit)',
-      seconds,
+      name: 'HTTP POST /v1/decide (loopback, separate gateway process, durable audit, metrics on)',
+      seconds: slice * rounds,
       connections,
-      requests: result.requests.total,
-      requests_per_s: Math.round(result.requests.average),
-      non_2xx: result.non2xx,
-      errors: result.errors,
+      requests: total(onRuns),
+      requests_per_s: Math.round(onRate),
+      non_2xx: onRuns.reduce((s, r) => s + r.non2xx, 0) + offRuns.reduce((s, r) => s + r.non2xx, 0),
+      errors: onRuns.reduce((s, r) => s + r.errors, 0) + offRuns.reduce((s, r) => s + r.errors, 0),
       latency_ms: {
-        p50: result.latency.p50,
-        p90: result.latency.p90,
-        p99: result.latency.p99,
-        mean: result.latency.average,
-        max: result.latency.max,
+        p50: mean(onRuns, (r) => r.latency.p50),
+        p90: mean(onRuns, (r) => r.latency.p90),
+        p99: mean(onRuns, (r) => r.latency.p99),
+        mean: mean(onRuns, (r) => r.latency.average),
+        max: Math.max(...onRuns.map((r) => r.latency.max)),
+      },
+      metrics: {
+        rounds,
+        on_requests_per_s: Math.round(onRate),
+        off_requests_per_s: Math.round(offRate),
+        ratio: Math.round(ratio * 1000) / 1000,
+        cost_percent: Math.round((1 - ratio) * 1000) / 10,
+        off_latency_ms: { p50: mean(offRuns, (r) => r.latency.p50), p99: mean(offRuns, (r) => r.latency.p99) },
       },
     };
   } finally {
-    child.kill('SIGTERM');
+    on.child.kill('SIGTERM');
+    off.child.kill('SIGTERM');
   }
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' } } });
-  process.stdout.write(`${JSON.stringify(await run({ seconds: Number(values.seconds), connections: Number(values.connections) }), null, 2)}\n`);
+  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '4' } } });
+  process.stdout.write(`${JSON.stringify(await run({ seconds: Number(values.seconds), connections: Number(values.connections), rounds: Number(values.rounds) }), null, 2)}\n`);
 }

@@ -1,7 +1,7 @@
 /** In-memory approval request store: for tests and the `memory` state configuration. */
-import type { ApprovalPatch, ApprovalRequest, ApprovalStore } from '../core/types.ts';
+import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from '../core/types.ts';
 
-export class MemoryApprovalStore implements ApprovalStore {
+export class MemoryApprovalStore implements ApprovalStore, ApprovalBacklog {
   readonly #requests = new Map<string, ApprovalRequest>();
 
   async create(request: ApprovalRequest): Promise<void> {
@@ -19,6 +19,17 @@ export class MemoryApprovalStore implements ApprovalStore {
       .filter((r) => r.tenant === filter.tenant && (filter.state === undefined || r.state === filter.state))
       .sort((a, b) => a.created_at - b.created_at)
       .map((r) => structuredClone(r));
+  }
+
+  async pendingByTenant(now: number): Promise<Array<{ tenant: string; count: number; oldestCreatedAt: number }>> {
+    const byTenant = new Map<string, { tenant: string; count: number; oldestCreatedAt: number }>();
+    for (const r of this.#requests.values()) {
+      if (r.state !== 'pending' || r.expires_at <= now) continue;
+      const seen = byTenant.get(r.tenant);
+      if (seen === undefined) byTenant.set(r.tenant, { tenant: r.tenant, count: 1, oldestCreatedAt: r.created_at });
+      else byTenant.set(r.tenant, { tenant: r.tenant, count: seen.count + 1, oldestCreatedAt: Math.min(seen.oldestCreatedAt, r.created_at) });
+    }
+    return [...byTenant.values()].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
   }
 
   /** Check and set run in one synchronous step: no other caller can interleave between them. */

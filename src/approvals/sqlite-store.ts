@@ -7,14 +7,15 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AirlockError } from '../core/errors.ts';
-import type { ApprovalPatch, ApprovalRequest, ApprovalStore } from '../core/types.ts';
+import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from '../core/types.ts';
 
-export class SqliteApprovalStore implements ApprovalStore {
+export class SqliteApprovalStore implements ApprovalStore, ApprovalBacklog {
   readonly #insert: StatementSync;
   readonly #select: StatementSync;
   readonly #listAll: StatementSync;
   readonly #listState: StatementSync;
   readonly #transition: StatementSync;
+  readonly #backlog: StatementSync;
 
   constructor(db: DatabaseSync) {
     db.exec(`CREATE TABLE IF NOT EXISTS approval_requests (
@@ -33,6 +34,10 @@ export class SqliteApprovalStore implements ApprovalStore {
     this.#listAll = db.prepare('SELECT state, body FROM approval_requests WHERE tenant = ? ORDER BY created_at, id');
     this.#listState = db.prepare(
       'SELECT state, body FROM approval_requests WHERE tenant = ? AND state = ? ORDER BY created_at, id',
+    );
+    this.#backlog = db.prepare(
+      `SELECT tenant, COUNT(*) AS count, MIN(created_at) AS oldest FROM approval_requests
+       WHERE state = 'pending' AND expires_at > ? GROUP BY tenant ORDER BY tenant`,
     );
     this.#transition = db.prepare(
       'UPDATE approval_requests SET state = ?, body = json_patch(body, ?) WHERE id = ? AND state = ?',
@@ -73,6 +78,11 @@ export class SqliteApprovalStore implements ApprovalStore {
       filter.state === undefined ? this.#listAll.all(filter.tenant) : this.#listState.all(filter.tenant, filter.state),
     ) as Array<{ state: string; body: string }>;
     return rows.map(rowToRequest);
+  }
+
+  async pendingByTenant(now: number): Promise<Array<{ tenant: string; count: number; oldestCreatedAt: number }>> {
+    const rows = this.#run(() => this.#backlog.all(now)) as Array<{ tenant: string; count: number; oldest: number }>;
+    return rows.map((r) => ({ tenant: r.tenant, count: Number(r.count), oldestCreatedAt: Number(r.oldest) }));
   }
 
   #run<T>(fn: () => T): T {

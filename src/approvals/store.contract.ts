@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../core/ids.ts';
-import type { ApprovalRequest, ApprovalStore } from '../core/types.ts';
+import type { ApprovalBacklog, ApprovalRequest, ApprovalStore } from '../core/types.ts';
 
 export function sampleApprovalRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
   return {
@@ -26,7 +26,29 @@ export function sampleApprovalRequest(overrides: Partial<ApprovalRequest> = {}):
   };
 }
 
-export function runApprovalStoreContract(name: string, makeStore: () => Promise<ApprovalStore>): void {
+export function runApprovalStoreContract(name: string, makeStore: () => Promise<ApprovalStore & ApprovalBacklog>): void {
+  test(`${name}: the pending backlog counts unexpired pending requests per tenant with the oldest creation time`, async () => {
+    const store = await makeStore();
+    const now = 1_000_000;
+    const requests = [
+      sampleApprovalRequest({ created_at: 500, expires_at: now + 10 }),
+      sampleApprovalRequest({ created_at: 300, expires_at: now + 10 }),
+      sampleApprovalRequest({ created_at: 100, expires_at: now }), // expired at `now`: not pending any more
+      sampleApprovalRequest({ created_at: 200, expires_at: now + 10, state: 'approved' }),
+      sampleApprovalRequest({ tenant: 'globex', created_at: 700, expires_at: now + 10 }),
+    ];
+    for (const r of requests) await store.create(r);
+    assert.deepEqual(await store.pendingByTenant(now), [
+      { tenant: 'acme', count: 2, oldestCreatedAt: 300 },
+      { tenant: 'globex', count: 1, oldestCreatedAt: 700 },
+    ]);
+    assert.ok(await store.transition(requests[1]!.id, 'pending', 'denied'));
+    assert.deepEqual(await store.pendingByTenant(now), [
+      { tenant: 'acme', count: 1, oldestCreatedAt: 500 },
+      { tenant: 'globex', count: 1, oldestCreatedAt: 700 },
+    ]);
+  });
+
   test(`${name}: a request reads back exactly`, async () => {
     const store = await makeStore();
     const request = sampleApprovalRequest();

@@ -195,6 +195,10 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
       host: (server.host as string | undefined) ?? DEFAULTS.host,
       port: (server.port as number | undefined) ?? DEFAULTS.port,
       bodyLimitBytes: (server.body_limit_bytes as number | undefined) ?? DEFAULTS.bodyLimitBytes,
+      metrics: {
+        enabled: (section(server, 'metrics').enabled as boolean | undefined) ?? true,
+        token: (section(server, 'metrics').token as string | undefined) ?? null,
+      },
     },
     identity: {
       audience: identity.audience as string,

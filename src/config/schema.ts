@@ -213,6 +213,14 @@ export const configSchema = {
         host: nonEmptyString,
         port: { type: 'integer', minimum: 0, maximum: 65_535 },
         body_limit_bytes: { type: 'integer', minimum: 1024, maximum: 64 * 1024 * 1024 },
+        metrics: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            enabled: { type: 'boolean' },
+            token: nonEmptyString,
+          },
+        },
       },
     },
     identity: {

@@ -312,6 +312,8 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   const root = rec(data);
   if (root === undefined) return out.issues;
   checkIssuers(out, rec(root.identity));
+  const metrics = rec(rec(root.server)?.metrics);
+  if (metrics?.token !== undefined) checkSecretRef(out, ['server', 'metrics', 'token'], metrics.token);
   const audit = rec(root.audit);
   if (audit?.checkpoint_key !== undefined) checkSecretRef(out, ['audit', 'checkpoint_key'], audit.checkpoint_key);
   const approvals = rec(root.approvals);

@@ -77,6 +77,17 @@ export interface ServerConfig {
   host: string;
   port: number;
   bodyLimitBytes: number;
+  metrics: MetricsConfig;
+}
+
+/**
+ * `GET /metrics` (Prometheus). Served only when enabled (default); with a bearer `token`
+ * (a secret reference) a scraper must present it, without one only loopback callers are served.
+ */
+export interface MetricsConfig {
+  enabled: boolean;
+  /** Secret reference (env:NAME or file:PATH) of the bearer token scrapers present; null: loopback callers only. */
+  token: string | null;
 }
 
 /** Data classes the context gateway can redact. */

@@ -483,6 +483,15 @@ export type ApprovalPatch = Partial<
   Pick<ApprovalRequest, 'decided_by' | 'decided_at' | 'justification' | 'token_jti' | 'consumed_at' | 'expired_at'>
 >;
 
+/**
+ * Optional capability of an approval store (both built-in adapters have it): the pending
+ * backlog of every tenant in one aggregate read, for the metrics gauges.
+ */
+export interface ApprovalBacklog {
+  /** Requests in state `pending` whose `expires_at` is after `now`, per tenant, with the oldest `created_at`. */
+  pendingByTenant(now: number): Promise<Array<{ tenant: string; count: number; oldestCreatedAt: number }>>;
+}
+
 export interface ApprovalStore {
   create(request: ApprovalRequest): Promise<void>;
   get(id: string): Promise<ApprovalRequest | null>;

@@ -52,6 +52,10 @@ export class MemoryOverrideStore implements OverrideStore {
     this.#overrides.set(id, used);
     return structuredClone(used);
   }
+
+  async openAt(at: number): Promise<Array<{ tenant: string; created_at: number }>> {
+    return [...this.#overrides.values()].filter((o) => isOpen(o, at)).map((o) => ({ tenant: o.scope.tenant, created_at: o.created_at }));
+  }
 }
 
 function isOpen(o: Override, at: number): boolean {

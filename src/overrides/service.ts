@@ -189,6 +189,14 @@ export class OverrideService {
     return { open: ages.length, median_age_seconds: median(ages), overrides };
   }
 
+  /**
+   * Tenant and creation time of every override open now, all tenants (for the metrics gauges;
+   * no operator: nothing is settled or recorded by this read).
+   */
+  async openOverrides(now: number = this.#clock.now()): Promise<Array<{ tenant: string; createdAt: number }>> {
+    return (await this.#store.openAt(now)).map((o) => ({ tenant: o.tenant, createdAt: o.created_at }));
+  }
+
   /** Humans only, holding the override role. */
   #authorize(operator: Principal): void {
     if (operator.agent !== undefined || operator.delegation.length > 0) throw overrideError('ERR_OVERRIDE_AGENT_FORBIDDEN');

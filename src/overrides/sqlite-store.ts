@@ -25,6 +25,7 @@ export class SqliteOverrideStore implements OverrideStore {
   readonly #revoke: StatementSync;
   readonly #expire: StatementSync;
   readonly #use: StatementSync;
+  readonly #open: StatementSync;
 
   constructor(db: DatabaseSync) {
     db.exec(`CREATE TABLE IF NOT EXISTS overrides (
@@ -56,6 +57,9 @@ export class SqliteOverrideStore implements OverrideStore {
     );
     this.#expire = db.prepare(
       'UPDATE overrides SET expired_at = ? WHERE id = ? AND revoked_at IS NULL AND expired_at IS NULL AND expires_at <= ?',
+    );
+    this.#open = db.prepare(
+      'SELECT tenant, created_at FROM overrides WHERE revoked_at IS NULL AND expired_at IS NULL AND expires_at > ? ORDER BY created_at, id',
     );
     this.#use = db.prepare(
       `UPDATE overrides SET uses = uses + 1
@@ -112,6 +116,11 @@ export class SqliteOverrideStore implements OverrideStore {
   async recordUse(id: string, at: number): Promise<Override | null> {
     const row = this.#write('cannot record the override use', () => this.#use.get(id, at)) as Row | undefined;
     return row === undefined ? null : fromRow(row);
+  }
+
+  async openAt(at: number): Promise<Array<{ tenant: string; created_at: number }>> {
+    const rows = this.#read(() => this.#open.all(at)) as Array<{ tenant: string; created_at: number }>;
+    return rows.map((r) => ({ tenant: r.tenant, created_at: Number(r.created_at) }));
   }
 
   #write<T>(message: string, fn: () => T): T {

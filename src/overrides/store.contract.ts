@@ -82,6 +82,26 @@ export function runOverrideStoreContract(
     assert.deepEqual(await store.candidates({ tenant: 'initech', actionHash: HASH_A, tool: 'billing.refund' }), []);
   });
 
+  test(`${name}: openAt lists the overrides open at a time, every tenant, and nothing closed or past expiry`, async () => {
+    const store = await makeStore();
+    const a = sampleOverride({ created_at: T0 + 1 });
+    const b = sampleOverride({ created_at: T0 + 2, scope: { kind: 'tool', tool: 'billing.refund', tenant: 'globex' } });
+    const revoked = sampleOverride({ created_at: T0 + 3 });
+    const marked = sampleOverride({ created_at: T0 + 4, expires_at: T0 + 10 });
+    const lapsed = sampleOverride({ created_at: T0 + 5, expires_at: T0 + 20 });
+    for (const o of [a, b, revoked, marked, lapsed]) await store.create(o);
+    assert.equal(await store.revoke(revoked.id, revocation), true);
+    assert.equal(await store.markExpired(marked.id, T0 + 10), true);
+    const open = await store.openAt(T0 + 20);
+    assert.deepEqual(
+      open.sort((x, y) => x.created_at - y.created_at),
+      [
+        { tenant: 'acme', created_at: T0 + 1 },
+        { tenant: 'globex', created_at: T0 + 2 },
+      ],
+    );
+  });
+
   test(`${name}: revoke only while open, once`, async () => {
     const store = await makeStore();
     const o = sampleOverride();

@@ -76,4 +76,6 @@ export interface OverrideStore {
   markExpired(id: string, at: number): Promise<boolean>;
   /** Counts one use when the override is open at `at`; the updated record, or null when it is not open. */
   recordUse(id: string, at: number): Promise<Override | null>;
+  /** Tenant and creation time of every override open at `at` (not revoked, not marked expired, `expires_at > at`), all tenants. */
+  openAt(at: number): Promise<Array<{ tenant: string; created_at: number }>>;
 }

@@ -18,6 +18,7 @@ import type {
   SessionStore,
 } from '../core/types.ts';
 import type { KillSwitchConfig } from '../config/types.ts';
+import type { CallObservation } from '../metrics/index.ts';
 import type { SessionContent } from './content.ts';
 import type { SessionActivity } from './session-activity.ts';
 
@@ -97,4 +98,6 @@ export interface PipelineEnv {
    */
   faults: { unrecordedStops: number; onUnrecorded?: (info: { request_id: string; code: string; error: unknown }) => void };
   runtime: { modelId: string | null; configId: string | null };
+  /** Told about every call once it has ended (null: metrics disabled). */
+  metrics?: { observeCall(call: CallObservation): void } | null;
 }

@@ -10,6 +10,7 @@ import { isWellFormedId, newId } from '../core/ids.ts';
 import { openDurableSqlite } from '../core/sqlite.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import type {
+  ApprovalBacklog,
   ApprovalRequest,
   ApprovalStore,
   AuditEvent,
@@ -55,6 +56,7 @@ import { validateSessionAttributes } from './session-attributes.ts';
 import { visibleTools } from './discovery.ts';
 import type { ToolSource } from './tool-source.ts';
 import { GATEWAY_ACTOR, actorOf, refsOf, standaloneEvent } from './events.ts';
+import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/index.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -196,6 +198,12 @@ export interface Gateway {
   ready(): Promise<{ ready: boolean; checks: Record<string, boolean> }>;
   /** Counters of the parts that keep them (audit batches, token cache, policy slices). */
   stats(): GatewayStats;
+  /**
+   * The Prometheus text exposition, for a caller `server.metrics` admits: with a configured
+   * bearer token, a caller presenting it; without one, loopback callers only (else
+   * ERR_METRICS_UNAUTHORIZED / ERR_METRICS_FORBIDDEN; ERR_METRICS_DISABLED when disabled).
+   */
+  metrics(request: { authorization: string | undefined; remoteAddress: string | undefined }): Promise<{ contentType: string; body: string }>;
   close(): Promise<void>;
 }
 
@@ -256,7 +264,21 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
   const stateDb = config.state.type === 'sqlite' ? openDurableSqlite(config.state.path, { area: 'STATE' }) : null;
   const sessions: SessionStore = stateDb === null ? new MemorySessionStore() : new SqliteSessionStore(stateDb);
-  const approvals: ApprovalStore = stateDb === null ? new MemoryApprovalStore() : new SqliteApprovalStore(stateDb);
+  const approvals: ApprovalStore & ApprovalBacklog = stateDb === null ? new MemoryApprovalStore() : new SqliteApprovalStore(stateDb);
+
+  // Metrics (server.metrics): the backlog gauges read their stores at scrape time.
+  const metricsToken = config.server.metrics.enabled && config.server.metrics.token !== null ? await metricsTokenOf(config.server.metrics.token, secret) : null;
+  const metrics = config.server.metrics.enabled
+    ? new GatewayMetrics({
+        sources: {
+          now: () => clock.now(),
+          pendingApprovals: (now) => approvals.pendingByTenant(now),
+          openOverrides: (now) => overrides.openOverrides(now),
+          ...(source?.pendingDefinitions === undefined ? {} : { pendingDefinitions: () => (source.pendingDefinitions as () => Promise<number>)() }),
+        },
+        onCollectError: (what, error) => options.onBackgroundFault?.(`metrics (${what})`, error),
+      })
+    : null;
 
   // Calls (execute, decide, simulate) in flight: with the `auto` audit writer a lone call commits inline.
   let callsInFlight = 0;
@@ -276,6 +298,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
           clock,
           writer: options.auditWriter ?? 'auto',
           othersInFlight: () => callsInFlight > 1,
+          ...(metrics === null ? {} : { onBatch: (info: { events: number; ok: boolean; commitUs: number }) => metrics.observeAuditBatch(info) }),
           ...(config.audit.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: config.audit.lockTimeoutMs }),
           // Its files deleted or replaced: every call is refused from now on; say so loudly.
           onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
@@ -358,6 +381,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     ...(source === undefined ? {} : { admitTool: (tool: RegisteredTool) => source.admit(tool) }),
     faults: { unrecordedStops: 0, ...(options.onUnrecordedStop === undefined ? {} : { onUnrecorded: options.onUnrecordedStop }) },
     runtime: config.runtime,
+    metrics,
   };
 
   async function readerScope(token: string): Promise<(event: AuditEvent) => boolean> {
@@ -580,6 +604,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       unrecorded_stops: env.faults.unrecordedStops,
     }),
 
+    async metrics(request) {
+      if (metrics === null) throw metricsError('ERR_METRICS_DISABLED');
+      const refused = checkMetricsAccess({ enabled: true, token: metricsToken }, request);
+      if (refused !== null) throw refused;
+      return { contentType: metrics.contentType, body: await metrics.expose() };
+    },
+
     async close() {
       clearInterval(purge);
       await notifier?.drain();
@@ -587,6 +618,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       stateDb?.close();
     },
   };
+}
+
+/** The metrics bearer token from its secret reference (a blank secret is refused at start). */
+async function metricsTokenOf(ref: string, secret: (ref: string) => Promise<Uint8Array>): Promise<string> {
+  const token = Buffer.from(await secret(ref)).toString('utf8').trim();
+  if (token === '') throw new AirlockError('ERR_CONFIG_SECRET_REF', 'the metrics token secret (server.metrics.token) is empty', { status: 500 });
+  return token;
 }
 
 async function checkpointFor(audit: AuditStore): Promise<{ checkpoint?: never } | Record<string, unknown>> {

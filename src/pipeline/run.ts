@@ -39,6 +39,7 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
   }
   await runPhases(PHASES[mode], call, env);
   if (call.fault !== undefined) {
+    observe(call, env);
     throw new AirlockError('ERR_AUDIT_UNAVAILABLE', 'the call executed but its result could not be recorded', {
       status: 503,
       cause: call.fault,
@@ -60,7 +61,28 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
       call.decision = buildDecision(call);
     }
   }
+  observe(call, env);
   return call;
+}
+
+/** Tells the metrics about a call that has ended (once, here, whatever stopped it). */
+function observe(call: CallState, env: PipelineEnv): void {
+  if (env.metrics === null || env.metrics === undefined) return;
+  const decision = (call.decision ??= buildDecision(call));
+  const rule = decision.reasons.find((r) => r.code === decision.code) ?? decision.reasons[0];
+  // Only registered tools name a label: a caller-chosen name never does (unbounded cardinality).
+  const tool = call.tool?.name ?? (typeof call.request.tool === 'string' ? env.tools.get(call.request.tool)?.name : undefined) ?? null;
+  env.metrics.observeCall({
+    mode: call.mode,
+    outcome: decision.outcome,
+    rule: rule?.policy_id ?? null,
+    tool,
+    tenant: call.principal?.tenant ?? null,
+    timings: call.timings,
+    latencyUs: decision.latency_us,
+    rateLimited: call.stop?.phase === 'limit',
+    upstreamError: call.resultError?.code ?? null,
+  });
 }
 
 export async function executeCall(request: ToolCallRequest, env: PipelineEnv): Promise<ToolCallResult> {

@@ -26,4 +26,6 @@ export interface ToolSource {
   admit(tool: RegisteredTool): ToolRefusal | null | Promise<ToolRefusal | null>;
   /** Called once, when the gateway is built. */
   attach?(host: ToolSourceHost): void;
+  /** Definitions waiting for review (their calls are refused meanwhile), for the metrics gauge. */
+  pendingDefinitions?(): Promise<number>;
 }

@@ -27,6 +27,12 @@ export interface AppOptions {
   logger?: Logger;
 }
 
+/** The peer address of the connection (node-server binding); undefined elsewhere (then loopback-only routes refuse). */
+function remoteAddressOf(c: Context): string | undefined {
+  const bindings = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return bindings?.incoming?.socket?.remoteAddress;
+}
+
 export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env> {
   const app = new Hono<Env>();
   const log = options.logger;
@@ -79,6 +85,11 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     return c.json({ ...readiness, policy_version: gateway.policyVersion() }, readiness.ready ? 200 : 503);
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
+  // Prometheus scrape (server.metrics): a bearer token when one is configured, else loopback callers only.
+  app.get('/metrics', async (c) => {
+    const scrape = await gateway.metrics({ authorization: c.req.header('authorization'), remoteAddress: remoteAddressOf(c) });
+    return c.body(scrape.body, 200, { 'content-type': scrape.contentType });
+  });
 
   app.post('/v1/sessions', async (c) => {
     const body = requireObject(await readJson(c.req.raw));

@@ -52,7 +52,7 @@ export function openApiDocument(): object {
         'Runtime security gateway for LLM agents. Every call is authenticated by a bearer JWT; identity in the body is ignored for authorization.',
     },
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, metricsToken: { type: 'http', scheme: 'bearer', description: 'the scrape token of server.metrics.token (a secret of its own, not a user token)' } },
       schemas: {
         Error: {
           type: 'object',
@@ -590,6 +590,18 @@ export function openApiDocument(): object {
         },
       },
       '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': json({ type: 'object' }, 'OpenAPI') } } },
+      '/metrics': {
+        get: {
+          summary: 'Prometheus metrics (docs/metrics.md): with server.metrics.token configured, that bearer token (not a user token); without one, loopback callers only',
+          security: [{ metricsToken: [] }, {}],
+          responses: {
+            '200': { description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } },
+            '401': json(ref('Error'), 'ERR_METRICS_UNAUTHORIZED: a token is configured and the request does not present it'),
+            '403': json(ref('Error'), 'ERR_METRICS_FORBIDDEN: no token is configured and the caller is not on loopback'),
+            '404': json(ref('Error'), 'ERR_METRICS_DISABLED: server.metrics.enabled is false'),
+          },
+        },
+      },
     },
   };
 }

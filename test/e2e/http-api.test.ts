@@ -146,7 +146,7 @@ describe('HTTP API v1', () => {
     const doc = await fx.get('/openapi.json');
     assert.equal(doc.body.openapi, '3.1.0');
     const paths = Object.keys(doc.body.paths as Json);
-    for (const path of ['/v1/sessions', '/v1/decide', '/v1/tool-calls', '/v1/tool-calls/simulate', '/v1/audit/lineage/{id}', '/v1/audit/verify', '/healthz', '/readyz', '/openapi.json']) {
+    for (const path of ['/v1/sessions', '/v1/decide', '/v1/tool-calls', '/v1/tool-calls/simulate', '/v1/audit/lineage/{id}', '/v1/audit/verify', '/healthz', '/readyz', '/openapi.json', '/metrics']) {
       assert.ok(paths.includes(path), path);
     }
   });

@@ -167,6 +167,10 @@ export class McpHub implements ToolSource {
     };
   }
 
+  async pendingDefinitions(): Promise<number> {
+    return (await this.#pins.list({ state: 'pending' })).length;
+  }
+
   async admit(tool: RegisteredTool): Promise<ToolRefusal | null> {
     const spec = tool.connector;
     if (spec.type !== 'mcp') return null;
