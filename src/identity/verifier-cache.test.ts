@@ -77,3 +77,17 @@ test('after a minute a remembered token is verified again from scratch', async (
   await verifier.verify(token);
   assert.equal(verifier.cacheStats().hits, 2);
 });
+
+test('recentlyVerified answers at once only for a token verified and still fresh, and counts nothing', async () => {
+  const { clock, verifier, sign } = await setup({ current: KEY });
+  const token = await sign(20);
+  assert.equal(verifier.recentlyVerified(token), null, 'never verified: it must be verified');
+  const principal = await verifier.verify(token);
+  const stats = verifier.cacheStats();
+  assert.equal(verifier.recentlyVerified(token), principal);
+  assert.equal(verifier.recentlyVerified(`${token.slice(0, -1)}x`), null, 'another token string');
+  assert.equal(verifier.recentlyVerified(''), null);
+  assert.deepEqual(verifier.cacheStats(), stats);
+  clock.advance(21_000);
+  assert.equal(verifier.recentlyVerified(token), null, 'past exp: full verification decides');
+});

@@ -120,11 +120,16 @@ export class TokenVerifier {
   }
 
   #cached(token: string, now: number): Principal | null {
+    const principal = this.#fresh(token, now);
+    if (principal === null) this.#cacheStats.misses++;
+    else this.#cacheStats.hits++;
+    return principal;
+  }
+
+  /** The remembered principal of `token` while it is fresh; a stale entry is dropped. Counts nothing. */
+  #fresh(token: string, now: number): Principal | null {
     const hit = this.#cache.get(token);
-    if (hit === undefined) {
-      this.#cacheStats.misses++;
-      return null;
-    }
+    if (hit === undefined) return null;
     const seconds = now / 1000;
     const fresh =
       now - hit.verifiedAt < CACHE_REVERIFY_MS &&
@@ -133,11 +138,18 @@ export class TokenVerifier {
       seconds - hit.iat <= this.#identity.maxTokenAgeSeconds;
     if (!fresh) {
       this.#cache.delete(token);
-      this.#cacheStats.misses++;
       return null;
     }
-    this.#cacheStats.hits++;
     return hit.principal;
+  }
+
+  /**
+   * The principal of a token verified recently and still fresh (the cache's rule), without
+   * waiting: null when the token would have to be verified (unknown, stale, or malformed).
+   */
+  recentlyVerified(token: string): Principal | null {
+    if (typeof token !== 'string' || token === '' || token.length > MAX_TOKEN_LENGTH) return null;
+    return this.#fresh(token, this.#clock.now());
   }
 
   /** Verified-token cache counters (for metrics and tests). */

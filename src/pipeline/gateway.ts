@@ -133,6 +133,8 @@ export interface DrillResponse extends DrillReport {
 export interface Gateway {
   readonly config: AirlockConfig;
   authenticate(token: string): Promise<Principal>;
+  /** The principal of a token verified recently and still valid, at once; null when it must be verified (authenticate). */
+  recentlyAuthenticated(token: string): Principal | null;
   createSession(token: string, attributes?: unknown): Promise<{ session_id: string }>;
   decide(request: ToolCallRequest): Promise<DecideResponse>;
   execute(request: ToolCallRequest): Promise<ToolCallResult>;
@@ -413,6 +415,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   return {
     config,
     authenticate: (token) => verifier.verify(token),
+    recentlyAuthenticated: (token) => verifier.recentlyVerified(token),
 
     async createSession(token, attributes) {
       const principal = await verifier.verify(token);
