@@ -188,53 +188,44 @@ export class GatewayMetrics {
   #gauges(sources: MetricSources | undefined, registers: Registry[], failed: (source: string, error: unknown) => void): void {
     const tenants = this.#tenants;
     const tenantOf = (raw: string) => tenants.value(raw);
-    let approvals: Promise<Map<string, { count: number; oldest: number }> | null> | null = null;
-    let overrides: Promise<Map<string, number[]> | null> | null = null;
-    // A read in flight is shared by the two gauges of its store (one store read per scrape).
-    const readApprovals = () => {
-      approvals ??= (async () => {
-        if (sources?.pendingApprovals === undefined) return null;
-        const now = sources.now();
-        const byTenant = new Map<string, { count: number; oldest: number }>();
-        for (const row of await sources.pendingApprovals(now)) {
-          const tenant = tenantOf(row.tenant);
-          const age = Math.max(0, (now - row.oldestCreatedAt) / 1000);
-          const seen = byTenant.get(tenant);
-          byTenant.set(tenant, { count: (seen?.count ?? 0) + row.count, oldest: Math.max(seen?.oldest ?? 0, age) });
-        }
-        return byTenant;
-      })()
-        .catch((error: unknown) => {
-          failed('approvals', error);
-          return null;
-        })
-        .finally(() => {
-          approvals = null;
-        });
-      return approvals;
+    // A read in flight is shared by the two gauges of its store (one store read per scrape); a
+    // failed read is reported and leaves those gauges empty.
+    const shared = <T>(source: string, read: () => Promise<T | null>): (() => Promise<T | null>) => {
+      let pending: Promise<T | null> | null = null;
+      return () =>
+        (pending ??= read()
+          .catch((error: unknown) => {
+            failed(source, error);
+            return null;
+          })
+          .finally(() => {
+            pending = null;
+          }));
     };
-    const readOverrides = () => {
-      overrides ??= (async () => {
-        if (sources?.openOverrides === undefined) return null;
-        const now = sources.now();
-        const byTenant = new Map<string, number[]>();
-        for (const row of await sources.openOverrides(now)) {
-          const tenant = tenantOf(row.tenant);
-          const ages = byTenant.get(tenant) ?? [];
-          ages.push(Math.max(0, (now - row.createdAt) / 1000));
-          byTenant.set(tenant, ages);
-        }
-        return byTenant;
-      })()
-        .catch((error: unknown) => {
-          failed('overrides', error);
-          return null;
-        })
-        .finally(() => {
-          overrides = null;
-        });
-      return overrides;
-    };
+    const readApprovals = shared('approvals', async () => {
+      if (sources?.pendingApprovals === undefined) return null;
+      const now = sources.now();
+      const byTenant = new Map<string, { count: number; oldest: number }>();
+      for (const row of await sources.pendingApprovals(now)) {
+        const tenant = tenantOf(row.tenant);
+        const age = Math.max(0, (now - row.oldestCreatedAt) / 1000);
+        const seen = byTenant.get(tenant);
+        byTenant.set(tenant, { count: (seen?.count ?? 0) + row.count, oldest: Math.max(seen?.oldest ?? 0, age) });
+      }
+      return byTenant;
+    });
+    const readOverrides = shared('overrides', async () => {
+      if (sources?.openOverrides === undefined) return null;
+      const now = sources.now();
+      const byTenant = new Map<string, number[]>();
+      for (const row of await sources.openOverrides(now)) {
+        const tenant = tenantOf(row.tenant);
+        const ages = byTenant.get(tenant) ?? [];
+        ages.push(Math.max(0, (now - row.createdAt) / 1000));
+        byTenant.set(tenant, ages);
+      }
+      return byTenant;
+    });
     const gauge = (name: string, help: string, which: 'approvals' | 'overrides', value: (entry: never) => number) =>
       new Gauge({
         name,
