@@ -10,9 +10,40 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
-const DOMAIN = ['identity', 'policy', 'tools', 'context', 'provenance', 'approvals', 'credentials', 'limits', 'audit', 'sessions', 'memory', 'config', 'mcp', 'metrics'];
+const DOMAIN = ['identity', 'policy', 'tools', 'context', 'provenance', 'approvals', 'credentials', 'limits', 'audit', 'sessions', 'memory', 'config', 'mcp', 'metrics', 'overrides'];
 // The MCP doors are the server's /mcp endpoint and `airlock mcp`; src/mcp holds the upstream definitions (a domain module).
 const DOORS = ['server', 'cli'];
+// The adapter layer: the PostgreSQL, Redis and SQLite implementations of the domains' store
+// interfaces and the factory that picks them from config. It sees core and the domains; only
+// the pipeline (and the library surface) sees it.
+const STORES = 'stores';
+const KNOWN = new Set(['core', 'pipeline', STORES, ...DOMAIN, ...DOORS]);
+/** Packages that are database drivers: imported by the adapter layer alone. */
+const DRIVERS = ['pg', 'ioredis', 'node:sqlite'];
+/**
+ * SQLite adapters written before the adapter layer existed, still beside their domain.
+ * This list only shrinks: a new adapter goes to src/stores/.
+ */
+const LEGACY_SQLITE = new Set([
+  'approvals/consume-worker.ts',
+  'approvals/sqlite-store.ts',
+  'audit/group-commit.ts',
+  'audit/sqlite-schema.ts',
+  'audit/sqlite-store.ts',
+  'audit/sqlite-writer.ts',
+  'audit/sqlite-writer.worker.ts',
+  'audit/sqlite-multiwriter.worker.ts',
+  'core/sqlite.ts',
+  'credentials/sqlite-revocations.ts',
+  'mcp/pins/sqlite-store.ts',
+  'memory/sqlite-store.ts',
+  'overrides/sqlite-store.ts',
+  'sessions/sqlite-store.ts',
+  // Pipeline files that still open the state database themselves (until the store factory).
+  'pipeline/credentials.ts',
+  'pipeline/mcp/stored.ts',
+  'pipeline/overrides.ts',
+]);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -36,7 +67,9 @@ export function violation(from: string, target: string): string | null {
   if (target === from) return null;
   if (from === 'core') return 'core must not depend on other modules';
   if (target === 'core') return null;
+  if (!KNOWN.has(target)) return `unknown module ${target} (add it to the architecture rules)`;
   if (DOMAIN.includes(from)) return `domain module ${from} may import only core (imports ${target})`;
+  if (from === STORES) return DOMAIN.includes(target) ? null : `the store adapters may import only core and the domains (imports ${target})`;
   if (from === 'pipeline') return DOORS.includes(target) ? `pipeline must not import the ${target} door` : null;
   // The CLI may start the HTTP door (`airlock serve`); otherwise doors see only the pipeline and config.
   if (from === 'cli' && target === 'server') return null;
@@ -68,12 +101,46 @@ test('every relative import in src/ respects the dependency direction', () => {
   assert.deepEqual(problems, []);
 });
 
+test('every folder of src/ is a known module (a new one must be placed in the rules)', () => {
+  const unknown = readdirSync(SRC).filter((name) => statSync(join(SRC, name)).isDirectory() && !KNOWN.has(name));
+  assert.deepEqual(unknown, []);
+});
+
+/** Why `file` (relative to src/) may not import package `spec`, or null. */
+export function driverViolation(file: string, spec: string): string | null {
+  if (!DRIVERS.includes(spec)) return null;
+  if (file.split(sep)[0] === STORES || file.startsWith(STORES + '/')) return null;
+  if (spec === 'node:sqlite' && LEGACY_SQLITE.has(file.split(sep).join('/'))) return null;
+  if (/\.test\.ts$/.test(file)) return null; // tests may open a database to corrupt or inspect it
+  return `${file}: imports the driver ${spec} outside the store adapters (src/stores/)`;
+}
+
+test('database drivers are imported by the store adapters alone', () => {
+  const problems: string[] = [];
+  for (const file of files(SRC)) {
+    const rel = relative(SRC, file);
+    for (const spec of importsOf(readFileSync(file, 'utf8'))) {
+      const why = driverViolation(rel, spec);
+      if (why !== null) problems.push(why);
+    }
+  }
+  assert.deepEqual(problems, []);
+  assert.match(String(driverViolation(join('pipeline', 'gateway.ts'), 'pg')), /outside the store adapters/);
+  assert.match(String(driverViolation(join('audit', 'new-store.ts'), 'node:sqlite')), /outside the store adapters/);
+  assert.equal(driverViolation(join('stores', 'postgres', 'database.ts'), 'pg'), null);
+});
+
 test('the rule itself refuses sideways imports (so the check above can fail)', () => {
   assert.match(String(violation('policy', 'audit')), /may import only core/);
   assert.match(String(violation('server', 'audit')), /must go through the pipeline/);
   assert.match(String(violation('core', 'policy')), /must not depend/);
   assert.equal(violation('pipeline', 'audit'), null);
   assert.equal(violation('tools', 'core'), null);
+  assert.match(String(violation('pipeline', 'storage')), /unknown module/);
+  assert.match(String(violation('audit', 'stores')), /may import only core/);
+  assert.match(String(violation('stores', 'pipeline')), /may import only core and the domains/);
+  assert.equal(violation('stores', 'approvals'), null);
+  assert.equal(violation('pipeline', 'stores'), null);
   assert.deepEqual(importsOf("import type { A } from '../audit/x.ts';\nexport { b } from './b.ts';\nawait import('../policy/y.ts');"), [
     '../audit/x.ts',
     './b.ts',

@@ -1,0 +1,9 @@
+/** Every migration of the PostgreSQL schema, in order. A migration, once released, never changes. */
+import type { Migration } from '../migrate.ts';
+import { migration as m0001 } from './0001_state.ts';
+import { migration as m0002 } from './0002_credentials_memory_pins.ts';
+import { migration as m0003 } from './0003_audit.ts';
+import { migration as m0004 } from './0004_provenance_activity.ts';
+import { migration as m0005 } from './0005_control.ts';
+
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005].filter((m) => m.sql.trim() !== '');
