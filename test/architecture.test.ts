@@ -39,10 +39,6 @@ const LEGACY_SQLITE = new Set([
   'memory/sqlite-store.ts',
   'overrides/sqlite-store.ts',
   'sessions/sqlite-store.ts',
-  // Pipeline files that still open the state database themselves (until the store factory).
-  'pipeline/credentials.ts',
-  'pipeline/mcp/stored.ts',
-  'pipeline/overrides.ts',
 ]);
 
 function files(dir: string): string[] {

@@ -13,7 +13,9 @@ import type {
   RedactionClass,
   IssuerConfig,
   LimitsConfig,
+  PostgresConfig,
   RateLimitRule,
+  RedisConfig,
 } from './types.ts';
 import { normalizeMcp } from './mcp-normalize.ts';
 
@@ -109,10 +111,30 @@ function issuer(raw: Raw, baseDir: string): IssuerConfig {
 
 function audit(raw: Raw, baseDir: string): AuditStoreConfig {
   if (raw.type === 'memory') return { type: 'memory' };
+  if (raw.type === 'postgres') return raw.checkpoint_key === undefined ? { type: 'postgres' } : { type: 'postgres', checkpointKey: raw.checkpoint_key as string };
   const out: AuditStoreConfig = { type: 'sqlite', path: pathIn(baseDir, (raw.path as string | undefined) ?? DEFAULTS.auditPath) };
   if (raw.checkpoint_key !== undefined) out.checkpointKey = raw.checkpoint_key as string;
   if (raw.lock_timeout_ms !== undefined) out.lockTimeoutMs = raw.lock_timeout_ms as number;
   return out;
+}
+
+function postgresConfig(raw: Raw): PostgresConfig {
+  return {
+    url: raw.url as string,
+    schema: (raw.schema as string | undefined) ?? 'airlock',
+    poolSize: (raw.pool_size as number | undefined) ?? 10,
+    connectTimeoutMs: (raw.connect_timeout_ms as number | undefined) ?? 2_000,
+    statementTimeoutMs: (raw.statement_timeout_ms as number | undefined) ?? 5_000,
+    migrateOnStart: (raw.migrate_on_start as boolean | undefined) ?? true,
+  };
+}
+
+function redisConfig(raw: Raw): RedisConfig {
+  return {
+    url: raw.url as string,
+    keyPrefix: (raw.key_prefix as string | undefined) ?? 'airlock:',
+    commandTimeoutMs: (raw.command_timeout_ms as number | undefined) ?? 1_000,
+  };
 }
 
 function rule(raw: unknown): RateLimitRule | undefined {
@@ -212,9 +234,11 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
     },
     audit: audit(auditRaw, baseDir),
     state:
-      state.type === 'memory'
-        ? { type: 'memory' }
+      state.type === 'memory' || state.type === 'postgres'
+        ? { type: state.type }
         : { type: 'sqlite', path: pathIn(baseDir, (state.path as string | undefined) ?? DEFAULTS.statePath) },
+    ...(root.postgres === undefined ? {} : { postgres: postgresConfig(section(root, 'postgres')) }),
+    ...(root.redis === undefined ? {} : { redis: redisConfig(section(root, 'redis')) }),
     limits: limits(section(root, 'limits')),
     killSwitch: {
       global: (kill.global as boolean | undefined) ?? false,

@@ -124,7 +124,7 @@ const storeWithPath = (extra: Record<string, unknown>) => ({
   type: 'object',
   additionalProperties: false,
   properties: {
-    type: { enum: ['sqlite', 'memory'] },
+    type: { enum: ['sqlite', 'memory', 'postgres'] },
     path: nonEmptyString,
     ...extra,
   },
@@ -137,8 +137,40 @@ const storeWithPath = (extra: Record<string, unknown>) => ({
         ),
       },
     },
+    {
+      if: { properties: { type: { const: 'postgres' } }, required: ['type'] },
+      then: { properties: { path: notAllowed('only allowed for sqlite stores (postgres stores use the top-level postgres section)') } },
+    },
   ],
 });
+
+/** A connection URL: a secret reference (env:/file:) or a literal URL without a password (checked in semantic.ts). */
+const connectionUrl = nonEmptyString;
+
+const postgres = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: connectionUrl,
+    schema: { type: 'string', pattern: '^[a-z_][a-z0-9_]{0,62}$', 'x-message': 'must be a lowercase identifier (letters, digits, "_"; at most 63)' },
+    pool_size: { type: 'integer', minimum: 1, maximum: 200 },
+    connect_timeout_ms: { type: 'integer', minimum: 50, maximum: 60_000 },
+    statement_timeout_ms: { type: 'integer', minimum: 50, maximum: 60_000 },
+    migrate_on_start: { type: 'boolean' },
+  },
+} as const;
+
+const redis = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['url'],
+  properties: {
+    url: connectionUrl,
+    key_prefix: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', 'x-message': 'must be 1-64 letters, digits, "_", ".", ":" or "-"' },
+    command_timeout_ms: { type: 'integer', minimum: 10, maximum: 60_000 },
+  },
+} as const;
 
 const REDACTION_CLASSES = ['email', 'iban', 'card', 'secret', 'phone'];
 
@@ -244,6 +276,8 @@ export const configSchema = {
     },
     audit: storeWithPath({ checkpoint_key: nonEmptyString, lock_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 } }),
     state: storeWithPath({}),
+    postgres,
+    redis,
     limits: {
       type: 'object',
       additionalProperties: false,

@@ -307,6 +307,46 @@ function checkContext(out: IssueCollector, context: Rec | undefined): void {
 }
 
 /** Every semantic issue in the raw document. */
+/**
+ * A connection URL is a secret reference, or a literal URL of the right scheme that carries
+ * no password (a password in the config file would be a literal secret).
+ */
+function checkConnectionUrl(out: IssueCollector, path: PathSegment[], value: unknown, schemes: readonly string[]): void {
+  const text = str(value);
+  if (text === undefined || text === '') return;
+  if (text.startsWith('env:') || text.startsWith('file:')) return checkSecretRef(out, path, text);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return out.add(path, `must be a ${schemes[0]}:// URL or a secret reference (env:NAME or file:PATH)`);
+  }
+  if (!schemes.includes(url.protocol.replace(/:$/, ''))) return out.add(path, `must be a ${schemes.join(':// or ')}:// URL`);
+  if (url.password !== '') out.add(path, 'carries a password: put the whole URL in a secret reference (env:NAME or file:PATH)');
+}
+
+/**
+ * Stores on PostgreSQL need the postgres section; a fleet needs signing keys every replica
+ * shares (a key file beside a SQLite database or a per-process key would differ per replica).
+ */
+function checkFleetStores(out: IssueCollector, root: Rec): void {
+  const onPostgres = (['state', 'audit'] as const).filter((area) => rec(root[area])?.type === 'postgres');
+  if (onPostgres.length > 0 && root.postgres === undefined) {
+    for (const area of onPostgres) out.add([area, 'type'], 'postgres stores need the top-level postgres section (postgres.url)');
+  }
+  if (rec(root.state)?.type === 'postgres') {
+    for (const area of ['credentials', 'approvals'] as const) {
+      if (rec(root[area])?.signing_key === undefined) {
+        out.add(['state', 'type'], `postgres state is shared by every replica: set ${area}.signing_key to a secret reference they all read`);
+      }
+    }
+  }
+  const postgres = rec(root.postgres);
+  if (postgres !== undefined) checkConnectionUrl(out, ['postgres', 'url'], postgres.url, ['postgres', 'postgresql']);
+  const redis = rec(root.redis);
+  if (redis !== undefined) checkConnectionUrl(out, ['redis', 'url'], redis.url, ['redis', 'rediss']);
+}
+
 export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIssue[] {
   const out = new IssueCollector(locator);
   const root = rec(data);
@@ -325,6 +365,7 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   }
   const credentials = rec(root.credentials);
   if (credentials?.signing_key !== undefined) checkSecretRef(out, ['credentials', 'signing_key'], credentials.signing_key);
+  checkFleetStores(out, root);
   checkTools(out, root.tools);
   checkContext(out, rec(root.context));
   for (const [name, kind] of Object.entries(rec(rec(root.memory)?.kinds) ?? {})) {

@@ -51,7 +51,28 @@ export type AuditStoreConfig =
       /** Longest a call waits for the database's write lock before it is refused (audit.unavailable). */
       lockTimeoutMs?: number;
     }
-  | { type: 'memory' };
+  | { type: 'memory' }
+  /** The shared PostgreSQL log (config.postgres): one chain for every replica. */
+  | { type: 'postgres'; checkpointKey?: SecretRef };
+
+/** Connection to the PostgreSQL every replica of a fleet shares (top-level `postgres`). */
+export interface PostgresConfig {
+  /** A secret reference (env:/file:) holding the URL, or a literal URL without a password. */
+  url: string;
+  schema: string;
+  poolSize: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  /** Apply missing migrations at start (under an advisory lock); default true. */
+  migrateOnStart: boolean;
+}
+
+/** Connection to the Redis of a fleet (top-level `redis`): global rate limits. */
+export interface RedisConfig {
+  url: string;
+  keyPrefix: string;
+  commandTimeoutMs: number;
+}
 
 export interface RateLimitRule {
   windowSeconds: number;
@@ -147,7 +168,11 @@ export interface AirlockConfig {
   policy: PolicyConfig;
   audit: AuditStoreConfig;
   /** Where sessions and approval requests live (SQLite file, or memory). */
-  state: { type: 'sqlite'; path: string } | { type: 'memory' };
+  state: { type: 'sqlite'; path: string } | { type: 'memory' } | { type: 'postgres' };
+  /** Present when a store uses PostgreSQL. */
+  postgres?: PostgresConfig;
+  /** Present when the fleet shares Redis. */
+  redis?: RedisConfig;
   limits: LimitsConfig;
   killSwitch: KillSwitchConfig;
   /** Just-in-time credentials minted for connectors (see src/credentials). */

@@ -3,20 +3,18 @@
  * (in the state database), the header an HTTP upstream receives the credential in, and the
  * HTTP connector headers written as secret references.
  */
-import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../core/clock.ts';
 import type { ConnectorCall, ToolDefinition } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import type { RevocationStore } from '../credentials/index.ts';
-import { CredentialBroker, DEFAULT_CREDENTIAL_HEADER, MemoryRevocationStore, SqliteRevocationStore } from '../credentials/index.ts';
+import { CredentialBroker, DEFAULT_CREDENTIAL_HEADER } from '../credentials/index.ts';
 import { gatewayKey } from './keys.ts';
 
 export async function createCredentialBroker(
   config: AirlockConfig,
-  stateDb: DatabaseSync | null,
+  revocations: RevocationStore,
   clock: Clock,
 ): Promise<{ broker: CredentialBroker; revocations: RevocationStore }> {
-  const revocations: RevocationStore = stateDb === null ? new MemoryRevocationStore() : new SqliteRevocationStore(stateDb);
   const broker = new CredentialBroker({
     key: await gatewayKey(config, config.credentials.signingKey, 'credential-signing.key'),
     issuer: config.credentials.issuer,

@@ -7,12 +7,9 @@ import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
 import { isWellFormedId, newId } from '../core/ids.ts';
-import { openDurableSqlite } from '../core/sqlite.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import type {
-  ApprovalBacklog,
   ApprovalRequest,
-  ApprovalStore,
   AuditEvent,
   AuditEventInput,
   AuditStore,
@@ -21,17 +18,16 @@ import type {
   PolicyEngine,
   Principal,
   RegisteredTool,
-  SessionStore,
 } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/secrets.ts';
-import { MemoryApprovalStore, SqliteApprovalStore, isRequester } from '../approvals/index.ts';
+import { isRequester } from '../approvals/index.ts';
 import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
 import { createOverrideService, overrideGate } from './overrides.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { connectorSecretResolver, createCredentialBroker, credentialHeader } from './credentials.ts';
 import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
-import { MemoryAuditStore, SqliteAuditStore, buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
+import { buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
@@ -39,8 +35,8 @@ import { ProvenanceTracker, TrustScale } from '../provenance/index.ts';
 import { contextConfig, memoryConfig } from '../config/index.ts';
 import { containsSecret } from '../context/index.ts';
 import type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';
-import { MemoryMemoryStore, MemoryService, SqliteMemoryStore } from '../memory/index.ts';
-import { MemorySessionStore, SqliteSessionStore, isSessionOwner, sessionOwnerOf } from '../sessions/index.ts';
+import { MemoryService } from '../memory/index.ts';
+import { isSessionOwner, sessionOwnerOf } from '../sessions/index.ts';
 import type { CountResolver, ResourceResolver, ToolHandler } from '../tools/index.ts';
 import { ToolRegistry, createConnector } from '../tools/index.ts';
 import type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
@@ -56,6 +52,7 @@ import { validateSessionAttributes } from './session-attributes.ts';
 import { visibleTools } from './discovery.ts';
 import type { ToolSource } from './tool-source.ts';
 import { GATEWAY_ACTOR, actorOf, refsOf, standaloneEvent } from './events.ts';
+import { openGatewayStores, type GatewayStores } from '../stores/index.ts';
 import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/index.ts';
 
 export interface GatewayOptions {
@@ -83,6 +80,8 @@ export interface GatewayOptions {
   auditWriter?: 'thread' | 'inline' | 'auto';
   /** Tools from outside the config (the MCP hub's upstream tools): definitions, connectors, admission. */
   toolSource?: ToolSource;
+  /** Stores opened by the caller (shared with the MCP hub); the caller closes them. Default: opened from config, closed with the gateway. */
+  stores?: GatewayStores;
   /** Replace parts (tests, embedding): a policy engine, an audit store, a connector factory. */
   overrides?: {
     policy?: PolicyEngine;
@@ -264,9 +263,10 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       bundle: await loadBundleFromDir(config.policy.bundleDir),
     });
 
-  const stateDb = config.state.type === 'sqlite' ? openDurableSqlite(config.state.path, { area: 'STATE' }) : null;
-  const sessions: SessionStore = stateDb === null ? new MemorySessionStore() : new SqliteSessionStore(stateDb);
-  const approvals: ApprovalStore & ApprovalBacklog = stateDb === null ? new MemoryApprovalStore() : new SqliteApprovalStore(stateDb);
+  // Every store of this gateway, from the one factory (opened here unless the caller shares its own).
+  const stores: GatewayStores = options.stores ?? (await openGatewayStores(config));
+  const ownsStores = options.stores === undefined;
+  const { sessions, approvals } = stores;
 
   // Metrics (server.metrics): the backlog gauges read their stores at scrape time.
   const metricsToken = config.server.metrics.enabled && config.server.metrics.token !== null ? await metricsTokenOf(config.server.metrics.token, secret) : null;
@@ -294,21 +294,18 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   };
   const audit: AuditStore =
     options.overrides?.audit ??
-    (config.audit.type === 'memory'
-      ? new MemoryAuditStore({ clock })
-      : SqliteAuditStore.open(config.audit.path, {
-          clock,
-          writer: options.auditWriter ?? 'auto',
-          othersInFlight: () => callsInFlight > 1,
-          ...(metrics === null ? {} : { onBatch: (info: { events: number; ok: boolean; commitUs: number }) => metrics.observeAuditBatch(info) }),
-          ...(config.audit.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: config.audit.lockTimeoutMs }),
-          // Its files deleted or replaced: every call is refused from now on; say so loudly.
-          onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
-          ...(config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
-        }));
+    (await stores.openAudit({
+      clock,
+      writer: options.auditWriter ?? 'auto',
+      othersInFlight: () => callsInFlight > 1,
+      ...(metrics === null ? {} : { onBatch: (info: { events: number; ok: boolean; commitUs: number }) => metrics.observeAuditBatch(info) }),
+      // Its files deleted or replaced: every call is refused from now on; say so loudly.
+      onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
+      ...(config.audit.type === 'memory' || config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
+    }));
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
-  const { broker, revocations } = await createCredentialBroker(config, stateDb, clock);
-  const overrides = createOverrideService(config, stateDb, audit, clock);
+  const { broker, revocations } = await createCredentialBroker(config, stores.revocations, clock);
+  const overrides = createOverrideService(config, stores.overrides, audit, clock);
   const notifier = await createApprovalNotifier(config, (ref) => secret(ref), options.onNotifyFailure ?? (() => undefined));
   // Expired revocation entries can go: the credentials they covered are dead anyway.
   const purge = setInterval(() => {
@@ -339,7 +336,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   }
 
   const memory = new MemoryService({
-    store: stateDb === null ? new MemoryMemoryStore() : new SqliteMemoryStore(stateDb),
+    store: stores.memory,
     config: config.memory ?? memoryConfig(),
     clock,
     audit: (events) => audit.append(events),
@@ -618,7 +615,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       clearInterval(purge);
       await notifier?.drain();
       await audit.close();
-      stateDb?.close();
+      if (ownsStores) await stores.close();
     },
   };
 }

@@ -3,12 +3,11 @@
  * creation, use, revocation and expiry, with the operator's identity), and the narrow view
  * the pipeline's authorize and approve phases use.
  */
-import type { DatabaseSync } from 'node:sqlite';
 import type { Clock } from '../core/clock.ts';
 import type { AuditEventInput, AuditStore } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import type { OverrideEvent } from '../overrides/index.ts';
-import { MemoryOverrideStore, OverrideService, SqliteOverrideStore } from '../overrides/index.ts';
+import { OverrideService, type OverrideStore } from '../overrides/index.ts';
 import type { PipelineEnv } from './env.ts';
 import { refsOf, standaloneEvent } from './events.ts';
 
@@ -32,9 +31,9 @@ export function overrideAuditEvent(event: OverrideEvent): AuditEventInput {
   );
 }
 
-export function createOverrideService(config: AirlockConfig, stateDb: DatabaseSync | null, audit: AuditStore, clock: Clock): OverrideService {
+export function createOverrideService(config: AirlockConfig, store: OverrideStore, audit: AuditStore, clock: Clock): OverrideService {
   return new OverrideService({
-    store: stateDb === null ? new MemoryOverrideStore() : new SqliteOverrideStore(stateDb),
+    store,
     clock,
     role: config.overrides.role,
     maxTtlSeconds: config.overrides.maxTtlSeconds,

@@ -7,13 +7,12 @@
  * upstream changed it in the meantime, the decision is refused (ERR_MCP_PIN_STALE).
  */
 import { AirlockError } from '../../core/errors.ts';
-import { openDurableSqlite } from '../../core/sqlite.ts';
 import type { AirlockConfig } from '../../config/types.ts';
 import { resolveSecretRef } from '../../config/index.ts';
-import { SqliteAuditStore } from '../../audit/index.ts';
 import { TokenVerifier } from '../../identity/index.ts';
 import type { PinDecider, PinRecord, PinState, PinStore } from '../../mcp/index.ts';
-import { SqlitePinStore, exposedName } from '../../mcp/index.ts';
+import { exposedName } from '../../mcp/index.ts';
+import { openDurableAudit, openDurablePins } from '../../stores/index.ts';
 import { actorOf, refsOf, standaloneEvent } from '../events.ts';
 
 /** Roles that may admit or reject upstream tool definitions. */
@@ -39,12 +38,12 @@ function usage(message: string): AirlockError {
 }
 
 export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmin> {
-  if (config.state.type !== 'sqlite') {
+  const durable = await openDurablePins(config);
+  if (durable === null) {
     throw usage('this config keeps its state in memory: pins live only inside the running gateway (use approval: first_use, or sqlite state)');
   }
   const auditConfig = config.audit;
-  const db = openDurableSqlite(config.state.path, { area: 'STATE' });
-  const pins: PinStore = new SqlitePinStore(db);
+  const pins: PinStore = durable.pins;
   const upstreams = config.mcp?.upstreams ?? [];
   const view = (record: PinRecord): PinView => {
     const upstream = upstreams.find((u) => u.prefix === record.upstream);
@@ -74,7 +73,7 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
       if (input.justification.trim() === '' || input.justification.length > 2000) {
         throw usage('a justification is required (at most 2000 characters)');
       }
-      if (auditConfig.type !== 'sqlite') throw usage('this config keeps its audit log in memory: decisions on tool definitions must be audited durably');
+      if (auditConfig.type === 'memory') throw usage('this config keeps its audit log in memory: decisions on tool definitions must be audited durably');
       const verifier = await TokenVerifier.create(config.identity, {
         baseDir: config.baseDir,
         resolveSecret: (ref) => resolveSecretRef(ref, config.baseDir),
@@ -95,9 +94,8 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
         await pins.decide({ upstream: current.upstream, tool: current.tool, hash, verdict: input.verdict, by, justification: input.justification, now: Date.now() }),
       );
       const key = auditConfig.checkpointKey;
-      const audit = SqliteAuditStore.open(auditConfig.path, {
-        ...(key === undefined ? {} : { checkpointKey: await resolveSecretRef(key, config.baseDir, { createIfMissing: true }) }),
-      });
+      const audit = await openDurableAudit(config, key === undefined ? {} : { checkpointKey: await resolveSecretRef(key, config.baseDir, { createIfMissing: true }) });
+      if (audit === null) throw usage('this config keeps its audit log in memory: decisions on tool definitions must be audited durably');
       try {
         await audit.append([
           standaloneEvent(input.verdict === 'approve' ? 'mcp.tool.approved' : 'mcp.tool.rejected', { ...actorOf(operator), agent: null }, {
@@ -119,7 +117,7 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
     },
 
     async close() {
-      db.close();
+      await durable.close();
     },
   };
 }

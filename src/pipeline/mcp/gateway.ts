@@ -6,13 +6,12 @@
  */
 import type { AirlockConfig } from '../../config/types.ts';
 import { resolveSecretRef } from '../../config/index.ts';
-import { openDurableSqlite } from '../../core/sqlite.ts';
 import type { PinStore } from '../../mcp/index.ts';
-import { MemoryPinStore, SqlitePinStore } from '../../mcp/index.ts';
 import type { Gateway, GatewayOptions } from '../gateway.ts';
 import { createGateway } from '../gateway.ts';
 import type { SessionContentSink } from './content.ts';
 import { McpHub } from './hub.ts';
+import { openGatewayStores } from '../../stores/index.ts';
 
 export interface McpGatewayOptions extends GatewayOptions {
   /** Session content registration hook (see content.ts). */
@@ -29,8 +28,11 @@ export interface McpGateway {
 }
 
 export async function createMcpGateway(config: AirlockConfig, options: McpGatewayOptions = {}): Promise<McpGateway> {
-  const db = options.pins === undefined && config.state.type === 'sqlite' ? openDurableSqlite(config.state.path, { area: 'STATE' }) : null;
-  const pins = options.pins ?? (db === null ? new MemoryPinStore() : new SqlitePinStore(db));
+  const stores = options.stores ?? (await openGatewayStores(config));
+  const closeStores = async () => {
+    if (options.stores === undefined) await stores.close();
+  };
+  const pins = options.pins ?? stores.pins;
   const decoder = new TextDecoder();
   const hub = new McpHub(config, {
     pins,
@@ -41,20 +43,20 @@ export async function createMcpGateway(config: AirlockConfig, options: McpGatewa
   });
   try {
     await hub.start();
-    const inner = await createGateway(config, { ...options, toolSource: hub });
+    const inner = await createGateway(config, { ...options, toolSource: hub, stores });
     const gateway: Gateway = {
       ...inner,
       async close() {
         await hub.close();
         await hub.settled().catch(() => undefined);
         await inner.close();
-        db?.close();
+        await closeStores();
       },
     };
     return { gateway, hub };
   } catch (error) {
     await hub.close();
-    db?.close();
+    await closeStores();
     throw error;
   }
 }

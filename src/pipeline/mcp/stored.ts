@@ -6,32 +6,19 @@
  * policy bundle against these, so policies naming MCP tools check offline. The state
  * database is only read (and not created when it does not exist yet).
  */
-import { existsSync } from 'node:fs';
-import { DatabaseSync } from 'node:sqlite';
 import type { ToolDefinition } from '../../core/types.ts';
 import type { AirlockConfig } from '../../config/types.ts';
-import type { PinRecord } from '../../mcp/index.ts';
-import { SqlitePinStore, exposedName } from '../../mcp/index.ts';
+import { exposedName } from '../../mcp/index.ts';
+import { readStoredPins } from '../../stores/index.ts';
 import { ToolRegistry } from '../../tools/index.ts';
 import { loadBundleFromDir } from '../../policy/index.ts';
 import { gatewayTools, placeholderDefinitions, referencedActions, toolDefinition } from './definitions.ts';
-
-async function storedPins(config: AirlockConfig): Promise<PinRecord[]> {
-  if (config.state.type !== 'sqlite' || !existsSync(config.state.path)) return [];
-  const db = new DatabaseSync(config.state.path, { readOnly: true });
-  try {
-    const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'mcp_pins'").get();
-    return table === undefined ? [] : await new SqlitePinStore(db).list();
-  } finally {
-    db.close();
-  }
-}
 
 export async function storedMcpDefinitions(config: AirlockConfig): Promise<ToolDefinition[]> {
   const upstreams = config.mcp?.upstreams ?? [];
   if (upstreams.length === 0) return [];
   const taken = new Set(config.tools.map((t) => t.name));
-  const pins = await storedPins(config);
+  const pins = await readStoredPins(config);
   const out: ToolDefinition[] = [];
   for (const upstream of upstreams) {
     out.push(...gatewayTools(upstream));

@@ -1,0 +1,133 @@
+/**
+ * The store factory: the one place that turns config into stores. A gateway (and every CLI
+ * command that reads state) asks here for its sessions, approvals, overrides, revocations,
+ * memory, MCP pins and audit log; this file picks the adapter for `state.type` and
+ * `audit.type` (memory, embedded SQLite, or the PostgreSQL a fleet shares) and owns the
+ * connections it opened, closing them with the stores.
+ */
+import { existsSync } from 'node:fs';
+import type { DatabaseSync } from 'node:sqlite';
+import type { ApprovalBacklog, ApprovalStore, AuditStore, SessionStore } from '../core/types.ts';
+import { openDurableSqlite } from '../core/sqlite.ts';
+import type { Clock } from '../core/clock.ts';
+import type { AirlockConfig } from '../config/types.ts';
+import { MemoryApprovalStore, SqliteApprovalStore } from '../approvals/index.ts';
+import { MemoryAuditStore, SqliteAuditStore, type SqliteAuditStoreOptions } from '../audit/index.ts';
+import { MemoryRevocationStore, SqliteRevocationStore, type RevocationStore } from '../credentials/index.ts';
+import { MemoryMemoryStore, SqliteMemoryStore, type MemoryStore } from '../memory/index.ts';
+import { MemoryOverrideStore, SqliteOverrideStore, type OverrideStore } from '../overrides/index.ts';
+import { MemoryPinStore, SqlitePinStore, type PinRecord, type PinStore } from '../mcp/index.ts';
+import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
+import { openSqliteReadOnly } from './sqlite/read-only.ts';
+
+export type StoreKind = 'memory' | 'sqlite' | 'postgres';
+
+/** How a gateway wants its audit log opened (what its metrics and fault reporting hook into). */
+export interface AuditOpenOptions {
+  clock: Clock;
+  /** HMAC key for signed checkpoints, resolved by the caller. */
+  checkpointKey?: Uint8Array;
+  writer?: SqliteAuditStoreOptions['writer'];
+  othersInFlight?: () => boolean;
+  onBatch?: SqliteAuditStoreOptions['onBatch'];
+  onFault?: SqliteAuditStoreOptions['onFault'];
+}
+
+/** The state stores of one gateway, on one backend, closed together. */
+export interface GatewayStores {
+  kind: StoreKind;
+  sessions: SessionStore;
+  approvals: ApprovalStore & ApprovalBacklog;
+  overrides: OverrideStore;
+  revocations: RevocationStore;
+  memory: MemoryStore;
+  pins: PinStore;
+  /** The audit log of `config.audit` (sharing this set's connections where it can). */
+  openAudit(options: AuditOpenOptions): Promise<AuditStore>;
+  /** Whether each backend answers now (for /readyz); never throws. */
+  health(): Promise<Record<string, boolean>>;
+  close(): Promise<void>;
+}
+
+export async function openGatewayStores(config: AirlockConfig): Promise<GatewayStores> {
+  const state = config.state;
+  if (state.type === 'postgres') throw new Error('postgres state: not available in this build');
+  const db: DatabaseSync | null = state.type === 'sqlite' ? openDurableSqlite(state.path, { area: 'STATE' }) : null;
+  return {
+    kind: state.type,
+    sessions: db === null ? new MemorySessionStore() : new SqliteSessionStore(db),
+    approvals: db === null ? new MemoryApprovalStore() : new SqliteApprovalStore(db),
+    overrides: db === null ? new MemoryOverrideStore() : new SqliteOverrideStore(db),
+    revocations: db === null ? new MemoryRevocationStore() : new SqliteRevocationStore(db),
+    memory: db === null ? new MemoryMemoryStore() : new SqliteMemoryStore(db),
+    pins: db === null ? new MemoryPinStore() : new SqlitePinStore(db),
+    async openAudit(options) {
+      return openAuditFor(config, options);
+    },
+    async health(): Promise<Record<string, boolean>> {
+      if (db === null) return {};
+      try {
+        db.prepare('SELECT 1').get();
+        return { state: true };
+      } catch {
+        return { state: false };
+      }
+    },
+    async close() {
+      db?.close();
+    },
+  };
+}
+
+async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions): Promise<AuditStore> {
+  const audit = config.audit;
+  if (audit.type === 'memory') return new MemoryAuditStore({ clock: options.clock });
+  if (audit.type === 'postgres') throw new Error('postgres audit: not available in this build');
+  return SqliteAuditStore.open(audit.path, {
+    clock: options.clock,
+    ...(options.writer === undefined ? {} : { writer: options.writer }),
+    ...(options.othersInFlight === undefined ? {} : { othersInFlight: options.othersInFlight }),
+    ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
+    ...(options.onFault === undefined ? {} : { onFault: options.onFault }),
+    ...(audit.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: audit.lockTimeoutMs }),
+    ...(options.checkpointKey === undefined ? {} : { checkpointKey: options.checkpointKey }),
+  });
+}
+
+/**
+ * The MCP pins of a config's state as they are stored, read without creating anything (for
+ * offline policy checks): none when the state is in memory or its database does not exist.
+ */
+export async function readStoredPins(config: AirlockConfig): Promise<PinRecord[]> {
+  const state = config.state;
+  if (state.type !== 'sqlite' || !existsSync(state.path)) return [];
+  const db = openSqliteReadOnly(state.path);
+  try {
+    const table = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'mcp_pins'").get();
+    return table === undefined ? [] : await new SqlitePinStore(db).list();
+  } finally {
+    db.close();
+  }
+}
+
+/** A durable pin store for operators' commands (refused for memory state: pins live only inside the gateway). */
+export async function openDurablePins(config: AirlockConfig): Promise<{ pins: PinStore; close(): Promise<void> } | null> {
+  const state = config.state;
+  if (state.type !== 'sqlite') return null;
+  const db = openDurableSqlite(state.path, { area: 'STATE' });
+  return { pins: new SqlitePinStore(db), close: async () => db.close() };
+}
+
+/** A config's durable audit log for appending outside a running gateway (operator decisions); null for memory. */
+export async function openDurableAudit(config: AirlockConfig, options: { checkpointKey?: Uint8Array } = {}): Promise<AuditStore | null> {
+  if (config.audit.type === 'memory') return null;
+  return openAuditFor(config, { clock: { now: () => Date.now() }, ...options });
+}
+
+/** A config's durable audit log opened for reading and verifying only; null for memory. */
+export async function openAuditForReading(config: AirlockConfig): Promise<{ store: AuditStore; path: string } | null> {
+  const audit = config.audit;
+  if (audit.type === 'memory') return null;
+  if (audit.type === 'postgres') throw new Error('postgres audit: not available in this build');
+  return { store: SqliteAuditStore.open(audit.path, { readOnly: true }), path: audit.path };
+}
