@@ -9,6 +9,7 @@ import { CliExit } from './config-loading.ts';
 import { auditDrillCommand, auditTraceCommand, auditVerifyCommand } from './commands/audit.ts';
 import { configCheckCommand, policyCheckCommand, policySchemaCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
+import { dbMigrateCommand } from './commands/db.ts';
 import {
   approvalsDecideCommand,
   approvalsListCommand,
@@ -82,6 +83,15 @@ export function buildProgram(): Command {
     .option('--tenant <tenant>', "only this tenant's events (another tenant's id answers like an unknown one)")
     .option('--json', 'machine-readable output')
     .action(auditDrillCommand);
+
+  program
+    .command('db')
+    .description('the PostgreSQL schema of a fleet')
+    .command('migrate')
+    .description('apply the missing versioned migrations (the gateway also does this at start, under the same lock)')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--json', 'machine-readable output')
+    .action(dbMigrateCommand);
 
   program
     .command('config')

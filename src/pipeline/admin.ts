@@ -27,6 +27,7 @@ import type { DevTokenClaims } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { ToolRegistry } from '../tools/index.ts';
 import { storedMcpDefinitions } from './mcp/stored.ts';
+import { migratePostgres } from '../stores/index.ts';
 
 export { parseBearer } from '../identity/index.ts';
 
@@ -150,4 +151,9 @@ export async function checkPolicyBundle(config: AirlockConfig): Promise<CedarPol
     sessionAttributes: config.sessionAttributes,
     bundle: await loadBundleFromDir(config.policy.bundleDir),
   });
+}
+
+/** `airlock db migrate`: the missing migrations of the config's PostgreSQL schema, applied under the migration lock. */
+export async function migrateStores(config: AirlockConfig): Promise<{ schema: string; applied: string[]; alreadyApplied: string[] }> {
+  return migratePostgres(config);
 }

@@ -594,6 +594,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       } catch {
         checks.audit = false;
       }
+      Object.assign(checks, await stores.health());
       return { ready: Object.values(checks).every(Boolean), checks };
     },
 

@@ -8,7 +8,7 @@ export type { ContentResponse, CredentialRevocation, DecideResponse, Gateway, Ga
 export type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 export { PHASES } from './phases/index.ts';
 export { loadToolkit } from './toolkit.ts';
-export { checkPolicyBundle, mintToken, openAuditLog, parseBearer } from './admin.ts';
+export { checkPolicyBundle, migrateStores, mintToken, openAuditLog, parseBearer } from './admin.ts';
 export type { AuditLogReader, DevTokenRequest } from './admin.ts';
 export type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 export {

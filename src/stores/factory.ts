@@ -10,6 +10,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { ApprovalBacklog, ApprovalStore, AuditStore, SessionStore } from '../core/types.ts';
 import { openDurableSqlite } from '../core/sqlite.ts';
 import type { Clock } from '../core/clock.ts';
+import { AirlockError } from '../core/errors.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { MemoryApprovalStore, SqliteApprovalStore } from '../approvals/index.ts';
 import { MemoryAuditStore, SqliteAuditStore, type SqliteAuditStoreOptions } from '../audit/index.ts';
@@ -19,6 +20,9 @@ import { MemoryOverrideStore, SqliteOverrideStore, type OverrideStore } from '..
 import { MemoryPinStore, SqlitePinStore, type PinRecord, type PinStore } from '../mcp/index.ts';
 import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
 import { openSqliteReadOnly } from './sqlite/read-only.ts';
+import { resolveSecretRef } from '../config/index.ts';
+import { PostgresDatabase } from './postgres/database.ts';
+import { migrate, type MigrationReport } from './postgres/migrate.ts';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
@@ -130,4 +134,33 @@ export async function openAuditForReading(config: AirlockConfig): Promise<{ stor
   if (audit.type === 'memory') return null;
   if (audit.type === 'postgres') throw new Error('postgres audit: not available in this build');
   return { store: SqliteAuditStore.open(audit.path, { readOnly: true }), path: audit.path };
+}
+
+/** A connection URL from config: a secret reference resolved now, or the literal (password-free) URL. */
+async function connectionUrl(config: AirlockConfig, url: string): Promise<string> {
+  if (!url.startsWith('env:') && !url.startsWith('file:')) return url;
+  return new TextDecoder().decode(await resolveSecretRef(url, config.baseDir)).trim();
+}
+
+/** The config's PostgreSQL pool (config.postgres must be set). */
+export async function openPostgresFor(config: AirlockConfig): Promise<PostgresDatabase> {
+  const pg = config.postgres;
+  if (pg === undefined) throw new AirlockError('ERR_CONFIG_INVALID', 'this config has no postgres section', { status: 400 });
+  return PostgresDatabase.open({
+    url: await connectionUrl(config, pg.url),
+    schema: pg.schema,
+    poolSize: pg.poolSize,
+    connectTimeoutMs: pg.connectTimeoutMs,
+    statementTimeoutMs: pg.statementTimeoutMs,
+  });
+}
+
+/** `airlock db migrate`: applies the missing migrations of the config's PostgreSQL schema. */
+export async function migratePostgres(config: AirlockConfig): Promise<MigrationReport & { schema: string }> {
+  const db = await openPostgresFor(config);
+  try {
+    return { ...(await migrate(db)), schema: db.schema };
+  } finally {
+    await db.close();
+  }
 }
