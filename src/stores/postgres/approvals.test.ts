@@ -33,9 +33,9 @@ test('postgres: across two replicas an approved request is consumed exactly once
   const replicas = [new PostgresApprovalStore(pg.db), new PostgresApprovalStore(pg.open())] as const;
   for (let trial = 0; trial < 200; trial++) {
     const request = sampleApprovalRequest({ state: 'approved' });
-    await replicas[trial % 2].create(request);
+    await replicas[trial % 2]!.create(request);
     const results = await Promise.all(
-      Array.from({ length: 8 }, (_, i) => replicas[i % 2].transition(request.id, 'approved', 'consumed', { consumed_at: i })),
+      Array.from({ length: 8 }, (_, i) => replicas[i % 2]!.transition(request.id, 'approved', 'consumed', { consumed_at: i })),
     );
     assert.equal(results.filter(Boolean).length, 1, `trial ${trial}: ${results.join(',')}`);
     const winner = results.indexOf(true);
@@ -55,7 +55,7 @@ test('postgres: of concurrent decisions on two replicas (approve, deny, expire) 
     const request = sampleApprovalRequest();
     await replicas[0].create(request);
     const attempts = Array.from({ length: 9 }, (_, i) => ({ to: targets[i % 3]!, patch: { justification: `j${i}`, decided_at: i } }));
-    const results = await Promise.all(attempts.map((a, i) => replicas[i % 2].transition(request.id, 'pending', a.to, a.patch)));
+    const results = await Promise.all(attempts.map((a, i) => replicas[i % 2]!.transition(request.id, 'pending', a.to, a.patch)));
     assert.equal(results.filter(Boolean).length, 1, `trial ${trial}: ${results.join(',')}`);
     const winner = attempts[results.indexOf(true)]!;
     assert.deepEqual(await replicas[1].get(request.id), { ...request, ...winner.patch, state: winner.to });
@@ -73,6 +73,11 @@ test('postgres: a duplicate id is refused with a stable code; text with NUL and 
   await assert.rejects(store.create(request), { code: 'ERR_APPROVAL_DUPLICATE', status: 409 });
   assert.equal(await store.transition(request.id, 'pending', 'denied', { justification: 'bad \u0000 input' }), true);
   assert.equal((await store.get(request.id))?.justification, 'bad \u0000 input');
+  // A key PostgreSQL could not hold names nothing (as on every adapter), and a value it cannot hold is refused, not truncated.
+  assert.equal(await store.get(`${request.id}\u0000`), null);
+  assert.equal(await store.transition(`${request.id}\u0000`, 'denied', 'approved'), false);
+  assert.deepEqual(await store.list({ tenant: 'acme\u0000' }), []);
+  await assert.rejects(store.create(sampleApprovalRequest({ tenant: 'acme\u0000' })), { code: 'ERR_STORE_VALUE_UNREPRESENTABLE', status: 400 });
 });
 
 test('postgres: a database that does not answer is ERR_STORE_UNAVAILABLE on every method', async () => {

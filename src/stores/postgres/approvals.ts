@@ -55,12 +55,14 @@ export class PostgresApprovalStore implements ApprovalStore, ApprovalBacklog {
 
   /** The committed request (every committed transition applied), or null. One read; changes nothing. */
   async get(id: string): Promise<ApprovalRequest | null> {
+    if (!storable(id)) return null;
     const rows = await this.#read(`SELECT ${COLUMNS} FROM approval_requests WHERE id = $1`, [id]);
     return rows[0] === undefined ? null : fromRow(rows[0]);
   }
 
   /** Committed requests of the tenant (in `state` when given), oldest `created_at` first, then by id. One read. */
   async list(filter: { tenant: string; state?: ApprovalRequest['state'] }): Promise<ApprovalRequest[]> {
+    if (!storable(filter.tenant)) return [];
     const rows =
       filter.state === undefined
         ? await this.#read(`SELECT ${COLUMNS} FROM approval_requests WHERE tenant = $1 ORDER BY created_at, id`, [filter.tenant])
@@ -104,6 +106,7 @@ export class PostgresApprovalStore implements ApprovalStore, ApprovalBacklog {
     to: ApprovalRequest['state'],
     patch: ApprovalPatch = {},
   ): Promise<boolean> {
+    if (!storable(id)) return false;
     try {
       const rows = await this.#db.query(
         'UPDATE approval_requests SET state = $3, patches = array_append(patches, $4::text) WHERE id = $1 AND state = $2 RETURNING 1 AS changed',
@@ -132,7 +135,20 @@ function fromRow(row: Row): ApprovalRequest {
   return request;
 }
 
-/** Faults already typed pass through; anything else the driver raised is the store failing. */
+/**
+ * Faults already typed pass through. A value PostgreSQL cannot hold (SQLSTATE class 22, e.g. a
+ * NUL character in a text column) is refused as `ERR_STORE_VALUE_UNREPRESENTABLE` (400): a
+ * retry would fail the same way. Anything else the driver raised is the store failing.
+ */
 function fault(error: unknown, what: string): AirlockError {
-  return isAirlockError(error) ? error : storeUnavailable(error, what);
+  if (isAirlockError(error)) return error;
+  if (sqlState(error)?.startsWith('22') === true) {
+    return new AirlockError('ERR_STORE_VALUE_UNREPRESENTABLE', `${what}: a value cannot be represented in the database`, { status: 400, cause: error });
+  }
+  return storeUnavailable(error, what);
+}
+
+/** PostgreSQL text holds no NUL: a key with one names no stored row (it could not have been stored). */
+function storable(key: string): boolean {
+  return !key.includes('\u0000');
 }
