@@ -1,0 +1,126 @@
+/**
+ * Sessions in PostgreSQL (table `sessions`, migration 0001_state), shared by every replica
+ * of a gateway. A session is created by an application (never by the model) and bound to the
+ * principal that created it, acting agent included (`owner_agent`, NULL when the token named
+ * none). The SessionStore interface is the whole of what the gateway asks of a session store
+ * (create and get); what a session has seen (labels) and its activity live in other stores.
+ *
+ * A session row never changes once created (no update, no delete), so the store remembers the
+ * records it read (the most recent `cacheSize`, deep-frozen: a reader cannot change what the
+ * next one gets) instead of reading the row again on every call of the session. This stays
+ * correct across replicas because the row is immutable. Unknown ids are not remembered
+ * (another replica may create them a moment later).
+ */
+import { AirlockError, isAirlockError } from '../../core/errors.ts';
+import { deepFreeze } from '../../core/freeze.ts';
+import type { SessionRecord, SessionStore } from '../../core/types.ts';
+import { type PostgresDatabase, sqlState, storeUnavailable } from './database.ts';
+
+const DEFAULT_CACHE_SIZE = 10_000;
+
+interface Row extends Record<string, unknown> {
+  id: string;
+  owner_user: string;
+  owner_tenant: string;
+  owner_issuer: string;
+  owner_agent: string | null;
+  attributes: string;
+  created_at: string;
+}
+
+export class PostgresSessionStore implements SessionStore {
+  readonly #db: PostgresDatabase;
+  readonly #cache = new Map<string, SessionRecord>();
+  readonly #cacheSize: number;
+
+  constructor(db: PostgresDatabase, options: { cacheSize?: number } = {}) {
+    this.#db = db;
+    this.#cacheSize = Math.max(0, Math.floor(options.cacheSize ?? DEFAULT_CACHE_SIZE));
+  }
+
+  /**
+   * Inserts the session. Atomic (one INSERT) and committed before it resolves; the caller's
+   * record is serialized, so later changes to it do not reach the store. Rejects with
+   * `ERR_SESSION_DUPLICATE` (409) when the id exists — another principal's session is never
+   * overwritten — and with `ERR_STORE_UNAVAILABLE` when the database fails, in which case
+   * nothing was stored unless the answer to a sent INSERT was lost (`get` tells).
+   */
+  async create(record: SessionRecord): Promise<void> {
+    try {
+      await this.#db.query(
+        `INSERT INTO sessions (id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [
+          record.id,
+          record.owner.user,
+          record.owner.tenant,
+          record.owner.issuer,
+          record.owner.agent ?? null,
+          JSON.stringify(record.attributes),
+          record.createdAt,
+        ],
+      );
+    } catch (error) {
+      if (sqlState(error) === '23505') {
+        throw new AirlockError('ERR_SESSION_DUPLICATE', 'a session with that id exists', { status: 409, cause: error });
+      }
+      throw fault(error, 'cannot store the session');
+    }
+  }
+
+  /**
+   * The committed session (deep-frozen), or null when no session has that id. Reads the row
+   * at most once per remembered id; changes nothing.
+   */
+  async get(id: string): Promise<SessionRecord | null> {
+    if (!storable(id)) return null;
+    const cached = this.#cache.get(id);
+    if (cached !== undefined) return cached;
+    let rows: Row[];
+    try {
+      rows = await this.#db.query<Row>(
+        'SELECT id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at FROM sessions WHERE id = $1',
+        [id],
+      );
+    } catch (error) {
+      throw fault(error, 'cannot read the session');
+    }
+    const row = rows[0];
+    if (row === undefined) return null;
+    const record: SessionRecord = deepFreeze({
+      id: row.id,
+      owner: { user: row.owner_user, tenant: row.owner_tenant, issuer: row.owner_issuer, agent: row.owner_agent },
+      attributes: JSON.parse(row.attributes) as SessionRecord['attributes'],
+      createdAt: Number(row.created_at),
+    });
+    this.#remember(record);
+    return record;
+  }
+
+  #remember(record: SessionRecord): void {
+    if (this.#cacheSize === 0) return;
+    if (this.#cache.size >= this.#cacheSize) {
+      const oldest = this.#cache.keys().next();
+      if (oldest.done !== true) this.#cache.delete(oldest.value);
+    }
+    this.#cache.set(record.id, record);
+  }
+}
+
+/**
+ * Faults already typed pass through. A value PostgreSQL cannot hold (SQLSTATE class 22, e.g. a
+ * NUL character in a text column) is refused as `ERR_STORE_VALUE_UNREPRESENTABLE` (400): a
+ * retry would fail the same way. Anything else the driver raised is the store failing.
+ */
+function fault(error: unknown, what: string): AirlockError {
+  if (isAirlockError(error)) return error;
+  if (sqlState(error)?.startsWith('22') === true) {
+    return new AirlockError('ERR_STORE_VALUE_UNREPRESENTABLE', `${what}: a value cannot be represented in the database`, { status: 400, cause: error });
+  }
+  return storeUnavailable(error, what);
+}
+
+/** PostgreSQL text holds no NUL: a key with one names no stored row (it could not have been stored). */
+function storable(key: string): boolean {
+  return !key.includes('\u0000');
+}
