@@ -19,6 +19,8 @@ export interface Phase {
 const FAULT_CODES: Record<string, string> = {
   ERR_SCOPE_RESOLVER: 'scope.resolver_failed',
   ERR_STATE_UNAVAILABLE: 'state.unavailable',
+  ERR_STORE_UNAVAILABLE: 'state.unavailable',
+  ERR_STORE_CLOSED: 'state.unavailable',
   ERR_AUDIT_UNAVAILABLE: 'audit.unavailable',
   ERR_POLICY_UNREPRESENTABLE: 'validate.unrepresentable',
   ERR_CANONICAL_UNSUPPORTED: 'validate.unrepresentable',
