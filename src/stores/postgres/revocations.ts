@@ -6,7 +6,7 @@
  * an `ERR_CREDENTIAL_UNAVAILABLE` (503) rejection: a check never answers "not revoked"
  * when it could not ask.
  */
-import { AirlockError } from '../../core/errors.ts';
+import type { AirlockError } from '../../core/errors.ts';
 import { credentialError } from '../../credentials/errors.ts';
 import { candidateTargets, covers, targetKey } from '../../credentials/revocation-key.ts';
 import type { RevocationEntry, RevocationStore, RevocationSubject, RevocationTarget } from '../../credentials/types.ts';
