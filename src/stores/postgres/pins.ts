@@ -29,7 +29,7 @@ export class PostgresPinStore implements PinStore {
    */
   async observe(observation: Observation): Promise<ObservationResult> {
     return this.#change(async (tx) => {
-      const current = await this.#read(tx, observation.upstream, observation.tool);
+      const current = await this.#read(tx, observation.upstream, observation.tool, true);
       const { write, ...result } = applyObservation(current, observation);
       if (write) await this.#write(tx, result.record, current === null);
       return result;
@@ -38,7 +38,7 @@ export class PostgresPinStore implements PinStore {
 
   /** The committed record, or null. */
   async get(upstream: string, tool: string): Promise<PinRecord | null> {
-    return this.#guard(() => this.#read(this.#db, upstream, tool));
+    return this.#guard(() => this.#read(this.#db, upstream, tool, false));
   }
 
   /** Committed records, oldest observation first (ties: upstream, tool, byte order). */
@@ -60,13 +60,14 @@ export class PostgresPinStore implements PinStore {
    */
   async decide(decision: PinDecision): Promise<PinRecord> {
     return this.#change(async (tx) => {
-      const next = applyDecision(await this.#read(tx, decision.upstream, decision.tool), decision);
+      const next = applyDecision(await this.#read(tx, decision.upstream, decision.tool, true), decision);
       await this.#write(tx, next, false);
       return next;
     });
   }
 
-  async #read(q: PostgresTx, upstream: string, tool: string, lock = q !== this.#db): Promise<PinRecord | null> {
+  /** The record; with `lock`, its row stays locked (FOR UPDATE) until the transaction ends. */
+  async #read(q: PostgresTx, upstream: string, tool: string, lock: boolean): Promise<PinRecord | null> {
     const rows = await q.query<{ body: string }>(
       `SELECT body FROM mcp_pins WHERE upstream = $1 AND tool = $2${lock ? ' FOR UPDATE' : ''}`,
       [upstream, tool],
