@@ -33,6 +33,7 @@ export {
   verifiedCredential,
   SqliteRevocationStore,
   MemoryRevocationStore,
+  MemoryCredentialUseStore,
   DEFAULT_CREDENTIAL_HEADER,
   argumentsHash,
 } from './credentials/index.ts';
@@ -43,8 +44,10 @@ export type {
   CredentialVerifier,
   CredentialVerifierOptions,
   RevocationStore,
+  CredentialUseStore,
   VerifyOptions,
 } from './credentials/index.ts';
+export { SqliteCredentialUseStore } from './stores/sqlite/credential-uses.ts';
 export { verifyWebhookSignature, WEBHOOK_HEADERS } from './approvals/index.ts';
 export type { ApprovalRequestedMessage, VerifyWebhookResult } from './approvals/index.ts';
 export { AirlockError, isAirlockError } from './core/errors.ts';

@@ -1,4 +1,4 @@
-/** Credentials: just-in-time, action-bound credentials for connectors, their revocation, and the upstream verifier. */
+/** Credentials: just-in-time, action-bound credentials for connectors, their revocation, one-time use records, and the upstream verifier. */
 export {
   CredentialBroker,
   MintedCredential,
@@ -17,12 +17,14 @@ export {
   type CredentialMiddlewareOptions,
 } from './middleware.ts';
 export { MemoryRevocationStore } from './memory-revocations.ts';
+export { MemoryCredentialUseStore, DEFAULT_MAX_TRACKED_CREDENTIALS } from './memory-credential-uses.ts';
 export { SqliteRevocationStore } from './sqlite-revocations.ts';
 export type { CredentialErrorCode } from './errors.ts';
 export type {
   CredentialClaims,
   CredentialRecord,
   CredentialResource,
+  CredentialUseStore,
   MintRequest,
   RevocationEntry,
   RevocationStore,

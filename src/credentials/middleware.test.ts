@@ -4,7 +4,9 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
 import { createCredentialMiddleware, createHonoCredentialMiddleware, verifiedCredential } from './middleware.ts';
+import { MemoryCredentialUseStore } from './memory-credential-uses.ts';
 import { request, setup } from './test-support.ts';
+import type { CredentialUseStore } from './types.ts';
 
 async function withServer(
   handler: ReturnType<typeof createCredentialMiddleware>,
@@ -107,4 +109,27 @@ test('hono middleware: claims in c.get, refusals as JSON with the error status',
   const expired = await app.request('/', { headers: { 'x-airlock-credential': minted.token } });
   assert.equal(expired.status, 401);
   assert.equal(((await expired.json()) as { error: { code: string } }).error.code, 'ERR_CREDENTIAL_EXPIRED');
+});
+
+test('middleware with a one-time use store: a replay is 401 ERR_CREDENTIAL_REPLAYED, a store that cannot tell is 503', async () => {
+  const uses = new MemoryCredentialUseStore();
+  const { broker, verifier } = setup({ oneTime: true, uses });
+  const minted = await broker.mint(request());
+  await withServer(createCredentialMiddleware(verifier), async (url, seen) => {
+    const present = () => fetch(url, { headers: { 'x-airlock-credential': minted.token } });
+    assert.equal((await present()).status, 200);
+    assert.equal(seen.sub, 'sam');
+    const replay = await present();
+    assert.equal(replay.status, 401);
+    assert.equal(((await replay.json()) as { error: { code: string } }).error.code, 'ERR_CREDENTIAL_REPLAYED');
+  });
+  const failing: CredentialUseStore = { use: async () => Promise.reject(new Error('store down')), purge: async () => 0 };
+  const down = setup({ oneTime: true, uses: failing });
+  const fresh = await down.broker.mint(request());
+  const app = new Hono();
+  app.use('*', createHonoCredentialMiddleware(down.verifier));
+  app.get('/', (c) => c.text('ok'));
+  const refused = await app.request('/', { headers: { 'x-airlock-credential': fresh.token } });
+  assert.equal(refused.status, 503);
+  assert.deepEqual(await refused.json(), { error: { code: 'ERR_CREDENTIAL_UNAVAILABLE', message: 'one-time credential use cannot be recorded' } });
 });

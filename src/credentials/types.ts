@@ -105,3 +105,23 @@ export interface RevocationStore {
   check(subject: RevocationSubject): Promise<RevocationEntry | null>;
   purge(now: number): Promise<number>;
 }
+
+/**
+ * Where the uses of one-time credentials are recorded (the verifier's `oneTime` replay
+ * guard). A durable adapter keeps the record across restarts, and an adapter shared by
+ * several upstream replicas lets a one-time credential be accepted once across all of them.
+ */
+export interface CredentialUseStore {
+  /**
+   * Records the first use of credential `jti`. Resolves only once the use is recorded
+   * (committed, for a durable adapter). Rejects with `ERR_CREDENTIAL_REPLAYED` (401) when
+   * the jti is recorded already — whatever its expiry, until `purge` drops it — and with
+   * `ERR_CREDENTIAL_UNAVAILABLE` (503) when it cannot tell or cannot record: it never
+   * accepts then. Atomic: of any number of concurrent uses of one jti, through any handles
+   * on the same storage, exactly one resolves. `expiresAtSeconds` is when the credential can
+   * no longer be valid (epoch seconds, its `exp` plus the verifier's tolerance).
+   */
+  use(jti: string, expiresAtSeconds: number, nowSeconds: number): Promise<void>;
+  /** Drops the uses whose `expiresAtSeconds` is before `nowSeconds` (their credentials are expired) and returns how many. */
+  purge(nowSeconds: number): Promise<number>;
+}

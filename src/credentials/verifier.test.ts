@@ -3,9 +3,10 @@ import assert from 'node:assert/strict';
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, createLocalJWKSet } from 'jose';
 import { ManualClock } from '../core/clock.ts';
 import { CredentialBroker } from './broker.ts';
+import { MemoryCredentialUseStore } from './memory-credential-uses.ts';
 import { MemoryRevocationStore } from './memory-revocations.ts';
 import { ISSUER, KEY, OTHER_KEY, request, setup } from './test-support.ts';
-import type { RevocationStore } from './types.ts';
+import type { CredentialUseStore, RevocationStore } from './types.ts';
 import { createCredentialVerifier } from './verifier.ts';
 
 /**
@@ -184,6 +185,35 @@ test('one-time: the jti memory is bounded, refuses when full of live credentials
   await assert.rejects(verifier.verify(third.token), { code: 'ERR_CREDENTIAL_REPLAYED' });
 });
 
+test('one-time: verifiers given one use store accept a credential once between them (replicas of an upstream)', async () => {
+  const { broker, clock } = setup();
+  const uses = new MemoryCredentialUseStore();
+  const replicaA = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, oneTime: true, uses });
+  const replicaB = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, oneTime: true, uses });
+  const minted = await broker.mint(request());
+  const outcomes = await Promise.allSettled([replicaA.verify(minted.token), replicaB.verify(minted.token), replicaA.verify(minted.token)]);
+  assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+  await assert.rejects(replicaB.verify(minted.token), { code: 'ERR_CREDENTIAL_REPLAYED', status: 401 });
+});
+
+test('one-time: a use store that cannot tell refuses the credential with 503, never accepts it', async () => {
+  const { broker, clock } = setup();
+  const calls: Array<[string, number, number]> = [];
+  const broken: CredentialUseStore = {
+    use: async (jti, exp, now) => {
+      calls.push([jti, exp, now]);
+      throw new Error('disk gone');
+    },
+    purge: async () => 0,
+  };
+  const verifier = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, oneTime: true, uses: broken, clockToleranceSeconds: 5 });
+  const minted = await broker.mint(request({ ttlSeconds: 30 }));
+  await assert.rejects(verifier.verify(minted.token), { code: 'ERR_CREDENTIAL_UNAVAILABLE', status: 503 });
+  const nowSeconds = Math.floor(clock.now() / 1000);
+  assert.equal(minted.expiresAt, nowSeconds + 30);
+  assert.deepEqual(calls, [[minted.jti, minted.expiresAt + 5, nowSeconds]], 'the use is recorded until exp plus the tolerance');
+});
+
 test('verifier configuration faults are refused at creation', () => {
   const clock = new ManualClock();
   const base = { issuer: ISSUER, audience: 'crm', clock };
@@ -192,6 +222,10 @@ test('verifier configuration faults are refused at creation', () => {
   assert.throws(() => createCredentialVerifier({ ...base, key: KEY, algorithms: ['none'] }), { code: 'ERR_CREDENTIAL_CONFIG' });
   assert.throws(() => createCredentialVerifier({ ...base, key: KEY, audience: '' }), { code: 'ERR_CREDENTIAL_CONFIG' });
   assert.throws(() => createCredentialVerifier({ ...base, key: KEY, requiredScope: 'a  b' }), { code: 'ERR_CREDENTIAL_CONFIG' });
+  const uses = new MemoryCredentialUseStore();
+  assert.throws(() => createCredentialVerifier({ ...base, key: KEY, uses }), { code: 'ERR_CREDENTIAL_CONFIG' }, 'uses without oneTime');
+  assert.throws(() => createCredentialVerifier({ ...base, key: KEY, oneTime: true, uses, maxTrackedCredentials: 5 }), { code: 'ERR_CREDENTIAL_CONFIG' });
+  assert.throws(() => createCredentialVerifier({ ...base, key: KEY, oneTime: true, maxTrackedCredentials: 0 }), { code: 'ERR_CREDENTIAL_CONFIG' });
 });
 
 test('a key set verifies asymmetric credentials (e.g. from a JWKS endpoint)', async () => {

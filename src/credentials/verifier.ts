@@ -3,18 +3,20 @@
  * signature (HS256 key, or a key set for asymmetric deployments), `typ`, issuer, its own
  * audience, expiry, claim shapes, scope, the request binding (action hash, tool, target
  * resource, arguments hash — binding.ts), revocation and — for one-time
- * credentials — replay. Every refusal is a typed `ERR_CREDENTIAL_*` error; none of them
+ * credentials — replay, through a CredentialUseStore (in memory by default; a durable or
+ * shared one survives restarts and spans replicas). Every refusal is a typed `ERR_CREDENTIAL_*` error; none of them
  * carries the token.
  */
 import { jwtVerify } from 'jose';
 import type { CryptoKey, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
 import { systemClock, type Clock } from '../core/clock.ts';
+import { isAirlockError } from '../core/errors.ts';
 import { checkBinding, type CredentialBinding } from './binding.ts';
 import { CREDENTIAL_TYP, MIN_KEY_BYTES } from './broker.ts';
 import { credentialError, fromJoseError } from './errors.ts';
-import { ReplayGuard } from './replay-guard.ts';
+import { DEFAULT_MAX_TRACKED_CREDENTIALS, MemoryCredentialUseStore } from './memory-credential-uses.ts';
 import { parseScope, scopeSatisfies } from './scope.ts';
-import type { CredentialClaims, RevocationStore } from './types.ts';
+import type { CredentialClaims, CredentialUseStore, RevocationStore } from './types.ts';
 
 export interface CredentialVerifierOptions {
   /** The broker's HS256 key (or a public key when `algorithms` names an asymmetric one). */
@@ -30,9 +32,16 @@ export interface CredentialVerifierOptions {
   clock?: Clock;
   /** Scope every credential must grant (space-separated tokens, all required). */
   requiredScope?: string;
-  /** Each credential is accepted once; its jti is remembered until it expires. */
+  /** Each credential is accepted once; its jti is recorded in `uses` (until it expires and is purged). */
   oneTime?: boolean;
-  /** Most jtis remembered for `oneTime` (default 100,000). */
+  /**
+   * Where `oneTime` records uses. Default: a `MemoryCredentialUseStore` of this verifier
+   * alone, forgotten on restart. Give a durable store (SQLite, PostgreSQL) so a one-time
+   * credential stays used across restarts, or a shared one so it is used once across
+   * replicas. Requires `oneTime`.
+   */
+  uses?: CredentialUseStore;
+  /** Most jtis the default in-memory `uses` remembers (default 100,000); not with `uses`. */
   maxTrackedCredentials?: number;
   /** Seconds of clock skew tolerated on `exp` / `iat` (default 0). */
   clockToleranceSeconds?: number;
@@ -109,6 +118,20 @@ function toClaims(payload: JWTPayload): CredentialClaims {
   return claims;
 }
 
+/**
+ * Records the one-time use, last of all checks (a refused presentation does not use the
+ * credential up). A replay stays `ERR_CREDENTIAL_REPLAYED`; any other failure of the store is
+ * `ERR_CREDENTIAL_UNAVAILABLE` (503): the credential is never accepted when the store cannot tell.
+ */
+async function recordUse(uses: CredentialUseStore, claims: CredentialClaims, tolerance: number, nowSeconds: number): Promise<void> {
+  try {
+    await uses.use(claims.jti, claims.exp + tolerance, nowSeconds);
+  } catch (cause) {
+    if (isAirlockError(cause) && (cause.code === 'ERR_CREDENTIAL_REPLAYED' || cause.code === 'ERR_CREDENTIAL_UNAVAILABLE')) throw cause;
+    throw credentialError('ERR_CREDENTIAL_UNAVAILABLE', 'one-time credential use cannot be recorded', { cause });
+  }
+}
+
 export function createCredentialVerifier(options: CredentialVerifierOptions): CredentialVerifier {
   const { key, jwks } = options;
   if ((key === undefined) === (jwks === undefined)) configError('credential verifier needs exactly one of key or jwks');
@@ -124,9 +147,13 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
   const baseScope = requiredTokens(options.requiredScope, 'required scope');
   const clock = options.clock ?? systemClock;
   const tolerance = options.clockToleranceSeconds ?? 0;
-  const capacity = options.maxTrackedCredentials ?? 100_000;
+  if (options.uses !== undefined && options.oneTime !== true) configError('a credential use store is only consulted with oneTime');
+  if (options.uses !== undefined && options.maxTrackedCredentials !== undefined) {
+    configError('max tracked credentials applies to the default in-memory use store, not to a given one');
+  }
+  const capacity = options.maxTrackedCredentials ?? DEFAULT_MAX_TRACKED_CREDENTIALS;
   if (!Number.isSafeInteger(capacity) || capacity < 1) configError('max tracked credentials must be a positive whole number');
-  const replay = options.oneTime === true ? new ReplayGuard(capacity) : null;
+  const uses = options.oneTime === true ? (options.uses ?? new MemoryCredentialUseStore(capacity)) : null;
   const keyBytes = key instanceof Uint8Array ? key.slice() : key;
 
   async function checkSignature(token: string, now: number): Promise<JWTPayload> {
@@ -189,7 +216,7 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
           });
         }
       }
-      replay?.use(claims.jti, claims.exp + tolerance, nowSeconds);
+      if (uses !== null) await recordUse(uses, claims, tolerance, nowSeconds);
       return claims;
     },
   };
