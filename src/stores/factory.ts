@@ -22,7 +22,13 @@ import { MemorySessionStore, SqliteSessionStore } from '../sessions/index.ts';
 import { openSqliteReadOnly } from './sqlite/read-only.ts';
 import { resolveSecretRef } from '../config/index.ts';
 import { PostgresDatabase } from './postgres/database.ts';
-import { migrate, type MigrationReport } from './postgres/migrate.ts';
+import { assertMigrated, migrate, type MigrationReport } from './postgres/migrate.ts';
+import { PostgresApprovalStore } from './postgres/approvals.ts';
+import { PostgresMemoryStore } from './postgres/memory.ts';
+import { PostgresOverrideStore } from './postgres/overrides.ts';
+import { PostgresPinStore } from './postgres/pins.ts';
+import { PostgresRevocationStore } from './postgres/revocations.ts';
+import { PostgresSessionStore } from './postgres/sessions.ts';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
@@ -55,7 +61,7 @@ export interface GatewayStores {
 
 export async function openGatewayStores(config: AirlockConfig): Promise<GatewayStores> {
   const state = config.state;
-  if (state.type === 'postgres') throw new Error('postgres state: not available in this build');
+  if (state.type === 'postgres') return postgresStores(config, await openPostgresFor(config));
   const db: DatabaseSync | null = state.type === 'sqlite' ? openDurableSqlite(state.path, { area: 'STATE' }) : null;
   return {
     kind: state.type,
@@ -66,7 +72,7 @@ export async function openGatewayStores(config: AirlockConfig): Promise<GatewayS
     memory: db === null ? new MemoryMemoryStore() : new SqliteMemoryStore(db),
     pins: db === null ? new MemoryPinStore() : new SqlitePinStore(db),
     async openAudit(options) {
-      return openAuditFor(config, options);
+      return openAuditFor(config, options, null);
     },
     async health(): Promise<Record<string, boolean>> {
       if (db === null) return {};
@@ -83,7 +89,40 @@ export async function openGatewayStores(config: AirlockConfig): Promise<GatewayS
   };
 }
 
-async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions): Promise<AuditStore> {
+/**
+ * Every state store on the fleet's PostgreSQL, sharing one pool (and the audit log too when
+ * it is on PostgreSQL). The schema is migrated at open (under the migration lock) unless
+ * postgres.migrate_on_start is false, in which case a schema that is behind is refused.
+ */
+async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Promise<GatewayStores> {
+  try {
+    if (config.postgres?.migrateOnStart !== false) await migrate(db);
+    else await assertMigrated(db);
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  return {
+    kind: 'postgres',
+    sessions: new PostgresSessionStore(db),
+    approvals: new PostgresApprovalStore(db),
+    overrides: new PostgresOverrideStore(db),
+    revocations: new PostgresRevocationStore(db),
+    memory: new PostgresMemoryStore(db),
+    pins: new PostgresPinStore(db),
+    async openAudit(options) {
+      return openAuditFor(config, options, db);
+    },
+    async health() {
+      return { postgres: await db.ping() };
+    },
+    async close() {
+      await db.close();
+    },
+  };
+}
+
+async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions, _shared: PostgresDatabase | null): Promise<AuditStore> {
   const audit = config.audit;
   if (audit.type === 'memory') return new MemoryAuditStore({ clock: options.clock });
   if (audit.type === 'postgres') throw new Error('postgres audit: not available in this build');
@@ -125,7 +164,7 @@ export async function openDurablePins(config: AirlockConfig): Promise<{ pins: Pi
 /** A config's durable audit log for appending outside a running gateway (operator decisions); null for memory. */
 export async function openDurableAudit(config: AirlockConfig, options: { checkpointKey?: Uint8Array } = {}): Promise<AuditStore | null> {
   if (config.audit.type === 'memory') return null;
-  return openAuditFor(config, { clock: { now: () => Date.now() }, ...options });
+  return openAuditFor(config, { clock: { now: () => Date.now() }, ...options }, null);
 }
 
 /** A config's durable audit log opened for reading and verifying only; null for memory. */

@@ -70,3 +70,18 @@ export async function migrate(db: PostgresDatabase, migrations: readonly Migrati
     return report;
   });
 }
+
+/** Refuses a schema that lacks a migration this code needs (when migrations are not run at start). */
+export async function assertMigrated(db: PostgresDatabase, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
+  let applied: Set<string>;
+  try {
+    applied = new Set((await db.query<{ id: string }>(`SELECT id FROM ${db.schema}.airlock_migrations`)).map((r) => r.id));
+  } catch (error) {
+    if ((error as { code?: string }).code === '42P01') applied = new Set();
+    else throw error;
+  }
+  const missing = migrations.map((m) => m.id).filter((id) => !applied.has(id));
+  if (missing.length > 0) {
+    throw new AirlockError('ERR_STORE_MIGRATION_PENDING', `the postgres schema ${db.schema} lacks migrations ${missing.join(', ')}: run airlock db migrate`, { status: 503 });
+  }
+}
