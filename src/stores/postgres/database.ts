@@ -114,6 +114,12 @@ export class PostgresDatabase {
       throw storeUnavailable(error);
     }
     let broken = false;
+    // A checked-out client has no listener of the pool's: a backend terminated mid-transaction
+    // would otherwise raise an unhandled 'error' and take the process down.
+    const onClientError = (): void => {
+      broken = true;
+    };
+    client.on('error', onClientError);
     const tx: PostgresTx = {
       query: async <R extends Record<string, unknown>>(text: string, params: readonly unknown[] = []) => {
         try {
@@ -137,6 +143,7 @@ export class PostgresDatabase {
       throw error;
     } finally {
       // A connection that faulted mid-transaction is destroyed, never returned to the pool.
+      client.removeListener('error', onClientError);
       client.release(broken ? true : undefined);
     }
   }
