@@ -4,13 +4,12 @@
  * HTTP server never reach into domain modules themselves.
  */
 import { AirlockError } from '../core/errors.ts';
-import type { AuditEvent } from '../core/types.ts';
+import type { AuditEvent, AuditStore } from '../core/types.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/index.ts';
-import type { ChainHead, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
+import type { ChainHead, Checkpoint, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
 import {
   GENESIS_HASH,
-  SqliteAuditStore,
   buildLineage,
   drill,
   findLineageEvents,
@@ -27,7 +26,7 @@ import type { DevTokenClaims } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { ToolRegistry } from '../tools/index.ts';
 import { storedMcpDefinitions } from './mcp/stored.ts';
-import { migratePostgres } from '../stores/index.ts';
+import { migratePostgres, openAuditForReading } from '../stores/index.ts';
 
 export { parseBearer } from '../identity/index.ts';
 
@@ -75,14 +74,18 @@ export interface AuditLogReader {
 
 /** Opens a config's SQLite audit log read-only, for verification and lineage. */
 export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReader> {
-  if (config.audit.type !== 'sqlite') {
+  if (config.audit.type === 'memory') {
     throw new AirlockError('ERR_AUDIT_NOT_PERSISTENT', 'this config keeps its audit log in memory: there is nothing on disk to read', {
       status: 400,
     });
   }
-  const path = config.audit.path;
   const key = config.audit.checkpointKey === undefined ? undefined : await resolveSecretRef(config.audit.checkpointKey, config.baseDir);
-  const store = SqliteAuditStore.open(path, { readOnly: true });
+  const opened = await openAuditForReading(config, key === undefined ? {} : { checkpointKey: key });
+  if (opened === null) throw new AirlockError('ERR_AUDIT_NOT_PERSISTENT', 'this config keeps its audit log in memory', { status: 400 });
+  const { store, path } = opened;
+  // SQLite keeps its signed checkpoint in a file beside the log; PostgreSQL in a table of the log's schema.
+  const storedCheckpoint = async () =>
+    key === undefined ? null : opened.kind === 'sqlite' ? readCheckpoint(path, key) : await (store as AuditStore & { checkpoint(): Promise<Checkpoint | null> }).checkpoint();
   const scoped = async (id: string, scope: { tenant?: string }) =>
     (await store.findRelated(id)).filter((e) => scope.tenant === undefined || e.actor.tenant === scope.tenant);
   return {
@@ -90,7 +93,7 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
     async verify(anchors = {}) {
       const expect = outsideHeads(anchors, key);
       if (!Array.isArray(expect)) return { ok: false, checked: 0, head: await store.head(), firstBad: expect };
-      const checkpoint = key === undefined ? null : readCheckpoint(path, key);
+      const checkpoint = await storedCheckpoint();
       const report = await verifyChain(readAll(store), { ...(checkpoint === null ? {} : { checkpoint }), expect });
       if (!report.ok || key === undefined || checkpoint !== null) return report;
       if (report.head === null && expect.length > 0) return report; // an empty log the anchors call new

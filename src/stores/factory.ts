@@ -24,6 +24,7 @@ import { resolveSecretRef } from '../config/index.ts';
 import { PostgresDatabase } from './postgres/database.ts';
 import { assertMigrated, migrate, type MigrationReport } from './postgres/migrate.ts';
 import { PostgresApprovalStore } from './postgres/approvals.ts';
+import { PostgresAuditStore } from './postgres/audit.ts';
 import { PostgresMemoryStore } from './postgres/memory.ts';
 import { PostgresOverrideStore } from './postgres/overrides.ts';
 import { PostgresPinStore } from './postgres/pins.ts';
@@ -122,10 +123,28 @@ async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Prom
   };
 }
 
-async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions, _shared: PostgresDatabase | null): Promise<AuditStore> {
+async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions, shared: PostgresDatabase | null): Promise<AuditStore> {
   const audit = config.audit;
   if (audit.type === 'memory') return new MemoryAuditStore({ clock: options.clock });
-  if (audit.type === 'postgres') throw new Error('postgres audit: not available in this build');
+  if (audit.type === 'postgres') {
+    // On the state's pool when the state is on PostgreSQL too; else on a pool of its own, closed with the store.
+    const db = shared ?? (await openPostgresFor(config));
+    try {
+      if (shared === null) {
+        if (config.postgres?.migrateOnStart !== false) await migrate(db);
+        else await assertMigrated(db);
+      }
+      const store = await PostgresAuditStore.open(db, {
+        clock: options.clock,
+        ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
+        ...(options.checkpointKey === undefined ? {} : { checkpointKey: options.checkpointKey }),
+      });
+      return shared !== null ? store : closingPool(store, db);
+    } catch (error) {
+      if (shared === null) await db.close();
+      throw error;
+    }
+  }
   return SqliteAuditStore.open(audit.path, {
     clock: options.clock,
     ...(options.writer === undefined ? {} : { writer: options.writer }),
@@ -135,6 +154,19 @@ async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions, _s
     ...(audit.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: audit.lockTimeoutMs }),
     ...(options.checkpointKey === undefined ? {} : { checkpointKey: options.checkpointKey }),
   });
+}
+
+/** The store, closing the pool it was opened on when it closes. */
+function closingPool<T extends AuditStore>(store: T, db: PostgresDatabase): T {
+  const close = store.close.bind(store);
+  store.close = async () => {
+    try {
+      await close();
+    } finally {
+      await db.close();
+    }
+  };
+  return store;
 }
 
 /**
@@ -168,11 +200,21 @@ export async function openDurableAudit(config: AirlockConfig, options: { checkpo
 }
 
 /** A config's durable audit log opened for reading and verifying only; null for memory. */
-export async function openAuditForReading(config: AirlockConfig): Promise<{ store: AuditStore; path: string } | null> {
+export async function openAuditForReading(config: AirlockConfig, options: { checkpointKey?: Uint8Array } = {}): Promise<{ store: AuditStore; path: string; kind: 'sqlite' | 'postgres' } | null> {
   const audit = config.audit;
   if (audit.type === 'memory') return null;
-  if (audit.type === 'postgres') throw new Error('postgres audit: not available in this build');
-  return { store: SqliteAuditStore.open(audit.path, { readOnly: true }), path: audit.path };
+  if (audit.type === 'postgres') {
+    const db = await openPostgresFor(config);
+    try {
+      await assertMigrated(db);
+      const store = await PostgresAuditStore.open(db, options.checkpointKey === undefined ? {} : { checkpointKey: options.checkpointKey });
+      return { store: closingPool(store, db), path: `postgres schema ${db.schema}`, kind: 'postgres' };
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+  return { store: SqliteAuditStore.open(audit.path, { readOnly: true }), path: audit.path, kind: 'sqlite' };
 }
 
 /** A connection URL from config: a secret reference resolved now, or the literal (password-free) URL. */
