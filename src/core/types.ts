@@ -114,6 +114,7 @@ export type Outcome = 'allow' | 'deny' | 'approval_required';
 export type ReasonCode =
   | 'identity.mismatch'
   | 'screen.kill_switch'
+  | 'killswitch.state_unknown'
   | 'session.unknown'
   | 'resolve.unknown_tool'
   | 'validate.schema'
@@ -175,6 +176,8 @@ export interface Decision {
   action_hash?: string;
   /** Break-glass override that let a denied or held call through. */
   override_id?: string;
+  /** Runtime kill switch that refused the call. */
+  kill_switch_id?: string;
   /**
    * Arguments whose values came from untrusted content only, and the content / source ids
    * they came from (present whenever provenance was traced: empty when nothing was tainted).
