@@ -123,6 +123,7 @@ export type ReasonCode =
   | 'scope.resource_unknown'
   | 'scope.resolver_failed'
   | 'limit.rate'
+  | 'limit.unavailable'
   | 'policy.forbid'
   | 'policy.no_permit'
   | 'policy.eval_error'
@@ -434,8 +435,12 @@ export interface RateLimitVerdict {
 }
 
 export interface RateLimiter {
-  /** Counts one call for each key; refuses when any key is over its limit. */
-  take(keys: { user: string; tenant: string; tool: string; session: string | null }): RateLimitVerdict;
+  /**
+   * Counts one call for each key; refuses when any key is over its limit (then no key is
+   * charged). Rejects with ERR_LIMITS_UNAVAILABLE when the limiter's store does not answer
+   * within its bound: the caller refuses the call (fail closed).
+   */
+  take(keys: { user: string; tenant: string; tool: string; session: string | null }): Promise<RateLimitVerdict>;
 }
 
 // ---------------------------------------------------------------------------------------

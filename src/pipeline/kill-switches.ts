@@ -15,7 +15,6 @@
  *   no new call of the scope passes the screen phase meanwhile.
  * The event says what was revoked and what was not covered.
  */
-import type { DatabaseSync } from 'node:sqlite';
 import type { JsonValue } from '../core/canonical.ts';
 import type { Clock } from '../core/clock.ts';
 import type { AuditEventInput, AuditStore } from '../core/types.ts';
@@ -82,7 +81,10 @@ export interface KillSwitchWiring {
   staleAfterMs?: number;
 }
 
-export async function createKillSwitches(stateDb: DatabaseSync | null, audit: AuditStore, clock: Clock, wiring: KillSwitchWiring): Promise<KillSwitchControl> {
+/** The state database handle (typed through the adapter: the driver is imported under src/stores/ only). */
+type StateDb = ConstructorParameters<typeof SqliteKillSwitchStore>[0];
+
+export async function createKillSwitches(stateDb: StateDb | null, audit: AuditStore, clock: Clock, wiring: KillSwitchWiring): Promise<KillSwitchControl> {
   const store = wiring.store ?? (stateDb === null ? new MemoryKillSwitchStore() : new SqliteKillSwitchStore(stateDb));
   const monitor = new KillSwitchMonitor({
     store,
