@@ -14,6 +14,9 @@ import {
   approvalsDecideCommand,
   approvalsListCommand,
   credentialsRevokeCommand,
+  killswitchEngageCommand,
+  killswitchListCommand,
+  killswitchReleaseCommand,
   overridesCreateCommand,
   overridesListCommand,
   overridesRevokeCommand,
@@ -152,6 +155,20 @@ export function buildProgram(): Command {
     .option('--tenant <tenant>', "every credential of the operator's tenant")
     .option('--connector <id>', 'every credential for one connector (audience)')
     .action(credentialsRevokeCommand);
+
+  const killswitch = program.command('killswitch').description('runtime kill switches: refuse every call of a scope at once, on every replica');
+  withOperator(killswitch.command('engage').description("engage a kill switch (confined to the operator's tenant unless global or --fleet)"))
+    .requiredOption('--scope <scope>', 'global | tenant | agent | tool | connector | session')
+    .option('--target <name>', 'tenant, agent, tool name, connector id or session id (not for global)')
+    .option('--fleet', 'refuse the scope in every tenant (fleet role)')
+    .requiredOption('--justification <text>', 'why (mandatory, recorded in the audit log)')
+    .action(killswitchEngageCommand);
+  withOperator(killswitch.command('release <id>').description('release an engaged kill switch'))
+    .requiredOption('--justification <text>', 'why (recorded in the audit log)')
+    .action(killswitchReleaseCommand);
+  withOperator(killswitch.command('list').description('engaged kill switches (with --all, released ones too)'))
+    .option('--all', 'engaged and released switches')
+    .action(killswitchListCommand);
   mcpCommands(program);
 
   program

@@ -114,6 +114,7 @@ export type Outcome = 'allow' | 'deny' | 'approval_required';
 export type ReasonCode =
   | 'identity.mismatch'
   | 'screen.kill_switch'
+  | 'killswitch.state_unknown'
   | 'session.unknown'
   | 'resolve.unknown_tool'
   | 'validate.schema'
@@ -122,6 +123,7 @@ export type ReasonCode =
   | 'scope.resource_unknown'
   | 'scope.resolver_failed'
   | 'limit.rate'
+  | 'limit.unavailable'
   | 'policy.forbid'
   | 'policy.no_permit'
   | 'policy.eval_error'
@@ -175,6 +177,8 @@ export interface Decision {
   action_hash?: string;
   /** Break-glass override that let a denied or held call through. */
   override_id?: string;
+  /** Runtime kill switch that refused the call. */
+  kill_switch_id?: string;
   /**
    * Arguments whose values came from untrusted content only, and the content / source ids
    * they came from (present whenever provenance was traced: empty when nothing was tainted).
@@ -431,8 +435,12 @@ export interface RateLimitVerdict {
 }
 
 export interface RateLimiter {
-  /** Counts one call for each key; refuses when any key is over its limit. */
-  take(keys: { user: string; tenant: string; tool: string; session: string | null }): RateLimitVerdict;
+  /**
+   * Counts one call for each key; refuses when any key is over its limit (then no key is
+   * charged). Rejects with ERR_LIMITS_UNAVAILABLE when the limiter's store does not answer
+   * within its bound: the caller refuses the call (fail closed).
+   */
+  take(keys: { user: string; tenant: string; tool: string; session: string | null }): Promise<RateLimitVerdict>;
 }
 
 // ---------------------------------------------------------------------------------------

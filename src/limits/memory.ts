@@ -122,7 +122,13 @@ export class MemoryRateLimiter implements RateLimiter {
     }
   }
 
-  take(keys: CallKeys): RateLimitVerdict {
+  /** Checks and charges in one synchronous step (no other call interleaves in this process). */
+  async take(keys: CallKeys): Promise<RateLimitVerdict> {
+    return this.takeNow(keys);
+  }
+
+  /** `take` without the promise (same process, same step). */
+  takeNow(keys: CallKeys): RateLimitVerdict {
     const now = this.#clock.now();
     const charges: Array<[Limit, string]> = [];
     let refusal: { limit: string; retryAfterMs: number } | null = null;

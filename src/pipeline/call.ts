@@ -119,6 +119,8 @@ export interface CallState {
   approvalRequest?: ApprovalRequest;
   /** The break-glass override that lifted a policy deny or hold. */
   overrideId?: string;
+  /** The runtime kill switch that refused the call. */
+  killSwitchId?: string;
   /** Canonical action hash, once computed (approvals, overrides, credentials bind to it). */
   actionHash?: string;
   /** The secret values in play for this call (credential, connector secrets), to be removed from what comes back. */

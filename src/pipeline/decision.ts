@@ -25,6 +25,7 @@ export function buildDecision(call: CallState): Decision {
     ...(call.approvalId === undefined ? {} : { approval_id: call.approvalId }),
     ...(call.actionHash === undefined ? {} : { action_hash: call.actionHash }),
     ...(call.overrideId === undefined ? {} : { override_id: call.overrideId }),
+    ...(call.killSwitchId === undefined ? {} : { kill_switch_id: call.killSwitchId }),
     ...(call.trace === undefined ? {} : { taint: call.trace.taint }),
     ...(call.trace?.manifestHash === undefined ? {} : { context_manifest_hash: call.trace.manifestHash }),
   };

@@ -18,6 +18,7 @@ import type {
   SessionStore,
 } from '../core/types.ts';
 import type { KillSwitchConfig } from '../config/types.ts';
+import type { KillSwitchSubject, KillSwitchVerdict } from '../killswitch/index.ts';
 import type { CallObservation } from '../metrics/index.ts';
 import type { SessionContent } from './content.ts';
 import type { SessionActivity } from './session-activity.ts';
@@ -89,6 +90,8 @@ export interface PipelineEnv {
   /** Told about every approval request once it is durably recorded (never awaited, never fails the call). */
   notifyApproval?: (request: ApprovalRequest) => void;
   killSwitch: KillSwitchConfig;
+  /** Runtime kill switches: the gateway's local snapshot (no I/O per call; fails closed when stale). Absent: config switches only. */
+  killSwitches?: { check(subject: KillSwitchSubject): KillSwitchVerdict };
   /** Admission of tools from a tool source (MCP pins), checked at resolve; null admits. */
   admitTool?: (tool: RegisteredTool) => ToolRefusal | null | Promise<ToolRefusal | null>;
   /**

@@ -24,6 +24,8 @@ import { resolveSecretRef } from '../config/secrets.ts';
 import { isRequester } from '../approvals/index.ts';
 import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
 import { createOverrideService, overrideGate } from './overrides.ts';
+import { createKillSwitches } from './kill-switches.ts';
+import type { EngageKillSwitchInput, KillSwitch } from '../killswitch/index.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { connectorSecretResolver, createCredentialBroker, credentialHeader } from './credentials.ts';
 import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
@@ -191,6 +193,16 @@ export interface Gateway {
   /** The override register of the operator's tenant: open count, median age of open overrides, every record. */
   overrideRegister(token: string): Promise<OverrideRegister>;
   revokeOverride(token: string, id: string, justification: string): Promise<Override>;
+  /**
+   * Engages a runtime kill switch (kill switch role, humans only, mandatory justification):
+   * in force on this gateway before it answers, on the others within their refresh; audited;
+   * credentials in flight for the scope are revoked where a revocation subject covers it.
+   */
+  engageKillSwitch(token: string, input: EngageKillSwitchInput): Promise<KillSwitch>;
+  /** Releases an engaged kill switch (exactly once; audited with the justification). */
+  releaseKillSwitch(token: string, id: string, justification: string): Promise<KillSwitch>;
+  /** The kill switches the operator may see, oldest first (`active`: only engaged ones). */
+  listKillSwitches(token: string, filter?: { active?: boolean }): Promise<KillSwitch[]>;
   reloadPolicy(): Promise<{ version: string }>;
   policyVersion(): string;
   listTools(): RegisteredTool[];
@@ -306,6 +318,12 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
   const { broker, revocations } = await createCredentialBroker(config, stores.revocations, clock);
   const overrides = createOverrideService(config, stores.overrides, audit, clock);
+  const killSwitches = await createKillSwitches(audit, clock, {
+    store: stores.killSwitches,
+    ...(stores.killSwitchFeed === null ? {} : { feed: stores.killSwitchFeed }),
+    revoke: (target) => broker.revoke(target),
+    onFault: (what, error) => options.onBackgroundFault?.(what, error),
+  });
   const notifier = await createApprovalNotifier(config, (ref) => secret(ref), options.onNotifyFailure ?? (() => undefined));
   // Expired revocation entries can go: the credentials they covered are dead anyway.
   const purge = setInterval(() => {
@@ -375,6 +393,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       return connector;
     },
     killSwitch: config.killSwitch,
+    killSwitches: killSwitches.gate,
     overrides: overrideGate(overrides),
     ...(notifier === null ? {} : { notifyApproval: (request: ApprovalRequest) => void notifier.notify(request) }),
     ...(source === undefined ? {} : { admitTool: (tool: RegisteredTool) => source.admit(tool) }),
@@ -564,6 +583,10 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       return overrides.revoke(await verifier.verify(token), id, justification);
     },
 
+    engageKillSwitch: async (token, input) => killSwitches.service.engage(await verifier.verify(token), input),
+    releaseKillSwitch: async (token, id, justification) => killSwitches.service.release(await verifier.verify(token), id, justification),
+    listKillSwitches: async (token, filter) => killSwitches.service.list(await verifier.verify(token), filter),
+
     async reloadPolicy() {
       if (!(policy instanceof CedarPolicyEngine)) {
         throw new AirlockError('ERR_POLICY_RELOAD', 'the active policy engine does not reload from a bundle', { status: 409 });
@@ -587,7 +610,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     visibleTools: async (token) => visibleTools(await verifier.verify(token), registry.list(), env),
 
     async ready() {
-      const checks: Record<string, boolean> = { policy: policy.version !== '' };
+      const checks: Record<string, boolean> = { policy: policy.version !== '', kill_switches: killSwitches.monitor.status().fresh };
       try {
         await audit.head();
         checks.audit = true;
@@ -614,6 +637,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     async close() {
       clearInterval(purge);
+      await killSwitches.close();
       await notifier?.drain();
       await audit.close();
       if (ownsStores) await stores.close();

@@ -8,7 +8,7 @@ import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
-import type { CreateOverrideInput, CredentialRevocation, Gateway } from '../pipeline/index.ts';
+import type { CreateOverrideInput, CredentialRevocation, Gateway, KillSwitchScope } from '../pipeline/index.ts';
 import type { ContentInput } from '../pipeline/index.ts';
 import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer } from '../pipeline/index.ts';
 import type { ApprovalRequest, Decision } from '../core/types.ts';
@@ -189,6 +189,33 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     const body = requireObject(await readJson(c.req.raw));
     const justification = optionalString(body, 'justification', 2000) ?? '';
     return c.json({ override: await gateway.revokeOverride(token(c), c.req.param('id'), justification) });
+  });
+
+  app.get('/v1/admin/kill-switches', async (c) => {
+    const active = c.req.query('active');
+    if (active !== undefined && active !== 'true' && active !== 'false') throw new AirlockError('ERR_REQUEST_MALFORMED', 'active must be true or false', { status: 400 });
+    const filter = active === undefined ? {} : { active: active === 'true' };
+    return c.json({ kill_switches: await gateway.listKillSwitches(token(c), filter) });
+  });
+
+  app.post('/v1/admin/kill-switches', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const fleet = body.fleet;
+    if (fleet !== undefined && typeof fleet !== 'boolean') throw new AirlockError('ERR_REQUEST_MALFORMED', 'fleet must be a boolean', { status: 400 });
+    const target = optionalString(body, 'target', 256);
+    const input = {
+      scope: body.scope as KillSwitchScope,
+      justification: optionalString(body, 'justification', 2000) ?? '',
+      ...(target === undefined ? {} : { target }),
+      ...(fleet === undefined ? {} : { fleet }),
+    };
+    return c.json({ kill_switch: await gateway.engageKillSwitch(token(c), input) }, 201);
+  });
+
+  app.post('/v1/admin/kill-switches/:id/release', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const justification = optionalString(body, 'justification', 2000) ?? '';
+    return c.json({ kill_switch: await gateway.releaseKillSwitch(token(c), c.req.param('id'), justification) });
   });
 
   app.post('/v1/credentials/revoke', async (c) => {

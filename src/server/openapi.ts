@@ -54,6 +54,22 @@ export function openApiDocument(): object {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, metricsToken: { type: 'http', scheme: 'bearer', description: 'the scrape token of server.metrics.token (a secret of its own, not a user token)' } },
       schemas: {
+        KillSwitch: {
+          type: 'object',
+          required: ['id', 'scope', 'target', 'tenant', 'engaged_by', 'justification', 'engaged_at'],
+          properties: {
+            id: { type: 'string' },
+            scope: { type: 'string', enum: ['global', 'tenant', 'agent', 'tool', 'connector', 'session'] },
+            target: { type: 'string' },
+            tenant: { type: ['string', 'null'], description: 'the tenant whose calls it refuses; null: every tenant' },
+            engaged_by: { type: 'object', properties: { user: { type: 'string' }, tenant: { type: 'string' }, issuer: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } } } },
+            justification: { type: 'string' },
+            engaged_at: { type: 'integer', description: 'epoch milliseconds' },
+            released_at: { type: 'integer' },
+            released_by: { type: 'object' },
+            release_justification: { type: 'string' },
+          },
+        },
         Error: {
           type: 'object',
           required: ['error'],
@@ -572,6 +588,57 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/admin/kill-switches': {
+        get: {
+          summary: "Runtime kill switches the operator may see (kill switch role): their tenant's and the fleet-wide ones (every one for the fleet role), oldest first",
+          parameters: [{ name: 'active', in: 'query', required: false, schema: { type: 'string', enum: ['true', 'false'] }, description: 'only engaged (true) or only released (false) switches' }],
+          responses: {
+            '200': json({ type: 'object', properties: { kill_switches: { type: 'array', items: ref('KillSwitch') } } }, 'kill switches'),
+            '403': json(ref('Error'), 'no kill switch role, or an agent token'),
+            ...errors,
+          },
+        },
+        post: {
+          summary:
+            "Engage a kill switch: every call in its scope is refused at the screen phase (reason code screen.kill_switch, decision.kill_switch_id), on this gateway before the answer and on every replica within its refresh (a replica that cannot confirm its snapshot refuses everything: killswitch.state_unknown). Confined to the operator's tenant unless `global` or `fleet` (fleet role). Audited (killswitch.engaged); credentials in flight are revoked for tenant switches and fleet-wide connector switches.",
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['scope', 'justification'],
+                  properties: {
+                    scope: { type: 'string', enum: ['global', 'tenant', 'agent', 'tool', 'connector', 'session'] },
+                    target: { type: 'string', description: 'tenant, agent, tool name, connector id or session id (not for global)' },
+                    justification: { type: 'string' },
+                    fleet: { type: 'boolean', description: 'refuse the scope in every tenant (fleet role)' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '201': json({ type: 'object', properties: { kill_switch: ref('KillSwitch') } }, 'engaged'),
+            '403': json(ref('Error'), 'no kill switch role, an agent token, another tenant, or a fleet-wide switch without the fleet role'),
+            ...errors,
+          },
+        },
+      },
+      '/v1/admin/kill-switches/{id}/release': {
+        post: {
+          summary: 'Release an engaged kill switch, with a justification (exactly once; audited as killswitch.released)',
+          parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['justification'], properties: { justification: { type: 'string' } } } } } },
+          responses: {
+            '200': json({ type: 'object', properties: { kill_switch: ref('KillSwitch') } }, 'released'),
+            '403': json(ref('Error'), 'no kill switch role, an agent token, or a fleet-wide switch without the fleet role'),
+            '404': json(ref('Error'), 'unknown, or of another tenant'),
+            '409': json(ref('Error'), 'already released'),
+            ...errors,
+          },
+        },
+      },
       '/v1/tools': {
         get: { summary: 'Registered tools', responses: { '200': json({ type: 'object' }, 'tools'), ...errors } },
       },
@@ -584,7 +651,7 @@ export function openApiDocument(): object {
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object' }, 'alive') } } },
       '/readyz': {
         get: {
-          summary: 'Readiness (policy loaded, audit store reachable)',
+          summary: 'Readiness (policy loaded, audit store reachable, kill switch snapshot confirmed recently)',
           security: [],
           responses: { '200': json({ type: 'object' }, 'ready'), '503': json({ type: 'object' }, 'not ready') },
         },

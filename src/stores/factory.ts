@@ -24,6 +24,9 @@ import { resolveSecretRef } from '../config/index.ts';
 import { PostgresDatabase } from './postgres/database.ts';
 import { assertMigrated, migrate, type MigrationReport } from './postgres/migrate.ts';
 import { PostgresApprovalStore } from './postgres/approvals.ts';
+import { PostgresKillSwitchFeed, PostgresKillSwitchStore } from './postgres/kill-switches.ts';
+import { SqliteKillSwitchStore } from './sqlite/kill-switches.ts';
+import { MemoryKillSwitchStore, type KillSwitchFeed, type KillSwitchStore } from '../killswitch/index.ts';
 import { PostgresAuditStore } from './postgres/audit.ts';
 import { PostgresMemoryStore } from './postgres/memory.ts';
 import { PostgresOverrideStore } from './postgres/overrides.ts';
@@ -53,6 +56,9 @@ export interface GatewayStores {
   revocations: RevocationStore;
   memory: MemoryStore;
   pins: PinStore;
+  killSwitches: KillSwitchStore;
+  /** Push channel of kill-switch changes between replicas (PostgreSQL LISTEN/NOTIFY); null on one process. */
+  killSwitchFeed: KillSwitchFeed | null;
   /** The audit log of `config.audit` (sharing this set's connections where it can). */
   openAudit(options: AuditOpenOptions): Promise<AuditStore>;
   /** Whether each backend answers now (for /readyz); never throws. */
@@ -72,6 +78,8 @@ export async function openGatewayStores(config: AirlockConfig): Promise<GatewayS
     revocations: db === null ? new MemoryRevocationStore() : new SqliteRevocationStore(db),
     memory: db === null ? new MemoryMemoryStore() : new SqliteMemoryStore(db),
     pins: db === null ? new MemoryPinStore() : new SqlitePinStore(db),
+    killSwitches: db === null ? new MemoryKillSwitchStore() : new SqliteKillSwitchStore(db),
+    killSwitchFeed: null,
     async openAudit(options) {
       return openAuditFor(config, options, null);
     },
@@ -111,6 +119,8 @@ async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Prom
     revocations: new PostgresRevocationStore(db),
     memory: new PostgresMemoryStore(db),
     pins: new PostgresPinStore(db),
+    killSwitches: new PostgresKillSwitchStore(db),
+    killSwitchFeed: new PostgresKillSwitchFeed(db),
     async openAudit(options) {
       return openAuditFor(config, options, db);
     },

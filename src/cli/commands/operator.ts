@@ -1,13 +1,13 @@
 /**
  * Operator commands over a config's stores: `approvals list|approve|deny`, `overrides
- * list|create|revoke`, `credentials revoke`. The operator proves who they are with a bearer
+ * list|create|revoke`, `credentials revoke`, `killswitch engage|release|list`. The operator proves who they are with a bearer
  * token (`--token` or AIRLOCK_TOKEN), exactly as over HTTP: the same roles, tenant and
  * no-agent rules apply, and every change is audited with their identity.
  */
 import type { ApprovalRequest } from '../../core/types.ts';
 import { AirlockError } from '../../core/errors.ts';
-import type { CredentialRevocation, Gateway, Override } from '../../pipeline/index.ts';
-import { createGateway, loadToolkit } from '../../pipeline/index.ts';
+import type { CredentialRevocation, Gateway, KillSwitch, KillSwitchScope, Override } from '../../pipeline/index.ts';
+import { KILL_SWITCH_SCOPES, createGateway, loadToolkit } from '../../pipeline/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
 import { dim, outcomeLabel, printJson, table } from '../output.ts';
 
@@ -140,4 +140,52 @@ export async function credentialsRevokeCommand(
   const result = await withGateway(options, (g, t) => g.revokeCredentials(t, target));
   if (options.json === true) printJson(result);
   else process.stdout.write(`revoked credentials: ${key} ${String(options[key])}\n`);
+}
+
+function killSwitchRows(switches: KillSwitch[]): string {
+  if (switches.length === 0) return dim('no kill switches');
+  return table(
+    ['id', 'state', 'scope', 'target', 'tenant', 'engaged by', 'engaged', 'released', 'justification'],
+    switches.map((s) => [
+      s.id,
+      s.released_at === undefined ? 'engaged' : 'released',
+      s.scope,
+      s.target,
+      s.tenant ?? '(all)',
+      s.engaged_by.user,
+      iso(s.engaged_at),
+      s.released_at === undefined ? '' : iso(s.released_at),
+      s.justification.length > 50 ? `${s.justification.slice(0, 47)}...` : s.justification,
+    ]),
+  );
+}
+
+export async function killswitchEngageCommand(
+  options: OperatorOptions & { scope: string; target?: string; justification: string; fleet?: boolean },
+): Promise<void> {
+  if (!(KILL_SWITCH_SCOPES as readonly string[]).includes(options.scope)) {
+    throw new AirlockError('ERR_CLI_USAGE', `--scope must be one of ${KILL_SWITCH_SCOPES.join(', ')}`, { status: 400 });
+  }
+  if (options.scope !== 'global' && options.target === undefined) throw new AirlockError('ERR_CLI_USAGE', `--target is required for scope ${options.scope}`, { status: 400 });
+  const input = {
+    scope: options.scope as KillSwitchScope,
+    justification: options.justification,
+    ...(options.target === undefined ? {} : { target: options.target }),
+    ...(options.fleet === true ? { fleet: true } : {}),
+  };
+  const killSwitch = await withGateway(options, (g, t) => g.engageKillSwitch(t, input));
+  if (options.json === true) printJson({ kill_switch: killSwitch });
+  else process.stdout.write(`${killSwitch.id}: engaged (${killSwitch.scope} ${killSwitch.target}${killSwitch.tenant === null ? ', every tenant' : `, tenant ${killSwitch.tenant}`})\n`);
+}
+
+export async function killswitchReleaseCommand(id: string, options: OperatorOptions & { justification: string }): Promise<void> {
+  const killSwitch = await withGateway(options, (g, t) => g.releaseKillSwitch(t, id, options.justification));
+  if (options.json === true) printJson({ kill_switch: killSwitch });
+  else process.stdout.write(`${killSwitch.id}: released\n`);
+}
+
+export async function killswitchListCommand(options: OperatorOptions & { active?: boolean; all?: boolean }): Promise<void> {
+  const switches = await withGateway(options, (g, t) => g.listKillSwitches(t, options.all === true ? {} : { active: true }));
+  if (options.json === true) printJson({ kill_switches: switches });
+  else process.stdout.write(`${killSwitchRows(switches)}\n`);
 }

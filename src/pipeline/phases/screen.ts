@@ -1,6 +1,9 @@
 /**
- * screen: kill switches from config — global, per tenant, per agent, per tool and per
- * connector — checked before anything is resolved or evaluated.
+ * screen: kill switches — from config (global, per tenant, per agent, per tool and per
+ * connector) and engaged at runtime (those scopes and per session, from the gateway's local
+ * snapshot) — checked before anything is resolved or evaluated. A runtime refusal names
+ * the switch (`decision.kill_switch_id`); a snapshot that could not be confirmed recently
+ * refuses every call with `killswitch.state_unknown` (fail closed).
  */
 import type { ConnectorSpec } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
@@ -43,5 +46,24 @@ export function screen(call: CallState, env: PipelineEnv): void {
   else if (principal.agent !== undefined && ks.agents.includes(principal.agent)) hit = `agent ${principal.agent}`;
   else if (ks.tools.includes(toolName)) hit = `tool ${toolName}`;
   else if (connector !== null && ks.connectors.includes(connector)) hit = `connector ${connector}`;
-  if (hit !== null) denyWith(call, 'screen', 'screen.kill_switch', 'builtin.kill_switch', `kill switch engaged: ${hit}`);
+  if (hit !== null) {
+    denyWith(call, 'screen', 'screen.kill_switch', 'builtin.kill_switch', `kill switch engaged: ${hit}`);
+    return;
+  }
+  if (env.killSwitches === undefined) return;
+  const verdict = env.killSwitches.check({
+    tenant: principal.tenant,
+    agent: principal.agent ?? null,
+    tool: toolName,
+    connector,
+    session: call.session?.id ?? null,
+  });
+  if (!verdict.refused) return;
+  if (verdict.code === 'screen.kill_switch') {
+    const s = verdict.killSwitch;
+    call.killSwitchId = s.id;
+    denyWith(call, 'screen', 'screen.kill_switch', 'builtin.kill_switch', `kill switch ${s.id} engaged: ${s.scope} ${s.target}`);
+  } else {
+    denyWith(call, 'screen', 'killswitch.state_unknown', 'builtin.kill_switch', 'kill switch state could not be confirmed recently: refusing (fail closed)');
+  }
 }
