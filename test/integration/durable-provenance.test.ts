@@ -120,7 +120,7 @@ test('sqlite state: a provenance log that cannot be read refuses the call; conte
   try {
     const { session_id: session } = await gateway.createSession(token, { customer_id: 'cus_acme_grace' });
     await gateway.registerContent(token, session, { kind: 'tool_result', tool: 'crm.getCustomer', source_id: 'inbox:1', text: INJECTED });
-    assert.deepEqual((await gateway.decide(emailTo(token, session, 'mallory@acme.example'))).decision.taint.map((t) => t.argument), ['to']);
+    assert.deepEqual(((await gateway.decide(emailTo(token, session, 'mallory@acme.example'))).decision.taint ?? []).map((t) => t.argument), ['to']);
 
     // The log's table disappears under the gateway (a broken or replaced state database).
     const other = new DatabaseSync(config.state.type === 'sqlite' ? config.state.path : '');
