@@ -11,7 +11,13 @@
  * A caller can never raise the trust of what it registers. The session's own attributes
  * (set by the application when it created the session: the user's own address, account,
  * the ticket's customer) and the verified user id it belongs to are seeded as most-trusted
- * content the first time the session's provenance is used.
+ * content whenever the session's provenance is built in a process (never logged: every
+ * process derives the seed from the session record).
+ *
+ * Registrations are logged to the provenance store before they are indexed, and every
+ * question about a session (trace, explain, names) first catches up with that log
+ * (provenance/durable.ts), so a restart or another replica changes no answer. A log that
+ * cannot be written or read rejects (the caller refuses: never clean).
  *
  * Untrusted content is registered with its instruction regions (context/injection.ts:
  * passages that address the model, sentences that ask for an action), found per field of
@@ -22,9 +28,9 @@
 import type { JsonValue } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { AuditEventInput, Principal, RegisteredTool, SessionRecord } from '../core/types.ts';
+import type { ArgumentTaint, AuditEventInput, Principal, RegisteredTool, SessionRecord } from '../core/types.ts';
 import { instructionRegions } from '../context/injection.ts';
-import type { InstructionRegions, ProvenanceTracker, RegisteredContent } from '../provenance/index.ts';
+import type { ContentRegistration, DurableProvenance, InstructionRegions, ProvenanceTracker, RegisteredContent, TaintSnippet, Trace } from '../provenance/index.ts';
 import { contentHash, leavesOfJson, textOfJson } from '../provenance/index.ts';
 import { actorOf, refsOf, standaloneEvent } from './events.ts';
 
@@ -52,18 +58,22 @@ export interface RegisteredSessionContent extends RegisteredContent {
 }
 
 export class SessionContent {
-  readonly tracker: ProvenanceTracker;
+  readonly provenance: DurableProvenance;
   readonly #tools: (name: string) => RegisteredTool | undefined;
-  readonly #seeded = new Set<string>();
 
-  constructor(tracker: ProvenanceTracker, tools: (name: string) => RegisteredTool | undefined) {
-    this.tracker = tracker;
+  constructor(provenance: DurableProvenance, tools: (name: string) => RegisteredTool | undefined) {
+    this.provenance = provenance;
     this.#tools = tools;
+  }
+
+  /** The in-memory index (a cache of the log; ask through `trace`, `explain`, which catch it up first). */
+  get tracker(): ProvenanceTracker {
+    return this.provenance.tracker;
   }
 
   /** Tier of a piece of content (see the header). */
   tierOf(kind: ContentKind, tool?: string): string {
-    const scale = this.tracker.scale;
+    const scale = this.provenance.scale;
     switch (kind) {
       case 'user_prompt':
         return 'user';
@@ -76,12 +86,25 @@ export class SessionContent {
     }
   }
 
-  /** Seeds the session's own attributes as most-trusted content, once per session and process. */
-  seed(session: SessionRecord): void {
-    if (this.#seeded.has(session.id)) return;
-    this.#seeded.add(session.id);
+  /** The session's own attributes as most-trusted content: indexed first whenever the session's provenance is built. */
+  seedOf(session: SessionRecord): ContentRegistration {
     const values = [session.owner.user, ...Object.values(session.attributes).filter((v) => typeof v === 'string' || typeof v === 'number')];
-    this.tracker.register(session.id, { text: values.join('\n'), tier: this.tracker.scale.highest, sourceId: 'session.attributes' });
+    return { text: values.join('\n'), tier: this.provenance.scale.highest, sourceId: 'session.attributes' };
+  }
+
+  /** Catches the session's index up with the log; rejects when the log cannot be read. */
+  sync(session: SessionRecord): Promise<void> {
+    return this.provenance.sync(session.id, this.seedOf(session));
+  }
+
+  /** Argument provenance and labels of a call in the session (no session: nothing tainted); rejects when the log cannot be read. */
+  trace(session: SessionRecord | null, args: Record<string, JsonValue>): Promise<Trace> {
+    return this.provenance.trace(session?.id ?? null, args, session === null ? undefined : this.seedOf(session));
+  }
+
+  /** The taint of `args` with snippets of its sources (for a reviewer); rejects when the log cannot be read. */
+  explain(session: SessionRecord | null, args: Record<string, JsonValue>): Promise<Array<ArgumentTaint & { snippets: TaintSnippet[] }>> {
+    return session === null ? Promise.resolve([]) : this.provenance.explain(session.id, args, this.seedOf(session));
   }
 
   /**
@@ -98,7 +121,7 @@ export class SessionContent {
     if (input.source_id !== undefined && (input.source_id.length === 0 || input.source_id.length > MAX_SOURCE_ID || !input.source_id.isWellFormed())) {
       throw new AirlockError('ERR_CONTENT_MALFORMED', `source_id must be 1-${MAX_SOURCE_ID} characters`, { status: 400 });
     }
-    const scale = this.tracker.scale;
+    const scale = this.provenance.scale;
     if (input.classification !== undefined) scale.classificationRank(input.classification);
     return {
       content_id: newId('cnt'),
@@ -114,28 +137,32 @@ export class SessionContent {
   }
 
   /**
-   * Indexes prepared content into the session's provenance. Untrusted text is searched for
-   * instruction regions: over `passages` when given (the fields of a tool result), else over
-   * the whole text.
+   * Logs prepared content to the session's provenance (durable when this resolves), then
+   * indexes it. Untrusted text is searched for instruction regions: over `passages` when
+   * given (the fields of a tool result), else over the whole text. Rejects, having logged
+   * nothing, when the log could not be written.
    */
-  index(session: SessionRecord, prepared: RegisteredSessionContent, text: string, options: { passages?: readonly string[]; pointed?: boolean } = {}): void {
-    this.seed(session);
+  async index(session: SessionRecord, prepared: RegisteredSessionContent, text: string, options: { passages?: readonly string[]; pointed?: boolean } = {}): Promise<void> {
     const regions = prepared.trust === 'trusted' ? undefined : regionsOf(options.passages ?? [text]);
-    this.tracker.register(session.id, {
-      text,
-      tier: prepared.trust_tier,
-      contentId: prepared.content_id,
-      ...(prepared.classification === null ? {} : { classification: prepared.classification }),
-      ...(prepared.source_id === null ? {} : { sourceId: prepared.source_id }),
-      ...(regions === undefined ? {} : { regions }),
-      ...(options.pointed === true ? { pointed: true } : {}),
-    });
+    await this.provenance.append(
+      session.id,
+      {
+        text,
+        tier: prepared.trust_tier,
+        contentId: prepared.content_id,
+        ...(prepared.classification === null ? {} : { classification: prepared.classification }),
+        ...(prepared.source_id === null ? {} : { sourceId: prepared.source_id }),
+        ...(regions === undefined ? {} : { regions }),
+        ...(options.pointed === true ? { pointed: true } : {}),
+      },
+      this.seedOf(session),
+    );
   }
 
-  /** Checks and indexes one piece of content (record it: `contentEvent`). */
-  register(session: SessionRecord, input: ContentInput, tier?: string, options: { passages?: readonly string[]; pointed?: boolean } = {}): RegisteredSessionContent {
+  /** Checks, logs and indexes one piece of content (record it: `contentEvent`). */
+  async register(session: SessionRecord, input: ContentInput, tier?: string, options: { passages?: readonly string[]; pointed?: boolean } = {}): Promise<RegisteredSessionContent> {
     const prepared = this.prepare(input, tier);
-    this.index(session, prepared, input.text, options);
+    await this.index(session, prepared, input.text, options);
     return prepared;
   }
 
@@ -144,16 +171,13 @@ export class SessionContent {
    * trust, under the call's action id. Echoes of the call's own argument values are left out:
    * they keep the provenance they had when the call was decided.
    */
-  registerResult(session: SessionRecord, tool: RegisteredTool, actionId: string, result: JsonValue, args: Record<string, JsonValue>): RegisteredSessionContent {
-    this.seed(session);
+  async registerResult(session: SessionRecord, tool: RegisteredTool, actionId: string, result: JsonValue, args: Record<string, JsonValue>): Promise<RegisteredSessionContent> {
     const echoes = leavesOfJson(args);
     // Passages keep the call's echoed arguments: cutting them would break the sentences
     // instruction regions are found in (only values tainted elsewhere are ever graded).
     const passages = leavesOfJson(result).filter((leaf) => leaf.length >= 8);
-    return this.register(session, { kind: 'tool_result', text: textOfJson(result, echoes), tool: tool.name, source_id: actionId }, undefined, {
-      passages,
-      pointed: this.tracker.names(session.id, echoes),
-    });
+    const pointed = await this.provenance.names(session.id, echoes, this.seedOf(session));
+    return this.register(session, { kind: 'tool_result', text: textOfJson(result, echoes), tool: tool.name, source_id: actionId }, undefined, { passages, pointed });
   }
 }
 

@@ -102,7 +102,7 @@ export class SessionContextGateway {
     await this.#audit.append(events);
     this.sessions.setManifest(session.id, assembly.manifest_hash);
     for (const chunk of assembly.admitted) {
-      this.#content.register(
+      await this.#content.register(
         session,
         { kind: 'retrieved', text: chunk.text, source_id: chunk.source_id, classification: chunk.classification },
         chunk.trust_tier,

@@ -21,7 +21,7 @@ import type { KillSwitchConfig } from '../config/types.ts';
 import type { KillSwitchSubject, KillSwitchVerdict } from '../killswitch/index.ts';
 import type { CallObservation } from '../metrics/index.ts';
 import type { SessionContent } from './content.ts';
-import type { SessionActivity } from './session-activity.ts';
+import type { SessionActivityStore } from '../sessions/activity.ts';
 
 export type ArgumentCheck =
   | { ok: true; value: Record<string, JsonValue> }
@@ -61,8 +61,9 @@ export interface PipelineEnv {
   sessions: SessionStore;
   /** Refuse an agent's call that names no session (`sessions.required`). */
   sessionsRequired: boolean;
-  sessionActivity: SessionActivity;
-  /** What each session has seen: its registered content by trust, for argument provenance. */
+  /** Per-session counters policy sees (calls, calls per tool, records read in ten minutes); durable with a state database. */
+  sessionActivity: SessionActivityStore;
+  /** What each session has seen: its registered content by trust, for argument provenance (logged, then indexed). */
   provenance: SessionContent;
   /** The latest context manifest of each session (attached to its later decisions). */
   contextManifests: { manifestHash(sessionId: string): string | undefined };

@@ -33,7 +33,7 @@ import { buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLin
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
-import { ProvenanceTracker, TrustScale } from '../provenance/index.ts';
+import { DurableProvenance, TrustScale } from '../provenance/index.ts';
 import { contextConfig, memoryConfig } from '../config/index.ts';
 import { containsSecret } from '../context/index.ts';
 import type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';
@@ -49,7 +49,6 @@ import { SessionContextGateway } from './context.ts';
 import type { AssembleContextInput, AssembleContextResponse } from './context.ts';
 import { toolCatalog } from './catalog.ts';
 import { decideCall, executeCall, simulateCall } from './run.ts';
-import { SessionActivity } from './session-activity.ts';
 import { validateSessionAttributes } from './session-attributes.ts';
 import { visibleTools } from './discovery.ts';
 import type { ToolSource } from './tool-source.ts';
@@ -279,6 +278,9 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const stores: GatewayStores = options.stores ?? (await openGatewayStores(config));
   const ownsStores = options.stores === undefined;
   const { sessions, approvals } = stores;
+  // What each session has seen (its provenance log) and its activity counters: durable with the state.
+  const provenanceLog = stores.provenance;
+  const sessionActivity = stores.activity;
 
   // Metrics (server.metrics): the backlog gauges read their stores at scrape time.
   const metricsToken = config.server.metrics.enabled && config.server.metrics.token !== null ? await metricsTokenOf(config.server.metrics.token, secret) : null;
@@ -341,7 +343,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     classifications: contextSettings.classifications,
     ...(contextSettings.trustedTiers === undefined ? {} : { trustedTiers: contextSettings.trustedTiers }),
   });
-  const sessionContent = new SessionContent(new ProvenanceTracker({ scale }), (name) => registry.get(name));
+  const sessionContent = new SessionContent(new DurableProvenance(provenanceLog, { scale }), (name) => registry.get(name));
   const contextGateway = new SessionContextGateway(contextSettings, { clock, audit, content: sessionContent, runtime: config.runtime });
 
   /** The caller's own session; another principal's is indistinguishable from a missing one. */
@@ -363,9 +365,9 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     // The write's session must be the caller's; which of the content's values came only from untrusted content there.
     async taintOf(principal, sessionId, content) {
       const session = await ownedSession(principal, sessionId);
-      sessionContent.seed(session);
       const args = content !== null && typeof content === 'object' && !Array.isArray(content) ? content : { value: content };
-      return sessionContent.tracker.trace(session.id, args).taint.map((t) => t.argument);
+      // A provenance log that cannot be read rejects the write (never clean).
+      return (await sessionContent.trace(session, args)).taint.map((t) => t.argument);
     },
   });
 
@@ -380,7 +382,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     audit,
     sessions,
     sessionsRequired: config.sessions.required,
-    sessionActivity: new SessionActivity(clock),
+    sessionActivity,
     provenance: sessionContent,
     contextManifests: contextGateway,
     approvals,
@@ -489,7 +491,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       const prepared = sessionContent.prepare(input);
       // Recorded before it can change any decision.
       await audit.append([contentEvent(principal, session.id, prepared, config.runtime)]);
-      sessionContent.index(session, prepared, input.text);
+      await sessionContent.index(session, prepared, input.text);
       return { content_id: prepared.content_id, hash: prepared.hash, trust: prepared.trust, trust_tier: prepared.trust_tier, kind: prepared.kind };
     },
 

@@ -11,3 +11,6 @@ export type { ContentRegistration, Degradation, ProvenanceTrackerOptions, Regist
 export { DEFAULT_MAX_CHARS_PER_SESSION, DEFAULT_MAX_SESSIONS, ProvenanceTracker, contentHash } from './tracker.ts';
 export type { TrustScaleOptions } from './trust.ts';
 export { DEFAULT_CLASSIFICATIONS, DEFAULT_TRUST_TIERS, TrustScale, USER_TIER } from './trust.ts';
+export { DurableProvenance } from './durable.ts';
+export type { LogEntry, LoggedRegistration, ProvenanceStore } from './store.ts';
+export { MemoryProvenanceStore, decodeRegistration, encodeRegistration, normalizeRegistration, provenanceEvicted } from './store.ts';

@@ -8,7 +8,11 @@
  * never make its calls look clean, so a session that was dropped, or that went over its
  * budget, is *degraded*: from then on every argument of its calls is reported tainted (by
  * the source `provenance:evicted` or `provenance:over_budget`) and `untrusted_seen` is true.
- * The index does not survive a restart and is not shared between replicas.
+ *
+ * On its own the index does not survive a restart and is not shared between replicas. In
+ * front of a durable log (durable.ts, `evicted: 'rebuild'`) it is a cache: each cached
+ * session remembers the log ordinal it has indexed up to (`cursor`), and a dropped session
+ * is forgotten outright, to be rebuilt from the log when next used, instead of degraded.
  */
 import { createHash } from 'node:crypto';
 import type { JsonValue } from '../core/canonical.ts';
@@ -35,6 +39,11 @@ export interface ContentRegistration {
   regions?: InstructionRegions;
   /** Trusted content pointed to this content (the result of a call it named: `names`). */
   pointed?: boolean;
+  /**
+   * The writer's index of the session was over its character budget: the text (and its
+   * regions) were not kept, and the session is over budget from here on wherever it is rebuilt.
+   */
+  overBudget?: boolean;
 }
 
 export interface RegisteredContent {
@@ -65,11 +74,19 @@ export interface ProvenanceTrackerOptions {
   scale?: TrustScale;
   maxSessions?: number;
   maxCharsPerSession?: number;
+  /**
+   * What happens to a session dropped from memory: `degrade` (default) remembers it and
+   * reports every later argument of it tainted; `rebuild` forgets it (a durable log behind
+   * the tracker rebuilds it: its `cursor` reads null again).
+   */
+  evicted?: 'degrade' | 'rebuild';
 }
 
 interface Tracked {
   provenance: SessionProvenance;
   degraded?: Degradation;
+  /** Log ordinal of the last registration indexed (0: none from the log). */
+  ordinal: number;
 }
 
 export function contentHash(text: string): string {
@@ -83,22 +100,29 @@ export class ProvenanceTracker {
   /** Insertion order = least recently used first. */
   readonly #sessions = new Map<string, Tracked>();
   readonly #dropped = new Set<string>();
+  readonly #rebuild: boolean;
 
   constructor(options: ProvenanceTrackerOptions = {}) {
     this.scale = options.scale ?? new TrustScale();
     this.#maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
     this.#maxChars = options.maxCharsPerSession ?? DEFAULT_MAX_CHARS_PER_SESSION;
+    this.#rebuild = options.evicted === 'rebuild';
   }
 
-  /** Indexes `content` for `sessionId`. Throws for an unknown tier or classification. */
-  register(sessionId: string, content: ContentRegistration): RegisteredContent {
+  /**
+   * Indexes `content` for `sessionId`. Throws for an unknown tier or classification (and
+   * then indexes nothing). `ordinal`: the content's place in the session's durable log; the
+   * session's cursor moves to it.
+   */
+  register(sessionId: string, content: ContentRegistration, ordinal?: number): RegisteredContent {
     const tierRank = this.scale.tierRank(content.tier);
     const classificationRank = content.classification === undefined ? undefined : this.scale.classificationRank(content.classification);
     const trusted = this.scale.isTrusted(content.tier);
     const contentId = content.contentId ?? newId('cnt');
     const tracked = this.#touch(sessionId);
+    if (ordinal !== undefined) tracked.ordinal = ordinal;
     const provenance = tracked.provenance;
-    if (tracked.degraded === undefined && provenance.chars + content.text.length > this.#maxChars) tracked.degraded = 'over_budget';
+    if (tracked.degraded === undefined && (content.overBudget === true || provenance.chars + content.text.length > this.#maxChars)) tracked.degraded = 'over_budget';
     provenance.register(
       {
         contentId,
@@ -121,25 +145,40 @@ export class ProvenanceTracker {
     };
   }
 
+  /**
+   * The log ordinal a cached session has indexed up to (0: nothing from the log yet); null
+   * when the session is not in memory (never seen, or dropped). Does not count as a use.
+   */
+  cursor(sessionId: string): number | null {
+    return this.#sessions.get(sessionId)?.ordinal ?? null;
+  }
+
   /** Argument provenance and labels for one call (no session: nothing seen, nothing tainted). */
   trace(sessionId: string | null, args: Record<string, JsonValue>): Trace {
     if (sessionId === null) return { taint: [], labels: this.#labelNames(undefined) };
     const tracked = this.#sessions.get(sessionId);
     const degraded = tracked?.degraded ?? (this.#dropped.has(sessionId) ? 'evicted' : undefined);
-    if (degraded !== undefined) {
-      const source = `provenance:${degraded}`;
-      return {
-        taint: Object.keys(args)
-          .sort()
-          .map((argument) => ({ argument, sources: [source], evidence: 'unnamed' as const })),
-        labels: { ...this.#labelNames(tracked?.provenance), untrusted_seen: true },
-      };
-    }
+    if (degraded !== undefined) return this.degradedTrace(sessionId, args, degraded);
     if (tracked !== undefined) {
       this.#sessions.delete(sessionId);
       this.#sessions.set(sessionId, tracked);
     }
     return { taint: tracked?.provenance.provenanceOf(args) ?? [], labels: this.#labelNames(tracked?.provenance) };
+  }
+
+  /**
+   * The trace of a session whose provenance is incomplete: every argument tainted by the
+   * source `provenance:<why>` (graded `unnamed`), `untrusted_seen` true, the other labels
+   * as far as they are known.
+   */
+  degradedTrace(sessionId: string, args: Record<string, JsonValue>, why: Degradation): Trace {
+    const source = `provenance:${why}`;
+    return {
+      taint: Object.keys(args)
+        .sort()
+        .map((argument) => ({ argument, sources: [source], evidence: 'unnamed' as const })),
+      labels: { ...this.#labelNames(this.#sessions.get(sessionId)?.provenance), untrusted_seen: true },
+    };
   }
 
   /**
@@ -190,7 +229,7 @@ export class ProvenanceTracker {
     if (tracked !== undefined) {
       this.#sessions.delete(sessionId);
     } else {
-      tracked = { provenance: new SessionProvenance() };
+      tracked = { provenance: new SessionProvenance(), ordinal: 0 };
       if (this.#dropped.has(sessionId)) tracked.degraded = 'evicted';
       while (this.#sessions.size >= this.#maxSessions) this.#drop();
     }
@@ -202,6 +241,7 @@ export class ProvenanceTracker {
     const oldest = this.#sessions.keys().next();
     if (oldest.done === true) return;
     this.#sessions.delete(oldest.value);
+    if (this.#rebuild) return;
     if (this.#dropped.size >= MAX_REMEMBERED_DROPS) {
       const first = this.#dropped.values().next();
       if (first.done !== true) this.#dropped.delete(first.value);

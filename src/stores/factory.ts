@@ -24,6 +24,12 @@ import { resolveSecretRef } from '../config/index.ts';
 import { PostgresDatabase } from './postgres/database.ts';
 import { assertMigrated, migrate, type MigrationReport } from './postgres/migrate.ts';
 import { PostgresApprovalStore } from './postgres/approvals.ts';
+import { PostgresProvenanceStore } from './postgres/provenance.ts';
+import { PostgresSessionActivityStore } from './postgres/session-activity.ts';
+import { SqliteProvenanceStore } from './sqlite/provenance.ts';
+import { SqliteSessionActivityStore } from './sqlite/session-activity.ts';
+import { MemoryProvenanceStore, type ProvenanceStore } from '../provenance/index.ts';
+import { MemorySessionActivityStore, type SessionActivityStore } from '../sessions/activity.ts';
 import { PostgresKillSwitchFeed, PostgresKillSwitchStore } from './postgres/kill-switches.ts';
 import { SqliteKillSwitchStore } from './sqlite/kill-switches.ts';
 import { MemoryKillSwitchStore, type KillSwitchFeed, type KillSwitchStore } from '../killswitch/index.ts';
@@ -57,6 +63,10 @@ export interface GatewayStores {
   memory: MemoryStore;
   pins: PinStore;
   killSwitches: KillSwitchStore;
+  /** Each session's content log (argument provenance), the source of truth every replica catches up from. */
+  provenance: ProvenanceStore;
+  /** Each session's call counts and records read (Cedar context). */
+  activity: SessionActivityStore;
   /** Push channel of kill-switch changes between replicas (PostgreSQL LISTEN/NOTIFY); null on one process. */
   killSwitchFeed: KillSwitchFeed | null;
   /** The audit log of `config.audit` (sharing this set's connections where it can). */
@@ -80,6 +90,8 @@ export async function openGatewayStores(config: AirlockConfig): Promise<GatewayS
     pins: db === null ? new MemoryPinStore() : new SqlitePinStore(db),
     killSwitches: db === null ? new MemoryKillSwitchStore() : new SqliteKillSwitchStore(db),
     killSwitchFeed: null,
+    provenance: db === null ? new MemoryProvenanceStore() : new SqliteProvenanceStore(db),
+    activity: db === null ? new MemorySessionActivityStore() : new SqliteSessionActivityStore(db),
     async openAudit(options) {
       return openAuditFor(config, options, null);
     },
@@ -121,6 +133,8 @@ async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Prom
     pins: new PostgresPinStore(db),
     killSwitches: new PostgresKillSwitchStore(db),
     killSwitchFeed: new PostgresKillSwitchFeed(db),
+    provenance: new PostgresProvenanceStore(db),
+    activity: new PostgresSessionActivityStore(db),
     async openAudit(options) {
       return openAuditFor(config, options, db);
     },

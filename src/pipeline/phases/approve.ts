@@ -96,7 +96,7 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
     affected_count: call.affectedCount ?? 1,
     args_hash: call.argsHash ?? '',
     session_id: call.session?.id ?? null,
-    evidence: { context_manifest_hash: call.trace?.manifestHash ?? null, tainted_arguments: explainedTaint(call, env) },
+    evidence: { context_manifest_hash: call.trace?.manifestHash ?? null, tainted_arguments: await explainedTaint(call, env) },
     created_at: now,
     expires_at: now + env.approvalTtlMs,
   };
@@ -106,11 +106,16 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
   call.stop = hold;
 }
 
-/** The call's tainted arguments, each with snippets of the text around its value (for the reviewer). */
-function explainedTaint(call: CallState, env: PipelineEnv): NonNullable<ApprovalRequest['evidence']>['tainted_arguments'] {
+/**
+ * The call's tainted arguments, each with snippets of the text around its value (for the
+ * reviewer). Snippets are an aid: when the provenance log cannot be read now, the taint the
+ * trace found is reported without them.
+ */
+async function explainedTaint(call: CallState, env: PipelineEnv): Promise<NonNullable<ApprovalRequest['evidence']>['tainted_arguments']> {
   const taint = call.trace?.taint ?? [];
   if (taint.length === 0 || call.arguments === undefined) return taint;
-  const explained = new Map(env.provenance.tracker.explain(call.session?.id ?? null, call.arguments).map((t) => [t.argument, t.snippets]));
+  const explanation = await env.provenance.explain(call.session ?? null, call.arguments).catch(() => []);
+  const explained = new Map(explanation.map((t) => [t.argument, t.snippets]));
   return taint.map((t) => {
     const snippets = explained.get(t.argument);
     return snippets === undefined || snippets.length === 0 ? t : { ...t, snippets };

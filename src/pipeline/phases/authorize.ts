@@ -2,12 +2,17 @@
  * authorize: ask the policy engine whether this exact call may run now. The engine
  * sees verified identity, the normalized arguments, the resource scope, the session
  * counters and labels, and the arguments' provenance (taint). Engine faults and a missed deadline deny; so does any evaluation error.
+ *
+ * The call is counted in the session's activity before its counters are read (outside
+ * simulate mode), and policy sees the counts before it: so concurrent calls of one session,
+ * on any replica, can only see counts too high, never too low. A session activity store that
+ * cannot count or answer denies (`activity.unavailable`).
  */
 import { microsSince, nowNs } from '../../core/clock.ts';
 import { isAirlockError } from '../../core/errors.ts';
 import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
-import { builtinReason } from '../call.ts';
+import { builtinReason, denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
 import { breakGlass } from './override.ts';
 
@@ -40,7 +45,20 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
   const args = call.arguments;
   if (principal === undefined || tool === undefined || args === undefined || resource === undefined) return;
   const sessionId = call.session?.id ?? null;
-  const counters = sessionId === null ? { callCount: 0, toolCallCount: 0, recordsReadLast10m: 0 } : env.sessionActivity.snapshot(sessionId, tool.name);
+  let counters = { callCount: 0, toolCallCount: 0, recordsReadLast10m: 0 };
+  if (sessionId !== null) {
+    const now = env.clock.now();
+    const counted = call.mode !== 'simulate';
+    try {
+      if (counted) await env.sessionActivity.recordCall(sessionId, tool.name, now);
+      const after = await env.sessionActivity.snapshot(sessionId, tool.name, now);
+      // Policy sees the calls before this one.
+      counters = counted ? { ...after, callCount: Math.max(0, after.callCount - 1), toolCallCount: Math.max(0, after.toolCallCount - 1) } : after;
+    } catch (error) {
+      denyWith(call, 'authorize', 'activity.unavailable', 'builtin.fail_closed', `the session's activity could not be ${isAirlockError(error) ? `read (${error.code})` : 'read'}`);
+      return;
+    }
+  }
   const labels = call.trace?.labels;
   call.sessionSnapshot = {
     id: sessionId,
@@ -78,7 +96,6 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
           },
         }),
   };
-  if (call.mode !== 'simulate' && sessionId !== null) env.sessionActivity.recordCall(sessionId, tool.name);
 
   const engine = env.policy();
   let evaluation: PolicyEvaluation;

@@ -6,8 +6,11 @@
  * withheld), and count records read for the session's read budget.
  * Results are handed back labelled with the trust the tool declares (default untrusted), and
  * registered as that session's content at that trust (for argument provenance).
+ * A result that cannot be counted in the session's read budget or logged in its provenance
+ * is withheld (ERR_ACTIVITY_UNAVAILABLE, ERR_PROVENANCE_UNAVAILABLE): the agent never gets
+ * content the session is not known to have seen.
  */
-import { toAirlockError } from '../../core/errors.ts';
+import { isAirlockError, toAirlockError } from '../../core/errors.ts';
 import type { CallState } from '../call.ts';
 import { redactSecrets } from '../call-secrets.ts';
 import type { PipelineEnv } from '../env.ts';
@@ -26,7 +29,7 @@ function redactCallSecrets(call: CallState): void {
   call.redacted = out.redacted;
 }
 
-export function inspect(call: CallState, env: PipelineEnv): void {
+export async function inspect(call: CallState, env: PipelineEnv): Promise<void> {
   redactCallSecrets(call);
   const tool = call.tool;
   if (tool === undefined || call.resultError !== undefined) return;
@@ -39,10 +42,24 @@ export function inspect(call: CallState, env: PipelineEnv): void {
     return;
   }
   if (tool.sideEffect === 'read' && call.session !== undefined) {
-    env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1);
+    try {
+      await env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1, env.clock.now());
+    } catch (error) {
+      withhold(call, 'ERR_ACTIVITY_UNAVAILABLE', 'the records read could not be counted', error);
+      return;
+    }
   }
   // What the agent is handed becomes session content, at the trust the tool declares.
   if (call.session !== undefined && call.result !== undefined) {
-    call.resultContent = env.provenance.registerResult(call.session, tool, call.action_id, call.result, call.arguments ?? {});
+    try {
+      call.resultContent = await env.provenance.registerResult(call.session, tool, call.action_id, call.result, call.arguments ?? {});
+    } catch (error) {
+      withhold(call, 'ERR_PROVENANCE_UNAVAILABLE', "the result could not be logged in the session's provenance", error);
+    }
   }
+}
+
+function withhold(call: CallState, code: string, message: string, error: unknown): void {
+  call.resultError = { code, message: `${message} (${isAirlockError(error) ? error.code : 'fault'}); the result is withheld` };
+  delete call.result;
 }

@@ -9,7 +9,7 @@ import { escapeIllFormed, isWellFormedJson } from '../../core/well-formed.ts';
 import type { AuditEvent, AuditEventInput } from '../../core/types.ts';
 import type { ConnectorSpec } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
-import { builtinReason } from '../call.ts';
+import { builtinReason, denyWith } from '../call.ts';
 import { buildDecision } from '../decision.ts';
 import type { PipelineEnv } from '../env.ts';
 import { contentEventData } from '../content.ts';
@@ -77,11 +77,18 @@ async function recordAllowed(call: CallState, env: PipelineEnv, type: 'decision'
 }
 
 export async function recordDecision(call: CallState, env: PipelineEnv): Promise<void> {
-  await recordAllowed(call, env, 'decision');
-  // In decision-point mode the runtime executes; an allowed read counts toward the read budget now.
-  if (call.stop === undefined && call.tool?.sideEffect === 'read' && call.session !== undefined) {
-    env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1);
+  // In decision-point mode the runtime executes; an allowed read counts toward the read budget
+  // now, before the decision is on the record: a read that cannot be counted is denied (a
+  // decision that then cannot be recorded is denied too, its read counted: the budget errs strict).
+  if (call.tool?.sideEffect === 'read' && call.session !== undefined) {
+    try {
+      await env.sessionActivity.recordRead(call.session.id, call.affectedCount ?? 1, env.clock.now());
+    } catch (error) {
+      denyWith(call, 'record', 'activity.unavailable', 'builtin.fail_closed', `the read could not be counted (${isAirlockError(error) ? error.code : 'fault'})`);
+      return;
+    }
   }
+  await recordAllowed(call, env, 'decision');
 }
 
 export async function recordIntent(call: CallState, env: PipelineEnv): Promise<void> {

@@ -7,9 +7,16 @@
  * injected) and `.unnamed` (anything the user's request did not point to) beside
  * `context.taint.arguments` (all of them). Policy sees them as `context.taint` and
  * `context.session.*`; the decision records the tainted arguments and the manifest hash.
+ *
+ * The session's provenance is caught up with its durable log first (content registered by
+ * another replica, or before a restart, counts). When the log cannot be read the call is
+ * denied (`provenance.unavailable`, fail closed): it is never traced as clean. A session
+ * whose log the memory store dropped is traced as degraded (every argument tainted).
  */
 import type { TaintEvidence } from '../../core/types.ts';
+import { isAirlockError } from '../../core/errors.ts';
 import type { CallState } from '../call.ts';
+import { denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
 
 /** `a.b.c` -> `a`, `a.b`, `a.b.c`: a policy testing `a` catches taint anywhere inside it. */
@@ -22,12 +29,18 @@ function withAncestors(paths: readonly string[]): string[] {
   return [...out].sort();
 }
 
-export function trace(call: CallState, env: PipelineEnv): void {
+export async function trace(call: CallState, env: PipelineEnv): Promise<void> {
   const args = call.arguments;
   if (args === undefined) return;
   const session = call.session ?? null;
-  if (session !== null) env.provenance.seed(session);
-  const traced = env.provenance.tracker.trace(session?.id ?? null, args);
+  let traced;
+  try {
+    traced = await env.provenance.trace(session, args);
+  } catch (error) {
+    const detail = isAirlockError(error) ? error.code : 'fault';
+    denyWith(call, 'trace', 'provenance.unavailable', 'builtin.fail_closed', `the session's provenance could not be read (${detail})`);
+    return;
+  }
   const manifestHash = session === null ? undefined : env.contextManifests.manifestHash(session.id);
   const graded = (...grades: TaintEvidence[]): string[] => withAncestors(traced.taint.filter((t) => grades.includes(t.evidence ?? 'unnamed')).map((t) => t.argument));
   call.trace = {

@@ -1,0 +1,117 @@
+/**
+ * Session activity (SessionActivityStore) in the embedded SQLite state database: a row per
+ * session (calls, high-water mark), a row per session and tool (calls), a row per session
+ * and read stamp (records read). Every operation is one `BEGIN IMMEDIATE … COMMIT`, so it is
+ * atomic against other connections to the same file (another gateway process), and durable
+ * when it resolves (WAL + synchronous=FULL). The read window follows the rules of
+ * sessions/activity.ts exactly (the memory adapter is its reference): each snapshot or read
+ * deletes the reads it drops for good, so a session holds at most the reads of its last
+ * fifteen minutes (window + grace).
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { AirlockError } from '../../core/errors.ts';
+import type { ActivitySnapshot, SessionActivityStore } from '../../sessions/activity.ts';
+import { READ_WINDOW_MS, STEP_BACK_GRACE_MS } from '../../sessions/activity.ts';
+
+export class SqliteSessionActivityStore implements SessionActivityStore {
+  readonly #db: DatabaseSync;
+  readonly #touchCall: StatementSync;
+  readonly #touchRead: StatementSync;
+  readonly #raise: StatementSync;
+  readonly #tool: StatementSync;
+  readonly #drop: StatementSync;
+  readonly #lastRead: StatementSync;
+  readonly #addRead: StatementSync;
+  readonly #toolCalls: StatementSync;
+  readonly #readTotal: StatementSync;
+
+  /** `db`: opened with openDurableSqlite (creates the tables when missing). */
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    db.exec(`CREATE TABLE IF NOT EXISTS session_activity (
+      session_id TEXT PRIMARY KEY,
+      calls INTEGER NOT NULL,
+      high_water INTEGER NOT NULL,
+      last_seen INTEGER NOT NULL
+    ) STRICT;
+    CREATE TABLE IF NOT EXISTS session_activity_tools (
+      session_id TEXT NOT NULL,
+      tool TEXT NOT NULL,
+      calls INTEGER NOT NULL,
+      PRIMARY KEY (session_id, tool)
+    ) STRICT, WITHOUT ROWID;
+    CREATE TABLE IF NOT EXISTS session_activity_reads (
+      session_id TEXT NOT NULL,
+      at INTEGER NOT NULL,
+      count INTEGER NOT NULL,
+      PRIMARY KEY (session_id, at)
+    ) STRICT, WITHOUT ROWID`);
+    // A new session's high-water mark is the time of its first activity; a call does not move it (a read or a snapshot does).
+    this.#touchCall = db.prepare(`INSERT INTO session_activity (session_id, calls, high_water, last_seen) VALUES (?1, 1, ?2, ?2)
+      ON CONFLICT (session_id) DO UPDATE SET calls = calls + 1, last_seen = ?2`);
+    this.#touchRead = db.prepare(`INSERT INTO session_activity (session_id, calls, high_water, last_seen) VALUES (?1, 0, ?2, ?2)
+      ON CONFLICT (session_id) DO UPDATE SET high_water = MAX(high_water, ?2), last_seen = ?2 RETURNING high_water`);
+    this.#raise = db.prepare('UPDATE session_activity SET high_water = MAX(high_water, ?2) WHERE session_id = ?1 RETURNING calls, high_water');
+    this.#tool = db.prepare(`INSERT INTO session_activity_tools (session_id, tool, calls) VALUES (?, ?, 1)
+      ON CONFLICT (session_id, tool) DO UPDATE SET calls = calls + 1`);
+    this.#drop = db.prepare('DELETE FROM session_activity_reads WHERE session_id = ?1 AND at <= ?2 AND at <= ?3');
+    this.#lastRead = db.prepare('SELECT MAX(at) AS at FROM session_activity_reads WHERE session_id = ?');
+    this.#addRead = db.prepare(`INSERT INTO session_activity_reads (session_id, at, count) VALUES (?, ?, ?)
+      ON CONFLICT (session_id, at) DO UPDATE SET count = count + excluded.count`);
+    this.#toolCalls = db.prepare('SELECT calls FROM session_activity_tools WHERE session_id = ? AND tool = ?');
+    this.#readTotal = db.prepare('SELECT COALESCE(SUM(count), 0) AS total FROM session_activity_reads WHERE session_id = ? AND at > ?');
+  }
+
+  /** One transaction (both counters or neither); ERR_STATE_UNAVAILABLE when it could not commit (nothing counted). */
+  async recordCall(sessionId: string, tool: string, at: number): Promise<void> {
+    this.#transaction('cannot record the call', () => {
+      this.#touchCall.run(sessionId, at);
+      this.#tool.run(sessionId, tool);
+    });
+  }
+
+  /** One transaction; ERR_STATE_UNAVAILABLE when it could not commit (nothing counted). */
+  async recordRead(sessionId: string, count: number, at: number): Promise<void> {
+    if (count <= 0) return;
+    this.#transaction('cannot record the read', () => {
+      const { high_water: highWater } = this.#touchRead.get(sessionId, at) as { high_water: number };
+      this.#dropGone(sessionId, at, Number(highWater));
+      const last = (this.#lastRead.get(sessionId) as { at: number | bigint | null }).at;
+      this.#addRead.run(sessionId, Math.max(at, last === null ? -Infinity : Number(last)), count);
+    });
+  }
+
+  /** One transaction (it may drop reads for good); ERR_STATE_UNAVAILABLE when it fails. */
+  async snapshot(sessionId: string, tool: string, now: number): Promise<ActivitySnapshot> {
+    return this.#transaction('cannot read the session activity', () => {
+      const row = this.#raise.get(sessionId, now) as { calls: number | bigint; high_water: number | bigint } | undefined;
+      if (row === undefined) return { callCount: 0, toolCallCount: 0, recordsReadLast10m: 0 };
+      this.#dropGone(sessionId, now, Number(row.high_water));
+      const toolCalls = this.#toolCalls.get(sessionId, tool) as { calls: number | bigint } | undefined;
+      const total = (this.#readTotal.get(sessionId, now - READ_WINDOW_MS) as { total: number | bigint }).total;
+      return { callCount: Number(row.calls), toolCallCount: Number(toolCalls?.calls ?? 0), recordsReadLast10m: Number(total) };
+    });
+  }
+
+  /** Drops the reads out of the window at `now` and older than the grace behind the high-water mark. */
+  #dropGone(sessionId: string, now: number, highWater: number): void {
+    this.#drop.run(sessionId, now - READ_WINDOW_MS, highWater - READ_WINDOW_MS - STEP_BACK_GRACE_MS);
+  }
+
+  #transaction<T>(what: string, body: () => T): T {
+    const db = this.#db;
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      const value = body();
+      db.exec('COMMIT');
+      return value;
+    } catch (cause) {
+      try {
+        if (db.isOpen && db.isTransaction) db.exec('ROLLBACK');
+      } catch {
+        // The connection is unusable; the next call reports it.
+      }
+      throw new AirlockError('ERR_STATE_UNAVAILABLE', what, { cause, status: 503 });
+    }
+  }
+}
