@@ -31,7 +31,6 @@ import { connectorSecretResolver, createCredentialBroker, credentialHeader } fro
 import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
 import { buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
-import { MemoryRateLimiter } from '../limits/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { DurableProvenance, TrustScale } from '../provenance/index.ts';
 import { contextConfig, memoryConfig } from '../config/index.ts';
@@ -333,9 +332,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   }, config.credentials.purgeIntervalSeconds * 1000);
   purge.unref();
 
-  const limits = config.limits;
-  const limiter =
-    limits.perUser || limits.perTool || limits.perTenant || limits.perSession ? new MemoryRateLimiter(limits, clock) : null;
+  const limiter = stores.rateLimiter(clock);
 
   const contextSettings = config.context ?? contextConfig();
   const scale = new TrustScale({

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
-import type { ApprovalBacklog, ApprovalStore, AuditStore, SessionStore } from '../core/types.ts';
+import type { ApprovalBacklog, ApprovalStore, AuditStore, RateLimiter, SessionStore } from '../core/types.ts';
 import { openDurableSqlite } from '../core/sqlite.ts';
 import type { Clock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
@@ -24,6 +24,10 @@ import { resolveSecretRef } from '../config/index.ts';
 import { PostgresDatabase } from './postgres/database.ts';
 import { assertMigrated, migrate, type MigrationReport } from './postgres/migrate.ts';
 import { PostgresApprovalStore } from './postgres/approvals.ts';
+import type { Redis } from 'ioredis';
+import { openRedis, redisReady } from './redis/connection.ts';
+import { RedisRateLimiter } from './redis/rate-limiter.ts';
+import { MemoryRateLimiter } from '../limits/index.ts';
 import { PostgresProvenanceStore } from './postgres/provenance.ts';
 import { PostgresSessionActivityStore } from './postgres/session-activity.ts';
 import { SqliteProvenanceStore } from './sqlite/provenance.ts';
@@ -69,6 +73,11 @@ export interface GatewayStores {
   activity: SessionActivityStore;
   /** Push channel of kill-switch changes between replicas (PostgreSQL LISTEN/NOTIFY); null on one process. */
   killSwitchFeed: KillSwitchFeed | null;
+  /**
+   * The rate limiter of `config.limits`: on the fleet's Redis when `redis` is configured (one
+   * budget for every replica), else in this process's memory; null when no limit is set.
+   */
+  rateLimiter(clock: Clock): RateLimiter | null;
   /** The audit log of `config.audit` (sharing this set's connections where it can). */
   openAudit(options: AuditOpenOptions): Promise<AuditStore>;
   /** Whether each backend answers now (for /readyz); never throws. */
@@ -77,6 +86,47 @@ export interface GatewayStores {
 }
 
 export async function openGatewayStores(config: AirlockConfig): Promise<GatewayStores> {
+  const redis = config.redis === undefined ? null : await openRedisFor(config);
+  try {
+    return withRedis(config, redis, await openStateStores(config));
+  } catch (error) {
+    redis?.disconnect();
+    throw error;
+  }
+}
+
+/** Adds the rate limiter (on Redis when configured) and Redis's health and closing to a store set. */
+function withRedis(config: AirlockConfig, redis: Redis | null, stores: Omit<GatewayStores, 'rateLimiter'>): GatewayStores {
+  const limits = config.limits;
+  const limited = limits.perUser !== undefined || limits.perTool !== undefined || limits.perTenant !== undefined || limits.perSession !== undefined;
+  return {
+    ...stores,
+    rateLimiter(clock) {
+      if (!limited) return null;
+      return redis === null ? new MemoryRateLimiter(limits, clock) : new RedisRateLimiter(redis, limits, clock, { timeoutMs: config.redis?.commandTimeoutMs ?? 500 });
+    },
+    async health() {
+      const checks = await stores.health();
+      if (redis !== null) checks.redis = await redis.ping().then(() => true, () => false);
+      return checks;
+    },
+    async close() {
+      redis?.disconnect();
+      await stores.close();
+    },
+  };
+}
+
+async function openRedisFor(config: AirlockConfig): Promise<Redis> {
+  const settings = config.redis as NonNullable<AirlockConfig['redis']>;
+  const client = openRedis({ url: await connectionUrl(config, settings.url), keyPrefix: settings.keyPrefix, commandTimeoutMs: settings.commandTimeoutMs });
+  // Not ready yet (Redis down at start): the gateway starts, refuses limited calls and reports
+  // not ready until the client connects by itself.
+  await redisReady(client, 3_000).catch(() => undefined);
+  return client;
+}
+
+async function openStateStores(config: AirlockConfig): Promise<Omit<GatewayStores, 'rateLimiter'>> {
   const state = config.state;
   if (state.type === 'postgres') return postgresStores(config, await openPostgresFor(config));
   const db: DatabaseSync | null = state.type === 'sqlite' ? openDurableSqlite(state.path, { area: 'STATE' }) : null;
@@ -115,7 +165,7 @@ export async function openGatewayStores(config: AirlockConfig): Promise<GatewayS
  * it is on PostgreSQL). The schema is migrated at open (under the migration lock) unless
  * postgres.migrate_on_start is false, in which case a schema that is behind is refused.
  */
-async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Promise<GatewayStores> {
+async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Promise<Omit<GatewayStores, 'rateLimiter'>> {
   try {
     if (config.postgres?.migrateOnStart !== false) await migrate(db);
     else await assertMigrated(db);

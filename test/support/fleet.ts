@@ -48,7 +48,7 @@ async function assertPostgres(): Promise<void> {
 }
 
 /** Writes the fleet config (the demo on PostgreSQL + Redis) into a fresh directory. */
-export async function fleetSetup(options: { redis?: boolean; extraYaml?: string } = {}): Promise<FleetSetup> {
+export async function fleetSetup(options: { redis?: boolean; extraYaml?: string; limitsYaml?: string } = {}): Promise<FleetSetup> {
   await assertPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'airlock-fleet-'));
   const schema = `airlock_t_${randomBytes(6).toString('hex')}`;
@@ -57,6 +57,8 @@ export async function fleetSetup(options: { redis?: boolean; extraYaml?: string 
   const yaml = demo
     .replace(/\naudit:\n(?:  .*\n)+/, '\naudit:\n  type: postgres\n')
     .replace(/\nstate:\n(?:  .*\n)+/, '\nstate:\n  type: postgres\n')
+    // The demo's per-user limit would stop a test's thousands of calls: limits only when a test sets them.
+    .replace(/\nlimits:\n(?:  .*\n)+/, options.limitsYaml === undefined ? '\n' : `\nlimits:\n${options.limitsYaml}\n`)
     .replace(/\napprovals:\n  ttl_seconds: (\d+)\n/, `\napprovals:\n  ttl_seconds: $1\n  signing_key: file:${join(dir, 'approval.key')}\n`)
     .replace(/secret: file:\S+/, `secret: file:${join(dir, 'dev-hs256.key')}`)
     .replace(/bundle_dir: policies/, `bundle_dir: ${join(DEMO_DIR, 'policies')}`)
@@ -108,7 +110,7 @@ export interface Fleet extends FleetSetup {
 }
 
 /** `count` gateways in this process on one fleet setup (each with its own pools and caches). */
-export async function startFleet(count = 2, options: { redis?: boolean; extraYaml?: string; gateway?: GatewayOptions } = {}): Promise<Fleet> {
+export async function startFleet(count = 2, options: { redis?: boolean; extraYaml?: string; limitsYaml?: string; gateway?: GatewayOptions } = {}): Promise<Fleet> {
   const setup = await fleetSetup(options);
   const desk = new SupportDesk();
   let invocations = 0;
