@@ -92,7 +92,11 @@ export interface PipelineEnv {
   notifyApproval?: (request: ApprovalRequest) => void;
   killSwitch: KillSwitchConfig;
   /** Runtime kill switches: the gateway's local snapshot (no I/O per call; fails closed when stale). Absent: config switches only. */
-  killSwitches?: { check(subject: KillSwitchSubject): KillSwitchVerdict };
+  killSwitches?: {
+    check(subject: KillSwitchSubject): KillSwitchVerdict;
+    /** Re-reads the store (bounded); resolves when the snapshot is confirmed or the read failed. */
+    refresh(): Promise<void>;
+  };
   /** Admission of tools from a tool source (MCP pins), checked at resolve; null admits. */
   admitTool?: (tool: RegisteredTool) => ToolRefusal | null | Promise<ToolRefusal | null>;
   /**

@@ -107,5 +107,5 @@ export async function createKillSwitches(audit: AuditStore, clock: Clock, wiring
     },
   });
   await monitor.start();
-  return { service, monitor, gate: { check: (subject) => monitor.check(subject) }, close: () => monitor.stop() };
+  return { service, monitor, gate: { check: (subject) => monitor.check(subject), refresh: () => monitor.refresh() }, close: () => monitor.stop() };
 }

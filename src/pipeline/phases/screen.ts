@@ -9,6 +9,7 @@ import type { ConnectorSpec } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
 import { denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
+import type { KillSwitchVerdict } from '../../killswitch/index.ts';
 
 const IDS = new WeakMap<ConnectorSpec, string>();
 
@@ -33,7 +34,7 @@ export function connectorId(spec: ConnectorSpec): string {
   return id;
 }
 
-export function screen(call: CallState, env: PipelineEnv): void {
+export function screen(call: CallState, env: PipelineEnv): void | Promise<void> {
   const ks = env.killSwitch;
   const principal = call.principal;
   if (principal === undefined) return;
@@ -50,14 +51,17 @@ export function screen(call: CallState, env: PipelineEnv): void {
     denyWith(call, 'screen', 'screen.kill_switch', 'builtin.kill_switch', `kill switch engaged: ${hit}`);
     return;
   }
-  if (env.killSwitches === undefined) return;
-  const verdict = env.killSwitches.check({
-    tenant: principal.tenant,
-    agent: principal.agent ?? null,
-    tool: toolName,
-    connector,
-    session: call.session?.id ?? null,
-  });
+  const gate = env.killSwitches;
+  if (gate === undefined) return;
+  const subject = { tenant: principal.tenant, agent: principal.agent ?? null, tool: toolName, connector, session: call.session?.id ?? null };
+  const verdict = gate.check(subject);
+  // A snapshot not confirmed recently (the poll did not get a turn, or the store did not answer):
+  // confirm it now, once, within the monitor's read bound, and refuse only if that fails too.
+  if (verdict.refused && verdict.code === 'killswitch.state_unknown') return gate.refresh().then(() => applyVerdict(call, gate.check(subject)));
+  applyVerdict(call, verdict);
+}
+
+function applyVerdict(call: CallState, verdict: KillSwitchVerdict): void {
   if (!verdict.refused) return;
   if (verdict.code === 'screen.kill_switch') {
     const s = verdict.killSwitch;
