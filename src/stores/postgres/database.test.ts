@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PostgresDatabase, sqlState } from './database.ts';
-import { migrate, type Migration } from './migrate.ts';
+import { assertMigrated, migrate, type Migration } from './migrate.ts';
 import { testPostgres } from './test-support.ts';
 
 test('migrations apply once, in order, under concurrent starters; a changed migration is refused', async () => {
@@ -70,4 +70,18 @@ test('a statement over the timeout is refused as ERR_STORE_UNAVAILABLE', async (
 
 test('an invalid schema name is refused before any connection', () => {
   assert.throws(() => PostgresDatabase.open({ url: 'postgres://x@127.0.0.1/none', schema: 'a; DROP TABLE x' }), { code: 'ERR_CONFIG_INVALID' });
+});
+
+test('without migrating at start, a schema behind or ahead of the code is refused', async () => {
+  const pg = await testPostgres({ migrate: false });
+  try {
+    const ms: Migration[] = [{ id: '0001_a', description: 'a', sql: 'CREATE TABLE a (x int)' }];
+    await assert.rejects(assertMigrated(pg.db, ms), { code: 'ERR_STORE_MIGRATION_PENDING' });
+    await migrate(pg.db, ms);
+    await assertMigrated(pg.db, ms);
+    await assert.rejects(assertMigrated(pg.db, [...ms, { id: '0002_b', description: 'b', sql: 'SELECT 1' }]), { code: 'ERR_STORE_MIGRATION_PENDING' });
+    await assert.rejects(assertMigrated(pg.db, []), { code: 'ERR_STORE_MIGRATION_UNKNOWN' });
+  } finally {
+    await pg.drop();
+  }
 });

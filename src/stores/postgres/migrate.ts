@@ -71,7 +71,7 @@ export async function migrate(db: PostgresDatabase, migrations: readonly Migrati
   });
 }
 
-/** Refuses a schema that lacks a migration this code needs (when migrations are not run at start). */
+/** Refuses a schema that lacks a migration this code needs, or has one it does not know (when migrations are not run at start). */
 export async function assertMigrated(db: PostgresDatabase, migrations: readonly Migration[] = MIGRATIONS): Promise<void> {
   let applied: Set<string>;
   try {
@@ -79,6 +79,11 @@ export async function assertMigrated(db: PostgresDatabase, migrations: readonly 
   } catch (error) {
     if ((error as { code?: string }).code === '42P01') applied = new Set();
     else throw error;
+  }
+  const known = new Set(migrations.map((m) => m.id));
+  const unknown = [...applied].filter((id) => !known.has(id));
+  if (unknown.length > 0) {
+    throw new AirlockError('ERR_STORE_MIGRATION_UNKNOWN', `the schema has migrations this version does not know: ${unknown.join(', ')}`, { status: 503 });
   }
   const missing = migrations.map((m) => m.id).filter((id) => !applied.has(id));
   if (missing.length > 0) {

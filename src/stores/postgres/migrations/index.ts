@@ -6,4 +6,4 @@ import { migration as m0003 } from './0003_audit.ts';
 import { migration as m0004 } from './0004_provenance_activity.ts';
 import { migration as m0005 } from './0005_control.ts';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005].filter((m) => m.sql.trim() !== '');
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
