@@ -427,6 +427,49 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   }
   source?.attach?.({ audit, refresh: refreshTools, configTools: new Set(config.tools.map((t) => t.name)) });
 
+  /** Reloads this replica's policy bundle; recorded as policy.loaded, or policy.rejected (the previous bundle stays). */
+  async function reloadBundle(): Promise<{ version: string }> {
+    if (!(policy instanceof CedarPolicyEngine)) {
+      throw new AirlockError('ERR_POLICY_RELOAD', 'the active policy engine does not reload from a bundle', { status: 409 });
+    }
+    const previous = policy.version;
+    const event = (type: string, data: Record<string, JsonValue>): AuditEventInput => standaloneEvent(type, GATEWAY_ACTOR, data);
+    try {
+      const result = policy.reload(await loadBundleFromDir(config.policy.bundleDir));
+      await audit.append([event('policy.loaded', { version: result.version, previous })]);
+      return { version: result.version };
+    } catch (error) {
+      // The previous bundle stays active; the refusal is on the record.
+      const code = error instanceof AirlockError ? error.code : 'ERR_POLICY_RELOAD';
+      await audit.append([event('policy.rejected', { active_version: previous, code })]).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  // A fleet replica reloads its bundle when another one announces a reload, and says so
+  // when its bundle does not give the announced version (the replicas' bundles differ).
+  const replicaId = newId('rpl');
+  const fleetSubscription =
+    stores.fleet === null
+      ? null
+      : await stores.fleet.subscribe(
+          (message) => {
+            if (message.from === replicaId || message.version === policy.version) return;
+            reloadBundle().then(
+              (result) => {
+                if (result.version !== message.version) {
+                  options.onBackgroundFault?.(
+                    'policy reload announced by another replica',
+                    new AirlockError('ERR_POLICY_FLEET_MISMATCH', `this replica's bundle gives policy ${result.version}, another replica runs ${message.version}`),
+                  );
+                }
+              },
+              (error: unknown) => options.onBackgroundFault?.('policy reload announced by another replica', error),
+            );
+          },
+          (error) => options.onBackgroundFault?.('fleet channel', error),
+        );
+
   return {
     config,
     authenticate: (token) => verifier.verify(token),
@@ -587,21 +630,10 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     listKillSwitches: async (token, filter) => killSwitches.service.list(await verifier.verify(token), filter),
 
     async reloadPolicy() {
-      if (!(policy instanceof CedarPolicyEngine)) {
-        throw new AirlockError('ERR_POLICY_RELOAD', 'the active policy engine does not reload from a bundle', { status: 409 });
-      }
-      const previous = policy.version;
-      const event = (type: string, data: Record<string, JsonValue>): AuditEventInput => standaloneEvent(type, GATEWAY_ACTOR, data);
-      try {
-        const result = policy.reload(await loadBundleFromDir(config.policy.bundleDir));
-        await audit.append([event('policy.loaded', { version: result.version, previous })]);
-        return { version: result.version };
-      } catch (error) {
-        // The previous bundle stays active; the refusal is on the record.
-        const code = error instanceof AirlockError ? error.code : 'ERR_POLICY_RELOAD';
-        await audit.append([event('policy.rejected', { active_version: previous, code })]).catch(() => undefined);
-        throw error;
-      }
+      const result = await reloadBundle();
+      // The other replicas reload theirs (best effort: a failed announcement leaves them on their bundle).
+      stores.fleet?.announce({ kind: 'policy.reloaded', version: result.version, from: replicaId }).catch((error: unknown) => options.onBackgroundFault?.('fleet announcement (policy reload)', error));
+      return result;
     },
 
     policyVersion: () => policy.version,
@@ -636,6 +668,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     async close() {
       clearInterval(purge);
+      await fleetSubscription?.close();
       await killSwitches.close();
       await notifier?.drain();
       await audit.close();

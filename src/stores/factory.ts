@@ -24,6 +24,8 @@ import { resolveSecretRef } from '../config/index.ts';
 import { PostgresDatabase } from './postgres/database.ts';
 import { assertMigrated, migrate, type MigrationReport } from './postgres/migrate.ts';
 import { PostgresApprovalStore } from './postgres/approvals.ts';
+import { PostgresFleetChannel } from './postgres/fleet-channel.ts';
+import type { FleetChannel } from '../core/fleet.ts';
 import type { Redis } from 'ioredis';
 import { openRedis, redisReady } from './redis/connection.ts';
 import { RedisRateLimiter } from './redis/rate-limiter.ts';
@@ -67,6 +69,8 @@ export interface GatewayStores {
   memory: MemoryStore;
   pins: PinStore;
   killSwitches: KillSwitchStore;
+  /** Announcements between replicas (policy reloads); null on one process. */
+  fleet: FleetChannel | null;
   /** Each session's content log (argument provenance), the source of truth every replica catches up from. */
   provenance: ProvenanceStore;
   /** Each session's call counts and records read (Cedar context). */
@@ -140,6 +144,7 @@ async function openStateStores(config: AirlockConfig): Promise<Omit<GatewayStore
     pins: db === null ? new MemoryPinStore() : new SqlitePinStore(db),
     killSwitches: db === null ? new MemoryKillSwitchStore() : new SqliteKillSwitchStore(db),
     killSwitchFeed: null,
+    fleet: null,
     provenance: db === null ? new MemoryProvenanceStore() : new SqliteProvenanceStore(db),
     activity: db === null ? new MemorySessionActivityStore() : new SqliteSessionActivityStore(db),
     async openAudit(options) {
@@ -183,6 +188,7 @@ async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Prom
     pins: new PostgresPinStore(db),
     killSwitches: new PostgresKillSwitchStore(db),
     killSwitchFeed: new PostgresKillSwitchFeed(db),
+    fleet: new PostgresFleetChannel(db),
     provenance: new PostgresProvenanceStore(db),
     activity: new PostgresSessionActivityStore(db),
     async openAudit(options) {

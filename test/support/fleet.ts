@@ -48,7 +48,7 @@ async function assertPostgres(): Promise<void> {
 }
 
 /** Writes the fleet config (the demo on PostgreSQL + Redis) into a fresh directory. */
-export async function fleetSetup(options: { redis?: boolean; extraYaml?: string; limitsYaml?: string } = {}): Promise<FleetSetup> {
+export async function fleetSetup(options: { redis?: boolean; extraYaml?: string; limitsYaml?: string; bundleDir?: string } = {}): Promise<FleetSetup> {
   await assertPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'airlock-fleet-'));
   const schema = `airlock_t_${randomBytes(6).toString('hex')}`;
@@ -61,7 +61,7 @@ export async function fleetSetup(options: { redis?: boolean; extraYaml?: string;
     .replace(/\nlimits:\n(?:  .*\n)+/, options.limitsYaml === undefined ? '\n' : `\nlimits:\n${options.limitsYaml}\n`)
     .replace(/\napprovals:\n  ttl_seconds: (\d+)\n/, `\napprovals:\n  ttl_seconds: $1\n  signing_key: file:${join(dir, 'approval.key')}\n`)
     .replace(/secret: file:\S+/, `secret: file:${join(dir, 'dev-hs256.key')}`)
-    .replace(/bundle_dir: policies/, `bundle_dir: ${join(DEMO_DIR, 'policies')}`)
+    .replace(/bundle_dir: policies/, `bundle_dir: ${options.bundleDir ?? join(DEMO_DIR, 'policies')}`)
     .replace(/handlers_module: handlers.ts/, `handlers_module: ${join(DEMO_DIR, 'handlers.ts')}`)
     .replace(/timeout_ms: 250/, 'timeout_ms: 5000');
   const fleet = [
@@ -110,7 +110,7 @@ export interface Fleet extends FleetSetup {
 }
 
 /** `count` gateways in this process on one fleet setup (each with its own pools and caches). */
-export async function startFleet(count = 2, options: { redis?: boolean; extraYaml?: string; limitsYaml?: string; gateway?: GatewayOptions } = {}): Promise<Fleet> {
+export async function startFleet(count = 2, options: { redis?: boolean; extraYaml?: string; limitsYaml?: string; bundleDir?: string; gateway?: GatewayOptions } = {}): Promise<Fleet> {
   const setup = await fleetSetup(options);
   const desk = new SupportDesk();
   let invocations = 0;
