@@ -47,8 +47,26 @@ async function assertPostgres(): Promise<void> {
   }
 }
 
+export interface FleetSetupOptions {
+  redis?: boolean;
+  extraYaml?: string;
+  limitsYaml?: string;
+  /** Policy bundle directory (default: the demo's own). */
+  bundleDir?: string;
+  /**
+   * Where the replicas reach PostgreSQL / Redis (e.g. a proxy a test can cut) and the
+   * `postgres:` / `redis:` settings to add; the fixture itself creates and drops the schema
+   * and keys on the machine's servers directly.
+   */
+  postgres?: { url?: string; settings?: Record<string, string | number | boolean> };
+  redisSettings?: { url?: string; settings?: Record<string, string | number | boolean> };
+}
+
+const settingLines = (settings: Record<string, string | number | boolean> | undefined) =>
+  Object.entries(settings ?? {}).map(([k, v]) => `  ${k}: ${String(v)}`);
+
 /** Writes the fleet config (the demo on PostgreSQL + Redis) into a fresh directory. */
-export async function fleetSetup(options: { redis?: boolean; extraYaml?: string; limitsYaml?: string; bundleDir?: string } = {}): Promise<FleetSetup> {
+export async function fleetSetup(options: FleetSetupOptions = {}): Promise<FleetSetup> {
   await assertPostgres();
   const dir = mkdtempSync(join(tmpdir(), 'airlock-fleet-'));
   const schema = `airlock_t_${randomBytes(6).toString('hex')}`;
@@ -67,9 +85,12 @@ export async function fleetSetup(options: { redis?: boolean; extraYaml?: string;
   const fleet = [
     '',
     'postgres:',
-    `  url: ${TEST_POSTGRES_URL}`,
+    `  url: ${options.postgres?.url ?? TEST_POSTGRES_URL}`,
     `  schema: ${schema}`,
-    ...(options.redis === false ? [] : ['redis:', `  url: ${TEST_REDIS_URL}`, `  key_prefix: "${redisPrefix}"`]),
+    ...settingLines(options.postgres?.settings),
+    ...(options.redis === false
+      ? []
+      : ['redis:', `  url: ${options.redisSettings?.url ?? TEST_REDIS_URL}`, `  key_prefix: "${redisPrefix}"`, ...settingLines(options.redisSettings?.settings)]),
     'credentials:',
     `  signing_key: file:${join(dir, 'credential.key')}`,
     options.extraYaml ?? '',
@@ -110,7 +131,7 @@ export interface Fleet extends FleetSetup {
 }
 
 /** `count` gateways in this process on one fleet setup (each with its own pools and caches). */
-export async function startFleet(count = 2, options: { redis?: boolean; extraYaml?: string; limitsYaml?: string; bundleDir?: string; gateway?: GatewayOptions } = {}): Promise<Fleet> {
+export async function startFleet(count = 2, options: FleetSetupOptions & { gateway?: GatewayOptions } = {}): Promise<Fleet> {
   const setup = await fleetSetup(options);
   const desk = new SupportDesk();
   let invocations = 0;
