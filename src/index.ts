@@ -48,6 +48,7 @@ export type {
   VerifyOptions,
 } from './credentials/index.ts';
 export { SqliteCredentialUseStore } from './stores/sqlite/credential-uses.ts';
+export { openUpstreamCredentialStores } from './stores/index.ts';
 export { verifyWebhookSignature, WEBHOOK_HEADERS } from './approvals/index.ts';
 export type { ApprovalRequestedMessage, VerifyWebhookResult } from './approvals/index.ts';
 export { AirlockError, isAirlockError } from './core/errors.ts';

@@ -14,13 +14,11 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 // The package's public API (src/index.ts: `@airlock-gateway/airlock` for an installed copy).
-import type { AirlockConfig, CredentialBinding, RevocationStore } from '../../src/index.ts';
+import type { AirlockConfig, CredentialBinding } from '../../src/index.ts';
 import {
-  MemoryRevocationStore,
-  SqliteRevocationStore,
   createCredentialMiddleware,
   createCredentialVerifier,
-  openDurableSqlite,
+  openUpstreamCredentialStores,
   resolveSecretRef,
   verifiedCredential,
 } from '../../src/index.ts';
@@ -77,14 +75,15 @@ export async function startLedgerService(
   const keyRef = config.credentials.signingKey ?? (config.state.type === 'sqlite' ? `file:${config.state.path.replace(/[^/]*$/, 'credential-signing.key')}` : undefined);
   if (keyRef === undefined) throw new Error('the ledger needs the credential signing key: set credentials.signing_key or use SQLite state');
   const key = await resolveSecretRef(keyRef, config.baseDir, { createIfMissing: config.credentials.signingKey === undefined });
-  const stateDb = config.state.type === 'sqlite' ? openDurableSqlite(config.state.path, { area: 'STATE' }) : null;
-  const revocations: RevocationStore = stateDb === null ? new MemoryRevocationStore() : new SqliteRevocationStore(stateDb);
+  // Revocations and one-time uses on the gateway's own backend (SQLite file or the fleet's PostgreSQL):
+  // a revocation made on any replica is honoured, a used credential stays used after a restart.
+  const { revocations, uses, close: closeStores } = await openUpstreamCredentialStores(config);
   const desk = options.desk ?? new SupportDesk();
   const answered = new Map<number, number>();
 
   let audience = options.audience ?? target.host;
   const verifier = () =>
-    createCredentialVerifier({ key, issuer: config.credentials.issuer, audience, revocations, requiredScope: LEDGER_SCOPE, oneTime: true });
+    createCredentialVerifier({ key, issuer: config.credentials.issuer, audience, revocations, uses, requiredScope: LEDGER_SCOPE, oneTime: true });
   let verify = verifier();
   // The credential must have been minted for this very request: this tool, this customer,
   // these arguments. One minted for cus_acme_ada is refused on cus_acme_grace's URL.
@@ -127,7 +126,7 @@ export async function startLedgerService(
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => {
-          stateDb?.close();
+          void closeStores();
           resolve();
         });
         server.closeAllConnections();

@@ -21,6 +21,8 @@ const FAULT_CODES: Record<string, string> = {
   ERR_STATE_UNAVAILABLE: 'state.unavailable',
   ERR_STORE_UNAVAILABLE: 'state.unavailable',
   ERR_STORE_CLOSED: 'state.unavailable',
+  // The revocation store (state) did not answer: no credential is minted, the call is refused.
+  ERR_CREDENTIAL_UNAVAILABLE: 'state.unavailable',
   ERR_AUDIT_UNAVAILABLE: 'audit.unavailable',
   ERR_POLICY_UNREPRESENTABLE: 'validate.unrepresentable',
   ERR_CANONICAL_UNSUPPORTED: 'validate.unrepresentable',

@@ -14,7 +14,9 @@ import { AirlockError } from '../core/errors.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { MemoryApprovalStore, SqliteApprovalStore } from '../approvals/index.ts';
 import { MemoryAuditStore, SqliteAuditStore, type SqliteAuditStoreOptions } from '../audit/index.ts';
-import { MemoryRevocationStore, SqliteRevocationStore, type RevocationStore } from '../credentials/index.ts';
+import { MemoryCredentialUseStore, MemoryRevocationStore, SqliteRevocationStore, type CredentialUseStore, type RevocationStore } from '../credentials/index.ts';
+import { SqliteCredentialUseStore } from './sqlite/credential-uses.ts';
+import { PostgresCredentialUseStore } from './postgres/credential-uses.ts';
 import { MemoryMemoryStore, SqliteMemoryStore, type MemoryStore } from '../memory/index.ts';
 import { MemoryOverrideStore, SqliteOverrideStore, type OverrideStore } from '../overrides/index.ts';
 import { MemoryPinStore, SqlitePinStore, type PinRecord, type PinStore } from '../mcp/index.ts';
@@ -324,4 +326,30 @@ export async function migratePostgres(config: AirlockConfig): Promise<MigrationR
   } finally {
     await db.close();
   }
+}
+
+/**
+ * For an upstream that verifies the gateway's just-in-time credentials: the config's
+ * revocation store and a durable one-time-use store (the replay guard), on the same backend
+ * as the gateway's state (SQLite file, or the fleet's PostgreSQL), so a revocation made on
+ * any replica is honoured and a used credential stays used after the upstream restarts.
+ * Memory state gives memory stores (they last as long as the process).
+ */
+export async function openUpstreamCredentialStores(config: AirlockConfig): Promise<{ revocations: RevocationStore; uses: CredentialUseStore; close(): Promise<void> }> {
+  const state = config.state;
+  if (state.type === 'postgres') {
+    const db = await openPostgresFor(config);
+    try {
+      await assertMigrated(db);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return { revocations: new PostgresRevocationStore(db), uses: new PostgresCredentialUseStore(db), close: () => db.close() };
+  }
+  if (state.type === 'sqlite') {
+    const db = openDurableSqlite(state.path, { area: 'STATE' });
+    return { revocations: new SqliteRevocationStore(db), uses: new SqliteCredentialUseStore(db), close: async () => db.close() };
+  }
+  return { revocations: new MemoryRevocationStore(), uses: new MemoryCredentialUseStore(), close: async () => undefined };
 }

@@ -104,6 +104,25 @@ describe('demo billing ledger (HTTP upstream with the credential verifier)', () 
     assert.equal(await codeOf(revoked), 'ERR_CREDENTIAL_REVOKED');
   });
 
+  test('a credential used once stays used after the ledger restarts (the replay guard is in the state database)', async () => {
+    const call = { token: sam, tool: 'billing.getInvoices', arguments: { customer_id: 'cus_acme_ada' }, session_id: session };
+    const credential = (await gateway.decide(call)).credential;
+    assert.ok(credential !== undefined);
+    recordSecret('credential (decision-point mode)', credential.token);
+    const headers = { 'x-airlock-credential': credential.token };
+    assert.equal((await fetch(`${ledger.url}/customers/cus_acme_ada/invoices`, { headers })).status, 200);
+    // The same upstream restarted (same audience: the host the tool's URL names).
+    const base = await loadConfig(writeDemoConfig(dir));
+    const restarted = await startLedgerService(base, { listen: { host: '127.0.0.1', port: 0 }, audience: new URL(ledger.url).host });
+    try {
+      const replay = await fetch(`${restarted.url}/customers/cus_acme_ada/invoices`, { headers });
+      assert.equal(replay.status, 401);
+      assert.equal(((await replay.json()) as { error: { code: string } }).error.code, 'ERR_CREDENTIAL_REPLAYED');
+    } finally {
+      await restarted.close();
+    }
+  });
+
   test('decision-point mode: a credential minted for cus_acme_ada is refused on cus_acme_grace\'s invoices, accepted on ada\'s', async () => {
     const decided = await gateway.decide({ token: sam, tool: 'billing.getInvoices', arguments: { customer_id: 'cus_acme_ada' }, session_id: session });
     assert.equal(decided.outcome, 'allow');
