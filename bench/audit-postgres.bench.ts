@@ -7,7 +7,7 @@
  * producers, for the ratio. Reports events/s of both, PostgreSQL batch sizes, append latency
  * and the verification of the resulting chain.
  *
- * Not part of bench/run.ts (it needs a PostgreSQL server). Run directly:
+ * Part of bench/run.ts (`--only audit-postgres`; it needs a PostgreSQL server), or run directly:
  * `node bench/audit-postgres.bench.ts [--calls=20000] [--producers=64] [--stores=2]`, or import
  * `runPostgresAudit`. The server: AIRLOCK_BENCH_POSTGRES_URL, else AIRLOCK_TEST_POSTGRES_URL,
  * else postgres://postgres@127.0.0.1:5432/test; the run creates and drops a schema of its own.

@@ -3,7 +3,10 @@
  * compete for the two cores), a table of medians and tails, and the JSON written to
  * bench/results/<timestamp>.json (and bench/results/latest.json).
  *
- *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http,provenance,mcp]
+ *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http,provenance,mcp,fleet,audit-postgres]
+ *
+ * `fleet` and `audit-postgres` need the PostgreSQL (and, for `fleet`, Redis) of this machine
+ * (AIRLOCK_TEST_POSTGRES_URL / AIRLOCK_TEST_REDIS_URL); each makes and drops a schema of its own.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -15,6 +18,8 @@ import { run as runExecute } from './execute.bench.ts';
 import { run as runHttp } from './http-decide.bench.ts';
 import { run as runProvenance } from './provenance.bench.ts';
 import { run as runMcp } from './mcp.bench.ts';
+import { run as runFleet } from './fleet.bench.ts';
+import { runPostgresAudit } from './audit-postgres.bench.ts';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -27,7 +32,7 @@ interface Row {
 
 const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
 const quick = values.quick === true;
-const only = new Set((values.only ?? 'authorize,execute,audit,http,provenance,mcp').split(','));
+const only = new Set((values.only ?? 'authorize,execute,audit,http,provenance,mcp,fleet,audit-postgres').split(','));
 const results: Record<string, unknown> = {
   started_at: new Date().toISOString(),
   node: process.version,
@@ -95,6 +100,39 @@ if (only.has('mcp')) {
       met: x.added_p50_us <= 1000,
     });
   }
+}
+
+if (only.has('fleet')) {
+  progress('fleet');
+  const r = await runFleet({ seconds: quick ? 3 : 10, concurrency: 64, replicas: 2, latencySeconds: quick ? 3 : 8, latencyConcurrency: 16 });
+  results.fleet = r;
+  const t = r.throughput;
+  rows.push({
+    benchmark: r.name,
+    figure: `${t.calls_per_s} calls/s (${t.per_replica_calls_per_s.join(' + ')}; p50 ${Math.round(t.p50_us)} µs, p99 ${Math.round(t.p99_us)} µs at ${t.concurrency_per_replica} in flight per replica)`,
+    target: '>= 5,000 calls/s',
+    met: t.calls_per_s >= 5000,
+  });
+  for (const op of ['decide', 'execute'] as const) {
+    const x = r.latency[op];
+    rows.push({
+      benchmark: `${op} p50/p99 PostgreSQL vs SQLite (${r.latency.concurrency} in flight, alternating rounds)`,
+      figure: `PostgreSQL ${Math.round(x.postgres.p50_us)}/${Math.round(x.postgres.p99_us)} µs vs SQLite ${Math.round(x.sqlite.p50_us)}/${Math.round(x.sqlite.p99_us)} µs: ratio p50 ${x.ratio_p50}, p99 ${x.ratio_p99}`,
+      target: '(reported)',
+      met: null,
+    });
+  }
+}
+if (only.has('audit-postgres')) {
+  progress('audit-postgres');
+  const r = await runPostgresAudit({ calls: quick ? 4_000 : 20_000, producers: 64, stores: 2 });
+  results.audit_postgres = r;
+  rows.push({
+    benchmark: `audit append on PostgreSQL (${r.stores} stores x ${r.producers_per_store} producers, 2 events per call)`,
+    figure: `${r.events_per_s} events/s (mean batch ${r.batches.mean_events}; append p50 ${r.append_latency_ms.p50} ms, p99 ${r.append_latency_ms.p99} ms)${r.ratio_postgres_to_sqlite === null ? '' : `; PostgreSQL/SQLite ${r.ratio_postgres_to_sqlite}`}; chain ${r.verify.ok ? 'verified' : 'BROKEN'}`,
+    target: '(context for fleet)',
+    met: null,
+  });
 }
 
 mkdirSync(RESULTS, { recursive: true });

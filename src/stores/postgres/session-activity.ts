@@ -3,21 +3,16 @@
  * (calls, high-water mark), per session and tool (calls), per session and read stamp
  * (records read). Each operation is one transaction that first upserts or updates the
  * session's row, which locks it: operations on one session, from any replica, run one after
- * the other, and each sees what the previous one committed. The read window follows the
+ * the other, and each sees what the previous one committed (what an operation reads, it reads
+ * in a statement after the one that took the lock, so its snapshot is taken once the lock is
+ * held). Round trips are few: a call is one statement; a snapshot or a read is the lock
+ * statement and one more. The read window follows the
  * rules of sessions/activity.ts exactly (the memory adapter is its reference); each snapshot
  * or read deletes the reads it drops for good.
  */
 import type { ActivitySnapshot, SessionActivityStore } from '../../sessions/activity.ts';
 import { READ_WINDOW_MS, STEP_BACK_GRACE_MS } from '../../sessions/activity.ts';
-import type { PostgresDatabase, PostgresTx } from './database.ts';
-
-async function dropGone(tx: PostgresTx, sessionId: string, now: number, highWater: number): Promise<void> {
-  await tx.query('DELETE FROM session_activity_reads WHERE session_id = $1 AND at <= $2 AND at <= $3', [
-    sessionId,
-    now - READ_WINDOW_MS,
-    highWater - READ_WINDOW_MS - STEP_BACK_GRACE_MS,
-  ]);
-}
+import type { PostgresDatabase } from './database.ts';
 
 export class PostgresSessionActivityStore implements SessionActivityStore {
   readonly #db: PostgresDatabase;
@@ -26,21 +21,23 @@ export class PostgresSessionActivityStore implements SessionActivityStore {
     this.#db = db;
   }
 
-  /** One transaction (both counters or neither); ERR_STORE_UNAVAILABLE when it could not commit. */
+  /**
+   * One statement, so one transaction (both counters or neither); the session's row is
+   * upserted first (the tool's row is inserted from its result), which locks it as the other
+   * operations do. ERR_STORE_UNAVAILABLE when it could not commit.
+   */
   async recordCall(sessionId: string, tool: string, at: number): Promise<void> {
-    await this.#db.transaction(async (tx) => {
-      // A new session's high-water mark is the time of its first activity; a call does not move it.
-      await tx.query(
-        `INSERT INTO session_activity (session_id, calls, high_water, last_seen) VALUES ($1, 1, $2, $2)
-         ON CONFLICT (session_id) DO UPDATE SET calls = session_activity.calls + 1, last_seen = $2`,
-        [sessionId, at],
-      );
-      await tx.query(
-        `INSERT INTO session_activity_tools (session_id, tool, calls) VALUES ($1, $2, 1)
-         ON CONFLICT (session_id, tool) DO UPDATE SET calls = session_activity_tools.calls + 1`,
-        [sessionId, tool],
-      );
-    });
+    // A new session's high-water mark is the time of its first activity; a call does not move it.
+    await this.#db.query(
+      `WITH s AS (
+         INSERT INTO session_activity (session_id, calls, high_water, last_seen) VALUES ($1, 1, $3, $3)
+         ON CONFLICT (session_id) DO UPDATE SET calls = session_activity.calls + 1, last_seen = $3
+         RETURNING session_id
+       )
+       INSERT INTO session_activity_tools (session_id, tool, calls) SELECT s.session_id, $2, 1 FROM s
+       ON CONFLICT (session_id, tool) DO UPDATE SET calls = session_activity_tools.calls + 1`,
+      [sessionId, tool, at],
+    );
   }
 
   /** One transaction; ERR_STORE_UNAVAILABLE when it could not commit. */
@@ -53,13 +50,19 @@ export class PostgresSessionActivityStore implements SessionActivityStore {
          RETURNING high_water`,
         [sessionId, at],
       );
-      await dropGone(tx, sessionId, at, Number(row?.high_water));
-      const [last] = await tx.query<{ at: string | null }>('SELECT MAX(at) AS at FROM session_activity_reads WHERE session_id = $1', [sessionId]);
-      const stamp = Math.max(at, last?.at === null || last?.at === undefined ? -Infinity : Number(last.at));
+      // After the lock, one statement (one snapshot, taken once the lock is held): drop the reads
+      // gone for good, stamp the new ones no earlier than the latest kept. The dropped reads are
+      // all older than `at` (by the window), so the latest one seen, dropped or kept, stamps alike.
       await tx.query(
-        `INSERT INTO session_activity_reads (session_id, at, count) VALUES ($1, $2, $3)
+        `WITH gone AS (
+           DELETE FROM session_activity_reads WHERE session_id = $1 AND at <= $4 AND at <= $5
+         ), latest AS (
+           SELECT MAX(at) AS at FROM session_activity_reads WHERE session_id = $1
+         )
+         INSERT INTO session_activity_reads (session_id, at, count)
+         SELECT $1, GREATEST($2::bigint, COALESCE(latest.at, $2::bigint)), $3 FROM latest
          ON CONFLICT (session_id, at) DO UPDATE SET count = session_activity_reads.count + EXCLUDED.count`,
-        [sessionId, stamp, count],
+        [sessionId, at, count, at - READ_WINDOW_MS, Number(row?.high_water) - READ_WINDOW_MS - STEP_BACK_GRACE_MS],
       );
     });
   }
@@ -72,13 +75,17 @@ export class PostgresSessionActivityStore implements SessionActivityStore {
         [sessionId, now],
       );
       if (row === undefined) return { callCount: 0, toolCallCount: 0, recordsReadLast10m: 0 };
-      await dropGone(tx, sessionId, now, Number(row.high_water));
-      const [toolCalls] = await tx.query<{ calls: string }>('SELECT calls FROM session_activity_tools WHERE session_id = $1 AND tool = $2', [sessionId, tool]);
-      const [reads] = await tx.query<{ total: string }>('SELECT COALESCE(SUM(count), 0) AS total FROM session_activity_reads WHERE session_id = $1 AND at > $2', [
-        sessionId,
-        now - READ_WINDOW_MS,
-      ]);
-      return { callCount: Number(row.calls), toolCallCount: Number(toolCalls?.calls ?? 0), recordsReadLast10m: Number(reads?.total ?? 0) };
+      // After the lock, one statement (one snapshot, taken once the lock is held): drop the reads
+      // gone for good (all at or before now - window) and count those inside the window.
+      const [counts] = await tx.query<{ tool_calls: string | null; reads: string }>(
+        `WITH gone AS (
+           DELETE FROM session_activity_reads WHERE session_id = $1 AND at <= $3 AND at <= $4
+         )
+         SELECT (SELECT calls FROM session_activity_tools WHERE session_id = $1 AND tool = $2) AS tool_calls,
+                (SELECT COALESCE(SUM(count), 0) FROM session_activity_reads WHERE session_id = $1 AND at > $3) AS reads`,
+        [sessionId, tool, now - READ_WINDOW_MS, Number(row.high_water) - READ_WINDOW_MS - STEP_BACK_GRACE_MS],
+      );
+      return { callCount: Number(row.calls), toolCallCount: Number(counts?.tool_calls ?? 0), recordsReadLast10m: Number(counts?.reads ?? 0) };
     });
   }
 }
