@@ -17,7 +17,7 @@ const WINDOW = READ_WINDOW_MS;
 const T0 = 1_700_000_000_000;
 const MIN = 60 * 1000;
 
-type Step = { kind: 'read'; count: number } | { kind: 'call'; tool: 'a' | 'b' } | { kind: 'advance'; ms: number } | { kind: 'snapshot'; tool: 'a' | 'b' };
+type Step = { kind: 'read'; count: number } | { kind: 'call'; tool: 'a' | 'b' } | { kind: 'advance'; ms: number } | { kind: 'snapshot'; tool: 'a' | 'b' } | { kind: 'count'; tool: 'a' | 'b' };
 
 const steps = (minAdvance: number, maxLength: number) =>
   fc.array(
@@ -26,6 +26,7 @@ const steps = (minAdvance: number, maxLength: number) =>
       fc.record({ kind: fc.constant('call' as const), tool: fc.constantFrom('a' as const, 'b' as const) }),
       fc.record({ kind: fc.constant('advance' as const), ms: fc.oneof(fc.integer({ min: minAdvance, max: 1000 }), fc.integer({ min: minAdvance, max: WINDOW + 1 })) }),
       fc.record({ kind: fc.constant('snapshot' as const), tool: fc.constantFrom('a' as const, 'b' as const) }),
+      fc.record({ kind: fc.constant('count' as const), tool: fc.constantFrom('a' as const, 'b' as const) }),
     ),
     { maxLength },
   );
@@ -53,6 +54,12 @@ async function replay(store: SessionActivityStore, run: Step[]): Promise<Array<{
     } else if (step.kind === 'advance') {
       highWater = Math.max(highWater, now);
       now += Math.max(step.ms, highWater - STEP_BACK_GRACE_MS - now);
+    } else if (step.kind === 'count') {
+      // countCall is recordCall then snapshot, in one operation.
+      const got = await store.countCall(session, step.tool, now);
+      await reference.recordCall(session, step.tool, now);
+      const naive = all.filter((r) => r.at > now - WINDOW).reduce((sum, r) => sum + r.count, 0);
+      out.push({ actual: got.recordsReadLast10m, naive, reference: await reference.snapshot(session, step.tool, now), got });
     } else {
       const got = await store.snapshot(session, step.tool, now);
       const naive = all.filter((r) => r.at > now - WINDOW).reduce((sum, r) => sum + r.count, 0);

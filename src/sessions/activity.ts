@@ -51,6 +51,12 @@ export interface SessionActivityStore {
    * Rejects when the store cannot be read (never answers with lower counts than it holds).
    */
   snapshot(sessionId: string, tool: string, now: number): Promise<ActivitySnapshot>;
+  /**
+   * recordCall then snapshot at `at`, as one atomic operation: counts the call and answers
+   * the counters including it. Durable once it resolves; when it rejects nothing was counted
+   * (a lost commit answer may have counted: errs high).
+   */
+  countCall(sessionId: string, tool: string, at: number): Promise<ActivitySnapshot>;
 }
 
 const IDLE_EVICT_MS = 60 * 60 * 1000;
@@ -87,6 +93,12 @@ export class MemorySessionActivityStore implements SessionActivityStore {
       toolCallCount: activity.perTool.get(tool) ?? 0,
       recordsReadLast10m: activity.readTotal,
     };
+  }
+
+  /** Never fails; nothing runs between the count and the read. */
+  async countCall(sessionId: string, tool: string, at: number): Promise<ActivitySnapshot> {
+    await this.recordCall(sessionId, tool, at);
+    return this.snapshot(sessionId, tool, at);
   }
 
   /** Never fails. */

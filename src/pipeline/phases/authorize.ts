@@ -50,8 +50,7 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
     const now = env.clock.now();
     const counted = call.mode !== 'simulate';
     try {
-      if (counted) await env.sessionActivity.recordCall(sessionId, tool.name, now);
-      const after = await env.sessionActivity.snapshot(sessionId, tool.name, now);
+      const after = counted ? await env.sessionActivity.countCall(sessionId, tool.name, now) : await env.sessionActivity.snapshot(sessionId, tool.name, now);
       // Policy sees the calls before this one.
       counters = counted ? { ...after, callCount: Math.max(0, after.callCount - 1), toolCallCount: Math.max(0, after.toolCallCount - 1) } : after;
     } catch (error) {

@@ -70,6 +70,15 @@ export class SqliteSessionActivityStore implements SessionActivityStore {
     });
   }
 
+  /** One transaction (one commit) for the count and the read; ERR_STATE_UNAVAILABLE when it could not commit (nothing counted). */
+  async countCall(sessionId: string, tool: string, at: number): Promise<ActivitySnapshot> {
+    return this.#transaction('cannot record the call', () => {
+      this.#touchCall.run(sessionId, at);
+      this.#tool.run(sessionId, tool);
+      return this.#read(sessionId, tool, at);
+    });
+  }
+
   /** One transaction; ERR_STATE_UNAVAILABLE when it could not commit (nothing counted). */
   async recordRead(sessionId: string, count: number, at: number): Promise<void> {
     if (count <= 0) return;
@@ -83,14 +92,17 @@ export class SqliteSessionActivityStore implements SessionActivityStore {
 
   /** One transaction (it may drop reads for good); ERR_STATE_UNAVAILABLE when it fails. */
   async snapshot(sessionId: string, tool: string, now: number): Promise<ActivitySnapshot> {
-    return this.#transaction('cannot read the session activity', () => {
-      const row = this.#raise.get(sessionId, now) as { calls: number | bigint; high_water: number | bigint } | undefined;
-      if (row === undefined) return { callCount: 0, toolCallCount: 0, recordsReadLast10m: 0 };
-      this.#dropGone(sessionId, now, Number(row.high_water));
-      const toolCalls = this.#toolCalls.get(sessionId, tool) as { calls: number | bigint } | undefined;
-      const total = (this.#readTotal.get(sessionId, now - READ_WINDOW_MS) as { total: number | bigint }).total;
-      return { callCount: Number(row.calls), toolCallCount: Number(toolCalls?.calls ?? 0), recordsReadLast10m: Number(total) };
-    });
+    return this.#transaction('cannot read the session activity', () => this.#read(sessionId, tool, now));
+  }
+
+  /** Inside a transaction: moves the window to `now`, drops what is gone for good, answers the counters. */
+  #read(sessionId: string, tool: string, now: number): ActivitySnapshot {
+    const row = this.#raise.get(sessionId, now) as { calls: number | bigint; high_water: number | bigint } | undefined;
+    if (row === undefined) return { callCount: 0, toolCallCount: 0, recordsReadLast10m: 0 };
+    this.#dropGone(sessionId, now, Number(row.high_water));
+    const toolCalls = this.#toolCalls.get(sessionId, tool) as { calls: number | bigint } | undefined;
+    const total = (this.#readTotal.get(sessionId, now - READ_WINDOW_MS) as { total: number | bigint }).total;
+    return { callCount: Number(row.calls), toolCallCount: Number(toolCalls?.calls ?? 0), recordsReadLast10m: Number(total) };
   }
 
   /** Drops the reads out of the window at `now` and older than the grace behind the high-water mark. */

@@ -5,5 +5,6 @@ import { migration as m0002 } from './0002_credentials_memory_pins.ts';
 import { migration as m0003 } from './0003_audit.ts';
 import { migration as m0004 } from './0004_provenance_activity.ts';
 import { migration as m0005 } from './0005_control.ts';
+import { migration as m0006 } from './0006_activity_functions.ts';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
