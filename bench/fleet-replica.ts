@@ -19,6 +19,12 @@ export interface ReplicaData {
   warmupCalls: number;
   /** Calls the run is expected to make (sessions for them are made before it starts). */
   expectedCalls: number;
+  /**
+   * `session`: a support agent in a session on the customer's ticket (provenance and session
+   * activity on every call); `plain`: the call of the SQLite execute row (a finance lead, no
+   * session), so the two rows compare like with like.
+   */
+  caller: 'session' | 'plain';
 }
 
 export type ReplicaMessage =
@@ -35,17 +41,23 @@ async function main(data: ReplicaData): Promise<void> {
   try {
     const token = await mintToken(config, { ttlSeconds: 3600, sub: `sam-${data.replica}`, tenant: 'acme', roles: ['support'], agent: 'support-agent' });
     const sessions = new BenchSessions(gateway, token);
+    const fin = await mintToken(config, { ttlSeconds: 3600, sub: 'fin', tenant: 'acme', roles: ['finance-lead'] });
+    const customers = ['cus_acme_ada', 'cus_acme_grace', 'cus_acme_alan', 'cus_acme_barbara'];
+    let plainCalls = 0;
+    const request = async (w: number) =>
+      data.caller === 'plain' ? { token: fin, tool: 'crm.getCustomer', arguments: { customer_id: customers[plainCalls++ % customers.length] as string } } : await sessions.next(w);
     const call = async (w: number): Promise<void> => {
-      const result = await gateway.execute(await sessions.next(w));
+      const result = await gateway.execute(await request(w));
       if (result.status !== 'executed') throw new Error(`unexpected ${result.status}: ${result.decision.code} ${JSON.stringify(result.decision.reasons)}`);
     };
     // Warm up (JIT, Cedar slices, pools) with the same concurrency, then make the sessions of the run.
-    await sessions.prepare(data.warmupCalls + data.concurrency * USES_PER_SESSION);
+    const withSessions = data.caller === 'session';
+    if (withSessions) await sessions.prepare(data.warmupCalls + data.concurrency * USES_PER_SESSION);
     let warm = 0;
     await Promise.all(Array.from({ length: data.concurrency }, async (_, w) => {
       while (warm++ < data.warmupCalls) await call(w);
     }));
-    await sessions.prepare(data.expectedCalls + data.concurrency * USES_PER_SESSION);
+    if (withSessions) await sessions.prepare(data.expectedCalls + data.concurrency * USES_PER_SESSION);
     sessions.measuring = true;
     const go = new Promise<void>((resolve) => port.once('message', () => resolve()));
     port.postMessage({ type: 'ready' } satisfies ReplicaMessage);

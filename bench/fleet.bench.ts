@@ -1,7 +1,9 @@
 /**
  * Benchmark of a gateway fleet on PostgreSQL (state and audit in one schema, Redis beside it):
  *
- * 1. Throughput: `replicas` gateway replicas (default 2), each in a worker thread of its own
+ * 1. Throughput, twice: with the call of the SQLite execute row (a finance lead's
+ *    crm.getCustomer, no session: like with like), then with an agent in a session (below).
+ *    `replicas` gateway replicas (default 2), each in a worker thread of its own
  *    (truly parallel, separate pools and caches) on the one fleet config, each driving
  *    `concurrency` concurrent allowed `execute` calls (crm.getCustomer by a support agent in
  *    a session on the customer's ticket: token, session, provenance, activity, Cedar, the
@@ -37,6 +39,8 @@ export interface LatencyPair {
 
 export interface FleetBenchResult {
   name: string;
+  /** The call of the SQLite execute row (no session), on the fleet. */
+  plain: FleetBenchResult['throughput'];
   throughput: {
     replicas: number;
     concurrency_per_replica: number;
@@ -66,13 +70,13 @@ function pair(samples: number[]): LatencyPair {
   return { p50_us: round1(percentile(sorted, 50)), p99_us: round1(percentile(sorted, 99)), calls: sorted.length };
 }
 
-async function throughput(configPath: string, o: { replicas: number; concurrency: number; seconds: number; warmupCalls: number }): Promise<FleetBenchResult['throughput']> {
+async function throughput(configPath: string, o: { replicas: number; concurrency: number; seconds: number; warmupCalls: number; caller: ReplicaData['caller'] }): Promise<FleetBenchResult['throughput']> {
   const workers: Worker[] = [];
   const done: Promise<Extract<ReplicaMessage, { type: 'done' }>>[] = [];
   const ready: Promise<void>[] = [];
   try {
     for (let r = 0; r < o.replicas; r++) {
-      const data: ReplicaData = { configPath, replica: r, concurrency: o.concurrency, seconds: o.seconds, warmupCalls: o.warmupCalls, expectedCalls: Math.ceil(o.seconds * 4000) };
+      const data: ReplicaData = { configPath, replica: r, concurrency: o.concurrency, seconds: o.seconds, warmupCalls: o.warmupCalls, expectedCalls: Math.ceil(o.seconds * 4000), caller: o.caller };
       const worker = new Worker(fileURLToPath(new URL('./fleet-replica.ts', import.meta.url)), { workerData: data });
       workers.push(worker);
       let onReady: () => void = () => undefined;
@@ -200,14 +204,11 @@ export async function run(
 ): Promise<FleetBenchResult> {
   const setup = await fleetSetup();
   try {
-    const t = await throughput(setup.configPath, {
-      replicas: options.replicas ?? 2,
-      concurrency: options.concurrency ?? 64,
-      seconds: options.seconds ?? 10,
-      warmupCalls: options.warmupCalls ?? 1000,
-    });
+    const shape = { replicas: options.replicas ?? 2, concurrency: options.concurrency ?? 64, seconds: options.seconds ?? 10, warmupCalls: options.warmupCalls ?? 1000 };
+    const plain = await throughput(setup.configPath, { ...shape, caller: 'plain' });
+    const t = await throughput(setup.configPath, { ...shape, caller: 'session' });
     const l = await latency(setup.configPath, { concurrency: options.latencyConcurrency ?? 16, seconds: options.latencySeconds ?? 8, rounds: options.rounds ?? 4 });
-    return { name: `execute, ${t.replicas} replicas on PostgreSQL`, throughput: t, latency: l };
+    return { name: `execute, ${t.replicas} replicas on PostgreSQL`, plain, throughput: t, latency: l };
   } finally {
     await setup.drop();
   }

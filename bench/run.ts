@@ -107,11 +107,18 @@ if (only.has('fleet')) {
   const r = await runFleet({ seconds: quick ? 3 : 10, concurrency: 64, replicas: 2, latencySeconds: quick ? 3 : 8, latencyConcurrency: 16 });
   results.fleet = r;
   const t = r.throughput;
+  const p = r.plain;
   rows.push({
-    benchmark: r.name,
-    figure: `${t.calls_per_s} calls/s (${t.per_replica_calls_per_s.join(' + ')}; p50 ${Math.round(t.p50_us)} µs, p99 ${Math.round(t.p99_us)} µs at ${t.concurrency_per_replica} in flight per replica)`,
+    benchmark: `${r.name} (the execute row's call: no session)`,
+    figure: `${p.calls_per_s} calls/s (${p.per_replica_calls_per_s.join(' + ')}; p50 ${Math.round(p.p50_us)} µs, p99 ${Math.round(p.p99_us)} µs at ${p.concurrency_per_replica} in flight per replica; ${p.events_per_commit} events per commit)`,
     target: '>= 5,000 calls/s',
-    met: t.calls_per_s >= 5000,
+    met: p.calls_per_s >= 5000,
+  });
+  rows.push({
+    benchmark: `${r.name} (agent in a session: provenance + activity)`,
+    figure: `${t.calls_per_s} calls/s (${t.per_replica_calls_per_s.join(' + ')}; p50 ${Math.round(t.p50_us)} µs, p99 ${Math.round(t.p99_us)} µs at ${t.concurrency_per_replica} in flight per replica)`,
+    target: '(reported)',
+    met: null,
   });
   for (const op of ['decide', 'execute'] as const) {
     const x = r.latency[op];
