@@ -52,6 +52,7 @@ export class GroupCommitQueue {
   readonly #commitNow: (() => boolean) | undefined;
   /** Whether the last commit ran beside us (asynchronously); only then are batches split. */
   #split = false;
+  readonly #splitAllowed: boolean;
   #queue: Pending[] = [];
   #queuedEvents = 0;
   #scheduled: NodeJS.Immediate | null = null;
@@ -65,12 +66,19 @@ export class GroupCommitQueue {
       onBatch?: (info: BatchInfo) => void;
       /** Asked on each append while no commit runs: true commits at once instead of on the next macrotask. */
       commitNow?: () => boolean;
+      /**
+       * Split a large queue in two halves with an asynchronous committer (default true). A store
+       * whose commits are serialized with other writers (one chain head shared by replicas)
+       * turns this off: every commit pays for the shared lock, so fewer, larger batches win.
+       */
+      splitLargeQueues?: boolean;
     },
   ) {
     this.#commit = commit;
     this.#maxBatch = Math.max(1, Math.floor(options.maxBatch));
     this.#onBatch = options.onBatch;
     this.#commitNow = options.commitNow;
+    this.#splitAllowed = options.splitLargeQueues !== false;
   }
 
   /** Events waiting for a commit. */
@@ -155,7 +163,7 @@ export class GroupCommitQueue {
         this.#settle(batch, started, { ok: false, error });
         continue;
       }
-      this.#split = isPromise(out);
+      this.#split = this.#splitAllowed && isPromise(out);
       if (isPromise(out)) {
         // On completion, hand the next batch to the committer first and only then wake this
         // batch's callers: the committer works on the next batch while they carry on.

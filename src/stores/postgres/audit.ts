@@ -68,6 +68,8 @@ export interface PostgresAuditStoreOptions {
   adoptExistingLog?: boolean;
   /** Observer called after every batch (metrics, benchmarks). */
   onBatch?: (info: BatchInfo) => void;
+  /** Commit a long queue in two halves (see GroupCommitQueue); default false: each commit takes the shared head lock. */
+  splitLargeQueues?: boolean;
   /**
    * Test hook: runs inside a batch's transaction after its writes, before COMMIT (a fault
    * injected here happens mid-batch). Never set in production.
@@ -232,6 +234,8 @@ export class PostgresAuditStore implements AuditStore {
     const onBatch = options.onBatch;
     this.#queue = new GroupCommitQueue((appends) => this.#commitBatch(appends), {
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      // Every commit takes the fleet-wide chain-head lock: whole queues, not halves.
+      splitLargeQueues: options.splitLargeQueues ?? false,
       onBatch: (info) => {
         this.#stats.batches++;
         if (!info.ok) this.#stats.failedBatches++;

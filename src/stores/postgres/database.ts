@@ -120,26 +120,42 @@ export class PostgresDatabase {
       broken = true;
     };
     client.on('error', onClientError);
+    const send = async (text: string, params: readonly unknown[]): Promise<pg.QueryResult | pg.QueryResult[]> => {
+      try {
+        return (await client.query(text, params as unknown[])) as pg.QueryResult | pg.QueryResult[];
+      } catch (error) {
+        if (isConnectivityFault(error)) {
+          broken = true;
+          throw storeUnavailable(error);
+        }
+        throw error;
+      }
+    };
+    // BEGIN travels with the transaction's first statement when that one has no parameters
+    // (one simple-query message, one round trip); otherwise it is sent on its own first.
+    const begin = options.isolation === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}`;
+    let begun = false;
     const tx: PostgresTx = {
       query: async <R extends Record<string, unknown>>(text: string, params: readonly unknown[] = []) => {
-        try {
-          return (await client.query(text, params as unknown[])).rows as R[];
-        } catch (error) {
-          if (isConnectivityFault(error)) {
-            broken = true;
-            throw storeUnavailable(error);
+        if (!begun) {
+          begun = true;
+          if (params.length === 0) {
+            const results = await send(`${begin}; ${text}`, []);
+            const last = Array.isArray(results) ? results[results.length - 1] : results;
+            return (last?.rows ?? []) as R[];
           }
-          throw error;
+          await send(begin, []);
         }
+        const result = await send(text, params);
+        return (Array.isArray(result) ? (result[result.length - 1]?.rows ?? []) : result.rows) as R[];
       },
     };
     try {
-      await tx.query(options.isolation === undefined ? 'BEGIN' : `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}`);
       const value = await body(tx);
-      await tx.query('COMMIT');
+      if (begun) await tx.query('COMMIT');
       return value;
     } catch (error) {
-      if (!broken) await client.query('ROLLBACK').catch(() => (broken = true));
+      if (!broken && begun) await client.query('ROLLBACK').catch(() => (broken = true));
       throw error;
     } finally {
       // A connection that faulted mid-transaction is destroyed, never returned to the pool.
