@@ -4,7 +4,7 @@
  */
 import type { Operator } from '../core/operator.ts';
 import { operatorOf } from '../core/operator.ts';
-import type { ApprovalRequest } from '../core/types.ts';
+import type { ApprovalRequest } from './types.ts';
 
 export type ApprovalEventType =
   | 'approval.approved'

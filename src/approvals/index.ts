@@ -25,3 +25,4 @@ export type {
   VerifyWebhookInput,
   VerifyWebhookResult,
 } from './notify.ts';
+export type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from './types.ts';

@@ -1,5 +1,5 @@
 /** In-memory approval request store: for tests and the `memory` state configuration. */
-import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from '../core/types.ts';
+import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from './types.ts';
 
 export class MemoryApprovalStore implements ApprovalStore, ApprovalBacklog {
   readonly #requests = new Map<string, ApprovalRequest>();

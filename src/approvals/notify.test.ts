@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { ManualClock } from '../core/clock.ts';
 import type { AirlockError } from '../core/errors.ts';
-import type { ApprovalRequest } from '../core/types.ts';
+import type { ApprovalRequest } from './types.ts';
 import {
   backoffDelay,
   createApprovalNotifier,

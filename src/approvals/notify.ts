@@ -11,7 +11,7 @@ import { isIP } from 'node:net';
 import { systemClock, type Clock } from '../core/clock.ts';
 import type { AirlockError } from '../core/errors.ts';
 import { errorFrom } from '../core/errors.ts';
-import type { ApprovalRequest } from '../core/types.ts';
+import type { ApprovalRequest } from './types.ts';
 
 export const WEBHOOK_HEADERS = {
   timestamp: 'x-airlock-timestamp',

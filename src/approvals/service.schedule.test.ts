@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isAirlockError } from '../core/errors.ts';
-import type { ApprovalStore } from '../core/types.ts';
+import type { ApprovalStore } from './types.ts';
 import { MemoryApprovalStore } from './memory-store.ts';
 import { makeService, pendingRequest, principal, requester, reviewer } from './test-helpers.ts';
 

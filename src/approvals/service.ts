@@ -8,7 +8,8 @@
 import type { Clock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
 import { isWellFormedId, newId } from '../core/ids.ts';
-import type { ApprovalPatch, ApprovalRequest, ApprovalStore, Principal } from '../core/types.ts';
+import type { Principal } from '../core/types.ts';
+import type { ApprovalPatch, ApprovalRequest, ApprovalStore } from './types.ts';
 import { approvalError, type ApprovalErrorCode } from './errors.ts';
 import type { ApprovalEvent, ApprovalEventSink, ApprovalEventType } from './events.ts';
 import { operatorOf } from './events.ts';

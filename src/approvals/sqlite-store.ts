@@ -7,7 +7,7 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AirlockError } from '../core/errors.ts';
-import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from '../core/types.ts';
+import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from './types.ts';
 
 export class SqliteApprovalStore implements ApprovalStore, ApprovalBacklog {
   readonly #insert: StatementSync;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../core/ids.ts';
-import type { ApprovalBacklog, ApprovalRequest, ApprovalStore } from '../core/types.ts';
+import type { ApprovalBacklog, ApprovalRequest, ApprovalStore } from './types.ts';
 
 export function sampleApprovalRequest(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
   return {

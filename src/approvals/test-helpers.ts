@@ -1,6 +1,7 @@
 /** Test fixtures for the approval workflow: principals, a service over a store, a recorded event log. */
 import { ManualClock } from '../core/clock.ts';
-import type { ApprovalRequest, ApprovalStore, Principal } from '../core/types.ts';
+import type { Principal } from '../core/types.ts';
+import type { ApprovalRequest, ApprovalStore } from './types.ts';
 import type { ApprovalEvent } from './events.ts';
 import { ApprovalService } from './service.ts';
 import { sampleApprovalRequest } from './store.contract.ts';

@@ -5,7 +5,7 @@
  */
 import { SignJWT, errors, jwtVerify } from 'jose';
 import type { JWTPayload } from 'jose';
-import type { ApprovalRequest } from '../core/types.ts';
+import type { ApprovalRequest } from './types.ts';
 import { approvalError } from './errors.ts';
 
 export const APPROVAL_AUDIENCE = 'airlock-approval';

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AuditEventInput } from '../core/types.ts';
+import type { AuditStore } from './types.ts';
 import { MAX_DRILL_ACTIONS, drill } from './drill.ts';
 import type { DrillReport } from './drill.ts';
 import { MemoryAuditStore } from './memory-store.ts';

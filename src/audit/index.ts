@@ -34,3 +34,4 @@ export { drill, MAX_DRILL_ACTIONS } from './drill.ts';
 export type { DrillAction, DrillLink, DrillLookup, DrillReport, LinkName, LinkStatus } from './drill.ts';
 export { renderDrill } from './render-drill.ts';
 export { MAX_EXPANDED_ACTIONS, findLineageEvents, relatesByLineageId, relatesTo } from './related.ts';
+export type { AuditStore } from './types.ts';

@@ -6,7 +6,8 @@
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
-import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AuditEvent, AuditEventInput } from '../core/types.ts';
+import type { AuditStore } from './types.ts';
 import { GENESIS_HASH } from './chain.ts';
 import type { ChainHead } from './chain.ts';
 import { newEventIds } from './event-ids.ts';

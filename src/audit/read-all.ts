@@ -5,7 +5,8 @@
  * reports the first bad event in order.
  */
 import { isAirlockError } from '../core/errors.ts';
-import type { AuditEvent, AuditStore } from '../core/types.ts';
+import type { AuditEvent } from '../core/types.ts';
+import type { AuditStore } from './types.ts';
 
 export interface ReadAllOptions {
   fromSeq?: number;

@@ -35,7 +35,8 @@ import type { StatementSync } from 'node:sqlite';
 import { systemClock } from '../core/clock.ts';
 import type { Clock } from '../core/clock.ts';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
-import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AuditEvent, AuditEventInput } from '../core/types.ts';
+import type { AuditStore } from './types.ts';
 import { GENESIS_HASH, verifyChainSync } from './chain.ts';
 import type { ChainHead, ChainVerification } from './chain.ts';
 import {

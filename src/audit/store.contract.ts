@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { AuditEvent, AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AuditEvent, AuditEventInput } from '../core/types.ts';
+import type { AuditStore } from './types.ts';
 import { GENESIS_HASH, hashEvent, verifyChain } from './chain.ts';
 import { readAll } from './read-all.ts';
 

@@ -1,7 +1,9 @@
 /**
- * Shared types: the vocabulary every module speaks. Domain modules (identity, policy,
- * tools, audit, approvals, limits, config) import these and nothing sideways; the
- * pipeline wires implementations of the interfaces declared here.
+ * Shared types: the vocabulary every module speaks — principals, tools, decisions, audit
+ * events, connectors and limits. Domain modules import these and nothing sideways. Each
+ * domain owns its own records and store interface (approvals/types.ts, sessions/types.ts,
+ * audit/types.ts, ...); the store factory (src/stores) builds their adapters and the
+ * pipeline wires them.
  */
 import type { JsonValue } from './canonical.ts';
 
@@ -274,17 +276,6 @@ export interface SessionOwner {
   agent: string | null;
 }
 
-export interface SessionRecord {
-  id: string;
-  /**
-   * Principal that created the session: issuer, tenant, user and the acting agent (null when
-   * the token named none). Any other principal — the same user acting as another agent
-   * included — sees it as unknown.
-   */
-  owner: SessionOwner;
-  attributes: Record<string, JsonValue>;
-  createdAt: number;
-}
 
 /** What policy sees of a session at decision time. */
 export interface SessionSnapshot {
@@ -312,10 +303,6 @@ export interface SessionLabels {
   manifestHash?: string;
 }
 
-export interface SessionStore {
-  create(record: SessionRecord): Promise<void>;
-  get(id: string): Promise<SessionRecord | null>;
-}
 
 // ---------------------------------------------------------------------------------------
 // Audit
@@ -385,22 +372,6 @@ export interface AuditEvent extends AuditEventInput {
   hash: string;
 }
 
-export interface AuditStore {
-  /**
-   * Appends events in order. Resolves only after the events are durably committed
-   * (fsync'd); rejects with ERR_AUDIT_UNAVAILABLE when they could not be.
-   */
-  append(events: AuditEventInput[]): Promise<AuditEvent[]>;
-  /** Events in sequence order starting at `fromSeq` (inclusive, default 1). */
-  read(options?: { fromSeq?: number; limit?: number }): Promise<AuditEvent[]>;
-  /**
-   * Every event whose request, action, parent action, session, trace or event id equals `id`,
-   * or whose `refs` hold it, in seq order. Answered from indexes, never by scanning the log.
-   */
-  findRelated(id: string): Promise<AuditEvent[]>;
-  head(): Promise<{ seq: number; hash: string } | null>;
-  close(): Promise<void>;
-}
 
 // ---------------------------------------------------------------------------------------
 // Connectors and limits
@@ -441,79 +412,4 @@ export interface RateLimiter {
    * within its bound: the caller refuses the call (fail closed).
    */
   take(keys: { user: string; tenant: string; tool: string; session: string | null }): Promise<RateLimitVerdict>;
-}
-
-// ---------------------------------------------------------------------------------------
-// Approvals (requests are created by the approve phase; the workflow is its own module)
-// ---------------------------------------------------------------------------------------
-
-export interface ApprovalRequest {
-  id: string;
-  state: 'pending' | 'approved' | 'denied' | 'expired' | 'consumed';
-  action_hash: string;
-  tool: string;
-  tool_version: string;
-  tenant: string;
-  /** `issuer` (optional) is the requester's token issuer; when recorded, the workflow checks it too. */
-  requester: { user: string; agent: string | null; issuer?: string };
-  required_role: string;
-  policy_version: string;
-  reasons: DecisionReason[];
-  summary: string;
-  affected_count: number;
-  args_hash: string;
-  session_id: string | null;
-  /**
-   * What the reviewer can check the request against: the hash of the session's context
-   * manifest when context was assembled for it, and the arguments that came from untrusted
-   * content (with their sources) — never the content itself.
-   */
-  /**
-   * Why the call was held: the context manifest, and each tainted argument with its sources,
-   * its graded evidence and up to three snippets of the text around its value in those sources.
-   */
-  evidence?: { context_manifest_hash: string | null; tainted_arguments: Array<ArgumentTaint & { snippets?: Array<{ source: string; text: string }> }> };
-  created_at: number;
-  expires_at: number;
-  /** Reviewer who approved or denied (set by the workflow). */
-  decided_by?: { user: string; issuer: string; roles: string[] };
-  decided_at?: number;
-  justification?: string;
-  /** `jti` of the approval token minted for an approved request. */
-  token_jti?: string;
-  consumed_at?: number;
-  /** When the workflow found the request expired. */
-  expired_at?: number;
-}
-
-/** Fields a state transition may set on a request (never its identity or binding). */
-export type ApprovalPatch = Partial<
-  Pick<ApprovalRequest, 'decided_by' | 'decided_at' | 'justification' | 'token_jti' | 'consumed_at' | 'expired_at'>
->;
-
-/**
- * Optional capability of an approval store (both built-in adapters have it): the pending
- * backlog of every tenant in one aggregate read, for the metrics gauges.
- */
-export interface ApprovalBacklog {
-  /** Requests in state `pending` whose `expires_at` is after `now`, per tenant, with the oldest `created_at`. */
-  pendingByTenant(now: number): Promise<Array<{ tenant: string; count: number; oldestCreatedAt: number }>>;
-}
-
-export interface ApprovalStore {
-  create(request: ApprovalRequest): Promise<void>;
-  get(id: string): Promise<ApprovalRequest | null>;
-  list(filter: { tenant: string; state?: ApprovalRequest['state'] }): Promise<ApprovalRequest[]>;
-  /**
-   * Compare-and-set: moves request `id` from state `from` to `to` and applies `patch`, only if
-   * it is in `from` at that moment. Resolves true when this call made the change; false when the
-   * request is missing or no longer in `from`. Atomic across callers and connections: of any
-   * number of concurrent transitions out of the same state, at most one resolves true.
-   */
-  transition(
-    id: string,
-    from: ApprovalRequest['state'],
-    to: ApprovalRequest['state'],
-    patch?: ApprovalPatch,
-  ): Promise<boolean>;
 }

@@ -4,7 +4,8 @@
  * HTTP server never reach into domain modules themselves.
  */
 import { AirlockError } from '../core/errors.ts';
-import type { AuditEvent, AuditStore } from '../core/types.ts';
+import type { AuditEvent } from '../core/types.ts';
+import type { AuditStore } from '../audit/index.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/index.ts';
 import type { ChainHead, Checkpoint, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';

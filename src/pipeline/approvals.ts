@@ -3,7 +3,9 @@
  * gateway operations reviewers and requesters use.
  */
 import type { Clock } from '../core/clock.ts';
-import type { ApprovalStore, AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AuditEventInput } from '../core/types.ts';
+import type { ApprovalStore } from '../approvals/index.ts';
+import type { AuditStore } from '../audit/index.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import type { AirlockError } from '../core/errors.ts';
 import type { ApprovalEvent, ApprovalNotifier } from '../approvals/index.ts';

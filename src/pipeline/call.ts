@@ -7,19 +7,9 @@ import type { JsonValue } from '../core/canonical.ts';
 import type { SessionLabelNames } from '../provenance/index.ts';
 import type { CallSecrets, RedactionRecord } from './call-secrets.ts';
 import type { RegisteredSessionContent } from './content.ts';
-import type {
-  ApprovalRequest,
-  ArgumentTaint,
-  Decision,
-  DecisionReason,
-  PolicyEvaluation,
-  Principal,
-  ReasonCode,
-  RegisteredTool,
-  ResourceScope,
-  SessionRecord,
-  SessionSnapshot,
-} from '../core/types.ts';
+import type { ArgumentTaint, Decision, DecisionReason, PolicyEvaluation, Principal, ReasonCode, RegisteredTool, ResourceScope, SessionSnapshot } from '../core/types.ts';
+import type { ApprovalRequest } from '../approvals/index.ts';
+import type { SessionRecord } from '../sessions/index.ts';
 
 export type Mode = 'decide' | 'execute' | 'simulate';
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { RegisteredTool, SessionRecord } from '../core/types.ts';
+import type { RegisteredTool } from '../core/types.ts';
+import type { SessionRecord } from '../sessions/index.ts';
 import { DurableProvenance, MemoryProvenanceStore } from '../provenance/index.ts';
 import { SessionContent } from './content.ts';
 

@@ -28,7 +28,8 @@
 import type { JsonValue } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
-import type { ArgumentTaint, AuditEventInput, Principal, RegisteredTool, SessionRecord } from '../core/types.ts';
+import type { ArgumentTaint, AuditEventInput, Principal, RegisteredTool } from '../core/types.ts';
+import type { SessionRecord } from '../sessions/index.ts';
 import { instructionRegions } from '../context/injection.ts';
 import type { ContentRegistration, DurableProvenance, InstructionRegions, ProvenanceTracker, RegisteredContent, TaintSnippet, Trace } from '../provenance/index.ts';
 import { contentHash, leavesOfJson, textOfJson } from '../provenance/index.ts';

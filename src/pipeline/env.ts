@@ -5,18 +5,10 @@
  */
 import type { JsonValue } from '../core/canonical.ts';
 import type { Clock } from '../core/clock.ts';
-import type {
-  ApprovalRequest,
-  ApprovalStore,
-  AuditStore,
-  Connector,
-  PolicyEngine,
-  Principal,
-  RateLimiter,
-  RegisteredTool,
-  ResourceScope,
-  SessionStore,
-} from '../core/types.ts';
+import type { Connector, PolicyEngine, Principal, RateLimiter, RegisteredTool, ResourceScope } from '../core/types.ts';
+import type { ApprovalRequest, ApprovalStore } from '../approvals/index.ts';
+import type { AuditStore } from '../audit/index.ts';
+import type { SessionStore } from '../sessions/index.ts';
 import type { KillSwitchConfig } from '../config/types.ts';
 import type { KillSwitchSubject, KillSwitchVerdict } from '../killswitch/index.ts';
 import type { CallObservation } from '../metrics/index.ts';

@@ -8,17 +8,9 @@ import { systemClock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
 import { isWellFormedId, newId } from '../core/ids.ts';
 import type { JsonValue } from '../core/canonical.ts';
-import type {
-  ApprovalRequest,
-  AuditEvent,
-  AuditEventInput,
-  AuditStore,
-  Connector,
-  Decision,
-  PolicyEngine,
-  Principal,
-  RegisteredTool,
-} from '../core/types.ts';
+import type { AuditEvent, AuditEventInput, Connector, Decision, PolicyEngine, Principal, RegisteredTool } from '../core/types.ts';
+import type { ApprovalRequest } from '../approvals/index.ts';
+import type { AuditStore } from '../audit/index.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/secrets.ts';
 import { isRequester } from '../approvals/index.ts';

@@ -4,6 +4,7 @@ export { CONTENT_KINDS, MAX_CONTENT_CHARS } from './content.ts';
 export type { ContentInput, ContentKind } from './content.ts';
 export type { AssembleContextInput, AssembleContextResponse } from './context.ts';
 export type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';
+export type { ApprovalRequest } from '../approvals/index.ts';
 export type { ContentResponse, CredentialRevocation, DecideResponse, Gateway, GatewayOptions, GatewayStats, LineageResponse } from './gateway.ts';
 export type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 export { PHASES } from './phases/index.ts';

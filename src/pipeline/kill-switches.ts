@@ -17,7 +17,8 @@
  */
 import type { JsonValue } from '../core/canonical.ts';
 import type { Clock } from '../core/clock.ts';
-import type { AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AuditEventInput } from '../core/types.ts';
+import type { AuditStore } from '../audit/index.ts';
 import type { RevocationTarget } from '../credentials/index.ts';
 import type { KillSwitch, KillSwitchEvent, KillSwitchFeed, KillSwitchRevocationOutcome, KillSwitchStore } from '../killswitch/index.ts';
 import { KillSwitchMonitor, KillSwitchService } from '../killswitch/index.ts';

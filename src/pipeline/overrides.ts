@@ -4,7 +4,8 @@
  * the pipeline's authorize and approve phases use.
  */
 import type { Clock } from '../core/clock.ts';
-import type { AuditEventInput, AuditStore } from '../core/types.ts';
+import type { AuditEventInput } from '../core/types.ts';
+import type { AuditStore } from '../audit/index.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import type { OverrideEvent } from '../overrides/index.ts';
 import { OverrideService, type OverrideStore } from '../overrides/index.ts';

@@ -6,7 +6,8 @@
  * built (the policy bundle validated against the new schema) and swapped in together; if
  * the bundle does not validate, the previous tool set stays.
  */
-import type { AuditStore, Connector, RegisteredTool, ToolDefinition } from '../core/types.ts';
+import type { Connector, RegisteredTool, ToolDefinition } from '../core/types.ts';
+import type { AuditStore } from '../audit/index.ts';
 import type { ToolRefusal } from './env.ts';
 
 export interface ToolSourceHost {

@@ -11,7 +11,8 @@ import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CreateOverrideInput, CredentialRevocation, Gateway, KillSwitchScope } from '../pipeline/index.ts';
 import type { ContentInput } from '../pipeline/index.ts';
 import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer } from '../pipeline/index.ts';
-import type { ApprovalRequest, Decision } from '../core/types.ts';
+import type { Decision } from '../core/types.ts';
+import type { ApprovalRequest } from '../pipeline/index.ts';
 import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 

@@ -2,3 +2,4 @@
 export { MemorySessionStore } from './memory-store.ts';
 export { SqliteSessionStore } from './sqlite-store.ts';
 export { isSessionOwner, sessionOwnerOf } from './owner.ts';
+export type { SessionRecord, SessionStore } from './types.ts';

@@ -1,5 +1,5 @@
 /** In-memory session store: for tests and the `memory` state configuration. */
-import type { SessionRecord, SessionStore } from '../core/types.ts';
+import type { SessionRecord, SessionStore } from './types.ts';
 
 export class MemorySessionStore implements SessionStore {
   readonly #sessions = new Map<string, SessionRecord>();

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Principal, SessionRecord } from '../core/types.ts';
+import type { Principal } from '../core/types.ts';
+import type { SessionRecord } from './types.ts';
 import { isSessionOwner, sessionOwnerOf } from './owner.ts';
 
 const principal = (over: Partial<Principal> = {}): Principal =>

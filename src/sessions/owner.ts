@@ -4,7 +4,8 @@
  * caller's only when all four agree, so a user acting as one agent cannot use the session
  * of the same user acting as another.
  */
-import type { Principal, SessionOwner, SessionRecord } from '../core/types.ts';
+import type { Principal, SessionOwner } from '../core/types.ts';
+import type { SessionRecord } from './types.ts';
 
 export function sessionOwnerOf(principal: Principal): SessionOwner {
   return { user: principal.user, tenant: principal.tenant, issuer: principal.issuer, agent: principal.agent ?? null };

@@ -13,7 +13,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AirlockError } from '../core/errors.ts';
 import { deepFreeze } from '../core/freeze.ts';
-import type { SessionRecord, SessionStore } from '../core/types.ts';
+import type { SessionRecord, SessionStore } from './types.ts';
 
 const DEFAULT_CACHE_SIZE = 10_000;
 

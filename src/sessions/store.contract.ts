@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../core/ids.ts';
-import type { SessionStore } from '../core/types.ts';
+import type { SessionStore } from './types.ts';
 
 export function runSessionStoreContract(name: string, makeStore: () => Promise<SessionStore>): void {
   test(`${name}: a created session reads back exactly`, async () => {

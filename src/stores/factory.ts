@@ -7,7 +7,10 @@
  */
 import { existsSync } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
-import type { ApprovalBacklog, ApprovalStore, AuditStore, RateLimiter, SessionStore } from '../core/types.ts';
+import type { RateLimiter } from '../core/types.ts';
+import type { ApprovalBacklog, ApprovalStore } from '../approvals/index.ts';
+import type { AuditStore } from '../audit/index.ts';
+import type { SessionStore } from '../sessions/index.ts';
 import { openDurableSqlite } from '../core/sqlite.ts';
 import type { Clock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';

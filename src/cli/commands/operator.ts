@@ -4,7 +4,7 @@
  * token (`--token` or AIRLOCK_TOKEN), exactly as over HTTP: the same roles, tenant and
  * no-agent rules apply, and every change is audited with their identity.
  */
-import type { ApprovalRequest } from '../../core/types.ts';
+import type { ApprovalRequest } from '../../pipeline/index.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { CredentialRevocation, Gateway, KillSwitch, KillSwitchScope, Override } from '../../pipeline/index.ts';
 import { KILL_SWITCH_SCOPES, createGateway, loadToolkit } from '../../pipeline/index.ts';

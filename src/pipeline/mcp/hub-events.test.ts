@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MemoryAuditStore } from '../../audit/index.ts';
-import type { AuditEventInput, AuditStore } from '../../core/types.ts';
+import type { AuditEventInput } from '../../core/types.ts';
+import type { AuditStore } from '../../audit/index.ts';
 import type { HubChange } from './hub-events.ts';
 import { ChangeListeners, HubAuditLog, hubEvent } from './hub-events.ts';
 

@@ -4,7 +4,8 @@
  * attaches its audit log. A failing listener or a failed append is a fault, never thrown.
  */
 import type { JsonValue } from '../../core/canonical.ts';
-import type { AuditEventInput, AuditStore } from '../../core/types.ts';
+import type { AuditEventInput } from '../../core/types.ts';
+import type { AuditStore } from '../../audit/index.ts';
 import { GATEWAY_ACTOR, refsOf, standaloneEvent } from '../events.ts';
 
 export type HubChange = { kind: 'tools' | 'resources' | 'prompts' } | { kind: 'resource'; uri: string };

@@ -12,7 +12,7 @@
 import { canonicalHash } from '../../core/canonical.ts';
 import { isAirlockError } from '../../core/errors.ts';
 import { newId } from '../../core/ids.ts';
-import type { ApprovalRequest } from '../../core/types.ts';
+import type { ApprovalRequest } from '../../approvals/index.ts';
 import type { CallState } from '../call.ts';
 import { denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';

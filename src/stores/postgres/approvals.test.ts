@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { MemoryApprovalStore } from '../../approvals/memory-store.ts';
 import { runApprovalStoreContract, sampleApprovalRequest } from '../../approvals/store.contract.ts';
 import { newId } from '../../core/ids.ts';
-import type { ApprovalPatch, ApprovalRequest } from '../../core/types.ts';
+import type { ApprovalPatch, ApprovalRequest } from '../../approvals/index.ts';
 import { PostgresApprovalStore } from './approvals.ts';
 import { PostgresDatabase } from './database.ts';
 import { type TestPostgres, testPostgres } from './test-support.ts';

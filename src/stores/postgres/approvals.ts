@@ -15,7 +15,7 @@
  * the server's `synchronous_commit`). Faults are `ERR_STORE_UNAVAILABLE` (503).
  */
 import { AirlockError, isAirlockError } from '../../core/errors.ts';
-import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from '../../core/types.ts';
+import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from '../../approvals/index.ts';
 import { type PostgresDatabase, sqlState, storeUnavailable } from './database.ts';
 
 interface Row extends Record<string, unknown> {

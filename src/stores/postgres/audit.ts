@@ -39,7 +39,8 @@
 import { systemClock } from '../../core/clock.ts';
 import type { Clock } from '../../core/clock.ts';
 import { AirlockError, isAirlockError } from '../../core/errors.ts';
-import type { AuditEvent, AuditEventInput, AuditStore } from '../../core/types.ts';
+import type { AuditEvent, AuditEventInput } from '../../core/types.ts';
+import type { AuditStore } from '../../audit/index.ts';
 import { GENESIS_HASH, verifyChain } from '../../audit/chain.ts';
 import type { ChainHead, ChainVerification } from '../../audit/chain.ts';
 import { assertCheckpointKey, isCheckpointShape, signCheckpoint, verifyCheckpointSignature } from '../../audit/checkpoint.ts';

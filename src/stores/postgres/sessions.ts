@@ -13,7 +13,7 @@
  */
 import { AirlockError, isAirlockError } from '../../core/errors.ts';
 import { deepFreeze } from '../../core/freeze.ts';
-import type { SessionRecord, SessionStore } from '../../core/types.ts';
+import type { SessionRecord, SessionStore } from '../../sessions/index.ts';
 import { type PostgresDatabase, sqlState, storeUnavailable } from './database.ts';
 
 const DEFAULT_CACHE_SIZE = 10_000;
