@@ -99,7 +99,7 @@ test('revocations made through the broker live until every credential they cover
   const revocations = new MemoryRevocationStore();
   const broker = new CredentialBroker({ key: KEY, issuer: ISSUER, maxTtlSeconds: 60, clock, revocations });
   await broker.revoke({ kind: 'tenant', tenant: 'acme' });
-  const subject = { jti: 'j', user: 'u', tenant: 'acme', audience: 'a', issuedAt: 999 };
+  const subject = { jti: 'j', user: 'u', tenant: 'acme', audience: 'a', agent: null, tool: null, session: null, issuedAt: 999 };
   assert.equal(await revocations.purge(1_000_000 + 60_000), 0);
   assert.notEqual(await revocations.check(subject), null);
   assert.equal(await revocations.purge(1_000_000 + 60_000 + 5 * 60_000), 1);

@@ -2,7 +2,7 @@
  * CredentialBroker: mints the just-in-time credential the credential phase hands to a
  * connector once policy has allowed one exact action. The credential is an HS256 JWT
  * (`typ: airlock-cred+jwt`) bound to the connector (`aud`), the user and tenant, the acting
- * agent (`act`), the policy's scope, the action hash (`ah`) and — given the call's target —
+ * agent (`act`), the session the call is made in (`sid`), the policy's scope, the action hash (`ah`) and — given the call's target —
  * the tool (`tool`), target resource (`res`) and arguments hash (`argh`) an upstream checks
  * against the request it serves (binding.ts), living at most `maxTtlSeconds`.
  *
@@ -18,7 +18,7 @@ import { newId } from '../core/ids.ts';
 import { argumentsHash } from './binding.ts';
 import { credentialError } from './errors.ts';
 import { parseScope } from './scope.ts';
-import type { CredentialRecord, MintRequest, RevocationStore, RevocationTarget } from './types.ts';
+import type { CredentialRecord, CredentialResource, MintRequest, RevocationStore, RevocationTarget } from './types.ts';
 
 /** Lifetime when the policy names none (`@credential_ttl` absent). */
 export const DEFAULT_CREDENTIAL_TTL_SECONDS = 60;
@@ -78,7 +78,7 @@ function requireText(value: unknown, what: string): string {
 }
 
 /** The `tool`, `res` and `argh` claims of a target (see binding.ts). */
-function targetClaims(target: NonNullable<MintRequest['target']>): Record<string, unknown> {
+function targetClaims(target: NonNullable<MintRequest['target']>): { tool: string; res: CredentialResource; argh: string } {
   const tool = requireText(target.tool, 'credential tool');
   const { type, id } = target.resource ?? {};
   if (typeof type !== 'string' || type === '' || (id !== null && typeof id !== 'string')) {
@@ -145,19 +145,32 @@ export class CredentialBroker {
     const tenant = requireText(request.principal?.tenant, 'credential tenant');
     const agent = request.principal.agent;
     if (agent !== undefined) requireText(agent, 'credential agent');
+    const session = request.session;
+    if (session !== undefined) requireText(session, 'credential session');
+    const claimed = request.target === undefined ? undefined : targetClaims(request.target);
     const ttl = this.ttlFor(request.ttlSeconds);
     const iat = Math.floor(this.#clock.now() / 1000);
     const exp = iat + ttl;
     const jti = newId('jti');
 
-    const revoked = await this.#revocations.check({ jti, user, tenant, audience, issuedAt: iat });
+    const revoked = await this.#revocations.check({
+      jti,
+      user,
+      tenant,
+      audience,
+      agent: agent ?? null,
+      tool: claimed?.tool ?? null,
+      session: session ?? null,
+      issuedAt: iat,
+    });
     if (revoked !== null) {
       throw credentialError('ERR_CREDENTIAL_REVOKED', `credentials for this ${revoked.target.kind} are revoked`);
     }
 
     const claims: Record<string, unknown> = { tenant, scope: request.scope, ah: actionHash };
     if (agent !== undefined) claims.act = { sub: agent };
-    if (request.target !== undefined) Object.assign(claims, targetClaims(request.target));
+    if (session !== undefined) claims.sid = session;
+    if (claimed !== undefined) Object.assign(claims, claimed);
     const token = await new SignJWT(claims)
       .setProtectedHeader({ alg: 'HS256', typ: CREDENTIAL_TYP })
       .setIssuer(this.#issuer)
@@ -171,7 +184,8 @@ export class CredentialBroker {
   }
 
   /**
-   * Revokes one credential (jti) or everything issued so far to a user, tenant or connector.
+   * Revokes one credential (jti) or everything issued so far to a target (user, tenant,
+   * connector, agent, tool, session, or everything: see RevocationTarget).
    * The entry is kept until every credential it can cover has expired (now + max ttl, plus
    * a margin for verifiers that tolerate clock skew).
    */

@@ -1,9 +1,9 @@
 /** In-memory RevocationStore: for tests and single-process gateways that accept losing revocations on restart. */
-import { candidateTargets, covers, mergeEntries, targetKey } from './revocation-key.ts';
+import { candidateTargets, covers, mergeEntries, rowKind, targetKey } from './revocation-key.ts';
 import type { RevocationEntry, RevocationStore, RevocationSubject, RevocationTarget } from './types.ts';
 
 function mapKey(target: RevocationTarget): string {
-  return `${target.kind}:${targetKey(target)}`;
+  return `${rowKind(target)}:${targetKey(target)}`;
 }
 
 export class MemoryRevocationStore implements RevocationStore {

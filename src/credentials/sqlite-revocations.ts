@@ -1,11 +1,12 @@
 /**
  * RevocationStore in the embedded SQLite state database (open it with core's
- * `openDurableSqlite`, so an acknowledged revocation survives a crash). One row per target;
- * a covering entry is found with one indexed query.
+ * `openDurableSqlite`, so an acknowledged revocation survives a crash). One row per target
+ * (row kind and key, see revocation-key.ts); a covering entry is found with one query of
+ * primary-key lookups.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { credentialError } from './errors.ts';
-import { candidateTargets, covers, targetKey } from './revocation-key.ts';
+import { candidateRowKeys, coveringCondition, covers, rowKind, targetKey } from './revocation-key.ts';
 import type { RevocationEntry, RevocationStore, RevocationSubject, RevocationTarget } from './types.ts';
 
 export class SqliteRevocationStore implements RevocationStore {
@@ -27,11 +28,10 @@ export class SqliteRevocationStore implements RevocationStore {
       ON CONFLICT (kind, key) DO UPDATE SET
         revoked_at = max(revoked_at, excluded.revoked_at),
         expires_at = max(expires_at, excluded.expires_at)`);
+    // Each (kind, key) pair is a primary-key lookup; the jti row first when it covers.
     this.#check = db.prepare(`SELECT target, revoked_at, expires_at FROM credential_revocations
-      WHERE (kind = 'jti' AND key = ?)
-         OR (kind = 'user' AND key = ? AND revoked_at >= ?)
-         OR (kind = 'tenant' AND key = ? AND revoked_at >= ?)
-         OR (kind = 'connector' AND key = ? AND revoked_at >= ?)
+      WHERE ${coveringCondition((i) => `?${i + 2}`, '?1')}
+      ORDER BY kind <> 'jti'
       LIMIT 1`);
     this.#purge = db.prepare('DELETE FROM credential_revocations WHERE expires_at <= ?');
   }
@@ -39,7 +39,7 @@ export class SqliteRevocationStore implements RevocationStore {
   async revoke(entry: RevocationEntry): Promise<void> {
     try {
       this.#upsert.run(
-        entry.target.kind,
+        rowKind(entry.target),
         targetKey(entry.target),
         JSON.stringify(entry.target),
         Math.trunc(entry.revokedAt),
@@ -51,13 +51,9 @@ export class SqliteRevocationStore implements RevocationStore {
   }
 
   async check(subject: RevocationSubject): Promise<RevocationEntry | null> {
-    const [jti, user, tenant, connector] = candidateTargets(subject).map(targetKey);
-    const issuedAtMs = subject.issuedAt * 1000;
     let row: Record<string, unknown> | undefined;
     try {
-      row = this.#check.get(jti ?? '', user ?? '', issuedAtMs, tenant ?? '', issuedAtMs, connector ?? '', issuedAtMs) as
-        | Record<string, unknown>
-        | undefined;
+      row = this.#check.get(subject.issuedAt * 1000, ...candidateRowKeys(subject)) as Record<string, unknown> | undefined;
     } catch (cause) {
       throw credentialError('ERR_CREDENTIAL_UNAVAILABLE', 'cannot read revocations', { cause });
     }

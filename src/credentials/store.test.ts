@@ -21,7 +21,7 @@ test('sqlite: revocations survive reopening the database', async () => {
   await new SqliteRevocationStore(db).revoke({ target: { kind: 'tenant', tenant: 'acme' }, revokedAt: 5_000, expiresAt: 9_000 });
   db.close();
   const reopened = new SqliteRevocationStore(openDurableSqlite(path, { area: 'STATE' }));
-  const subject = { jti: 'j', user: 'u', tenant: 'acme', audience: 'crm', issuedAt: 4 };
+  const subject = { jti: 'j', user: 'u', tenant: 'acme', audience: 'crm', agent: null, tool: null, session: null, issuedAt: 4 };
   assert.equal((await reopened.check(subject))?.revokedAt, 5_000);
 });
 
@@ -29,7 +29,7 @@ test('sqlite: a closed database refuses with ERR_CREDENTIAL_UNAVAILABLE instead 
   const db = openDurableSqlite(tempDb(), { area: 'STATE' });
   const store = new SqliteRevocationStore(db);
   db.close();
-  await assert.rejects(store.check({ jti: 'j', user: 'u', tenant: 't', audience: 'a', issuedAt: 1 }), {
+  await assert.rejects(store.check({ jti: 'j', user: 'u', tenant: 't', audience: 'a', agent: null, tool: null, session: null, issuedAt: 1 }), {
     code: 'ERR_CREDENTIAL_UNAVAILABLE',
   });
   await assert.rejects(store.revoke({ target: { kind: 'jti', jti: 'j' }, revokedAt: 1, expiresAt: 2 }), {

@@ -29,6 +29,8 @@ export interface CredentialClaims {
   tool?: string;
   /** The target resource the credential was minted for. */
   res?: CredentialResource;
+  /** The session the call was made in, when it was made in one (a session revocation covers it). */
+  sid?: string;
   /** Hash of the tool with its normalized arguments (`argumentsHash`), recomputable by the upstream. */
   argh?: string;
   jti: string;
@@ -47,6 +49,8 @@ export interface MintRequest {
   audience: string;
   actionHash: string;
   principal: { user: string; tenant: string; agent?: string };
+  /** The session the call is made in (claim `sid`), so a session revocation reaches the credential. */
+  session?: string;
   /**
    * The exact request the credential is for: tool, target resource and normalized arguments
    * (claims `tool`, `res`, `argh`), so the upstream can check it against the request it serves.
@@ -64,16 +68,27 @@ export interface CredentialRecord {
   expiresAt: number;
 }
 
-/** What can be revoked: one credential, or everything issued to a user, a tenant or a connector. */
+/**
+ * What can be revoked: one credential (jti), or everything issued up to now to a user, a
+ * tenant, a connector (audience; with `tenant`, only that tenant's credentials for it), an
+ * acting agent (`act.sub`), a tool (claim `tool`), a session (claim `sid`), or everything
+ * (`global`). For `agent`, `tool` and `session`, `tenant` confines the revocation to that
+ * tenant's credentials; null reaches every tenant's. A kill switch maps to these
+ * (src/pipeline/kill-switches.ts); a tenant-confined switch uses the tenant-confined variant.
+ */
 export type RevocationTarget =
   | { kind: 'jti'; jti: string }
   | { kind: 'user'; tenant: string; user: string }
   | { kind: 'tenant'; tenant: string }
-  | { kind: 'connector'; audience: string };
+  | { kind: 'connector'; audience: string; tenant?: string }
+  | { kind: 'agent'; tenant: string | null; agent: string }
+  | { kind: 'tool'; tenant: string | null; tool: string }
+  | { kind: 'session'; tenant: string | null; session: string }
+  | { kind: 'global' };
 
 export interface RevocationEntry {
   target: RevocationTarget;
-  /** Epoch milliseconds. A user / tenant / connector revocation covers credentials issued at or before it. */
+  /** Epoch milliseconds. Every revocation but a jti one covers credentials issued at or before it. */
   revokedAt: number;
   /** Epoch milliseconds after which no credential the entry covers can still be valid (safe to purge). */
   expiresAt: number;
@@ -85,8 +100,14 @@ export interface RevocationSubject {
   user: string;
   tenant: string;
   audience: string;
+  /** The acting agent (`act.sub`), or null when the credential names none. */
+  agent: string | null;
+  /** The tool (claim `tool`), or null when the credential names none. */
+  tool: string | null;
+  /** The session (claim `sid`), or null when the credential was not minted in one. */
+  session: string | null;
   /**
-   * The credential's `iat`, epoch seconds. A user / tenant / connector revocation covers it when
+   * The credential's `iat`, epoch seconds. A revocation other than a jti one covers it when
    * `issuedAt * 1000 <= revokedAt`: a credential from the same second as the revocation counts
    * as revoked (the clock second is all a JWT records, so the doubt goes to refusal).
    */

@@ -6,7 +6,7 @@ import { CredentialBroker } from './broker.ts';
 import { MemoryCredentialUseStore } from './memory-credential-uses.ts';
 import { MemoryRevocationStore } from './memory-revocations.ts';
 import { ISSUER, KEY, OTHER_KEY, request, setup } from './test-support.ts';
-import type { CredentialUseStore, RevocationStore } from './types.ts';
+import type { CredentialUseStore, RevocationStore, RevocationTarget } from './types.ts';
 import { createCredentialVerifier } from './verifier.ts';
 
 /**
@@ -119,27 +119,94 @@ test('action-hash mismatch is refused; no hash asked means no hash check', async
   await verifier.verify(minted.token);
 });
 
+const TARGET = { tool: 'crm.getCustomer', resource: { type: 'customer', id: 'cus_1' }, arguments: { customer_id: 'cus_1' } };
+/** A call made in session ses_1 by support-agent for sam (acme), on tool crm.getCustomer. */
+const IN_SESSION = request({ session: 'ses_1', target: TARGET });
+
 for (const [how, target] of [
   ['jti', null],
   ['user', { kind: 'user', tenant: 'acme', user: 'sam' }],
   ['tenant', { kind: 'tenant', tenant: 'acme' }],
   ['connector', { kind: 'connector', audience: 'crm' }],
+  ['connector', { kind: 'connector', audience: 'crm', tenant: 'acme' }],
+  ['agent', { kind: 'agent', tenant: 'acme', agent: 'support-agent' }],
+  ['agent', { kind: 'agent', tenant: null, agent: 'support-agent' }],
+  ['tool', { kind: 'tool', tenant: 'acme', tool: 'crm.getCustomer' }],
+  ['tool', { kind: 'tool', tenant: null, tool: 'crm.getCustomer' }],
+  ['session', { kind: 'session', tenant: 'acme', session: 'ses_1' }],
+  ['session', { kind: 'session', tenant: null, session: 'ses_1' }],
+  ['global', { kind: 'global' }],
 ] as const) {
-  test(`revoked by ${how}: refused; credentials issued later are not affected`, async () => {
+  test(`revoked by ${how} (${JSON.stringify(target)}): refused; credentials issued later are not affected`, async () => {
     const { broker, verifier, clock } = setup();
-    const minted = await broker.mint(request());
+    const minted = await broker.mint(IN_SESSION);
     await verifier.verify(minted.token);
     clock.advance(1_000);
     await broker.revoke(target ?? { kind: 'jti', jti: minted.jti });
-    await assert.rejects(verifier.verify(minted.token), (err: { code: string; details: { revoked_by: string } }) => {
+    await assert.rejects(verifier.verify(minted.token), (err: { code: string; status: number; details: { revoked_by: string } }) => {
       assert.equal(err.code, 'ERR_CREDENTIAL_REVOKED');
+      assert.equal(err.status, 401);
       assert.equal(err.details.revoked_by, how);
       return true;
     });
     clock.advance(1_000);
-    await verifier.verify((await broker.mint(request())).token);
+    await verifier.verify((await broker.mint(IN_SESSION)).token);
   });
 }
+
+test('an agent, tool, session or tenant-confined connector revocation covers exactly its credentials', async () => {
+  const { broker, clock } = setup();
+  const minted = {
+    base: await broker.mint(IN_SESSION),
+    otherAgent: await broker.mint({ ...IN_SESSION, principal: { user: 'sam', tenant: 'acme', agent: 'billing-agent' } }),
+    noAgent: await broker.mint({ ...IN_SESSION, principal: { user: 'sam', tenant: 'acme' } }),
+    otherTool: await broker.mint({ ...IN_SESSION, target: { ...TARGET, tool: 'crm.listCustomers' } }),
+    noTool: await broker.mint(request({ session: 'ses_1' })),
+    otherSession: await broker.mint({ ...IN_SESSION, session: 'ses_2' }),
+    noSession: await broker.mint(request({ target: TARGET })),
+    otherTenant: await broker.mint({ ...IN_SESSION, principal: { user: 'gil', tenant: 'globex', agent: 'support-agent' } }),
+  };
+  const all = Object.keys(minted) as Array<keyof typeof minted>;
+  const cases: Array<[RevocationTarget, Array<keyof typeof minted>]> = [
+    [{ kind: 'agent', tenant: 'acme', agent: 'support-agent' }, ['base', 'otherTool', 'noTool', 'otherSession', 'noSession']],
+    [{ kind: 'agent', tenant: null, agent: 'support-agent' }, ['base', 'otherTool', 'noTool', 'otherSession', 'noSession', 'otherTenant']],
+    [{ kind: 'tool', tenant: 'acme', tool: 'crm.getCustomer' }, ['base', 'otherAgent', 'noAgent', 'otherSession', 'noSession']],
+    [{ kind: 'tool', tenant: null, tool: 'crm.getCustomer' }, ['base', 'otherAgent', 'noAgent', 'otherSession', 'noSession', 'otherTenant']],
+    [{ kind: 'session', tenant: 'acme', session: 'ses_1' }, ['base', 'otherAgent', 'noAgent', 'otherTool', 'noTool']],
+    [{ kind: 'session', tenant: null, session: 'ses_1' }, ['base', 'otherAgent', 'noAgent', 'otherTool', 'noTool', 'otherTenant']],
+    [{ kind: 'connector', tenant: 'acme', audience: 'crm' }, all.filter((name) => name !== 'otherTenant')],
+    [{ kind: 'connector', tenant: 'globex', audience: 'mail' }, []],
+    [{ kind: 'global' }, all],
+  ];
+  clock.advance(1_000);
+  for (const [target, covered] of cases) {
+    const revocations = new MemoryRevocationStore();
+    await revocations.revoke({ target, revokedAt: clock.now(), expiresAt: clock.now() + 600_000 });
+    const verifier = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, revocations });
+    for (const name of all) {
+      const verdict = await verifier.verify(minted[name].token).then(
+        () => 'accepted',
+        (err: { code: string }) => err.code,
+      );
+      assert.equal(verdict, covered.includes(name) ? 'ERR_CREDENTIAL_REVOKED' : 'accepted', `${JSON.stringify(target)} / ${name}`);
+    }
+  }
+});
+
+test('the sid claim: carried when minted in a session, absent otherwise, refused when ill-formed', async () => {
+  const { broker, verifier, clock } = setup();
+  assert.equal((await verifier.verify((await broker.mint(IN_SESSION)).token)).sid, 'ses_1');
+  assert.equal('sid' in (await verifier.verify((await broker.mint(request())).token)), false);
+  await assert.rejects(broker.mint(request({ session: '' })), { code: 'ERR_CREDENTIAL_REQUEST' });
+  const now = Math.floor(clock.now() / 1000);
+  for (const sid of ['', 42, { id: 'ses_1' }]) {
+    const token = await new SignJWT({ tenant: 'acme', scope: 'crm.customer.read', ah: 'x', sid })
+      .setProtectedHeader({ alg: 'HS256', typ: 'airlock-cred+jwt' })
+      .setIssuer(ISSUER).setAudience('crm').setSubject('sam').setJti('jti_x').setIssuedAt(now).setExpirationTime(now + 60)
+      .sign(KEY);
+    await assert.rejects(verifier.verify(token), { code: 'ERR_CREDENTIAL_MALFORMED' }, JSON.stringify(sid));
+  }
+});
 
 test('revocation store failure refuses (fail closed) with ERR_CREDENTIAL_UNAVAILABLE', async () => {
   const { broker, clock } = setup();

@@ -2,7 +2,9 @@
  * The verifier an upstream service runs on a credential it receives from a connector:
  * signature (HS256 key, or a key set for asymmetric deployments), `typ`, issuer, its own
  * audience, expiry, claim shapes, scope, the request binding (action hash, tool, target
- * resource, arguments hash — binding.ts), revocation and — for one-time
+ * resource, arguments hash — binding.ts), revocation (by jti, user, tenant, connector, acting
+ * agent, tool, session or everything; a credential without `act`, `tool` or `sid` is simply
+ * not reached by revocations of that kind) and — for one-time
  * credentials — replay, through a CredentialUseStore (in memory by default; a durable or
  * shared one survives restarts and spans replicas). Every refusal is a typed `ERR_CREDENTIAL_*` error; none of them
  * carries the token.
@@ -101,7 +103,7 @@ function targetOf(tool: unknown, res: unknown, argh: unknown): Pick<CredentialCl
 
 /** Narrows a verified payload to CredentialClaims, or refuses it as malformed. */
 function toClaims(payload: JWTPayload): CredentialClaims {
-  const { iss, aud, sub, jti, iat, exp, tenant, scope, ah, act, tool, res, argh } = payload as Record<string, unknown>;
+  const { iss, aud, sub, jti, iat, exp, tenant, scope, ah, act, tool, res, argh, sid } = payload as Record<string, unknown>;
   const shaped =
     nonEmpty(iss) && nonEmpty(aud) && nonEmpty(sub) && nonEmpty(jti) && nonEmpty(tenant) && nonEmpty(ah) &&
     typeof scope === 'string' && Number.isSafeInteger(iat) && Number.isSafeInteger(exp);
@@ -114,6 +116,11 @@ function toClaims(payload: JWTPayload): CredentialClaims {
   }
   const claims: CredentialClaims = { iss, aud, sub, tenant, scope, ah, jti, iat: iat as number, exp: exp as number };
   if (actor !== undefined) claims.act = actor;
+  // `sid` is present only for a call made in a session (and absent from credentials minted before it existed).
+  if (sid !== undefined) {
+    if (!nonEmpty(sid)) throw credentialError('ERR_CREDENTIAL_MALFORMED', 'credential sid claim is invalid');
+    claims.sid = sid;
+  }
   Object.assign(claims, targetOf(tool, res, argh));
   return claims;
 }
@@ -205,6 +212,9 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
             user: claims.sub,
             tenant: claims.tenant,
             audience: claims.aud,
+            agent: claims.act?.sub ?? null,
+            tool: claims.tool ?? null,
+            session: claims.sid ?? null,
             issuedAt: claims.iat,
           });
         } catch (cause) {

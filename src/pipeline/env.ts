@@ -71,6 +71,7 @@ export interface PipelineEnv {
       audience: string;
       actionHash: string;
       principal: { user: string; tenant: string; agent?: string };
+      session?: string;
       target?: { tool: string; resource: { type: string; id: string | null }; arguments: Record<string, JsonValue> };
     }): Promise<{ token: string; jti: string; scope: string; audience: string; expiresAt: number }>;
   };

@@ -27,7 +27,7 @@ test('postgres: a revocation written by one replica is seen by another, and neve
     a.revoke({ target, revokedAt: 9_000, expiresAt: 20_000 }),
     b.revoke({ target, revokedAt: 5_000, expiresAt: 90_000 }),
   ]);
-  const subject = { jti: 'j', user: 'u', tenant: 'acme', audience: 'crm', issuedAt: 8 };
+  const subject = { jti: 'j', user: 'u', tenant: 'acme', audience: 'crm', agent: null, tool: null, session: null, issuedAt: 8 };
   assert.deepEqual(await b.check(subject), { target, revokedAt: 9_000, expiresAt: 90_000 });
 });
 
@@ -35,7 +35,7 @@ test('postgres: an unreachable or closed database refuses with ERR_CREDENTIAL_UN
   const closed = pg.open();
   await closed.close();
   const store = new PostgresRevocationStore(closed);
-  const subject = { jti: 'j', user: 'u', tenant: 't', audience: 'a', issuedAt: 1 };
+  const subject = { jti: 'j', user: 'u', tenant: 't', audience: 'a', agent: null, tool: null, session: null, issuedAt: 1 };
   await assert.rejects(store.check(subject), { code: 'ERR_CREDENTIAL_UNAVAILABLE', status: 503 });
   await assert.rejects(store.revoke({ target: { kind: 'jti', jti: 'j' }, revokedAt: 1, expiresAt: 2 }), { code: 'ERR_CREDENTIAL_UNAVAILABLE' });
   const nowhere = pg.open({ url: 'postgres://postgres@127.0.0.1:1/test', connectTimeoutMs: 500 });

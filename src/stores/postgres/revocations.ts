@@ -1,5 +1,6 @@
 /**
- * RevocationStore in PostgreSQL (migration 0002): one row per revocation target, shared by
+ * RevocationStore in PostgreSQL (migrations 0002, 0007): one row per revocation target (row
+ * kind and key, see src/credentials/revocation-key.ts), shared by
  * every replica and upstream verifier pointed at the same schema. A revocation is one
  * upsert that keeps the later `revokedAt` and the later `expiresAt` (a revocation never
  * shrinks, whatever order replicas write in); a check is one indexed query. Every fault is
@@ -8,9 +9,16 @@
  */
 import type { AirlockError } from '../../core/errors.ts';
 import { credentialError } from '../../credentials/errors.ts';
-import { candidateTargets, covers, targetKey } from '../../credentials/revocation-key.ts';
+import { candidateRowKeys, coveringCondition, covers, ROW_KINDS, rowKind, targetKey } from '../../credentials/revocation-key.ts';
 import type { RevocationEntry, RevocationStore, RevocationSubject, RevocationTarget } from '../../credentials/types.ts';
 import type { PostgresDatabase } from './database.ts';
+
+// Each (kind, key) pair is a primary-key probe (a BitmapOr of index scans); the preferred
+// covering entry first (jti, user, tenant, connector, ..., global: ROW_KINDS order).
+const CHECK_SQL = `SELECT target, revoked_at, expires_at FROM credential_revocations
+  WHERE ${coveringCondition((i) => `$${i + 2}`, '$1')}
+  ORDER BY array_position(ARRAY[${ROW_KINDS.map((k) => `'${k}'`).join(', ')}]::text[], kind)
+  LIMIT 1`;
 
 function unavailable(cause: unknown, what: string): AirlockError {
   return credentialError('ERR_CREDENTIAL_UNAVAILABLE', what, { cause });
@@ -36,7 +44,7 @@ export class PostgresRevocationStore implements RevocationStore {
          ON CONFLICT (kind, key) DO UPDATE SET
            revoked_at = GREATEST(credential_revocations.revoked_at, excluded.revoked_at),
            expires_at = GREATEST(credential_revocations.expires_at, excluded.expires_at)`,
-        [entry.target.kind, targetKey(entry.target), JSON.stringify(entry.target), Math.trunc(entry.revokedAt), Math.trunc(entry.expiresAt)],
+        [rowKind(entry.target), targetKey(entry.target), JSON.stringify(entry.target), Math.trunc(entry.revokedAt), Math.trunc(entry.expiresAt)],
       );
     } catch (cause) {
       throw unavailable(cause, 'cannot store the revocation');
@@ -44,24 +52,14 @@ export class PostgresRevocationStore implements RevocationStore {
   }
 
   /**
-   * The entry covering the subject (jti first, then user, tenant, connector), or null when
-   * none does, read from committed rows. Rejects when the database cannot be read.
+   * The entry covering the subject (jti first, then user, tenant, connector, tenant-confined
+   * connector, agent, tool, session, global), or null when none does, read from committed
+   * rows in one statement. Rejects when the database cannot be read.
    */
   async check(subject: RevocationSubject): Promise<RevocationEntry | null> {
-    const [jti, user, tenant, connector] = candidateTargets(subject).map(targetKey);
-    const issuedAtMs = subject.issuedAt * 1000;
     let rows: Array<{ target: string; revoked_at: string; expires_at: string }>;
     try {
-      rows = await this.#db.query(
-        `SELECT target, revoked_at, expires_at FROM credential_revocations
-         WHERE (kind = 'jti' AND key = $1)
-            OR (kind = 'user' AND key = $2 AND revoked_at >= $5)
-            OR (kind = 'tenant' AND key = $3 AND revoked_at >= $5)
-            OR (kind = 'connector' AND key = $4 AND revoked_at >= $5)
-         ORDER BY CASE kind WHEN 'jti' THEN 0 WHEN 'user' THEN 1 WHEN 'tenant' THEN 2 ELSE 3 END
-         LIMIT 1`,
-        [jti, user, tenant, connector, issuedAtMs],
-      );
+      rows = await this.#db.query(CHECK_SQL, [subject.issuedAt * 1000, ...candidateRowKeys(subject)]);
     } catch (cause) {
       throw unavailable(cause, 'cannot read revocations');
     }
