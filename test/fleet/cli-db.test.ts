@@ -20,7 +20,7 @@ test('db migrate applies every migration once, then none', async () => {
     assert.deepEqual(report.applied, ['0001_state', '0002_credentials_memory_pins', '0003_audit', '0004_provenance_activity', '0005_control', '0006_activity_functions', '0007_revocation_kinds']);
     const second = run('db', 'migrate', '--config', setup.configPath);
     assert.equal(second.status, 0, second.stderr);
-    assert.match(second.stdout, new RegExp(`schema ${setup.schema}: 0 migration\\(s\\) applied, 6 already applied`));
+    assert.match(second.stdout, new RegExp(`schema ${setup.schema}: 0 migration\\(s\\) applied, ${report.applied.length} already applied`));
   } finally {
     await setup.drop();
   }
