@@ -133,3 +133,22 @@ test('middleware with a one-time use store: a replay is 401 ERR_CREDENTIAL_REPLA
   assert.equal(refused.status, 503);
   assert.deepEqual(await refused.json(), { error: { code: 'ERR_CREDENTIAL_UNAVAILABLE', message: 'one-time credential use cannot be recorded' } });
 });
+
+test('node:http middleware: accepts credentials with and without a session (sid); a session revocation refuses only its own', async () => {
+  const { broker, verifier, clock } = setup();
+  const inSession = await broker.mint(request({ session: 'ses_1' }));
+  const outside = await broker.mint(request());
+  const otherSession = await broker.mint(request({ session: 'ses_2' }));
+  await withServer(createCredentialMiddleware(verifier), async (url) => {
+    for (const minted of [inSession, outside, otherSession]) {
+      assert.equal((await fetch(url, { headers: { 'x-airlock-credential': minted.token } })).status, 200);
+    }
+    clock.advance(1_000);
+    await broker.revoke({ kind: 'session', tenant: 'acme', session: 'ses_1' });
+    const refused = await fetch(url, { headers: { 'x-airlock-credential': inSession.token } });
+    assert.equal(refused.status, 401);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'ERR_CREDENTIAL_REVOKED');
+    assert.equal((await fetch(url, { headers: { 'x-airlock-credential': outside.token } })).status, 200);
+    assert.equal((await fetch(url, { headers: { 'x-airlock-credential': otherSession.token } })).status, 200);
+  });
+});

@@ -186,7 +186,7 @@ export interface Gateway {
   /**
    * Engages a runtime kill switch (kill switch role, humans only, mandatory justification):
    * in force on this gateway before it answers, on the others within their refresh; audited;
-   * credentials in flight for the scope are revoked where a revocation subject covers it.
+   * the just-in-time credentials in flight for the scope are revoked (src/pipeline/kill-switches.ts).
    */
   engageKillSwitch(token: string, input: EngageKillSwitchInput): Promise<KillSwitch>;
   /** Releases an engaged kill switch (exactly once; audited with the justification). */

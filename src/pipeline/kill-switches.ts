@@ -5,15 +5,18 @@
  * (`killswitch.engaged` / `killswitch.released`, with the operator and the justification),
  * and the revocation of credentials in flight when a switch is engaged.
  *
- * Revocation coverage (credential revocation subjects are jti, user, tenant, connector):
- * - `tenant`: every credential issued to that tenant up to now is revoked.
- * - `connector`, fleet-wide: every credential for that connector (audience) is revoked.
- *   A tenant-confined connector switch revokes nothing: a connector revocation would
- *   reach other tenants' credentials, and there is no tenant-and-connector subject.
- * - `global`, `agent`, `tool`, `session`: no revocation subject covers them; nothing is
- *   revoked. Their credentials live at most their TTL (credentials.max_ttl_seconds), and
- *   no new call of the scope passes the screen phase meanwhile.
- * The event says what was revoked and what was not covered.
+ * Revocation coverage: every scope revokes the just-in-time credentials it covers that were
+ * issued up to the engage (later ones cannot be minted: the screen phase refuses the calls).
+ * A switch confined to a tenant revokes only that tenant's credentials; a fleet-wide one
+ * (`global`, or engaged with the fleet role) every tenant's.
+ * - `global`: every credential (`global` revocation).
+ * - `tenant`: every credential of that tenant.
+ * - `agent`: every credential whose acting agent (`act.sub`) is the target.
+ * - `tool`: every credential minted for the tool (claim `tool`).
+ * - `connector`: every credential for the connector (audience).
+ * - `session`: every credential minted for a call in the session (claim `sid`).
+ * A credential minted before its claim existed (no `sid`) is reached by the others only. The
+ * event lists what was revoked; `not_covered` stays in it, null (every scope is covered).
  */
 import type { JsonValue } from '../core/canonical.ts';
 import type { Clock } from '../core/clock.ts';
@@ -49,16 +52,43 @@ export function killSwitchAuditEvent(event: KillSwitchEvent): AuditEventInput {
 }
 
 /** The credential revocations an engaged switch maps to (see the module comment). */
-export function revocationsFor(s: KillSwitch): { targets: RevocationTarget[]; notCovered: string | null } {
+export function revocationsFor(s: KillSwitch): RevocationTarget[] {
+  const tenant = s.tenant;
   switch (s.scope) {
+    case 'global':
+      return [{ kind: 'global' }];
     case 'tenant':
-      return { targets: [{ kind: 'tenant', tenant: s.target }], notCovered: null };
+      return [{ kind: 'tenant', tenant: s.target }];
+    case 'agent':
+      return [{ kind: 'agent', tenant, agent: s.target }];
+    case 'tool':
+      return [{ kind: 'tool', tenant, tool: s.target }];
     case 'connector':
-      return s.tenant === null
-        ? { targets: [{ kind: 'connector', audience: s.target }], notCovered: null }
-        : { targets: [], notCovered: 'connector (tenant-confined: no tenant-and-connector revocation subject)' };
-    default:
-      return { targets: [], notCovered: s.scope };
+      return [tenant === null ? { kind: 'connector', audience: s.target } : { kind: 'connector', audience: s.target, tenant }];
+    case 'session':
+      return [{ kind: 'session', tenant, session: s.target }];
+  }
+}
+
+/** How a revoked target is named in the `killswitch.engaged` event (the switch's tenant is in the event). */
+export function revocationLabel(target: RevocationTarget): string {
+  switch (target.kind) {
+    case 'jti':
+      return `jti:${target.jti}`;
+    case 'user':
+      return `user:${target.user}`;
+    case 'tenant':
+      return `tenant:${target.tenant}`;
+    case 'connector':
+      return `connector:${target.audience}`;
+    case 'agent':
+      return `agent:${target.agent}`;
+    case 'tool':
+      return `tool:${target.tool}`;
+    case 'session':
+      return `session:${target.session}`;
+    case 'global':
+      return 'global';
   }
 }
 
@@ -95,13 +125,12 @@ export async function createKillSwitches(audit: AuditStore, clock: Clock, wiring
     clock,
     afterChange: () => monitor.refresh(),
     revoke: async (s): Promise<KillSwitchRevocationOutcome> => {
-      const { targets, notCovered } = revocationsFor(s);
       const revoked: string[] = [];
-      for (const target of targets) {
+      for (const target of revocationsFor(s)) {
         await wiring.revoke(target);
-        revoked.push(target.kind === 'tenant' ? `tenant:${target.tenant}` : target.kind === 'connector' ? `connector:${target.audience}` : target.kind);
+        revoked.push(revocationLabel(target));
       }
-      return { revoked, not_covered: notCovered };
+      return { revoked, not_covered: null };
     },
     onEvent: async (event) => {
       await audit.append([killSwitchAuditEvent(event)]);

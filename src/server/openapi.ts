@@ -600,7 +600,7 @@ export function openApiDocument(): object {
         },
         post: {
           summary:
-            "Engage a kill switch: every call in its scope is refused at the screen phase (reason code screen.kill_switch, decision.kill_switch_id), on this gateway before the answer and on every replica within its refresh (a replica that cannot confirm its snapshot refuses everything: killswitch.state_unknown). Confined to the operator's tenant unless `global` or `fleet` (fleet role). Audited (killswitch.engaged); credentials in flight are revoked for tenant switches and fleet-wide connector switches.",
+            "Engage a kill switch: every call in its scope is refused at the screen phase (reason code screen.kill_switch, decision.kill_switch_id), on this gateway before the answer and on every replica within its refresh (a replica that cannot confirm its snapshot refuses everything: killswitch.state_unknown). Confined to the operator's tenant unless `global` or `fleet` (fleet role). Audited (killswitch.engaged); the just-in-time credentials in flight for the scope (issued up to the engage; only the operator's tenant's unless fleet-wide) are revoked and listed in the event.",
           requestBody: {
             required: true,
             content: {

@@ -2,29 +2,83 @@
  * Runtime kill switches over HTTP: an operator engages a switch, the next call of its scope
  * is refused with the reason code and the switch id (recorded), other calls pass, the
  * release lets the scope through again; both changes are audited with the operator and the
- * justification; a tenant switch revokes the tenant's credentials in flight; roles and
- * tenants are enforced.
+ * justification; every scope (tenant, tool, agent, session) revokes the credentials in flight
+ * it covers, and no other; roles and tenants are enforced.
  */
 import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { ManualClock } from '../../src/core/clock.ts';
+import { openDurableSqlite } from '../../src/core/sqlite.ts';
 import type { AuditEvent } from '../../src/core/types.ts';
+import { createCredentialVerifier, SqliteRevocationStore } from '../../src/credentials/index.ts';
 import type { HttpFixture } from '../support/demo.ts';
 import { startDemoServer } from '../support/demo.ts';
+import { recordSecret } from '../support/leak-scan.ts';
 
 type Json = Record<string, unknown>;
 
+type Credential = { token: string; jti: string; audience: string };
+
 describe('runtime kill switches over HTTP', () => {
+  // The gateway's clock moves only when a test moves it, so "issued at or before the
+  // revocation" is not left to the wall clock (each test starts a second after the last).
+  const clock = new ManualClock(Date.now());
   let fx: HttpFixture;
   let olga: string;
   let session: string;
+  let key: Uint8Array;
+  let closeRevocations: () => void;
+  let revocations: SqliteRevocationStore;
 
   before(async () => {
-    fx = await startDemoServer();
+    fx = await startDemoServer({ clock });
     olga = await fx.token({ sub: 'olga', tenant: 'acme', roles: ['security-admin'] });
     session = await fx.session(fx.tokens.sam, { customer_id: 'cus_acme_ada' });
+    // The demo's credential key: the default key file beside the state database.
+    key = new TextEncoder().encode(readFileSync(join(fx.dir, 'credential-signing.key'), 'utf8').trim());
+    // The gateway's revocation store (its state database), as an upstream sharing it reads it.
+    const db = openDurableSqlite(fx.config.state.type === 'sqlite' ? fx.config.state.path : '', { area: 'STATE' });
+    revocations = new SqliteRevocationStore(db);
+    closeRevocations = () => db.close();
   });
-  after(() => fx.close());
+  after(async () => {
+    closeRevocations?.();
+    await fx.close();
+  });
+
+  /** A credential minted in decision-point mode (handed to the calling runtime) for the call. */
+  async function mint(token: string, sessionId: string, tool: string, customer: string): Promise<Credential> {
+    const decided = await fx.post('/v1/decide', { session_id: sessionId, tool, arguments: { customer_id: customer } }, token);
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    const credential = decided.body.credential as Credential | undefined;
+    assert.ok(credential !== undefined, `a credential for ${tool}: ${JSON.stringify(decided.body.decision)}`);
+    recordSecret('credential (decision-point mode)', credential.token);
+    return credential;
+  }
+
+  /** What an upstream reading the gateway's revocations answers: 'accepted' or the refusal code. */
+  async function verdict(credential: Credential): Promise<string> {
+    const verifier = createCredentialVerifier({ key, issuer: fx.config.credentials.issuer, audience: credential.audience, revocations, clock });
+    return verifier.verify(credential.token).then(
+      () => 'accepted',
+      (err: { code: string }) => err.code,
+    );
+  }
+
+  async function engage(body: Json, who = olga): Promise<{ id: string; credentials: unknown }> {
+    const engaged = await fx.post('/v1/admin/kill-switches', body, who);
+    assert.equal(engaged.status, 201, JSON.stringify(engaged.body));
+    const id = (engaged.body.kill_switch as Json).id as string;
+    const event = (await auditEvents()).find((e) => e.type === 'killswitch.engaged' && (e.data as Json).kill_switch_id === id);
+    return { id, credentials: (event?.data as Json | undefined)?.credentials };
+  }
+
+  async function release(id: string, who = olga): Promise<void> {
+    assert.equal((await fx.post(`/v1/admin/kill-switches/${id}/release`, { justification: 'contained' }, who)).status, 200);
+  }
 
   async function auditEvents(): Promise<AuditEvent[]> {
     const log = SqliteAuditStore.open(fx.config.audit.type === 'sqlite' ? fx.config.audit.path : '', { readOnly: true });
@@ -75,14 +129,57 @@ describe('runtime kill switches over HTTP', () => {
     const data = engagedEvent.data as Json;
     assert.equal(data.kill_switch_id, ks.id);
     assert.equal(data.justification, 'inc-9: customer data leaking');
-    assert.deepEqual(data.credentials, { revoked: [], not_covered: 'tool' });
+    assert.deepEqual(data.credentials, { revoked: ['tool:crm.getCustomer'], not_covered: null });
     assert.equal((releasedEvent.data as Json).release_justification, 'leak fixed');
     assert.equal(releasedEvent.actor.user, 'olga');
     const recorded = events.filter((e) => !e.type.startsWith('killswitch.') && JSON.stringify(e).includes(ks.id as string));
     assert.ok(recorded.some((e) => JSON.stringify(e).includes('screen.kill_switch')), 'the refusal is recorded with the switch id');
   });
 
+  test('a tool switch revokes the credentials minted for that tool, not those of another tool', async () => {
+    clock.advance(1_000);
+    const invoices = await mint(fx.tokens.sam, session, 'billing.getInvoices', 'cus_acme_ada');
+    const customer = await mint(fx.tokens.sam, session, 'crm.getCustomer', 'cus_acme_ada');
+    assert.deepEqual([await verdict(invoices), await verdict(customer)], ['accepted', 'accepted']);
+    const { id, credentials } = await engage({ scope: 'tool', target: 'billing.getInvoices', justification: 'ledger credentials leaked' });
+    assert.deepEqual(credentials, { revoked: ['tool:billing.getInvoices'], not_covered: null });
+    assert.equal(await verdict(invoices), 'ERR_CREDENTIAL_REVOKED');
+    assert.equal(await verdict(customer), 'accepted');
+    await release(id);
+  });
+
+  test('an agent switch revokes the credentials its agent acts with, not another agent\'s nor another tenant\'s', async () => {
+    clock.advance(1_000);
+    const researcher = await fx.token({ sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'research-agent' });
+    const own = await mint(fx.tokens.sam, session, 'crm.getCustomer', 'cus_acme_ada');
+    const other = await mint(researcher, await fx.session(researcher, { customer_id: 'cus_acme_ada' }), 'crm.getCustomer', 'cus_acme_ada');
+    const globex = await mint(fx.tokens.globexAgent, await fx.session(fx.tokens.globexAgent, { customer_id: 'cus_globex_hank' }), 'crm.getCustomer', 'cus_globex_hank');
+    const { id, credentials } = await engage({ scope: 'agent', target: 'support-agent', justification: 'agent prompt-injected' });
+    assert.deepEqual(credentials, { revoked: ['agent:support-agent'], not_covered: null });
+    assert.equal(await verdict(own), 'ERR_CREDENTIAL_REVOKED');
+    assert.equal(await verdict(other), 'accepted', 'another agent');
+    assert.equal(await verdict(globex), 'accepted', "the same agent id in another tenant: acme's switch is confined to acme");
+    await release(id);
+  });
+
+  test('a session switch revokes the credentials minted for calls in that session (sid), not another session\'s', async () => {
+    clock.advance(1_000);
+    const other = await fx.session(fx.tokens.sam, { customer_id: 'cus_acme_ada' });
+    const inSession = await mint(fx.tokens.sam, session, 'crm.getCustomer', 'cus_acme_ada');
+    const inOther = await mint(fx.tokens.sam, other, 'crm.getCustomer', 'cus_acme_ada');
+    const claims = await createCredentialVerifier({ key, issuer: fx.config.credentials.issuer, audience: inSession.audience, clock }).verify(inSession.token);
+    assert.equal(claims.sid, session, 'the credential names its session');
+    const { id, credentials } = await engage({ scope: 'session', target: session, justification: 'session hijacked' });
+    assert.deepEqual(credentials, { revoked: [`session:${session}`], not_covered: null });
+    assert.equal(await verdict(inSession), 'ERR_CREDENTIAL_REVOKED');
+    assert.equal(await verdict(inOther), 'accepted');
+    await release(id);
+  });
+
   test('a tenant switch refuses the whole tenant and revokes its credentials in flight', async () => {
+    clock.advance(1_000);
+    const acme = await mint(fx.tokens.sam, session, 'crm.getCustomer', 'cus_acme_ada');
+    const globex = await mint(fx.tokens.globexAgent, await fx.session(fx.tokens.globexAgent, { customer_id: 'cus_globex_hank' }), 'crm.getCustomer', 'cus_globex_hank');
     const engaged = await fx.post('/v1/admin/kill-switches', { scope: 'tenant', target: 'acme', justification: 'tenant compromised' }, olga);
     assert.equal(engaged.status, 201, JSON.stringify(engaged.body));
     const id = (engaged.body.kill_switch as Json).id as string;
@@ -90,6 +187,8 @@ describe('runtime kill switches over HTTP', () => {
     assert.equal((refused.body.decision as Json).kill_switch_id, id);
     const event = (await auditEvents()).find((e) => e.type === 'killswitch.engaged' && (e.data as Json).kill_switch_id === id);
     assert.deepEqual((event?.data as Json).credentials, { revoked: ['tenant:acme'], not_covered: null });
+    assert.equal(await verdict(acme), 'ERR_CREDENTIAL_REVOKED');
+    assert.equal(await verdict(globex), 'accepted');
     assert.equal((await fx.post(`/v1/admin/kill-switches/${id}/release`, { justification: 'contained' }, olga)).status, 200);
   });
 
@@ -108,9 +207,12 @@ describe('runtime kill switches over HTTP', () => {
       assert.equal((res.body.error as Json).code, code);
     }
     const fleet = await fx.token({ sub: 'fred', tenant: 'ops', roles: ['fleet-admin'] });
-    const global = await fx.post('/v1/admin/kill-switches', { scope: 'global', justification: 'fleet-wide incident' }, fleet);
-    assert.equal(global.status, 201);
-    const id = (global.body.kill_switch as Json).id as string;
+    clock.advance(1_000);
+    const acme = await mint(fx.tokens.sam, session, 'crm.getCustomer', 'cus_acme_ada');
+    const globex = await mint(fx.tokens.globexAgent, await fx.session(fx.tokens.globexAgent, { customer_id: 'cus_globex_hank' }), 'crm.getCustomer', 'cus_globex_hank');
+    const { id, credentials } = await engage({ scope: 'global', justification: 'fleet-wide incident' }, fleet);
+    assert.deepEqual(credentials, { revoked: ['global'], not_covered: null });
+    assert.deepEqual([await verdict(acme), await verdict(globex)], ['ERR_CREDENTIAL_REVOKED', 'ERR_CREDENTIAL_REVOKED'], 'every tenant');
     assert.equal((await lookup()).status, 403);
     assert.equal((await fx.post(`/v1/admin/kill-switches/${id}/release`, { justification: 'x' }, olga)).status, 403, 'only the fleet role releases a fleet-wide switch');
     assert.equal((await fx.post(`/v1/admin/kill-switches/${id}/release`, { justification: 'over' }, fleet)).status, 200);

@@ -73,6 +73,9 @@ test('a kill switch engaged on A refuses on B within 1 s; released on B, A admit
 
   const released = await b.releaseKillSwitch(admin, engaged.id, 'abuse stopped at the source');
   assert.equal(released.id, engaged.id);
+  // The engage revoked the email.send credentials issued up to its clock second; calls after
+  // the release get theirs in a later second.
+  clock.advance(1_000);
   assert.equal((await b.decide(call)).outcome, 'allow', 'in force on B before B answered');
   let again = await a.decide(call);
   const releasedAt = performance.now();
@@ -131,7 +134,7 @@ test('a credential minted by B is refused by its upstream once A revoked it (by 
     };
     const binding = { tool: 'billing.getInvoices', resource: { type: 'Customer', id: 'cus_acme_grace' }, arguments: { customer_id: 'cus_acme_grace' } };
     const first = await mint();
-    const verifier = createCredentialVerifier({ key, issuer: config.credentials.issuer, audience: first.audience, revocations, requiredScope: 'billing.invoices.read' });
+    const verifier = createCredentialVerifier({ key, issuer: config.credentials.issuer, audience: first.audience, revocations, requiredScope: 'billing.invoices.read', clock });
     const claims = await verifier.verify(first.token, binding);
     assert.equal(claims.jti, first.jti, 'accepted before the revocation');
 
