@@ -19,12 +19,10 @@ let setup: FleetSetup;
 let a: ReplicaProcess;
 let b: ReplicaProcess;
 let sam: string;
-let fin: string;
 before(async () => {
   setup = await fleetSetup();
   [a, b] = await Promise.all([startReplicaProcess(setup), startReplicaProcess(setup)]);
   sam = await setup.token({ sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent' });
-  fin = await setup.token({ sub: 'fin', tenant: 'acme', roles: ['finance-lead'] });
 });
 after(async () => {
   await Promise.all([stopReplica(a), stopReplica(b)]);
@@ -33,23 +31,29 @@ after(async () => {
 
 test(`one approval is consumed exactly once: ${TRIALS} trials x ${CONSUMERS} consumers over two processes`, async () => {
   const session = (await call(a.url, 'POST', '/v1/sessions', { attributes: { customer_id: 'cus_acme_grace' } }, sam)).body.session_id as string;
-  // Each process has its own demo desk: refunds small enough that neither runs out of balance.
-  const body = (amount: number, extra: Json = {}) => ({ session_id: session, tool: 'billing.refund', arguments: { customer_id: 'cus_acme_grace', amount }, ...extra });
+  // An email outside the company needs a support lead's approval; unlike a refund it has no
+  // balance to run out of in each process's own demo desk.
+  const lead = await setup.token({ sub: 'lee', tenant: 'acme', roles: ['support-lead'] });
+  const body = (trial: number, extra: Json = {}) => ({
+    session_id: session,
+    tool: 'email.send',
+    arguments: { to: 'partner@example.org', subject: `Trial ${trial}`, body: 'The numbers you asked for.' },
+    ...extra,
+  });
   const executedBy = { a: 0, b: 0 };
   const refusals = new Map<string, number>();
   for (let trial = 0; trial < TRIALS; trial++) {
-    const amount = 100 + ((trial % 7) + 1) / 100; // above the 100.00 that needs approval
     const [first, second] = trial % 2 === 0 ? [a, b] : [b, a];
-    const held = await call(first.url, 'POST', '/v1/tool-calls', body(amount), sam);
+    const held = await call(first.url, 'POST', '/v1/tool-calls', body(trial), sam);
     assert.equal(held.status, 202, `trial ${trial}: ${JSON.stringify(held.body)}`);
     const id = held.body.approval_id as string;
-    const approved = await call(second.url, 'POST', `/v1/approvals/${id}/approve`, { justification: 'checked against the ledger' }, fin);
+    const approved = await call(second.url, 'POST', `/v1/approvals/${id}/approve`, { justification: 'the partner is expecting it' }, lead);
     assert.equal(approved.status, 200, JSON.stringify(approved.body));
     const token = (await call(first.url, 'GET', `/v1/approvals/${id}`, undefined, sam)).body.approval_token as string;
     const results = await Promise.all(
       Array.from({ length: CONSUMERS }, (_, i) => {
         const target = (i + trial) % 2 === 0 ? a : b;
-        return call(target.url, 'POST', '/v1/tool-calls', body(amount, { approval_token: token }), sam).then((r) => ({ r, on: target === a ? 'a' : 'b' }));
+        return call(target.url, 'POST', '/v1/tool-calls', body(trial, { approval_token: token }), sam).then((r) => ({ r, on: target === a ? 'a' : 'b' }));
       }),
     );
     const executed = results.filter(({ r }) => r.status === 200 && r.body.status === 'executed');
