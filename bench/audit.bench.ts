@@ -16,7 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AuditEventInput } from '../src/core/types.ts';
-import { SqliteAuditStore, readAll, verifyChain } from '../src/audit/index.ts';
+import { readAll, verifyChain } from '../src/audit/index.ts';
+import { SqliteAuditStore } from '../src/stores/sqlite/index.ts';
 
 export type AuditBenchMode = 'split' | 'pair';
 

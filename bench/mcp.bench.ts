@@ -30,7 +30,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { NODE, ROOT, SERVERS, mcpTestEnv, stdioUpstream } from '../test/mcp/support.ts';
-import { SqliteAuditStore, readAll } from '../src/audit/index.ts';
+import { readAll } from '../src/audit/index.ts';
+import { SqliteAuditStore } from '../src/stores/sqlite/index.ts';
 import { percentile, summarize } from './stats.ts';
 import type { LatencySummary } from './stats.ts';
 

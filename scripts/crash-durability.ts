@@ -11,7 +11,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { SqliteAuditStore, readAll, verifyChain } from '../src/audit/index.ts';
+import { readAll, verifyChain } from '../src/audit/index.ts';
+import { SqliteAuditStore } from '../src/stores/sqlite/index.ts';
 import { CLI_MAIN, writeDemoConfig } from './demo-config.ts';
 import { recordDatabase } from '../test/support/leak-scan.ts';
 

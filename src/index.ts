@@ -31,7 +31,6 @@ export {
   createCredentialMiddleware,
   createHonoCredentialMiddleware,
   verifiedCredential,
-  SqliteRevocationStore,
   MemoryRevocationStore,
   MemoryCredentialUseStore,
   DEFAULT_CREDENTIAL_HEADER,
@@ -47,11 +46,10 @@ export type {
   CredentialUseStore,
   VerifyOptions,
 } from './credentials/index.ts';
-export { SqliteCredentialUseStore } from './stores/sqlite/credential-uses.ts';
+export { SqliteCredentialUseStore, SqliteRevocationStore, openDurableSqlite } from './stores/sqlite/index.ts';
 export { openUpstreamCredentialStores } from './stores/index.ts';
 export { verifyWebhookSignature, WEBHOOK_HEADERS } from './approvals/index.ts';
 export type { ApprovalRequestedMessage, VerifyWebhookResult } from './approvals/index.ts';
 export { AirlockError, isAirlockError } from './core/errors.ts';
-export { openDurableSqlite } from './core/sqlite.ts';
 export type { Decision, DecisionReason, Principal, ToolDefinition, AuditEvent } from './core/types.ts';
 export type { ToolHandler, ResourceResolver, CountResolver } from './tools/index.ts';

@@ -20,26 +20,6 @@ const STORES = 'stores';
 const KNOWN = new Set(['core', 'pipeline', STORES, ...DOMAIN, ...DOORS]);
 /** Packages that are database drivers: imported by the adapter layer alone. */
 const DRIVERS = ['pg', 'ioredis', 'node:sqlite'];
-/**
- * SQLite adapters written before the adapter layer existed, still beside their domain.
- * This list only shrinks: a new adapter goes to src/stores/.
- */
-const LEGACY_SQLITE = new Set([
-  'approvals/consume-worker.ts',
-  'approvals/sqlite-store.ts',
-  'audit/group-commit.ts',
-  'audit/sqlite-schema.ts',
-  'audit/sqlite-store.ts',
-  'audit/sqlite-writer.ts',
-  'audit/sqlite-writer.worker.ts',
-  'audit/sqlite-multiwriter.worker.ts',
-  'core/sqlite.ts',
-  'credentials/sqlite-revocations.ts',
-  'mcp/pins/sqlite-store.ts',
-  'memory/sqlite-store.ts',
-  'overrides/sqlite-store.ts',
-  'sessions/sqlite-store.ts',
-]);
 
 function files(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -106,8 +86,6 @@ test('every folder of src/ is a known module (a new one must be placed in the ru
 export function driverViolation(file: string, spec: string): string | null {
   if (!DRIVERS.includes(spec)) return null;
   if (file.split(sep)[0] === STORES || file.startsWith(STORES + '/')) return null;
-  if (spec === 'node:sqlite' && LEGACY_SQLITE.has(file.split(sep).join('/'))) return null;
-  if (/\.test\.ts$/.test(file)) return null; // tests may open a database to corrupt or inspect it
   return `${file}: imports the driver ${spec} outside the store adapters (src/stores/)`;
 }
 

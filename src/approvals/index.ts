@@ -1,6 +1,5 @@
 /** Approvals: pending requests created when policy holds a call for a human, and the workflow that decides, tokens and consumes them. */
 export { MemoryApprovalStore } from './memory-store.ts';
-export { SqliteApprovalStore } from './sqlite-store.ts';
 export { ApprovalService, isRequester, DEFAULT_MAX_JUSTIFICATION_LENGTH } from './service.ts';
 export type { ApprovalServiceOptions, ConsumeInput } from './service.ts';
 export type { ApprovalEvent, ApprovalEventSink, ApprovalEventType, ApprovalOperator } from './events.ts';

@@ -21,8 +21,6 @@ export type { StoredEventRecord, PreparedInput } from './event-record.ts';
 export { GroupCommitQueue } from './group-commit.ts';
 export type { BatchInfo, CommitBatch } from './group-commit.ts';
 export { MemoryAuditStore } from './memory-store.ts';
-export { SqliteAuditStore } from './sqlite-store.ts';
-export type { SqliteAuditStoreOptions, SqliteAuditStats } from './sqlite-store.ts';
 export { readAll } from './read-all.ts';
 export type { ReadAllOptions } from './read-all.ts';
 export { buildLineage } from './lineage.ts';

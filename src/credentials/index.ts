@@ -18,7 +18,6 @@ export {
 } from './middleware.ts';
 export { MemoryRevocationStore } from './memory-revocations.ts';
 export { MemoryCredentialUseStore, DEFAULT_MAX_TRACKED_CREDENTIALS } from './memory-credential-uses.ts';
-export { SqliteRevocationStore } from './sqlite-revocations.ts';
 export type { CredentialErrorCode } from './errors.ts';
 export type {
   CredentialClaims,

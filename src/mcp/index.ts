@@ -22,7 +22,6 @@ export { adaptInputSchema } from './schema.ts';
 export { MCP_ERRORS, mcpError } from './errors.ts';
 export type { McpErrorCode } from './errors.ts';
 export { MemoryPinStore } from './pins/memory-store.ts';
-export { SqlitePinStore } from './pins/sqlite-store.ts';
 export type {
   Observation,
   ObservationChange,

@@ -5,7 +5,6 @@
 export { MemoryMemoryStore } from './memory-store.ts';
 export type { MemoryServiceOptions, MemoryWriteInput, MemoryWriteResult } from './service.ts';
 export { MemoryService } from './service.ts';
-export { SqliteMemoryStore } from './sqlite-store.ts';
 export { indexTerms, queryTerms, textOfContent } from './terms.ts';
 export type { MemoryProvenance, MemoryProvenanceKind, MemoryQuery, MemoryRecord, MemoryReview, MemoryState, MemoryStore } from './types.ts';
 export { PROVENANCE_KINDS, UNTRUSTED_PROVENANCE } from './types.ts';

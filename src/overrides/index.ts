@@ -1,6 +1,5 @@
 /** Overrides: break-glass authorization of one action hash or one tool in one tenant, bounded in time, justified, revocable, and counted in a register. */
 export { MemoryOverrideStore } from './memory-store.ts';
-export { SqliteOverrideStore } from './sqlite-store.ts';
 export {
   OverrideService,
   DEFAULT_OVERRIDE_ROLE,

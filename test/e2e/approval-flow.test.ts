@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import type { HttpFixture } from '../support/demo.ts';
 import { demoBundleWith, startDemoServer } from '../support/demo.ts';
 import { recordSecret } from '../support/leak-scan.ts';

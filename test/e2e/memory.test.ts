@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import type { HttpFixture } from '../support/demo.ts';
 import { startDemoServer } from '../support/demo.ts';
 

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '../../src/core/clock.ts';
-import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import type { AuditEvent } from '../../src/core/types.ts';
 import type { HttpFixture } from '../support/demo.ts';
 import { startDemoServer } from '../support/demo.ts';

@@ -90,7 +90,7 @@ describe('the package installed from its tarball', { timeout: 900_000 }, () => {
       'dist/src/index.js',
       'dist/src/index.d.ts',
       'dist/src/cli/main.js',
-      'dist/src/audit/sqlite-writer.worker.js',
+      'dist/src/stores/sqlite/audit/writer.worker.js',
       'dist/examples/support-desk/airlock.yaml',
       'dist/examples/support-desk/handlers.js',
       'dist/examples/support-desk/ledger-service.js',

@@ -10,7 +10,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import { sampleEventInput } from '../../src/audit/store.contract.ts';
 import type { AirlockConfig } from '../../src/config/types.ts';
 import { openAuditLog } from '../../src/pipeline/index.ts';

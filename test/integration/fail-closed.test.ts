@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { PolicyEngine } from '../../src/core/types.ts';
-import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import type { DemoFixture } from '../support/demo.ts';
 import { demoBundleWith, startDemo } from '../support/demo.ts';
 

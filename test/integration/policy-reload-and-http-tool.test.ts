@@ -10,7 +10,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import type { DemoFixture } from '../support/demo.ts';
 import { demoBundleWith, inventoryTool, startDemo } from '../support/demo.ts';
 

@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import { SECRET_MARKER } from '../../src/pipeline/call-secrets.ts';
 import type { HttpFixture } from '../support/demo.ts';
 import { demoBundleWith, inventoryTool, startDemoServer } from '../support/demo.ts';

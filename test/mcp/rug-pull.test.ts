@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { SqliteAuditStore } from '../../src/audit/index.ts';
+import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import type { AuditEvent } from '../../src/core/types.ts';
 import type { Gateway } from '../../src/pipeline/index.ts';
 import { createMcpGateway, openMcpPinAdmin } from '../../src/pipeline/index.ts';

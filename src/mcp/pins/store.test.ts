@@ -1,28 +1,5 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { openDurableSqlite } from '../../core/sqlite.ts';
-import { definitionHash } from '../definition.ts';
+/** The store contract on the memory adapter (the SQLite and PostgreSQL adapters run it under src/stores/). */
 import { MemoryPinStore } from './memory-store.ts';
-import { SqlitePinStore } from './sqlite-store.ts';
-import { OPERATOR, runPinStoreContract, sampleDefinition } from './store.contract.ts';
+import { runPinStoreContract } from './store.contract.ts';
 
 runPinStoreContract('memory', async () => new MemoryPinStore());
-runPinStoreContract('sqlite', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-pins-'));
-  return new SqlitePinStore(openDurableSqlite(join(dir, 'state.db'), { area: 'STATE' }));
-});
-
-test('sqlite: a decision made on one connection is seen by another, and survives reopening', async () => {
-  const path = join(mkdtempSync(join(tmpdir(), 'airlock-pins-')), 'state.db');
-  const gateway = new SqlitePinStore(openDurableSqlite(path, { area: 'STATE' }));
-  const cli = new SqlitePinStore(openDurableSqlite(path, { area: 'STATE' }));
-  const v1 = sampleDefinition();
-  await gateway.observe({ upstream: 'fs', tool: 'read_file', hash: definitionHash(v1), definition: v1, findings: [], now: 1 });
-  await cli.decide({ upstream: 'fs', tool: 'read_file', hash: definitionHash(v1), verdict: 'approve', by: OPERATOR, justification: 'ok', now: 2 });
-  assert.equal((await gateway.get('fs', 'read_file'))?.state, 'approved');
-  const reopened = new SqlitePinStore(openDurableSqlite(path, { area: 'STATE' }));
-  assert.equal((await reopened.get('fs', 'read_file'))?.approved_hash, definitionHash(v1));
-});

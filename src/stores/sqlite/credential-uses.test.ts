@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DatabaseSync } from 'node:sqlite';
-import { openDurableSqlite } from '../../core/sqlite.ts';
+import { openDurableSqlite } from './open.ts';
 import { runCredentialUseStoreContract } from '../../credentials/credential-uses.contract.ts';
 import { request, setup } from '../../credentials/test-support.ts';
 import { SqliteCredentialUseStore } from './credential-uses.ts';

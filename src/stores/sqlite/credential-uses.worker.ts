@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { isAirlockError } from '../../core/errors.ts';
-import { openDurableSqlite } from '../../core/sqlite.ts';
+import { openDurableSqlite } from './open.ts';
 import { SqliteCredentialUseStore } from './credential-uses.ts';
 
 const { path, jtis, gate } = workerData as { path: string; jtis: string[]; gate: SharedArrayBuffer };

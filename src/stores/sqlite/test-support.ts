@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
-import { openDurableSqlite } from '../../core/sqlite.ts';
+import { openDurableSqlite } from './open.ts';
 
 export interface TestSqlite {
   path: string;

@@ -5,8 +5,8 @@
  * compare-and-set holds across connections).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { AirlockError } from '../core/errors.ts';
-import type { Override, OverrideRevocation, OverrideStore } from './types.ts';
+import { AirlockError } from '../../core/errors.ts';
+import type { Override, OverrideRevocation, OverrideStore } from '../../overrides/types.ts';
 
 interface Row {
   body: string;

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { AirlockError } from './errors.ts';
+import { AirlockError } from '../../core/errors.ts';
 
 export interface DurableSqliteOptions {
   /** Milliseconds a writer waits for another writer's lock. */

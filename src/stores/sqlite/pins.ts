@@ -6,9 +6,9 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AirlockError } from '../../core/errors.ts';
-import { mcpError } from '../errors.ts';
-import { applyDecision, applyObservation } from './transitions.ts';
-import type { Observation, ObservationResult, PinDecision, PinRecord, PinState, PinStore } from './types.ts';
+import { mcpError } from '../../mcp/errors.ts';
+import { applyDecision, applyObservation } from '../../mcp/pins/transitions.ts';
+import type { Observation, ObservationResult, PinDecision, PinRecord, PinState, PinStore } from '../../mcp/pins/types.ts';
 
 export class SqlitePinStore implements PinStore {
   readonly #db: DatabaseSync;

@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { assertDurable, openDurableSqlite } from './sqlite.ts';
+import { assertDurable, openDurableSqlite } from './open.ts';
 
 test('opens in WAL with synchronous=FULL, also when reopening an existing WAL file', () => {
   const path = join(mkdtempSync(join(tmpdir(), 'airlock-sqlite-')), 'x.db');

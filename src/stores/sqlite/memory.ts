@@ -5,8 +5,8 @@
  * tenant, so no query can return another tenant's row.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { AirlockError } from '../core/errors.ts';
-import type { MemoryQuery, MemoryRecord, MemoryReview, MemoryState, MemoryStore } from './types.ts';
+import { AirlockError } from '../../core/errors.ts';
+import type { MemoryQuery, MemoryRecord, MemoryReview, MemoryState, MemoryStore } from '../../memory/types.ts';
 
 function unavailable(cause: unknown, what: string): AirlockError {
   return new AirlockError('ERR_STATE_UNAVAILABLE', `cannot ${what}`, { cause, status: 503 });

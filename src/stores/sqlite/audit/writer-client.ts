@@ -7,9 +7,9 @@
  * not. The thread is unref'd while idle so an idle store never keeps a process alive.
  */
 import { Worker } from 'node:worker_threads';
-import { packWires } from './event-record.ts';
-import type { WireEvent } from './event-record.ts';
-import type { CommitResult } from './sqlite-writer.ts';
+import { packWires } from '../../../audit/event-record.ts';
+import type { WireEvent } from '../../../audit/event-record.ts';
+import type { CommitResult } from './writer.ts';
 
 /** `.ts` when this runs from the sources, `.js` once compiled (the published package). */
 const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -67,7 +67,7 @@ export class WorkerBatchWriter {
   #ensure(): Worker {
     if (this.#worker !== null) return this.#worker;
     // Beside this module: the TypeScript source in a checkout, the compiled .js in the package.
-    const worker = new Worker(new URL(`./sqlite-writer.worker${OWN_EXTENSION}`, import.meta.url), {
+    const worker = new Worker(new URL(`./writer.worker${OWN_EXTENSION}`, import.meta.url), {
       workerData: { path: this.#path },
     });
     this.starts++;

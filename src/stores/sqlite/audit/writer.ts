@@ -2,15 +2,15 @@
  * The SQLite side of one group commit: in a single `BEGIN IMMEDIATE … COMMIT`, read the head
  * (inside the transaction, so concurrent writers in other threads or processes never fork the
  * chain), seal every event of the batch onto it and insert it, with its refs in event_refs.
- * Runs on the store's connection (inline writer) or in the writer thread (sqlite-writer.worker.ts). Throws the raw failure
+ * Runs on the store's connection (inline writer) or in the writer thread (writer.worker.ts). Throws the raw failure
  * after rolling back; the store turns it into ERR_AUDIT_UNAVAILABLE.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { GENESIS_HASH } from './chain.ts';
-import { newEventIds } from './event-ids.ts';
-import { sealRecord } from './event-record.ts';
-import type { WireEvent } from './event-record.ts';
-import { INSERT_REF_SQL, INSERT_SQL } from './sqlite-schema.ts';
+import { GENESIS_HASH } from '../../../audit/chain.ts';
+import { newEventIds } from '../../../audit/event-ids.ts';
+import { sealRecord } from '../../../audit/event-record.ts';
+import type { WireEvent } from '../../../audit/event-record.ts';
+import { INSERT_REF_SQL, INSERT_SQL } from './schema.ts';
 
 /** What a committed batch became: seqs firstSeq.. in order, chained from prevHash. */
 export interface CommitResult {

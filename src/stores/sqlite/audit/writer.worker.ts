@@ -10,9 +10,9 @@
  */
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
-import { unpackWires } from './event-record.ts';
-import { applyDurability, applyWriterTuning, checkSchemaVersion } from './sqlite-schema.ts';
-import { SqliteBatchWriter } from './sqlite-writer.ts';
+import { unpackWires } from '../../../audit/event-record.ts';
+import { applyDurability, applyWriterTuning, checkSchemaVersion } from './schema.ts';
+import { SqliteBatchWriter } from './writer.ts';
 
 interface CommitMessage {
   type: 'commit';
@@ -26,7 +26,7 @@ interface CommitMessage {
 
 const { path } = workerData as { path: string };
 const port = parentPort;
-if (port === null) throw new Error('sqlite-writer.worker.ts must run as a worker thread');
+if (port === null) throw new Error('writer.worker.ts must run as a worker thread');
 
 function describe(error: unknown): { message: string; code: string | null; errcode: number | null } {
   const e = error as { message?: unknown; code?: unknown; errcode?: unknown };

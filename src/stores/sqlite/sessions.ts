@@ -11,9 +11,9 @@
  * Unknown ids are not remembered (another process may create them).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { AirlockError } from '../core/errors.ts';
-import { deepFreeze } from '../core/freeze.ts';
-import type { SessionRecord, SessionStore } from './types.ts';
+import { AirlockError } from '../../core/errors.ts';
+import { deepFreeze } from '../../core/freeze.ts';
+import type { SessionRecord, SessionStore } from '../../sessions/types.ts';
 
 const DEFAULT_CACHE_SIZE = 10_000;
 

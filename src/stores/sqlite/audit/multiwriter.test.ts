@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, it } from 'node:test';
 import { Worker } from 'node:worker_threads';
-import { verifyChain } from './chain.ts';
-import { readAll } from './read-all.ts';
-import { SqliteAuditStore } from './sqlite-store.ts';
+import { verifyChain } from '../../../audit/chain.ts';
+import { readAll } from '../../../audit/read-all.ts';
+import { SqliteAuditStore } from './store.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'airlock-audit-mw-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -21,7 +21,7 @@ const barrier = new SharedArrayBuffer(4);
 
 function runWriter(path: string, writer: string, rounds: number): Promise<{ writer: string; events: number }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./sqlite-multiwriter.worker.ts', import.meta.url), {
+    const worker = new Worker(new URL('./multiwriter.worker.ts', import.meta.url), {
       workerData: { path, writer, rounds, barrier, writers: WRITERS },
     });
     worker.once('message', resolve);

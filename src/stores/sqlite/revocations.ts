@@ -5,9 +5,9 @@
  * primary-key lookups.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { credentialError } from './errors.ts';
-import { candidateRowKeys, coveringCondition, covers, rowKind, targetKey } from './revocation-key.ts';
-import type { RevocationEntry, RevocationStore, RevocationSubject, RevocationTarget } from './types.ts';
+import { credentialError } from '../../credentials/errors.ts';
+import { candidateRowKeys, coveringCondition, covers, rowKind, targetKey } from '../../credentials/revocation-key.ts';
+import type { RevocationEntry, RevocationStore, RevocationSubject, RevocationTarget } from '../../credentials/types.ts';
 
 export class SqliteRevocationStore implements RevocationStore {
   readonly #upsert: StatementSync;

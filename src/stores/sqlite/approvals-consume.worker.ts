@@ -3,12 +3,12 @@
  * state database, waits at a shared barrier, then tries to consume the token it was given.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ManualClock } from '../core/clock.ts';
-import { isAirlockError } from '../core/errors.ts';
-import { openDurableSqlite } from '../core/sqlite.ts';
-import type { Principal } from '../core/types.ts';
-import { ApprovalService } from './service.ts';
-import { SqliteApprovalStore } from './sqlite-store.ts';
+import { ManualClock } from '../../core/clock.ts';
+import { isAirlockError } from '../../core/errors.ts';
+import { openDurableSqlite } from './open.ts';
+import type { Principal } from '../../core/types.ts';
+import { ApprovalService } from '../../approvals/service.ts';
+import { SqliteApprovalStore } from './approvals.ts';
 
 interface Setup {
   path: string;
@@ -29,7 +29,7 @@ const gate = new Int32Array(setup.gate);
 const db = openDurableSqlite(setup.path, { area: 'STATE' });
 const service = new ApprovalService({ store: new SqliteApprovalStore(db), clock: new ManualClock(setup.now), signingKey: setup.key });
 const port = parentPort;
-if (port === null) throw new Error('consume-worker must run in a worker thread');
+if (port === null) throw new Error('approvals-consume.worker.ts must run in a worker thread');
 
 port.on('message', (message: Trial | 'close') => {
   if (message === 'close') {

@@ -32,13 +32,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
-import { systemClock } from '../core/clock.ts';
-import type { Clock } from '../core/clock.ts';
-import { AirlockError, isAirlockError } from '../core/errors.ts';
-import type { AuditEvent, AuditEventInput } from '../core/types.ts';
-import type { AuditStore } from './types.ts';
-import { GENESIS_HASH, verifyChainSync } from './chain.ts';
-import type { ChainHead, ChainVerification } from './chain.ts';
+import { systemClock } from '../../../core/clock.ts';
+import type { Clock } from '../../../core/clock.ts';
+import { AirlockError, isAirlockError } from '../../../core/errors.ts';
+import type { AuditEvent, AuditEventInput } from '../../../core/types.ts';
+import type { AuditStore } from '../../../audit/types.ts';
+import { GENESIS_HASH, verifyChainSync } from '../../../audit/chain.ts';
+import type { ChainHead, ChainVerification } from '../../../audit/chain.ts';
 import {
   assertCheckpointKey,
   checkpointPathFor,
@@ -46,20 +46,20 @@ import {
   readCheckpointFile,
   removeStaleCheckpointTemps,
   verifyCheckpointSignature,
-} from './checkpoint.ts';
-import type { Checkpoint } from './checkpoint.ts';
-import { CheckpointWriter } from './checkpoint-writer.ts';
-import { FileIdentityWatch } from './file-identity.ts';
-import { decodeStoredEvent, eventOf, prepareInput } from './event-record.ts';
-import type { PreparedInput, StoredEventRecord, WireEvent } from './event-record.ts';
-import { GroupCommitQueue } from './group-commit.ts';
-import type { BatchInfo } from './group-commit.ts';
-import { applyDurability, applyWriterTuning, checkSchemaVersion, ensureSchema, hasRefIndex, readDurability, SELECT_COLUMNS } from './sqlite-schema.ts';
-import { relatesTo } from './related.ts';
-import type { Durability } from './sqlite-schema.ts';
-import { SqliteBatchWriter } from './sqlite-writer.ts';
-import type { CommitResult } from './sqlite-writer.ts';
-import { WorkerBatchWriter } from './sqlite-writer-client.ts';
+} from '../../../audit/checkpoint.ts';
+import type { Checkpoint } from '../../../audit/checkpoint.ts';
+import { CheckpointWriter } from '../../../audit/checkpoint-writer.ts';
+import { FileIdentityWatch } from '../../../audit/file-identity.ts';
+import { decodeStoredEvent, eventOf, prepareInput } from '../../../audit/event-record.ts';
+import type { PreparedInput, StoredEventRecord, WireEvent } from '../../../audit/event-record.ts';
+import { GroupCommitQueue } from '../../../audit/group-commit.ts';
+import type { BatchInfo } from '../../../audit/group-commit.ts';
+import { applyDurability, applyWriterTuning, checkSchemaVersion, ensureSchema, hasRefIndex, readDurability, SELECT_COLUMNS } from './schema.ts';
+import { relatesTo } from '../../../audit/related.ts';
+import type { Durability } from './schema.ts';
+import { SqliteBatchWriter } from './writer.ts';
+import type { CommitResult } from './writer.ts';
+import { WorkerBatchWriter } from './writer-client.ts';
 
 export interface SqliteAuditStoreOptions {
   /** HMAC key (>= 32 bytes) for signed checkpoints. Without it no checkpoint is kept or checked. */

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
-import { verifyChain } from './chain.ts';
-import { readAll } from './read-all.ts';
-import { hasRefIndex } from './sqlite-schema.ts';
-import { SqliteAuditStore } from './sqlite-store.ts';
-import { sampleEventInput } from './store.contract.ts';
+import { verifyChain } from '../../../audit/chain.ts';
+import { readAll } from '../../../audit/read-all.ts';
+import { hasRefIndex } from './schema.ts';
+import { SqliteAuditStore } from './store.ts';
+import { sampleEventInput } from '../../../audit/store.contract.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'airlock-audit-refs-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -74,7 +74,7 @@ describe('sqlite audit store: the refs index', () => {
     await store.close();
     const db = new DatabaseSync(path, { readOnly: true });
     try {
-      // The lookup statement of sqlite-store.ts, planned by SQLite.
+      // The lookup statement of store.ts, planned by SQLite.
       const plan = db
         .prepare(
           `EXPLAIN QUERY PLAN SELECT seq FROM events WHERE request_id = $id OR action_id = $id OR parent_action_id = $id ` +

@@ -5,7 +5,7 @@
  * weaker setting than the one asked for.
  */
 import type { DatabaseSync } from 'node:sqlite';
-import { AirlockError } from '../core/errors.ts';
+import { AirlockError } from '../../../core/errors.ts';
 
 export const SCHEMA_VERSION = '1';
 

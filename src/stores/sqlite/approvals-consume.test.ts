@@ -9,10 +9,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { isAirlockError } from '../core/errors.ts';
-import { openDurableSqlite } from '../core/sqlite.ts';
-import { SqliteApprovalStore } from './sqlite-store.ts';
-import { START, TEST_KEY, makeService, pendingRequest, requester, reviewer } from './test-helpers.ts';
+import { isAirlockError } from '../../core/errors.ts';
+import { openDurableSqlite } from './open.ts';
+import { SqliteApprovalStore } from './approvals.ts';
+import { START, TEST_KEY, makeService, pendingRequest, requester, reviewer } from '../../approvals/test-helpers.ts';
 
 const CONSUMERS = 8;
 
@@ -59,7 +59,7 @@ test('100 trials of 8 consumers in separate worker threads, one connection each:
   const gateView = new Int32Array(gate);
   const workers = Array.from(
     { length: CONSUMERS },
-    () => new Worker(new URL('./consume-worker.ts', import.meta.url), { workerData: { path, key: TEST_KEY, now: START, gate } }),
+    () => new Worker(new URL('./approvals-consume.worker.ts', import.meta.url), { workerData: { path, key: TEST_KEY, now: START, gate } }),
   );
   try {
     const { service, store } = makeService(new SqliteApprovalStore(db));

@@ -6,8 +6,8 @@
  * number of connections.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { AirlockError } from '../core/errors.ts';
-import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from './types.ts';
+import { AirlockError } from '../../core/errors.ts';
+import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from '../../approvals/types.ts';
 
 export class SqliteApprovalStore implements ApprovalStore, ApprovalBacklog {
   readonly #insert: StatementSync;

@@ -10,10 +10,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, renameSync, rmSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { AirlockError } from '../core/errors.ts';
-import { readCheckpointFile } from './checkpoint.ts';
-import { SqliteAuditStore } from './sqlite-store.ts';
-import { sampleEventInput } from './store.contract.ts';
+import { AirlockError } from '../../../core/errors.ts';
+import { readCheckpointFile } from '../../../audit/checkpoint.ts';
+import { SqliteAuditStore } from './store.ts';
+import { sampleEventInput } from '../../../audit/store.contract.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'airlock-audit-files-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -4,8 +4,8 @@
  * events each, with several in flight at once.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { AuditEventInput } from '../core/types.ts';
-import { SqliteAuditStore } from './sqlite-store.ts';
+import type { AuditEventInput } from '../../../core/types.ts';
+import { SqliteAuditStore } from './store.ts';
 
 const { path, writer, rounds, barrier, writers } = workerData as {
   path: string;
