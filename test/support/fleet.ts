@@ -17,7 +17,7 @@ import { loadConfig } from '../../src/config/index.ts';
 import type { Gateway, GatewayOptions } from '../../src/pipeline/index.ts';
 import { createGateway, mintToken } from '../../src/pipeline/index.ts';
 import { SupportDesk } from '../../examples/support-desk/handlers.ts';
-import { TEST_POSTGRES_URL } from '../../src/stores/postgres/test-support.ts';
+import { TEST_POSTGRES_URL, dropTestSchema } from '../../src/stores/postgres/test-support.ts';
 import { TEST_REDIS_URL } from '../../src/stores/redis/test-support.ts';
 
 const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -106,14 +106,7 @@ export async function fleetSetup(options: FleetSetupOptions = {}): Promise<Fleet
     config,
     token: (claims) => mintToken(config, { ttlSeconds: 3600, ...claims }),
     async drop() {
-      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      admin.on('error', () => undefined);
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await admin.end();
-      }
+      await dropTestSchema(schema);
       if (options.redis !== false) {
         const { testRedisCleanup } = await import('./fleet-redis.ts');
         await testRedisCleanup(redisPrefix);

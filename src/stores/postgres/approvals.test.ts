@@ -3,7 +3,7 @@
  * (a fresh schema per store), consumption exactly once across two pools (two replicas), and
  * transition sequences that agree with the memory adapter. Every schema is dropped at the end.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { MemoryApprovalStore } from '../../approvals/memory-store.ts';
@@ -12,17 +12,9 @@ import { newId } from '../../core/ids.ts';
 import type { ApprovalPatch, ApprovalRequest } from '../../approvals/index.ts';
 import { PostgresApprovalStore } from './approvals.ts';
 import { PostgresDatabase } from './database.ts';
-import { type TestPostgres, testPostgres } from './test-support.ts';
+import { schemasDroppedAfter } from './test-support.ts';
 
-const schemas: TestPostgres[] = [];
-after(async () => {
-  for (const pg of schemas) await pg.drop();
-});
-async function freshSchema(): Promise<TestPostgres> {
-  const pg = await testPostgres();
-  schemas.push(pg);
-  return pg;
-}
+const freshSchema = schemasDroppedAfter();
 
 runApprovalStoreContract('postgres', async () => new PostgresApprovalStore((await freshSchema()).db));
 

@@ -14,9 +14,9 @@
  * transaction, and its promise resolves only after PostgreSQL has committed it (durable under
  * the server's `synchronous_commit`). Faults are `ERR_STORE_UNAVAILABLE` (503).
  */
-import { AirlockError, isAirlockError } from '../../core/errors.ts';
+import { AirlockError } from '../../core/errors.ts';
 import type { ApprovalBacklog, ApprovalPatch, ApprovalRequest, ApprovalStore } from '../../approvals/index.ts';
-import { type PostgresDatabase, sqlState, storeUnavailable } from './database.ts';
+import { type PostgresDatabase, sqlState, storableText, storeFault } from './database.ts';
 
 interface Row extends Record<string, unknown> {
   state: string;
@@ -49,20 +49,20 @@ export class PostgresApprovalStore implements ApprovalStore, ApprovalBacklog {
       if (sqlState(error) === '23505') {
         throw new AirlockError('ERR_APPROVAL_DUPLICATE', 'an approval request with that id exists', { status: 409, cause: error });
       }
-      throw fault(error, 'cannot store the approval request');
+      throw storeFault(error, 'cannot store the approval request');
     }
   }
 
   /** The committed request (every committed transition applied), or null. One read; changes nothing. */
   async get(id: string): Promise<ApprovalRequest | null> {
-    if (!storable(id)) return null;
+    if (!storableText(id)) return null;
     const rows = await this.#read(`SELECT ${COLUMNS} FROM approval_requests WHERE id = $1`, [id]);
     return rows[0] === undefined ? null : fromRow(rows[0]);
   }
 
   /** Committed requests of the tenant (in `state` when given), oldest `created_at` first, then by id. One read. */
   async list(filter: { tenant: string; state?: ApprovalRequest['state'] }): Promise<ApprovalRequest[]> {
-    if (!storable(filter.tenant)) return [];
+    if (!storableText(filter.tenant)) return [];
     const rows =
       filter.state === undefined
         ? await this.#read(`SELECT ${COLUMNS} FROM approval_requests WHERE tenant = $1 ORDER BY created_at, id`, [filter.tenant])
@@ -85,7 +85,7 @@ export class PostgresApprovalStore implements ApprovalStore, ApprovalBacklog {
         [now],
       )
       .catch((error: unknown) => {
-        throw fault(error, 'cannot read approval requests');
+        throw storeFault(error, 'cannot read approval requests');
       });
     return rows.map((r) => ({ tenant: r.tenant, count: Number(r.count), oldestCreatedAt: Number(r.oldest) }));
   }
@@ -106,7 +106,7 @@ export class PostgresApprovalStore implements ApprovalStore, ApprovalBacklog {
     to: ApprovalRequest['state'],
     patch: ApprovalPatch = {},
   ): Promise<boolean> {
-    if (!storable(id)) return false;
+    if (!storableText(id)) return false;
     try {
       const rows = await this.#db.query(
         'UPDATE approval_requests SET state = $3, patches = array_append(patches, $4::text) WHERE id = $1 AND state = $2 RETURNING 1 AS changed',
@@ -114,7 +114,7 @@ export class PostgresApprovalStore implements ApprovalStore, ApprovalBacklog {
       );
       return rows.length === 1;
     } catch (error) {
-      throw fault(error, 'cannot update the approval request');
+      throw storeFault(error, 'cannot update the approval request');
     }
   }
 
@@ -122,7 +122,7 @@ export class PostgresApprovalStore implements ApprovalStore, ApprovalBacklog {
     try {
       return await this.#db.query<Row>(text, params);
     } catch (error) {
-      throw fault(error, 'cannot read approval requests');
+      throw storeFault(error, 'cannot read approval requests');
     }
   }
 }
@@ -133,22 +133,4 @@ function fromRow(row: Row): ApprovalRequest {
   for (const patch of row.patches) request = { ...request, ...(JSON.parse(patch) as ApprovalPatch) };
   request.state = row.state as ApprovalRequest['state'];
   return request;
-}
-
-/**
- * Faults already typed pass through. A value PostgreSQL cannot hold (SQLSTATE class 22, e.g. a
- * NUL character in a text column) is refused as `ERR_STORE_VALUE_UNREPRESENTABLE` (400): a
- * retry would fail the same way. Anything else the driver raised is the store failing.
- */
-function fault(error: unknown, what: string): AirlockError {
-  if (isAirlockError(error)) return error;
-  if (sqlState(error)?.startsWith('22') === true) {
-    return new AirlockError('ERR_STORE_VALUE_UNREPRESENTABLE', `${what}: a value cannot be represented in the database`, { status: 400, cause: error });
-  }
-  return storeUnavailable(error, what);
-}
-
-/** PostgreSQL text holds no NUL: a key with one names no stored row (it could not have been stored). */
-function storable(key: string): boolean {
-  return !key.includes('\u0000');
 }

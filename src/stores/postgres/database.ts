@@ -50,6 +50,25 @@ export function sqlState(error: unknown): string | null {
   return typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code) ? code : null;
 }
 
+/**
+ * A driver failure as a store error: faults already typed pass through; a value PostgreSQL
+ * cannot hold (SQLSTATE class 22, e.g. a NUL character in a text column) is
+ * `ERR_STORE_VALUE_UNREPRESENTABLE` (400: a retry would fail the same way); anything else is
+ * the store failing (`ERR_STORE_UNAVAILABLE`).
+ */
+export function storeFault(error: unknown, what: string): AirlockError {
+  if (error instanceof AirlockError) return error;
+  if (sqlState(error)?.startsWith('22') === true) {
+    return new AirlockError('ERR_STORE_VALUE_UNREPRESENTABLE', `${what}: a value cannot be represented in the database`, { status: 400, cause: error });
+  }
+  return storeUnavailable(error, what);
+}
+
+/** PostgreSQL text holds no NUL: a key with one names no stored row (it could not have been stored). */
+export function storableText(key: string): boolean {
+  return !key.includes('\u0000');
+}
+
 export function storeUnavailable(cause: unknown, what = 'the postgresql store did not answer'): AirlockError {
   return new AirlockError('ERR_STORE_UNAVAILABLE', what, { status: 503, cause });
 }

@@ -3,7 +3,7 @@
  * across replicas — two monitors on two pools of one schema, each with its own listener.
  * Measured propagation is printed, never asserted tighter than a generous 1 s.
  */
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -13,18 +13,9 @@ import { runKillSwitchStoreContract, sampleKillSwitch, sampleRelease } from '../
 import { PostgresDatabase } from './database.ts';
 import { PostgresKillSwitchFeed, PostgresKillSwitchStore } from './kill-switches.ts';
 import type { TestPostgres } from './test-support.ts';
-import { TEST_POSTGRES_URL, testPostgres } from './test-support.ts';
+import { schemasDroppedAfter, TEST_POSTGRES_URL } from './test-support.ts';
 
-const schemas: TestPostgres[] = [];
-after(async () => {
-  for (const pg of schemas) await pg.drop();
-});
-
-async function freshSchema(): Promise<TestPostgres> {
-  const pg = await testPostgres();
-  schemas.push(pg);
-  return pg;
-}
+const freshSchema = schemasDroppedAfter();
 
 const reopened = new WeakMap<KillSwitchStore, TestPostgres>();
 runKillSwitchStoreContract(

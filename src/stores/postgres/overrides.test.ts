@@ -4,7 +4,7 @@
  * revocation winning across two pools (two replicas), and operation sequences that agree with
  * the memory adapter. Every schema is dropped at the end.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { newId } from '../../core/ids.ts';
@@ -13,17 +13,9 @@ import { HASH_A, HASH_B, runOverrideStoreContract, sampleOverride } from '../../
 import type { Override, OverrideRevocation, OverrideStore } from '../../overrides/types.ts';
 import { PostgresDatabase } from './database.ts';
 import { PostgresOverrideStore } from './overrides.ts';
-import { type TestPostgres, testPostgres } from './test-support.ts';
+import { schemasDroppedAfter, type TestPostgres } from './test-support.ts';
 
-const schemas: TestPostgres[] = [];
-after(async () => {
-  for (const pg of schemas) await pg.drop();
-});
-async function freshSchema(): Promise<TestPostgres> {
-  const pg = await testPostgres();
-  schemas.push(pg);
-  return pg;
-}
+const freshSchema = schemasDroppedAfter();
 
 const T0 = 1_700_000_000_000;
 const lead = { user: 'lead', tenant: 'acme', issuer: 'https://idp.example', roles: ['security-admin'] };

@@ -12,9 +12,9 @@
  * transaction and resolves only after PostgreSQL has committed it (durable under the server's
  * `synchronous_commit`). Faults are `ERR_STORE_UNAVAILABLE` (503).
  */
-import { AirlockError, isAirlockError } from '../../core/errors.ts';
+import { AirlockError } from '../../core/errors.ts';
 import type { Override, OverrideRevocation, OverrideStore } from '../../overrides/types.ts';
-import { type PostgresDatabase, sqlState, storeUnavailable } from './database.ts';
+import { type PostgresDatabase, sqlState, storableText, storeFault } from './database.ts';
 
 interface Row extends Record<string, unknown> {
   body: string;
@@ -65,20 +65,20 @@ export class PostgresOverrideStore implements OverrideStore {
       if (sqlState(error) === '23505') {
         throw new AirlockError('ERR_OVERRIDE_DUPLICATE', 'an override with that id exists', { status: 409, cause: error });
       }
-      throw fault(error, 'cannot store the override');
+      throw storeFault(error, 'cannot store the override');
     }
   }
 
   /** The committed override, or null. One read; changes nothing. */
   async get(id: string): Promise<Override | null> {
-    if (!storable(id)) return null;
+    if (!storableText(id)) return null;
     const rows = await this.#read(`SELECT ${COLUMNS} FROM overrides WHERE id = $1`, [id]);
     return rows[0] === undefined ? null : fromRow(rows[0]);
   }
 
   /** Every committed override of the tenant, oldest `created_at` first, then by id. One read. */
   async list(filter: { tenant: string }): Promise<Override[]> {
-    if (!storable(filter.tenant)) return [];
+    if (!storableText(filter.tenant)) return [];
     const rows = await this.#read(`SELECT ${COLUMNS} FROM overrides WHERE tenant = $1 ORDER BY created_at, id`, [filter.tenant]);
     return rows.map(fromRow);
   }
@@ -88,7 +88,7 @@ export class PostgresOverrideStore implements OverrideStore {
    * action hash or the tool (expiry time not checked: the caller settles it). One read.
    */
   async candidates(query: { tenant: string; actionHash: string; tool: string }): Promise<Override[]> {
-    if (!storable(query.tenant)) return [];
+    if (!storableText(query.tenant)) return [];
     const rows = await this.#read(
       `SELECT ${COLUMNS} FROM overrides WHERE tenant = $1 AND revoked_at IS NULL AND expired_at IS NULL
        AND ((kind = 'action' AND target = $2) OR (kind = 'tool' AND target = $3)) ORDER BY created_at, id`,
@@ -105,7 +105,7 @@ export class PostgresOverrideStore implements OverrideStore {
    * answer to a sent statement is lost (`ERR_STORE_UNAVAILABLE`), `get` tells whether it took.
    */
   async revoke(id: string, revocation: OverrideRevocation): Promise<boolean> {
-    if (!storable(id)) return false;
+    if (!storableText(id)) return false;
     const detail = JSON.stringify({ revoked_by: revocation.revoked_by, revoke_justification: revocation.revoke_justification });
     const rows = await this.#write(
       'cannot revoke the override',
@@ -122,7 +122,7 @@ export class PostgresOverrideStore implements OverrideStore {
    * statement changes nothing; a lost answer is settled by `get`.
    */
   async markExpired(id: string, at: number): Promise<boolean> {
-    if (!storable(id)) return false;
+    if (!storableText(id)) return false;
     const rows = await this.#write(
       'cannot update the override',
       'UPDATE overrides SET expired_at = $2 WHERE id = $1 AND revoked_at IS NULL AND expired_at IS NULL AND expires_at <= $2 RETURNING 1 AS changed',
@@ -141,7 +141,7 @@ export class PostgresOverrideStore implements OverrideStore {
    * through but never falls short of them.
    */
   async recordUse(id: string, at: number): Promise<Override | null> {
-    if (!storable(id)) return null;
+    if (!storableText(id)) return null;
     const rows = await this.#write(
       'cannot record the override use',
       `UPDATE overrides SET uses = uses + 1 WHERE id = $1 AND ${OPEN_AT} RETURNING ${COLUMNS}`,
@@ -161,7 +161,7 @@ export class PostgresOverrideStore implements OverrideStore {
         [at],
       )
       .catch((error: unknown) => {
-        throw fault(error, 'cannot read overrides');
+        throw storeFault(error, 'cannot read overrides');
       });
     return rows.map((r) => ({ tenant: r.tenant, created_at: Number(r.created_at) }));
   }
@@ -174,7 +174,7 @@ export class PostgresOverrideStore implements OverrideStore {
     try {
       return await this.#db.query<Row>(text, params);
     } catch (error) {
-      throw fault(error, what);
+      throw storeFault(error, what);
     }
   }
 }
@@ -189,22 +189,4 @@ function fromRow(row: Row): Override {
   if (row.expired_at !== null) override.expired_at = Number(row.expired_at);
   if (row.revocation !== null) Object.assign(override, JSON.parse(row.revocation) as Pick<Override, 'revoked_by' | 'revoke_justification'>);
   return override;
-}
-
-/**
- * Faults already typed pass through. A value PostgreSQL cannot hold (SQLSTATE class 22, e.g. a
- * NUL character in a text column) is refused as `ERR_STORE_VALUE_UNREPRESENTABLE` (400): a
- * retry would fail the same way. Anything else the driver raised is the store failing.
- */
-function fault(error: unknown, what: string): AirlockError {
-  if (isAirlockError(error)) return error;
-  if (sqlState(error)?.startsWith('22') === true) {
-    return new AirlockError('ERR_STORE_VALUE_UNREPRESENTABLE', `${what}: a value cannot be represented in the database`, { status: 400, cause: error });
-  }
-  return storeUnavailable(error, what);
-}
-
-/** PostgreSQL text holds no NUL: a key with one names no stored row (it could not have been stored). */
-function storable(key: string): boolean {
-  return !key.includes('\u0000');
 }

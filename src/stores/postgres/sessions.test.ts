@@ -3,23 +3,15 @@
  * (a fresh schema per store), sessions seen across two pools (two replicas), the stable
  * duplicate code and fault mapping. Every schema is dropped at the end.
  */
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { newId } from '../../core/ids.ts';
 import { runSessionStoreContract } from '../../sessions/store.contract.ts';
 import { PostgresDatabase } from './database.ts';
 import { PostgresSessionStore } from './sessions.ts';
-import { type TestPostgres, testPostgres } from './test-support.ts';
+import { schemasDroppedAfter } from './test-support.ts';
 
-const schemas: TestPostgres[] = [];
-after(async () => {
-  for (const pg of schemas) await pg.drop();
-});
-async function freshSchema(): Promise<TestPostgres> {
-  const pg = await testPostgres();
-  schemas.push(pg);
-  return pg;
-}
+const freshSchema = schemasDroppedAfter();
 
 runSessionStoreContract('postgres', async () => new PostgresSessionStore((await freshSchema()).db));
 runSessionStoreContract('postgres (nothing remembered)', async () => new PostgresSessionStore((await freshSchema()).db, { cacheSize: 0 }));

@@ -11,10 +11,10 @@
  * correct across replicas because the row is immutable. Unknown ids are not remembered
  * (another replica may create them a moment later).
  */
-import { AirlockError, isAirlockError } from '../../core/errors.ts';
+import { AirlockError } from '../../core/errors.ts';
 import { deepFreeze } from '../../core/freeze.ts';
 import type { SessionRecord, SessionStore } from '../../sessions/index.ts';
-import { type PostgresDatabase, sqlState, storeUnavailable } from './database.ts';
+import { type PostgresDatabase, sqlState, storableText, storeFault } from './database.ts';
 
 const DEFAULT_CACHE_SIZE = 10_000;
 
@@ -64,7 +64,7 @@ export class PostgresSessionStore implements SessionStore {
       if (sqlState(error) === '23505') {
         throw new AirlockError('ERR_SESSION_DUPLICATE', 'a session with that id exists', { status: 409, cause: error });
       }
-      throw fault(error, 'cannot store the session');
+      throw storeFault(error, 'cannot store the session');
     }
   }
 
@@ -73,7 +73,7 @@ export class PostgresSessionStore implements SessionStore {
    * at most once per remembered id; changes nothing.
    */
   async get(id: string): Promise<SessionRecord | null> {
-    if (!storable(id)) return null;
+    if (!storableText(id)) return null;
     const cached = this.#cache.get(id);
     if (cached !== undefined) return cached;
     let rows: Row[];
@@ -83,7 +83,7 @@ export class PostgresSessionStore implements SessionStore {
         [id],
       );
     } catch (error) {
-      throw fault(error, 'cannot read the session');
+      throw storeFault(error, 'cannot read the session');
     }
     const row = rows[0];
     if (row === undefined) return null;
@@ -105,22 +105,4 @@ export class PostgresSessionStore implements SessionStore {
     }
     this.#cache.set(record.id, record);
   }
-}
-
-/**
- * Faults already typed pass through. A value PostgreSQL cannot hold (SQLSTATE class 22, e.g. a
- * NUL character in a text column) is refused as `ERR_STORE_VALUE_UNREPRESENTABLE` (400): a
- * retry would fail the same way. Anything else the driver raised is the store failing.
- */
-function fault(error: unknown, what: string): AirlockError {
-  if (isAirlockError(error)) return error;
-  if (sqlState(error)?.startsWith('22') === true) {
-    return new AirlockError('ERR_STORE_VALUE_UNREPRESENTABLE', `${what}: a value cannot be represented in the database`, { status: 400, cause: error });
-  }
-  return storeUnavailable(error, what);
-}
-
-/** PostgreSQL text holds no NUL: a key with one names no stored row (it could not have been stored). */
-function storable(key: string): boolean {
-  return !key.includes('\u0000');
 }

@@ -5,6 +5,7 @@
  * to point it at one (AIRLOCK_TEST_POSTGRES_URL); it is never skipped.
  */
 import { randomBytes } from 'node:crypto';
+import { after } from 'node:test';
 import pg from 'pg';
 import { PostgresDatabase, type PostgresOptions } from './database.ts';
 import { migrate } from './migrate.ts';
@@ -57,14 +58,35 @@ export async function testPostgres(options: { migrate?: boolean } = {}): Promise
     open,
     async drop() {
       for (const p of pools) await p.close().catch(() => undefined);
-      const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      admin.on('error', () => undefined);
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await admin.end();
-      }
+      await dropTestSchema(schema);
     },
   };
+}
+
+/**
+ * For a test file: `freshSchema()` gives a new migrated schema each call, and every schema it
+ * gave is dropped when the file's tests are done.
+ */
+export function schemasDroppedAfter(): () => Promise<TestPostgres> {
+  const schemas: TestPostgres[] = [];
+  after(async () => {
+    for (const pg of schemas) await pg.drop();
+  });
+  return async () => {
+    const pg = await testPostgres();
+    schemas.push(pg);
+    return pg;
+  };
+}
+
+/** Drops a test schema by name (for fixtures that made it through their own config). */
+export async function dropTestSchema(schema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  admin.on('error', () => undefined);
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+  } finally {
+    await admin.end();
+  }
 }
