@@ -175,7 +175,7 @@ describe('kill switch propagation across replicas (PostgreSQL)', () => {
       await until('B refuses with state_unknown', () => b.check(call).refused, 15_000);
       const verdict = b.check(call) as { code: string; confirmedAgoMs: number };
       assert.equal(verdict.code, 'killswitch.state_unknown');
-      assert.ok(verdict.confirmedAgoMs > 2000, `refused only past the bound (${verdict.confirmedAgoMs} ms)`);
+      assert.ok(verdict.confirmedAgoMs >= 2000, `refused only past the bound (reported rounded to the ms) (${verdict.confirmedAgoMs} ms)`);
       assert.equal(b.status().fresh, false);
     } finally {
       await b.stop();
