@@ -56,7 +56,9 @@ describe('runtime kill switches over HTTP', () => {
     assert.equal(decided.status, 200, JSON.stringify(decided.body));
     const credential = decided.body.credential as Credential | undefined;
     assert.ok(credential !== undefined, `a credential for ${tool}: ${JSON.stringify(decided.body.decision)}`);
-    recordSecret('credential (decision-point mode)', credential.token);
+    // Decision-point mode hands it to the runtime in the /v1/decide answer (HTTP); it must
+    // still never reach a log line or a database row.
+    recordSecret('credential (decision-point mode)', credential.token, ['http']);
     return credential;
   }
 
