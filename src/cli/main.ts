@@ -21,7 +21,9 @@ import {
   overridesListCommand,
   overridesRevokeCommand,
 } from './commands/operator.ts';
+import { policyTestCommand } from './commands/policy-test.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
+import { simulateCommand } from './commands/simulate.ts';
 import { tokenMintCommand } from './commands/token.ts';
 import { mcpCommands } from './commands/mcp-program.ts';
 import { packageVersion } from './package-info.ts';
@@ -116,6 +118,24 @@ export function buildProgram(): Command {
     .description('print the Cedar schema generated from the tool registry')
     .requiredOption('--config <file>', 'airlock.yaml')
     .action(policySchemaCommand);
+  policy
+    .command('test <dir>')
+    .description('run the *.test.yaml cases of a directory against the policy bundle; exits 1 when a case fails')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--json', 'machine-readable output')
+    .action(policyTestCommand);
+
+  program
+    .command('simulate')
+    .description('dry-run one tool call through the gateway (nothing executes) and print the decision')
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--token <jwt>', 'bearer token of the caller (default: AIRLOCK_TOKEN)')
+    .requiredOption('--tool <name>', 'tool name')
+    .option('--args <json>', 'arguments as a JSON object', '{}')
+    .option('--session <id>', 'session id')
+    .option('--intent <text>', "the user's stated intent")
+    .option('--json', 'machine-readable output')
+    .action(simulateCommand);
 
   const withOperator = (command: Command) =>
     command
