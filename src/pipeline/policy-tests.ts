@@ -24,7 +24,8 @@ import type { AirlockConfig } from '../config/types.ts';
 import { SourceLocator, formatPath } from '../config/locate.ts';
 import type { PathSegment } from '../config/locate.ts';
 import { CedarPolicyEngine, DEFAULT_DENY_ID, loadBundleFromDir } from '../policy/index.ts';
-import { ToolRegistry } from '../tools/index.ts';
+import { ToolRegistry, readPath } from '../tools/index.ts';
+import { withAncestors } from './phases/trace.ts';
 import { storedMcpDefinitions } from './mcp/stored.ts';
 
 /** Test files are the files of the directory whose names end so. */
@@ -402,25 +403,6 @@ export function loadPolicyTests(dirOrFile: string, base = process.cwd()): Policy
 // ---------------------------------------------------------------------------------------
 // Runner
 // ---------------------------------------------------------------------------------------
-
-/** `a.b.c` -> `a`, `a.b`, `a.b.c`, as the trace phase hands tainted paths to policy. */
-function withAncestors(paths: readonly string[]): string[] {
-  const out = new Set<string>();
-  for (const path of paths) {
-    const parts = path.split('.');
-    for (let i = 1; i <= parts.length; i++) out.add(parts.slice(0, i).join('.'));
-  }
-  return [...out].sort();
-}
-
-function readPath(args: Record<string, JsonValue>, path: string): JsonValue | undefined {
-  let current: JsonValue | undefined = args;
-  for (const part of path.split('.')) {
-    if (current === null || typeof current !== 'object' || Array.isArray(current) || !Object.hasOwn(current, part)) return undefined;
-    current = (current as Record<string, JsonValue>)[part];
-  }
-  return current;
-}
 
 /**
  * The resource scope the scope phase would reach authorize with: the target id read from the

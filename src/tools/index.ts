@@ -14,7 +14,7 @@ export { computeAffectedCount } from './affected.ts';
 export { resolveResourceScope } from './scope.ts';
 export type { CountResolver, ResourceResolver, ToolResolvers } from './resolvers.ts';
 export { validateResult } from './result.ts';
-export { MAX_ARGUMENT_DEPTH, toArgumentObject, toPlainJson } from './json.ts';
+export { MAX_ARGUMENT_DEPTH, readPath, toArgumentObject, toPlainJson } from './json.ts';
 export {
   FunctionConnector,
   HttpConnector,

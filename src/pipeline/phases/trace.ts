@@ -20,7 +20,7 @@ import { denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
 
 /** `a.b.c` -> `a`, `a.b`, `a.b.c`: a policy testing `a` catches taint anywhere inside it. */
-function withAncestors(paths: readonly string[]): string[] {
+export function withAncestors(paths: readonly string[]): string[] {
   const out = new Set<string>();
   for (const path of paths) {
     const parts = path.split('.');
