@@ -99,8 +99,9 @@ export function buildProgram(): Command {
   program
     .command('config')
     .description('configuration')
-    .command('check <file>')
-    .description('validate a config file and its policy bundle')
+    .command('check [file]')
+    .description('run every start-up check of serve on a config: file, handlers module, secrets, policy bundle')
+    .option('--config <file>', 'airlock.yaml (or give it as the argument)')
     .option('--json', 'machine-readable output')
     .action(configCheckCommand);
 
