@@ -176,6 +176,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('play a scripted support-agent session, including a prompt injection, and show the decisions')
     .option('--json', 'machine-readable output')
+    .option('--keep', 'keep the temporary directory (audit log, state) instead of removing it at the end')
     .action(demoCommand);
 
   return program;
