@@ -3,20 +3,23 @@
  * check`): a config that passes them does not fail at start for a reason they cover. They
  * are: the handlers module loads; every secret the server resolves at start is resolvable
  * (its value is read, never shown); the policy bundle directory exists; the policy
- * validates against the registered tools. Checks that need the network (MCP upstreams,
+ * validates against the registered tools; the `server.tls` files are readable PEM and the key
+ * matches the certificate. Checks that need the network (MCP upstreams,
  * PostgreSQL, Redis) are left to the start itself.
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createSecureContext } from 'node:tls';
 import { isAirlockError } from '../core/errors.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { parseSecretRef, resolveSecretRef } from '../config/index.ts';
 import type { CedarPolicyEngine } from '../policy/index.ts';
 import { checkPolicyBundle, loadToolkit } from '../pipeline/index.ts';
+import { httpsOptions } from '../server/serve.ts';
 
 /** One failed check: a stable code, a message that never holds a secret's value, and where it applies. */
 export interface CheckProblem {
-  check: 'handlers_module' | 'secrets' | 'policy_bundle' | 'policy';
+  check: 'handlers_module' | 'secrets' | 'policy_bundle' | 'policy' | 'tls';
   code: string;
   message: string;
   /** The config key the problem is about (e.g. `identity.issuers[0].secret`). */
@@ -105,6 +108,18 @@ export async function runConfigChecks(config: AirlockConfig): Promise<ConfigChec
       await resolveSecretRef(use.ref, config.baseDir);
     } catch (error) {
       problems.push(problemOf('secrets', error, use.at));
+    }
+  }
+
+  const tls = config.server.tls;
+  if (tls !== undefined) {
+    try {
+      // What the HTTPS server builds at start: fails for an unreadable file, bad PEM, or a key that is not the certificate's.
+      createSecureContext(httpsOptions(tls));
+    } catch (error) {
+      const problem = problemOf('tls', error, 'server.tls');
+      if (!isAirlockError(error)) problem.code = 'ERR_CONFIG_TLS';
+      problems.push(problem);
     }
   }
 
