@@ -13,9 +13,11 @@ import { createSecureContext } from 'node:tls';
 import { isAirlockError } from '../core/errors.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { parseSecretRef, resolveSecretRef } from '../config/index.ts';
-import type { CedarPolicyEngine } from '../policy/index.ts';
 import { checkPolicyBundle, loadToolkit } from '../pipeline/index.ts';
-import { httpsOptions } from '../server/serve.ts';
+import { httpsOptions } from '../server/index.ts';
+
+/** The validated policy engine (through the pipeline: the CLI does not reach into the policy module). */
+type CedarPolicyEngine = Awaited<ReturnType<typeof checkPolicyBundle>>;
 
 /** One failed check: a stable code, a message that never holds a secret's value, and where it applies. */
 export interface CheckProblem {
