@@ -101,8 +101,9 @@ export function buildProgram(): Command {
   program
     .command('config')
     .description('configuration')
-    .command('check <file>')
-    .description('validate a config file and its policy bundle')
+    .command('check [file]')
+    .description('run every start-up check of serve on a config: file, handlers module, secrets, policy bundle')
+    .option('--config <file>', 'airlock.yaml (or give it as the argument)')
     .option('--json', 'machine-readable output')
     .action(configCheckCommand);
 
@@ -195,6 +196,7 @@ export function buildProgram(): Command {
     .command('demo')
     .description('play a scripted support-agent session, including a prompt injection, and show the decisions')
     .option('--json', 'machine-readable output')
+    .option('--keep', 'keep the temporary directory (audit log, state) instead of removing it at the end')
     .action(demoCommand);
 
   return program;

@@ -16,6 +16,7 @@ import type {
   PostgresConfig,
   RateLimitRule,
   RedisConfig,
+  TlsConfig,
 } from './types.ts';
 import { normalizeMcp } from './mcp-normalize.ts';
 
@@ -93,6 +94,15 @@ function section(root: Raw, key: string): Raw {
 
 function pathIn(baseDir: string, path: string): string {
   return isAbsolute(path) ? path : resolve(baseDir, path);
+}
+
+function normalizeTls(tls: Raw, baseDir: string): TlsConfig {
+  const clientCa = tls.client_ca as string | undefined;
+  return {
+    cert: pathIn(baseDir, tls.cert as string),
+    key: pathIn(baseDir, tls.key as string),
+    ...(clientCa === undefined ? {} : { clientCa: pathIn(baseDir, clientCa) }),
+  };
 }
 
 function issuer(raw: Raw, baseDir: string): IssuerConfig {
@@ -221,6 +231,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
         enabled: (section(server, 'metrics').enabled as boolean | undefined) ?? true,
         token: (section(server, 'metrics').token as string | undefined) ?? null,
       },
+      ...(server.tls === undefined ? {} : { tls: normalizeTls(section(server, 'tls'), baseDir) }),
     },
     identity: {
       audience: identity.audience as string,

@@ -253,6 +253,17 @@ export const configSchema = {
             token: nonEmptyString,
           },
         },
+        // HTTPS: PEM certificate chain and private key; with client_ca, clients must present a certificate it signed.
+        tls: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['cert', 'key'],
+          properties: {
+            cert: nonEmptyString,
+            key: nonEmptyString,
+            client_ca: nonEmptyString,
+          },
+        },
       },
     },
     identity: {

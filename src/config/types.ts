@@ -99,6 +99,22 @@ export interface ServerConfig {
   port: number;
   bodyLimitBytes: number;
   metrics: MetricsConfig;
+  /** HTTPS instead of plain HTTP (absent: plain HTTP). */
+  tls?: TlsConfig;
+}
+
+/**
+ * `server.tls`: PEM files, paths absolute after loading (relative ones resolve against the
+ * config file's directory). With `clientCa`, every client must present a certificate that CA
+ * signed (mutual TLS); a client without one is refused during the handshake.
+ */
+export interface TlsConfig {
+  /** Server certificate (chain), PEM. */
+  cert: string;
+  /** Private key of the certificate, PEM (a file the server's user alone should read). */
+  key: string;
+  /** CA certificate(s), PEM, that client certificates must chain to. */
+  clientCa?: string;
 }
 
 /**

@@ -5,11 +5,12 @@
  * strict validation against the generated schema. Also computes the bundle version.
  */
 import { canonicalHash } from '../core/canonical.ts';
+import { nearestName } from '../core/nearest.ts';
 import { readAnnotations } from './annotations.ts';
 import { checkParsePolicySet, policySetTextToParts, policyToJson, validate } from './cedar.ts';
 import type { DetailedError, EntityUidJson, PolicyJson } from './cedar.ts';
 import { lineOfByteOffset, splitPolicies, withPermitEffect } from './cedar-text.ts';
-import { ACTION_TYPE } from './schema.ts';
+import { ACTION_TYPE, NAMESPACE } from './schema.ts';
 import type { CedarSchemaJson } from './schema.ts';
 import type { ActionScope, CompiledPolicy, PolicyBundleSource, PolicyDiagnostic } from './types.ts';
 
@@ -137,19 +138,37 @@ function compileFile(
   }
 }
 
+/** The action id of Cedar's "unrecognized action" error, or undefined for any other error. */
+const UNRECOGNIZED_ACTION = /unrecognized action `(?:[A-Za-z_][A-Za-z0-9_]*::)*Action::"((?:[^"\\]|\\.)*)"`/;
+
+/**
+ * The message of a validation error. For an unknown action, Cedar's own hint (the nearest
+ * action by its own measure, often a side-effect class such as `none`) is replaced with the
+ * registered tool whose name is nearest by edit distance, or with a note that none is close.
+ */
+function validationMessage(error: DetailedError, toolNames: readonly string[]): string {
+  const unknown = UNRECOGNIZED_ACTION.exec(error.message)?.[1];
+  if (unknown === undefined) return messageOf(error);
+  const nearest = nearestName(unknown, toolNames);
+  const hint = nearest === undefined ? 'no registered tool has a similar name' : `did you mean the tool \`${nearest}\`?`;
+  return `${error.message} (${hint})`;
+}
+
 function located(
   locations: Map<string, Located>,
   policyId: string,
   error: DetailedError,
+  toolNames: readonly string[] = [],
 ): PolicyDiagnostic {
+  const message = validationMessage(error, toolNames);
   const where = locations.get(policyId);
-  if (where === undefined) return { file: '<schema>', policy_id: policyId, message: messageOf(error) };
+  if (where === undefined) return { file: '<schema>', policy_id: policyId, message };
   const at = error.sourceLocations?.[0]?.start ?? 0;
   const line = lineOfByteOffset(where.fileText, where.byteOffset + at);
   if (policyId.startsWith(UNNAMED)) {
-    return { file: where.file, line, message: messageOf(error).replace(/^for policy `[^`]*`, /, '') };
+    return { file: where.file, line, message: message.replace(/^for policy `[^`]*`, /, '') };
   }
-  return { file: where.file, line, policy_id: policyId, message: messageOf(error) };
+  return { file: where.file, line, policy_id: policyId, message };
 }
 
 function unique(diagnostics: PolicyDiagnostic[]): PolicyDiagnostic[] {
@@ -181,7 +200,11 @@ export function compileBundle(bundle: PolicyBundleSource, schema: CedarSchemaJso
     out.diagnostics.push(...answer.errors.map((e) => ({ file: '<schema>', message: messageOf(e) })));
     return { ok: false, version, diagnostics: unique(out.diagnostics) };
   }
-  out.diagnostics.push(...answer.validationErrors.map((e) => located(out.locations, e.policyId, e.error)));
+  // Tool actions are the schema's actions that belong to a side-effect class.
+  const toolNames = Object.entries(schema[NAMESPACE]?.actions ?? {})
+    .filter(([, action]) => (action.memberOf?.length ?? 0) > 0)
+    .map(([name]) => name);
+  out.diagnostics.push(...answer.validationErrors.map((e) => located(out.locations, e.policyId, e.error, toolNames)));
   if (out.diagnostics.length > 0) return { ok: false, version, diagnostics: unique(out.diagnostics) };
   const warnings = answer.validationWarnings.map((w) => located(out.locations, w.policyId, w.error));
   for (const w of answer.otherWarnings) warnings.push({ file: '<schema>', message: messageOf(w) });

@@ -1,7 +1,7 @@
 /** HTTP door: the v1 API over a Gateway. */
 export { createApp } from './app.ts';
 export { openApiDocument } from './openapi.ts';
-export { startServer } from './serve.ts';
+export { httpsOptions, startServer } from './serve.ts';
 export type { RunningServer } from './serve.ts';
 export { mountMcp, rebindingProblem } from './mcp-http.ts';
 export type { McpHttpOptions } from './mcp-http.ts';

@@ -639,6 +639,34 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/credentials/revoke': {
+        post: {
+          summary: "Revoke just-in-time credentials (security-admin role, humans only): one credential (jti), or every one issued up to now to a user, the operator's tenant, or a connector; audited as credential.revoked",
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  description: 'exactly one of jti, user, tenant, connector (a non-empty string)',
+                  oneOf: [{ required: ['jti'] }, { required: ['user'] }, { required: ['tenant'] }, { required: ['connector'] }],
+                  properties: {
+                    jti: { type: 'string', maxLength: 256, description: 'one credential' },
+                    user: { type: 'string', maxLength: 256, description: "every credential of this user of the operator's tenant" },
+                    tenant: { type: 'string', maxLength: 256, description: "the operator's own tenant (every credential of it)" },
+                    connector: { type: 'string', maxLength: 256, description: 'every credential for this connector (audience)' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': json({ type: 'object', required: ['revoked'], properties: { revoked: { type: 'object', description: 'the target as given', additionalProperties: { type: 'string' } } } }, 'revoked'),
+            '403': json(ref('Error'), 'ERR_CREDENTIAL_FORBIDDEN: no security-admin role, an agent token, or another tenant'),
+            ...errors,
+          },
+        },
+      },
       '/v1/tools': {
         get: { summary: 'Registered tools', responses: { '200': json({ type: 'object' }, 'tools'), ...errors } },
       },

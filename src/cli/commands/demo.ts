@@ -2,9 +2,10 @@
  * `airlock demo`: plays a scripted support-agent session against the support-desk demo,
  * in process, with a real Cedar bundle and a durable SQLite audit log in a temporary
  * directory — including a prompt-injected attempt to export every customer — and prints
- * each decision and the lineage of one action.
+ * each decision and the lineage of one action. The temporary directory is removed when the
+ * demo ends, however it ends (`--keep` keeps it, to inspect the audit log afterwards).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { JsonValue } from '../../core/canonical.ts';
@@ -70,8 +71,7 @@ export const DEMO_STEPS: Step[] = [
   { say: 'finance lead exports by hand', as: 'fin', tool: 'crm.exportCustomers', arguments: {} },
 ];
 
-function demoConfig(base: AirlockConfig): AirlockConfig {
-  const dir = mkdtempSync(join(tmpdir(), 'airlock-demo-'));
+function demoConfig(base: AirlockConfig, dir: string): AirlockConfig {
   return {
     ...base,
     audit: { type: 'sqlite', path: join(dir, 'audit.db') },
@@ -83,11 +83,31 @@ function demoConfig(base: AirlockConfig): AirlockConfig {
   };
 }
 
-export async function demoCommand(options: { json?: boolean }): Promise<void> {
-  // The ledger (the demo's HTTP upstream) listens on a free port for this run.
-  const ledger = await startDemoLedger(demoConfig(await loadConfigOrExit(DEMO_CONFIG)), DEMO_CONFIG, { host: '127.0.0.1', port: 0 });
+export async function demoCommand(options: { json?: boolean; keep?: boolean }): Promise<void> {
+  const keep = options.keep === true;
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-demo-'));
+  // Removed on every way out (a failed start included) unless kept; the stores are closed first.
+  const cleanUp = () => {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  };
+  let ledger: Awaited<ReturnType<typeof startDemoLedger>>;
+  let gateway: Awaited<ReturnType<typeof createGateway>>;
+  try {
+    // The ledger (the demo's HTTP upstream) listens on a free port for this run.
+    ledger = await startDemoLedger(demoConfig(await loadConfigOrExit(DEMO_CONFIG), dir), DEMO_CONFIG, { host: '127.0.0.1', port: 0 });
+  } catch (error) {
+    cleanUp();
+    throw error;
+  }
   const config = ledger.config;
-  const gateway = await createGateway(config, await loadToolkit(config));
+  try {
+    gateway = await createGateway(config, await loadToolkit(config));
+  } catch (error) {
+    await ledger.close();
+    cleanUp();
+    throw error;
+  }
+  const auditPath = keep && config.audit.type === 'sqlite' ? config.audit.path : null;
   try {
     const tokens = {
       sam: await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 600 }),
@@ -114,7 +134,7 @@ export async function demoCommand(options: { json?: boolean }): Promise<void> {
     const lineage = refund === undefined ? null : await gateway.lineage(refund.result.request_id, tokens.sam);
     const verified = await gateway.verifyAudit();
     if (options.json === true) {
-      printJson({ session_id, steps: results.map((r) => ({ say: r.step.say, tool: r.step.tool, ...r.result })), lineage, audit: verified, audit_path: config.audit.type === 'sqlite' ? config.audit.path : null });
+      printJson({ session_id, steps: results.map((r) => ({ say: r.step.say, tool: r.step.tool, ...r.result })), lineage, audit: verified, audit_path: auditPath });
       return;
     }
     process.stdout.write(`${bold('Support-desk demo')}: sam (support, acting through support-agent) works ticket t_1001 for cus_acme_ada\n\n`);
@@ -136,10 +156,11 @@ export async function demoCommand(options: { json?: boolean }): Promise<void> {
       process.stdout.write(`${bold('Lineage of the small refund')} (${lineage.id}):\n${lineage.text}\n\n`);
     }
     process.stdout.write(
-      `${bold('Audit chain')}: ${verified.ok ? 'verified' : 'BROKEN'} over ${verified.checked} events ${dim(config.audit.type === 'sqlite' ? config.audit.path : '')}\n`,
+      `${bold('Audit chain')}: ${verified.ok ? 'verified' : 'BROKEN'} over ${verified.checked} events ${dim(auditPath === null ? '(temporary, removed; --keep keeps it)' : `kept in ${auditPath}`)}\n`,
     );
   } finally {
     await gateway.close();
     await ledger.close();
+    cleanUp();
   }
 }
