@@ -3,6 +3,7 @@
  * ajv's errors into config issues: one per problem, phrased for a person editing YAML,
  * each located at a line and column.
  */
+import { nearestName } from '../core/nearest.ts';
 import type { ErrorObject } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ConfigIssue } from './errors.ts';
@@ -33,33 +34,9 @@ function pointerToPath(pointer: string, data: unknown): PathSegment[] {
   return out;
 }
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0] ?? 0;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j] ?? 0;
-      row[j] = Math.min((row[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length] ?? 0;
-}
-
 /** Closest known key for a typo, when one is close enough to be a useful hint. */
 export function suggestKey(unknown: string, known: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of known) {
-    const d = distance(unknown.toLowerCase(), candidate.toLowerCase());
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
-  const limit = Math.max(1, Math.floor(unknown.length / 3));
-  return bestDistance <= limit ? best : undefined;
+  return nearestName(unknown, known);
 }
 
 function customMessage(error: ErrorObject): string | undefined {
