@@ -38,11 +38,13 @@ export {
   SEARCH_MAX_LIMIT,
   SEARCH_OUTCOMES,
   SEARCH_SCAN_WINDOW,
+  canonicalEventLine,
   finishSearch,
   matchesSearch,
   normalizeSearch,
   outcomeOf,
   planSearch,
   rulesOf,
+  searchScoped,
 } from './search.ts';
-export type { AuditSearchPage, AuditSearchQuery, NormalizedSearch, SearchPlan } from './search.ts';
+export type { AuditSearchPage, AuditSearchQuery, NormalizedSearch, SearchPlan, SearchScope } from './search.ts';

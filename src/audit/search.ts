@@ -17,6 +17,7 @@
  */
 import { AirlockError } from '../core/errors.ts';
 import type { AuditEvent } from '../core/types.ts';
+import { canonicalJson } from './fast-canonical.ts';
 
 /** Most events one page returns. */
 export const SEARCH_MAX_LIMIT = 1000;
@@ -179,4 +180,30 @@ export function finishSearch(q: NormalizedSearch, plan: SearchPlan | null, headS
     next = plan.descending ? (plan.lo > 1 ? plan.lo : null) : plan.hi < headSeq ? plan.hi : null;
   }
   return { events, nextAfterSeq: next };
+}
+
+/** Who is reading: always one tenant; `user` set when the reader may see only their own calls. */
+export interface SearchScope {
+  tenant: string;
+  user?: string;
+}
+
+/**
+ * A search confined to a reader's scope: the scope's tenant (and user) replace the query's, a
+ * query naming another tenant (or another user, for a user-scoped reader) finds nothing, and
+ * every returned event is checked against the scope once more. Never another tenant's events.
+ */
+export async function searchScoped(store: { search(query: AuditSearchQuery): Promise<AuditSearchPage> }, query: AuditSearchQuery, scope: SearchScope): Promise<AuditSearchPage> {
+  normalizeSearch(query); // a bad query is refused the same way in or out of scope
+  const otherTenant = query.tenant !== undefined && query.tenant !== '' && query.tenant !== scope.tenant;
+  const otherUser = scope.user !== undefined && query.user !== undefined && query.user !== '' && query.user !== scope.user;
+  if (otherTenant || otherUser) return { events: [], nextAfterSeq: null };
+  const page = await store.search({ ...query, tenant: scope.tenant, ...(scope.user === undefined ? {} : { user: scope.user }) });
+  const events = page.events.filter((e) => e.actor.tenant === scope.tenant && (scope.user === undefined || e.actor.user === scope.user));
+  return { events, nextAfterSeq: page.nextAfterSeq };
+}
+
+/** An event as one line of a JSONL export: its canonical JSON (the stored body plus `hash`). */
+export function canonicalEventLine(event: AuditEvent): string {
+  return canonicalJson(event);
 }
