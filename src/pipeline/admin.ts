@@ -73,8 +73,6 @@ export interface AuditLogReader {
   drill(id: string, scope?: { tenant?: string }): Promise<DrillReport & { text: string }>;
   /** One page of matching events (audit/search.ts); with `tenant`, only that tenant's. */
   search(query: AuditSearchQuery, scope?: { tenant?: string }): Promise<AuditSearchPage>;
-  /** Committed events from `fromSeq` in seq order (for tail and export). */
-  read(options: { fromSeq?: number; limit?: number }): Promise<AuditEvent[]>;
   close(): Promise<void>;
 }
 
@@ -120,7 +118,6 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
       return { ...report, text: renderDrill(report) };
     },
     search: (query, scope = {}) => (scope.tenant === undefined ? store.search(query) : searchScoped(store, query, { tenant: scope.tenant })),
-    read: (options) => store.read(options),
     close: () => store.close(),
   };
 }
