@@ -33,3 +33,18 @@ export type { DrillAction, DrillLink, DrillLookup, DrillReport, LinkName, LinkSt
 export { renderDrill } from './render-drill.ts';
 export { MAX_EXPANDED_ACTIONS, findLineageEvents, relatesByLineageId, relatesTo } from './related.ts';
 export type { AuditStore } from './types.ts';
+export {
+  SEARCH_DEFAULT_LIMIT,
+  SEARCH_MAX_LIMIT,
+  SEARCH_OUTCOMES,
+  SEARCH_SCAN_WINDOW,
+  canonicalEventLine,
+  finishSearch,
+  matchesSearch,
+  normalizeSearch,
+  outcomeOf,
+  planSearch,
+  rulesOf,
+  searchScoped,
+} from './search.ts';
+export type { AuditSearchPage, AuditSearchQuery, NormalizedSearch, SearchPlan, SearchScope } from './search.ts';

@@ -14,6 +14,8 @@ import { newEventIds } from './event-ids.ts';
 import { decodeStoredEvent, prepareInput, sealEvent } from './event-record.ts';
 import type { PreparedInput, StoredEventRecord } from './event-record.ts';
 import { relatesTo } from './related.ts';
+import { finishSearch, matchesSearch, normalizeSearch, planSearch } from './search.ts';
+import type { AuditSearchPage, AuditSearchQuery } from './search.ts';
 
 function unavailable(message: string): AirlockError {
   return new AirlockError('ERR_AUDIT_UNAVAILABLE', message, { status: 503 });
@@ -105,6 +107,26 @@ export class MemoryAuditStore implements AuditStore {
       )
       .map(decodeStoredEvent)
       .filter((event) => relatesTo(event, id));
+  }
+
+  /** One page of matching events (see search.ts); examines only the plan's seq window. */
+  async search(query: AuditSearchQuery): Promise<AuditSearchPage> {
+    this.#assertOpen();
+    const q = normalizeSearch(query);
+    const headSeq = this.#records.at(-1)?.seq ?? 0;
+    const plan = planSearch(q, headSeq);
+    const candidates: AuditEvent[] = [];
+    if (plan !== null) {
+      // Seqs are contiguous from 1, so seq n is at index n - 1.
+      for (let seq = plan.descending ? plan.hi : plan.lo; seq >= plan.lo && seq <= plan.hi && candidates.length < q.limit; seq += plan.descending ? -1 : 1) {
+        const at = this.#records[seq - 1];
+        const record = at?.seq === seq ? at : this.#records.find((r) => r.seq === seq);
+        if (record === undefined) continue;
+        const event = decodeStoredEvent(record);
+        if (matchesSearch(event, q)) candidates.push(event);
+      }
+    }
+    return finishSearch(q, plan, headSeq, candidates);
   }
 
   async head(): Promise<ChainHead | null> {

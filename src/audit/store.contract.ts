@@ -10,6 +10,7 @@ import type { AuditEvent, AuditEventInput } from '../core/types.ts';
 import type { AuditStore } from './types.ts';
 import { GENESIS_HASH, hashEvent, verifyChain } from './chain.ts';
 import { readAll } from './read-all.ts';
+import type { AuditSearchQuery } from './search.ts';
 
 export interface AuditStoreHarness {
   store: AuditStore;
@@ -75,6 +76,39 @@ async function assertVerifies(store: AuditStore, count: number): Promise<void> {
   assert.equal(result.ok, true, JSON.stringify(result.firstBad));
   assert.equal(result.checked, count);
   assert.deepEqual(await store.head(), result.head);
+}
+
+/** Every event matching `query`, paging through the store's search until the cursor runs out. */
+export async function searchAll(store: AuditStore, query: AuditSearchQuery): Promise<AuditEvent[]> {
+  const out: AuditEvent[] = [];
+  let afterSeq: number | undefined = query.afterSeq;
+  for (let pages = 0; pages < 10_000; pages++) {
+    const page = await store.search({ ...query, ...(afterSeq === undefined ? {} : { afterSeq }) });
+    out.push(...page.events);
+    if (page.nextAfterSeq === null) return out;
+    afterSeq = page.nextAfterSeq;
+  }
+  throw new Error('search did not terminate');
+}
+
+/** A mixed log for the search cases: tenants, users, agents, tools, types, outcomes and rules. */
+function searchFixture(): AuditEventInput[] {
+  const decision = (outcome: string, ...rules: string[]) => ({
+    outcome,
+    code: `policy.${outcome}`,
+    reasons: rules.map((policy_id) => ({ policy_id, effect: outcome === 'allow' ? 'permit' : 'forbid' })),
+  });
+  const actor = (tenant: string, user: string, agent: string | null) => ({ tenant, user, roles: ['analyst'], agent });
+  return [
+    sampleEventInput({ actor: actor('acme', 'alice', 'agent-1'), tool: 'crm.get', decision: decision('allow', 'read-own') }),
+    sampleEventInput({ actor: actor('acme', 'bob', 'agent-2'), tool: 'crm.delete', decision: decision('deny', 'no-delete', 'read-own') }),
+    sampleEventInput({ type: 'result', actor: actor('acme', 'alice', 'agent-1'), tool: 'crm.get', decision: undefined, result_code: 'ok' }),
+    sampleEventInput({ actor: actor('globex', 'alice', 'agent-1'), tool: 'crm.get', decision: decision('deny', 'no-delete') }),
+    sampleEventInput({ actor: actor('acme', 'carol', null), tool: 'pay.send', decision: decision('approval_required', 'big-payment') }),
+    sampleEventInput({ actor: actor('acme', 'alice', 'agent-1'), tool: 'crm.get', decision: decision('allow'), data: { note: 'nul\u0000inside' } }),
+    sampleEventInput({ type: 'approval.approved', actor: actor('acme', 'dave', null), tool: undefined, decision: undefined, refs: ['apr_s1'] }),
+    sampleEventInput({ actor: actor('globex', 'erin', 'agent-9'), tool: 'pay.send', decision: { outcome: 'deny', reasons: 'not-a-list' } }),
+  ];
 }
 
 export function runAuditStoreContract(name: string, makeStore: MakeAuditStore): void {
@@ -249,6 +283,106 @@ export function runAuditStoreContract(name: string, makeStore: MakeAuditStore): 
         (stored?.data as { note: string }).note = 'changed by reader';
         assert.deepEqual((await store.read())[0]?.data, { note: 'before' });
         await assertVerifies(store, 1);
+      });
+    });
+
+    it('search: an empty log answers an empty last page', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        assert.deepEqual(await store.search({}), { events: [], nextAfterSeq: null });
+        assert.deepEqual(await store.search({ order: 'newest', tenant: 'acme' }), { events: [], nextAfterSeq: null });
+      });
+    });
+
+    it('search: each filter, alone and combined, returns exactly the matching events as stored', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        const half = searchFixture();
+        await store.append(half.slice(0, 4));
+        await store.append(half.slice(4));
+        const all = await store.read();
+        const seqs = async (query: AuditSearchQuery) => (await searchAll(store, query)).map((e) => e.seq);
+        assert.deepEqual(await searchAll(store, {}), all, 'no filter: the whole log, as read() returns it');
+        assert.deepEqual(await seqs({ tenant: 'acme' }), [1, 2, 3, 5, 6, 7]);
+        assert.deepEqual(await seqs({ tenant: 'globex' }), [4, 8]);
+        assert.deepEqual(await seqs({ tenant: 'initech' }), []);
+        assert.deepEqual(await seqs({ user: 'alice' }), [1, 3, 4, 6]);
+        assert.deepEqual(await seqs({ tenant: 'acme', user: 'alice' }), [1, 3, 6]);
+        assert.deepEqual(await seqs({ agent: 'agent-1' }), [1, 3, 4, 6]);
+        assert.deepEqual(await seqs({ tool: 'crm.get' }), [1, 3, 4, 6]);
+        assert.deepEqual(await seqs({ tool: 'pay.send', tenant: 'acme' }), [5]);
+        assert.deepEqual(await seqs({ type: 'result' }), [3]);
+        assert.deepEqual(await seqs({ type: 'approval.approved' }), [7]);
+        assert.deepEqual(await seqs({ outcome: 'deny' }), [2, 4, 8]);
+        assert.deepEqual(await seqs({ outcome: 'allow' }), [1, 6]);
+        assert.deepEqual(await seqs({ outcome: 'approval_required' }), [5]);
+        assert.deepEqual(await seqs({ rule: 'read-own' }), [1, 2]);
+        assert.deepEqual(await seqs({ rule: 'no-delete' }), [2, 4]);
+        assert.deepEqual(await seqs({ rule: 'no-delete', tenant: 'acme' }), [2]);
+        assert.deepEqual(await seqs({ rule: 'not-a-list' }), []);
+        assert.deepEqual(await seqs({ rule: 'absent' }), []);
+        assert.deepEqual(await seqs({ tenant: 'acme', tool: 'crm.get', outcome: 'allow', user: 'alice', agent: 'agent-1' }), [1, 6]);
+        const [found] = await searchAll(store, { tenant: 'acme', outcome: 'allow', afterSeq: 5 });
+        assert.deepEqual(found, all[5], 'an event whose body holds a \\u0000 escape is found like any other');
+        await assertVerifies(store, 8);
+      });
+    });
+
+    it('search: the time range is from-inclusive, to-exclusive on the stored ts', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        for (let i = 0; i < 6; i++) await store.append([sampleEventInput({ data: { i } })]);
+        const all = await store.read();
+        for (const pivot of all) {
+          const expectFrom = all.filter((e) => e.ts >= pivot.ts).map((e) => e.seq);
+          const expectTo = all.filter((e) => e.ts < pivot.ts).map((e) => e.seq);
+          assert.deepEqual((await searchAll(store, { from: pivot.ts })).map((e) => e.seq), expectFrom);
+          assert.deepEqual((await searchAll(store, { to: pivot.ts })).map((e) => e.seq), expectTo);
+          assert.deepEqual((await searchAll(store, { from: pivot.ts, to: pivot.ts })).map((e) => e.seq), []);
+        }
+        assert.deepEqual(await searchAll(store, { from: '1970-01-01T00:00:00Z', to: '9999-01-01T00:00:00Z' }), all);
+        assert.deepEqual(await searchAll(store, { from: '9999-01-01' }), []);
+      });
+    });
+
+    it('search: pages by seq cursor, oldest or newest first, with no event twice or missed', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        for (let i = 0; i < 4; i++) await store.append(searchFixture());
+        const all = await store.read();
+        const acme = all.filter((e) => e.actor.tenant === 'acme');
+        for (const limit of [1, 2, 5, 1000]) {
+          assert.deepEqual(await searchAll(store, { tenant: 'acme', limit }), acme);
+          assert.deepEqual(await searchAll(store, { tenant: 'acme', limit, order: 'newest' }), [...acme].reverse());
+        }
+        const first = await store.search({ limit: 3 });
+        assert.deepEqual(first.events.map((e) => e.seq), [1, 2, 3]);
+        assert.equal(first.nextAfterSeq, 3);
+        const second = await store.search({ limit: 3, afterSeq: 3 });
+        assert.deepEqual(second.events.map((e) => e.seq), [4, 5, 6]);
+        const newest = await store.search({ limit: 2, order: 'newest' });
+        assert.deepEqual(newest.events.map((e) => e.seq), [32, 31]);
+        assert.equal(newest.nextAfterSeq, 31);
+        assert.deepEqual((await store.search({ limit: 2, order: 'newest', afterSeq: 31 })).events.map((e) => e.seq), [30, 29]);
+        const last = await store.search({ afterSeq: 30 });
+        assert.deepEqual(last, { events: all.slice(30), nextAfterSeq: null });
+        assert.deepEqual(await store.search({ afterSeq: 32 }), { events: [], nextAfterSeq: null });
+        assert.deepEqual(await store.search({ order: 'newest', afterSeq: 1 }), { events: [], nextAfterSeq: null });
+      });
+    });
+
+    it('search: refuses bad limits, cursors, outcomes and times', async () => {
+      await withStore(makeStore, async ({ store }) => {
+        await store.append([sampleEventInput()]);
+        for (const query of [
+          { limit: 0 },
+          { limit: 1001 },
+          { limit: 2.5 },
+          { afterSeq: -1 },
+          { outcome: 'maybe' },
+          { from: 'yesterday' },
+          { to: '2026-13-45' },
+          { order: 'sideways' as 'oldest' },
+        ]) {
+          await assertCode(store.search(query), 'ERR_AUDIT_SEARCH_INVALID');
+        }
+        assert.equal((await store.search({ limit: 1000 })).events.length, 1);
       });
     });
 

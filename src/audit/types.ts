@@ -4,6 +4,7 @@
  * core/types.ts: every domain records events.
  */
 import type { AuditEvent, AuditEventInput } from '../core/types.ts';
+import type { AuditSearchPage, AuditSearchQuery } from './search.ts';
 
 export interface AuditStore {
   /**
@@ -18,6 +19,13 @@ export interface AuditStore {
    * or whose `refs` hold it, in seq order. Answered from indexes, never by scanning the log.
    */
   findRelated(id: string): Promise<AuditEvent[]>;
+  /**
+   * One page of the events matching `query` (see search.ts: filters, seq cursor, order). Read
+   * only: a snapshot of committed events; examines at most SEARCH_SCAN_WINDOW seqs per call, so
+   * a page may be short (even empty) with a non-null `nextAfterSeq`. Rejects with
+   * ERR_AUDIT_SEARCH_INVALID (400) for a bad query.
+   */
+  search(query: AuditSearchQuery): Promise<AuditSearchPage>;
   head(): Promise<{ seq: number; hash: string } | null>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { Command } from 'commander';
 import { isAirlockError } from '../core/errors.ts';
 import { CliExit } from './config-loading.ts';
 import { auditDrillCommand, auditTraceCommand, auditVerifyCommand } from './commands/audit.ts';
+import { registerAuditSearchCommands } from './commands/audit-search.ts';
 import { configCheckCommand, policyCheckCommand, policySchemaCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { dbMigrateCommand } from './commands/db.ts';
@@ -67,8 +68,9 @@ export function buildProgram(): Command {
   const audit = program.command('audit').description('the tamper-evident audit log');
   audit
     .command('verify')
-    .description('verify the hash chain; exits 1 when it is broken')
-    .requiredOption('--config <file>', 'airlock.yaml')
+    .description('verify the hash chain (of a config\'s log, or of an export with --jsonl); exits 1 when it is broken')
+    .option('--config <file>', 'airlock.yaml')
+    .option('--jsonl <file>', 'verify an `audit export` file instead')
     .option('--json', 'machine-readable output')
     .option('--expect-checkpoint <file>', 'a copy of the checkpoint file published outside the host; the log must hold it (repeatable)', repeat, [])
     .option('--anchor <seq:hash>', 'a head recorded outside the host (0:genesis for a new log); the log must hold it (repeatable)', repeat, [])
@@ -88,6 +90,7 @@ export function buildProgram(): Command {
     .option('--tenant <tenant>', "only this tenant's events (another tenant's id answers like an unknown one)")
     .option('--json', 'machine-readable output')
     .action(auditDrillCommand);
+  registerAuditSearchCommands(audit);
 
   program
     .command('db')

@@ -8,7 +8,7 @@ import type { AuditEvent } from '../core/types.ts';
 import type { AuditStore } from '../audit/index.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/index.ts';
-import type { ChainHead, Checkpoint, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
+import type { AuditSearchPage, AuditSearchQuery, ChainHead, Checkpoint, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
 import {
   GENESIS_HASH,
   buildLineage,
@@ -19,6 +19,7 @@ import {
   readCheckpointFile,
   renderDrill,
   renderLineage,
+  searchScoped,
   verifyChain,
   verifyCheckpointSignature,
 } from '../audit/index.ts';
@@ -70,6 +71,8 @@ export interface AuditLogReader {
   trace(id: string, scope?: { tenant?: string }): Promise<{ events: AuditEvent[]; tree: LineageNode; text: string } | null>;
   /** The lineage drill of any id, scoped like trace. */
   drill(id: string, scope?: { tenant?: string }): Promise<DrillReport & { text: string }>;
+  /** One page of matching events (audit/search.ts); with `tenant`, only that tenant's. */
+  search(query: AuditSearchQuery, scope?: { tenant?: string }): Promise<AuditSearchPage>;
   close(): Promise<void>;
 }
 
@@ -114,6 +117,7 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
       const report = await drill(id, (ref) => scoped(ref, scope));
       return { ...report, text: renderDrill(report) };
     },
+    search: (query, scope = {}) => (scope.tenant === undefined ? store.search(query) : searchScoped(store, query, { tenant: scope.tenant })),
     close: () => store.close(),
   };
 }

@@ -20,8 +20,8 @@ import { createKillSwitches } from './kill-switches.ts';
 import type { EngageKillSwitchInput, KillSwitch } from '../killswitch/index.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { connectorSecretResolver, createCredentialBroker, credentialHeader } from './credentials.ts';
-import type { DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
-import { buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, verifyChain } from '../audit/index.ts';
+import type { AuditSearchPage, AuditSearchQuery, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
+import { buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, searchScoped, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { DurableProvenance, TrustScale } from '../provenance/index.ts';
@@ -168,6 +168,8 @@ export interface Gateway {
   /** The lineage drill of an id (see audit/drill.ts), scoped like lineage; 404 like lineage when nothing is visible. */
   drill(id: string, token: string): Promise<DrillResponse>;
   verifyAudit(token?: string): Promise<VerifyReport>;
+  /** One page of audit events of the caller's tenant (auditor roles: all of it; others: their own calls). See audit/search.ts. */
+  searchAudit(token: string, query: AuditSearchQuery): Promise<AuditSearchPage>;
   /** Approval requests of the reviewer's tenant (optionally in one state). */
   listApprovals(token: string, state?: ApprovalRequest['state']): Promise<ApprovalRequest[]>;
   /** One request; the requester also gets the one-time approval token once it is approved. */
@@ -565,6 +567,12 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
         }
       }
       return verifyChain(readAll(audit), await checkpointFor(audit));
+    },
+
+    async searchAudit(token, query) {
+      const principal = await verifier.verify(token);
+      const auditor = principal.roles.some((r) => AUDIT_READER_ROLES.includes(r));
+      return searchScoped(audit, query, { tenant: principal.tenant, ...(auditor ? {} : { user: principal.user }) });
     },
 
     async listApprovals(token, state) {

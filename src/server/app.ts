@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CreateOverrideInput, CredentialRevocation, Gateway, KillSwitchScope } from '../pipeline/index.ts';
 import type { ContentInput } from '../pipeline/index.ts';
-import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer } from '../pipeline/index.ts';
+import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
 import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
 import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
@@ -236,6 +236,8 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     return c.json({ id: lineage.id, events: lineage.events, tree: lineage.tree, text: lineage.text });
   });
   app.get('/v1/audit/drill/:id', async (c) => c.json(await gateway.drill(c.req.param('id'), token(c)), 200));
+
+  app.get('/v1/audit/events', async (c) => c.json(searchPageJson(await gateway.searchAudit(token(c), searchQueryFromParams(c.req.query())))));
 
   app.post('/v1/audit/verify', async (c) => c.json(await gateway.verifyAudit(token(c))));
 

@@ -438,6 +438,38 @@ export function openApiDocument(): object {
           },
         },
       },
+      '/v1/audit/events': {
+        get: {
+          summary: 'Search the audit log of the caller\'s tenant',
+          description:
+            'Auditor and security-admin roles see every event of their tenant, other callers only their own calls; another tenant\'s events are never returned (asking for one answers an empty page). Paged by seq cursor: pass `next_after_seq` as `after_seq` until it is null. One call examines at most 20000 seqs, so a page may hold fewer than `limit` events (even none) while `next_after_seq` is not null.',
+          parameters: [
+            { name: 'from', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'events accepted at or after this time' },
+            { name: 'to', in: 'query', schema: { type: 'string', format: 'date-time' }, description: 'events accepted before this time' },
+            { name: 'tenant', in: 'query', schema: { type: 'string' }, description: 'only the caller\'s own tenant finds anything' },
+            { name: 'user', in: 'query', schema: { type: 'string' } },
+            { name: 'agent', in: 'query', schema: { type: 'string' } },
+            { name: 'tool', in: 'query', schema: { type: 'string' } },
+            { name: 'type', in: 'query', schema: { type: 'string' }, description: 'event type, e.g. decision, result, approval.approved' },
+            { name: 'outcome', in: 'query', schema: { type: 'string', enum: ['allow', 'deny', 'approval_required'] }, description: 'decision outcome' },
+            { name: 'rule', in: 'query', schema: { type: 'string' }, description: 'a policy id among the decision\'s reasons' },
+            { name: 'after_seq', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'cursor: the previous page\'s next_after_seq' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 } },
+            { name: 'order', in: 'query', schema: { type: 'string', enum: ['oldest', 'newest'], default: 'oldest' } },
+          ],
+          responses: {
+            '200': json(
+              {
+                type: 'object',
+                required: ['events', 'next_after_seq'],
+                properties: { events: { type: 'array', items: { type: 'object' } }, next_after_seq: { type: ['integer', 'null'] } },
+              },
+              'one page of events, as stored',
+            ),
+            ...errors,
+          },
+        },
+      },
       '/v1/audit/drill/{id}': {
         get: {
           summary: 'Lineage drill: the full chain of the action(s) behind any id, with every missing link reported',

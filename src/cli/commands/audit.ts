@@ -4,18 +4,23 @@
  * anchors recorded outside the host when given), print lineage, and drill one id down to its
  * full action chain (exit 1 when a link is missing).
  */
-import { openAuditLog } from '../../pipeline/index.ts';
+import { existsSync } from 'node:fs';
+import { openAuditLog, verifyJsonlExport } from '../../pipeline/index.ts';
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
 import { green, printJson, red } from '../output.ts';
 
 export async function auditVerifyCommand(options: {
-  config: string;
+  config?: string;
+  /** A JSONL export (`audit export`) to verify instead of the config's log. */
+  jsonl?: string;
   json?: boolean;
   /** `seq:hash` heads recorded outside the host. */
   anchor?: string[];
   /** Copies of checkpoint files published outside the host. */
   expectCheckpoint?: string[];
 }): Promise<void> {
+  if (options.jsonl !== undefined) return verifyJsonlCommand(options.jsonl, options.json === true);
+  if (options.config === undefined) throw new CliExit(2, 'give --config FILE (the log of a config) or --jsonl FILE (an export)');
   const log = await openAuditLog(await loadConfigOrExit(options.config));
   try {
     const report = await log.verify({ anchors: options.anchor ?? [], checkpointFiles: options.expectCheckpoint ?? [] });
@@ -58,4 +63,19 @@ export async function auditDrillCommand(options: { id: string; config: string; j
   } finally {
     await log.close();
   }
+}
+
+/** `audit verify --jsonl FILE`: the chain check over an export (from its first event's prev_hash when it starts after seq 1). */
+async function verifyJsonlCommand(path: string, json: boolean): Promise<void> {
+  if (!existsSync(path)) throw new CliExit(2, `no such file: ${path}`);
+  const report = await verifyJsonlExport(path);
+  if (json) printJson(report);
+  else if (report.ok) {
+    const from = report.from_seq === null || report.from_seq === 1 ? 'from genesis' : `from seq ${report.from_seq} (its first prev_hash)`;
+    process.stdout.write(`${green('OK')} exported chain verified ${from}: ${report.checked} events, head seq ${report.head?.seq ?? 0} ${report.head?.hash ?? ''}\n`);
+  } else {
+    const bad = report.firstBad;
+    process.stdout.write(`${red('BROKEN')} exported chain: first bad event at seq ${bad?.seq ?? '?'} (${bad?.reason ?? 'unknown'}): ${bad?.message ?? ''}\n`);
+  }
+  if (!report.ok) throw new CliExit(1, '');
 }

@@ -52,6 +52,8 @@ import { GroupCommitQueue } from '../../audit/group-commit.ts';
 import type { BatchInfo } from '../../audit/group-commit.ts';
 import { readAll } from '../../audit/read-all.ts';
 import { relatesTo } from '../../audit/related.ts';
+import { finishSearch, normalizeSearch, planSearch } from '../../audit/search.ts';
+import type { AuditSearchPage, AuditSearchQuery, NormalizedSearch, SearchPlan } from '../../audit/search.ts';
 import { sqlState } from './database.ts';
 import type { PostgresDatabase, PostgresTx } from './database.ts';
 
@@ -189,6 +191,48 @@ function rowToRecord(row: Row): StoredEventRecord {
 
 const decodeRow = (row: Row): AuditEvent => decodeStoredEvent(rowToRecord(row));
 
+/**
+ * Bodies jsonb cannot hold (a `\u0000` escape, or an escaped surrogate): their JSON filters
+ * are left to matchesSearch instead of failing the whole statement on the cast.
+ */
+const NOT_JSONB = '\\\\u(0000|[dD][89a-fA-F])';
+
+/**
+ * The SQL of one search call: the plan's seq window (primary key), `ts` and `type` columns,
+ * the body cast to jsonb for the rest. Candidates only: matchesSearch has the last word.
+ */
+function searchSql(q: NormalizedSearch, plan: SearchPlan): { sql: string; params: unknown[] } {
+  const params: unknown[] = [plan.lo, plan.hi, NOT_JSONB];
+  const column: string[] = [];
+  const json: string[] = [];
+  const add = (into: string[], clause: (p: string) => string, value: string | null) => {
+    if (value === null) return;
+    params.push(value);
+    into.push(clause(`$${params.length}::text`));
+  };
+  add(column, (p) => `ts COLLATE "C" >= ${p}`, q.from);
+  add(column, (p) => `ts COLLATE "C" < ${p}`, q.to);
+  add(column, (p) => `type = ${p}`, q.type);
+  add(json, (p) => `j->'actor'->>'tenant' = ${p}`, q.tenant);
+  add(json, (p) => `j->'actor'->>'user' = ${p}`, q.user);
+  add(json, (p) => `j->'actor'->>'agent' = ${p}`, q.agent);
+  add(json, (p) => `j->>'tool' = ${p}`, q.tool);
+  add(json, (p) => `j->'decision'->>'outcome' = ${p}`, q.outcome);
+  add(
+    json,
+    (p) => `jsonb_typeof(j->'decision'->'reasons') = 'array' AND j->'decision'->'reasons' @> jsonb_build_array(jsonb_build_object('policy_id', ${p}))`,
+    q.rule,
+  );
+  const where = [...column, ...(json.length === 0 ? [] : [`(j IS NULL OR (${json.join(' AND ')}))`])];
+  params.push(q.limit);
+  const sql =
+    `SELECT ${COLUMNS} FROM (SELECT ${COLUMNS}, CASE WHEN body ~ $3 THEN NULL ELSE body::jsonb END AS j ` +
+    `FROM audit_events WHERE seq BETWEEN $1 AND $2) AS e` +
+    (where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`) +
+    ` ORDER BY seq ${plan.descending ? 'DESC' : 'ASC'} LIMIT $${params.length}`;
+  return { sql, params };
+}
+
 /** A batch sealed onto the head read under the lock. */
 interface SealedBatch {
   firstSeq: number;
@@ -315,6 +359,21 @@ export class PostgresAuditStore implements AuditStore {
     if (typeof id !== 'string' || id.length === 0) return [];
     const rows = await this.#query(RELATED_SQL, [id]);
     return rows.map(decodeRow).filter((event) => relatesTo(event, id));
+  }
+
+  /**
+   * One page of matching events (see audit/search.ts): the committed head, then one statement
+   * over at most SEARCH_SCAN_WINDOW seqs below it (events any replica committed), filtered by
+   * columns and the body as jsonb.
+   */
+  async search(query: AuditSearchQuery): Promise<AuditSearchPage> {
+    this.#assertOpen();
+    const q = normalizeSearch(query);
+    const headSeq = headOf((await this.#query('SELECT seq, hash FROM audit_head WHERE id = 1'))[0]).seq;
+    const plan = planSearch(q, headSeq);
+    if (plan === null) return finishSearch(q, plan, headSeq, []);
+    const { sql, params } = searchSql(q, plan);
+    return finishSearch(q, plan, headSeq, (await this.#query(sql, params)).map(decodeRow));
   }
 
   /** The committed head of the shared chain (any replica's last commit), or null while empty. */

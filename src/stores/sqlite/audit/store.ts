@@ -56,6 +56,8 @@ import { GroupCommitQueue } from '../../../audit/group-commit.ts';
 import type { BatchInfo } from '../../../audit/group-commit.ts';
 import { applyDurability, applyWriterTuning, checkSchemaVersion, ensureSchema, hasRefIndex, readDurability, SELECT_COLUMNS } from './schema.ts';
 import { relatesTo } from '../../../audit/related.ts';
+import { finishSearch, normalizeSearch, planSearch } from '../../../audit/search.ts';
+import type { AuditSearchPage, AuditSearchQuery, NormalizedSearch, SearchPlan } from '../../../audit/search.ts';
 import type { Durability } from './schema.ts';
 import { SqliteBatchWriter } from './writer.ts';
 import type { CommitResult } from './writer.ts';
@@ -177,6 +179,36 @@ function relatedSql(withRefs: boolean): string {
     `SELECT ${SELECT_COLUMNS} FROM events WHERE request_id = $id OR action_id = $id OR parent_action_id = $id ` +
     `OR session_id = $id OR trace_id = $id OR event_id = $id${refs} ORDER BY seq`
   );
+}
+
+/**
+ * The SQL of one search call: the plan's seq window (primary key), `ts` and `type` columns,
+ * json_extract on the body for the rest. Candidates only: matchesSearch has the last word.
+ */
+function searchSql(q: NormalizedSearch, plan: SearchPlan): { sql: string; params: Array<string | number> } {
+  const where = ['seq BETWEEN ? AND ?'];
+  const params: Array<string | number> = [plan.lo, plan.hi];
+  const add = (clause: string, value: string | null) => {
+    if (value === null) return;
+    where.push(clause);
+    params.push(value);
+  };
+  add('ts >= ?', q.from);
+  add('ts < ?', q.to);
+  add('type = ?', q.type);
+  add(`json_extract(body, '$.actor.tenant') = ?`, q.tenant);
+  add(`json_extract(body, '$.actor.user') = ?`, q.user);
+  add(`json_extract(body, '$.actor.agent') = ?`, q.agent);
+  add(`json_extract(body, '$.tool') = ?`, q.tool);
+  add(`json_extract(body, '$.decision.outcome') = ?`, q.outcome);
+  // Through the element's path (a reason that is not an object gives NULL, never a JSON error).
+  add(
+    `json_type(body, '$.decision.reasons') = 'array' AND EXISTS (SELECT 1 FROM json_each(body, '$.decision.reasons') AS r ` +
+      `WHERE json_extract(body, r.fullkey || '.policy_id') = ?)`,
+    q.rule,
+  );
+  params.push(q.limit);
+  return { sql: `SELECT ${SELECT_COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq ${plan.descending ? 'DESC' : 'ASC'} LIMIT ?`, params };
 }
 
 interface Statements {
@@ -347,6 +379,22 @@ export class SqliteAuditStore implements AuditStore {
     const rows = this.#stmts.related.all({ $id: id }) as Row[];
     // A row of event_refs is not covered by the chain: keep only events whose body names the id.
     return rows.map(decodeRow).filter((event) => relatesTo(event, id));
+  }
+
+  /**
+   * One page of matching events (see audit/search.ts): one statement on the store's
+   * connection, so a page is one snapshot of committed events; at most SEARCH_SCAN_WINDOW
+   * seqs examined, filtered by indexed columns and json_extract on the body.
+   */
+  async search(query: AuditSearchQuery): Promise<AuditSearchPage> {
+    this.#assertOpen();
+    const q = normalizeSearch(query);
+    const headSeq = this.#readHead()?.seq ?? 0;
+    const plan = planSearch(q, headSeq);
+    if (plan === null) return finishSearch(q, plan, headSeq, []);
+    const { sql, params } = searchSql(q, plan);
+    const rows = this.#db.prepare(sql).all(...params) as Row[];
+    return finishSearch(q, plan, headSeq, rows.map(decodeRow));
   }
 
   /** The head of the chain; ERR_AUDIT_UNAVAILABLE once the database files were deleted or replaced. */

@@ -1,0 +1,126 @@
+/**
+ * Audit access for the doors: parsing a search from HTTP query parameters or CLI flags,
+ * exporting the log as JSON Lines (one event per line, the canonical JSON of the event as
+ * stored, hash included) and verifying such an export with the same chain check as the log.
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { AirlockError } from '../core/errors.ts';
+import type { AuditEvent } from '../core/types.ts';
+import type { AuditSearchPage, AuditSearchQuery, VerifyReport } from '../audit/index.ts';
+import { SEARCH_MAX_LIMIT, canonicalEventLine, outcomeOf, rulesOf, verifyChain } from '../audit/index.ts';
+
+export { SEARCH_DEFAULT_LIMIT, SEARCH_MAX_LIMIT, SEARCH_OUTCOMES, outcomeOf, rulesOf } from '../audit/index.ts';
+export type { AuditSearchPage, AuditSearchQuery } from '../audit/index.ts';
+
+/** Query parameters of GET /v1/audit/events (and the CLI's filter flags). */
+export const SEARCH_PARAMS = ['from', 'to', 'tenant', 'user', 'agent', 'tool', 'type', 'outcome', 'rule', 'after_seq', 'limit', 'order'] as const;
+
+function invalid(message: string): AirlockError {
+  return new AirlockError('ERR_AUDIT_SEARCH_INVALID', message, { status: 400 });
+}
+
+function integerOf(value: string, name: string): number {
+  if (!/^\d{1,15}$/.test(value)) throw invalid(`${name} must be a non-negative integer`);
+  return Number(value);
+}
+
+/**
+ * A search from string parameters (`after_seq`, `limit`, `order` = oldest|newest, the filters).
+ * Unknown parameters are refused (a misspelt filter must not silently widen the search).
+ */
+export function searchQueryFromParams(params: Readonly<Record<string, string | undefined>>): AuditSearchQuery {
+  const query: AuditSearchQuery = {};
+  for (const [name, value] of Object.entries(params)) {
+    if (value === undefined) continue;
+    if (!(SEARCH_PARAMS as readonly string[]).includes(name)) throw invalid(`unknown search parameter ${JSON.stringify(name.slice(0, 40))}`);
+    if (name === 'after_seq') query.afterSeq = integerOf(value, name);
+    else if (name === 'limit') {
+      query.limit = integerOf(value, name);
+      if (query.limit > SEARCH_MAX_LIMIT) throw invalid(`limit must be at most ${SEARCH_MAX_LIMIT}`);
+    } else if (name === 'order') {
+      if (value !== 'oldest' && value !== 'newest') throw invalid('order must be oldest or newest');
+      query.order = value;
+    } else query[name as 'from' | 'to' | 'tenant' | 'user' | 'agent' | 'tool' | 'type' | 'outcome' | 'rule'] = value;
+  }
+  return query;
+}
+
+/** The HTTP / `--json` shape of a page. */
+export function searchPageJson(page: AuditSearchPage): { events: AuditEvent[]; next_after_seq: number | null } {
+  return { events: page.events, next_after_seq: page.nextAfterSeq };
+}
+
+/** One export line: the event's canonical JSON (what the hash covers, plus the hash). */
+export function exportLine(event: AuditEvent): string {
+  return canonicalEventLine(event);
+}
+
+/** The table row fields of an event (CLI output). */
+export function eventRow(event: AuditEvent): { seq: string; time: string; type: string; actor: string; tool: string; outcome: string; rule: string; request: string } {
+  const actor = `${event.actor.tenant ?? '-'}/${event.actor.user ?? '-'}${event.actor.agent === null ? '' : ` via ${event.actor.agent}`}`;
+  return {
+    seq: String(event.seq),
+    time: event.ts,
+    type: event.type,
+    actor,
+    tool: event.tool ?? '-',
+    outcome: outcomeOf(event) ?? '-',
+    rule: rulesOf(event).join(',') || '-',
+    request: event.request_id,
+  };
+}
+
+function corrupt(seq: number, message: string): AirlockError {
+  return new AirlockError('ERR_AUDIT_CORRUPT', message, { status: 500, details: { seq } });
+}
+
+async function* jsonlEvents(path: string, onFirst: (event: AuditEvent) => void): AsyncGenerator<AuditEvent> {
+  const lines = createInterface({ input: createReadStream(path, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let lastSeq = 0;
+  let lineNo = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      throw corrupt(lastSeq + 1, `line ${lineNo} of ${path} is not JSON`);
+    }
+    const seq = (event as { seq?: unknown } | null)?.seq;
+    if (lastSeq === 0 && typeof seq === 'number') onFirst(event as AuditEvent);
+    lastSeq = typeof seq === 'number' ? seq : lastSeq + 1;
+    yield event as AuditEvent;
+  }
+}
+
+/**
+ * Verifies an exported JSONL file with the log's chain check. A file starting at seq 1 is
+ * checked from genesis; one starting later (a time-range export) is checked from its first
+ * event's prev_hash: every link inside the file holds, and `from_seq` says where it starts.
+ */
+export async function verifyJsonlExport(path: string): Promise<VerifyReport & { from_seq: number | null }> {
+  // The first event is needed before verifying it (its prev_hash anchors a partial export): read it first.
+  let first: AuditEvent | null = null;
+  const peek = jsonlEvents(path, (event) => {
+    first = event;
+  });
+  try {
+    await peek.next();
+  } catch (error) {
+    if (!(error instanceof AirlockError)) throw error;
+  } finally {
+    await peek.return(undefined);
+  }
+  const start = first as AuditEvent | null;
+  const anchor =
+    start !== null && Number.isSafeInteger(start.seq) && start.seq > 1 && typeof start.prev_hash === 'string'
+      ? { anchor: { seq: start.seq - 1, hash: start.prev_hash } }
+      : {};
+  const report = await verifyChain(
+    jsonlEvents(path, () => undefined),
+    anchor,
+  );
+  return { ...report, from_seq: start?.seq ?? null };
+}
