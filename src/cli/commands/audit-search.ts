@@ -14,20 +14,10 @@ import { SEARCH_MAX_LIMIT, eventRow, exportLine, openAuditLog, searchPageJson, s
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
 import { outcomeLabel, printJson, table } from '../output.ts';
 
-/** The filter flags every command here takes. */
-export interface AuditFilterOptions {
-  from?: string;
-  to?: string;
-  tenant?: string;
-  user?: string;
-  agent?: string;
-  tool?: string;
-  type?: string;
-  outcome?: string;
-  rule?: string;
-}
-
 const FILTERS = ['from', 'to', 'tenant', 'user', 'agent', 'tool', 'type', 'outcome', 'rule'] as const;
+
+/** The filter flags every command here takes: the query's filters, as given on the command line. */
+export type AuditFilterOptions = Pick<AuditSearchQuery, (typeof FILTERS)[number]>;
 
 /** The filters of the options as a search query (checked like the HTTP parameters). */
 export function filtersOf(options: AuditFilterOptions, extra: Record<string, string | undefined> = {}): AuditSearchQuery {
