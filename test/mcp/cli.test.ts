@@ -71,3 +71,42 @@ describe('airlock mcp tools', () => {
     }
   });
 });
+
+describe('airlock mcp tools approve --all-pending', () => {
+  let env: McpTestEnv;
+
+  before(async () => {
+    env = await mcpTestEnv({
+      mcp: { upstreams: [stdioUpstream('rp', SERVERS.rugPull)] },
+      policies: { 'all.cedar': '@id("all") permit (principal, action, resource);' },
+    });
+    const { gateway } = await createMcpGateway(env.config);
+    await gateway.close();
+  });
+
+  it('approves every pending definition at the hash listed now, one audited decision each', async () => {
+    const pending = (JSON.parse(airlock('mcp', 'tools', 'pending', '--config', env.configPath, '--json').stdout) as { tools: Array<{ name: string; hash: string }> }).tools;
+    assert.deepEqual(pending.map((t) => t.name), ['rp.add', 'rp.subtract']);
+    const operator = await env.token({ sub: 'olga', roles: ['security-admin'] });
+    const misuse = airlock('mcp', 'tools', 'approve', 'rp.add', '--all-pending', '--config', env.configPath, '--justification', 'ok', '--token', operator);
+    assert.notEqual(misuse.code, 0);
+    assert.match(misuse.stderr, /--all-pending takes no name/);
+    const all = airlock('mcp', 'tools', 'approve', '--all-pending', '--config', env.configPath, '--justification', 'upstream reviewed as a whole', '--token', operator, '--json');
+    assert.equal(all.code, 0, all.stderr);
+    const decided = (JSON.parse(all.stdout) as { tools: Array<{ name: string; hash: string; result: string }> }).tools;
+    assert.deepEqual(decided.map((t) => [t.name, t.hash, t.result]), pending.map((t) => [t.name, t.hash, 'approved']));
+    assert.equal(airlock('mcp', 'tools', 'pending', '--config', env.configPath, '--json').stdout.includes('rp.'), false);
+    const again = airlock('mcp', 'tools', 'approve', '--all-pending', '--config', env.configPath, '--justification', 'again', '--token', operator);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stdout, /no pending definitions/);
+
+    const log = await openAuditLog(env.config);
+    try {
+      const approvals = (await log.search({ type: 'mcp.tool.approved' })).events.map((e) => (e.data as { name: string; hash: string; operator: { user: string } }));
+      assert.deepEqual(approvals.map((d) => [d.name, d.hash, d.operator.user]), pending.map((t) => [t.name, t.hash, 'olga']));
+      assert.equal((await log.verify()).ok, true);
+    } finally {
+      await log.close();
+    }
+  });
+});

@@ -1,6 +1,6 @@
 /** Declares `airlock mcp` (the stdio MCP door) and `airlock mcp tools ...` (review of upstream tool definitions). */
 import type { Command } from 'commander';
-import { mcpServeCommand, mcpToolsDecideCommand, mcpToolsPendingCommand, mcpToolsShowCommand } from './mcp.ts';
+import { mcpServeCommand, mcpToolsApproveAllPendingCommand, mcpToolsDecideCommand, mcpToolsPendingCommand, mcpToolsShowCommand } from './mcp.ts';
 
 export function mcpCommands(program: Command): void {
   // `mcp` has an option of its own (`--config`, for the stdio door) and subcommands with the
@@ -35,14 +35,20 @@ export function mcpCommands(program: Command): void {
     .action(mcpToolsShowCommand);
   for (const verdict of ['approve', 'reject'] as const) {
     const command = tools
-      .command(`${verdict} <name>`)
+      .command(verdict === 'approve' ? 'approve [name]' : 'reject <name>')
       .description(`${verdict} the definition an upstream serves now (security-admin role)`)
       .requiredOption('--config <file>', 'airlock.yaml')
-      .requiredOption('--hash <hash>', 'hash of the reviewed definition (at least 8 hex digits)')
+      .option('--hash <hash>', 'hash of the reviewed definition (at least 8 hex digits; required with a name)')
       .requiredOption('--justification <text>', 'why (recorded in the audit log)')
       .option('--token <jwt>', 'operator bearer token (default: AIRLOCK_TOKEN)')
       .option('--json', 'machine-readable output');
-    if (verdict === 'approve') command.option('--accept-findings', 'approve although the poisoning scanner flagged it');
-    command.action((name: string, options: Parameters<typeof mcpToolsDecideCommand>[2]) => mcpToolsDecideCommand(verdict, name, options));
+    if (verdict === 'approve') {
+      command
+        .option('--accept-findings', 'approve although the poisoning scanner flagged it')
+        .option('--all-pending', 'every pending definition, each at the hash listed now (flagged ones only with --accept-findings)');
+    }
+    command.action((name: string | undefined, options: Parameters<typeof mcpToolsDecideCommand>[2] & { allPending?: boolean }) =>
+      verdict === 'approve' && options.allPending === true ? mcpToolsApproveAllPendingCommand(name, options) : mcpToolsDecideCommand(verdict, name, options),
+    );
   }
 }

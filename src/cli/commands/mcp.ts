@@ -127,18 +127,62 @@ export async function mcpToolsShowCommand(name: string, options: PinOptions): Pr
   process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n`);
 }
 
-export async function mcpToolsDecideCommand(
-  verdict: 'approve' | 'reject',
-  name: string,
-  options: PinOptions & { hash: string; justification: string; token?: string; acceptFindings?: boolean },
-): Promise<void> {
-  const token = options.token ?? process.env.AIRLOCK_TOKEN;
+function operatorToken(given: string | undefined): string {
+  const token = given ?? process.env.AIRLOCK_TOKEN;
   if (token === undefined || token.trim() === '') {
     throw new AirlockError('ERR_CLI_USAGE', 'give the operator token with --token or AIRLOCK_TOKEN', { status: 400 });
   }
+  return token.trim();
+}
+
+export async function mcpToolsDecideCommand(
+  verdict: 'approve' | 'reject',
+  name: string | undefined,
+  options: PinOptions & { hash?: string; justification: string; token?: string; acceptFindings?: boolean },
+): Promise<void> {
+  if (name === undefined || options.hash === undefined) {
+    throw new AirlockError('ERR_CLI_USAGE', `name the definition and its reviewed hash (${verdict} <name> --hash <hash>)${verdict === 'approve' ? ', or use --all-pending' : ''}`, { status: 400 });
+  }
+  const token = operatorToken(options.token);
+  const hash = options.hash;
   const pin = await withAdmin(options, (admin) =>
-    admin.decide({ name, hash: options.hash, verdict, justification: options.justification, token: token.trim(), acceptFindings: options.acceptFindings === true }),
+    admin.decide({ name, hash, verdict, justification: options.justification, token, acceptFindings: options.acceptFindings === true }),
   );
   if (options.json === true) printJson({ tool: pin });
   else process.stdout.write(`${pin.name}: ${stateLabel(pin)} (${short(pin.hash)})\n`);
+}
+
+/**
+ * `airlock mcp tools approve --all-pending`: approves every pending definition at the hash it
+ * is listed with now (each decision recorded with that hash, one audit event each). A flagged
+ * definition is left pending unless --accept-findings; one that changed since the listing is
+ * left pending (its new version needs its own review). Exit 1 when any was left.
+ */
+export async function mcpToolsApproveAllPendingCommand(
+  name: string | undefined,
+  options: PinOptions & { hash?: string; justification: string; token?: string; acceptFindings?: boolean },
+): Promise<void> {
+  if (name !== undefined || options.hash !== undefined) {
+    throw new AirlockError('ERR_CLI_USAGE', '--all-pending takes no name and no --hash: each pending definition is approved at the hash listed now', { status: 400 });
+  }
+  const token = operatorToken(options.token);
+  const results = await withAdmin(options, async (admin) => {
+    const out: Array<{ name: string; hash: string; result: string }> = [];
+    for (const pin of await admin.list({ state: 'pending' })) {
+      try {
+        const decided = await admin.decide({ name: pin.name, hash: pin.hash, verdict: 'approve', justification: options.justification, token, acceptFindings: options.acceptFindings === true });
+        out.push({ name: pin.name, hash: pin.hash, result: stateLabel(decided) });
+      } catch (error) {
+        // Authorization problems stop everything; a flagged or changed definition is left for review.
+        if (error instanceof AirlockError && (error.code === 'ERR_MCP_FLAGGED' || error.code === 'ERR_MCP_PIN_STALE')) {
+          out.push({ name: pin.name, hash: pin.hash, result: error.code === 'ERR_MCP_FLAGGED' ? 'left pending: flagged (review it, or --accept-findings)' : 'left pending: changed since listed' });
+        } else throw error;
+      }
+    }
+    return out;
+  });
+  if (options.json === true) printJson({ tools: results });
+  else if (results.length === 0) process.stdout.write('no pending definitions\n');
+  else process.stdout.write(`${results.map((r) => `${r.name}  ${short(r.hash)}  ${r.result}`).join('\n')}\n`);
+  if (results.some((r) => r.result.startsWith('left pending'))) throw new CliExit(1, '');
 }
