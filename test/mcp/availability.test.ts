@@ -41,7 +41,10 @@ describe('an upstream that is down at start', () => {
     assert.match(engine.version, /^sha256:/);
     const { gateway, hub } = await createMcpGateway(env.config);
     try {
-      assert.deepEqual(hub.status(), [{ prefix: 'down', connected: false, tools: 0, refused: {} }]);
+      const [status] = hub.status();
+      assert.deepEqual({ ...status, stderr_tail: undefined }, { prefix: 'down', connected: false, tools: 0, refused: {}, last_error: 'upstream down: cannot connect (MCP error -32000: Connection closed)', stderr_tail: undefined });
+      // Why: the process's own words (here Node's module-not-found), for the operator.
+      assert.match(String(status?.stderr_tail), /Cannot find module/);
       assert.ok(gateway.listTools().some((t) => t.name === 'down.lookup'));
       const token = await env.token({ sub: 'uma', roles: ['user'] });
       assert.deepEqual(await gateway.visibleTools(token), []);

@@ -110,3 +110,24 @@ describe('airlock mcp tools approve --all-pending', () => {
     }
   });
 });
+
+describe('airlock mcp status', () => {
+  it('shows an upstream that failed to start with why and its stderr tail, secrets redacted', async () => {
+    const secret = 'sk-live-4f9d2a7c1e8b6035';
+    const env = await mcpTestEnv({
+      mcp: { upstreams: [stdioUpstream('rp', SERVERS.rugPull), { prefix: 'broken', command: NODE, args: ['-e', "console.error('starting'); console.error('fatal: API key ' + process.env.UPSTREAM_KEY + ' rejected'); process.exit(3)"], env: { UPSTREAM_KEY: 'env:AIRLOCK_TEST_UPSTREAM_KEY' } }] },
+      policies: { 'all.cedar': '@id("all") permit (principal, action, resource);' },
+    });
+    const run = spawnSync(NODE, [join(ROOT, 'src/cli/main.ts'), 'mcp', 'status', '--config', env.configPath], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', AIRLOCK_TEST_UPSTREAM_KEY: secret } });
+    assert.equal(run.status, 1, run.stderr);
+    assert.match(run.stdout, /rp\s+connected\s+2/);
+    assert.match(run.stdout, /broken\s+not connected/);
+    assert.match(run.stdout, /broken stderr \(last lines\):\n\s+starting\n\s+fatal: API key \[redacted\] rejected/);
+    assert.ok(!run.stdout.includes(secret) && !run.stderr.includes(secret), 'the resolved secret is never printed');
+    const json = spawnSync(NODE, [join(ROOT, 'src/cli/main.ts'), 'mcp', 'status', '--config', env.configPath, '--json'], { encoding: 'utf8', env: { ...process.env, AIRLOCK_TEST_UPSTREAM_KEY: secret } });
+    const broken = (JSON.parse(json.stdout) as { upstreams: Array<{ prefix: string; connected: boolean; last_error?: string; stderr_tail?: string }> }).upstreams.find((u) => u.prefix === 'broken');
+    assert.equal(broken?.connected, false);
+    assert.match(String(broken?.last_error), /cannot connect/);
+    assert.match(String(broken?.stderr_tail), /fatal: API key \[redacted\] rejected/);
+  });
+});

@@ -1,6 +1,6 @@
 /** Declares `airlock mcp` (the stdio MCP door) and `airlock mcp tools ...` (review of upstream tool definitions). */
 import type { Command } from 'commander';
-import { mcpServeCommand, mcpToolsApproveAllPendingCommand, mcpToolsDecideCommand, mcpToolsPendingCommand, mcpToolsShowCommand } from './mcp.ts';
+import { mcpServeCommand, mcpStatusCommand, mcpToolsApproveAllPendingCommand, mcpToolsDecideCommand, mcpToolsPendingCommand, mcpToolsShowCommand } from './mcp.ts';
 
 export function mcpCommands(program: Command): void {
   // `mcp` has an option of its own (`--config`, for the stdio door) and subcommands with the
@@ -19,6 +19,12 @@ export function mcpCommands(program: Command): void {
       }
       await mcpServeCommand({ config: options.config });
     });
+  mcp
+    .command('status')
+    .description("connect to the config's upstream MCP servers and show each one's state (why one is not connected, with its stderr tail)")
+    .requiredOption('--config <file>', 'airlock.yaml')
+    .option('--json', 'machine-readable output')
+    .action(mcpStatusCommand);
   const tools = mcp.command('tools').description('review upstream tool definitions (pins)');
   tools
     .command('pending')

@@ -186,3 +186,31 @@ export async function mcpToolsApproveAllPendingCommand(
   else process.stdout.write(`${results.map((r) => `${r.name}  ${short(r.hash)}  ${r.result}`).join('\n')}\n`);
   if (results.some((r) => r.result.startsWith('left pending'))) throw new CliExit(1, '');
 }
+
+/**
+ * `airlock mcp status`: connects to the config's upstream MCP servers as a gateway start
+ * would (discovering and pinning their tools), prints each one's state — connected, tools
+ * served, tools refused, and for one that is not connected why, with the tail of what its
+ * process wrote to stderr (secrets redacted) — and disconnects. Exit 1 when one is not connected.
+ */
+export async function mcpStatusCommand(options: { config: string; json?: boolean }): Promise<void> {
+  const config = await loadConfigOrExit(options.config);
+  if ((config.mcp?.upstreams ?? []).length === 0) throw new CliExit(2, 'this config has no mcp.upstreams');
+  const { gateway, hub } = await createMcpGateway(config, { ...(await loadToolkit(config)), auditWriter: 'inline' });
+  let status: ReturnType<typeof hub.status>;
+  try {
+    status = hub.status();
+  } finally {
+    await gateway.close();
+  }
+  if (options.json === true) printJson({ upstreams: status });
+  else {
+    const rows = status.map((u) => [u.prefix, u.connected ? green('connected') : red('not connected'), String(u.tools), String(Object.keys(u.refused).length), u.last_error ?? '']);
+    const lines = [table(['upstream', 'state', 'tools', 'refused', 'last error'], rows)];
+    for (const u of status) {
+      if (u.stderr_tail !== undefined) lines.push('', `${u.prefix} stderr (last lines):`, ...u.stderr_tail.split('\n').slice(-10).map((l) => `  ${l}`));
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
+  if (status.some((u) => !u.connected)) throw new CliExit(1, '');
+}

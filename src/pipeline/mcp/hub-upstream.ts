@@ -29,6 +29,8 @@ export interface UpstreamState extends UpstreamContent {
   /** Why a listed tool is not exposed (name -> reason), reported once per reason. */
   refused: Map<string, string>;
   available: boolean;
+  /** The current outage was told to the operator's log (once per outage, not per retry). */
+  downLogged: boolean;
   syncing: Promise<void> | null;
 }
 
@@ -42,6 +44,7 @@ export function newUpstreamState(config: McpUpstreamConfig, events: UpstreamEven
     prompts: [],
     refused: new Map(),
     available: false,
+    downLogged: false,
     syncing: null,
     conn: new UpstreamConnection(config, events, resolveSecret),
   };
@@ -73,10 +76,16 @@ export async function listUpstreamTools(upstream: UpstreamState, env: ListingEnv
       if (upstream.available || upstream.live.size === 0) {
         env.record([hubEvent('mcp.upstream.unavailable', { upstream: prefix, code: toAirlockError(error).code })]);
       }
+      // In the operator's log too, once per outage, with the process's stderr tail (secrets redacted).
+      if (!upstream.downLogged) {
+        upstream.downLogged = true;
+        env.onFault(`connect ${prefix}`, error);
+      }
       upstream.available = false;
       return null;
     }
     upstream.available = true;
+    upstream.downLogged = false;
     env.record([hubEvent('mcp.upstream.connected', { upstream: prefix, transport: upstream.config.transport.type })]);
   }
   let tools: Tool[];
@@ -130,11 +139,20 @@ export interface UpstreamStatus {
   connected: boolean;
   tools: number;
   refused: Record<string, string>;
+  /** When not connected: why the last attempt failed, and what the process wrote to stderr (secrets redacted). */
+  last_error?: string;
+  stderr_tail?: string;
 }
 
-/** An upstream's status for operators: connected, tools served, tools refused and why. */
+/** An upstream's status for operators: connected, tools served, tools refused and why; why it is not connected. */
 export function upstreamStatus(u: UpstreamState): UpstreamStatus {
-  return { prefix: u.config.prefix, connected: u.conn.connected, tools: u.live.size, refused: Object.fromEntries(u.refused) };
+  const status: UpstreamStatus = { prefix: u.config.prefix, connected: u.conn.connected, tools: u.live.size, refused: Object.fromEntries(u.refused) };
+  if (!u.conn.connected) {
+    if (u.conn.lastError !== null) status.last_error = u.conn.lastError;
+    const tail = u.conn.stderrTail.trim();
+    if (tail !== '') status.stderr_tail = tail;
+  }
+  return status;
 }
 
 /**

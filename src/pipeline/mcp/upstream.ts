@@ -65,6 +65,7 @@ export class UpstreamConnection {
   /** Set by close(): this connection never connects again. */
   #shut = false;
   #stderr = '';
+  #lastError: string | null = null;
   /** Progress listeners by the progress token the gateway put on the call. */
   readonly #progress = new Map<string, (progress: { progress: number; total?: number; message?: string }) => void>();
   #progressSerial = 0;
@@ -99,9 +100,19 @@ export class UpstreamConnection {
     return this.#client?.getServerCapabilities() ?? {};
   }
 
-  /** The last lines the child process wrote to stderr (for diagnostics; never logged with secrets resolved). */
+  /**
+   * The last characters the child process wrote to stderr, with every secret value this
+   * connection resolved (environment, headers) replaced by `[redacted]`: safe for logs and status.
+   */
   get stderrTail(): string {
-    return this.#stderr;
+    let tail = this.#stderr;
+    for (const secret of this.#secrets) if (secret.length > 0) tail = tail.split(secret).join('[redacted]');
+    return tail;
+  }
+
+  /** Why the last connection attempt failed, or null when it succeeded (or none was made). */
+  get lastError(): string | null {
+    return this.#lastError;
   }
 
   async connect(timeoutMs: number): Promise<void> {
@@ -125,7 +136,12 @@ export class UpstreamConnection {
       ]);
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw unavailable(this.prefix, `cannot connect (${error instanceof Error ? error.message.slice(0, 200) : 'error'})`, error);
+      const failure = unavailable(this.prefix, `cannot connect (${error instanceof Error ? error.message.slice(0, 200) : 'error'})`, error);
+      this.#lastError = failure.message;
+      // What the process said before it failed (a missing key, a bad flag) is the operator's first clue.
+      const tail = this.stderrTail.trim();
+      if (tail !== '') (failure.details as Record<string, unknown>).stderr_tail = tail;
+      throw failure;
     } finally {
       clearTimeout(timeout);
     }
@@ -134,6 +150,7 @@ export class UpstreamConnection {
       await client.close().catch(() => undefined);
       throw unavailable(this.prefix, 'the connection is closed');
     }
+    this.#lastError = null;
     this.#relayProgressInOrder(transport);
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.#events.toolsChanged());
     client.setNotificationHandler(ResourceListChangedNotificationSchema, () => this.#events.resourcesChanged());
