@@ -173,11 +173,14 @@ export function buildProgram(): Command {
     .action(overridesRevokeCommand);
 
   const credentials = program.command('credentials').description('just-in-time credentials');
-  withOperator(credentials.command('revoke').description('revoke credentials by jti, user, tenant or connector (security-admin)'))
+  withOperator(credentials.command('revoke').description("revoke credentials by jti, or every one of the operator's tenant by user, connector, agent, tool or session (security-admin)"))
     .option('--jti <jti>', 'one credential')
     .option('--user <user>', "every credential of a user of the operator's tenant")
     .option('--tenant <tenant>', "every credential of the operator's tenant")
-    .option('--connector <id>', 'every credential for one connector (audience)')
+    .option('--connector <id>', "every credential of the operator's tenant for one connector (audience)")
+    .option('--agent <agent>', "every credential of the operator's tenant an acting agent holds")
+    .option('--tool <tool>', "every credential of the operator's tenant minted for a tool")
+    .option('--session <id>', "every credential of the operator's tenant minted for a call in a session")
     .action(credentialsRevokeCommand);
 
   const killswitch = program.command('killswitch').description('runtime kill switches: refuse every call of a scope at once, on every replica');

@@ -14,6 +14,7 @@ import type { AuditStore } from '../audit/index.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/secrets.ts';
 import { isRequester } from '../approvals/index.ts';
+import type { RevocationTarget } from '../credentials/index.ts';
 import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
 import { createOverrideService, overrideGate } from './overrides.ts';
 import { createKillSwitches } from './kill-switches.ts';
@@ -212,7 +213,22 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-export type CredentialRevocation = { jti: string } | { user: string } | { tenant: string } | { connector: string };
+/**
+ * What an operator revokes: one credential (`jti`), or every credential of the operator's tenant
+ * issued up to now — all of it (`tenant`), or those of one user, connector (audience), acting
+ * agent, tool or session. All but `jti` are confined to the operator's tenant.
+ */
+export type CredentialRevocation =
+  | { jti: string }
+  | { user: string }
+  | { tenant: string }
+  | { connector: string }
+  | { agent: string }
+  | { tool: string }
+  | { session: string };
+
+/** The keys of CredentialRevocation, for the doors that read one from a body or flags. */
+export const CREDENTIAL_REVOCATION_KEYS = ['jti', 'user', 'tenant', 'connector', 'agent', 'tool', 'session'] as const;
 
 /** Roles that may revoke credentials. */
 export const CREDENTIAL_ADMIN_ROLES = ['security-admin'];
@@ -600,16 +616,25 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       if ('tenant' in target && target.tenant !== operator.tenant) {
         throw new AirlockError('ERR_CREDENTIAL_FORBIDDEN', "only the operator's own tenant can be revoked", { status: 403 });
       }
-      const revocation =
+      // Everything but one jti is confined to the operator's tenant: an operator never revokes
+      // another tenant's credentials (a connector several tenants share included).
+      const tenant = operator.tenant;
+      const revocation: RevocationTarget =
         'jti' in target
-          ? ({ kind: 'jti', jti: target.jti } as const)
+          ? { kind: 'jti', jti: target.jti }
           : 'user' in target
-            ? ({ kind: 'user', tenant: operator.tenant, user: target.user } as const)
+            ? { kind: 'user', tenant, user: target.user }
             : 'tenant' in target
-              ? ({ kind: 'tenant', tenant: operator.tenant } as const)
-              : ({ kind: 'connector', audience: target.connector } as const);
+              ? { kind: 'tenant', tenant }
+              : 'connector' in target
+                ? { kind: 'connector', audience: target.connector, tenant }
+                : 'agent' in target
+                  ? { kind: 'agent', tenant, agent: target.agent }
+                  : 'tool' in target
+                    ? { kind: 'tool', tenant, tool: target.tool }
+                    : { kind: 'session', tenant, session: target.session };
       await broker.revoke(revocation);
-      await audit.append([standaloneEvent('credential.revoked', { ...actorOf(operator), agent: null }, JSON.parse(JSON.stringify(revocation)) as JsonValue, refsOf(revocation.jti))]);
+      await audit.append([standaloneEvent('credential.revoked', { ...actorOf(operator), agent: null }, JSON.parse(JSON.stringify(revocation)) as JsonValue, refsOf(revocation.kind === 'jti' ? revocation.jti : undefined))]);
       return { revoked: target };
     },
 

@@ -1,5 +1,5 @@
 /** Pipeline: the phases, their composition, and createGateway (the only wiring place). */
-export { createGateway, AUDIT_READER_ROLES } from './gateway.ts';
+export { createGateway, AUDIT_READER_ROLES, CREDENTIAL_REVOCATION_KEYS } from './gateway.ts';
 export { CONTENT_KINDS, MAX_CONTENT_CHARS } from './content.ts';
 export type { ContentInput, ContentKind } from './content.ts';
 export type { AssembleContextInput, AssembleContextResponse } from './context.ts';

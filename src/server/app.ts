@@ -10,7 +10,7 @@ import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CreateOverrideInput, CredentialRevocation, Gateway, KillSwitchScope } from '../pipeline/index.ts';
 import type { ContentInput } from '../pipeline/index.ts';
-import { CONTENT_KINDS, MAX_CONTENT_CHARS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
+import { CONTENT_KINDS, CREDENTIAL_REVOCATION_KEYS, MAX_CONTENT_CHARS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
 import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
 import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
@@ -221,10 +221,10 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   app.post('/v1/credentials/revoke', async (c) => {
     const body = requireObject(await readJson(c.req.raw));
-    const given = (['jti', 'user', 'tenant', 'connector'] as const).filter((k) => body[k] !== undefined);
+    const given = CREDENTIAL_REVOCATION_KEYS.filter((k) => body[k] !== undefined);
     const key = given[0];
     if (given.length !== 1 || key === undefined) {
-      throw new AirlockError('ERR_REQUEST_MALFORMED', 'give exactly one of jti, user, tenant, connector', { status: 400 });
+      throw new AirlockError('ERR_REQUEST_MALFORMED', `give exactly one of ${CREDENTIAL_REVOCATION_KEYS.join(', ')}`, { status: 400 });
     }
     const value = optionalString(body, key, 256) ?? '';
     if (value === '') throw new AirlockError('ERR_REQUEST_MALFORMED', `${key} must be a non-empty string`, { status: 400 });

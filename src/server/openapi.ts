@@ -673,20 +673,23 @@ export function openApiDocument(): object {
       },
       '/v1/credentials/revoke': {
         post: {
-          summary: "Revoke just-in-time credentials (security-admin role, humans only): one credential (jti), or every one issued up to now to a user, the operator's tenant, or a connector; audited as credential.revoked",
+          summary: "Revoke just-in-time credentials (security-admin role, humans only): one credential (jti), or every one of the operator's tenant issued up to now — all of it, or those of a user, a connector, an acting agent, a tool or a session; audited as credential.revoked",
           requestBody: {
             required: true,
             content: {
               'application/json': {
                 schema: {
                   type: 'object',
-                  description: 'exactly one of jti, user, tenant, connector (a non-empty string)',
-                  oneOf: [{ required: ['jti'] }, { required: ['user'] }, { required: ['tenant'] }, { required: ['connector'] }],
+                  description: "exactly one of jti, user, tenant, connector, agent, tool, session (a non-empty string); all but jti are confined to the operator's tenant",
+                  oneOf: [{ required: ['jti'] }, { required: ['user'] }, { required: ['tenant'] }, { required: ['connector'] }, { required: ['agent'] }, { required: ['tool'] }, { required: ['session'] }],
                   properties: {
                     jti: { type: 'string', maxLength: 256, description: 'one credential' },
                     user: { type: 'string', maxLength: 256, description: "every credential of this user of the operator's tenant" },
                     tenant: { type: 'string', maxLength: 256, description: "the operator's own tenant (every credential of it)" },
-                    connector: { type: 'string', maxLength: 256, description: 'every credential for this connector (audience)' },
+                    connector: { type: 'string', maxLength: 256, description: "every credential of the operator's tenant for this connector (audience)" },
+                    agent: { type: 'string', maxLength: 256, description: "every credential of the operator's tenant this acting agent (act.sub) holds" },
+                    tool: { type: 'string', maxLength: 256, description: "every credential of the operator's tenant minted for this tool" },
+                    session: { type: 'string', maxLength: 256, description: "every credential of the operator's tenant minted for a call in this session (sid)" },
                   },
                 },
               },

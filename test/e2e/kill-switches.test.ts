@@ -195,6 +195,41 @@ describe('runtime kill switches over HTTP', () => {
     assert.equal((await fx.post(`/v1/admin/kill-switches/${id}/release`, { justification: 'contained' }, olga)).status, 200);
   });
 
+  test("the revocation API: by connector, tool, agent or session, confined to the operator's tenant", async () => {
+    const revoke = (body: Json, who = olga) => fx.post('/v1/credentials/revoke', body, who);
+    clock.advance(1_000);
+    const acme = await mint(fx.tokens.sam, session, 'crm.getCustomer', 'cus_acme_ada');
+    const globex = await mint(fx.tokens.globexAgent, await fx.session(fx.tokens.globexAgent, { customer_id: 'cus_globex_hank' }), 'crm.getCustomer', 'cus_globex_hank');
+    assert.equal(acme.audience, globex.audience, 'one connector both tenants use');
+    assert.equal((await revoke({ connector: acme.audience })).status, 200);
+    assert.equal(await verdict(acme), 'ERR_CREDENTIAL_REVOKED');
+    assert.equal(await verdict(globex), 'accepted', "acme's operator cannot revoke globex's credentials for a shared connector");
+
+    for (const [body, scoped] of [
+      [{ tool: 'billing.getInvoices' }, 'billing.getInvoices'],
+      [{ agent: 'support-agent' }, 'any'],
+      [{ session }, 'any'],
+    ] as const) {
+      clock.advance(1_000);
+      const hit = await mint(fx.tokens.sam, session, scoped === 'any' ? 'crm.getCustomer' : scoped, 'cus_acme_ada');
+      const other = await mint(fx.tokens.sam, await fx.session(fx.tokens.sam, { customer_id: 'cus_acme_ada' }), 'crm.getCustomer', 'cus_acme_ada');
+      const otherTenant = await mint(fx.tokens.globexAgent, await fx.session(fx.tokens.globexAgent, { customer_id: 'cus_globex_hank' }), 'crm.getCustomer', 'cus_globex_hank');
+      const answer = await revoke(body);
+      assert.equal(answer.status, 200, JSON.stringify(answer.body));
+      assert.equal(await verdict(hit), 'ERR_CREDENTIAL_REVOKED', JSON.stringify(body));
+      // What the revocation does not name stays valid (the other session's call by the same agent is
+      // covered by an agent revocation only); another tenant's never is touched.
+      assert.equal(await verdict(other), 'agent' in body ? 'ERR_CREDENTIAL_REVOKED' : 'accepted', JSON.stringify(body));
+      assert.equal(await verdict(otherTenant), 'accepted', JSON.stringify(body));
+    }
+    const audited = (await auditEvents()).filter((e) => e.type === 'credential.revoked').map((e) => e.data as Json);
+    assert.deepEqual(audited.slice(-4).map((d) => d.kind), ['connector', 'tool', 'agent', 'session']);
+    assert.ok(audited.slice(-4).every((d) => d.tenant === 'acme'), 'every revocation recorded as confined to acme');
+    assert.equal((await revoke({ tool: 'crm.getCustomer', agent: 'support-agent' })).status, 400, 'exactly one target');
+    assert.equal((await revoke({ tool: '' })).status, 400);
+    assert.equal((await revoke({ tool: 'crm.getCustomer' }, fx.tokens.sam)).status, 403, 'an agent token cannot revoke');
+  });
+
   test('only humans with the role, only in their tenant; global needs the fleet role; no justification, no switch', async () => {
     const refusals: Array<[string, Json, number, string]> = [
       [fx.tokens.sam, { scope: 'tool', target: 'crm.getCustomer', justification: 'x' }, 403, 'ERR_KILLSWITCH_AGENT_FORBIDDEN'],

@@ -7,7 +7,7 @@
 import type { ApprovalRequest } from '../../pipeline/index.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { CredentialRevocation, Gateway, KillSwitch, KillSwitchScope, Override } from '../../pipeline/index.ts';
-import { KILL_SWITCH_SCOPES, createGateway, loadToolkit } from '../../pipeline/index.ts';
+import { CREDENTIAL_REVOCATION_KEYS, KILL_SWITCH_SCOPES, createGateway, loadToolkit } from '../../pipeline/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
 import { dim, outcomeLabel, printJson, table } from '../output.ts';
 
@@ -129,12 +129,12 @@ export async function overridesRevokeCommand(id: string, options: OperatorOption
 }
 
 export async function credentialsRevokeCommand(
-  options: OperatorOptions & { jti?: string; user?: string; tenant?: string; connector?: string },
+  options: OperatorOptions & Partial<Record<(typeof CREDENTIAL_REVOCATION_KEYS)[number], string>>,
 ): Promise<void> {
-  const given = (['jti', 'user', 'tenant', 'connector'] as const).filter((k) => options[k] !== undefined);
+  const given = CREDENTIAL_REVOCATION_KEYS.filter((k) => options[k] !== undefined);
   const key = given[0];
   if (given.length !== 1 || key === undefined) {
-    throw new AirlockError('ERR_CLI_USAGE', 'give exactly one of --jti, --user, --tenant, --connector', { status: 400 });
+    throw new AirlockError('ERR_CLI_USAGE', `give exactly one of ${CREDENTIAL_REVOCATION_KEYS.map((k) => `--${k}`).join(', ')}`, { status: 400 });
   }
   const target = { [key]: options[key] } as CredentialRevocation;
   const result = await withGateway(options, (g, t) => g.revokeCredentials(t, target));
