@@ -14,11 +14,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import type { AuditEventInput } from '../src/core/types.ts';
 import { readAll, verifyChain } from '../src/audit/index.ts';
 import { PostgresAuditStore } from '../src/stores/postgres/audit.ts';
 import { testPostgres } from '../src/stores/postgres/test-support.ts';
-import { run as runSqliteAudit } from './audit.bench.ts';
+import { callEvents, run as runSqliteAudit } from './audit.bench.ts';
+import { percentile } from './stats.ts';
 
 if (process.env.AIRLOCK_BENCH_POSTGRES_URL !== undefined) process.env.AIRLOCK_TEST_POSTGRES_URL = process.env.AIRLOCK_BENCH_POSTGRES_URL;
 
@@ -51,53 +51,8 @@ export interface PostgresAuditBenchResult {
   ratio_postgres_to_sqlite: number | null;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
-
-/** The same event shapes as bench/audit.bench.ts (intent with the decision and refs, result). */
-function callEvents(replica: number, producer: number, call: number): [AuditEventInput, AuditEventInput] {
-  const id = `${replica}x${producer}x${call}`;
-  const base = {
-    request_id: `req_bench${id}aaaaaaaaaaaa`,
-    trace_id: `trc_bench${id}aaaaaaaaaaaa`,
-    session_id: `ses_bench${replica}x${producer}aaaaaaaaaaaa`,
-    action_id: `act_bench${id}aaaaaaaaaaaa`,
-    parent_action_id: null,
-    actor: { user: `user-${producer % 50}`, tenant: 'acme', roles: ['analyst', 'support'], agent: 'support-agent' },
-    model_id: 'model-x',
-    runtime_config_id: 'cfg-1',
-    context_manifest_hash: `sha256:${'c'.repeat(64)}`,
-    tool: 'crm.getCustomer',
-    tool_version: `sha256:${'d'.repeat(64)}`,
-    args_hash: `sha256:${'e'.repeat(64)}`,
-    args_summary: { customer_id: `cus_${call}`, fields: ['name', 'email', 'plan'] },
-  };
-  const decision = {
-    decision_id: `dec_bench${id}aaaaaaaaaaaa`,
-    outcome: 'allow',
-    code: 'policy.permit',
-    reasons: [{ policy_id: 'support-reads-customers', effect: 'permit', reason: 'support may read customers of their tenant', code: 'policy.permit' }],
-    checks: { action_class: { passed: true, policy_ids: ['support-reads-customers'] }, parameters: { passed: true, policy_ids: [] } },
-    obligations: { credentialScope: 'crm.customer.read', credentialTtlSeconds: 300 },
-    policy_version: `sha256:${'f'.repeat(64)}`,
-    errors: [],
-    latency_us: 180,
-  };
-  return [
-    {
-      ...base,
-      refs: [`dec_bench${id}aaaaaaaaaaaa`, `jti_bench${id}aaaaaa`, `sha256:${'c'.repeat(64)}`],
-      type: 'intent',
-      decision,
-      phase_timings: { identify: 40, resolve: 5, validate: 30, authorize: 180, record: 0 },
-    },
-    { ...base, type: 'result', result_code: 'ok', result_hash: `sha256:${'a'.repeat(64)}`, phase_timings: { execute: 900, inspect: 60 } },
-  ];
-}
 
 export async function runPostgresAudit(opts: PostgresAuditBenchOptions = {}): Promise<PostgresAuditBenchResult> {
   const calls = opts.calls ?? 20_000;
@@ -130,7 +85,7 @@ export async function runPostgresAudit(opts: PostgresAuditBenchOptions = {}): Pr
         stores.flatMap((store, s) =>
           Array.from({ length: producers }, async (_, producer) => {
             for (let call = next++; call < total; call = next++) {
-              for (const event of callEvents(s, producer, call)) {
+              for (const event of callEvents(producer, call, true, `${s}x`)) {
                 const t0 = performance.now();
                 await store.append([event]);
                 if (measuring) appendMs.push(performance.now() - t0);

@@ -15,6 +15,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { percentile } from './stats.ts';
 import type { AuditEventInput } from '../src/core/types.ts';
 import { readAll, verifyChain } from '../src/audit/index.ts';
 import { SqliteAuditStore } from '../src/stores/sqlite/index.ts';
@@ -69,20 +70,20 @@ export interface AuditBenchResult {
   db_bytes: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0;
-}
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** Events shaped like the pipeline's (decision object, argument summary, phase timings). */
-function callEvents(producer: number, call: number, withRefs = true): [AuditEventInput, AuditEventInput] {
+/**
+ * Events shaped like the pipeline's (decision object, argument summary, phase timings) for one
+ * call of one producer; `scope` keeps ids apart between producers of different stores.
+ */
+export function callEvents(producer: number, call: number, withRefs = true, scope = ''): [AuditEventInput, AuditEventInput] {
+  const who = `${scope}${producer}`;
   const base = {
-    request_id: `req_bench${producer}x${call}aaaaaaaaaaaa`,
-    trace_id: `trc_bench${producer}x${call}aaaaaaaaaaaa`,
-    session_id: `ses_bench${producer}aaaaaaaaaaaa`,
-    action_id: `act_bench${producer}x${call}aaaaaaaaaaaa`,
+    request_id: `req_bench${who}x${call}aaaaaaaaaaaa`,
+    trace_id: `trc_bench${who}x${call}aaaaaaaaaaaa`,
+    session_id: `ses_bench${who}aaaaaaaaaaaa`,
+    action_id: `act_bench${who}x${call}aaaaaaaaaaaa`,
     parent_action_id: null,
     actor: { user: `user-${producer % 50}`, tenant: 'acme', roles: ['analyst', 'support'], agent: 'support-agent' },
     model_id: 'model-x',
@@ -94,9 +95,9 @@ function callEvents(producer: number, call: number, withRefs = true): [AuditEven
     args_summary: { customer_id: `cus_${call}`, fields: ['name', 'email', 'plan'] },
   };
   // What the pipeline's callRefs gives the event that records a call's decision.
-  const refs = withRefs ? { refs: [`dec_bench${producer}x${call}aaaaaaaaaaaa`, `jti_bench${producer}x${call}aaaaaa`, `sha256:${'c'.repeat(64)}`] } : {};
+  const refs = withRefs ? { refs: [`dec_bench${who}x${call}aaaaaaaaaaaa`, `jti_bench${who}x${call}aaaaaa`, `sha256:${'c'.repeat(64)}`] } : {};
   const decision = {
-    decision_id: `dec_bench${producer}x${call}aaaaaaaaaaaa`,
+    decision_id: `dec_bench${who}x${call}aaaaaaaaaaaa`,
     outcome: 'allow',
     code: 'policy.permit',
     reasons: [{ policy_id: 'support-reads-customers', effect: 'permit', reason: 'support may read customers of their tenant', code: 'policy.permit' }],

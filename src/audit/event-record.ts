@@ -174,6 +174,12 @@ function validate(copy: Record<string, unknown>): void {
  * (optional fields left unset); anything else JSON cannot represent exactly is refused with
  * ERR_AUDIT_INVALID_EVENT.
  */
+/** What every adapter's append validates first: an array of well-formed events, prepared; throws ERR_AUDIT_INVALID_EVENT. */
+export function prepareAppend(events: unknown): PreparedInput[] {
+  if (!Array.isArray(events)) throw new AirlockError('ERR_AUDIT_INVALID_EVENT', 'append takes an array of events', { status: 500 });
+  return (events as AuditEventInput[]).map(prepareInput);
+}
+
 export function prepareInput(input: AuditEventInput): PreparedInput {
   if (!isPlainObject(input)) throw invalid('audit event must be a plain object');
   const fields: Record<string, unknown> = {};

@@ -11,7 +11,7 @@ import type { AuditStore } from './types.ts';
 import { GENESIS_HASH } from './chain.ts';
 import type { ChainHead } from './chain.ts';
 import { newEventIds } from './event-ids.ts';
-import { decodeStoredEvent, prepareInput, sealEvent } from './event-record.ts';
+import { decodeStoredEvent, prepareAppend, sealEvent } from './event-record.ts';
 import type { PreparedInput, StoredEventRecord } from './event-record.ts';
 import { relatesTo } from './related.ts';
 import { finishSearch, matchesSearch, normalizeSearch, planSearch } from './search.ts';
@@ -50,8 +50,7 @@ export class MemoryAuditStore implements AuditStore {
 
   async append(events: AuditEventInput[]): Promise<AuditEvent[]> {
     if (this.#closed) throw unavailable('audit store is closed');
-    if (!Array.isArray(events)) throw new AirlockError('ERR_AUDIT_INVALID_EVENT', 'append takes an array of events', { status: 500 });
-    const prepared: PreparedInput[] = events.map(prepareInput);
+    const prepared: PreparedInput[] = prepareAppend(events);
     if (prepared.length === 0) return [];
     if (this.#unavailable) throw unavailable('audit store could not commit events');
     const last = this.#records.at(-1);

@@ -1,4 +1,4 @@
 /** Limits: rate limiting per user, tool, tenant and session (in-memory sliding windows). */
-export { MemoryRateLimiter } from './memory.ts';
+export { MemoryRateLimiter, limitKey } from './memory.ts';
 export type { LimitName, MemoryRateLimiterOptions } from './memory.ts';
 export { SlidingLog } from './sliding-log.ts';

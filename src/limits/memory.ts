@@ -32,6 +32,24 @@ export interface MemoryRateLimiterOptions {
 export type LimitName = 'user' | 'session' | 'tool' | 'tenant';
 type CallKeys = Parameters<RateLimiter['take']>[0];
 
+/**
+ * The budget key of one limit for a call (every adapter counts under the same keys): user and
+ * session ids are unique only inside a tenant; a tool's budget is per tenant unless
+ * `toolScope` is 'global'. Null when the limit does not apply (no session).
+ */
+export function limitKey(limit: LimitName, keys: CallKeys, toolScope: 'tenant' | 'global'): string | null {
+  switch (limit) {
+    case 'user':
+      return JSON.stringify([keys.tenant, keys.user]);
+    case 'session':
+      return keys.session === null ? null : JSON.stringify([keys.tenant, keys.session]);
+    case 'tool':
+      return toolScope === 'global' ? JSON.stringify([keys.tool]) : JSON.stringify([keys.tenant, keys.tool]);
+    case 'tenant':
+      return JSON.stringify([keys.tenant]);
+  }
+}
+
 const DEFAULT_MAX_KEYS = 100_000;
 
 type Check = { ok: true } | { ok: false; limit: string; retryAfterMs: number };
@@ -109,19 +127,6 @@ export class MemoryRateLimiter implements RateLimiter {
     if (config.perTenant) this.#limits.push(new Limit('tenant', config.perTenant, maxKeys));
   }
 
-  #key(limit: LimitName, keys: CallKeys): string | null {
-    switch (limit) {
-      case 'user':
-        return JSON.stringify([keys.tenant, keys.user]);
-      case 'session':
-        return keys.session === null ? null : JSON.stringify([keys.tenant, keys.session]);
-      case 'tool':
-        return this.#toolScope === 'global' ? JSON.stringify([keys.tool]) : JSON.stringify([keys.tenant, keys.tool]);
-      case 'tenant':
-        return JSON.stringify([keys.tenant]);
-    }
-  }
-
   /** Checks and charges in one synchronous step (no other call interleaves in this process). */
   async take(keys: CallKeys): Promise<RateLimitVerdict> {
     return this.takeNow(keys);
@@ -133,7 +138,7 @@ export class MemoryRateLimiter implements RateLimiter {
     const charges: Array<[Limit, string]> = [];
     let refusal: { limit: string; retryAfterMs: number } | null = null;
     for (const limit of this.#limits) {
-      const key = this.#key(limit.name, keys);
+      const key = limitKey(limit.name, keys, this.#toolScope);
       if (key === null) continue;
       const check = limit.check(key, now);
       if (check.ok) charges.push([limit, key]);

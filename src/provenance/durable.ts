@@ -73,6 +73,8 @@ export class DurableProvenance {
       this.tracker.register(sessionId, entry, ordinal);
       return;
     }
+    // The entry is durable; if catching the cache up fails now, the next trace catches up or
+    // refuses the call (provenance.unavailable): nothing is traced from a stale cache.
     await this.sync(sessionId, seed).catch(() => undefined);
   }
 

@@ -228,10 +228,12 @@ async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions, sh
       }
       const store = await PostgresAuditStore.open(db, {
         clock: options.clock,
+        // A pool opened for the audit log alone closes with it.
+        ...(shared === null ? { release: () => db.close() } : {}),
         ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
         ...(options.checkpointKey === undefined ? {} : { checkpointKey: options.checkpointKey }),
       });
-      return shared !== null ? store : closingPool(store, db);
+      return store;
     } catch (error) {
       if (shared === null) await db.close();
       throw error;
@@ -248,18 +250,6 @@ async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions, sh
   });
 }
 
-/** The store, closing the pool it was opened on when it closes. */
-function closingPool<T extends AuditStore>(store: T, db: PostgresDatabase): T {
-  const close = store.close.bind(store);
-  store.close = async () => {
-    try {
-      await close();
-    } finally {
-      await db.close();
-    }
-  };
-  return store;
-}
 
 /**
  * The MCP pins of a config's state as they are stored, read without creating anything (for
@@ -299,8 +289,8 @@ export async function openAuditForReading(config: AirlockConfig, options: { chec
     const db = await openPostgresFor(config);
     try {
       await assertMigrated(db);
-      const store = await PostgresAuditStore.open(db, options.checkpointKey === undefined ? {} : { checkpointKey: options.checkpointKey });
-      return { store: closingPool(store, db), path: `postgres schema ${db.schema}`, kind: 'postgres' };
+      const store = await PostgresAuditStore.open(db, { release: () => db.close(), ...(options.checkpointKey === undefined ? {} : { checkpointKey: options.checkpointKey }) });
+      return { store, path: `postgres schema ${db.schema}`, kind: 'postgres' };
     } catch (error) {
       await db.close();
       throw error;

@@ -46,7 +46,7 @@ import type { ChainHead, ChainVerification } from '../../audit/chain.ts';
 import { assertCheckpointKey, isCheckpointShape, signCheckpoint, verifyCheckpointSignature } from '../../audit/checkpoint.ts';
 import type { Checkpoint } from '../../audit/checkpoint.ts';
 import { newEventIds } from '../../audit/event-ids.ts';
-import { decodeStoredEvent, eventOf, prepareInput, sealRecord } from '../../audit/event-record.ts';
+import { decodeStoredEvent, eventOf, prepareAppend, sealRecord } from '../../audit/event-record.ts';
 import type { PreparedInput, SealMeta, StoredEventRecord } from '../../audit/event-record.ts';
 import { GroupCommitQueue } from '../../audit/group-commit.ts';
 import type { BatchInfo } from '../../audit/group-commit.ts';
@@ -73,6 +73,8 @@ export interface PostgresAuditStoreOptions {
   onBatch?: (info: BatchInfo) => void;
   /** Commit a long queue in two halves (see GroupCommitQueue); default false: each commit takes the shared head lock. */
   splitLargeQueues?: boolean;
+  /** Called once the store closed (after the queue is flushed): the owner closing a pool opened for this store alone. */
+  release?: () => Promise<void>;
   /**
    * Test hook: runs inside a batch's transaction after its writes, before COMMIT (a fault
    * injected here happens mid-batch). Never set in production.
@@ -262,6 +264,7 @@ export class PostgresAuditStore implements AuditStore {
   readonly #db: PostgresAuditDatabase;
   readonly #clock: Clock;
   readonly #queue: GroupCommitQueue;
+  readonly #release: (() => Promise<void>) | undefined;
   readonly #key: Uint8Array | undefined;
   readonly #writeSql: string;
   readonly #beforeCommit: PostgresAuditStoreOptions['beforeCommitForTest'];
@@ -277,6 +280,7 @@ export class PostgresAuditStore implements AuditStore {
     this.#writeSql = writeBatchSql(options.checkpointKey !== undefined);
     this.#beforeCommit = options.beforeCommitForTest;
     const onBatch = options.onBatch;
+    this.#release = options.release;
     this.#queue = new GroupCommitQueue((appends) => this.#commitBatch(appends), {
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
       // Every commit takes the fleet-wide chain-head lock: whole queues, not halves.
@@ -324,12 +328,9 @@ export class PostgresAuditStore implements AuditStore {
    */
   append(events: AuditEventInput[]): Promise<AuditEvent[]> {
     if (this.#closing || this.#closed) return Promise.reject(unavailable('audit store is closed'));
-    if (!Array.isArray(events)) {
-      return Promise.reject(new AirlockError('ERR_AUDIT_INVALID_EVENT', 'append takes an array of events', { status: 500 }));
-    }
     let prepared: PreparedInput[];
     try {
-      prepared = events.map(prepareInput);
+      prepared = prepareAppend(events);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -412,6 +413,7 @@ export class PostgresAuditStore implements AuditStore {
         await this.#queue.flush();
       } finally {
         this.#closed = true;
+        await this.#release?.();
       }
     })();
     return this.#closePromise;

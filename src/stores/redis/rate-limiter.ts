@@ -23,7 +23,7 @@ import type { Clock } from '../../core/clock.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { RateLimiter, RateLimitVerdict } from '../../core/types.ts';
 import type { LimitsConfig, RateLimitRule } from '../../config/types.ts';
-import type { LimitName } from '../../limits/index.ts';
+import { limitKey, type LimitName } from '../../limits/index.ts';
 
 export interface RedisRateLimiterOptions {
   /** Per-tool budget per tenant (default) or one global budget per tool. */
@@ -112,25 +112,12 @@ export class RedisRateLimiter implements RateLimiter {
     if (config.perTenant) this.#limits.push(checkRule('tenant', config.perTenant));
   }
 
-  #key(limit: LimitName, keys: CallKeys): string | null {
-    switch (limit) {
-      case 'user':
-        return JSON.stringify([keys.tenant, keys.user]);
-      case 'session':
-        return keys.session === null ? null : JSON.stringify([keys.tenant, keys.session]);
-      case 'tool':
-        return this.#toolScope === 'global' ? JSON.stringify([keys.tool]) : JSON.stringify([keys.tenant, keys.tool]);
-      case 'tenant':
-        return JSON.stringify([keys.tenant]);
-    }
-  }
-
   /** Checks and charges every key of the call in one atomic script; rejects with ERR_LIMITS_UNAVAILABLE when Redis does not answer in time. */
   async take(keys: CallKeys): Promise<RateLimitVerdict> {
     const redisKeys: string[] = [];
     const argv: Array<string | number> = [this.#clock.now(), randomBytes(9).toString('base64url')];
     for (const limit of this.#limits) {
-      const key = this.#key(limit.name, keys);
+      const key = limitKey(limit.name, keys, this.#toolScope);
       if (key === null) continue;
       redisKeys.push(`${this.#namespace}${limit.name}:${key}`);
       argv.push(limit.windowMs, limit.max, limit.name);

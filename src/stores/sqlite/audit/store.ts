@@ -50,7 +50,7 @@ import {
 import type { Checkpoint } from '../../../audit/checkpoint.ts';
 import { CheckpointWriter } from '../../../audit/checkpoint-writer.ts';
 import { FileIdentityWatch } from '../../../audit/file-identity.ts';
-import { decodeStoredEvent, eventOf, prepareInput } from '../../../audit/event-record.ts';
+import { decodeStoredEvent, eventOf, prepareAppend } from '../../../audit/event-record.ts';
 import type { PreparedInput, StoredEventRecord, WireEvent } from '../../../audit/event-record.ts';
 import { GroupCommitQueue } from '../../../audit/group-commit.ts';
 import type { BatchInfo } from '../../../audit/group-commit.ts';
@@ -352,12 +352,9 @@ export class SqliteAuditStore implements AuditStore {
   append(events: AuditEventInput[]): Promise<AuditEvent[]> {
     if (this.#closing || this.#closed) return Promise.reject(unavailable('audit store is closed'));
     if (this.readOnly) return Promise.reject(unavailable('audit store is open read-only'));
-    if (!Array.isArray(events)) {
-      return Promise.reject(new AirlockError('ERR_AUDIT_INVALID_EVENT', 'append takes an array of events', { status: 500 }));
-    }
     let prepared: PreparedInput[];
     try {
-      prepared = events.map(prepareInput);
+      prepared = prepareAppend(events);
     } catch (error) {
       return Promise.reject(error);
     }
