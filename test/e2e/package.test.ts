@@ -63,7 +63,10 @@ describe('the package installed from its tarball', { timeout: 900_000 }, () => {
   before(
     () => {
       work = mkdtempSync(join(tmpdir(), 'airlock-package-'));
+      const before = readFileSync(join(REPO_ROOT, 'package.json'), 'utf8');
       const out = npm(['pack', '--json', '--pack-destination', work], REPO_ROOT);
+      // prepack stamps engines into the manifest, postpack takes them out again.
+      assert.equal(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'), before, 'npm pack leaves package.json as it was');
       // The build (prepack) may print before npm's JSON.
       const list = JSON.parse(out.slice(out.search(/^\[/m))) as Packed[];
       packed = list[0] as Packed;
