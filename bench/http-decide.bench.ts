@@ -3,11 +3,13 @@
  * (`airlock serve`, durable SQLite audit), and autocannon drives it from this process,
  * so the load generator does not share the gateway's event loop.
  *
- * Metrics cost, side by side in one run: two gateways (metrics on — the default — and
- * `server.metrics.enabled: false`) are started together and measured in alternating rounds
- * (on, off, on, off, ...), so drift of the shared machine falls on both; the figure is the
- * ratio of their throughputs. Each metrics-on round ends with a scrape of /metrics (as
- * Prometheus would), which also checks that the decisions were counted.
+ * Observability cost, side by side in one run: two gateways — "on": metrics (the default) and
+ * OpenTelemetry tracing of every call (sample ratio 1, a span per call and per phase, exported
+ * over OTLP/HTTP to a sink in its own process); "off": `server.metrics.enabled: false`, no
+ * tracing — are started together and measured in alternating rounds (on, off, on, off, ...),
+ * so drift of the shared machine falls on both; the figure is the ratio of their throughputs.
+ * Each "on" round ends with a scrape of /metrics (as Prometheus would), which also checks that
+ * the decisions were counted; at the end the sink must have received the spans.
  *
  *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32] [--rounds 4]
  */
@@ -29,8 +31,9 @@ export interface HttpBenchResult {
   non_2xx: number;
   errors: number;
   latency_ms: { p50: number; p90: number; p99: number; mean: number; max: number };
-  /** Metrics on (the default, figures above) against metrics off, measured side by side. */
-  metrics: { rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number } };
+  /** Metrics and tracing on (figures above) against both off, measured side by side; spans the sink received. */
+  metrics: {
+    spans_received: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number } };
 }
 
 function output(args: string[]): Promise<string> {
@@ -42,15 +45,43 @@ function output(args: string[]): Promise<string> {
   });
 }
 
-/** The demo config in its own directory (its own audit log), with metrics on or off. */
-function configFor(metrics: boolean): string {
-  const path = writeDemoConfig(mkdtempSync(join(tmpdir(), `airlock-http-bench-${metrics ? 'on' : 'off'}-`)), { limits: false });
-  if (!metrics) {
-    const text = readFileSync(path, 'utf8');
+/** The demo config in its own directory (its own audit log): metrics and tracing (to `sink`) on, or both off. */
+function configFor(sink: string | null): string {
+  const path = writeDemoConfig(mkdtempSync(join(tmpdir(), `airlock-http-bench-${sink === null ? 'off' : 'on'}-`)), { limits: false });
+  const text = readFileSync(path, 'utf8');
+  if (sink !== null) writeFileSync(path, `${text}\ntracing:\n  endpoint: ${sink}\n  sample_ratio: 1\n`);
+  else {
     if (!/^server:\n/m.test(text)) throw new Error('the demo config has no server section to switch metrics off in');
     writeFileSync(path, text.replace(/^server:\n/m, 'server:\n  metrics:\n    enabled: false\n'));
   }
   return path;
+}
+
+/** An OTLP/HTTP sink in its own process: counts the spans of each export, answers 200; GET /count tells the total. */
+const SINK = `
+const http = require('node:http');
+let spans = 0;
+const server = http.createServer((req, res) => {
+  if (req.method === 'GET') return res.end(String(spans));
+  const chunks = [];
+  req.on('data', (c) => chunks.push(c));
+  req.on('end', () => {
+    const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) spans += (ss.spans ?? []).length;
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  });
+});
+server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
+`;
+
+async function startSink(): Promise<{ url: string; count(): Promise<number>; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--input-type=commonjs', '-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise<string>((done, fail) => {
+    child.stdout?.once('data', (d: Buffer) => done(d.toString().trim()));
+    child.once('exit', (code) => fail(new Error(`the OTLP sink exited ${code}`)));
+  });
+  const base = `http://127.0.0.1:${port}`;
+  return { url: `${base}/v1/traces`, child, count: async () => Number(await (await fetch(`${base}/count`)).text()) };
 }
 
 async function serve(config: string): Promise<{ url: string; child: ChildProcess }> {
@@ -83,13 +114,15 @@ export async function run(options: { seconds?: number; connections?: number; rou
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
   const rounds = Math.max(1, options.rounds ?? 4);
-  const onConfig = configFor(true);
-  const offConfig = configFor(false);
+  const sink = await startSink();
+  const onConfig = configFor(sink.url);
+  const offConfig = configFor(null);
   const token = await output(['token', 'mint', '--config', onConfig, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
   const offToken = await output(['token', 'mint', '--config', offConfig, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
   const on = await serve(onConfig);
   const off = await serve(offConfig).catch((error: unknown) => {
     on.child.kill('SIGTERM');
+    sink.child.kill('SIGTERM');
     throw error;
   });
   try {
@@ -122,13 +155,17 @@ export async function run(options: { seconds?: number; connections?: number; rou
       }
     }
     const total = (runs: Cannon[]) => runs.reduce((s, r) => s + r.requests.total, 0);
+    // Spans leave in batches about a second apart: wait for the last batch, then check them.
+    await new Promise((done) => setTimeout(done, 2_500));
+    const spans = await sink.count();
+    if (spans < total(onRuns)) throw new Error(`the OTLP sink received ${spans} spans for ${total(onRuns)} traced calls`);
     const rate = (runs: Cannon[]) => total(runs) / (runs.length * slice);
     const mean = (runs: Cannon[], pick: (r: Cannon) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
     const onRate = rate(onRuns);
     const offRate = rate(offRuns);
     const ratio = onRate / offRate;
     return {
-      name: 'HTTP POST /v1/decide (loopback, separate gateway process, durable audit, metrics on)',
+      name: 'HTTP POST /v1/decide (loopback, separate gateway process, durable audit, metrics and tracing on)',
       seconds: slice * rounds,
       connections,
       requests: total(onRuns),
@@ -143,6 +180,7 @@ export async function run(options: { seconds?: number; connections?: number; rou
         max: Math.max(...onRuns.map((r) => r.latency.max)),
       },
       metrics: {
+        spans_received: spans,
         rounds,
         on_requests_per_s: Math.round(onRate),
         off_requests_per_s: Math.round(offRate),
@@ -154,6 +192,7 @@ export async function run(options: { seconds?: number; connections?: number; rou
   } finally {
     on.child.kill('SIGTERM');
     off.child.kill('SIGTERM');
+    sink.child.kill('SIGTERM');
   }
 }
 

@@ -70,6 +70,9 @@ export function secretUses(config: AirlockConfig): SecretUse[] {
     const key = transport.type === 'stdio' ? 'env' : 'headers';
     for (const [name, value] of Object.entries(values)) if (isRef(value)) add(`mcp.upstreams[${i}].transport.${key}.${name}`, value);
   });
+  if (config.tracing?.enabled === true) {
+    for (const [name, value] of Object.entries(config.tracing.headers)) if (isRef(value)) add(`tracing.headers.${name}`, value);
+  }
   return uses;
 }
 

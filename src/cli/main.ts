@@ -8,6 +8,7 @@ import { isAirlockError } from '../core/errors.ts';
 import { CliExit } from './config-loading.ts';
 import { auditDrillCommand, auditTraceCommand, auditVerifyCommand } from './commands/audit.ts';
 import { registerAuditSearchCommands } from './commands/audit-search.ts';
+import { registerAuditShipCommand } from './commands/audit-ship.ts';
 import { configCheckCommand, policyCheckCommand, policySchemaCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { dbMigrateCommand } from './commands/db.ts';
@@ -91,6 +92,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(auditDrillCommand);
   registerAuditSearchCommands(audit);
+  registerAuditShipCommand(audit);
 
   program
     .command('db')

@@ -19,6 +19,8 @@ import type {
   TlsConfig,
 } from './types.ts';
 import { normalizeMcp } from './mcp-normalize.ts';
+import { normalizeTracing } from './tracing-config.ts';
+import { normalizeAuditShip } from './audit-ship-config.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -285,6 +287,10 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
   config.mcp = normalizeMcp(root.mcp, baseDir, config.server.host);
+  const tracing = normalizeTracing(root.tracing === undefined ? undefined : section(root, 'tracing'));
+  if (tracing !== undefined) config.tracing = tracing;
+  const ship = normalizeAuditShip(auditRaw.ship === undefined ? undefined : section(auditRaw, 'ship'), baseDir);
+  if (ship !== undefined) config.auditShip = ship;
   return config;
 }
 

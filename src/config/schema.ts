@@ -7,6 +7,8 @@
  */
 
 import { mcpSchema } from './mcp-schema.ts';
+import { tracingSchema } from './tracing-config.ts';
+import { auditShipSchema } from './audit-ship-config.ts';
 
 const CEDAR_IDENT = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -285,7 +287,7 @@ export const configSchema = {
         timeout_ms: { type: 'integer', minimum: 1, maximum: 5_000 },
       },
     },
-    audit: storeWithPath({ checkpoint_key: nonEmptyString, lock_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 } }),
+    audit: storeWithPath({ checkpoint_key: nonEmptyString, lock_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 }, ship: auditShipSchema }),
     state: storeWithPath({}),
     postgres,
     redis,
@@ -357,6 +359,7 @@ export const configSchema = {
     memory,
     handlers_module: nonEmptyString,
     mcp: mcpSchema,
+    tracing: tracingSchema,
     runtime: {
       type: 'object',
       additionalProperties: false,

@@ -11,6 +11,8 @@ import { compileError, schemaAtPath, schemaProperties } from './json-schema.ts';
 import { formatPath, type LocateTarget, type PathSegment, type SourceLocator } from './locate.ts';
 import { parseSecretRef } from './secrets.ts';
 import { checkMcp } from './mcp-semantic.ts';
+import { checkTracing } from './tracing-config.ts';
+import { checkAuditShip } from './audit-ship-config.ts';
 
 type Rec = Record<string, unknown>;
 
@@ -373,5 +375,7 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
     if (schema !== undefined) checkToolSchema(out, ['memory', 'kinds', name, 'schema'], schema, false);
   }
   checkMcp(out, rec(root.mcp));
+  checkTracing(out, rec(root.tracing));
+  checkAuditShip(out, rec(rec(root.audit)?.ship));
   return out.issues;
 }

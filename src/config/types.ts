@@ -4,6 +4,10 @@
  */
 import type { JsonSchema, ToolDefinition } from '../core/types.ts';
 import type { McpConfig } from './mcp-types.ts';
+import type { TracingConfig } from './tracing-config.ts';
+export type { TracingConfig } from './tracing-config.ts';
+import type { AuditShipConfig } from './audit-ship-config.ts';
+export type { AuditShipConfig } from './audit-ship-config.ts';
 
 export type * from './mcp-types.ts';
 
@@ -227,6 +231,10 @@ export interface AirlockConfig {
   context?: ContextConfig;
   /** Governed memory: declared kinds and their schemas (no kinds: every write is refused). */
   memory?: MemoryConfig;
+  /** OpenTelemetry traces (absent: off; a caller's traceparent is still passed through). */
+  tracing?: TracingConfig;
+  /** `audit.ship`: the audit log shipped to a SIEM from a stored cursor (absent: not shipped). */
+  auditShip?: AuditShipConfig;
   /** Upstream MCP servers and the MCP doors (docs/mcp.md); always set by the loader. */
   mcp?: McpConfig;
 }

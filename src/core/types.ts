@@ -386,6 +386,8 @@ export interface ConnectorCall {
   signal: AbortSignal;
   /** Just-in-time credential minted for this call (for the connector only; never logged). */
   credential?: string;
+  /** W3C trace context for the upstream request (`traceparent`, `tracestate`); empty when untraced. */
+  traceHeaders?: { traceparent?: string; tracestate?: string };
   /**
    * Where the connector reports every secret value it puts on the wire for this call
    * (credential headers, resolved secret references), so the pipeline can remove them from

@@ -3,6 +3,7 @@
  * verifying the audit log, checking a policy bundle — wired here so the CLI and the
  * HTTP server never reach into domain modules themselves.
  */
+import { auditLookupId } from '../tracing/index.ts';
 import { AirlockError } from '../core/errors.ts';
 import type { AuditEvent } from '../core/types.ts';
 import type { AuditStore } from '../audit/index.ts';
@@ -107,13 +108,15 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
           : `checkpoint file is missing for a non-empty audit log (checkpoint_key is configured): it was deleted, or the log was cut back with it`;
       return { ok: false, checked: report.checked, head: report.head, firstBad: { seq: 0, reason: 'checkpoint_missing', message } };
     },
-    async trace(id, scope = {}) {
+    async trace(requested, scope = {}) {
+      const id = auditLookupId(requested);
       const events = await findLineageEvents((ref) => scoped(ref, scope), id);
       if (events.length === 0) return null;
       const tree = buildLineage(events, id);
       return { events, tree, text: renderLineage(tree) };
     },
-    async drill(id, scope = {}) {
+    async drill(requested, scope = {}) {
+      const id = auditLookupId(requested);
       const report = await drill(id, (ref) => scoped(ref, scope));
       return { ...report, text: renderDrill(report) };
     },

@@ -10,6 +10,7 @@ import type { RegisteredSessionContent } from './content.ts';
 import type { ArgumentTaint, Decision, DecisionReason, PolicyEvaluation, Principal, ReasonCode, RegisteredTool, ResourceScope, SessionSnapshot } from '../core/types.ts';
 import type { ApprovalRequest } from '../approvals/index.ts';
 import type { SessionRecord } from '../sessions/index.ts';
+import type { CallDoor, CallTrace, TraceContextCarrier } from '../tracing/index.ts';
 
 export type Mode = 'decide' | 'execute' | 'simulate';
 
@@ -26,6 +27,14 @@ export interface ToolCallRequest {
   /** Caller-supplied correlation: trace and parent action ids (validated, never trusted for authority). */
   trace_id?: string;
   parent_action_id?: string;
+  /**
+   * The caller's W3C trace context (HTTP `traceparent`/`tracestate` headers, MCP `_meta`). A
+   * valid one names the audit trace (`trc_<trace id>`, before any `trace_id`) and the parent
+   * of the call's span; a malformed one is ignored.
+   */
+  trace_context?: TraceContextCarrier;
+  /** Which door the call came through (span names and kinds); the library when absent. */
+  door?: CallDoor;
   /** The whole request body as received, inspected for identity claims that disagree with the token. */
   raw_body?: unknown;
 }
@@ -67,6 +76,8 @@ export interface CallState {
   action_id: string;
   decision_id: string;
   startedNs: bigint;
+  /** The call's spans (a no-op when it is neither traced nor came with a traceparent). */
+  tracing: CallTrace;
   /** Phase name -> microseconds since the start of the call, when the phase finished. */
   timings: Record<string, number>;
   principal?: Principal;

@@ -36,9 +36,13 @@ export function faultCode(phase: string, error: unknown): string {
 export async function runPhases(phases: readonly Phase[], call: CallState, env: PipelineEnv): Promise<void> {
   for (const phase of phases) {
     if (call.stop !== undefined || call.fault !== undefined) return;
+    const span = call.tracing.startPhase(phase.name);
+    let errorType: string | undefined;
     try {
       await phase.run(call, env);
+      if (phase.name === 'execute' && call.resultError !== undefined) errorType = call.resultError.code;
     } catch (error) {
+      errorType = isAirlockError(error) ? error.code : 'fault';
       if (isAirlockError(error) && error.code.startsWith('ERR_IDENTITY_')) throw error;
       if (call.executed) {
         call.fault = error;
@@ -49,6 +53,7 @@ export async function runPhases(phases: readonly Phase[], call: CallState, env: 
       call.stop = { outcome: 'deny', code, phase: phase.name, reasons: [builtinReason('builtin.fail_closed', code, `${phase.name} failed (${detail})`)] };
     } finally {
       call.timings[phase.name] = Math.round(microsSince(call.startedNs));
+      span.end(errorType);
     }
   }
 }

@@ -12,6 +12,7 @@ import type { SessionStore } from '../sessions/index.ts';
 import type { KillSwitchConfig } from '../config/types.ts';
 import type { KillSwitchSubject, KillSwitchVerdict } from '../killswitch/index.ts';
 import type { CallObservation } from '../metrics/index.ts';
+import type { CallTracer } from '../tracing/index.ts';
 import type { SessionContent } from './content.ts';
 import type { SessionActivityStore } from '../sessions/activity.ts';
 
@@ -101,4 +102,6 @@ export interface PipelineEnv {
   runtime: { modelId: string | null; configId: string | null };
   /** Told about every call once it has ended (null: metrics disabled). */
   metrics?: { observeCall(call: CallObservation): void } | null;
+  /** Spans of every call (OpenTelemetry, config `tracing`); absent: traceparent passed through only. */
+  tracer?: CallTracer;
 }

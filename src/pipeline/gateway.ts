@@ -46,6 +46,10 @@ import { visibleTools } from './discovery.ts';
 import type { ToolSource } from './tool-source.ts';
 import { GATEWAY_ACTOR, actorOf, refsOf, standaloneEvent } from './events.ts';
 import { openGatewayStores, type GatewayStores } from '../stores/index.ts';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import { createCallTracer } from './tracing.ts';
+import { createAuditShipper } from './audit-shipping.ts';
+import { auditLookupId } from '../tracing/index.ts';
 import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/index.ts';
 
 export interface GatewayOptions {
@@ -62,6 +66,8 @@ export interface GatewayOptions {
    * on every call is refused (audit.unavailable) and /readyz fails.
    */
   onBackgroundFault?: (what: string, error: unknown) => void;
+  /** Spans go to this OpenTelemetry exporter (the host's) instead of config `tracing.endpoint`; tracing is on. */
+  spanExporter?: SpanExporter;
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
   /**
@@ -305,6 +311,14 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       })
     : null;
 
+  // Traces (config tracing): a span per call and per phase; off, a caller's traceparent passes through.
+  const tracer = await createCallTracer({
+    config,
+    secret,
+    ...(options.spanExporter === undefined ? {} : { spanExporter: options.spanExporter }),
+    ...(options.onBackgroundFault === undefined ? {} : { onFault: options.onBackgroundFault }),
+  });
+
   // Calls (execute, decide, simulate) in flight: with the `auto` audit writer a lone call commits inline.
   let callsInFlight = 0;
   const counted = async <T>(run: () => Promise<T>): Promise<T> => {
@@ -326,6 +340,14 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
       ...(config.audit.type === 'memory' || config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
     }));
+  // The audit log shipped to a SIEM (audit.ship), from the cursor in the state store.
+  const shipper = createAuditShipper({
+    config,
+    audit,
+    cursors: stores.shipCursors,
+    ...(options.onBackgroundFault === undefined ? {} : { onFault: options.onBackgroundFault }),
+  });
+  shipper?.start();
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
   const { broker, revocations } = await createCredentialBroker(config, stores.revocations, clock);
   const overrides = createOverrideService(config, stores.overrides, audit, clock);
@@ -409,6 +431,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     faults: { unrecordedStops: 0, ...(options.onUnrecordedStop === undefined ? {} : { onUnrecorded: options.onUnrecordedStop }) },
     runtime: config.runtime,
     metrics,
+    tracer,
   };
 
   async function readerScope(token: string): Promise<(event: AuditEvent) => boolean> {
@@ -558,7 +581,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       return contextGateway.assemble(principal, session, input);
     },
 
-    async lineage(id, token) {
+    async lineage(requested, token) {
+      const id = auditLookupId(requested);
       const visible = await readerScope(token);
       const events = await findLineageEvents(async (ref) => (await audit.findRelated(ref)).filter(visible), id);
       if (events.length === 0) {
@@ -568,7 +592,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       return { id, events, tree, text: renderLineage(tree) };
     },
 
-    async drill(id, token) {
+    async drill(requested, token) {
+      const id = auditLookupId(requested);
       const visible = await readerScope(token);
       const report = await drill(id, async (ref) => (await audit.findRelated(ref)).filter(visible));
       if (!report.found) throw new AirlockError('ERR_AUDIT_NOT_FOUND', 'no audit events for that id', { status: 404 });
@@ -696,8 +721,11 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       await fleetSubscription?.close();
       await killSwitches.close();
       await notifier?.drain();
+      await shipper?.stop();
       await audit.close();
       if (ownsStores) await stores.close();
+      // Spans still queued are sent before the gateway is gone (bounded by the exporter's timeout).
+      await tracer.shutdown().catch((error: unknown) => options.onBackgroundFault?.('tracing (flush at close)', error));
     },
   };
 }

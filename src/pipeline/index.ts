@@ -12,6 +12,7 @@ export { loadToolkit } from './toolkit.ts';
 export { checkPolicyBundle, migrateStores, mintToken, openAuditLog, parseBearer } from './admin.ts';
 export type { AuditLogReader, DevTokenRequest } from './admin.ts';
 export * from './audit-access.ts';
+export { openStandaloneShipper } from './audit-shipping.ts';
 export type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 export type { EngageKillSwitchInput, KillSwitch, KillSwitchScope } from '../killswitch/index.ts';
 export { KILL_SWITCH_SCOPES } from '../killswitch/index.ts';

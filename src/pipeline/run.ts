@@ -3,7 +3,7 @@
  * Stopped calls (denied or held) are recorded here, once, whatever phase stopped them.
  */
 import { nowNs } from '../core/clock.ts';
-import { AirlockError } from '../core/errors.ts';
+import { AirlockError, isAirlockError } from '../core/errors.ts';
 import { isWellFormedId, newTimeOrderedId } from '../core/ids.ts';
 import type { CallState, Mode, SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 import { builtinReason } from './call.ts';
@@ -13,16 +13,33 @@ import type { PipelineEnv } from './env.ts';
 import { PHASES } from './phases/index.ts';
 import { recordSimulation, recordStop } from './phases/record.ts';
 import { actionSummary } from './summary.ts';
+import { PASSTHROUGH_TRACER, auditTraceId, type CallTrace } from '../tracing/index.ts';
 
-function newCall(mode: Mode, request: ToolCallRequest): CallState {
+/**
+ * The audit trace id: the caller's W3C trace when it sent a valid traceparent; else its own
+ * well-formed `trace_id`; else the trace the gateway started (tracing on); else a new id.
+ */
+function auditTraceIdOf(request: ToolCallRequest, tracing: CallTrace, now: number): string {
+  if (tracing.continued && tracing.w3cTraceId !== null) return auditTraceId(tracing.w3cTraceId);
+  if (isWellFormedId(request.trace_id, 'trc')) return request.trace_id;
+  return tracing.w3cTraceId !== null ? auditTraceId(tracing.w3cTraceId) : newTimeOrderedId('trc', now);
+}
+
+function newCall(mode: Mode, request: ToolCallRequest, env: PipelineEnv): CallState {
   const now = Date.now();
   const requestId = newTimeOrderedId('req', now);
+  const tracing = (env.tracer ?? PASSTHROUGH_TRACER).start({
+    mode,
+    door: request.door ?? 'library',
+    ...(request.trace_context === undefined ? {} : { parent: request.trace_context }),
+  });
   return {
     mode,
     request,
     request_id: requestId,
+    tracing,
     // Caller-supplied correlation ids are kept only when well formed.
-    trace_id: isWellFormedId(request.trace_id, 'trc') ? request.trace_id : newTimeOrderedId('trc', now),
+    trace_id: auditTraceIdOf(request, tracing, now),
     action_id: newTimeOrderedId('act', now),
     decision_id: newTimeOrderedId('dec', now),
     startedNs: nowNs(),
@@ -33,11 +50,17 @@ function newCall(mode: Mode, request: ToolCallRequest): CallState {
 }
 
 async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Promise<CallState> {
-  const call = newCall(mode, request);
+  const call = newCall(mode, request, env);
   if (request.parent_action_id !== undefined && !isWellFormedId(request.parent_action_id, 'act')) {
     delete call.request.parent_action_id;
   }
-  await runPhases(PHASES[mode], call, env);
+  try {
+    await runPhases(PHASES[mode], call, env);
+  } catch (error) {
+    // No identity: the door answers 401; the span says so and ends here.
+    call.tracing.end({ ...spanIds(call), tool: null, errorType: isAirlockError(error) ? error.code : 'fault' });
+    throw error;
+  }
   if (call.fault !== undefined) {
     observe(call, env);
     throw new AirlockError('ERR_AUDIT_UNAVAILABLE', 'the call executed but its result could not be recorded', {
@@ -65,13 +88,29 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
   return call;
 }
 
-/** Tells the metrics about a call that has ended (once, here, whatever stopped it). */
+function spanIds(call: CallState): { requestId: string; actionId: string; auditTraceId: string } {
+  return { requestId: call.request_id, actionId: call.action_id, auditTraceId: call.trace_id };
+}
+
+/** Tells the metrics and the call's span about a call that has ended (once, here, whatever stopped it). */
 function observe(call: CallState, env: PipelineEnv): void {
-  if (env.metrics === null || env.metrics === undefined) return;
   const decision = (call.decision ??= buildDecision(call));
   const rule = decision.reasons.find((r) => r.code === decision.code) ?? decision.reasons[0];
   // Only registered tools name a label: a caller-chosen name never does (unbounded cardinality).
   const tool = call.tool?.name ?? (typeof call.request.tool === 'string' ? env.tools.get(call.request.tool)?.name : undefined) ?? null;
+  const errorType = call.fault !== undefined ? 'ERR_AUDIT_UNAVAILABLE' : call.resultError?.code;
+  call.tracing.end({
+    ...spanIds(call),
+    tool,
+    decisionId: decision.decision_id,
+    outcome: decision.outcome,
+    code: decision.code,
+    ...(rule === undefined ? {} : { rule: rule.policy_id }),
+    ...(call.session === undefined ? {} : { sessionId: call.session.id }),
+    ...(call.principal === undefined ? {} : { tenant: call.principal.tenant, ...(call.principal.agent === undefined ? {} : { agent: call.principal.agent }) }),
+    ...(errorType === undefined ? {} : { errorType }),
+  });
+  if (env.metrics === null || env.metrics === undefined) return;
   env.metrics.observeCall({
     mode: call.mode,
     outcome: decision.outcome,

@@ -79,7 +79,10 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   const toolCall = async (c: Context) => {
     const body = requireObject(await readJson(c.req.raw));
-    return { ...toolCallFields(body), token: token(c), raw_body: body };
+    const traceparent = c.req.header('traceparent');
+    const tracestate = c.req.header('tracestate');
+    const traceContext = traceparent === undefined ? {} : { trace_context: { traceparent, ...(tracestate === undefined ? {} : { tracestate }) } };
+    return { ...toolCallFields(body), token: token(c), raw_body: body, ...traceContext, door: 'http' as const };
   };
 
   app.get('/healthz', (c) => c.json({ ok: true }));

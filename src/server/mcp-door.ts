@@ -45,6 +45,14 @@ export const APPROVAL_TOKEN_META = 'airlock/approval_token';
 export const TRACE_META = 'airlock/trace_id';
 export const PARENT_ACTION_META = 'airlock/parent_action_id';
 
+/** W3C trace context in `params._meta` (`traceparent`, `tracestate`), as the MCP semantic conventions propose. */
+function traceContextOf(meta: Record<string, unknown> | undefined): { trace_context?: { traceparent: string; tracestate?: string } } {
+  const traceparent = meta?.traceparent;
+  if (typeof traceparent !== 'string') return {};
+  const tracestate = meta?.tracestate;
+  return { trace_context: { traceparent, ...(typeof tracestate === 'string' ? { tracestate } : {}) } };
+}
+
 export interface McpDoorOptions {
   gateway: Gateway;
   hub: McpHub;
@@ -168,6 +176,8 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
         session_id: await session(token),
         ...(typeof approvalToken === 'string' ? { approval_token: approvalToken } : {}),
         ...(typeof meta?.[TRACE_META] === 'string' ? { trace_id: meta[TRACE_META] } : {}),
+        ...traceContextOf(meta),
+        door: 'mcp',
         ...(typeof meta?.[PARENT_ACTION_META] === 'string' ? { parent_action_id: meta[PARENT_ACTION_META] } : {}),
       }),
     );

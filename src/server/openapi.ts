@@ -42,6 +42,18 @@ const toolCallBody = {
   },
 };
 
+/** W3C Trace Context on the tool-call routes: the parent of the call's span, and its audit trace id. */
+const TRACE_CONTEXT_HEADERS = [
+  {
+    name: 'traceparent',
+    in: 'header',
+    required: false,
+    schema: { type: 'string', pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' },
+    description: "W3C traceparent: the call's span is its child, the audit trace id is trc_<trace id>, HTTP upstreams get it onward (a malformed one is ignored)",
+  },
+  { name: 'tracestate', in: 'header', required: false, schema: { type: 'string' }, description: 'W3C tracestate, carried with the traceparent' },
+];
+
 export function openApiDocument(): object {
   return {
     openapi: '3.1.0',
@@ -344,6 +356,7 @@ export function openApiDocument(): object {
       '/v1/decide': {
         post: {
           summary: 'Decide a tool call without executing it (decision-point mode)',
+          parameters: TRACE_CONTEXT_HEADERS,
           requestBody: { required: true, content: { 'application/json': { schema: ref('ToolCallBody') } } },
           responses: {
             '200': json(
@@ -369,6 +382,7 @@ export function openApiDocument(): object {
       '/v1/tool-calls': {
         post: {
           summary: 'Run a tool call through the full pipeline',
+          parameters: TRACE_CONTEXT_HEADERS,
           requestBody: { required: true, content: { 'application/json': { schema: ref('ToolCallExecuteBody') } } },
           responses: {
             '200': json(
@@ -401,6 +415,7 @@ export function openApiDocument(): object {
       '/v1/tool-calls/simulate': {
         post: {
           summary: 'Dry run: what would happen, without side effects',
+          parameters: TRACE_CONTEXT_HEADERS,
           requestBody: { required: true, content: { 'application/json': { schema: ref('ToolCallBody') } } },
           responses: {
             '200': json(

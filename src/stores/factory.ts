@@ -45,6 +45,9 @@ import { MemoryRateLimiter } from '../limits/index.ts';
 import { PostgresProvenanceStore } from './postgres/provenance.ts';
 import { PostgresSessionActivityStore } from './postgres/session-activity.ts';
 import { SqliteProvenanceStore } from './sqlite/provenance.ts';
+import { MemoryShipCursorStore, type ShipCursorStore } from '../audit/ship/index.ts';
+import { SqliteShipCursorStore } from './sqlite/ship-cursors.ts';
+import { PostgresShipCursorStore } from './postgres/ship-cursors.ts';
 import { SqliteSessionActivityStore } from './sqlite/session-activity.ts';
 import { MemoryProvenanceStore, type ProvenanceStore } from '../provenance/index.ts';
 import { MemorySessionActivityStore, type SessionActivityStore } from '../sessions/activity.ts';
@@ -89,6 +92,8 @@ export interface GatewayStores {
   activity: SessionActivityStore;
   /** Push channel of kill-switch changes between replicas (PostgreSQL LISTEN/NOTIFY); null on one process. */
   killSwitchFeed: KillSwitchFeed | null;
+  /** Where each audit shipper (SIEM destination) has got to. */
+  shipCursors: ShipCursorStore;
   /**
    * The rate limiter of `config.limits`: on the fleet's Redis when `redis` is configured (one
    * budget for every replica), else in this process's memory; null when no limit is set.
@@ -159,6 +164,7 @@ async function openStateStores(config: AirlockConfig): Promise<Omit<GatewayStore
     fleet: null,
     provenance: db === null ? new MemoryProvenanceStore() : new SqliteProvenanceStore(db),
     activity: db === null ? new MemorySessionActivityStore() : new SqliteSessionActivityStore(db),
+    shipCursors: db === null ? new MemoryShipCursorStore() : new SqliteShipCursorStore(db),
     async openAudit(options) {
       return openAuditFor(config, options, null);
     },
@@ -203,6 +209,7 @@ async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Prom
     fleet: new PostgresFleetChannel(db),
     provenance: new PostgresProvenanceStore(db),
     activity: new PostgresSessionActivityStore(db),
+    shipCursors: new PostgresShipCursorStore(db),
     async openAudit(options) {
       return openAuditFor(config, options, db);
     },
@@ -352,4 +359,28 @@ export async function openUpstreamCredentialStores(config: AirlockConfig): Promi
     return { revocations: new SqliteRevocationStore(db), uses: new SqliteCredentialUseStore(db), close: async () => db.close() };
   }
   return { revocations: new MemoryRevocationStore(), uses: new MemoryCredentialUseStore(), close: async () => undefined };
+}
+
+/**
+ * `airlock audit ship`: the audit shipping cursors of a config's state, outside a running
+ * gateway (the same rows the gateway's own shipper advances). Refused for memory state: a
+ * cursor that is lost at exit would ship everything again at every run.
+ */
+export async function openShipCursors(config: AirlockConfig): Promise<{ cursors: ShipCursorStore; close(): Promise<void> } | null> {
+  const state = config.state;
+  if (state.type === 'postgres') {
+    const db = await openPostgresFor(config);
+    try {
+      await assertMigrated(db);
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+    return { cursors: new PostgresShipCursorStore(db), close: () => db.close() };
+  }
+  if (state.type === 'sqlite') {
+    const db = openDurableSqlite(state.path, { area: 'STATE' });
+    return { cursors: new SqliteShipCursorStore(db), close: async () => db.close() };
+  }
+  return null;
 }

@@ -190,13 +190,26 @@ describe('the package installed from its tarball', { timeout: 900_000 }, () => {
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
   });
 
-  test('the library: a gateway from an inline config with a function tool runs one call, its audit log on the writer thread', () => {
+  test('the library: a gateway from an inline config with a function tool runs one call, its audit log on the writer thread, its spans from the export thread', () => {
     const script = join(project, 'inline.mjs');
     writeFileSync(
       script,
       `import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { createGateway, mintToken, parseConfig } from '${manifest.name}';
+
+// An OTLP/HTTP receiver: the names of the spans it gets.
+const spans = [];
+const receiver = createServer((req, res) => {
+  let body = '';
+  req.on('data', (d) => (body += d));
+  req.on('end', () => {
+    for (const rs of JSON.parse(body).resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push(s.name);
+    res.end('{}');
+  });
+});
+await new Promise((done) => receiver.listen(0, '127.0.0.1', done));
 
 const dir = join(process.cwd(), 'inline');
 mkdirSync(join(dir, 'policies'), { recursive: true });
@@ -210,6 +223,7 @@ identity:
 policy: { bundle_dir: policies }
 audit: { type: sqlite, path: audit.db }
 state: { type: memory }
+tracing: { endpoint: "http://127.0.0.1:\${receiver.address().port}/v1/traces" }
 tools:
   - name: greet.hello
     side_effect: read
@@ -220,20 +234,25 @@ const gateway = await createGateway(config, {
   handlers: { 'greet.hello': async ({ name }) => ({ greeting: 'hello, ' + name }) },
   auditWriter: 'thread',
 });
+let out;
 try {
   const token = await mintToken(config, { sub: 'ana', tenant: 'acme', roles: ['greeter'], ttlSeconds: 60 });
   const call = await gateway.execute({ token, tool: 'greet.hello', arguments: { name: 'Ada' } });
   const audit = await gateway.verifyAudit();
-  console.log(JSON.stringify({ status: call.status, result: call.result, policies: call.decision.reasons.map((r) => r.policy_id), audit }));
+  out = { status: call.status, result: call.result, policies: call.decision.reasons.map((r) => r.policy_id), audit };
 } finally {
+  // Closing sends the spans still queued.
   await gateway.close();
+  receiver.close();
 }
+console.log(JSON.stringify({ ...out, spans }));
 `,
     );
     const r = run([script]);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { status: string; result: unknown; policies: string[]; audit: { ok: boolean; checked: number } };
+    const out = JSON.parse(r.stdout) as { status: string; result: unknown; policies: string[]; audit: { ok: boolean; checked: number }; spans: string[] };
     assert.equal(out.status, 'executed');
+    assert.ok(out.spans.includes('execute_tool greet.hello') && out.spans.includes('execute'), `spans sent at close: ${out.spans.join(', ')}`);
     assert.deepEqual(out.result, { greeting: 'hello, Ada' });
     assert.deepEqual(out.policies, ['greeters-greet']);
     assert.equal(out.audit.ok, true);

@@ -175,7 +175,8 @@ export async function forwardCall(conn: UpstreamConnection, tool: string, call: 
     return conn.getPrompt({ name: String(args.name), arguments: promptArgs }, options);
   }
   // The caller's token never goes upstream: only the validated arguments and the gateway's ids.
-  return conn.callTool({ name: tool, arguments: args, _meta: { 'airlock/action_id': call.actionId } }, options);
+  // W3C trace context travels in _meta, as the MCP semantic conventions propose.
+  return conn.callTool({ name: tool, arguments: args, _meta: { 'airlock/action_id': call.actionId, ...call.traceHeaders } }, options);
 }
 
 /** Reconnection attempts, per upstream: one pending at a time, the delay doubling (at most `maxDelayMs`) until one connects. */

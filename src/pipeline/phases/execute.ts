@@ -35,6 +35,7 @@ export async function execute(call: CallState, env: PipelineEnv): Promise<void> 
         signal: controller.signal,
         secrets,
         ...(call.credential === undefined ? {} : { credential: call.credential.token }),
+        traceHeaders: call.tracing.outgoing(),
       }),
       aborted,
     ]);

@@ -12,3 +12,4 @@ export { SqliteProvenanceStore } from './provenance.ts';
 export { SqliteRevocationStore } from './revocations.ts';
 export { SqliteSessionActivityStore } from './session-activity.ts';
 export { SqliteSessionStore } from './sessions.ts';
+export { SqliteShipCursorStore } from './ship-cursors.ts';

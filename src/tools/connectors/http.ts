@@ -3,7 +3,8 @@
  * (url-template.ts); arguments not used by the template travel as the JSON body for
  * non-GET methods and are not sent at all for GET. Headers: `accept`, `idempotency-key`,
  * `content-type` (with a body), then the spec's headers (values written as secret references
- * resolved through `resolveSecret`), then the optional credential hook's headers. Every
+ * resolved through `resolveSecret`), then the call's W3C `traceparent`/`tracestate`, then the
+ * optional credential hook's headers. Every
  * secret value put on the wire is reported to `call.secrets`, so the pipeline can remove it
  * from what comes back. Redirects are never followed. The response must be 2xx JSON
  * (`application/json` or `+json`) within `maxResponseBytes`; 204/205 yield null.
@@ -126,6 +127,8 @@ export class HttpConnector implements Connector {
       headers.set('content-type', 'application/json');
     }
     for (const [name, value] of this.#headers) headers.set(name, value);
+    // The execute span (or the caller's traceparent, passed through) is the upstream's parent.
+    for (const [name, value] of Object.entries(call.traceHeaders ?? {})) if (value !== undefined) headers.set(name, value);
     await this.#addCredentials(call, headers);
 
     let response: Response;

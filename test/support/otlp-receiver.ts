@@ -1,0 +1,91 @@
+/**
+ * Test fixture: an OTLP/HTTP trace receiver (`POST /v1/traces`, the JSON encoding the
+ * OpenTelemetry HTTP exporter sends), keeping every span it received, flattened.
+ */
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface ReceivedSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  name: string;
+  kind: number;
+  attributes: Record<string, string | number | boolean>;
+  status: { code?: number };
+  resource: Record<string, string | number | boolean>;
+}
+
+export interface OtlpReceiver {
+  url: string;
+  spans: ReceivedSpan[];
+  /** Requests received, with their headers (to check the configured collector headers). */
+  requests: Array<{ headers: Record<string, string | string[] | undefined> }>;
+  /** Answers every export with this status from now on (200 when null). */
+  failWith(status: number | null): void;
+  close(): Promise<void>;
+}
+
+type AnyValue = { stringValue?: string; intValue?: string | number; boolValue?: boolean; doubleValue?: number };
+type KeyValue = { key: string; value: AnyValue };
+
+function attributes(list: KeyValue[] | undefined): Record<string, string | number | boolean> {
+  const out: Record<string, string | number | boolean> = {};
+  for (const { key, value } of list ?? []) {
+    out[key] = value.stringValue ?? (value.intValue !== undefined ? Number(value.intValue) : undefined) ?? value.boolValue ?? value.doubleValue ?? '';
+  }
+  return out;
+}
+
+export async function startOtlpReceiver(): Promise<OtlpReceiver> {
+  const spans: ReceivedSpan[] = [];
+  const requests: OtlpReceiver['requests'] = [];
+  let failing: number | null = null;
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      requests.push({ headers: req.headers });
+      if (failing !== null) {
+        res.writeHead(failing).end();
+        return;
+      }
+      if (req.method !== 'POST' || req.url !== '/v1/traces' || !String(req.headers['content-type']).startsWith('application/json')) {
+        res.writeHead(415).end();
+        return;
+      }
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+        resourceSpans?: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }>;
+      };
+      for (const rs of body.resourceSpans ?? []) {
+        const resource = attributes(rs.resource?.attributes);
+        for (const ss of rs.scopeSpans ?? []) {
+          for (const s of ss.spans ?? []) {
+            spans.push({
+              traceId: String(s.traceId),
+              spanId: String(s.spanId),
+              parentSpanId: String(s.parentSpanId ?? ''),
+              name: String(s.name),
+              kind: Number(s.kind),
+              attributes: attributes(s.attributes as KeyValue[] | undefined),
+              status: (s.status ?? {}) as { code?: number },
+              resource,
+            });
+          }
+        }
+      }
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1/traces`,
+    spans,
+    requests,
+    failWith: (status) => {
+      failing = status;
+    },
+    close: () => new Promise((done) => server.close(() => done())),
+  };
+}
