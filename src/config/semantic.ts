@@ -11,6 +11,7 @@ import { compileError, schemaAtPath, schemaProperties } from './json-schema.ts';
 import { formatPath, type LocateTarget, type PathSegment, type SourceLocator } from './locate.ts';
 import { parseSecretRef } from './secrets.ts';
 import { checkMcp } from './mcp-semantic.ts';
+import { checkEgressRules, checkSandboxConnector } from './isolation-semantic.ts';
 
 type Rec = Record<string, unknown>;
 
@@ -250,7 +251,11 @@ function checkTools(out: IssueCollector, tools: unknown): void {
     }
 
     const connector = rec(tool.connector);
-    if (connector?.type === 'http') checkHttpConnector(out, at('connector'), connector, tool.input_schema);
+    if (connector?.type === 'http') {
+      checkHttpConnector(out, at('connector'), connector, tool.input_schema);
+      checkEgressRules(out, at('connector', 'egress'), connector.egress);
+    }
+    if (connector?.type === 'sandbox') checkSandboxConnector(out, at('connector'), connector);
   });
 }
 
@@ -373,5 +378,6 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
     if (schema !== undefined) checkToolSchema(out, ['memory', 'kinds', name, 'schema'], schema, false);
   }
   checkMcp(out, rec(root.mcp));
+  checkEgressRules(out, ['egress', 'allow'], rec(root.egress)?.allow);
   return out.issues;
 }

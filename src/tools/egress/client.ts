@@ -110,11 +110,11 @@ async function vet(url: URL, client: EgressClientOptions, hop: number): Promise<
   return { url, address: chosen.address, family: chosen.family, rule: rule.id };
 }
 
-function headerRecord(headers: HeadersInit | undefined): Headers {
+function headerRecord(headers: RequestInit['headers']): Headers {
   return new Headers(headers ?? {});
 }
 
-async function bodyBytes(body: BodyInit | null | undefined): Promise<Uint8Array | undefined> {
+async function bodyBytes(body: RequestInit['body']): Promise<Uint8Array | undefined> {
   if (body === undefined || body === null) return undefined;
   if (typeof body === 'string') return new TextEncoder().encode(body);
   if (body instanceof Uint8Array) return body;
@@ -138,7 +138,7 @@ function send(vetted: Vetted, method: string, headers: Headers, body: Uint8Array
     });
     if (body !== undefined) outgoing['content-length'] = String(body.byteLength);
     const secure = vetted.url.protocol === 'https:';
-    const request = (secure ? https : http).request(vetted.url, {
+    const options: http.RequestOptions & { autoSelectFamily: boolean } = {
       method,
       headers: outgoing,
       agent,
@@ -146,7 +146,8 @@ function send(vetted: Vetted, method: string, headers: Headers, body: Uint8Array
       // Happy eyeballs would call lookup for more families; there is one vetted address.
       autoSelectFamily: false,
       ...(signal === undefined ? {} : { signal }),
-    });
+    };
+    const request = (secure ? https : http).request(vetted.url, options);
     let socketOut = 0;
     let socketIn = 0;
     let baseOut = 0;

@@ -8,27 +8,14 @@
  *    CIDR rule, or a name rule's `addresses`). There is no implicit loopback exemption.
  * Every deny carries a reason code (`egress.*`) and the id of the rule that decided it.
  */
+import type { EgressRuleConfig } from '../../core/types.ts';
 import type { Cidr } from './ip.ts';
 import { formatIp, inCidr, looksLikeIpv4, parseCidr, parseIp } from './ip.ts';
 import type { AddressRange } from './ranges.ts';
 import { classifyAddress, effectiveAddress } from './ranges.ts';
 
 /** One allowlist entry as configured (`egress.allow[]`, or a connector's / upstream's own list). */
-export interface EgressRuleConfig {
-  /** Stable id recorded with every decision it makes (default `egress.allow[<index>]`). */
-  id?: string;
-  /** `api.example.com`, `*.example.com` (subdomains only), an IP address, or a CIDR block. */
-  host: string;
-  /** Ports admitted (default: the scheme's default port only). */
-  ports?: number[];
-  /** Schemes admitted (default: https and http). */
-  schemes?: Array<'http' | 'https'>;
-  /**
-   * Special-range addresses (CIDRs) a name rule may resolve to, e.g. `10.1.2.0/24` for an
-   * internal service. Without it a name must resolve to public addresses only.
-   */
-  addresses?: string[];
-}
+export type { EgressRuleConfig };
 
 export interface EgressRule {
   id: string;
