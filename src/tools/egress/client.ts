@@ -12,7 +12,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import type { LookupFunction } from 'node:net';
+import type { LookupFunction, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { AirlockError } from '../../core/errors.ts';
 import type { EgressDeny, EgressPolicy, EgressReason } from './policy.ts';
@@ -85,7 +85,7 @@ async function vet(url: URL, client: EgressClientOptions, hop: number): Promise<
   };
   const check = checkDestination(url, client.policy);
   if (!check.allowed) return record(check, url.hostname, Number(url.port) || 0);
-  const { destination, rule } = check;
+  const { destination, rules } = check;
   let answers: Array<{ address: string; family: number }>;
   if (destination.literal) {
     answers = [{ address: destination.host, family: destination.host.includes(':') ? 6 : 4 }];
@@ -100,14 +100,14 @@ async function vet(url: URL, client: EgressClientOptions, hop: number): Promise<
     }
   }
   // Every address must pass: a name that resolves to one public and one private address is refused.
-  let first: { address: string; family: number } | undefined;
+  let first: { address: string; family: number; rule: string } | undefined;
   for (const answer of answers) {
-    const verdict = checkAddress(answer.address, rule);
+    const verdict = checkAddress(answer.address, rules);
     if (!verdict.allowed) return record(verdict, destination.host, destination.port);
-    first ??= { address: verdict.address, family: verdict.address.includes(':') ? 6 : 4 };
+    first ??= { address: verdict.address, family: verdict.address.includes(':') ? 6 : 4, rule: verdict.rule };
   }
-  const chosen = first as { address: string; family: number };
-  return { url, address: chosen.address, family: chosen.family, rule: rule.id };
+  const chosen = first as { address: string; family: number; rule: string };
+  return { url, address: chosen.address, family: chosen.family, rule: chosen.rule };
 }
 
 function headerRecord(headers: RequestInit['headers']): Headers {
@@ -152,7 +152,7 @@ function send(vetted: Vetted, method: string, headers: Headers, body: Uint8Array
     let socketIn = 0;
     let baseOut = 0;
     let baseIn = 0;
-    let socket: import('node:net').Socket | undefined;
+    let socket: Socket | undefined;
     request.on('socket', (s) => {
       socket = s;
       baseOut = s.bytesWritten;
@@ -204,7 +204,14 @@ export function createEgressFetch(options: EgressClientOptions): EgressFetch & {
   const agents = options.keepAlive === true ? { http: new http.Agent({ keepAlive: true, timeout: 4000 }), https: new https.Agent({ keepAlive: true, timeout: 4000 }) } : null;
   const egressFetch = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const request = input instanceof Request ? input : null;
-    let url = new URL(request?.url ?? String(input));
+    let url: URL;
+    try {
+      url = new URL(request?.url ?? String(input));
+    } catch {
+      const deny: EgressDeny = { allowed: false, reason: 'egress.invalid_url', rule: BUILTIN_RULES.url, message: 'the destination is not a valid url' };
+      options.onRecord?.({ destination: 'invalid', host: '', port: 0, allowed: false, rule: deny.rule, reason: deny.reason, bytes_out: 0, bytes_in: 0, hop: 0 });
+      throw egressDenied(deny, 0);
+    }
     let method = (init.method ?? request?.method ?? 'GET').toUpperCase();
     let headers = headerRecord(init.headers ?? request?.headers);
     let body = await bodyBytes(init.body ?? (request?.body === null || request === null ? undefined : await request.arrayBuffer()));

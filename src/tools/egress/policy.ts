@@ -67,7 +67,8 @@ export interface Destination {
   literal: boolean;
 }
 
-export type DestinationCheck = { allowed: true; destination: Destination; rule: EgressRule } | EgressDeny;
+/** `rules`: every rule admitting the destination (the address check accepts what any of them names). */
+export type DestinationCheck = { allowed: true; destination: Destination; rule: EgressRule; rules: EgressRule[] } | EgressDeny;
 export type AddressCheck = { allowed: true; address: string; range: AddressRange; rule: string } | EgressDeny;
 
 export const DEFAULT_MAX_REDIRECTS = 3;
@@ -146,30 +147,35 @@ export function checkDestination(url: string | URL, policy: EgressPolicy): Desti
   if (ip === null && looksLikeIpv4(host)) return deny('egress.invalid_url', BUILTIN_RULES.url, 'the destination host is a malformed ip address');
   const port = parsed.port === '' ? defaultPort(scheme) : Number(parsed.port);
   const dest: Destination = { scheme, host: ip === null ? host : formatIp(ip.bytes), port, literal: ip !== null };
-  const rule = policy.rules.find((r) => ruleAdmits(r, dest, ip?.bytes ?? null));
+  const rules = policy.rules.filter((r) => ruleAdmits(r, dest, ip?.bytes ?? null));
+  const rule = rules[0];
   if (rule === undefined) {
     return deny('egress.not_allowlisted', BUILTIN_RULES.allowlist, `${scheme}://${dest.literal && !ip?.v4 ? `[${dest.host}]` : dest.host}:${port} is not on the egress allowlist`);
   }
-  return { allowed: true, destination: dest, rule };
+  return { allowed: true, destination: dest, rule, rules };
 }
 
 /**
- * Whether a connection admitted by `rule` may go to `address` (what the name resolved to, or
- * the literal itself). Metadata endpoints: never. Other special ranges: only when the rule
- * names the address (CIDR rule, or a name rule's `addresses`). Public: yes.
+ * Whether a connection admitted by `rules` (one rule, or every rule that admitted the
+ * destination) may go to `address` (what the name resolved to, or the literal itself).
+ * Metadata endpoints: never. Other special ranges: only when an admitting rule names the
+ * address (CIDR rule, or a name rule's `addresses`). Public: yes.
  */
-export function checkAddress(address: string, rule: EgressRule): AddressCheck {
+export function checkAddress(address: string, rules: EgressRule | EgressRule[]): AddressCheck {
+  const admitting = Array.isArray(rules) ? rules : [rules];
+  const first = admitting[0];
   const ip = parseIp(address);
   if (ip === null) return deny('egress.resolution_failed', BUILTIN_RULES.resolution, 'the resolver returned something that is not an ip address');
   if (ip.zone !== null) return deny('egress.zone_id', BUILTIN_RULES.resolution, 'a resolved address carries a zone id');
   const text = formatIp(effectiveAddress(ip.bytes));
   const range = classifyAddress(ip.bytes);
   if (range === 'metadata') return deny('egress.metadata_address', BUILTIN_RULES.metadata, `${text} is a cloud metadata endpoint`, { address: text, range });
-  if (range === 'public') return { allowed: true, address: formatIp(ip.bytes), range, rule: rule.id };
+  if (first === undefined) return deny('egress.not_allowlisted', BUILTIN_RULES.allowlist, `${text} is not on the egress allowlist`, { address: text, range });
+  if (range === 'public') return { allowed: true, address: formatIp(ip.bytes), range, rule: first.id };
   const target = effectiveAddress(ip.bytes);
-  const named = rule.kind === 'cidr' ? inCidr(target, rule.cidr as Cidr) : rule.addresses.some((c) => inCidr(target, c));
-  if (!named) {
-    return deny('egress.forbidden_address', BUILTIN_RULES.specialRange, `${text} is a ${range.replace('_', '-')} address not named by rule ${rule.id}`, { address: text, range });
+  const naming = admitting.find((rule) => (rule.kind === 'cidr' ? inCidr(target, rule.cidr as Cidr) : rule.addresses.some((c) => inCidr(target, c))));
+  if (naming === undefined) {
+    return deny('egress.forbidden_address', BUILTIN_RULES.specialRange, `${text} is a ${range.replace('_', '-')} address no allowlist rule names`, { address: text, range });
   }
-  return { allowed: true, address: formatIp(ip.bytes), range, rule: rule.id };
+  return { allowed: true, address: formatIp(ip.bytes), range, rule: naming.id };
 }
