@@ -33,7 +33,8 @@ import {
 import type { JsonValue } from '../../core/canonical.ts';
 import { UpstreamHttpTransport } from './http-transport.ts';
 import { AirlockError } from '../../core/errors.ts';
-import type { McpUpstreamConfig } from '../../config/types.ts';
+import type { EgressConfig, McpUpstreamConfig } from '../../config/types.ts';
+import { connectorEgressPolicy } from '../../tools/index.ts';
 
 /** Most entries taken from one listing, and most pages followed. */
 export const MAX_LISTED = 2000;
@@ -74,10 +75,14 @@ export class UpstreamConnection {
   /** Values resolved from the config's secret references for the current connection. */
   #secrets: string[] = [];
 
-  constructor(config: McpUpstreamConfig, events: UpstreamEvents, resolveSecret: SecretResolver) {
+  /** The global egress allowlist (config `egress`), for an HTTP upstream without its own list; absent: nothing reachable. */
+  readonly #egressConfig: EgressConfig | undefined;
+
+  constructor(config: McpUpstreamConfig, events: UpstreamEvents, resolveSecret: SecretResolver, egress?: EgressConfig) {
     this.config = config;
     this.#events = events;
     this.#resolveSecret = resolveSecret;
+    this.#egressConfig = egress;
   }
 
   get prefix(): string {
@@ -177,7 +182,7 @@ export class UpstreamConnection {
     const resolved = t.type === 'http' ? await resolve(t.headers) : await resolve(t.env);
     this.#secrets = [...secrets];
     if (t.type === 'http') {
-      return new UpstreamHttpTransport(new URL(t.url), { headers: resolved });
+      return new UpstreamHttpTransport(new URL(t.url), { headers: resolved, egress: { policy: connectorEgressPolicy(t, this.#egressConfig) } });
     }
     const transport = new StdioClientTransport({
       command: t.command,

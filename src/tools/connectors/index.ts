@@ -43,6 +43,7 @@ export function createConnector(spec: ConnectorSpec, options: ConnectorOptions =
 }
 
 export { FunctionConnector } from './function.ts';
+export type { EgressPolicy } from '../egress/policy.ts';
 export { HttpConnector, UPSTREAM_EXCERPT_CHARS } from './http.ts';
 export type { HttpConnectorOptions, HttpConnectorSpec } from './http.ts';
 export { executeWithTimeout } from './timeout.ts';

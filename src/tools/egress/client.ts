@@ -15,31 +15,15 @@ import type { IncomingMessage } from 'node:http';
 import type { LookupFunction, Socket } from 'node:net';
 import { Readable } from 'node:stream';
 import { AirlockError } from '../../core/errors.ts';
-import type { EgressDeny, EgressPolicy, EgressReason } from './policy.ts';
+import type { EgressHop } from '../../core/types.ts';
+import type { EgressDeny, EgressPolicy } from './policy.ts';
 import { BUILTIN_RULES, checkAddress, checkDestination } from './policy.ts';
 
 /** Resolves a host name to every address it has (the system resolver by default). */
 export type EgressResolver = (host: string) => Promise<Array<{ address: string; family: number }>>;
 
-/** One outbound hop, as the audit event records it. */
-export interface EgressRecord {
-  /** `scheme://host:port` of the hop (no path, no query). */
-  destination: string;
-  host: string;
-  port: number;
-  /** The address connected to (absent when denied before resolution). */
-  address?: string;
-  allowed: boolean;
-  /** Rule id that admitted or denied the hop. */
-  rule: string;
-  reason?: EgressReason;
-  /** Bytes written to / read from the connection (request and response, headers included). */
-  bytes_out: number;
-  bytes_in: number;
-  status?: number;
-  /** 0 for the first request, n for the n-th redirect. */
-  hop: number;
-}
+/** One outbound hop, as the audit event records it (reason codes are EgressReason values). */
+export type EgressRecord = EgressHop;
 
 export interface EgressClientOptions {
   policy: EgressPolicy;
@@ -48,6 +32,8 @@ export interface EgressClientOptions {
   onRecord?: (record: EgressRecord) => void;
   /** Keep-alive agents for repeated calls to the same destination (the MCP transport); default: one connection per request. */
   keepAlive?: boolean;
+  /** A caller's pool to share (used for destinations of its protocol); its sockets still connect only to vetted addresses. */
+  agent?: http.Agent;
 }
 
 export type EgressFetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
@@ -71,14 +57,15 @@ function pinnedLookup(address: string, family: number): LookupFunction {
   }) as LookupFunction;
 }
 
-interface Vetted {
+export interface Vetted {
   url: URL;
   address: string;
   family: number;
   rule: string;
 }
 
-async function vet(url: URL, client: EgressClientOptions, hop: number): Promise<Vetted> {
+/** Checks `url`, resolves its host and checks every address: the address to connect to, or ERR_EGRESS_DENIED (reported to onRecord). */
+export async function vetDestination(url: URL, client: EgressClientOptions, hop: number): Promise<Vetted> {
   const record = (deny: EgressDeny, host: string, port: number): never => {
     client.onRecord?.({ destination: `${url.protocol}//${url.host}`, host, port, allowed: false, rule: deny.rule, reason: deny.reason, bytes_out: 0, bytes_in: 0, hop, ...(deny.address === undefined ? {} : { address: deny.address }) });
     throw egressDenied(deny, hop);
@@ -173,6 +160,36 @@ function send(vetted: Vetted, method: string, headers: Headers, body: Uint8Array
 
 const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
+/** How long a cancelled body may take to finish draining before its socket is closed instead of reused. */
+const DRAIN_MS = 1000;
+
+/**
+ * The body as a web stream. Cancelling it drains what is left (an empty or finished body
+ * keeps its keep-alive socket, as fetch does) and closes the socket if the rest does not
+ * arrive promptly (an endless stream).
+ */
+function bodyStream(response: IncomingMessage): ReadableStream<Uint8Array> {
+  const web = Readable.toWeb(response) as ReadableStream<Uint8Array>;
+  const reader = web.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) controller.close();
+      else controller.enqueue(value);
+    },
+    cancel() {
+      reader.releaseLock();
+      // Read to the end (also a body already complete but not yet consumed: its socket is freed at 'end').
+      response.resume();
+      if (response.complete) return;
+      const timer = setTimeout(() => response.destroy(), DRAIN_MS);
+      timer.unref();
+      response.once('end', () => clearTimeout(timer));
+      response.once('close', () => clearTimeout(timer));
+    },
+  });
+}
+
 function toResponse(response: IncomingMessage, url: URL, onEnd: () => void): Response {
   const status = response.statusCode ?? 0;
   const headers = new Headers();
@@ -191,12 +208,30 @@ function toResponse(response: IncomingMessage, url: URL, onEnd: () => void): Res
   };
   response.on('end', end);
   response.on('close', end);
-  const nullBody = NULL_BODY.has(status);
+  // An empty body is drained at once, so a keep-alive socket returns to its pool even if nobody reads it.
+  const nullBody = NULL_BODY.has(status) || response.headers['content-length'] === '0';
   if (nullBody) response.resume();
-  const body = nullBody ? null : (Readable.toWeb(response) as ReadableStream<Uint8Array>);
+  const body = nullBody ? null : bodyStream(response);
   const out = new Response(body, { status: status < 200 || status > 599 ? 502 : status, headers });
   Object.defineProperty(out, 'url', { value: url.href });
   return out;
+}
+
+/**
+ * A socket `lookup` for connections to `url` (a keep-alive agent's): every new connection
+ * vets the destination again and connects to the address it vetted. Node does not call
+ * lookup for IP literals: vet those with vetDestination before connecting.
+ */
+export function pinningLookup(url: URL, options: EgressClientOptions): LookupFunction {
+  return ((_host: string, lookupOptions: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+    vetDestination(url, options, 0).then(
+      ({ address, family }) => {
+        if (lookupOptions?.all === true) callback(null, [{ address, family }]);
+        else callback(null, address, family);
+      },
+      (error: unknown) => callback(error),
+    );
+  }) as LookupFunction;
 }
 
 /** A fetch-shaped function that reaches only what `options.policy` admits (see the module comment). */
@@ -218,8 +253,9 @@ export function createEgressFetch(options: EgressClientOptions): EgressFetch & {
     const signal = init.signal ?? request?.signal ?? undefined;
     const redirect = init.redirect ?? 'follow';
     for (let hop = 0; ; hop++) {
-      const vetted = await vet(url, options, hop);
-      const agent = agents === null ? false : url.protocol === 'https:' ? agents.https : agents.http;
+      const vetted = await vetDestination(url, options, hop);
+      const shared = options.agent !== undefined && (options.agent as { protocol?: string }).protocol === url.protocol ? options.agent : undefined;
+      const agent = shared ?? (agents === null ? false : url.protocol === 'https:' ? agents.https : agents.http);
       let sent: Awaited<ReturnType<typeof send>>;
       try {
         sent = await send(vetted, method, headers, body, signal, agent);

@@ -7,5 +7,5 @@ export type { AddressRange } from './ranges.ts';
 export { classifyAddress } from './ranges.ts';
 export { BUILTIN_RULES, DEFAULT_MAX_REDIRECTS, checkAddress, checkDestination, compileEgressPolicy } from './policy.ts';
 export type { EgressPolicy, EgressReason, EgressRule, EgressRuleConfig } from './policy.ts';
-export { createEgressFetch, egressDenied } from './client.ts';
-export type { EgressClientOptions, EgressFetch, EgressRecord, EgressResolver } from './client.ts';
+export { createEgressFetch, egressDenied, pinningLookup, vetDestination } from './client.ts';
+export type { EgressClientOptions, EgressFetch, EgressRecord, EgressResolver, Vetted } from './client.ts';
