@@ -10,6 +10,7 @@ import type { EgressPolicy } from '../egress/policy.ts';
 import { FunctionConnector } from './function.ts';
 import type { HttpConnectorOptions } from './http.ts';
 import { HttpConnector } from './http.ts';
+import { SandboxConnector } from './sandbox.ts';
 import type { ToolHandler } from './types.ts';
 
 export interface ConnectorOptions extends Omit<HttpConnectorOptions, 'egress'> {
@@ -35,6 +36,8 @@ export function createConnector(spec: ConnectorSpec, options: ConnectorOptions =
       return new FunctionConnector(spec.handler, options.handlers ?? {});
     case 'http':
       return new HttpConnector(spec, { ...options, egress: connectorEgressPolicy(spec, options.egress) });
+    case 'sandbox':
+      return new SandboxConnector(spec);
     case 'mcp':
       throw new AirlockError('ERR_TOOLS_CONNECTOR_INVALID', 'mcp connectors are provided by the mcp hub', { status: 500 });
     default:
@@ -45,6 +48,7 @@ export function createConnector(spec: ConnectorSpec, options: ConnectorOptions =
 export { FunctionConnector } from './function.ts';
 export type { EgressPolicy } from '../egress/policy.ts';
 export { HttpConnector, UPSTREAM_EXCERPT_CHARS } from './http.ts';
+export { SandboxConnector } from './sandbox.ts';
 export type { HttpConnectorOptions, HttpConnectorSpec } from './http.ts';
 export { executeWithTimeout } from './timeout.ts';
 export { parseUrlTemplate } from './url-template.ts';
