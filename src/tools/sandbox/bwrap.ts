@@ -5,7 +5,7 @@
  * read-only after setup, with the system folders bound read-only (/usr and the /bin, /lib
  * ... links or folders beside it), a minimal /etc (the loader cache, passwd and group; DNS
  * and certificates only with network), fresh /proc and /dev, and one writable tmpfs work
- * folder of bounded size. Nothing else of the host is visible: no /home, /root, /var,
+ * folder of bounded size (also TMPDIR; /tmp is read-only). Nothing else of the host is visible: no /home, /root, /var,
  * the real /etc/shadow (an unreadable decoy stands in its place), and no project files unless
  * listed in `readOnlyPaths`. The environment is
  * cleared. The command runs under prlimit (CPU seconds, address space, processes, file
@@ -51,11 +51,13 @@ export function bwrapArguments(plan: BwrapPlan, host: (path: string) => HostEntr
   for (const path of plan.readOnlyPaths) args.push('--ro-bind', path, path);
   for (const path of DECOYS) args.push('--perms', '0000', '--dir', path);
   args.push('--proc', '/proc', '--dev', '/dev');
-  args.push('--size', String(plan.limits.fileBytes), '--perms', '1777', '--tmpfs', '/tmp');
   args.push('--size', String(plan.limits.fileBytes), '--perms', '0700', '--tmpfs', WORK_DIR);
+  // /tmp exists but is part of the read-only root: a write there fails as read-only (recorded), not as missing.
+  args.push('--dir', '/tmp');
   args.push('--remount-ro', '/');
   args.push('--clearenv');
-  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: WORK_DIR, TMPDIR: '/tmp', LANG: 'C.UTF-8', ...plan.env };
+  // The work folder is the only writable place (no writable /tmp): temporary files go there too.
+  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: WORK_DIR, TMPDIR: WORK_DIR, LANG: 'C.UTF-8', ...plan.env };
   for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);
   args.push('--chdir', WORK_DIR, '--seccomp', String(SECCOMP_FD));
   args.push('--', ...prlimitArguments(plan.limits), '--', ...plan.command);

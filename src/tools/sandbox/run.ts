@@ -45,7 +45,7 @@ const SIGNALS: Record<number, string> = { 6: 'SIGABRT', 9: 'SIGKILL', 11: 'SIGSE
  * parent often does); the others count only for a failed run.
  */
 const INDICATORS: Array<{ code: string; pattern: RegExp; detail: string; always: boolean }> = [
-  { code: 'sandbox.memory', pattern: /MemoryError|memory exhausted|Cannot allocate memory|out of memory|std::bad_alloc|ENOMEM/i, detail: 'the address-space limit refused an allocation', always: true },
+  { code: 'sandbox.memory', pattern: /MemoryError|memory exhausted|cannot allocate|out of memory|std::bad_alloc|ENOMEM/i, detail: 'the address-space limit refused an allocation', always: true },
   { code: 'sandbox.processes', pattern: /fork: retry|Cannot fork|can't fork|fork: Resource temporarily unavailable|EAGAIN/i, detail: 'the process limit refused a new process', always: true },
   { code: 'sandbox.filesystem', pattern: /Read-only file system|EROFS/i, detail: 'a write outside the work folder was refused (read-only root)', always: true },
   { code: 'sandbox.network', pattern: /Network is unreachable|ENETUNREACH|Temporary failure in name resolution|EAI_AGAIN/i, detail: 'a network connection was refused (no network in the sandbox)', always: true },
