@@ -81,4 +81,7 @@ export function checkUpstreamIsolation(out: IssueCollector, path: PathSegment[],
   checkEgressRules(out, [...path, 'egress'], upstream.egress);
   const sandbox = rec(upstream.sandbox);
   if (sandbox !== undefined) checkSandboxSettings(out, [...path, 'sandbox'], sandbox);
+  if ((upstream.sandbox === true || sandbox !== undefined) && upstream.cwd !== undefined) {
+    out.add([...path, 'cwd'], 'a sandboxed upstream starts in its work folder (/work); list the folders it needs in sandbox.read_only_paths');
+  }
 }

@@ -35,6 +35,7 @@ import { UpstreamHttpTransport } from './http-transport.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { EgressConfig, McpUpstreamConfig } from '../../config/types.ts';
 import { connectorEgressPolicy } from '../../tools/index.ts';
+import { sandboxedStdio } from './sandboxed-stdio.ts';
 
 /** Most entries taken from one listing, and most pages followed. */
 export const MAX_LISTED = 2000;
@@ -184,13 +185,11 @@ export class UpstreamConnection {
     if (t.type === 'http') {
       return new UpstreamHttpTransport(new URL(t.url), { headers: resolved, egress: { policy: connectorEgressPolicy(t, this.#egressConfig) } });
     }
-    const transport = new StdioClientTransport({
-      command: t.command,
-      args: t.args,
-      env: { ...defaultEnvironment(), ...resolved },
-      ...(t.cwd === undefined ? {} : { cwd: t.cwd }),
-      stderr: 'pipe',
-    });
+    const transport = new StdioClientTransport(
+      t.sandbox === undefined
+        ? { command: t.command, args: t.args, env: { ...defaultEnvironment(), ...resolved }, ...(t.cwd === undefined ? {} : { cwd: t.cwd }), stderr: 'pipe' }
+        : { ...sandboxedStdio({ command: [t.command, ...t.args], env: resolved, ...t.sandbox }), stderr: 'pipe' },
+    );
     (transport.stderr as Readable | null)?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });

@@ -7,8 +7,8 @@
  * and certificates only with network), fresh /proc and /dev, and one writable tmpfs work
  * folder of bounded size (also TMPDIR; /tmp is read-only). Nothing else of the host is visible: no /home, /root, /var,
  * the real /etc/shadow (an unreadable decoy stands in its place), and no project files unless
- * listed in `readOnlyPaths`. The environment is
- * cleared. The command runs under prlimit (CPU seconds, address space, processes, file
+ * listed in `readOnlyPaths`. The environment is only what bwrap is started with (the tool's
+ * `env`; the caller starts it with nothing else) plus a few defaults. The command runs under prlimit (CPU seconds, address space, processes, file
  * size, no core dumps) as the sandbox's own user, with the seccomp filter read from fd 3.
  */
 import type { SandboxLimits } from '../../core/types.ts';
@@ -16,6 +16,9 @@ import type { SandboxLimits } from '../../core/types.ts';
 export const WORK_DIR = '/work';
 export const SECCOMP_FD = 3;
 export const PRLIMIT = '/usr/bin/prlimit';
+
+/** Environment defaults inside the sandbox (a tool's own `env` wins). */
+export const SANDBOX_ENV_DEFAULTS: Readonly<Record<string, string>> = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: WORK_DIR, TMPDIR: WORK_DIR, LANG: 'C.UTF-8' };
 
 /** What the host looks like at a path: a folder, a link (to its target), a file, or nothing. */
 export type HostEntry = { kind: 'dir' } | { kind: 'file' } | { kind: 'link'; target: string } | { kind: 'missing' };
@@ -48,17 +51,18 @@ export function bwrapArguments(plan: BwrapPlan, host: (path: string) => HostEntr
   for (const path of [...ETC_ALWAYS, ...(plan.network ? ETC_NETWORK : [])]) {
     if (host(path).kind !== 'missing') args.push('--ro-bind', path, path);
   }
-  for (const path of plan.readOnlyPaths) args.push('--ro-bind', path, path);
   for (const path of DECOYS) args.push('--perms', '0000', '--dir', path);
   args.push('--proc', '/proc', '--dev', '/dev');
   args.push('--size', String(plan.limits.fileBytes), '--perms', '0700', '--tmpfs', WORK_DIR);
+  // After the work folder: a listed path inside /work stays visible (read-only) rather than hidden by it.
+  for (const path of plan.readOnlyPaths) args.push('--ro-bind', path, path);
   // /tmp exists but is part of the read-only root: a write there fails as read-only (recorded), not as missing.
   args.push('--dir', '/tmp');
   args.push('--remount-ro', '/');
-  args.push('--clearenv');
+  // The environment is the one bwrap is started with (the runner gives it the tool's env only), so
+  // values — resolved secrets among them — never appear on a command line; only these defaults do.
   // The work folder is the only writable place (no writable /tmp): temporary files go there too.
-  const env = { PATH: '/usr/local/bin:/usr/bin:/bin', HOME: WORK_DIR, TMPDIR: WORK_DIR, LANG: 'C.UTF-8', ...plan.env };
-  for (const [name, value] of Object.entries(env)) args.push('--setenv', name, value);
+  for (const [name, value] of Object.entries(SANDBOX_ENV_DEFAULTS)) if (!Object.hasOwn(plan.env, name)) args.push('--setenv', name, value);
   args.push('--chdir', WORK_DIR, '--seccomp', String(SECCOMP_FD));
   args.push('--', ...prlimitArguments(plan.limits), '--', ...plan.command);
   return args;

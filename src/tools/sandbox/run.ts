@@ -82,7 +82,8 @@ export function runSandboxed(run: SandboxRun): Promise<SandboxResult> {
     const child = spawn(argv[0] as string, argv.slice(1), {
       stdio: ['pipe', 'pipe', 'pipe', 'pipe'],
       detached: true,
-      env: {},
+      // Exactly the tool's environment: bwrap passes it on (values never go on the command line).
+      env: { ...run.env },
       ...(uid === undefined ? {} : { uid, gid }),
     });
     const violations: SandboxReport['violations'] = [];

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import {
   AUDIT_ARCH_X86_64,
   CLONE_NAMESPACE_FLAGS,
+  ENOSYS_SYSCALLS_X86_64,
   KILLED_SYSCALLS_X86_64,
   NETWORK_FAMILIES,
   SECCOMP_RET_ALLOW,
@@ -17,13 +18,14 @@ import {
 } from './seccomp.ts';
 
 const KILLED = new Set(Object.values(KILLED_SYSCALLS_X86_64));
+const ENOSYS = new Set(Object.values(ENOSYS_SYSCALLS_X86_64));
 
 /** The verdict the filter is meant to give, written independently of the program. */
 function expected(network: boolean, probe: { arch: number; nr: number; arg0: number }): number {
   if (probe.arch !== AUDIT_ARCH_X86_64) return SECCOMP_RET_KILL_PROCESS;
   if (probe.nr >= 0x40000000) return SECCOMP_RET_KILL_PROCESS;
   if (KILLED.has(probe.nr)) return SECCOMP_RET_KILL_PROCESS;
-  if (probe.nr === SYSCALL_CLONE3) return SECCOMP_RET_ERRNO | 38;
+  if (ENOSYS.has(probe.nr)) return SECCOMP_RET_ERRNO | 38;
   if (probe.nr === SYSCALL_CLONE) return (probe.arg0 & CLONE_NAMESPACE_FLAGS) !== 0 ? SECCOMP_RET_KILL_PROCESS : SECCOMP_RET_ALLOW;
   if (!network && probe.nr === SYSCALL_SOCKET && NETWORK_FAMILIES.includes(probe.arg0)) return SECCOMP_RET_KILL_PROCESS;
   return SECCOMP_RET_ALLOW;
@@ -60,6 +62,7 @@ test('known verdicts', () => {
   assert.equal(v(SYSCALL_CLONE, 0x01200011), SECCOMP_RET_ALLOW, 'fork-style clone');
   assert.equal(v(SYSCALL_CLONE, 0x10000000), SECCOMP_RET_KILL_PROCESS, 'clone(CLONE_NEWUSER)');
   assert.equal(v(SYSCALL_CLONE3), SECCOMP_RET_ERRNO | 38, 'clone3 -> ENOSYS');
+  assert.equal(v(425), SECCOMP_RET_ERRNO | 38, 'io_uring_setup -> ENOSYS');
   assert.equal(v(0x40000000 + 1), SECCOMP_RET_KILL_PROCESS, 'x32 ABI');
   assert.equal(v(0, 0, 0xc00000b7), SECCOMP_RET_KILL_PROCESS, 'aarch64 arch on an x86_64 filter');
   assert.equal(runSeccomp(seccompProgram({ network: true }), { arch: AUDIT_ARCH_X86_64, nr: SYSCALL_SOCKET, arg0: 2 }), SECCOMP_RET_ALLOW, 'network allowed');

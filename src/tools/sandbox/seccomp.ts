@@ -6,9 +6,10 @@
  * The program: a foreign architecture or the x32 ABI is killed; the kernel-facing calls a
  * tool never needs (ptrace, mount and the new mount API, module and kexec loading,
  * namespace creation — unshare, setns, clone with a CLONE_NEW* flag —, keyrings, bpf,
- * perf, userfaultfd, io_uring, handle-based opens, clock setting, reboot, ...) kill the
- * process (SIGSYS: recorded as a violation); clone3, whose flags a filter cannot read, fails
- * with ENOSYS so the C library falls back to clone; without network, socket() for IPv4,
+ * perf, userfaultfd, handle-based opens, clock setting, reboot, ...) kill the process
+ * (SIGSYS: recorded as a violation); clone3, whose flags a filter cannot read, and io_uring,
+ * whose operations bypass the filter, fail with ENOSYS (runtimes probe them and fall back to
+ * clone and threads); without network, socket() for IPv4,
  * IPv6 and packet sockets kills the process too. Everything else is allowed.
  * Only x86_64 is described here: on another architecture the sandbox refuses to run.
  */
@@ -75,9 +76,6 @@ export const KILLED_SYSCALLS_X86_64: Readonly<Record<string, number>> = {
   fsconfig: 431,
   fsmount: 432,
   fspick: 433,
-  io_uring_setup: 425,
-  io_uring_enter: 426,
-  io_uring_register: 427,
   settimeofday: 164,
   clock_settime: 227,
   adjtimex: 159,
@@ -85,6 +83,9 @@ export const KILLED_SYSCALLS_X86_64: Readonly<Record<string, number>> = {
   vhangup: 153,
   uselib: 134,
 };
+
+/** Calls refused with ENOSYS rather than killed: runtimes probe them at start and fall back (clone3 -> clone; io_uring -> threads). */
+export const ENOSYS_SYSCALLS_X86_64: Readonly<Record<string, number>> = { clone3: 435, io_uring_setup: 425, io_uring_enter: 426, io_uring_register: 427 };
 
 export const SYSCALL_CLONE = 56;
 export const SYSCALL_CLONE3 = 435;
@@ -122,7 +123,7 @@ export function seccompInstructions(options: SeccompOptions): Instruction[] {
   ];
   // Each refused call: "if nr == N then return verdict", with the return right after (no long jumps).
   for (const nr of Object.values(KILLED_SYSCALLS_X86_64)) out.push(jump(BPF_JMP_JEQ_K, nr, 0, 1), kill);
-  out.push(jump(BPF_JMP_JEQ_K, SYSCALL_CLONE3, 0, 1), stmt(BPF_RET_K, SECCOMP_RET_ERRNO | ENOSYS));
+  for (const nr of Object.values(ENOSYS_SYSCALLS_X86_64)) out.push(jump(BPF_JMP_JEQ_K, nr, 0, 1), stmt(BPF_RET_K, SECCOMP_RET_ERRNO | ENOSYS));
   // clone: kill when flags (arg 0, low word) ask for a new namespace; reload nr afterwards.
   out.push(
     jump(BPF_JMP_JEQ_K, SYSCALL_CLONE, 0, 4),
