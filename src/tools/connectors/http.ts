@@ -16,6 +16,8 @@
  * body → ERR_CONNECTOR_RESPONSE; transport failure → ERR_CONNECTOR_NETWORK; abort →
  * the signal's reason (ERR_CONNECTOR_TIMEOUT under executeWithTimeout).
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { JsonValue } from '../../core/canonical.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { Connector, ConnectorCall, ConnectorSpec } from '../../core/types.ts';
@@ -53,6 +55,8 @@ export interface HttpConnectorOptions {
 }
 
 const NO_EGRESS = compileEgressPolicy([]);
+/** Idle pooled connections close after this long (as fetch's do). */
+const POOL = { keepAlive: true, timeout: 4000 };
 
 export const UPSTREAM_EXCERPT_CHARS = 200;
 const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -111,6 +115,7 @@ export class HttpConnector implements Connector {
   /** Header name -> secret reference, resolved per call (the resolver may cache). */
   readonly #secretHeaders: Array<[string, string]>;
   readonly #options: HttpConnectorOptions;
+  #agent: http.Agent | undefined;
 
   constructor(spec: HttpConnectorSpec, options: HttpConnectorOptions = {}) {
     this.#spec = spec;
@@ -163,10 +168,15 @@ export class HttpConnector implements Connector {
 
   #fetch(call: ConnectorCall): (url: string, init: RequestInit) => Promise<Response> {
     if (this.#options.fetch !== undefined) return this.#options.fetch;
+    // One keep-alive pool per connector and scheme (as fetch pools): a pooled socket was vetted
+    // and pinned when it was opened; new ones are vetted again.
+    const scheme = new URL(this.#spec.url.replace(/\{[^}]*\}/g, 'x')).protocol;
+    this.#agent ??= scheme === 'https:' ? new https.Agent(POOL) : new http.Agent(POOL);
     return createEgressFetch({
       policy: this.#options.egress ?? NO_EGRESS,
       ...(this.#options.egressResolver === undefined ? {} : { resolver: this.#options.egressResolver }),
       onRecord: (hop) => call.telemetry?.egress(hop),
+      agent: this.#agent,
     });
   }
 
