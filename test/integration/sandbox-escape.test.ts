@@ -97,7 +97,9 @@ describe('sandboxed tools: escape attempts are refused and recorded', () => {
   test('a harmless script runs, writes in its work folder, and its run is recorded without violations', async () => {
     const result = await run('id -u; echo hi > /work/note; cat /work/note; pwd');
     assert.equal(result.status, 'executed', JSON.stringify(result));
-    assert.deepEqual(result.status === 'executed' ? result.result : null, { stdout: '65534\nhi\n/work\n' });
+    // Started by root, the sandbox runs as nobody; otherwise as the caller's own (unprivileged) user.
+    const uid = process.getuid?.() === 0 ? 65534 : process.getuid?.();
+    assert.deepEqual(result.status === 'executed' ? result.result : null, { stdout: `${uid}\nhi\n/work\n` });
     const event = await resultEvent(result.action_id);
     const runs = (event.data as { sandbox: Array<{ exit_code: number; violations: unknown[] }> }).sandbox;
     assert.deepEqual([runs[0]?.exit_code, runs[0]?.violations], [0, []]);
