@@ -63,6 +63,8 @@ export async function createNetnsHost(index: number, ports: number[]): Promise<N
   };
   cleanup();
   ip('netns', 'add', name);
+  // A run that dies before close() (a timeout, a crash) still removes its namespace.
+  process.once('exit', cleanup);
   let server: ChildProcessWithoutNullStreams | undefined;
   try {
     ip('link', 'add', hostIf, 'type', 'veth', 'peer', 'name', nsIf);
