@@ -176,7 +176,9 @@ export async function run(options: { calls?: number } = {}): Promise<McpBenchRes
     // HTTP: the door is /mcp of `airlock serve` (own process), its upstream the fixture over HTTP.
     const upstream = await fixtureOverHttp();
     children.push(upstream.child);
-    const httpEnv = await mcpTestEnv({ mcp: { upstreams: [{ prefix: 'conf', url: upstream.url, ...upstreamSettings }] }, policies });
+    // The upstream runs on loopback: named in its egress list (nothing is reachable otherwise).
+    const egress = [{ id: 'conformance-upstream', host: '127.0.0.1', ports: [Number(new URL(upstream.url).port)], schemes: ['http'] }];
+    const httpEnv = await mcpTestEnv({ mcp: { upstreams: [{ prefix: 'conf', url: upstream.url, egress, ...upstreamSettings }] }, policies });
     const gatewayProcess = spawn(NODE, [CLI, 'serve', '--config', httpEnv.configPath, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
     children.push(gatewayProcess);
     const url = await waitForLine(gatewayProcess, 'stdout', (line) => (line.includes('"airlock listening"') ? (JSON.parse(line) as { url: string }).url : null));

@@ -22,6 +22,7 @@ interface SystemPackage {
 export const SYSTEM_PACKAGES: readonly SystemPackage[] = [
   { name: 'chromium', probe: '/usr/bin/chromium', why: 'browser tests of the web console (playwright-core)' },
   { name: 'bubblewrap', probe: '/usr/bin/bwrap', why: 'the sandboxed tool connector and its escape tests' },
+  { name: 'iproute2', probe: '/usr/sbin/ip', why: 'network namespaces with test hosts for the egress (SSRF) tests' },
 ];
 
 function missingPackages(): SystemPackage[] {

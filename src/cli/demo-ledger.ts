@@ -17,7 +17,7 @@ interface LedgerModule {
 
 export interface DemoLedger {
   url: string;
-  /** The config with the ledger tool's connector pointed at where the ledger listens. */
+  /** The config with the ledger tool's connector pointed at where the ledger listens (and allowed to reach it). */
   config: AirlockConfig;
   close(): Promise<void>;
 }
@@ -27,10 +27,13 @@ export async function startDemoLedger(config: AirlockConfig, demoConfigPath: str
   const file = `ledger-service${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`;
   const mod = (await import(pathToFileURL(join(dirname(demoConfigPath), file)).href)) as LedgerModule;
   const ledger = await mod.startLedgerService(config, listen === undefined ? {} : { listen });
-  const host = new URL(ledger.url).host;
+  const where = new URL(ledger.url);
+  // The ledger may listen elsewhere than the config says: the connector follows it, and its own
+  // egress allowlist names exactly that address (loopback is never reachable unnamed).
+  const egress = [{ id: 'billing-ledger', host: where.hostname, ports: [Number(where.port)], schemes: ['http' as const] }];
   const tools = config.tools.map((tool) =>
     tool.name === mod.LEDGER_TOOL && tool.connector.type === 'http'
-      ? { ...tool, connector: { ...tool.connector, url: tool.connector.url.replace(/^http:\/\/[^/]+/, `http://${host}`) } }
+      ? { ...tool, connector: { ...tool.connector, url: tool.connector.url.replace(/^http:\/\/[^/]+/, `http://${where.host}`), egress } }
       : tool,
   );
   return { url: ledger.url, config: { ...config, tools }, close: () => ledger.close() };

@@ -78,6 +78,13 @@ describe('loadConfig: full config', () => {
     assert.deepEqual(config.sessionAttributes, { use_case: 'String', risk_score: 'Long', human_present: 'Bool' });
     assert.deepEqual(config.runtime, { modelId: 'claude-sonnet', configId: 'cfg-2026-01' });
     assert.equal(config.handlersModule, join(here, 'testdata/handlers.ts'));
+    assert.deepEqual(config.egress, {
+      maxRedirects: 2,
+      allow: [
+        { id: 'mail-api', host: 'mail.internal.example.com', schemes: ['https'], addresses: ['10.40.0.0/16'] },
+        { id: 'tickets', host: '*.example.com', ports: [443] },
+      ],
+    });
     assert.equal(config.tools.length, 3);
     assert.deepEqual(config.context, {
       trustTiers: ['system', 'user', 'internal', 'partner', 'external'],

@@ -1,6 +1,7 @@
 /** Defaults and camelCase for the `mcp:` section (see docs/mcp.md for every default). */
 import { isAbsolute, resolve } from 'node:path';
 import type { SideEffectClass } from '../core/types.ts';
+import { egressRules, sandboxSettings } from './isolation-normalize.ts';
 import type { McpConfig, McpToolOverride, McpUpstreamConfig } from './mcp-types.ts';
 
 export const MCP_DEFAULTS = {
@@ -38,13 +39,19 @@ function tool(raw: Raw): McpToolOverride {
 function upstream(raw: Raw, baseDir: string): McpUpstreamConfig {
   const transport: McpUpstreamConfig['transport'] =
     raw.url !== undefined
-      ? { type: 'http', url: raw.url as string, headers: { ...(record(raw.headers) as Record<string, string>) } }
+      ? {
+          type: 'http',
+          url: raw.url as string,
+          headers: { ...(record(raw.headers) as Record<string, string>) },
+          ...(raw.egress === undefined ? {} : { egress: egressRules(raw.egress) }),
+        }
       : {
           type: 'stdio',
           command: raw.command as string,
           args: [...((raw.args as string[] | undefined) ?? [])],
           env: { ...(record(raw.env) as Record<string, string>) },
           ...(raw.cwd === undefined ? {} : { cwd: isAbsolute(raw.cwd as string) ? (raw.cwd as string) : resolve(baseDir, raw.cwd as string) }),
+          ...(raw.sandbox === undefined || raw.sandbox === false ? {} : { sandbox: sandboxSettings(raw.sandbox === true ? {} : raw.sandbox, baseDir) }),
         };
   return {
     prefix: raw.prefix as string,

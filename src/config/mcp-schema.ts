@@ -1,4 +1,5 @@
 /** JSON Schema of the `mcp:` section of airlock.yaml (structure only; rules in mcp-semantic.ts). */
+import { egressListSchema, upstreamSandboxSchema } from './isolation-schema.ts';
 
 const nonEmptyString = { type: 'string', minLength: 1 } as const;
 const sideEffect = { enum: ['none', 'read', 'write', 'irreversible', 'external_send'] } as const;
@@ -45,6 +46,8 @@ const upstream = {
     cwd: nonEmptyString,
     url: nonEmptyString,
     headers: { type: 'object', additionalProperties: { type: 'string' } },
+    egress: egressListSchema,
+    sandbox: upstreamSandboxSchema,
     trust: { enum: ['trusted', 'untrusted'] },
     side_effect: sideEffect,
     approval: { enum: ['manual', 'first_use'] },
@@ -64,11 +67,15 @@ const upstream = {
           args: notAllowed('only allowed with command (stdio upstreams)'),
           env: notAllowed('only allowed with command (stdio upstreams)'),
           cwd: notAllowed('only allowed with command (stdio upstreams)'),
+          sandbox: notAllowed('only allowed with command (stdio upstreams)'),
         },
       },
       else: {
         required: ['command'],
-        properties: { headers: notAllowed('only allowed with url (streamable HTTP upstreams)') },
+        properties: {
+          headers: notAllowed('only allowed with url (streamable HTTP upstreams)'),
+          egress: notAllowed('only allowed with url (streamable HTTP upstreams); a sandboxed stdio upstream has no network unless sandbox.network is true'),
+        },
       },
     },
   ],

@@ -8,6 +8,7 @@ import type { PathSegment } from './locate.ts';
 import type { IssueCollector } from './semantic.ts';
 import { SENSITIVE_HEADER, checkSecretRef, isLoopback } from './semantic.ts';
 import { parseSecretRef } from './secrets.ts';
+import { checkUpstreamIsolation } from './isolation-semantic.ts';
 
 type Rec = Record<string, unknown>;
 
@@ -54,6 +55,7 @@ export function checkMcp(out: IssueCollector, mcp: Rec | undefined): void {
       out.add(at('namespace'), 'none is allowed only when this is the only upstream (otherwise two upstreams could shadow each other)');
     }
     checkUrl(out, at('url'), upstream.url);
+    checkUpstreamIsolation(out, at(), upstream);
     for (const [name, value] of Object.entries(rec(upstream.headers) ?? {})) {
       if (typeof value === 'string' && SENSITIVE_HEADER.test(name) && parseSecretRef(value) === null) {
         out.add(at('headers', name), 'looks like a credential: use a secret reference (env:NAME or file:PATH); literal credentials are not allowed in the config file');

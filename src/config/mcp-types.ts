@@ -2,7 +2,8 @@
  * The `mcp:` section of airlock.yaml after normalization: the upstream MCP servers the
  * gateway fronts, how their tools are classed and admitted, and the MCP doors' settings.
  */
-import type { SideEffectClass } from '../core/types.ts';
+import type { EgressRuleConfig, SideEffectClass } from '../core/types.ts';
+import type { SandboxSettings } from './types.ts';
 
 /** Per-tool settings for one upstream tool (keyed by the upstream's own tool name). */
 export interface McpToolOverride {
@@ -16,9 +17,17 @@ export interface McpToolOverride {
 
 export type McpTransportConfig =
   /** `env` values are literal or secret references (`env:NAME`, `file:PATH`), resolved at start. */
-  | { type: 'stdio'; command: string; args: string[]; env: Record<string, string>; cwd?: string }
+  | {
+      type: 'stdio';
+      command: string;
+      args: string[];
+      env: Record<string, string>;
+      cwd?: string;
+      /** Run the upstream under the bubblewrap sandbox (docs/sandbox.md); absent: unsandboxed. */
+      sandbox?: SandboxSettings;
+    }
   /** Streamable HTTP. Header values that carry credentials are secret references. */
-  | { type: 'http'; url: string; headers: Record<string, string> };
+  | { type: 'http'; url: string; headers: Record<string, string>; /** Own egress allowlist (replaces the global `egress.allow`). */ egress?: EgressRuleConfig[] };
 
 export interface McpUpstreamConfig {
   /** Namespace of the upstream's tools (`<prefix>.<tool>`), its pins and its connector id (`mcp:<prefix>`). */

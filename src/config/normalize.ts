@@ -18,6 +18,7 @@ import type {
   RedisConfig,
   TlsConfig,
 } from './types.ts';
+import { egressConfig, egressRules, sandboxConnector } from './isolation-normalize.ts';
 import { normalizeMcp } from './mcp-normalize.ts';
 import { normalizeTracing } from './tracing-config.ts';
 import { normalizeAuditShip } from './audit-ship-config.ts';
@@ -168,19 +169,22 @@ function limits(raw: Raw): LimitsConfig {
   return out;
 }
 
-function tool(raw: Raw): ToolDefinition {
+function tool(raw: Raw, baseDir: string): ToolDefinition {
   const connectorRaw = raw.connector as Raw;
   const connector: ToolDefinition['connector'] =
     connectorRaw.type === 'function'
       ? { type: 'function', handler: connectorRaw.handler as string }
-      : {
-          type: 'http',
-          method: connectorRaw.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
-          url: connectorRaw.url as string,
-          ...(connectorRaw.headers === undefined
-            ? {}
-            : { headers: { ...(connectorRaw.headers as Record<string, string>) } }),
-        };
+      : connectorRaw.type === 'sandbox'
+        ? sandboxConnector(connectorRaw, baseDir)
+        : {
+            type: 'http',
+            method: connectorRaw.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
+            url: connectorRaw.url as string,
+            ...(connectorRaw.headers === undefined
+              ? {}
+              : { headers: { ...(connectorRaw.headers as Record<string, string>) } }),
+            ...(connectorRaw.egress === undefined ? {} : { egress: egressRules(connectorRaw.egress) }),
+          };
   const out: ToolDefinition = {
     name: raw.name as string,
     description: (raw.description as string | undefined) ?? '',
@@ -277,7 +281,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
     },
     sessions: { required: (section(root, 'sessions').required as boolean | undefined) ?? false },
     sessionAttributes: { ...(section(root, 'session_attributes') as AirlockConfig['sessionAttributes']) },
-    tools: ((root.tools as Raw[] | undefined) ?? []).map(tool),
+    tools: ((root.tools as Raw[] | undefined) ?? []).map((raw) => tool(raw, baseDir)),
     runtime: {
       modelId: (runtime.model_id as string | null | undefined) ?? null,
       configId: (runtime.config_id as string | null | undefined) ?? null,
@@ -291,6 +295,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
   if (tracing !== undefined) config.tracing = tracing;
   const ship = normalizeAuditShip(auditRaw.ship === undefined ? undefined : section(auditRaw, 'ship'), baseDir);
   if (ship !== undefined) config.auditShip = ship;
+  config.egress = egressConfig(root.egress);
   return config;
 }
 

@@ -6,6 +6,7 @@
  * `x-message` is an annotation read by errors.ts to replace ajv's generic wording.
  */
 
+import { egressListSchema, egressSchema, sandboxConnectorProperties } from './isolation-schema.ts';
 import { mcpSchema } from './mcp-schema.ts';
 import { tracingSchema } from './tracing-config.ts';
 import { auditShipSchema } from './audit-ship-config.ts';
@@ -48,16 +49,20 @@ const issuer = {
   },
 } as const;
 
+const SANDBOX_ONLY = Object.fromEntries(Object.keys(sandboxConnectorProperties).map((key) => [key, notAllowed('only allowed for sandbox connectors')]));
+
 const connector = {
   type: 'object',
   additionalProperties: false,
   required: ['type'],
   properties: {
-    type: { enum: ['function', 'http'] },
+    type: { enum: ['function', 'http', 'sandbox'] },
     handler: nonEmptyString,
     method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] },
     url: nonEmptyString,
     headers: { type: 'object', additionalProperties: { type: 'string' } },
+    egress: egressListSchema,
+    ...sandboxConnectorProperties,
   },
   allOf: [
     {
@@ -65,9 +70,11 @@ const connector = {
       then: {
         required: ['handler'],
         properties: {
+          ...SANDBOX_ONLY,
           method: notAllowed('only allowed for http connectors'),
           url: notAllowed('only allowed for http connectors'),
           headers: notAllowed('only allowed for http connectors'),
+          egress: notAllowed('only allowed for http connectors'),
         },
       },
     },
@@ -75,7 +82,20 @@ const connector = {
       if: { properties: { type: { const: 'http' } }, required: ['type'] },
       then: {
         required: ['method', 'url'],
-        properties: { handler: notAllowed('only allowed for function connectors') },
+        properties: { ...SANDBOX_ONLY, handler: notAllowed('only allowed for function connectors') },
+      },
+    },
+    {
+      if: { properties: { type: { const: 'sandbox' } }, required: ['type'] },
+      then: {
+        required: ['command'],
+        properties: {
+          handler: notAllowed('only allowed for function connectors'),
+          method: notAllowed('only allowed for http connectors'),
+          url: notAllowed('only allowed for http connectors'),
+          headers: notAllowed('only allowed for http connectors'),
+          egress: notAllowed('only allowed for http connectors'),
+        },
       },
     },
   ],
@@ -360,6 +380,7 @@ export const configSchema = {
     handlers_module: nonEmptyString,
     mcp: mcpSchema,
     tracing: tracingSchema,
+    egress: egressSchema,
     runtime: {
       type: 'object',
       additionalProperties: false,

@@ -13,6 +13,7 @@ import { parseSecretRef } from './secrets.ts';
 import { checkMcp } from './mcp-semantic.ts';
 import { checkTracing } from './tracing-config.ts';
 import { checkAuditShip } from './audit-ship-config.ts';
+import { checkEgressRules, checkSandboxConnector } from './isolation-semantic.ts';
 
 type Rec = Record<string, unknown>;
 
@@ -252,7 +253,11 @@ function checkTools(out: IssueCollector, tools: unknown): void {
     }
 
     const connector = rec(tool.connector);
-    if (connector?.type === 'http') checkHttpConnector(out, at('connector'), connector, tool.input_schema);
+    if (connector?.type === 'http') {
+      checkHttpConnector(out, at('connector'), connector, tool.input_schema);
+      checkEgressRules(out, at('connector', 'egress'), connector.egress);
+    }
+    if (connector?.type === 'sandbox') checkSandboxConnector(out, at('connector'), connector);
   });
 }
 
@@ -377,5 +382,6 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   checkMcp(out, rec(root.mcp));
   checkTracing(out, rec(root.tracing));
   checkAuditShip(out, rec(rec(root.audit)?.ship));
+  checkEgressRules(out, ['egress', 'allow'], rec(root.egress)?.allow);
   return out.issues;
 }

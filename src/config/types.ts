@@ -2,7 +2,7 @@
  * The shape of `airlock.yaml` after it has been parsed, schema-checked and defaulted.
  * Keys are camelCase here; the YAML file uses snake_case (see docs/configuration.md).
  */
-import type { JsonSchema, ToolDefinition } from '../core/types.ts';
+import type { EgressRuleConfig, JsonSchema, SandboxLimits, ToolDefinition } from '../core/types.ts';
 import type { McpConfig } from './mcp-types.ts';
 import type { TracingConfig } from './tracing-config.ts';
 export type { TracingConfig } from './tracing-config.ts';
@@ -178,6 +178,21 @@ export interface MemoryConfig {
   kinds: Record<string, MemoryKindConfig>;
 }
 
+/** The top-level `egress` section (docs/egress.md). */
+export interface EgressConfig {
+  /** Destinations HTTP connectors and MCP HTTP upstreams may reach unless they carry their own list. Empty: none. */
+  allow: EgressRuleConfig[];
+  /** Redirects followed per call, each checked as a new destination. */
+  maxRedirects: number;
+}
+
+/** How a sandboxed command runs (docs/sandbox.md): network, extra read-only paths, limits. */
+export interface SandboxSettings {
+  network: boolean;
+  readOnlyPaths: string[];
+  limits: SandboxLimits;
+}
+
 export interface AirlockConfig {
   /** Absolute path of the file this came from (or `<inline>`). */
   source: string;
@@ -235,6 +250,8 @@ export interface AirlockConfig {
   tracing?: TracingConfig;
   /** `audit.ship`: the audit log shipped to a SIEM from a stored cursor (absent: not shipped). */
   auditShip?: AuditShipConfig;
+  /** Egress allowlist of HTTP connectors and MCP HTTP upstreams (docs/egress.md); always set by the loader. */
+  egress?: EgressConfig;
   /** Upstream MCP servers and the MCP doors (docs/mcp.md); always set by the loader. */
   mcp?: McpConfig;
 }

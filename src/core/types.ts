@@ -67,9 +67,60 @@ export type ConnectorSpec =
       /** URL template; `{name}` is replaced by the URL-encoded argument `name`. */
       url: string;
       headers?: Record<string, string>;
+      /** This connector's own egress allowlist (replaces the global `egress.allow`). */
+      egress?: EgressRuleConfig[];
     }
   /** A tool of an upstream MCP server (`upstream` is its prefix); the MCP hub provides the connector. */
-  | { type: 'mcp'; upstream: string; tool: string };
+  | { type: 'mcp'; upstream: string; tool: string; /** The upstream's URL (streamable HTTP upstreams), for `context.tool_call.destination`. */ url?: string }
+  /** A command run under bubblewrap (docs/sandbox.md). */
+  | SandboxConnectorSpec;
+
+/** One egress allowlist entry (docs/egress.md). */
+export interface EgressRuleConfig {
+  /** Stable id recorded with every decision it makes (default `egress.allow[<index>]`). */
+  id?: string;
+  /** `api.example.com`, `*.example.com` (subdomains only), an IP address, or a CIDR block. */
+  host: string;
+  /** Ports admitted (default: the scheme's default port only). */
+  ports?: number[];
+  /** Schemes admitted (default: https and http). */
+  schemes?: Array<'http' | 'https'>;
+  /** Special-range addresses (CIDRs) a name rule may resolve to (e.g. an internal service). */
+  addresses?: string[];
+}
+
+/** `connector: { type: sandbox }`: a command or code tool run in a bubblewrap sandbox. */
+export interface SandboxConnectorSpec {
+  type: 'sandbox';
+  /** argv[0] (absolute path inside the sandbox) and its arguments; `{name}` in an argument is replaced by the argument `name`. */
+  command: string[];
+  /** How the call's arguments reach the command: as JSON on stdin (default) or not at all. */
+  stdin: 'json' | 'none';
+  /** How stdout becomes the result: parsed as JSON (default) or returned as `{ stdout }` text. */
+  output: 'json' | 'text';
+  /** Network inside the sandbox: none (default: no interfaces but loopback, inet sockets refused). */
+  network: boolean;
+  /** Extra read-only paths bound into the sandbox (host path = sandbox path), e.g. the tool's code. */
+  readOnlyPaths: string[];
+  /** Environment of the command (nothing is inherited). */
+  env: Record<string, string>;
+  limits: SandboxLimits;
+}
+
+export interface SandboxLimits {
+  /** CPU seconds (RLIMIT_CPU). */
+  cpuSeconds: number;
+  /** Address space, bytes (RLIMIT_AS). */
+  memoryBytes: number;
+  /** Processes of the sandbox user (RLIMIT_NPROC). */
+  processes: number;
+  /** stdout + stderr bytes kept; more ends the run. */
+  outputBytes: number;
+  /** Largest file the command may write, bytes (RLIMIT_FSIZE); also the size of the work folder. */
+  fileBytes: number;
+  /** Wall-clock bound, milliseconds (the tool's timeout also applies). */
+  wallMs: number;
+}
 
 export interface ToolDefinition {
   name: string;
@@ -394,6 +445,45 @@ export interface ConnectorCall {
    * whatever comes back (an upstream may echo them).
    */
   secrets?: { add(kind: 'credential' | 'connector_secret' | 'upstream_secret', value: string): void };
+  /** Where the connector reports what it did at the boundary (outbound hops, sandbox runs), for the result event. */
+  telemetry?: ConnectorTelemetry;
+}
+
+/** One outbound HTTP hop of a call (docs/egress.md): destination, the rule that decided it, bytes. */
+export interface EgressHop {
+  /** `scheme://host:port`: no path, no query. */
+  destination: string;
+  host: string;
+  port: number;
+  /** The address connected to (the vetted, pinned one), or the refused one. */
+  address?: string;
+  allowed: boolean;
+  /** Id of the allowlist rule that admitted it, or of the rule that refused it. */
+  rule: string;
+  /** Reason code of a refusal (`egress.*`). */
+  reason?: string;
+  bytes_out: number;
+  bytes_in: number;
+  status?: number;
+  /** 0: the request itself; n: the n-th redirect. */
+  hop: number;
+}
+
+/** How one sandboxed run ended (docs/sandbox.md): its exit, the limits it hit, what it tried. */
+export interface SandboxReport {
+  exit_code: number | null;
+  signal: string | null;
+  /** Limits and rules the run broke (`sandbox.memory`, `sandbox.seccomp`, ...): each one stopped or refused something. */
+  violations: Array<{ code: string; detail: string }>;
+  stdout_bytes: number;
+  stderr_bytes: number;
+  duration_ms: number;
+  network: boolean;
+}
+
+export interface ConnectorTelemetry {
+  egress(hop: EgressHop): void;
+  sandbox(report: SandboxReport): void;
 }
 
 export interface Connector {

@@ -7,7 +7,7 @@ import type { JsonValue } from '../core/canonical.ts';
 import type { SessionLabelNames } from '../provenance/index.ts';
 import type { CallSecrets, RedactionRecord } from './call-secrets.ts';
 import type { RegisteredSessionContent } from './content.ts';
-import type { ArgumentTaint, Decision, DecisionReason, PolicyEvaluation, Principal, ReasonCode, RegisteredTool, ResourceScope, SessionSnapshot } from '../core/types.ts';
+import type { ArgumentTaint, Decision, EgressHop, SandboxReport, DecisionReason, PolicyEvaluation, Principal, ReasonCode, RegisteredTool, ResourceScope, SessionSnapshot } from '../core/types.ts';
 import type { ApprovalRequest } from '../approvals/index.ts';
 import type { SessionRecord } from '../sessions/index.ts';
 import type { CallDoor, CallTrace, TraceContextCarrier } from '../tracing/index.ts';
@@ -126,6 +126,8 @@ export interface CallState {
   actionHash?: string;
   /** The secret values in play for this call (credential, connector secrets), to be removed from what comes back. */
   secrets?: CallSecrets;
+  /** Outbound hops and sandbox runs the connector reported (execute phase), for the result event. */
+  boundary?: { egress: EgressHop[]; sandbox: SandboxReport[] };
   /** What the inspect phase removed from the result and error text (counts by kind, never values). */
   redacted?: RedactionRecord;
   result?: JsonValue;

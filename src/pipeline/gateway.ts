@@ -274,7 +274,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       const base =
         tool.connector.type === 'mcp' && source !== undefined
           ? source.connector(tool)
-          : createConnector(tool.connector, { handlers: options.handlers ?? {}, credentialHeader, resolveSecret: connectorSecret });
+          : createConnector(tool.connector, { handlers: options.handlers ?? {}, credentialHeader, resolveSecret: connectorSecret, ...(config.egress === undefined ? {} : { egress: config.egress }) });
       built.set(tool.name, options.overrides?.connector?.(tool, base) ?? base);
     }
     return built;

@@ -9,7 +9,7 @@
  * is unknown: `context.tool_call.parameters`, `.resource` and `.affected_count`, the whole
  * `context.session` and `context.environment`, and `context.intent`, which is optional, so
  * it is evaluated once present (unknown value) and once absent. `context.tool_call.tool`
- * and `.class` are known. The tool is hidden only when, in both evaluations:
+ * `.class` and `.destination` are known. The tool is hidden only when, in both evaluations:
  *
  * - a `forbid` without `@approval` is satisfied whatever the unknowns are (the call is
  *   certainly denied), or
@@ -37,6 +37,7 @@ function context(binding: ToolBinding, withIntent: boolean): Record<string, unkn
       tool: binding.name,
       class: binding.sideEffect,
       affected_count: unknown('affected_count'),
+      destination: binding.destination,
       resource: unknown('resource'),
       parameters: unknown('parameters'),
     },

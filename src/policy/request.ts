@@ -7,7 +7,7 @@
  */
 import { AirlockError } from '../core/errors.ts';
 import type { JsonValue } from '../core/canonical.ts';
-import type { AuthorizationRequest, Principal, RegisteredTool } from '../core/types.ts';
+import type { AuthorizationRequest, ConnectorSpec, Principal, RegisteredTool } from '../core/types.ts';
 import { ACTION_TYPE, TOOL_TYPE, USER_TYPE } from './schema.ts';
 import { parametersShape, toCedarValue, unrepresentable } from './shapes.ts';
 import type { CedarShape, CedarValue } from './shapes.ts';
@@ -28,11 +28,28 @@ export interface ToolBinding {
   name: string;
   version: string;
   sideEffect: string;
+  /** Host the tool's connector sends to (`context.tool_call.destination`); "" when it has none. */
+  destination: string;
   parameters: CedarShape & { kind: 'Record' };
   action: EntityUid;
   resource: EntityUid;
   toolEntity: CedarEntity;
   actionEntity: CedarEntity;
+}
+
+/**
+ * The destination host of a tool's connector, lowercase: the host of an HTTP connector's URL
+ * (fixed: a template cannot place an argument in the host) or of an MCP HTTP upstream; "" for
+ * connectors that send nowhere (functions, stdio upstreams, sandboxed commands).
+ */
+export function destinationOf(connector: ConnectorSpec): string {
+  const url = connector.type === 'http' ? connector.url : connector.type === 'mcp' ? connector.url : undefined;
+  if (url === undefined) return '';
+  try {
+    return new URL(url.replace(/\{[^}]*\}/g, 'x')).hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  } catch {
+    return '';
+  }
 }
 
 export function bindTool(tool: RegisteredTool): ToolBinding {
@@ -42,6 +59,7 @@ export function bindTool(tool: RegisteredTool): ToolBinding {
     name: tool.name,
     version: tool.version,
     sideEffect: tool.sideEffect,
+    destination: destinationOf(tool.connector),
     parameters: parametersShape(tool.inputSchema),
     action,
     resource,
@@ -202,6 +220,7 @@ export function buildContext(
       tool: binding.name,
       class: binding.sideEffect,
       affected_count: count(request.affectedCount, 'affected_count'),
+      destination: binding.destination,
       resource,
       parameters: parametersValue(binding, request.arguments),
     },

@@ -176,6 +176,7 @@ export function generateCedarSchema(
                 tool: STRING,
                 class: STRING,
                 affected_count: LONG,
+                destination: STRING,
                 resource: { type: 'ResourceInfo' },
                 parameters: cedarTypeOf(parametersShape(tool.inputSchema)),
               },

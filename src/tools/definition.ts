@@ -134,5 +134,24 @@ function checkConnector(def: ToolDefinition): void {
     if (typeof spec.tool !== 'string' || spec.tool === '') invalid(def.name, 'connector.tool must be a non-empty string');
     return;
   }
-  invalid(def.name, 'connector.type must be function, http or mcp');
+  if (spec.type === 'sandbox') {
+    const command = spec.command;
+    if (!Array.isArray(command) || command.length === 0 || !command.every((part) => typeof part === 'string')) invalid(def.name, 'connector.command must be a non-empty list of strings');
+    if (!(command as string[])[0]?.startsWith('/')) invalid(def.name, 'connector.command must start with an absolute path');
+    if (spec.stdin !== 'json' && spec.stdin !== 'none') invalid(def.name, 'connector.stdin must be json or none');
+    if (spec.output !== 'json' && spec.output !== 'text') invalid(def.name, 'connector.output must be json or text');
+    if (typeof spec.network !== 'boolean') invalid(def.name, 'connector.network must be a boolean');
+    const paths = spec.readOnlyPaths;
+    if (!Array.isArray(paths) || !paths.every((p) => typeof p === 'string' && p.startsWith('/') && p.replace(/\/+$/, '') !== '')) {
+      invalid(def.name, 'connector.readOnlyPaths must be absolute paths other than /');
+    }
+    if (!isJsonObject(spec.env as JsonValue) || !Object.values(spec.env as Record<string, unknown>).every((v) => typeof v === 'string')) invalid(def.name, 'connector.env must map names to strings');
+    const limits = spec.limits as Record<string, unknown> | undefined;
+    for (const key of ['cpuSeconds', 'memoryBytes', 'processes', 'outputBytes', 'fileBytes', 'wallMs']) {
+      const value = limits?.[key];
+      if (!Number.isSafeInteger(value) || (value as number) <= 0) invalid(def.name, `connector.limits.${key} must be a positive integer`);
+    }
+    return;
+  }
+  invalid(def.name, 'connector.type must be function, http, mcp or sandbox');
 }

@@ -15,9 +15,14 @@ export { resolveResourceScope } from './scope.ts';
 export type { CountResolver, ResourceResolver, ToolResolvers } from './resolvers.ts';
 export { validateResult } from './result.ts';
 export { MAX_ARGUMENT_DEPTH, readPath, toArgumentObject, toPlainJson } from './json.ts';
+export { compileEgressPolicy, createEgressFetch, pinningLookup, vetDestination } from './egress/index.ts';
+export type { EgressClientOptions, EgressPolicy, EgressRecord } from './egress/index.ts';
+export { runSandboxed, sandboxCommand, seccompProgram } from './sandbox/index.ts';
 export {
+  connectorEgressPolicy,
   FunctionConnector,
   HttpConnector,
+  SandboxConnector,
   createConnector,
   executeWithTimeout,
   parseUrlTemplate,

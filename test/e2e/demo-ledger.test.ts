@@ -37,6 +37,8 @@ describe('demo billing ledger (HTTP upstream with the credential verifier)', () 
       tools: base.tools.map((t) =>
         t.name === 'billing.getInvoices' && t.connector.type === 'http' ? { ...t, connector: { ...t.connector, url: `${ledger.url}/customers/{customer_id}/invoices` } } : t,
       ),
+      // The ledger listens on another port here: the allowlist names that one instead.
+      egress: { maxRedirects: 0, allow: [{ id: 'billing-ledger', host: '127.0.0.1', ports: [Number(new URL(ledger.url).port)], schemes: ['http'] }] },
     };
     assert.ok(config.tools.some((t) => t.connector.type === 'http' && t.connector.url.includes(host)));
     gateway = await createGateway(config, await loadToolkit(config));

@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import { SECRET_MARKER } from '../../src/pipeline/call-secrets.ts';
 import type { HttpFixture } from '../support/demo.ts';
-import { demoBundleWith, inventoryTool, startDemoServer } from '../support/demo.ts';
+import { demoBundleWith, inventoryEgress, inventoryTool, startDemoServer } from '../support/demo.ts';
 import { recordSecret } from '../support/leak-scan.ts';
 
 const POLICY = `
@@ -51,7 +51,7 @@ describe('an upstream that echoes its request headers', () => {
     });
     await new Promise<void>((done) => upstream.listen(0, '127.0.0.1', done));
     const base = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}`;
-    const tool = { ...inventoryTool(base), connector: { type: 'http' as const, method: 'GET' as const, url: `${base}/items/{sku}`, headers: { authorization: `env:${API_TOKEN_ENV}` } } };
+    const tool = { ...inventoryTool(base), connector: { type: 'http' as const, method: 'GET' as const, url: `${base}/items/{sku}`, headers: { authorization: `env:${API_TOKEN_ENV}` }, egress: inventoryEgress(base) } };
     fx = await startDemoServer({
       configure: (c) => ({ ...c, tools: [...c.tools, tool], policy: { ...c.policy, bundleDir: demoBundleWith({ 'inventory.cedar': POLICY }) } }),
     });

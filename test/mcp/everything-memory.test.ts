@@ -64,7 +64,15 @@ describe('everything (HTTP) and memory (stdio) servers behind /mcp', () => {
     env = await mcpTestEnv({
       mcp: {
         upstreams: [
-          { prefix: 'ev', url: everything.url, approval: 'first_use', side_effect: 'read', tools: { 'toggle-simulated-logging': { side_effect: 'write' } } },
+          {
+            prefix: 'ev',
+            url: everything.url,
+            // Loopback is reachable only when named (docs/egress.md).
+            egress: [{ id: 'everything-upstream', host: '127.0.0.1', ports: [Number(new URL(everything.url).port)], schemes: ['http'] }],
+            approval: 'first_use',
+            side_effect: 'read',
+            tools: { 'toggle-simulated-logging': { side_effect: 'write' } },
+          },
           stdioUpstream('mem', SERVERS.memory, {
             approval: 'first_use',
             env: { MEMORY_FILE_PATH: 'PLACEHOLDER' },

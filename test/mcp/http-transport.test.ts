@@ -16,7 +16,8 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { UpstreamHttpTransport } from '../../src/pipeline/mcp/http-transport.ts';
+import { UpstreamHttpTransport, egressScope } from '../../src/pipeline/mcp/http-transport.ts';
+import { compileEgressPolicy } from '../../src/tools/index.ts';
 import { SessionEventStore } from '../../src/server/mcp-events.ts';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -111,7 +112,8 @@ async function upstream(options: { json: boolean }): Promise<Upstream> {
 /** A client on the transport; `arrivals` lists what the transport handed on, in order (progress values, `result`). */
 async function connect(up: Upstream): Promise<Client & { arrivals: Array<number | 'result'> }> {
   const client = new Client({ name: 'gateway-test', version: '1.0.0' }, { capabilities: {} });
-  const transport = new UpstreamHttpTransport(up.url, { headers: { 'x-upstream-key': 'k-123' } });
+  const egress = { policy: compileEgressPolicy([{ id: 'test-upstream', host: '127.0.0.1', ports: [Number(up.url.port)], schemes: ['http'] }]) };
+  const transport = new UpstreamHttpTransport(up.url, { headers: { 'x-upstream-key': 'k-123' }, egress });
   await client.connect(transport);
   const arrivals: Array<number | 'result'> = [];
   const dispatch = transport.onmessage;
@@ -146,7 +148,9 @@ for (const json of [false, true]) {
         assert.equal(typeof headers['mcp-session-id'], 'string');
         assert.equal(headers['mcp-protocol-version'], '2025-11-25');
       }
-      assert.ok(up.connections - before <= 1, `20 calls opened ${up.connections - before} connections`);
+      // One pool serves every request (the SDK's go through the egress client on the same agent):
+      // the standalone GET stream, opened just after connect, holds one connection; the calls share another.
+      assert.ok(up.connections - before <= 2, `20 calls opened ${up.connections - before} connections`);
     });
 
     it('relays progress in order, before the result', async () => {
@@ -193,6 +197,44 @@ describe('upstream http transport: a stream that ends before its answer', () => 
       const result = await client.callTool({ name: 'poll', arguments: {} }, undefined, { onprogress: () => undefined, timeout: 10_000 });
       assert.deepEqual(result.content, [{ type: 'text', text: 'polled' }]);
       assert.deepEqual(client.arrivals, [1, 'result']);
+    } finally {
+      await client.close();
+      await up.close();
+    }
+  });
+});
+
+describe('upstream http transport: egress', () => {
+  it('refuses an upstream its egress policy does not admit, before any connection', async () => {
+    const up = await upstream({ json: true });
+    try {
+      const client = new Client({ name: 'gateway-test', version: '1.0.0' }, { capabilities: {} });
+      const transport = new UpstreamHttpTransport(up.url, { headers: {}, egress: { policy: compileEgressPolicy([{ host: 'mcp.example.com' }]) } });
+      await assert.rejects(client.connect(transport), (error: { code?: string; details?: Record<string, unknown> }) => {
+        assert.equal(error.code, 'ERR_EGRESS_DENIED');
+        assert.equal(error.details?.reason, 'egress.not_allowlisted');
+        return true;
+      });
+      assert.equal(up.connections, 0);
+    } finally {
+      await up.close();
+    }
+  });
+
+  it('reports each call to the telemetry of the call it serves, with its bytes', async () => {
+    const up = await upstream({ json: true });
+    const client = await connect(up);
+    try {
+      const hops: Array<{ destination: string; bytes_out: number; bytes_in: number; status?: number }> = [];
+      await egressScope.run(
+        (hop) => hops.push(hop),
+        () => client.callTool({ name: 'echo', arguments: { payload: 'x'.repeat(5000) } }),
+      );
+      assert.equal(hops.length, 1);
+      assert.equal(hops[0]?.destination, `http://${up.url.host}`);
+      assert.ok((hops[0]?.bytes_out ?? 0) > 5000, JSON.stringify(hops));
+      assert.ok((hops[0]?.bytes_in ?? 0) > 5000, JSON.stringify(hops));
+      assert.equal(hops[0]?.status, 200);
     } finally {
       await client.close();
       await up.close();

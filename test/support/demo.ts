@@ -15,7 +15,7 @@ import type { RunningServer } from '../../src/server/index.ts';
 import { startServer } from '../../src/server/index.ts';
 import { SupportDesk } from '../../examples/support-desk/handlers.ts';
 import type { ToolHandler } from '../../src/tools/index.ts';
-import type { ToolDefinition } from '../../src/core/types.ts';
+import type { EgressRuleConfig, ToolDefinition } from '../../src/core/types.ts';
 import pino from 'pino';
 import { recordDatabase, recordKeyFiles, recordOutput, recordSecret } from './leak-scan.ts';
 
@@ -166,6 +166,12 @@ export function inventoryTool(base: string): ToolDefinition {
     tenantBinding: 'none',
     idempotent: true,
     timeoutMs: 2000,
-    connector: { type: 'http', method: 'GET', url: `${base}/items/{sku}` },
+    connector: { type: 'http', method: 'GET', url: `${base}/items/{sku}`, egress: inventoryEgress(base) },
   };
+}
+
+/** The egress allowlist naming the inventory upstream at `base` (loopback is never implicitly allowed). */
+export function inventoryEgress(base: string): EgressRuleConfig[] {
+  const url = new URL(base);
+  return [{ id: 'inventory-upstream', host: url.hostname, ports: [Number(url.port)], schemes: ['http'] }];
 }

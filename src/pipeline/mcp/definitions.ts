@@ -24,6 +24,11 @@ export function sideEffectOf(upstream: McpUpstreamConfig, definition: PinnedDefi
   return base;
 }
 
+/** The connector of an upstream's tool; an HTTP upstream's URL rides along for `context.tool_call.destination`. */
+function mcpConnector(upstream: McpUpstreamConfig, tool: string): ToolDefinition['connector'] {
+  return { type: 'mcp', upstream: upstream.prefix, tool, ...(upstream.transport.type === 'http' ? { url: upstream.transport.url } : {}) };
+}
+
 /** The registered definition of an upstream tool exposed as `exposed`. */
 export function toolDefinition(upstream: McpUpstreamConfig, exposed: string, definition: PinnedDefinition): ToolDefinition {
   const override = upstream.tools[definition.name] ?? {};
@@ -36,7 +41,7 @@ export function toolDefinition(upstream: McpUpstreamConfig, exposed: string, def
     tenantBinding: 'none',
     idempotent: override.idempotent ?? false,
     timeoutMs: override.timeoutMs ?? upstream.timeoutMs,
-    connector: { type: 'mcp', upstream: upstream.prefix, tool: definition.name },
+    connector: mcpConnector(upstream, definition.name),
     outputTrust: override.outputTrust ?? upstream.trust,
   };
   if (override.resource !== undefined) out.resource = { ...override.resource };
@@ -64,7 +69,7 @@ export function gatewayTools(upstream: McpUpstreamConfig): ToolDefinition[] {
       description: `Read a resource of upstream ${upstream.prefix} (MCP resources/read).`,
       inputSchema: { type: 'object', required: ['uri'], properties: { uri: { type: 'string', minLength: 1, maxLength: 4096 } } },
       resource: { type: 'McpResource', argument: 'uri' },
-      connector: { type: 'mcp', upstream: upstream.prefix, tool: READ_RESOURCE },
+      connector: mcpConnector(upstream, READ_RESOURCE),
     },
     {
       ...common,
@@ -79,7 +84,7 @@ export function gatewayTools(upstream: McpUpstreamConfig): ToolDefinition[] {
         },
       },
       resource: { type: 'McpPrompt', argument: 'name' },
-      connector: { type: 'mcp', upstream: upstream.prefix, tool: GET_PROMPT },
+      connector: mcpConnector(upstream, GET_PROMPT),
     },
   ];
 }
@@ -118,7 +123,7 @@ export function placeholderDefinitions(upstreams: readonly McpUpstreamConfig[], 
       tenantBinding: 'none',
       idempotent: false,
       timeoutMs: upstream.timeoutMs,
-      connector: { type: 'mcp', upstream: upstream.prefix, tool },
+      connector: mcpConnector(upstream, tool),
       outputTrust: upstream.trust,
     });
   }

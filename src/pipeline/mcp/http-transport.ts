@@ -11,7 +11,14 @@
  * session termination, and resuming a request's stream that ended before its response (the
  * SDK's resumption with Last-Event-ID). Messages from both paths reach `onmessage` validated
  * against the JSON-RPC schema, in the order they arrive on each stream.
+ *
+ * Egress (docs/egress.md): both paths reach only what the upstream's egress policy admits.
+ * The pooled connections vet the destination and connect to the vetted address (a pinning
+ * socket lookup; an IP literal is vetted at start); the SDK's requests go through the egress
+ * client (redirects re-checked hop by hop). Each POST is reported, with its bytes, to the
+ * telemetry of the call it serves (`egressScope`, set around a tool call by the hub).
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
@@ -20,6 +27,12 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import { createParser } from 'eventsource-parser';
+import type { EgressHop } from '../../core/types.ts';
+import type { EgressClientOptions } from '../../tools/index.ts';
+import { createEgressFetch, pinningLookup, vetDestination } from '../../tools/index.ts';
+
+/** The egress reporter of the tool call being forwarded (set by the hub around the call). */
+export const egressScope = new AsyncLocalStorage<(hop: EgressHop) => void>();
 
 /** Most bytes of a JSON (not streamed) answer read before the request fails. */
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
@@ -37,6 +50,8 @@ const IDLE_SOCKET_MS = 4000;
 export interface UpstreamHttpTransportOptions {
   /** Headers sent on every request (resolved secrets: never logged). */
   headers: Record<string, string>;
+  /** The upstream's egress policy (and resolver); hops are reported to the current call's scope too. */
+  egress: EgressClientOptions;
 }
 
 function mediaType(header: string | string[] | undefined): string {
@@ -61,6 +76,9 @@ export class UpstreamHttpTransport implements Transport {
   readonly #agent: http.Agent;
   readonly #request: typeof http.request;
   readonly #open = new Set<http.ClientRequest>();
+  readonly #egress: EgressClientOptions;
+  readonly #report: ((hop: EgressHop) => void) | undefined;
+  readonly #egressFetch: ReturnType<typeof createEgressFetch>;
   #protocolVersion: string | undefined;
   #retryMs: number | undefined;
   #closed = false;
@@ -73,13 +91,25 @@ export class UpstreamHttpTransport implements Transport {
   constructor(url: URL, options: UpstreamHttpTransportOptions) {
     this.#url = url;
     this.#headers = options.headers;
-    this.#inner = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers } });
+    const report = options.egress.onRecord;
+    this.#report = report;
+    this.#egress = {
+      ...options.egress,
+      onRecord: (hop) => {
+        report?.(hop);
+        egressScope.getStore()?.(hop);
+      },
+    };
+
+    const secure = url.protocol === 'https:';
+    const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS, lookup: pinningLookup(url, this.#egress) };
+    this.#agent = secure ? new https.Agent(pool) : new http.Agent(pool);
+    // The SDK's requests share the pool (and its pinning lookup) through the egress client.
+    this.#egressFetch = createEgressFetch({ ...this.#egress, keepAlive: true, agent: this.#agent });
+    this.#inner = new StreamableHTTPClientTransport(url, { requestInit: { headers: options.headers }, fetch: this.#egressFetch });
     this.#inner.onmessage = (message: JSONRPCMessage) => this.onmessage?.(message);
     this.#inner.onerror = (error) => this.onerror?.(error);
     this.#inner.onclose = () => this.onclose?.();
-    const secure = url.protocol === 'https:';
-    const pool = { keepAlive: true, timeout: IDLE_SOCKET_MS };
-    this.#agent = secure ? new https.Agent(pool) : new http.Agent(pool);
     this.#request = secure ? https.request : http.request;
   }
 
@@ -93,6 +123,8 @@ export class UpstreamHttpTransport implements Transport {
   }
 
   async start(): Promise<void> {
+    // Refused destinations fail here, before anything is sent (and IP literals, which skip lookup, are vetted).
+    await vetDestination(this.#url, this.#egress, 0);
     await this.#inner.start();
   }
 
@@ -110,6 +142,7 @@ export class UpstreamHttpTransport implements Transport {
     for (const request of this.#open) request.destroy();
     this.#open.clear();
     this.#agent.destroy();
+    this.#egressFetch.close();
     await this.#inner.close();
   }
 
@@ -155,12 +188,43 @@ export class UpstreamHttpTransport implements Transport {
         else this.#readSse(response, message, options);
       });
       this.#open.add(request);
+      this.#countBytes(request);
       request.on('close', () => this.#open.delete(request));
       // Before the answer: the send fails. After it, a broken connection is the body reader's to report.
       request.on('error', (error) => {
         if (!answered) reject(this.#failed(error));
       });
       request.end(body);
+    });
+  }
+
+  /** Reports one POST as an egress hop with the bytes its (pooled) socket carried for it. */
+  #countBytes(request: http.ClientRequest): void {
+    const report = egressScope.getStore();
+    let base = { out: 0, in: 0 };
+    let status: number | undefined;
+    request.on('socket', (socket) => {
+      base = { out: socket.bytesWritten, in: socket.bytesRead };
+    });
+    request.on('response', (response) => {
+      status = response.statusCode;
+      response.once('close', () => {
+        const socket = request.socket;
+        const hop: EgressHop = {
+          destination: `${this.#url.protocol}//${this.#url.host}`,
+          host: this.#url.hostname,
+          port: Number(this.#url.port) || (this.#url.protocol === 'https:' ? 443 : 80),
+          ...(socket?.remoteAddress === undefined ? {} : { address: socket.remoteAddress }),
+          allowed: true,
+          rule: 'upstream',
+          bytes_out: socket === null ? 0 : socket.bytesWritten - base.out,
+          bytes_in: socket === null ? 0 : socket.bytesRead - base.in,
+          ...(status === undefined ? {} : { status }),
+          hop: 0,
+        };
+        this.#report?.(hop);
+        report?.(hop);
+      });
     });
   }
 

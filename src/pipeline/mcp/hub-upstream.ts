@@ -9,7 +9,7 @@ import type { JsonValue } from '../../core/canonical.ts';
 import type { Clock } from '../../core/clock.ts';
 import { toAirlockError } from '../../core/errors.ts';
 import type { AuditEventInput, ConnectorCall } from '../../core/types.ts';
-import type { McpUpstreamConfig } from '../../config/types.ts';
+import type { EgressConfig, McpUpstreamConfig } from '../../config/types.ts';
 import type { PinStore } from '../../mcp/index.ts';
 import { GET_PROMPT, READ_RESOURCE } from '../../mcp/index.ts';
 import { currentMcpCallContext } from './call-context.ts';
@@ -35,7 +35,7 @@ export interface UpstreamState extends UpstreamContent {
 }
 
 /** A configured upstream, not connected yet. */
-export function newUpstreamState(config: McpUpstreamConfig, events: UpstreamEvents, resolveSecret: SecretResolver): UpstreamState {
+export function newUpstreamState(config: McpUpstreamConfig, events: UpstreamEvents, resolveSecret: SecretResolver, egress?: EgressConfig): UpstreamState {
   return {
     config,
     live: new Map(),
@@ -46,7 +46,7 @@ export function newUpstreamState(config: McpUpstreamConfig, events: UpstreamEven
     available: false,
     downLogged: false,
     syncing: null,
-    conn: new UpstreamConnection(config, events, resolveSecret),
+    conn: new UpstreamConnection(config, events, resolveSecret, egress),
   };
 }
 

@@ -45,6 +45,7 @@ import { ChangeListeners, HubAuditLog, hubEvent } from './hub-events.ts';
 import type { Registration } from './hub-registry.ts';
 import { Registrar, desiredRegistration } from './hub-registry.ts';
 import type { UpstreamState, UpstreamStatus } from './hub-upstream.ts';
+import { egressScope } from './http-transport.ts';
 import { ReconnectSchedule, forwardCall, indexTools, listUpstreamContent, listUpstreamTools, newUpstreamState, otherToolNames, upstreamStatus } from './hub-upstream.ts';
 import type { SecretResolver } from './upstream.ts';
 
@@ -119,7 +120,7 @@ export class McpHub implements ToolSource {
         resourceUpdated: (uri: string) => this.#subscriptions.notify(uri),
         closed: () => this.#lost(upstream.prefix),
       };
-      this.#upstreams.set(upstream.prefix, newUpstreamState(upstream, events, options.resolveSecret));
+      this.#upstreams.set(upstream.prefix, newUpstreamState(upstream, events, options.resolveSecret, config.egress));
     }
   }
 
@@ -162,7 +163,9 @@ export class McpHub implements ToolSource {
         if (upstream === undefined) throw new AirlockError('ERR_MCP_UPSTREAM_UNAVAILABLE', `upstream ${spec.upstream} is not configured`, { status: 502 });
         // The upstream may echo what it was given: the inspect phase scrubs these from the result.
         for (const value of upstream.conn.secretValues) call.secrets?.add('upstream_secret', value);
-        return forwardCall(upstream.conn, spec.tool, call);
+        // Outbound hops of this call (HTTP upstreams) are reported to its telemetry, for the result event.
+        const telemetry = call.telemetry;
+        return telemetry === undefined ? forwardCall(upstream.conn, spec.tool, call) : egressScope.run((hop) => telemetry.egress(hop), () => forwardCall(upstream.conn, spec.tool, call));
       },
     };
   }

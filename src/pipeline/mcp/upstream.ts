@@ -33,7 +33,9 @@ import {
 import type { JsonValue } from '../../core/canonical.ts';
 import { UpstreamHttpTransport } from './http-transport.ts';
 import { AirlockError } from '../../core/errors.ts';
-import type { McpUpstreamConfig } from '../../config/types.ts';
+import type { EgressConfig, McpUpstreamConfig } from '../../config/types.ts';
+import { connectorEgressPolicy } from '../../tools/index.ts';
+import { sandboxedStdio } from './sandboxed-stdio.ts';
 
 /** Most entries taken from one listing, and most pages followed. */
 export const MAX_LISTED = 2000;
@@ -74,10 +76,14 @@ export class UpstreamConnection {
   /** Values resolved from the config's secret references for the current connection. */
   #secrets: string[] = [];
 
-  constructor(config: McpUpstreamConfig, events: UpstreamEvents, resolveSecret: SecretResolver) {
+  /** The global egress allowlist (config `egress`), for an HTTP upstream without its own list; absent: nothing reachable. */
+  readonly #egressConfig: EgressConfig | undefined;
+
+  constructor(config: McpUpstreamConfig, events: UpstreamEvents, resolveSecret: SecretResolver, egress?: EgressConfig) {
     this.config = config;
     this.#events = events;
     this.#resolveSecret = resolveSecret;
+    this.#egressConfig = egress;
   }
 
   get prefix(): string {
@@ -177,15 +183,13 @@ export class UpstreamConnection {
     const resolved = t.type === 'http' ? await resolve(t.headers) : await resolve(t.env);
     this.#secrets = [...secrets];
     if (t.type === 'http') {
-      return new UpstreamHttpTransport(new URL(t.url), { headers: resolved });
+      return new UpstreamHttpTransport(new URL(t.url), { headers: resolved, egress: { policy: connectorEgressPolicy(t, this.#egressConfig) } });
     }
-    const transport = new StdioClientTransport({
-      command: t.command,
-      args: t.args,
-      env: { ...defaultEnvironment(), ...resolved },
-      ...(t.cwd === undefined ? {} : { cwd: t.cwd }),
-      stderr: 'pipe',
-    });
+    const transport = new StdioClientTransport(
+      t.sandbox === undefined
+        ? { command: t.command, args: t.args, env: { ...defaultEnvironment(), ...resolved }, ...(t.cwd === undefined ? {} : { cwd: t.cwd }), stderr: 'pipe' }
+        : { ...sandboxedStdio({ command: [t.command, ...t.args], env: resolved, ...t.sandbox }), stderr: 'pipe' },
+    );
     (transport.stderr as Readable | null)?.on('data', (chunk: Buffer) => {
       this.#stderr = (this.#stderr + chunk.toString('utf8')).slice(-STDERR_TAIL);
     });

@@ -21,6 +21,7 @@ export async function execute(call: CallState, env: PipelineEnv): Promise<void> 
   call.executed = true;
   const secrets = (call.secrets ??= new CallSecrets());
   if (call.credential !== undefined) secrets.add('credential', call.credential.token);
+  const boundary = (call.boundary ??= { egress: [], sandbox: [] });
   try {
     const aborted = new Promise<never>((_, reject) => {
       controller.signal.addEventListener('abort', () => reject(controller.signal.reason), { once: true });
@@ -34,6 +35,7 @@ export async function execute(call: CallState, env: PipelineEnv): Promise<void> 
         idempotencyKey: call.request.idempotency_key ?? call.action_id,
         signal: controller.signal,
         secrets,
+        telemetry: { egress: (hop) => boundary.egress.push(hop), sandbox: (report) => boundary.sandbox.push(report) },
         ...(call.credential === undefined ? {} : { credential: call.credential.token }),
         traceHeaders: call.tracing.outgoing(),
       }),

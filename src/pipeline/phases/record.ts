@@ -15,10 +15,11 @@ import type { PipelineEnv } from '../env.ts';
 import { contentEventData } from '../content.ts';
 import { callEvent, callRefs, decisionJson, mismatchEvents, refsOf } from '../events.ts';
 
-/** `function:<handler>`, `http:<METHOD> <origin>` or `mcp:<upstream>/<tool>`: no headers, paths or query. */
+/** `function:<handler>`, `http:<METHOD> <origin>`, `mcp:<upstream>/<tool>` or `sandbox:<command>`: no headers, paths or query. */
 export function connectorLabel(connector: ConnectorSpec): string {
   if (connector.type === 'function') return `function:${connector.handler}`;
   if (connector.type === 'mcp') return `mcp:${connector.upstream}/${connector.tool}`;
+  if (connector.type === 'sandbox') return `sandbox:${connector.command[0] ?? ''}`;
   let origin = 'invalid-url';
   try {
     origin = new URL(connector.url.replace(/\{[^}]*\}/g, 'x')).origin;
@@ -95,6 +96,24 @@ export async function recordIntent(call: CallState, env: PipelineEnv): Promise<v
   await recordAllowed(call, env, 'intent');
 }
 
+/** Outbound hops (with bytes per destination) and sandbox runs the connector reported. */
+function boundaryData(call: CallState): Record<string, unknown> {
+  const boundary = call.boundary;
+  if (boundary === undefined) return {};
+  const out: Record<string, unknown> = {};
+  if (boundary.egress.length > 0) {
+    const bytes: Record<string, { bytes_out: number; bytes_in: number }> = {};
+    for (const hop of boundary.egress) {
+      const entry = (bytes[hop.destination] ??= { bytes_out: 0, bytes_in: 0 });
+      entry.bytes_out += hop.bytes_out;
+      entry.bytes_in += hop.bytes_in;
+    }
+    out.egress = { hops: boundary.egress.map((hop) => ({ ...hop })), bytes };
+  }
+  if (boundary.sandbox.length > 0) out.sandbox = boundary.sandbox.map((run) => ({ ...run, violations: run.violations.map((v) => ({ ...v })) }));
+  return out;
+}
+
 /**
  * execute mode: what came back (a hash and a code, never the raw result), and how many
  * secrets of which kind were removed from it (`data.redacted`, never a value).
@@ -104,6 +123,7 @@ export async function recordResult(call: CallState, env: PipelineEnv): Promise<v
   const data = {
     ...(error === undefined ? {} : { error: error.message.slice(0, 300) }),
     ...(call.redacted === undefined ? {} : { redacted: { count: call.redacted.count, kinds: { ...call.redacted.kinds } } }),
+    ...boundaryData(call),
   };
   await appendCallEvents(env, [
     callEvent(call, env, 'result', {

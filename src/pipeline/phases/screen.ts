@@ -15,13 +15,14 @@ const IDS = new WeakMap<ConnectorSpec, string>();
 
 /**
  * How a connector is named (kill switch list, credential audience): handler name, URL
- * host, or `mcp:<upstream prefix>`. Computed once per tool definition (registered tools are frozen).
+ * host, `mcp:<upstream prefix>` or `sandbox:<command path>`. Computed once per tool definition (registered tools are frozen).
  */
 export function connectorId(spec: ConnectorSpec): string {
   let id = IDS.get(spec);
   if (id === undefined) {
     if (spec.type === 'function') id = spec.handler;
     else if (spec.type === 'mcp') id = `mcp:${spec.upstream}`;
+    else if (spec.type === 'sandbox') id = `sandbox:${spec.command[0] ?? ''}`;
     else {
       try {
         id = new URL(spec.url.replace(/\{[^}]*\}/g, 'x')).host;

@@ -9,7 +9,8 @@ import type { AirlockError } from '../../core/errors.ts';
 import type { ConnectorCall } from '../../core/types.ts';
 import { ToolRegistry } from '../registry.ts';
 import { alice, toolDef } from '../test-support.ts';
-import type { HttpConnectorSpec } from './http.ts';
+import { compileEgressPolicy } from '../egress/policy.ts';
+import type { HttpConnectorOptions, HttpConnectorSpec } from './http.ts';
 import { HttpConnector } from './http.ts';
 import { createConnector, executeWithTimeout } from './index.ts';
 
@@ -59,7 +60,15 @@ before(async () => {
       return res.end();
     }
     if (path === '/redirect') {
-      res.writeHead(302, { location: `${base}/redirect-target` });
+      res.writeHead(302, { location: `${base}/echo/redirect-target` });
+      return res.end();
+    }
+    if (path === '/redirect-away') {
+      res.writeHead(307, { location: `http://127.0.0.1:${Number(new URL(base).port) + 1}/echo` });
+      return res.end();
+    }
+    if (path === '/redirect-loop') {
+      res.writeHead(302, { location: '/redirect-loop' });
       return res.end();
     }
     json(404, { error: 'not found' });
@@ -84,6 +93,12 @@ function spec(method: HttpConnectorSpec['method'], path: string, headers?: Recor
   return { type: 'http', method, url: `${base}${path}`, ...(headers === undefined ? {} : { headers }) };
 }
 
+/** A connector whose egress allowlist names the test server (and nothing else). */
+function allowed(connectorSpec: HttpConnectorSpec, options: HttpConnectorOptions = {}): HttpConnector {
+  const port = Number(new URL(base).port);
+  return new HttpConnector(connectorSpec, { egress: compileEgressPolicy([{ id: 'test-server', host: '127.0.0.1', ports: [port], schemes: ['http'] }]), ...options });
+}
+
 function last(): Seen {
   const entry = seen.at(-1);
   assert.ok(entry);
@@ -92,7 +107,7 @@ function last(): Seen {
 
 describe('HttpConnector requests', () => {
   it('fills the template, sends the other arguments as JSON, and sets the headers', async () => {
-    const connector = new HttpConnector(spec('POST', '/echo/customers/{id}/notes', { 'x-tenant-app': 'crm' }), {
+    const connector = allowed(spec('POST', '/echo/customers/{id}/notes', { 'x-tenant-app': 'crm' }), {
       credentialHeader: async (c) => ({ authorization: `Bearer minted-for-${c.actionId}` }),
     });
     assert.deepEqual(await connector.execute(call({ id: 'c1', note: 'hi', n: 2 })), { ok: true });
@@ -108,7 +123,7 @@ describe('HttpConnector requests', () => {
 
   it('resolves headers written as secret references and reports every secret it sends; without a resolver it refuses them', async () => {
     const reported: Array<[string, string]> = [];
-    const connector = new HttpConnector(spec('GET', '/echo/x', { authorization: 'env:CRM_TOKEN', 'x-app': 'crm' }), {
+    const connector = allowed(spec('GET', '/echo/x', { authorization: 'env:CRM_TOKEN', 'x-app': 'crm' }), {
       resolveSecret: async (ref) => (ref === 'env:CRM_TOKEN' ? 'crm-secret-value-0123456789' : 'wrong'),
       credentialHeader: async () => ({ 'x-airlock-credential': 'minted-token-value' }),
     });
@@ -119,11 +134,11 @@ describe('HttpConnector requests', () => {
       ['connector_secret', 'crm-secret-value-0123456789'],
       ['credential', 'minted-token-value'],
     ]);
-    assert.throws(() => new HttpConnector(spec('GET', '/echo/x', { authorization: 'env:CRM_TOKEN' })), { code: 'ERR_TOOLS_CONNECTOR_INVALID' });
+    assert.throws(() => allowed(spec('GET', '/echo/x', { authorization: 'env:CRM_TOKEN' })), { code: 'ERR_TOOLS_CONNECTOR_INVALID' });
   });
 
   it('keeps ../ and / inside one path segment', async () => {
-    const connector = new HttpConnector(spec('DELETE', '/echo/customers/{id}/notes'));
+    const connector = allowed(spec('DELETE', '/echo/customers/{id}/notes'));
     await connector.execute(call({ id: '../../admin' }));
     assert.equal(last().url, '/echo/customers/..%2F..%2Fadmin/notes');
     await connector.execute(call({ id: 'a/b?c=d#e' }));
@@ -133,7 +148,7 @@ describe('HttpConnector requests', () => {
   });
 
   it('refuses values that would form a dot segment or an empty segment, before any request', async () => {
-    const connector = new HttpConnector(spec('GET', '/guarded/{id}/x'));
+    const connector = allowed(spec('GET', '/guarded/{id}/x'));
     for (const id of ['..', '.', '']) {
       await assert.rejects(connector.execute(call({ id })), { code: 'ERR_CONNECTOR_ARGUMENT' }, JSON.stringify(id));
     }
@@ -144,7 +159,7 @@ describe('HttpConnector requests', () => {
   });
 
   it('sends no body for GET and encodes query values', async () => {
-    const connector = new HttpConnector(spec('GET', '/echo/search?q={q}&limit={limit}'));
+    const connector = allowed(spec('GET', '/echo/search?q={q}&limit={limit}'));
     await connector.execute(call({ q: 'a&b=c d', limit: 5, ignored: 'x' }));
     const request = last();
     assert.equal(request.method, 'GET');
@@ -154,14 +169,14 @@ describe('HttpConnector requests', () => {
   });
 
   it('accepts +json media types and maps 204 to null', async () => {
-    assert.deepEqual(await new HttpConnector(spec('GET', '/vendorjson')).execute(call({})), { v: 1 });
-    assert.equal(await new HttpConnector(spec('DELETE', '/empty')).execute(call({})), null);
+    assert.deepEqual(await allowed(spec('GET', '/vendorjson')).execute(call({})), { v: 1 });
+    assert.equal(await allowed(spec('DELETE', '/empty')).execute(call({})), null);
   });
 });
 
 describe('HttpConnector failures', () => {
   it('maps non-2xx to ERR_CONNECTOR_UPSTREAM with the status and at most 200 characters of body', async () => {
-    await assert.rejects(new HttpConnector(spec('GET', '/fail')).execute(call({})), (error: AirlockError) => {
+    await assert.rejects(allowed(spec('GET', '/fail')).execute(call({})), (error: AirlockError) => {
       assert.equal(error.code, 'ERR_CONNECTOR_UPSTREAM');
       assert.equal(error.status, 502);
       assert.equal(error.details?.status, 500);
@@ -171,7 +186,7 @@ describe('HttpConnector failures', () => {
       assert.ok(!error.message.includes('exploded'));
       return true;
     });
-    await assert.rejects(new HttpConnector(spec('GET', '/denied')).execute(call({})), (error: AirlockError) => {
+    await assert.rejects(allowed(spec('GET', '/denied')).execute(call({})), (error: AirlockError) => {
       assert.equal(error.details?.status, 401);
       assert.equal(error.details?.body, '[redacted]');
       return true;
@@ -179,25 +194,65 @@ describe('HttpConnector failures', () => {
   });
 
   it('refuses non-JSON, malformed JSON and oversized responses', async () => {
-    await assert.rejects(new HttpConnector(spec('GET', '/text')).execute(call({})), { code: 'ERR_CONNECTOR_RESPONSE' });
-    await assert.rejects(new HttpConnector(spec('GET', '/badjson')).execute(call({})), { code: 'ERR_CONNECTOR_RESPONSE' });
-    await assert.rejects(new HttpConnector(spec('GET', '/big'), { maxResponseBytes: 1000 }).execute(call({})), {
+    await assert.rejects(allowed(spec('GET', '/text')).execute(call({})), { code: 'ERR_CONNECTOR_RESPONSE' });
+    await assert.rejects(allowed(spec('GET', '/badjson')).execute(call({})), { code: 'ERR_CONNECTOR_RESPONSE' });
+    await assert.rejects(allowed(spec('GET', '/big'), { maxResponseBytes: 1000 }).execute(call({})), {
       code: 'ERR_CONNECTOR_RESPONSE',
     });
   });
 
-  it('does not follow redirects', async () => {
-    await assert.rejects(new HttpConnector(spec('GET', '/redirect')).execute(call({})), (error: AirlockError) => {
+  it('follows a redirect to an allowlisted destination, re-checked, and reports each hop with its bytes', async () => {
+    const hops: Array<Record<string, unknown>> = [];
+    const telemetry = { egress: (hop: object) => hops.push({ ...hop }), sandbox: () => undefined };
+    assert.deepEqual(await allowed(spec('GET', '/redirect')).execute({ ...call({}), telemetry }), { ok: true });
+    assert.equal(hits.get('/echo/redirect-target'), 1);
+    assert.deepEqual(hops.map((h) => [h.hop, h.allowed, h.rule, h.status]), [
+      [0, true, 'test-server', 302],
+      [1, true, 'test-server', 200],
+    ]);
+    for (const hop of hops) assert.ok((hop.bytes_out as number) > 0 && (hop.bytes_in as number) > 0, JSON.stringify(hop));
+  });
+
+  it('refuses a redirect to a destination off the allowlist, and a redirect loop, with reason and rule', async () => {
+    const hops: Array<Record<string, unknown>> = [];
+    const telemetry = { egress: (hop: object) => hops.push({ ...hop }), sandbox: () => undefined };
+    await assert.rejects(allowed(spec('POST', '/redirect-away')).execute({ ...call({}), telemetry }), (error: AirlockError) => {
+      assert.equal(error.code, 'ERR_EGRESS_DENIED');
+      assert.equal(error.details?.reason, 'egress.not_allowlisted');
+      assert.equal(error.details?.rule, 'builtin.egress_allowlist');
+      return true;
+    });
+    assert.deepEqual(hops.map((h) => [h.hop, h.allowed, h.reason ?? null]), [
+      [0, true, null],
+      [1, false, 'egress.not_allowlisted'],
+    ]);
+    await assert.rejects(allowed(spec('GET', '/redirect-loop')).execute(call({})), (error: AirlockError) => {
+      assert.equal(error.details?.reason, 'egress.redirect_limit');
+      return true;
+    });
+    assert.equal(hits.get('/redirect-loop'), 4, 'the request and three redirects, then refused');
+  });
+
+  it('reaches nothing without an egress allowlist (no implicit loopback exemption)', async () => {
+    const before = hits.get('/echo/none') ?? 0;
+    await assert.rejects(new HttpConnector(spec('GET', '/echo/none')).execute(call({})), (error: AirlockError) => {
+      assert.equal(error.code, 'ERR_EGRESS_DENIED');
+      assert.equal(error.details?.reason, 'egress.not_allowlisted');
+      return true;
+    });
+    assert.equal(hits.get('/echo/none') ?? 0, before);
+  });
+
+  it('leaves a 3xx unfollowed when the fetch is injected (redirect: manual)', async () => {
+    await assert.rejects(new HttpConnector(spec('GET', '/redirect'), { fetch }).execute(call({})), (error: AirlockError) => {
       assert.equal(error.code, 'ERR_CONNECTOR_REDIRECT');
       assert.equal(error.details?.status, 302);
       return true;
     });
-    assert.equal(hits.get('/redirect'), 1);
-    assert.equal(hits.get('/redirect-target') ?? 0, 0);
   });
 
   it('times out through the signal and closes the upstream request', async () => {
-    const connector = new HttpConnector(spec('GET', '/hang'));
+    const connector = allowed(spec('GET', '/hang'));
     await assert.rejects(executeWithTimeout(connector, call({}), 200), { code: 'ERR_CONNECTOR_TIMEOUT' });
     // When the request reached the server before the deadline, the server sees the client give up.
     if ((hits.get('/hang') ?? 0) > 0) await hangingClosed;
@@ -210,9 +265,9 @@ describe('HttpConnector failures', () => {
     const port = (closed.address() as AddressInfo).port;
     closed.close();
     await once(closed, 'close');
-    const unreachable = new HttpConnector({ type: 'http', method: 'GET', url: `http://127.0.0.1:${port}/x` });
+    const unreachable = new HttpConnector({ type: 'http', method: 'GET', url: `http://127.0.0.1:${port}/x` }, { egress: compileEgressPolicy([{ host: '127.0.0.1', ports: [port] }]) });
     await assert.rejects(unreachable.execute(call({})), { code: 'ERR_CONNECTOR_NETWORK' });
-    const failingHook = new HttpConnector(spec('GET', '/echo/x'), {
+    const failingHook = allowed(spec('GET', '/echo/x'), {
       credentialHeader: async () => {
         throw new Error('vault token s.abcdef rejected');
       },

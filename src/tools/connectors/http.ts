@@ -6,18 +6,28 @@
  * resolved through `resolveSecret`), then the call's W3C `traceparent`/`tracestate`, then the
  * optional credential hook's headers. Every
  * secret value put on the wire is reported to `call.secrets`, so the pipeline can remove it
- * from what comes back. Redirects are never followed. The response must be 2xx JSON
+ * from what comes back. The request goes through the egress client (../egress): only
+ * destinations the connector's egress policy admits are reached, at the address that was
+ * vetted, redirects are followed one checked hop at a time, and every hop (with its bytes) is
+ * reported to `call.telemetry`; without a policy nothing is reachable. The response must be 2xx JSON
  * (`application/json` or `+json`) within `maxResponseBytes`; 204/205 yield null.
  * Errors: non-2xx → ERR_CONNECTOR_UPSTREAM with the status and at most 200 characters of
- * the body (redacted if it looks like a credential); 3xx → ERR_CONNECTOR_REDIRECT; bad
+ * the body (redacted if it looks like a credential); a destination the policy refuses →
+ * ERR_EGRESS_DENIED (details: reason, rule); 3xx left unfollowed → ERR_CONNECTOR_REDIRECT; bad
  * body → ERR_CONNECTOR_RESPONSE; transport failure → ERR_CONNECTOR_NETWORK; abort →
  * the signal's reason (ERR_CONNECTOR_TIMEOUT under executeWithTimeout).
  */
+import http from 'node:http';
+import https from 'node:https';
 import type { JsonValue } from '../../core/canonical.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { Connector, ConnectorCall, ConnectorSpec } from '../../core/types.ts';
 import { toPlainJson } from '../json.ts';
 import { looksLikeSecret } from '../secrets.ts';
+import { createEgressFetch } from '../egress/client.ts';
+import type { EgressResolver } from '../egress/client.ts';
+import type { EgressPolicy } from '../egress/policy.ts';
+import { compileEgressPolicy } from '../egress/policy.ts';
 import { abortError } from './abort.ts';
 import type { CredentialHeaderHook } from './types.ts';
 import type { UrlTemplate } from './url-template.ts';
@@ -34,9 +44,20 @@ export interface HttpConnectorOptions {
   resolveSecret?: (ref: string) => Promise<string>;
   /** Largest response body accepted, bytes. Default 8 MiB. */
   maxResponseBytes?: number;
-  /** Injected fetch (tests, proxies). Default: the global fetch. */
+  /** Destinations this connector may reach (docs/egress.md). Default: none. */
+  egress?: EgressPolicy;
+  /** Resolver the egress client uses (tests: a rebinding resolver). Default: the system resolver. */
+  egressResolver?: EgressResolver;
+  /**
+   * Replaces the egress client entirely (unit tests of the request and response handling).
+   * Nothing in the gateway sets it: every configured connector goes through the egress client.
+   */
   fetch?: typeof fetch;
 }
+
+const NO_EGRESS = compileEgressPolicy([]);
+/** Idle pooled connections close after this long (as fetch's do). */
+const POOL = { keepAlive: true, timeout: 4000 };
 
 export const UPSTREAM_EXCERPT_CHARS = 200;
 const DEFAULT_MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -95,6 +116,7 @@ export class HttpConnector implements Connector {
   /** Header name -> secret reference, resolved per call (the resolver may cache). */
   readonly #secretHeaders: Array<[string, string]>;
   readonly #options: HttpConnectorOptions;
+  #agent: http.Agent | undefined;
 
   constructor(spec: HttpConnectorSpec, options: HttpConnectorOptions = {}) {
     this.#spec = spec;
@@ -133,9 +155,10 @@ export class HttpConnector implements Connector {
 
     let response: Response;
     try {
-      response = await (this.#options.fetch ?? fetch)(url, { method, headers, body, redirect: 'manual', signal });
+      response = await this.#fetch(call)(url, { method, headers, body, redirect: this.#options.fetch === undefined ? 'follow' : 'manual', signal });
     } catch (error) {
       if (signal.aborted) throw abortError(signal);
+      if (error instanceof AirlockError) throw error;
       throw upstreamError('ERR_CONNECTOR_NETWORK', 'upstream request failed', {}, error);
     }
     try {
@@ -144,6 +167,20 @@ export class HttpConnector implements Connector {
       if (signal.aborted) throw abortError(signal);
       throw error;
     }
+  }
+
+  #fetch(call: ConnectorCall): (url: string, init: RequestInit) => Promise<Response> {
+    if (this.#options.fetch !== undefined) return this.#options.fetch;
+    // One keep-alive pool per connector and scheme (as fetch pools): a pooled socket was vetted
+    // and pinned when it was opened; new ones are vetted again.
+    const scheme = new URL(this.#spec.url.replace(/\{[^}]*\}/g, 'x')).protocol;
+    this.#agent ??= scheme === 'https:' ? new https.Agent(POOL) : new http.Agent(POOL);
+    return createEgressFetch({
+      policy: this.#options.egress ?? NO_EGRESS,
+      ...(this.#options.egressResolver === undefined ? {} : { resolver: this.#options.egressResolver }),
+      onRecord: (hop) => call.telemetry?.egress(hop),
+      agent: this.#agent,
+    });
   }
 
   async #addCredentials(call: ConnectorCall, headers: Headers): Promise<void> {
