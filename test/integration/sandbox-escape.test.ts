@@ -133,7 +133,10 @@ describe('sandboxed tools: escape attempts are refused and recorded', () => {
   });
 
   test('fork bomb: refused by the process limit, and no process of it is left', async () => {
-    await refused(':(){ :|:& };:', 'sandbox.processes');
+    // The bomb's first shell waits for its tree: otherwise, on a busy machine, it can exit (and the
+    // pid namespace take every fork with it) before the tree reaches the limit — contained, but
+    // with no limit hit there is no violation to record.
+    await refused(':(){ :|:& };: ; wait', 'sandbox.processes');
     let left = -1;
     for (let i = 0; i < 20 && left !== 0; i++) {
       left = Number(execFileSync('sh', ['-c', 'ps -u 65534 -o pid= | wc -l']).toString().trim());
