@@ -22,7 +22,7 @@ import type { EngageKillSwitchInput, KillSwitch } from '../killswitch/index.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { connectorSecretResolver, createCredentialBroker, credentialHeader } from './credentials.ts';
 import type { AuditSearchPage, AuditSearchQuery, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
-import { buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, searchScoped, verifyChain } from '../audit/index.ts';
+import { SEARCH_MAX_LIMIT, buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, searchScoped, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { DurableProvenance, TrustScale } from '../provenance/index.ts';
@@ -46,6 +46,12 @@ import { visibleTools } from './discovery.ts';
 import type { ToolSource } from './tool-source.ts';
 import { GATEWAY_ACTOR, actorOf, refsOf, standaloneEvent } from './events.ts';
 import { openGatewayStores, type GatewayStores } from '../stores/index.ts';
+import type { PinState } from '../mcp/index.ts';
+import type { PinView } from './mcp/admin.ts';
+import type { DefinitionDecisionInput, DefinitionDecisionOutcome } from './mcp/review.ts';
+import { createDefinitionReview } from './mcp/review.ts';
+import type { Trends } from './trends.ts';
+import { TRENDS_DEFAULT_WEEKS, TRENDS_MAX_WEEKS, computeTrends } from './trends.ts';
 import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/index.ts';
 
 export interface GatewayOptions {
@@ -196,6 +202,12 @@ export interface Gateway {
   releaseKillSwitch(token: string, id: string, justification: string): Promise<KillSwitch>;
   /** The kill switches the operator may see, oldest first (`active`: only engaged ones). */
   listKillSwitches(token: string, filter?: { active?: boolean }): Promise<KillSwitch[]>;
+  /** Upstream MCP tool definitions with the one last approved (security-admin, no acting agent); see mcp/review.ts. */
+  mcpDefinitions(token: string, filter?: { state?: PinState }): Promise<PinView[]>;
+  /** Approves or rejects reviewed definitions, one or many (each its own outcome); audited. */
+  decideMcpDefinitions(token: string, input: DefinitionDecisionInput): Promise<DefinitionDecisionOutcome[]>;
+  /** Trends of the caller's tenant over the last `weeks` weeks (auditor roles); see trends.ts. */
+  trends(token: string, weeks?: number): Promise<Trends>;
   reloadPolicy(): Promise<{ version: string }>;
   policyVersion(): string;
   listTools(): RegisteredTool[];
@@ -329,6 +341,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
   const { broker, revocations } = await createCredentialBroker(config, stores.revocations, clock);
   const overrides = createOverrideService(config, stores.overrides, audit, clock);
+  const definitionReview = createDefinitionReview({ config, pins: stores.pins, audit, clock });
   const killSwitches = await createKillSwitches(audit, clock, {
     store: stores.killSwitches,
     ...(stores.killSwitchFeed === null ? {} : { feed: stores.killSwitchFeed }),
@@ -648,6 +661,39 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     async revokeOverride(token, id, justification) {
       return overrides.revoke(await verifier.verify(token), id, justification);
+    },
+
+    mcpDefinitions: async (token, filter) => definitionReview.list(await verifier.verify(token), filter),
+    decideMcpDefinitions: async (token, input) => definitionReview.decide(await verifier.verify(token), input),
+
+    async trends(token, weeks = TRENDS_DEFAULT_WEEKS) {
+      const principal = await verifier.verify(token);
+      if (!principal.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
+        throw new AirlockError('ERR_AUDIT_FORBIDDEN', 'trends need an auditor role', { status: 403 });
+      }
+      if (!Number.isInteger(weeks) || weeks < 1 || weeks > TRENDS_MAX_WEEKS) {
+        throw new AirlockError('ERR_REQUEST_MALFORMED', `weeks must be a whole number from 1 to ${TRENDS_MAX_WEEKS}`, { status: 400 });
+      }
+      const now = clock.now();
+      const from = new Date(now - weeks * 7 * 86_400_000).toISOString();
+      const events: AuditEvent[] = [];
+      for (const type of ['decision', 'result']) {
+        let afterSeq: number | undefined;
+        do {
+          const page = await searchScoped(audit, { type, from, limit: SEARCH_MAX_LIMIT, ...(afterSeq === undefined ? {} : { afterSeq }) }, { tenant: principal.tenant });
+          events.push(...page.events);
+          afterSeq = page.nextAfterSeq ?? undefined;
+        } while (afterSeq !== undefined);
+      }
+      const sideEffects = new Map(registry.list().map((t) => [t.name, t.sideEffect]));
+      return computeTrends({
+        now,
+        weeks,
+        events,
+        approvals: await approvals.list({ tenant: principal.tenant }),
+        overrides: await stores.overrides.list({ tenant: principal.tenant }),
+        sideEffectOf: (tool) => sideEffects.get(tool),
+      });
     },
 
     engageKillSwitch: async (token, input) => killSwitches.service.engage(await verifier.verify(token), input),

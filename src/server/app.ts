@@ -15,11 +15,14 @@ import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
 import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
+import { mountConsole } from './console.ts';
 
 type Env = { Variables: { started: bigint } };
 
 type ApprovalState = ApprovalRequest['state'];
 const APPROVAL_STATES = new Set<string>(['pending', 'approved', 'denied', 'expired', 'consumed']);
+
+const PIN_STATES = new Set<string>(['pending', 'approved', 'rejected']);
 
 const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502 } as const;
 const UNREPRESENTABLE = 'validate.unrepresentable';
@@ -241,6 +244,50 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   app.post('/v1/audit/verify', async (c) => c.json(await gateway.verifyAudit(token(c))));
 
+  // Who the token says the caller is (the console shows it and picks its pages by the roles).
+  app.get('/v1/me', async (c) => {
+    const principal = await gateway.authenticate(token(c));
+    return c.json({
+      user: principal.user,
+      tenant: principal.tenant,
+      roles: principal.roles,
+      agent: principal.agent ?? null,
+      issuer: principal.issuer,
+      ...(principal.expiresAt === undefined ? {} : { expires_at: principal.expiresAt }),
+    });
+  });
+
+  app.get('/v1/audit/trends', async (c) => {
+    const weeks = c.req.query('weeks');
+    if (weeks !== undefined && !/^\d{1,3}$/.test(weeks)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'weeks must be a whole number', { status: 400 });
+    return c.json(await gateway.trends(token(c), weeks === undefined ? undefined : Number(weeks)));
+  });
+
+  app.get('/v1/admin/mcp/definitions', async (c) => {
+    const state = c.req.query('state');
+    if (state !== undefined && !PIN_STATES.has(state)) throw new AirlockError('ERR_REQUEST_MALFORMED', `state must be one of ${[...PIN_STATES].join(', ')}`, { status: 400 });
+    return c.json({ definitions: await gateway.mcpDefinitions(token(c), state === undefined ? {} : { state: state as 'pending' | 'approved' | 'rejected' }) });
+  });
+
+  app.post('/v1/admin/mcp/definitions/decide', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const verdict = body.verdict;
+    if (verdict !== 'approve' && verdict !== 'reject') throw new AirlockError('ERR_REQUEST_MALFORMED', 'verdict must be approve or reject', { status: 400 });
+    const items = body.items;
+    if (!Array.isArray(items)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'items must be an array of {name, hash, accept_findings?}', { status: 400 });
+    const checked = items.map((raw) => {
+      const item = requireObject(raw);
+      const name = optionalString(item, 'name', 512);
+      const hash = optionalString(item, 'hash', 100);
+      if (name === undefined || hash === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'each item needs a name and the reviewed hash', { status: 400 });
+      const accept = item.accept_findings;
+      if (accept !== undefined && typeof accept !== 'boolean') throw new AirlockError('ERR_REQUEST_MALFORMED', 'accept_findings must be a boolean', { status: 400 });
+      return { name, hash, ...(accept === undefined ? {} : { accept_findings: accept }) };
+    });
+    const justification = optionalString(body, 'justification', 2000) ?? '';
+    return c.json({ results: await gateway.decideMcpDefinitions(token(c), { items: checked, verdict, justification }) });
+  });
+
   app.get('/v1/tools', async (c) => {
     await gateway.authenticate(token(c));
     return c.json({
@@ -253,6 +300,8 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
       })),
     });
   });
+
+  mountConsole(app, gateway.config);
 
   app.notFound((c) => c.json({ error: { code: 'ERR_NOT_FOUND', message: 'no such route' } }, 404));
 
