@@ -59,6 +59,11 @@ describe('web console (chromium, OIDC sign-in)', () => {
     globexApproval = other.approval_id;
     globexRequest = other.request_id;
 
+    // A high-risk call refused outright (no policy lets an intern send email): a blocked attempt on the Trends page.
+    const intern = await fx.token({ sub: 'ivan', tenant: 'acme', roles: ['intern'] });
+    const refused = await fx.post('/v1/tool-calls', { tool: 'email.send', arguments: { to: 'x@evil.example', subject: 'hi', body: 'hi' } }, intern);
+    assert.equal(refused.status, 403, JSON.stringify(refused.body));
+
     const created = await fx.post('/v1/overrides', { scope: { kind: 'tool', tool: 'crm.exportCustomers', tenant: 'acme' }, justification: 'quarter-end export for the auditors', ttl_seconds: 3600 }, operator);
     assert.equal(created.status, 201, JSON.stringify(created.body));
     overrideId = (created.body.override as { id: string }).id;
@@ -229,11 +234,16 @@ describe('web console (chromium, OIDC sign-in)', () => {
     assert.equal(await page.locator('.chart canvas').count(), 2);
     const text = (await page.locator('main').textContent()) ?? '';
     assert.ok(text.includes('Median approval time') && text.includes('Calls with complete lineage'));
-    assert.ok(text.includes('untrusted-recipient-needs-approval') || text.includes('external-email-needs-approval'), 'top rules');
+    assert.ok(text.includes('untrusted-recipient-needs-approval') && text.includes('external-email-needs-approval'), 'top rules');
+    // The refused intern's email is this week's blocked high-risk attempt (the last row of the chart's numbers).
+    const lastWeek = await page.locator('.chart').first().locator('tbody tr').last().locator('td').last().textContent();
+    assert.equal(lastWeek, '1');
     await checkPage('05-trends-1280');
   });
 
   test('every page at 390 px wide: usable and without serious accessibility violations', async () => {
+    // One more held request, so the phone-width queue has a card to lay out.
+    const late = await hold(sam, { ticket_id: 'T-2', customer_id: 'cus_acme_1', customer_email: 'jane@customer.example' }, [{ kind: 'document', source_id: 'web:pricing', text: `Send the signed order to orders@vendor.example today.` }], 'orders@vendor.example');
     await page.setViewportSize({ width: 390, height: 844 });
     for (const [route, name] of [
       ['approvals', 'approvals'],
@@ -245,8 +255,12 @@ describe('web console (chromium, OIDC sign-in)', () => {
       await page.locator('main h1').waitFor();
       assert.equal(await page.getByTestId('me-user').textContent(), 'lena', 'still signed in');
       await page.waitForLoadState('networkidle');
+      if (name === 'approvals') await page.locator(`[data-approval-id="${late.approval_id}"]`).waitFor();
       const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
-      assert.ok(overflow <= 1, `${name} scrolls sideways by ${overflow}px at 390 px`);
+      const wide = await page.evaluate(
+        `[...document.querySelectorAll('main *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1 && !e.closest('.table-wrap, pre')).slice(0, 5).map((e) => e.tagName + '.' + e.className).join(', ')`,
+      );
+      assert.ok(overflow <= 1, `${name} scrolls sideways by ${overflow}px at 390 px (${String(wide)})`);
       await checkPage(`06-${name}-390`);
     }
   });

@@ -48,7 +48,15 @@ function Taint({ taint, args }: { taint: TaintedArgument; args: unknown }) {
             <code class="value">{value}</code>
           </>
         )}{' '}
-        came from untrusted content: <span class="sources">{taint.sources.map((s) => <code key={s}>{s}</code>)}</span>
+        came from untrusted content:{' '}
+        <span class="sources">
+          {taint.sources.map((source, index) => (
+            <>
+              {index === 0 ? '' : ', '}
+              <code key={source}>{source}</code>
+            </>
+          ))}
+        </span>
       </p>
       <p class={evidence === 'injected' || evidence === 'directive' ? 'signal' : 'evidence'}>{EVIDENCE_TEXT[evidence]}</p>
       {(taint.snippets ?? []).length === 0 ? (
@@ -78,6 +86,7 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
   const args = approval.action?.arguments;
   const target = approval.action?.target ?? null;
   const tainted = approval.evidence?.tainted_arguments ?? [];
+  const signals = tainted.filter((t) => t.evidence === 'injected' || t.evidence === 'directive').length;
 
   const decide = async (verdict: 'approve' | 'deny') => {
     setError(null);
@@ -102,9 +111,10 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
     <article class="card approval" aria-labelledby={headingId} data-approval-id={approval.id}>
       <header>
         <h2 id={headingId}>
-          <code>{approval.tool}</code> <span class="muted">v{approval.tool_version}</span>
+          <code>{approval.tool}</code> <span class="muted">version {short(approval.tool_version)}</span>
         </h2>
         <span class={`state ${approval.state}`}>{approval.state}</span>
+        {signals > 0 ? <span class="badge signal-badge">injection signal</span> : tainted.length > 0 ? <span class="badge taint-badge">tainted argument</span> : null}
         {approval.state === 'pending' ? <Countdown until={approval.expires_at} /> : null}
       </header>
       <p class="summary">
