@@ -30,7 +30,7 @@ export function SignInPage({ config, failure }: { config: SignInConfig | null; f
             else useToken(token);
           }}
         >
-          <p>This gateway has no OIDC sign-in configured (a development config): paste a bearer token, e.g. from <code>airlock token</code>.</p>
+          <p>This gateway has no OIDC sign-in configured (a development config): paste a bearer token, e.g. from <code>airlock token mint</code>.</p>
           <label for="token">Bearer token</label>
           <textarea id="token" rows={4} value={token} autoComplete="off" spellcheck={false} onInput={(e) => setToken((e.target as HTMLTextAreaElement).value)} />
           <button type="submit" class="primary">
