@@ -16,6 +16,7 @@ import { resolveSecretRef } from '../config/secrets.ts';
 import { isRequester } from '../approvals/index.ts';
 import type { RevocationTarget } from '../credentials/index.ts';
 import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
+import { approvalView } from './approval-view.ts';
 import { createOverrideService, overrideGate } from './overrides.ts';
 import { createKillSwitches } from './kill-switches.ts';
 import type { EngageKillSwitchInput, KillSwitch } from '../killswitch/index.ts';
@@ -605,12 +606,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     },
 
     async listApprovals(token, state) {
-      return approvalWorkflow.list(await verifier.verify(token), state);
+      const principal = await verifier.verify(token);
+      return (await approvalWorkflow.list(principal, state)).map((request) => approvalView(principal, request));
     },
 
     async getApproval(token, id) {
       const principal = await verifier.verify(token);
-      const approval = await approvalWorkflow.get(principal, id);
+      const approval = approvalView(principal, await approvalWorkflow.get(principal, id));
       const mine = isRequester(principal, approval);
       if (approval.state !== 'approved' || !mine) return { approval };
       return { approval, approval_token: await approvalWorkflow.fetchToken(principal, id) };

@@ -54,7 +54,7 @@ describe('the API behind the web console', () => {
     assert.equal((await fx.get('/v1/me')).status, 401);
   });
 
-  test('a held request carries the exact action: normalized arguments (secrets redacted) and the target', async () => {
+  test('a held request carries the exact action (secrets redacted) for its reviewers and requester only', async () => {
     const session = (await fx.post('/v1/sessions', { attributes: { ticket_id: 'T-9', customer_id: 'cus_acme_1', customer_email: 'jane@customer.example' } }, fx.tokens.sam)).body.session_id;
     const held = await fx.post('/v1/tool-calls', { session_id: session, tool: 'email.send', arguments: { to: 'partner@external.example', subject: 'Quote', body: 'token sk_live_4eC39HqLyjWDarjtT1zdp7dc attached' } }, fx.tokens.sam);
     assert.equal(held.status, 202);
@@ -65,6 +65,13 @@ describe('the API behind the web console', () => {
       arguments: { to: 'partner@external.example', subject: 'Quote', body: '[redacted]' },
       target: { type: 'Mailbox', id: null, tenant: null },
     });
+    // A colleague without the reviewer role sees that it is held, not what it would send.
+    const colleague = await fx.token({ sub: 'sue', tenant: 'acme', roles: ['support'] });
+    const theirs = ((await fx.get('/v1/approvals?state=pending', colleague)).body.approvals as Json[]).find((a) => a.id === held.body.approval_id);
+    assert.equal(theirs?.tool, 'email.send');
+    assert.equal(theirs?.action, undefined);
+    assert.equal(((await fx.get(`/v1/approvals/${String(held.body.approval_id)}`, colleague)).body.approval as Json).action, undefined);
+    assert.deepEqual(((await fx.get(`/v1/approvals/${String(held.body.approval_id)}`, fx.tokens.sam)).body.approval as Json).action, request?.action);
   });
 
   test('GET /v1/audit/trends: auditors only, weeks bounded, weekly series of the tenant', async () => {
