@@ -41,13 +41,29 @@ describe('web console (chromium, OIDC sign-in)', () => {
     return held.body as { approval_id: string; request_id: string; session_id?: string } & Json;
   };
 
+  /** Signs `login` in through the provider's login form (and its consent page, when it shows one). */
+  const signIn = async (target: Page, login: string) => {
+    await target.goto(fx.consoleUrl);
+    await target.getByRole('button', { name: /Sign in with/ }).click();
+    await target.locator('input[name=login]').fill(login);
+    await target.locator('input[name=password]').fill('any password');
+    await target.locator('button[type=submit]').click();
+    const consent = target.getByRole('button', { name: 'Continue' });
+    if (await consent.isVisible({ timeout: 2000 }).catch(() => false)) await consent.click();
+    await target.waitForURL(`${fx.consoleUrl}**`);
+    assert.equal(await target.getByTestId('me-user').textContent({ timeout: 10_000 }), login);
+  };
+
   const checkPage = async (name: string) => {
     await screenshot(page, name);
     assert.deepEqual(await seriousViolations(page), [], `axe on ${name}`);
   };
 
   before(async () => {
-    fx = await startConsoleFixture({ lena: { tenant: 'acme', roles: ['support-lead', 'security-admin', 'auditor'] } });
+    fx = await startConsoleFixture({
+      lena: { tenant: 'acme', roles: ['support', 'support-lead', 'security-admin', 'auditor'] },
+      rita: { tenant: 'acme', roles: ['support'] },
+    });
     sam = await fx.token({ sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent' });
     operator = await fx.token({ sub: 'olga', tenant: 'acme', roles: ['security-admin'] });
     const gina = await fx.token({ sub: 'gina', tenant: 'globex', roles: ['support'], agent: 'support-agent' });
@@ -102,15 +118,7 @@ describe('web console (chromium, OIDC sign-in)', () => {
   test('signs in through the OIDC provider; tenant and roles are what the verified token says', async () => {
     await page.goto(fx.consoleUrl);
     await checkPage('01-sign-in-1280');
-    await page.getByRole('button', { name: /Sign in with/ }).click();
-    await page.locator('input[name=login]').fill('lena');
-    await page.locator('input[name=password]').fill('any password');
-    await page.locator('button[type=submit]').click();
-    // The provider may ask for consent once.
-    const consent = page.getByRole('button', { name: 'Continue' });
-    if (await consent.isVisible({ timeout: 2000 }).catch(() => false)) await consent.click();
-    await page.waitForURL(`${fx.consoleUrl}**`);
-    assert.equal(await page.getByTestId('me-user').textContent({ timeout: 10_000 }), 'lena');
+    await signIn(page, 'lena');
     assert.equal(await page.getByTestId('me-tenant').textContent(), 'acme');
     assert.ok(!page.url().includes('code='), 'the authorization code is removed from the address');
     assert.deepEqual(consoleCookies, [], 'the console sets no cookie');
@@ -153,6 +161,35 @@ describe('web console (chromium, OIDC sign-in)', () => {
     assert.equal((stored.decided_by as Json).user, 'lena');
     // The runtime's retry is refused: nothing was sent.
     assert.equal((await fx.get(`/v1/approvals/${tainted}`, sam)).body.approval_token, undefined);
+  });
+
+  test('refusals are explained: a reviewer without the role, and a reviewer deciding their own request', async () => {
+    const { context, page: other } = await newPage(chromium.browser, 1280);
+    try {
+      await signIn(other, 'rita');
+      const card = other.locator(`[data-approval-id="${external}"]`);
+      await card.waitFor();
+      // Without the reviewer role, the request is listed but not what it would send.
+      const seen = (await card.textContent()) ?? '';
+      assert.ok(seen.includes('shown only to the requester and to reviewers holding the required role'), seen);
+      assert.ok(!seen.includes('partner@external.example'));
+      await card.getByLabel(/Justification/).fill('looks fine to me');
+      await card.getByRole('button', { name: 'Approve' }).click();
+      assert.match((await card.getByRole('alert').textContent()) ?? '', /refused: the reviewer does not hold the role this approval requires \(ERR_APPROVAL_ROLE_REQUIRED\)/);
+      await screenshot(other, '02b-refused-role-1280');
+    } finally {
+      await context.close();
+    }
+    // Lena's own held call (her token, from this tab): she may not decide it herself.
+    const lenaToken = (await page.evaluate(`sessionStorage.getItem('airlock.console.token')`)) as string;
+    const own = await hold(lenaToken, { ticket_id: 'T-3', customer_id: 'cus_acme_1', customer_email: 'jane@customer.example' }, [], 'press@newspaper.example');
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const card = page.locator(`[data-approval-id="${own.approval_id}"]`);
+    await card.getByLabel(/Justification/).fill('my own request');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    assert.match((await card.getByRole('alert').textContent()) ?? '', /refused: the requester cannot decide their own approval request \(ERR_APPROVAL_SELF_DECISION\)/);
+    assert.equal(((await fx.get(`/v1/approvals/${external}`, sam)).body.approval as Json).state, 'pending');
+    assert.equal(((await fx.get(`/v1/approvals/${own.approval_id}`, lenaToken)).body.approval as Json).state, 'pending');
   });
 
   test('approves another; the requester runs it once and it appears in the lineage with its result; the chain verifies', async () => {

@@ -155,7 +155,7 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
       </dl>
       <section aria-label="Arguments">
         <h3>Arguments (normalized)</h3>
-        {args === undefined ? <p class="muted">this request was recorded without its arguments</p> : <pre tabIndex={0} class="args">{pretty(args)}</pre>}
+        {args === undefined ? <p class="muted">the arguments are shown only to the requester and to reviewers holding the required role</p> : <pre tabIndex={0} class="args">{pretty(args)}</pre>}
       </section>
       <section aria-label="Policy reasons">
         <h3>Why it is held</h3>
