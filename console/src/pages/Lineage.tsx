@@ -197,7 +197,7 @@ export function LineagePage({ id }: { id: string | null }) {
       </form>
       {events === null ? null : (
         <div class="table-wrap" tabIndex={0} role="region" aria-label="Search results">
-          <table class="events-table">
+          <table class="events-table stack">
             <caption class="visually-hidden">Audit events, newest first</caption>
             <thead>
               <tr>
@@ -213,16 +213,16 @@ export function LineagePage({ id }: { id: string | null }) {
             <tbody>
               {events.map((e) => (
                 <tr key={e.seq}>
-                  <td>{e.seq}</td>
-                  <td>{e.ts.replace('T', ' ').slice(0, 19)}</td>
-                  <td>{e.type}</td>
-                  <td>
+                  <td data-label="Seq">{e.seq}</td>
+                  <td data-label="Time">{e.ts.replace('T', ' ').slice(0, 19)}</td>
+                  <td data-label="Type">{e.type}</td>
+                  <td data-label="Who">
                     {e.actor.user ?? 'gateway'}
                     {e.actor.agent === null ? '' : ` via ${e.actor.agent}`}
                   </td>
-                  <td>{e.tool ?? ''}</td>
-                  <td>{e.decision?.outcome ?? e.result_code ?? ''}</td>
-                  <td>
+                  <td data-label="Tool">{e.tool ?? ''}</td>
+                  <td data-label="Outcome">{e.decision?.outcome ?? e.result_code ?? ''}</td>
+                  <td data-label="Request">
                     <a href={`#/lineage/${encodeURIComponent(e.request_id)}`}>{e.request_id}</a>
                   </td>
                 </tr>

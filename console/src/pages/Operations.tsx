@@ -52,18 +52,18 @@ function OverrideRow({ override, onChanged }: { override: Override; onChanged: (
   };
   return (
     <tr data-override-id={override.id}>
-      <td>
+      <td data-label="Id">
         <code>{override.id}</code>
       </td>
-      <td>{scope}</td>
-      <td>{override.owner.user}</td>
-      <td>{override.justification}</td>
-      <td>{duration((now - override.created_at) / 1000)}</td>
-      <td>{override.uses}</td>
-      <td>
+      <td data-label="Scope">{scope}</td>
+      <td data-label="Owner">{override.owner.user}</td>
+      <td data-label="Justification">{override.justification}</td>
+      <td data-label="Age">{duration((now - override.created_at) / 1000)}</td>
+      <td data-label="Uses">{override.uses}</td>
+      <td data-label="State">
         <span class={`state ${state}`}>{state}</span>
       </td>
-      <td>
+      <td data-label="Revoke">
         {state !== 'open' ? null : (
           <form
             class="inline"
@@ -97,7 +97,7 @@ function Overrides() {
             <strong>{data.open}</strong> open, median age <strong>{duration(data.median_age_seconds)}</strong>
           </p>
           <div class="table-wrap" tabIndex={0} role="region" aria-label="Override register">
-            <table>
+            <table class="stack">
               <caption class="visually-hidden">Override register</caption>
               <thead>
                 <tr>
