@@ -218,7 +218,8 @@ export function ApprovalsPage() {
     setError(null);
     try {
       const answer = await api.get<{ approvals: Approval[] }>(`/v1/approvals?state=${state}`);
-      setApprovals(answer.approvals.slice().reverse());
+      // Oldest first, as the API lists them: the request closest to expiry leads the queue.
+      setApprovals(answer.approvals);
     } catch (caught) {
       setError(describeError(caught));
       setApprovals([]);
