@@ -32,7 +32,13 @@ export async function buildConsole(outDir: string = CONSOLE_DIST): Promise<void>
   rmSync(staging, { recursive: true, force: true });
   await build({ configFile: join(CONSOLE_DIR, 'vite.config.ts'), build: { outDir: staging, emptyOutDir: true }, logLevel: 'warn' });
   rmSync(outDir, { recursive: true, force: true });
-  renameSync(staging, outDir);
+  try {
+    renameSync(staging, outDir);
+  } catch (error) {
+    // Another process (a test file running beside this one) put its fresh build there first.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(join(outDir, 'index.html'))) throw error;
+  }
 }
 
 /** Builds console/dist unless a fresh build is there already. */
