@@ -228,6 +228,11 @@ export function ApprovalsPage() {
 
   useEffect(() => {
     void load();
+    // New requests arrive while the page is open: look again every 20 s while the tab is shown.
+    const timer = setInterval(() => {
+      if (document.visibilityState === 'visible') void load();
+    }, 20_000);
+    return () => clearInterval(timer);
   }, [load]);
 
   return (
