@@ -61,7 +61,7 @@ function Shell({ me }: { me: Me }) {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {route.page === 'approvals' ? <ApprovalsPage /> : null}
+        {route.page === 'approvals' ? <ApprovalsPage me={me} /> : null}
         {route.page === 'lineage' ? <LineagePage id={route.id} /> : null}
         {route.page === 'operations' ? <OperationsPage /> : null}
         {route.page === 'trends' ? <TrendsPage /> : null}

@@ -32,7 +32,7 @@ export interface Approval {
   tool: string;
   tool_version: string;
   tenant: string;
-  requester: { user: string; agent: string | null };
+  requester: { user: string; agent: string | null; issuer?: string };
   required_role: string;
   policy_version: string;
   reasons: Reason[];

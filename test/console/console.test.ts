@@ -177,6 +177,7 @@ describe('web console (chromium, OIDC sign-in)', () => {
       const seen = (await card.textContent()) ?? '';
       assert.ok(seen.includes('shown only to the requester and to reviewers holding the required role'), seen);
       assert.ok(!seen.includes('partner@external.example'));
+      assert.match((await card.locator('.hint').textContent()) ?? '', /You do not hold the role support-lead/);
       await card.getByLabel(/Justification/).fill('looks fine to me');
       await card.getByRole('button', { name: 'Approve' }).click();
       assert.match((await card.getByRole('alert').textContent()) ?? '', /refused: the reviewer does not hold the role this approval requires \(ERR_APPROVAL_ROLE_REQUIRED\)/);
@@ -189,6 +190,7 @@ describe('web console (chromium, OIDC sign-in)', () => {
     const own = await hold(lenaToken, { ticket_id: 'T-3', customer_id: 'cus_acme_1', customer_email: 'jane@customer.example' }, [], 'press@newspaper.example');
     await page.getByRole('button', { name: 'Refresh' }).click();
     const card = page.locator(`[data-approval-id="${own.approval_id}"]`);
+    assert.match((await card.locator('.hint').textContent()) ?? '', /This is your own request/);
     await card.getByLabel(/Justification/).fill('my own request');
     await card.getByRole('button', { name: 'Approve' }).click();
     assert.match((await card.getByRole('alert').textContent()) ?? '', /refused: the requester cannot decide their own approval request \(ERR_APPROVAL_SELF_DECISION\)/);

@@ -12,7 +12,7 @@ import { Countdown } from '../components/Countdown.tsx';
 import { DoneNote, ErrorNote } from '../components/Notice.tsx';
 import { Snippet } from '../components/Snippet.tsx';
 import { pretty, short, when } from '../format.ts';
-import type { Approval, TaintedArgument } from '../types.ts';
+import type { Approval, Me, TaintedArgument } from '../types.ts';
 
 const STATES = ['pending', 'approved', 'denied', 'expired', 'consumed'] as const;
 
@@ -77,7 +77,7 @@ function Taint({ taint, args }: { taint: TaintedArgument; args: unknown }) {
   );
 }
 
-function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: (updated: Approval) => void }) {
+function ApprovalCard({ approval, me, onDecided }: { approval: Approval; me: Me; onDecided: (updated: Approval) => void }) {
   const [justification, setJustification] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
@@ -186,6 +186,14 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
             event.preventDefault();
           }}
         >
+          {me.roles.includes(approval.required_role) ? null : (
+            <p class="hint">
+              You do not hold the role <code>{approval.required_role}</code> this request needs: the gateway will refuse your decision.
+            </p>
+          )}
+          {approval.requester.user === me.user && (approval.requester.issuer === undefined || approval.requester.issuer === me.issuer) ? (
+            <p class="hint">This is your own request: someone else has to decide it.</p>
+          ) : null}
           <label for={`${headingId}-why`}>Justification (recorded with your decision)</label>
           <textarea id={`${headingId}-why`} rows={2} maxLength={2000} value={justification} onInput={(e) => setJustification((e.target as HTMLTextAreaElement).value)} />
           <div class="buttons">
@@ -209,7 +217,7 @@ function ApprovalCard({ approval, onDecided }: { approval: Approval; onDecided: 
   );
 }
 
-export function ApprovalsPage() {
+export function ApprovalsPage({ me }: { me: Me }) {
   const [state, setState] = useState<(typeof STATES)[number]>('pending');
   const [approvals, setApprovals] = useState<Approval[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -259,7 +267,7 @@ export function ApprovalsPage() {
       ) : (
         <div class="cards">
           {approvals.map((approval) => (
-            <ApprovalCard key={approval.id} approval={approval} onDecided={(updated) => setApprovals((list) => (list ?? []).map((a) => (a.id === updated.id ? updated : a)))} />
+            <ApprovalCard key={approval.id} approval={approval} me={me} onDecided={(updated) => setApprovals((list) => (list ?? []).map((a) => (a.id === updated.id ? updated : a)))} />
           ))}
         </div>
       )}
