@@ -1,8 +1,9 @@
 /**
  * Builds the web console (console/) with Vite into console/dist (or the directory given as the
  * first argument), the static files `airlock serve` serves at /console. `npm run build:console`
- * runs it; the browser tests run it through ensureConsoleBuilt() when the build is missing or
- * older than its sources; `npm run build` puts a build in dist/console for the package.
+ * runs it; `npm start` and the browser tests build only when the build is missing or older than
+ * its sources (`--if-stale`, ensureConsoleBuilt()); `npm run build` puts a build in dist/console
+ * for the package.
  */
 import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -47,7 +48,15 @@ export async function ensureConsoleBuilt(): Promise<void> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const target = process.argv[2] === undefined ? CONSOLE_DIST : resolve(process.argv[2]);
-  await buildConsole(target);
-  process.stdout.write(`build:console: ${target}\n`);
+  if (process.argv[2] === '--if-stale') {
+    // `npm start`: build only when console/dist is missing or older than its sources.
+    if (!consoleBuildIsFresh()) {
+      await buildConsole();
+      process.stdout.write(`build:console: ${CONSOLE_DIST}\n`);
+    }
+  } else {
+    const target = process.argv[2] === undefined ? CONSOLE_DIST : resolve(process.argv[2]);
+    await buildConsole(target);
+    process.stdout.write(`build:console: ${target}\n`);
+  }
 }
