@@ -24,7 +24,8 @@ export function BarChart({ title, series, unit }: { title: string; series: WeekC
         scales: { x: { time: false, range: [-0.5, Math.max(0.5, series.length - 0.5)] }, y: { range: [0, Math.max(1, ...ys) * 1.15] } },
         axes: [
           { values: (_u, ticks) => ticks.map((t) => series[t]?.week_start.slice(5) ?? ''), stroke: '#1f2937', grid: { show: false } },
-          { stroke: '#1f2937', grid: { stroke: '#e5e7eb' } },
+          // Counts: whole-number ticks only.
+          { stroke: '#1f2937', grid: { stroke: '#e5e7eb' }, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 100_000] },
         ],
         series: [{}, { label: unit, stroke: '#1d4ed8', fill: '#3b82f6', paths: uPlot.paths.bars!({ size: [0.6, 48] }), points: { show: false } }],
       },
