@@ -256,19 +256,31 @@ describe('web console (chromium, OIDC sign-in)', () => {
     assert.deepEqual((await fx.get('/v1/admin/kill-switches?active=true', operator)).body.kill_switches, []);
   });
 
-  test('approves a pending MCP definition after seeing its diff against the approved one', async () => {
+  test('approves pending MCP definitions after seeing the diff against the approved one (a bulk decision)', async () => {
     const item = page.locator('[data-definition="echo.echo"]');
     await item.waitFor();
     const removed = (await item.locator('.line.removed').allTextContents()).join('\n');
     const added = (await item.locator('.line.added').allTextContents()).join('\n');
     assert.ok(removed.includes('"description": "Echoes."'), removed);
     assert.ok(added.includes('"description": "Echoes a message."'), added);
-    await page.getByLabel('Justification (for every decision here)').fill('description clarified, nothing else changed');
-    await item.getByRole('button', { name: 'Approve echo.echo' }).click();
-    await page.getByText('approved: echo.echo').waitFor();
+    // A definition never approved before: every line is new.
+    const fresh = page.locator('[data-definition="relay.echo"]');
+    assert.match((await fresh.locator('figcaption').textContent()) ?? '', /no definition was approved before/);
+    assert.equal(await fresh.locator('.line.removed').count(), 0);
+    await checkPage('04b-definitions-1280');
+    await page.getByLabel('Justification (for every decision here)').fill('description clarified; new relay tool reviewed');
+    await page.getByLabel('Select echo.echo for a bulk decision').check();
+    await page.getByLabel('Select relay.echo for a bulk decision').check();
+    await page.getByRole('button', { name: 'Approve selected (2)' }).click();
+    const done = (await page.locator('#mcp-title ~ p.done').textContent()) ?? '';
+    assert.match(done, /^approved: /);
+    assert.deepEqual(done.replace('approved: ', '').split(', ').sort(), ['echo.echo', 'relay.echo']);
     const approved = (await fx.get('/v1/admin/mcp/definitions?state=approved', operator)).body.definitions as Array<{ name: string; approved_hash: string; hash: string }>;
-    const echo = approved.find((d) => d.name === 'echo.echo');
-    assert.equal(echo?.approved_hash, echo?.hash);
+    for (const name of ['echo.echo', 'relay.echo']) {
+      const definition = approved.find((d) => d.name === name);
+      assert.equal(definition?.approved_hash, definition?.hash, name);
+    }
+    assert.deepEqual((await fx.get('/v1/admin/mcp/definitions?state=pending', operator)).body.definitions, []);
   });
 
   test('shows trends with charts', async () => {

@@ -2,7 +2,8 @@
  * The console's end-to-end fixture: the support-desk demo gateway (its real config, Cedar
  * bundle and in-process tools, stores in a fresh directory) served over HTTP with its MCP door
  * and the web console, an OIDC provider the console signs in at, an echo MCP upstream whose
- * definition changed since it was approved (so one definition waits with a diff), and the
+ * definition changed since it was approved (so one definition waits with a diff) and another
+ * seen for the first time (both wait for review), and the
  * console's build (made here when missing or stale). API helpers seed the queue as an agent's
  * runtime would.
  */
@@ -67,7 +68,13 @@ export async function startConsoleFixture(accounts: Record<string, OidcAccount>)
   document.audit = { type: 'sqlite', path: 'audit.db' };
   document.state = { type: 'sqlite', path: 'state.db' };
   document.handlers_module = join(DEMO, 'handlers.ts');
-  document.mcp = { upstreams: [{ prefix: 'echo', command: process.execPath, args: [join(ROOT, 'test', 'mcp', 'fixtures', 'echo-server.ts'), 'echo'], side_effect: 'read' }] };
+  const echo = join(ROOT, 'test', 'mcp', 'fixtures', 'echo-server.ts');
+  document.mcp = {
+    upstreams: [
+      { prefix: 'echo', command: process.execPath, args: [echo, 'echo'], side_effect: 'read' },
+      { prefix: 'relay', command: process.execPath, args: [echo, 'relay'], side_effect: 'read' },
+    ],
+  };
   const configPath = join(dir, 'airlock.yaml');
   writeFileSync(configPath, stringify(document));
   const config = await loadConfig(configPath);
