@@ -23,7 +23,7 @@ import type { EngageKillSwitchInput, KillSwitch } from '../killswitch/index.ts';
 import type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 import { connectorSecretResolver, createCredentialBroker, credentialHeader } from './credentials.ts';
 import type { AuditSearchPage, AuditSearchQuery, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
-import { SEARCH_MAX_LIMIT, buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, searchScoped, verifyChain } from '../audit/index.ts';
+import { buildLineage, drill, findLineageEvents, readAll, renderDrill, renderLineage, searchScoped, verifyChain } from '../audit/index.ts';
 import { TokenVerifier, findIdentityMismatches } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { DurableProvenance, TrustScale } from '../provenance/index.ts';
@@ -52,7 +52,7 @@ import type { PinView } from './mcp/admin.ts';
 import type { DefinitionDecisionInput, DefinitionDecisionOutcome } from './mcp/review.ts';
 import { createDefinitionReview } from './mcp/review.ts';
 import type { Trends } from './trends.ts';
-import { TRENDS_DEFAULT_WEEKS, TRENDS_MAX_WEEKS, computeTrends } from './trends.ts';
+import { TRENDS_DEFAULT_WEEKS, tenantTrends } from './trends.ts';
 import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/index.ts';
 
 export interface GatewayOptions {
@@ -668,35 +668,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     mcpDefinitions: async (token, filter) => definitionReview.list(await verifier.verify(token), filter),
     decideMcpDefinitions: async (token, input) => definitionReview.decide(await verifier.verify(token), input),
 
-    async trends(token, weeks = TRENDS_DEFAULT_WEEKS) {
-      const principal = await verifier.verify(token);
-      if (!principal.roles.some((r) => AUDIT_READER_ROLES.includes(r))) {
-        throw new AirlockError('ERR_AUDIT_FORBIDDEN', 'trends need an auditor role', { status: 403 });
-      }
-      if (!Number.isInteger(weeks) || weeks < 1 || weeks > TRENDS_MAX_WEEKS) {
-        throw new AirlockError('ERR_REQUEST_MALFORMED', `weeks must be a whole number from 1 to ${TRENDS_MAX_WEEKS}`, { status: 400 });
-      }
-      const now = clock.now();
-      const from = new Date(now - weeks * 7 * 86_400_000).toISOString();
-      const events: AuditEvent[] = [];
-      for (const type of ['decision', 'result']) {
-        let afterSeq: number | undefined;
-        do {
-          const page = await searchScoped(audit, { type, from, limit: SEARCH_MAX_LIMIT, ...(afterSeq === undefined ? {} : { afterSeq }) }, { tenant: principal.tenant });
-          events.push(...page.events);
-          afterSeq = page.nextAfterSeq ?? undefined;
-        } while (afterSeq !== undefined);
-      }
-      const sideEffects = new Map(registry.list().map((t) => [t.name, t.sideEffect]));
-      return computeTrends({
-        now,
-        weeks,
-        events,
-        approvals: await approvals.list({ tenant: principal.tenant }),
-        overrides: await stores.overrides.list({ tenant: principal.tenant }),
-        sideEffectOf: (tool) => sideEffects.get(tool),
-      });
-    },
+    trends: async (token, weeks = TRENDS_DEFAULT_WEEKS) =>
+      tenantTrends({ audit, approvals, overrides: stores.overrides, tools: () => registry.list(), now: () => clock.now() }, await verifier.verify(token), weeks, AUDIT_READER_ROLES),
 
     engageKillSwitch: async (token, input) => killSwitches.service.engage(await verifier.verify(token), input),
     releaseKillSwitch: async (token, id, justification) => killSwitches.service.release(await verifier.verify(token), id, justification),

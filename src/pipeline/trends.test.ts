@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import type { AuditEvent, SideEffectClass } from '../core/types.ts';
+import type { AuditEvent, AuditEventInput, Principal, RegisteredTool, SideEffectClass } from '../core/types.ts';
 import type { ApprovalRequest } from '../approvals/index.ts';
+import { MemoryApprovalStore } from '../approvals/index.ts';
 import type { Override } from '../overrides/index.ts';
-import { computeTrends } from './trends.ts';
+import { MemoryOverrideStore } from '../overrides/index.ts';
+import { MemoryAuditStore } from '../audit/index.ts';
+import { computeTrends, tenantTrends } from './trends.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.parse('2026-12-07T12:00:00Z');
@@ -128,4 +131,35 @@ test('every decision in the window lands in exactly one week and is counted once
       assert.equal(trends.top_rules[0]?.count ?? 0, inWindow);
     }),
   );
+});
+
+test('tenantTrends: auditor roles only, weeks bounded, every page of the tenant read, other tenants left out', async () => {
+  const audit = new MemoryAuditStore();
+  const input = (tenant: string, outcome: 'deny' | 'allow'): AuditEventInput => ({
+    type: 'decision',
+    request_id: 'req',
+    trace_id: 'trc',
+    session_id: null,
+    action_id: 'act',
+    parent_action_id: null,
+    actor: { user: 'sam', tenant, roles: [], agent: null },
+    tool: 'email.send',
+    args_hash: 'sha256:x',
+    decision: { outcome, policy_version: 'p', reasons: [{ policy_id: 'no-external', reason: 'r', code: 'c' }] },
+  });
+  // More refusals than one search page holds, between another tenant's events.
+  for (let i = 0; i < 3; i++) await audit.append([...Array.from({ length: 500 }, () => input('acme', 'deny')), ...Array.from({ length: 100 }, () => input('globex', 'deny'))]);
+  const sources = {
+    audit,
+    approvals: new MemoryApprovalStore(),
+    overrides: new MemoryOverrideStore(),
+    tools: () => [{ name: 'email.send', sideEffect: 'external_send' } as RegisteredTool],
+    now: () => Date.now() + 1000,
+  };
+  const reader = (roles: string[]): Principal => ({ user: 'audra', tenant: 'acme', roles, delegation: [], issuer: 'dev' });
+  const trends = await tenantTrends(sources, reader(['auditor']), 1, ['auditor']);
+  assert.deepEqual(trends.blocked_high_risk.map((w) => w.count), [1500]);
+  assert.deepEqual(trends.top_rules, [{ rule: 'no-external', count: 1500 }]);
+  await assert.rejects(tenantTrends(sources, reader(['support']), 1, ['auditor']), { code: 'ERR_AUDIT_FORBIDDEN' });
+  for (const weeks of [0, 27, 1.5]) await assert.rejects(tenantTrends(sources, reader(['auditor']), weeks, ['auditor']), { code: 'ERR_REQUEST_MALFORMED' });
 });

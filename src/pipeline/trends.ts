@@ -4,13 +4,15 @@
  * overrides opened per week with the count and median age of those open now, median time a
  * reviewer took on an approval, and the share of calls whose lineage is complete. A pure
  * computation over the tenant's decision and result events, approval requests and overrides;
- * the gateway reads those (scoped to the tenant) and hands them here.
+ * tenantTrends reads those of one tenant from the gateway's stores.
  */
-import type { AuditEvent, SideEffectClass } from '../core/types.ts';
-import type { ApprovalRequest } from '../approvals/index.ts';
-import type { Override } from '../overrides/index.ts';
+import { AirlockError } from '../core/errors.ts';
+import type { AuditEvent, Principal, RegisteredTool, SideEffectClass } from '../core/types.ts';
+import type { ApprovalRequest, ApprovalStore } from '../approvals/index.ts';
+import type { Override, OverrideStore } from '../overrides/index.ts';
 import { overrideState } from '../overrides/index.ts';
-import { outcomeOf, rulesOf } from '../audit/index.ts';
+import type { AuditSearchPage, AuditSearchQuery } from '../audit/index.ts';
+import { SEARCH_MAX_LIMIT, outcomeOf, rulesOf, searchScoped } from '../audit/index.ts';
 
 export const TRENDS_MAX_WEEKS = 26;
 export const TRENDS_DEFAULT_WEEKS = 8;
@@ -125,4 +127,47 @@ export function computeTrends(input: TrendsInput): Trends {
     },
     lineage: { calls, complete, share: calls === 0 ? null : complete / calls },
   };
+}
+
+/** Where the trends of a tenant are read from (the gateway's stores). */
+export interface TrendsSources {
+  audit: { search(query: AuditSearchQuery): Promise<AuditSearchPage> };
+  approvals: Pick<ApprovalStore, 'list'>;
+  overrides: Pick<OverrideStore, 'list'>;
+  tools(): RegisteredTool[];
+  now(): number;
+}
+
+/**
+ * The trends of the principal's tenant over the last `weeks` weeks: for principals holding one
+ * of `readerRoles` (ERR_AUDIT_FORBIDDEN otherwise); `weeks` from 1 to TRENDS_MAX_WEEKS.
+ * Reads the tenant's decision and result events of the window page by page.
+ */
+export async function tenantTrends(sources: TrendsSources, principal: Principal, weeks: number, readerRoles: readonly string[]): Promise<Trends> {
+  if (!principal.roles.some((r) => readerRoles.includes(r))) {
+    throw new AirlockError('ERR_AUDIT_FORBIDDEN', 'trends need an auditor role', { status: 403 });
+  }
+  if (!Number.isInteger(weeks) || weeks < 1 || weeks > TRENDS_MAX_WEEKS) {
+    throw new AirlockError('ERR_REQUEST_MALFORMED', `weeks must be a whole number from 1 to ${TRENDS_MAX_WEEKS}`, { status: 400 });
+  }
+  const now = sources.now();
+  const from = new Date(now - weeks * WEEK_MS).toISOString();
+  const events: AuditEvent[] = [];
+  for (const type of ['decision', 'result']) {
+    let afterSeq: number | undefined;
+    do {
+      const page = await searchScoped(sources.audit, { type, from, limit: SEARCH_MAX_LIMIT, ...(afterSeq === undefined ? {} : { afterSeq }) }, { tenant: principal.tenant });
+      events.push(...page.events);
+      afterSeq = page.nextAfterSeq ?? undefined;
+    } while (afterSeq !== undefined);
+  }
+  const sideEffects = new Map(sources.tools().map((t) => [t.name, t.sideEffect]));
+  return computeTrends({
+    now,
+    weeks,
+    events,
+    approvals: await sources.approvals.list({ tenant: principal.tenant }),
+    overrides: await sources.overrides.list({ tenant: principal.tenant }),
+    sideEffectOf: (tool) => sideEffects.get(tool),
+  });
 }
