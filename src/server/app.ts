@@ -13,7 +13,7 @@ import type { ContentInput } from '../pipeline/index.ts';
 import { CONTENT_KINDS, CREDENTIAL_REVOCATION_KEYS, MAX_CONTENT_CHARS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
 import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
-import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
+import { assembleFields, contentFields, definitionDecisionFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountConsole } from './console.ts';
 
@@ -271,21 +271,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   app.post('/v1/admin/mcp/definitions/decide', async (c) => {
     const body = requireObject(await readJson(c.req.raw));
-    const verdict = body.verdict;
-    if (verdict !== 'approve' && verdict !== 'reject') throw new AirlockError('ERR_REQUEST_MALFORMED', 'verdict must be approve or reject', { status: 400 });
-    const items = body.items;
-    if (!Array.isArray(items)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'items must be an array of {name, hash, accept_findings?}', { status: 400 });
-    const checked = items.map((raw) => {
-      const item = requireObject(raw);
-      const name = optionalString(item, 'name', 512);
-      const hash = optionalString(item, 'hash', 100);
-      if (name === undefined || hash === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'each item needs a name and the reviewed hash', { status: 400 });
-      const accept = item.accept_findings;
-      if (accept !== undefined && typeof accept !== 'boolean') throw new AirlockError('ERR_REQUEST_MALFORMED', 'accept_findings must be a boolean', { status: 400 });
-      return { name, hash, ...(accept === undefined ? {} : { accept_findings: accept }) };
-    });
-    const justification = optionalString(body, 'justification', 2000) ?? '';
-    return c.json({ results: await gateway.decideMcpDefinitions(token(c), { items: checked, verdict, justification }) });
+    return c.json({ results: await gateway.decideMcpDefinitions(token(c), definitionDecisionFields(body)) });
   });
 
   app.get('/v1/tools', async (c) => {
