@@ -152,6 +152,12 @@ describe('web console (chromium, OIDC sign-in)', () => {
     const card = page.locator(`[data-approval-id="${tainted}"]`);
     await card.getByRole('button', { name: 'Deny' }).click();
     assert.match((await card.getByRole('alert').textContent()) ?? '', /justification/);
+    // Approving a call flagged with an injection signal takes a confirmation first.
+    await card.getByLabel(/Justification/).fill('looks routine');
+    await card.getByRole('button', { name: 'Approve' }).click();
+    assert.match((await card.getByRole('alert').textContent()) ?? '', /confirm you checked where it came from/);
+    assert.equal(((await fx.get(`/v1/approvals/${tainted}`, sam)).body.approval as Json).state, 'pending');
+    await card.getByLabel(/Justification/).fill('');
     await card.getByLabel(/Justification/).focus();
     await page.keyboard.type('recipient planted by an injected instruction in the inbox');
     await page.keyboard.press('Tab'); // Approve

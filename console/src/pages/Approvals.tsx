@@ -82,6 +82,7 @@ function ApprovalCard({ approval, me, onDecided }: { approval: Approval; me: Me;
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const [acknowledged, setAcknowledged] = useState(false);
   const headingId = `apr-${approval.id}`;
   const args = approval.action?.arguments;
   const target = approval.action?.target ?? null;
@@ -93,6 +94,10 @@ function ApprovalCard({ approval, me, onDecided }: { approval: Approval; me: Me;
     setDone(null);
     if (justification.trim() === '') {
       setError('give a justification: it is recorded in the audit log with your decision');
+      return;
+    }
+    if (verdict === 'approve' && signals > 0 && !acknowledged) {
+      setError('an argument of this call sits in untrusted text that reads like an instruction: confirm you checked where it came from before approving');
       return;
     }
     setBusy(true);
@@ -194,6 +199,12 @@ function ApprovalCard({ approval, me, onDecided }: { approval: Approval; me: Me;
           {approval.requester.user === me.user && (approval.requester.issuer === undefined || approval.requester.issuer === me.issuer) ? (
             <p class="hint">This is your own request: someone else has to decide it.</p>
           ) : null}
+          {signals === 0 ? null : (
+            <div class="row acknowledge">
+              <input type="checkbox" id={`${headingId}-ack`} checked={acknowledged} onChange={() => setAcknowledged(!acknowledged)} />
+              <label for={`${headingId}-ack`}>I checked where the flagged arguments came from</label>
+            </div>
+          )}
           <label for={`${headingId}-why`}>Justification (recorded with your decision)</label>
           <textarea id={`${headingId}-why`} rows={2} maxLength={2000} value={justification} onInput={(e) => setJustification((e.target as HTMLTextAreaElement).value)} />
           <div class="buttons">
