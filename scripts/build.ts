@@ -3,7 +3,8 @@
  * through `prepack`): the sources compiled to JavaScript with declarations in dist/src/, and the
  * support-desk demo behind `airlock start` and `airlock demo` in dist/examples/support-desk/ —
  * compiled handlers and ledger, its data, its Cedar policies, and its config naming the compiled
- * handlers. A checkout runs the TypeScript sources directly and needs none of this.
+ * handlers; and the web console's static build in dist/console/ (scripts/build-console.ts).
+ * A checkout runs the TypeScript sources directly and needs none of this.
  */
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -42,6 +43,10 @@ const config = readFileSync(join(DEMO, 'airlock.yaml'), 'utf8');
 const packaged = config.replace(/^handlers_module: handlers\.ts$/m, 'handlers_module: handlers.js');
 if (packaged === config) fail('examples/support-desk/airlock.yaml no longer names handlers_module: handlers.ts');
 writeFileSync(join(DIST_DEMO, 'airlock.yaml'), packaged);
+
+// The web console, built for /console (src/server/console.ts finds it at dist/console).
+const consoleBuild = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build-console.ts'), join(DIST, 'console')], { stdio: 'inherit', cwd: ROOT });
+if (consoleBuild.status !== 0) fail(`the console build exited ${consoleBuild.status ?? consoleBuild.signal}`);
 
 // Node refuses TypeScript under node_modules: no compiled module may still name a .ts file.
 const TS_SPECIFIER = /(['"`])\.{1,2}\/[^'"`\n]*\.ts\1/;

@@ -1,7 +1,8 @@
 /**
  * Dependency direction (DESIGN.md): core depends on nothing; domain modules depend on
  * core only (and the config types); pipeline wires them; the doors (server, cli)
- * talk to the pipeline, core and config. This test fails when a module imports sideways.
+ * talk to the pipeline, core and config; the web console (console/) imports none of src/.
+ * This test fails when a module imports sideways.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,4 +121,28 @@ test('the rule itself refuses sideways imports (so the check above can fail)', (
     './b.ts',
     '../policy/y.ts',
   ]);
+});
+
+// The web console (console/, DESIGN.md) is a separate front-end that talks to the HTTP API only:
+// it imports its own files and its UI libraries, never the gateway's source.
+const CONSOLE_SRC = resolve(SRC, '..', 'console', 'src');
+const CONSOLE_PACKAGES = ['preact', 'preact/hooks', 'uplot', 'uplot/dist/uPlot.min.css'];
+
+export function consoleViolation(file: string, specifier: string): string | null {
+  if (specifier.startsWith('.')) {
+    const target = resolve(dirname(file), specifier);
+    return target.startsWith(CONSOLE_SRC + sep) ? null : `the console must not import ${relative(resolve(SRC, '..'), target)} (it talks to the HTTP API only)`;
+  }
+  return CONSOLE_PACKAGES.includes(specifier) ? null : `the console imports package ${specifier}: add it to the console's packages on purpose`;
+}
+
+test('the web console imports nothing of the gateway, only its own files and its UI packages', () => {
+  const sources = readdirSync(CONSOLE_SRC, { recursive: true })
+    .map((name) => join(CONSOLE_SRC, String(name)))
+    .filter((path) => /\.tsx?$/.test(path));
+  assert.ok(sources.length > 5, 'the console sources are where this test looks');
+  const problems = sources.flatMap((file) => importsOf(readFileSync(file, 'utf8')).map((s) => consoleViolation(file, s)).filter((p): p is string => p !== null));
+  assert.deepEqual(problems, []);
+  assert.match(String(consoleViolation(join(CONSOLE_SRC, 'api.ts'), '../../src/pipeline/index.ts')), /must not import src\/pipeline\/index\.ts/);
+  assert.match(String(consoleViolation(join(CONSOLE_SRC, 'api.ts'), 'hono')), /add it/);
 });

@@ -2,6 +2,7 @@
  * The approvals domain's records and store interface: an approval request bound to one
  * exact action, the state transitions the workflow makes, and what a store must guarantee.
  */
+import type { JsonValue } from '../core/canonical.ts';
 import type { ArgumentTaint, DecisionReason } from '../core/types.ts';
 
 export interface ApprovalRequest {
@@ -17,6 +18,12 @@ export interface ApprovalRequest {
   policy_version: string;
   reasons: DecisionReason[];
   summary: string;
+  /**
+   * The exact action for the reviewer: the normalized arguments (values under secret-sounding
+   * keys and credential-looking strings redacted) and the target resource. Absent in requests
+   * made before it was recorded.
+   */
+  action?: { arguments: JsonValue; target: { type: string; id: string | null; tenant: string | null } | null };
   affected_count: number;
   args_hash: string;
   session_id: string | null;

@@ -25,7 +25,13 @@ describe('loadConfig: full config', () => {
     const config = await loadConfig(join(here, 'testdata/full.yaml'));
     assert.equal(config.source, join(here, 'testdata/full.yaml'));
     assert.equal(config.baseDir, join(here, 'testdata'));
-    assert.deepEqual(config.server, { host: '0.0.0.0', port: 9000, bodyLimitBytes: 262144, metrics: { enabled: true, token: null } });
+    assert.deepEqual(config.server, {
+      host: '0.0.0.0',
+      port: 9000,
+      bodyLimitBytes: 262144,
+      metrics: { enabled: true, token: null },
+      console: { enabled: true, oidc: { issuer: 'https://idp.example.com/', clientId: 'airlock-console', scope: 'openid profile' } },
+    });
     assert.equal(config.identity.audience, 'airlock');
     assert.equal(config.identity.clockSkewSeconds, 10);
     assert.equal(config.identity.maxTokenAgeSeconds, 3600);
@@ -149,7 +155,7 @@ describe('parseConfig: defaults', () => {
     const config = parseConfig(minimal, { filename: 'airlock.yaml', baseDir: '/srv/airlock' });
     assert.equal(config.source, '/srv/airlock/airlock.yaml');
     assert.equal(config.baseDir, '/srv/airlock');
-    assert.deepEqual(config.server, { host: '127.0.0.1', port: 8787, bodyLimitBytes: 1048576, metrics: { enabled: true, token: null } });
+    assert.deepEqual(config.server, { host: '127.0.0.1', port: 8787, bodyLimitBytes: 1048576, metrics: { enabled: true, token: null }, console: { enabled: true } });
     assert.equal(config.identity.clockSkewSeconds, 30);
     assert.equal(config.identity.maxTokenAgeSeconds, 86400);
     assert.equal(config.identity.issuers[0]?.tenantClaim, 'tenant');

@@ -8,6 +8,7 @@ import type { JsonSchema, ToolDefinition } from '../core/types.ts';
 import type {
   AirlockConfig,
   AuditStoreConfig,
+  ConsoleConfig,
   ContextConfig,
   MemoryConfig,
   RedactionClass,
@@ -238,6 +239,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
         token: (section(server, 'metrics').token as string | undefined) ?? null,
       },
       ...(server.tls === undefined ? {} : { tls: normalizeTls(section(server, 'tls'), baseDir) }),
+      console: normalizeConsole(section(server, 'console')),
     },
     identity: {
       audience: identity.audience as string,
@@ -305,5 +307,16 @@ function approvalNotify(raw: Raw): NonNullable<AirlockConfig['approvals']['notif
     secret: raw.secret as string,
     ...(raw.timeout_ms === undefined ? {} : { timeoutMs: raw.timeout_ms as number }),
     ...(raw.retries === undefined ? {} : { retries: raw.retries as number }),
+  };
+}
+
+/** `server.console`: enabled unless turned off; the OIDC client when one is named (scope defaults to `openid`). */
+function normalizeConsole(raw: Raw): ConsoleConfig {
+  const oidc = raw.oidc === undefined ? undefined : section(raw, 'oidc');
+  return {
+    enabled: (raw.enabled as boolean | undefined) ?? true,
+    ...(oidc === undefined
+      ? {}
+      : { oidc: { issuer: oidc.issuer as string, clientId: oidc.client_id as string, scope: (oidc.scope as string | undefined) ?? 'openid' } }),
   };
 }

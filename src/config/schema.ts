@@ -275,6 +275,24 @@ export const configSchema = {
             token: nonEmptyString,
           },
         },
+        // The web console at /console: on by default; OIDC sign-in (authorization code + PKCE) against one configured issuer.
+        console: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            enabled: { type: 'boolean' },
+            oidc: {
+              type: 'object',
+              additionalProperties: false,
+              required: ['issuer', 'client_id'],
+              properties: {
+                issuer: nonEmptyString,
+                client_id: nonEmptyString,
+                scope: nonEmptyString,
+              },
+            },
+          },
+        },
         // HTTPS: PEM certificate chain and private key; with client_ca, clients must present a certificate it signed.
         tls: {
           type: 'object',

@@ -125,6 +125,22 @@ function checkIssuers(out: IssueCollector, identity: Rec | undefined): void {
   });
 }
 
+/** `server.console.oidc.issuer` names one of `identity.issuers`, one that verifies with public keys (an OIDC provider signs its tokens). */
+function checkConsole(out: IssueCollector, server: Rec | undefined, identity: Rec | undefined): void {
+  const oidc = rec(rec(server?.console)?.oidc);
+  const name = str(oidc?.issuer);
+  if (name === undefined || name === '') return;
+  const issuer = list(identity?.issuers).map(rec).find((i) => str(i?.issuer) === name);
+  const at: PathSegment[] = ['server', 'console', 'oidc', 'issuer'];
+  if (issuer === undefined) {
+    out.add(at, 'must be one of identity.issuers (the console signs in where the gateway verifies tokens)');
+    return;
+  }
+  if (issuer.jwks_url === undefined && issuer.jwks_file === undefined) {
+    out.add(at, 'must be an issuer verified with public keys (jwks_url or jwks_file), not a shared HS256 secret');
+  }
+}
+
 /** `{name}` placeholders of a URL template. */
 function placeholders(template: string): string[] {
   return [...template.matchAll(/\{([^{}]*)\}/g)].map((m) => m[1] ?? '');
@@ -359,6 +375,7 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   const root = rec(data);
   if (root === undefined) return out.issues;
   checkIssuers(out, rec(root.identity));
+  checkConsole(out, rec(root.server), rec(root.identity));
   const metrics = rec(rec(root.server)?.metrics);
   if (metrics?.token !== undefined) checkSecretRef(out, ['server', 'metrics', 'token'], metrics.token);
   const audit = rec(root.audit);

@@ -105,6 +105,19 @@ export interface ServerConfig {
   metrics: MetricsConfig;
   /** HTTPS instead of plain HTTP (absent: plain HTTP). */
   tls?: TlsConfig;
+  /** The web console served at /console. */
+  console: ConsoleConfig;
+}
+
+/**
+ * `server.console`: the web console (a static build that talks only to the HTTP API). With
+ * `oidc`, people sign in with the authorization code flow and PKCE at that issuer (one of
+ * `identity.issuers`), as the public client `clientId`, asking for an access token for
+ * `identity.audience`; without it, the sign-in page takes a pasted token.
+ */
+export interface ConsoleConfig {
+  enabled: boolean;
+  oidc?: { issuer: string; clientId: string; scope: string };
 }
 
 /**

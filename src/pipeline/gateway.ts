@@ -16,6 +16,7 @@ import { resolveSecretRef } from '../config/secrets.ts';
 import { isRequester } from '../approvals/index.ts';
 import type { RevocationTarget } from '../credentials/index.ts';
 import { createApprovalNotifier, createApprovalWorkflow } from './approvals.ts';
+import { approvalView } from './approval-view.ts';
 import { createOverrideService, overrideGate } from './overrides.ts';
 import { createKillSwitches } from './kill-switches.ts';
 import type { EngageKillSwitchInput, KillSwitch } from '../killswitch/index.ts';
@@ -50,6 +51,12 @@ import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createCallTracer } from './tracing.ts';
 import { createAuditShipper } from './audit-shipping.ts';
 import { auditLookupId } from '../tracing/index.ts';
+import type { PinState } from '../mcp/index.ts';
+import type { PinView } from './mcp/admin.ts';
+import type { DefinitionDecisionInput, DefinitionDecisionOutcome } from './mcp/review.ts';
+import { createDefinitionReview } from './mcp/review.ts';
+import type { Trends } from './trends.ts';
+import { TRENDS_DEFAULT_WEEKS, tenantTrends } from './trends.ts';
 import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/index.ts';
 
 export interface GatewayOptions {
@@ -202,6 +209,12 @@ export interface Gateway {
   releaseKillSwitch(token: string, id: string, justification: string): Promise<KillSwitch>;
   /** The kill switches the operator may see, oldest first (`active`: only engaged ones). */
   listKillSwitches(token: string, filter?: { active?: boolean }): Promise<KillSwitch[]>;
+  /** Upstream MCP tool definitions with the one last approved (security-admin, no acting agent); see mcp/review.ts. */
+  mcpDefinitions(token: string, filter?: { state?: PinState }): Promise<PinView[]>;
+  /** Approves or rejects reviewed definitions, one or many (each its own outcome); audited. */
+  decideMcpDefinitions(token: string, input: DefinitionDecisionInput): Promise<DefinitionDecisionOutcome[]>;
+  /** Trends of the caller's tenant over the last `weeks` weeks (auditor roles); see trends.ts. */
+  trends(token: string, weeks?: number): Promise<Trends>;
   reloadPolicy(): Promise<{ version: string }>;
   policyVersion(): string;
   listTools(): RegisteredTool[];
@@ -351,6 +364,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
   const { broker, revocations } = await createCredentialBroker(config, stores.revocations, clock);
   const overrides = createOverrideService(config, stores.overrides, audit, clock);
+  const definitionReview = createDefinitionReview({ config, pins: stores.pins, audit, clock });
   const killSwitches = await createKillSwitches(audit, clock, {
     store: stores.killSwitches,
     ...(stores.killSwitchFeed === null ? {} : { feed: stores.killSwitchFeed }),
@@ -617,12 +631,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     },
 
     async listApprovals(token, state) {
-      return approvalWorkflow.list(await verifier.verify(token), state);
+      const principal = await verifier.verify(token);
+      return (await approvalWorkflow.list(principal, state)).map((request) => approvalView(principal, request));
     },
 
     async getApproval(token, id) {
       const principal = await verifier.verify(token);
-      const approval = await approvalWorkflow.get(principal, id);
+      const approval = approvalView(principal, await approvalWorkflow.get(principal, id));
       const mine = isRequester(principal, approval);
       if (approval.state !== 'approved' || !mine) return { approval };
       return { approval, approval_token: await approvalWorkflow.fetchToken(principal, id) };
@@ -674,6 +689,12 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     async revokeOverride(token, id, justification) {
       return overrides.revoke(await verifier.verify(token), id, justification);
     },
+
+    mcpDefinitions: async (token, filter) => definitionReview.list(await verifier.verify(token), filter),
+    decideMcpDefinitions: async (token, input) => definitionReview.decide(await verifier.verify(token), input),
+
+    trends: async (token, weeks = TRENDS_DEFAULT_WEEKS) =>
+      tenantTrends({ audit, approvals, overrides: stores.overrides, tools: () => registry.list(), now: () => clock.now() }, await verifier.verify(token), weeks, AUDIT_READER_ROLES),
 
     engageKillSwitch: async (token, input) => killSwitches.service.engage(await verifier.verify(token), input),
     releaseKillSwitch: async (token, id, justification) => killSwitches.service.release(await verifier.verify(token), id, justification),

@@ -13,13 +13,16 @@ import type { ContentInput } from '../pipeline/index.ts';
 import { CONTENT_KINDS, CREDENTIAL_REVOCATION_KEYS, MAX_CONTENT_CHARS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
 import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
-import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
+import { assembleFields, contentFields, definitionDecisionFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
+import { mountConsole } from './console.ts';
 
 type Env = { Variables: { started: bigint } };
 
 type ApprovalState = ApprovalRequest['state'];
 const APPROVAL_STATES = new Set<string>(['pending', 'approved', 'denied', 'expired', 'consumed']);
+
+const PIN_STATES = new Set<string>(['pending', 'approved', 'rejected']);
 
 const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502 } as const;
 const UNREPRESENTABLE = 'validate.unrepresentable';
@@ -244,6 +247,36 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   app.post('/v1/audit/verify', async (c) => c.json(await gateway.verifyAudit(token(c))));
 
+  // Who the token says the caller is (the console shows it and picks its pages by the roles).
+  app.get('/v1/me', async (c) => {
+    const principal = await gateway.authenticate(token(c));
+    return c.json({
+      user: principal.user,
+      tenant: principal.tenant,
+      roles: principal.roles,
+      agent: principal.agent ?? null,
+      issuer: principal.issuer,
+      ...(principal.expiresAt === undefined ? {} : { expires_at: principal.expiresAt }),
+    });
+  });
+
+  app.get('/v1/audit/trends', async (c) => {
+    const weeks = c.req.query('weeks');
+    if (weeks !== undefined && !/^\d{1,3}$/.test(weeks)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'weeks must be a whole number', { status: 400 });
+    return c.json(await gateway.trends(token(c), weeks === undefined ? undefined : Number(weeks)));
+  });
+
+  app.get('/v1/admin/mcp/definitions', async (c) => {
+    const state = c.req.query('state');
+    if (state !== undefined && !PIN_STATES.has(state)) throw new AirlockError('ERR_REQUEST_MALFORMED', `state must be one of ${[...PIN_STATES].join(', ')}`, { status: 400 });
+    return c.json({ definitions: await gateway.mcpDefinitions(token(c), state === undefined ? {} : { state: state as 'pending' | 'approved' | 'rejected' }) });
+  });
+
+  app.post('/v1/admin/mcp/definitions/decide', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    return c.json({ results: await gateway.decideMcpDefinitions(token(c), definitionDecisionFields(body)) });
+  });
+
   app.get('/v1/tools', async (c) => {
     await gateway.authenticate(token(c));
     return c.json({
@@ -256,6 +289,8 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
       })),
     });
   });
+
+  mountConsole(app, gateway.config);
 
   app.notFound((c) => c.json({ error: { code: 'ERR_NOT_FOUND', message: 'no such route' } }, 404));
 

@@ -113,3 +113,29 @@ export async function readJson(request: Request): Promise<unknown> {
     throw new AirlockError('ERR_REQUEST_MALFORMED', 'the request body is not valid json', { status: 400 });
   }
 }
+
+/** Most definitions one review decision names (the pipeline checks it too). */
+const MAX_DEFINITION_ITEMS = 100;
+
+/** POST /v1/admin/mcp/definitions/decide: `{items:[{name, hash, accept_findings?}], verdict, justification}`. */
+export function definitionDecisionFields(body: Body): {
+  items: Array<{ name: string; hash: string; accept_findings?: boolean }>;
+  verdict: 'approve' | 'reject';
+  justification: string;
+} {
+  const malformed = (message: string) => new AirlockError('ERR_REQUEST_MALFORMED', message, { status: 400 });
+  const verdict = body.verdict;
+  if (verdict !== 'approve' && verdict !== 'reject') throw malformed('verdict must be approve or reject');
+  const items = body.items;
+  if (!Array.isArray(items) || items.length > MAX_DEFINITION_ITEMS) throw malformed(`items must be an array of at most ${MAX_DEFINITION_ITEMS} {name, hash, accept_findings?}`);
+  const checked = items.map((raw) => {
+    const item = requireObject(raw);
+    const name = optionalString(item, 'name', 512);
+    const hash = optionalString(item, 'hash', 100);
+    if (name === undefined || hash === undefined) throw malformed('each item needs a name and the reviewed hash');
+    const accept = item.accept_findings;
+    if (accept !== undefined && typeof accept !== 'boolean') throw malformed('accept_findings must be a boolean');
+    return { name, hash, ...(accept === undefined ? {} : { accept_findings: accept }) };
+  });
+  return { items: checked, verdict, justification: optionalString(body, 'justification', 2000) ?? '' };
+}

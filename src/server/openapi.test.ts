@@ -13,8 +13,8 @@ import { openApiDocument } from './openapi.ts';
 type Operation = { responses?: Record<string, unknown>; requestBody?: unknown };
 type Paths = Record<string, Record<string, Operation>>;
 
-/** Registering routes reads only the body limit of the gateway's config; nothing is called. */
-const stubGateway = { config: { server: { bodyLimitBytes: 1024 } } } as unknown as Gateway;
+/** Registering routes reads only the body limit and console switch of the gateway's config; nothing is called. */
+const stubGateway = { config: { server: { bodyLimitBytes: 1024, console: { enabled: true } } } } as unknown as Gateway;
 
 /** Every (method, OpenAPI path) the app registers, middleware (`*` paths) left out. */
 async function registeredRoutes(): Promise<Array<{ method: string; path: string }>> {

@@ -726,6 +726,78 @@ export function openApiDocument(): object {
           responses: { '200': { description: 'JSON-RPC response or SSE stream' }, '401': { description: 'no valid bearer token' }, '403': { description: 'Host or Origin not allowed' }, '404': { description: 'unknown MCP session' } },
         },
       },
+      '/v1/me': {
+        get: {
+          summary: 'The verified identity of the token: user, tenant, roles, acting agent, issuer, expiry (nothing from the request but the token)',
+          responses: {
+            '200': json(
+              { type: 'object', properties: { user: { type: 'string' }, tenant: { type: 'string' }, roles: { type: 'array', items: { type: 'string' } }, agent: { type: ['string', 'null'] }, issuer: { type: 'string' }, expires_at: { type: 'integer' } } },
+              'identity',
+            ),
+            ...errors,
+          },
+        },
+      },
+      '/v1/audit/trends': {
+        get: {
+          summary: "Trends of the caller's tenant (auditor or security-admin): blocked high-risk attempts and overrides opened per week, top rule triggers, open overrides and their median age, median approval decision time, share of calls with complete lineage",
+          parameters: [{ name: 'weeks', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 26 } }],
+          responses: { '200': json({ type: 'object' }, 'trends'), '403': json(ref('Error'), 'no auditor role'), ...errors },
+        },
+      },
+      '/v1/admin/mcp/definitions': {
+        get: {
+          summary: 'Upstream MCP tool definitions (security-admin, no acting agent): each with its state, observed definition and hash, scanner findings, and the definition last approved (for a diff)',
+          parameters: [{ name: 'state', in: 'query', required: false, schema: { enum: ['pending', 'approved', 'rejected'] } }],
+          responses: { '200': json({ type: 'object', properties: { definitions: { type: 'array' } } }, 'definitions'), '403': json(ref('Error'), 'not a security-admin, or an agent token'), ...errors },
+        },
+      },
+      '/v1/admin/mcp/definitions/decide': {
+        post: {
+          summary: 'Approve or reject reviewed definitions, one or many (bulk); each applies only to the hash reviewed (stale: refused), a flagged one needs accept_findings; every decision is audited',
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  required: ['items', 'verdict', 'justification'],
+                  properties: {
+                    items: {
+                      type: 'array',
+                      minItems: 1,
+                      maxItems: 100,
+                      items: { type: 'object', required: ['name', 'hash'], properties: { name: { type: 'string' }, hash: { type: 'string' }, accept_findings: { type: 'boolean' } } },
+                    },
+                    verdict: { enum: ['approve', 'reject'] },
+                    justification: { type: 'string' },
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': json({ type: 'object', properties: { results: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, ok: { type: 'boolean' }, definition: { type: 'object' }, error: ref('Error') } } } } }, 'one outcome per item'),
+            '403': json(ref('Error'), 'not a security-admin, or an agent token'),
+            ...errors,
+          },
+        },
+      },
+      '/console': { get: { summary: 'Redirects to /console/', security: [], responses: { '308': { description: 'to /console/' } } } },
+      '/console/': {
+        get: {
+          summary: 'The web console (static build under a strict Content-Security-Policy; docs/console.md); 503 when it was not built',
+          security: [],
+          responses: { '200': { description: 'the console page', content: { 'text/html': {} } }, '503': { description: 'not built', content: { 'text/plain': {} } } },
+        },
+      },
+      '/console/sign-in.json': {
+        get: {
+          summary: "How the console signs in: {mode:'oidc', issuer, client_id, scope, audience} (authorization code with PKCE) or {mode:'token'} (paste a token)",
+          security: [],
+          responses: { '200': json({ type: 'object', properties: { mode: { enum: ['oidc', 'token'] } } }, 'sign-in settings') },
+        },
+      },
       '/healthz': { get: { summary: 'Liveness', security: [], responses: { '200': json({ type: 'object' }, 'alive') } } },
       '/readyz': {
         get: {

@@ -9,6 +9,7 @@ export { closeObjectSchemas } from './schema-closure.ts';
 export { hashArguments, normalizeArguments, tryNormalizeArguments } from './normalize.ts';
 export type { HasInputSchema, NormalizeResult } from './normalize.ts';
 export { REDACTED, SUMMARY_MAX_FIELDS, SUMMARY_MAX_STRING, summarizeArguments } from './summary.ts';
+export { REVIEW_MAX_DEPTH, reviewableArguments } from './review.ts';
 export { isSecretKey, looksLikeSecret } from './secrets.ts';
 export { computeAffectedCount } from './affected.ts';
 export { resolveResourceScope } from './scope.ts';

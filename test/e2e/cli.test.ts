@@ -158,21 +158,26 @@ describe('airlock CLI', () => {
     assert.equal(report.firstBad.seq, row.seq);
   });
 
-  test('start serves the demo and prints a working dev token for sam', async () => {
+  test('start serves the demo and prints a working dev token for sam, and the console with a token for a lead', async () => {
     const child = spawn(process.execPath, [BIN, 'start', '--port', '0'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
     scanned(child, 'airlock start');
     try {
-      const { url, token } = await new Promise<{ url: string; token: string }>((done, fail) => {
+      const { url, token, lead, consoleUrl } = await new Promise<{ url: string; token: string; lead: string; consoleUrl: string }>((done, fail) => {
         let out = '';
         child.stdout.on('data', (d: Buffer) => {
           out += d.toString();
           const url = /serving the support-desk demo on (http:\/\/\S+)/.exec(out)?.[1];
-          const token = /^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/m.exec(out)?.[1];
-          if (url !== undefined && token !== undefined) done({ url, token });
+          const consoleUrl = /Web console \(approvals, lineage, operations, trends\): (http:\/\/\S+)/.exec(out)?.[1];
+          const [token, lead] = [...out.matchAll(/^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$/gm)].map((m) => m[1] ?? '');
+          if (url !== undefined && consoleUrl !== undefined && token !== undefined && lead !== undefined) done({ url, token, lead, consoleUrl });
         });
         child.once('exit', (code) => fail(new Error(`start exited ${code}`)));
       });
       assert.equal(decodeJwt(token).sub, 'sam');
+      assert.equal(consoleUrl, `${url}/console/`);
+      const me = (await (await fetch(`${url}/v1/me`, { headers: { authorization: `Bearer ${lead}` } })).json()) as { user: string; roles: string[] };
+      assert.deepEqual([me.user, me.roles], ['lena', ['support-lead', 'auditor', 'security-admin']]);
+      assert.deepEqual(await (await fetch(`${url}/console/sign-in.json`)).json(), { mode: 'token' });
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
       // The demo requires a session for every agent call (sessions.required), as the quick start shows.
       const sessionless = (await (await fetch(`${url}/v1/decide`, { method: 'POST', headers, body: JSON.stringify({ tool: 'crm.exportCustomers', arguments: {} }) })).json()) as { decision: { code: string } };

@@ -82,7 +82,7 @@ describe('the package installed from its tarball', { timeout: 900_000 }, () => {
     if (work !== '') rmSync(work, { recursive: true, force: true });
   });
 
-  test('the tarball holds compiled JavaScript, declarations, the bin, the docs and the demo; no sources, tests or benchmarks', (t) => {
+  test('the tarball holds compiled JavaScript, declarations, the bin, the docs, the demo and the web console build; no sources, tests or benchmarks', (t) => {
     const paths = packed.files.map((f) => f.path).sort();
     t.diagnostic(`${packed.filename}: ${packed.size} bytes packed, ${packed.unpackedSize} unpacked, ${packed.entryCount} files`);
     for (const needed of [
@@ -99,6 +99,7 @@ describe('the package installed from its tarball', { timeout: 900_000 }, () => {
       'dist/examples/support-desk/ledger-service.js',
       'dist/examples/support-desk/data.json',
       'dist/examples/support-desk/policies/crm.cedar',
+      'dist/console/index.html',
     ]) {
       assert.ok(paths.includes(needed), `the tarball has ${needed}`);
     }
@@ -161,7 +162,7 @@ describe('the package installed from its tarball', { timeout: 900_000 }, () => {
     assert.equal(out.audit.ok, true);
   });
 
-  test('airlock start keeps its data in the current directory and names the scoped package in what it prints', async () => {
+  test('airlock start keeps its data in the current directory, names the scoped package in what it prints and serves the packaged console', async () => {
     const cwd = join(work, 'elsewhere');
     mkdirSync(cwd);
     const child = spawn(process.execPath, [join(project, 'node_modules', '.bin', 'airlock'), 'start', '--port', '0'], {
@@ -170,6 +171,7 @@ describe('the package installed from its tarball', { timeout: 900_000 }, () => {
       env: { ...process.env, NO_COLOR: '1' },
     });
     let out = '';
+    let consolePage: { status: number; csp: string | null; text: string } | undefined;
     try {
       await new Promise<void>((done, fail) => {
         child.stdout.on('data', (d: Buffer) => {
@@ -178,11 +180,18 @@ describe('the package installed from its tarball', { timeout: 900_000 }, () => {
         });
         child.once('exit', (code) => fail(new Error(`start exited ${code}`)));
       });
+      // The packaged web console is served from dist/console.
+      const url = /"url":"([^"]+)"/.exec(out)?.[1];
+      const response = await fetch(`${url ?? ''}/console/`);
+      consolePage = { status: response.status, csp: response.headers.get('content-security-policy'), text: await response.text() };
     } finally {
       const exited = new Promise((done) => child.once('exit', done));
       child.kill('SIGTERM');
       await exited;
     }
+    assert.equal(consolePage?.status, 200, consolePage?.text);
+    assert.match(consolePage?.text ?? '', /<script type="module" crossorigin src="\/console\/assets\/index-[\w-]+\.js"><\/script>/);
+    assert.match(consolePage?.csp ?? '', /^default-src 'none'; script-src 'self'/);
     assert.match(out, new RegExp(`^ {2}npx ${manifest.name.replace('/', '\\/')} audit trace <request_id> --config \\.airlock/support-desk\\.yaml$`, 'm'));
     for (const file of ['support-desk.yaml', 'audit.db', 'state.db', 'dev-hs256.key']) assert.ok(existsSync(join(cwd, '.airlock', file)), `.airlock/${file}`);
     assert.equal(existsSync(join(installed, 'dist', '.airlock')), false, 'nothing written inside node_modules');

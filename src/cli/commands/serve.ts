@@ -47,7 +47,16 @@ async function run(config: AirlockConfig, options: { port?: string; host?: strin
     ...(mcp === null ? {} : { mcp: { hub: mcp.hub } }),
   });
   if (banner !== undefined) process.stdout.write(await banner(server.url));
-  logger.info({ url: server.url, policy_version: gateway.policyVersion(), config: config.source, ...(mcp === null ? {} : { mcp: mcp.hub.status() }) }, 'airlock listening');
+  logger.info(
+    {
+      url: server.url,
+      ...(config.server.console.enabled ? { console: `${server.url}/console/` } : {}),
+      policy_version: gateway.policyVersion(),
+      config: config.source,
+      ...(mcp === null ? {} : { mcp: mcp.hub.status() }),
+    },
+    'airlock listening',
+  );
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -89,6 +98,7 @@ export async function startCommand(options: { port?: string; host?: string }): P
   config = ledger.config;
   await run(config, options, async (url) => {
     const token = await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 8 * 3600 });
+    const lead = await mintToken(config, { sub: 'lena', tenant: 'acme', roles: ['support-lead', 'auditor', 'security-admin'], ttlSeconds: 8 * 3600 });
     return [
       '',
       bold(`Airlock is serving the support-desk demo on ${url}`),
@@ -105,6 +115,11 @@ export async function startCommand(options: { port?: string; host?: string }): P
       `  curl -s -X POST ${url}/v1/tool-calls -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \\`,
       `       -d '{"session_id":"<session_id>","tool":"crm.getCustomer","arguments":{"customer_id":"cus_acme_ada"}}'`,
       `  ${NPX_COMMAND} audit trace <request_id> --config ${relative(process.cwd(), config.source)}`,
+      '',
+      `Web console (approvals, lineage, operations, trends): ${url}/console/`,
+      `  sign in with this token of lena (support lead, auditor, security admin), valid 8 hours:`,
+      '',
+      lead,
       '',
       '',
     ].join('\n');

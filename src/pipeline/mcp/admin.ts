@@ -33,6 +33,18 @@ export interface McpPinAdmin {
   close(): Promise<void>;
 }
 
+/** A pin record with the name clients see and whether its upstream is still configured. */
+export function pinView(config: AirlockConfig, record: PinRecord): PinView {
+  const upstream = (config.mcp?.upstreams ?? []).find((u) => u.prefix === record.upstream);
+  let name = `${record.upstream}.${record.tool}`;
+  try {
+    name = exposedName(record.upstream, record.tool, upstream?.namespace ?? 'prefixed');
+  } catch {
+    // keep the prefixed spelling
+  }
+  return { ...record, name, configured: upstream !== undefined };
+}
+
 function usage(message: string): AirlockError {
   return new AirlockError('ERR_MCP_USAGE', message, { status: 400 });
 }
@@ -44,17 +56,7 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
   }
   const auditConfig = config.audit;
   const pins: PinStore = durable.pins;
-  const upstreams = config.mcp?.upstreams ?? [];
-  const view = (record: PinRecord): PinView => {
-    const upstream = upstreams.find((u) => u.prefix === record.upstream);
-    let name = `${record.upstream}.${record.tool}`;
-    try {
-      name = exposedName(record.upstream, record.tool, upstream?.namespace ?? 'prefixed');
-    } catch {
-      // keep the prefixed spelling
-    }
-    return { ...record, name, configured: upstream !== undefined };
-  };
+  const view = (record: PinRecord): PinView => pinView(config, record);
   const all = async () => (await pins.list()).map(view);
   const find = async (name: string): Promise<PinView> => {
     const found = (await all()).find((p) => p.name === name);
@@ -123,7 +125,7 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
 }
 
 /** The full hash the operator means: the observed one, named in full or by a prefix of at least 8 hex digits. */
-function resolveHash(record: PinRecord, given: string): string {
+export function resolveHash(record: PinRecord, given: string): string {
   const wanted = given.replace(/^sha256:/, '').toLowerCase();
   const observed = record.hash.replace(/^sha256:/, '');
   if (wanted.length < 8 || !/^[0-9a-f]+$/.test(wanted)) throw usage('give the reviewed definition hash (--hash, at least 8 hex digits, from `airlock mcp tools pending`)');

@@ -17,6 +17,7 @@ import type { CallState } from '../call.ts';
 import { denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
 import { actionSummary } from '../summary.ts';
+import { reviewableArguments } from '../../tools/index.ts';
 import { breakGlass } from './override.ts';
 
 /** Canonical hash of exactly what would run: tool and its version, arguments, target, principal, tenant. */
@@ -93,6 +94,10 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
     policy_version: call.policyVersion ?? 'none',
     reasons: hold.reasons,
     summary: actionSummary(call),
+    action: {
+      arguments: reviewableArguments(call.arguments ?? {}),
+      target: call.resource === undefined ? null : { type: call.resource.type, id: call.resource.id, tenant: call.resource.tenant },
+    },
     affected_count: call.affectedCount ?? 1,
     args_hash: call.argsHash ?? '',
     session_id: call.session?.id ?? null,
