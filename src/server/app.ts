@@ -10,10 +10,12 @@ import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CreateOverrideInput, CredentialRevocation, Gateway, KillSwitchScope } from '../pipeline/index.ts';
 import type { ContentInput } from '../pipeline/index.ts';
-import { CONTENT_KINDS, CREDENTIAL_REVOCATION_KEYS, MAX_CONTENT_CHARS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
+import { CREDENTIAL_REVOCATION_KEYS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
 import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
-import { assembleFields, contentFields, definitionDecisionFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
+import { assembleFields, contentFields, definitionDecisionFields, memoryFields, readJson, text, toolCallFields } from './body.ts';
+import { validBody } from './request-validation.ts';
+import type { BodyRoute } from './request-schemas.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountConsole } from './console.ts';
 
@@ -80,8 +82,11 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     }),
   );
 
-  const toolCall = async (c: Context) => {
-    const body = requireObject(await readJson(c.req.raw));
+  /** The body of `route`, read and checked against its JSON Schema (request-schemas.ts). */
+  const bodyOf = async (c: Context, route: BodyRoute) => validBody(route, await readJson(c.req.raw));
+
+  const toolCall = async (c: Context, route: 'POST /v1/decide' | 'POST /v1/tool-calls' | 'POST /v1/tool-calls/simulate') => {
+    const body = await bodyOf(c, route);
     const traceparent = c.req.header('traceparent');
     const tracestate = c.req.header('tracestate');
     const traceContext = traceparent === undefined ? {} : { trace_context: { traceparent, ...(tracestate === undefined ? {} : { tracestate }) } };
@@ -101,24 +106,24 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   });
 
   app.post('/v1/sessions', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
+    const body = await bodyOf(c, 'POST /v1/sessions');
     const session = await gateway.createSession(token(c), body.attributes ?? {});
     return c.json(session, 201);
   });
 
   app.post('/v1/sessions/:id/content', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
-    const input = contentFields(body, CONTENT_KINDS, MAX_CONTENT_CHARS) as ContentInput;
+    const body = await bodyOf(c, 'POST /v1/sessions/{id}/content');
+    const input = contentFields(body) as ContentInput;
     return c.json(await gateway.registerContent(token(c), c.req.param('id'), input), 201);
   });
 
   app.post('/v1/context/assemble', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
+    const body = await bodyOf(c, 'POST /v1/context/assemble');
     return c.json(await gateway.assembleContext(token(c), assembleFields(body)), 200);
   });
 
   app.post('/v1/memory', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
+    const body = await bodyOf(c, 'POST /v1/memory');
     return c.json(await gateway.writeMemory(token(c), memoryFields(body)), 201);
   });
   app.get('/v1/memory', async (c) => {
@@ -132,10 +137,9 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   // Before /v1/memory/:id, so `review` is not taken for an id.
   app.get('/v1/memory/review', async (c) => c.json({ pending: await gateway.pendingMemory(token(c)) }));
   app.post('/v1/memory/review/:id', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
-    const verdict = body.verdict;
-    if (verdict !== 'promote' && verdict !== 'reject') throw new AirlockError('ERR_REQUEST_MALFORMED', 'verdict must be promote or reject', { status: 400 });
-    const justification = optionalString(body, 'justification', 2000) ?? '';
+    const body = await bodyOf(c, 'POST /v1/memory/review/{id}');
+    const verdict = body.verdict as 'promote' | 'reject';
+    const justification = text(body, 'justification') ?? '';
     return c.json({ memory: await gateway.reviewMemory(token(c), c.req.param('id'), verdict, justification) });
   });
   app.get('/v1/memory/:id', async (c) => c.json({ memory: await gateway.getMemory(token(c), c.req.param('id')) }));
@@ -151,14 +155,14 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
       ? c.json({ ...result, error: { code: 'ERR_POLICY_UNREPRESENTABLE', message: result.decision.reasons[0]?.reason ?? 'a value cannot be represented exactly' } }, 400)
       : c.json(result, status);
 
-  app.post('/v1/decide', async (c) => answer(c, await gateway.decide(await toolCall(c)), 200));
+  app.post('/v1/decide', async (c) => answer(c, await gateway.decide(await toolCall(c, 'POST /v1/decide')), 200));
 
   app.post('/v1/tool-calls', async (c) => {
-    const result = await gateway.execute(await toolCall(c));
+    const result = await gateway.execute(await toolCall(c, 'POST /v1/tool-calls'));
     return answer(c, result, STATUS_OF[result.status]);
   });
 
-  app.post('/v1/tool-calls/simulate', async (c) => answer(c, await gateway.simulate(await toolCall(c)), 200));
+  app.post('/v1/tool-calls/simulate', async (c) => answer(c, await gateway.simulate(await toolCall(c, 'POST /v1/tool-calls/simulate')), 200));
 
   app.get('/v1/approvals', async (c) => {
     const state = c.req.query('state');
@@ -172,8 +176,8 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   for (const verdict of ['approve', 'deny'] as const) {
     app.post(`/v1/approvals/:id/${verdict}`, async (c) => {
-      const body = requireObject(await readJson(c.req.raw));
-      const justification = optionalString(body, 'justification', 2000) ?? '';
+      const body = await bodyOf(c, `POST /v1/approvals/{id}/${verdict}`);
+      const justification = text(body, 'justification') ?? '';
       return c.json({ approval: await gateway.decideApproval(token(c), c.req.param('id'), verdict, justification) });
     });
   }
@@ -181,20 +185,19 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   app.get('/v1/overrides', async (c) => c.json(await gateway.overrideRegister(token(c))));
 
   app.post('/v1/overrides', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
-    const ttl = body.ttl_seconds;
-    if (ttl !== undefined && typeof ttl !== 'number') throw new AirlockError('ERR_REQUEST_MALFORMED', 'ttl_seconds must be a number', { status: 400 });
+    const body = await bodyOf(c, 'POST /v1/overrides');
+    const ttl = body.ttl_seconds as number | undefined;
     const input = {
       scope: body.scope as CreateOverrideInput['scope'],
-      justification: optionalString(body, 'justification', 2000) ?? '',
+      justification: text(body, 'justification') ?? '',
       ...(ttl === undefined ? {} : { ttlSeconds: ttl }),
     };
     return c.json({ override: await gateway.createOverride(token(c), input) }, 201);
   });
 
   app.post('/v1/overrides/:id/revoke', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
-    const justification = optionalString(body, 'justification', 2000) ?? '';
+    const body = await bodyOf(c, 'POST /v1/overrides/{id}/revoke');
+    const justification = text(body, 'justification') ?? '';
     return c.json({ override: await gateway.revokeOverride(token(c), c.req.param('id'), justification) });
   });
 
@@ -206,13 +209,12 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   });
 
   app.post('/v1/admin/kill-switches', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
-    const fleet = body.fleet;
-    if (fleet !== undefined && typeof fleet !== 'boolean') throw new AirlockError('ERR_REQUEST_MALFORMED', 'fleet must be a boolean', { status: 400 });
-    const target = optionalString(body, 'target', 256);
+    const body = await bodyOf(c, 'POST /v1/admin/kill-switches');
+    const fleet = body.fleet as boolean | undefined;
+    const target = text(body, 'target');
     const input = {
       scope: body.scope as KillSwitchScope,
-      justification: optionalString(body, 'justification', 2000) ?? '',
+      justification: text(body, 'justification') ?? '',
       ...(target === undefined ? {} : { target }),
       ...(fleet === undefined ? {} : { fleet }),
     };
@@ -220,21 +222,16 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   });
 
   app.post('/v1/admin/kill-switches/:id/release', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
-    const justification = optionalString(body, 'justification', 2000) ?? '';
+    const body = await bodyOf(c, 'POST /v1/admin/kill-switches/{id}/release');
+    const justification = text(body, 'justification') ?? '';
     return c.json({ kill_switch: await gateway.releaseKillSwitch(token(c), c.req.param('id'), justification) });
   });
 
   app.post('/v1/credentials/revoke', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
-    const given = CREDENTIAL_REVOCATION_KEYS.filter((k) => body[k] !== undefined);
-    const key = given[0];
-    if (given.length !== 1 || key === undefined) {
-      throw new AirlockError('ERR_REQUEST_MALFORMED', `give exactly one of ${CREDENTIAL_REVOCATION_KEYS.join(', ')}`, { status: 400 });
-    }
-    const value = optionalString(body, key, 256) ?? '';
-    if (value === '') throw new AirlockError('ERR_REQUEST_MALFORMED', `${key} must be a non-empty string`, { status: 400 });
-    return c.json(await gateway.revokeCredentials(token(c), { [key]: value } as CredentialRevocation));
+    const body = await bodyOf(c, 'POST /v1/credentials/revoke');
+    // The schema admits exactly one of the keys, as a non-empty string.
+    const key = CREDENTIAL_REVOCATION_KEYS.find((k) => body[k] !== undefined) as (typeof CREDENTIAL_REVOCATION_KEYS)[number];
+    return c.json(await gateway.revokeCredentials(token(c), { [key]: body[key] as string } as CredentialRevocation));
   });
 
   app.get('/v1/audit/lineage/:id', async (c) => {
@@ -273,7 +270,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   });
 
   app.post('/v1/admin/mcp/definitions/decide', async (c) => {
-    const body = requireObject(await readJson(c.req.raw));
+    const body = await bodyOf(c, 'POST /v1/admin/mcp/definitions/decide');
     return c.json({ results: await gateway.decideMcpDefinitions(token(c), definitionDecisionFields(body)) });
   });
 

@@ -1,30 +1,19 @@
 /**
- * Shapes of the HTTP request bodies of the v1 API, checked before anything reaches the
- * pipeline. A body that is not JSON, not an object, or has fields of the wrong type is a
- * 400 and changes nothing. Tool arguments themselves are checked by the pipeline
- * (against the tool's schema), so a malformed argument payload is a recorded deny.
+ * Reading request bodies, and the fields of the bodies the pipeline takes. Every body is first
+ * checked against its route's JSON Schema (request-schemas.ts, request-validation.ts): a body
+ * that is not JSON, not an object or not of its schema is a 400 and changes nothing. The
+ * functions here only pick the fields of a body that passed. Tool arguments themselves are
+ * checked by the pipeline (against the tool's schema), so a malformed argument payload is a
+ * recorded deny.
  */
 import { AirlockError } from '../core/errors.ts';
 
-const MAX_TOOL_NAME = 200;
-const MAX_TEXT = 4000;
-
 export type Body = Record<string, unknown>;
 
-export function requireObject(value: unknown): Body {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new AirlockError('ERR_REQUEST_MALFORMED', 'the request body must be a json object', { status: 400 });
-  }
-  return value as Body;
-}
-
-export function optionalString(body: Body, key: string, max = MAX_TEXT): string | undefined {
+/** A string field of a validated body; null (allowed by the schemas for optional text) reads as absent. */
+export function text(body: Body, key: string): string | undefined {
   const value = body[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'string' || value.length > max) {
-    throw new AirlockError('ERR_REQUEST_MALFORMED', `${key} must be a string of at most ${max} characters`, { status: 400 });
-  }
-  return value;
+  return typeof value === 'string' ? value : undefined;
 }
 
 /** The fields shared by decide, tool-calls and simulate. */
@@ -38,32 +27,19 @@ export function toolCallFields(body: Body): {
   trace_id?: string;
   parent_action_id?: string;
 } {
-  const tool = optionalString(body, 'tool', MAX_TOOL_NAME);
-  if (tool === undefined || tool === '') {
-    throw new AirlockError('ERR_REQUEST_MALFORMED', 'tool is required', { status: 400 });
-  }
-  if (!('arguments' in body)) {
-    throw new AirlockError('ERR_REQUEST_MALFORMED', 'arguments is required (use {} for none)', { status: 400 });
-  }
-  const fields: ReturnType<typeof toolCallFields> = { tool, arguments: body.arguments };
+  const fields: ReturnType<typeof toolCallFields> = { tool: body.tool as string, arguments: body.arguments };
   for (const key of ['session_id', 'intent', 'approval_token', 'idempotency_key', 'trace_id', 'parent_action_id'] as const) {
-    const value = optionalString(body, key);
+    const value = text(body, key);
     if (value !== undefined) fields[key] = value;
   }
   return fields;
 }
 
 /** The fields of `POST /v1/sessions/{id}/content`. */
-export function contentFields(body: Body, kinds: readonly string[], maxText: number): { kind: string; text: string; source_id?: string; tool?: string; classification?: string } {
-  const kind = optionalString(body, 'kind', 40);
-  if (kind === undefined || !kinds.includes(kind)) {
-    throw new AirlockError('ERR_REQUEST_MALFORMED', `kind must be one of ${kinds.join(', ')}`, { status: 400 });
-  }
-  const text = optionalString(body, 'text', maxText);
-  if (text === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'text is required', { status: 400 });
-  const fields: ReturnType<typeof contentFields> = { kind, text };
+export function contentFields(body: Body): { kind: string; text: string; source_id?: string; tool?: string; classification?: string } {
+  const fields: ReturnType<typeof contentFields> = { kind: body.kind as string, text: body.text as string };
   for (const key of ['source_id', 'tool', 'classification'] as const) {
-    const value = optionalString(body, key, 200);
+    const value = text(body, key);
     if (value !== undefined) fields[key] = value;
   }
   return fields;
@@ -71,28 +47,15 @@ export function contentFields(body: Body, kinds: readonly string[], maxText: num
 
 /** The fields of `POST /v1/context/assemble` (each chunk is checked by the context gateway). */
 export function assembleFields(body: Body): { session_id: string; use_case: string; chunks: unknown[]; budget?: number } {
-  const sessionId = optionalString(body, 'session_id', 200);
-  const useCase = optionalString(body, 'use_case', 200);
-  if (sessionId === undefined || useCase === undefined || useCase === '') {
-    throw new AirlockError('ERR_REQUEST_MALFORMED', 'session_id and use_case are required', { status: 400 });
-  }
-  if (!Array.isArray(body.chunks)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'chunks must be an array', { status: 400 });
   const budget = body.budget;
-  if (budget !== undefined && budget !== null && (typeof budget !== 'number' || !Number.isSafeInteger(budget) || budget < 0)) {
-    throw new AirlockError('ERR_REQUEST_MALFORMED', 'budget must be a non-negative integer', { status: 400 });
-  }
-  return { session_id: sessionId, use_case: useCase, chunks: body.chunks, ...(typeof budget === 'number' ? { budget } : {}) };
+  return { session_id: body.session_id as string, use_case: body.use_case as string, chunks: body.chunks as unknown[], ...(typeof budget === 'number' ? { budget } : {}) };
 }
 
 /** The fields of `POST /v1/memory` (the tenant is never read from the body). */
 export function memoryFields(body: Body): { kind: string; content: unknown; owner: string; provenance: unknown; confidence: unknown; expires_at?: unknown; ttl_seconds?: unknown } {
-  const kind = optionalString(body, 'kind', 64);
-  const owner = optionalString(body, 'owner', 200);
-  if (kind === undefined || owner === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'kind and owner are required', { status: 400 });
-  if (!('content' in body)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'content is required', { status: 400 });
   return {
-    kind,
-    owner,
+    kind: body.kind as string,
+    owner: body.owner as string,
     content: body.content,
     provenance: body.provenance,
     confidence: body.confidence,
@@ -106,16 +69,13 @@ export async function readJson(request: Request): Promise<unknown> {
   if (!/^application\/([a-z.+-]*\+)?json\b/i.test(type)) {
     throw new AirlockError('ERR_REQUEST_MALFORMED', 'content-type must be application/json', { status: 415 });
   }
-  const text = await request.text();
+  const raw = await request.text();
   try {
-    return JSON.parse(text) as unknown;
+    return JSON.parse(raw) as unknown;
   } catch {
     throw new AirlockError('ERR_REQUEST_MALFORMED', 'the request body is not valid json', { status: 400 });
   }
 }
-
-/** Most definitions one review decision names (the pipeline checks it too). */
-const MAX_DEFINITION_ITEMS = 100;
 
 /** POST /v1/admin/mcp/definitions/decide: `{items:[{name, hash, accept_findings?}], verdict, justification}`. */
 export function definitionDecisionFields(body: Body): {
@@ -123,19 +83,10 @@ export function definitionDecisionFields(body: Body): {
   verdict: 'approve' | 'reject';
   justification: string;
 } {
-  const malformed = (message: string) => new AirlockError('ERR_REQUEST_MALFORMED', message, { status: 400 });
-  const verdict = body.verdict;
-  if (verdict !== 'approve' && verdict !== 'reject') throw malformed('verdict must be approve or reject');
-  const items = body.items;
-  if (!Array.isArray(items) || items.length > MAX_DEFINITION_ITEMS) throw malformed(`items must be an array of at most ${MAX_DEFINITION_ITEMS} {name, hash, accept_findings?}`);
-  const checked = items.map((raw) => {
-    const item = requireObject(raw);
-    const name = optionalString(item, 'name', 512);
-    const hash = optionalString(item, 'hash', 100);
-    if (name === undefined || hash === undefined) throw malformed('each item needs a name and the reviewed hash');
-    const accept = item.accept_findings;
-    if (accept !== undefined && typeof accept !== 'boolean') throw malformed('accept_findings must be a boolean');
-    return { name, hash, ...(accept === undefined ? {} : { accept_findings: accept }) };
-  });
-  return { items: checked, verdict, justification: optionalString(body, 'justification', 2000) ?? '' };
+  const items = (body.items as Body[]).map((item) => ({
+    name: item.name as string,
+    hash: item.hash as string,
+    ...(typeof item.accept_findings === 'boolean' ? { accept_findings: item.accept_findings } : {}),
+  }));
+  return { items, verdict: body.verdict as 'approve' | 'reject', justification: text(body, 'justification') ?? '' };
 }

@@ -1,9 +1,11 @@
 /**
  * The OpenAPI 3.1 description of the v1 HTTP API, served at /openapi.json. The paths and
- * named fields here are the v1 contract: fields may be added, never renamed.
+ * named fields here are the v1 contract: fields may be added, never renamed. Request bodies are
+ * not written here: each route's body is the JSON Schema the server validates it with
+ * (request-schemas.ts), added to the document by `withRequestBodies`.
  */
 
-import { CONTENT_KINDS, MAX_CONTENT_CHARS } from '../pipeline/index.ts';
+import { BODY_ROUTES, REQUEST_SCHEMAS } from './request-schemas.ts';
 
 /** The ids every answer about a call carries: each resolves with GET /v1/audit/lineage/{id}. */
 const callIds = {
@@ -29,18 +31,6 @@ const callErrors = {
   ),
 };
 
-const toolCallBody = {
-  type: 'object',
-  required: ['tool', 'arguments'],
-  properties: {
-    session_id: { type: 'string', description: 'a session created by this principal' },
-    tool: { type: 'string' },
-    arguments: { description: "the tool's arguments (checked against its input schema)" },
-    intent: { type: 'string', description: 'free text recorded with the decision' },
-    trace_id: { type: 'string' },
-    parent_action_id: { type: 'string' },
-  },
-};
 
 /** W3C Trace Context on the tool-call routes: the parent of the call's span, and its audit trace id. */
 const TRACE_CONTEXT_HEADERS = [
@@ -54,7 +44,7 @@ const TRACE_CONTEXT_HEADERS = [
   { name: 'tracestate', in: 'header', required: false, schema: { type: 'string' }, description: 'W3C tracestate, carried with the traceparent' },
 ];
 
-export function openApiDocument(): object {
+function describedPaths(): { components: { schemas: Record<string, unknown> } & Record<string, unknown>; paths: Record<string, Record<string, Record<string, unknown>>> } & Record<string, unknown> {
   return {
     openapi: '3.1.0',
     info: {
@@ -138,16 +128,6 @@ export function openApiDocument(): object {
           required: ['argument', 'sources'],
           properties: { argument: { type: 'string' }, sources: { type: 'array', items: { type: 'string' } } },
         },
-        ToolCallBody: toolCallBody,
-        ToolCallExecuteBody: {
-          allOf: [
-            ref('ToolCallBody'),
-            {
-              type: 'object',
-              properties: { approval_token: { type: 'string' }, idempotency_key: { type: 'string' } },
-            },
-          ],
-        },
       },
     },
     security: [{ bearer: [] }],
@@ -155,13 +135,6 @@ export function openApiDocument(): object {
       '/v1/sessions': {
         post: {
           summary: 'Create a session bound to the calling principal',
-          requestBody: {
-            content: {
-              'application/json': {
-                schema: { type: 'object', properties: { attributes: { type: 'object', description: 'declared session attributes' } } },
-              },
-            },
-          },
           responses: {
             '201': json({ type: 'object', required: ['session_id'], properties: { session_id: { type: 'string' } } }, 'created'),
             ...errors,
@@ -174,24 +147,6 @@ export function openApiDocument(): object {
           description:
             'user_prompt is user-tier (trusted); system_prompt is the most trusted tier; tool_result takes the output_trust of the named tool (default untrusted); every other kind is untrusted. Recorded in the audit log by hash; the text is never stored.',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['kind', 'text'],
-                  properties: {
-                    kind: { enum: [...CONTENT_KINDS] },
-                    text: { type: 'string', maxLength: MAX_CONTENT_CHARS },
-                    source_id: { type: 'string', maxLength: 200, description: 'where it came from (reported as a taint source)' },
-                    tool: { type: 'string', description: 'for tool_result: the tool that produced it' },
-                    classification: { type: 'string', description: 'a configured data classification' },
-                  },
-                },
-              },
-            },
-          },
           responses: {
             '201': json(
               {
@@ -217,38 +172,6 @@ export function openApiDocument(): object {
           summary: "Admit or reject context chunks for the caller's session and assemble them, with a context manifest",
           description:
             'Each chunk needs id, text, source_id, owner, classification and timestamp (ISO 8601 with a zone, or epoch ms); it is rejected (with a reason code and a builtin.context.* rule id) when metadata is missing, the source is unknown or not allowlisted for the use case, it is stale, it loses a conflicting claim to a more trusted tier, or no budget is left. Admitted chunks are redacted, flagged for suspected injection, truncated to budget, and untrusted ones are spotlighted. The manifest hash is recorded in the audit log and attached to every later decision of the session.',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['session_id', 'use_case', 'chunks'],
-                  properties: {
-                    session_id: { type: 'string' },
-                    use_case: { type: 'string' },
-                    budget: { type: 'integer', minimum: 0, description: 'overall character budget (on top of the per-tier budgets)' },
-                    chunks: {
-                      type: 'array',
-                      maxItems: 1000,
-                      items: {
-                        type: 'object',
-                        properties: {
-                          id: { type: 'string' },
-                          text: { type: 'string' },
-                          source_id: { type: 'string' },
-                          owner: { type: 'string' },
-                          classification: { type: 'string' },
-                          timestamp: { type: ['string', 'integer'] },
-                          claims: { type: 'object', description: 'explicit claims {key: value}; the same key with different values across chunks is a conflict' },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
-            },
-          },
           responses: {
             '200': json(
               {
@@ -273,35 +196,6 @@ export function openApiDocument(): object {
           summary: 'Write a memory (governed: kind schema, owner, provenance, confidence, expiry; tenant from the token)',
           description:
             'Secrets are refused (400 ERR_MEMORY_SECRET). A write whose provenance is tool_output, document, web or email, whose content came only from untrusted content in its session, or that an agent makes without naming its session, is queued for review (state pending_review) instead of stored.',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['kind', 'content', 'owner', 'provenance', 'confidence'],
-                  properties: {
-                    kind: { type: 'string', description: 'a memory kind declared in the config' },
-                    content: { description: "must match the kind's JSON Schema" },
-                    owner: { type: 'string', description: 'your user id, or role:<role> for a role you hold' },
-                    provenance: {
-                      type: 'object',
-                      required: ['kind'],
-                      properties: {
-                        kind: { enum: ['user_statement', 'agent_inference', 'tool_output', 'document', 'web', 'email'] },
-                        session_id: { type: 'string' },
-                        source_ids: { type: 'array', items: { type: 'string' } },
-                        tool: { type: 'string' },
-                      },
-                    },
-                    confidence: { type: 'number', minimum: 0, maximum: 1 },
-                    expires_at: { type: ['string', 'integer'], description: 'ISO 8601 or epoch ms (or give ttl_seconds)' },
-                    ttl_seconds: { type: 'integer', minimum: 1 },
-                  },
-                },
-              },
-            },
-          },
           responses: {
             '201': json({ type: 'object', properties: { id: { type: 'string' }, state: { enum: ['active', 'pending_review'] }, review_reasons: { type: 'array', items: { type: 'string' } } } }, 'stored or queued'),
             '403': json(ref('Error'), 'owner is not the caller or one of its roles'),
@@ -341,10 +235,6 @@ export function openApiDocument(): object {
         post: {
           summary: 'Promote a queued write into memory, or reject it (reviewer role, same tenant, not the writer, never an agent)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: {
-            required: true,
-            content: { 'application/json': { schema: { type: 'object', required: ['verdict', 'justification'], properties: { verdict: { enum: ['promote', 'reject'] }, justification: { type: 'string' } } } } },
-          },
           responses: {
             '200': json({ type: 'object', properties: { memory: { type: 'object' } } }, 'reviewed'),
             '403': json(ref('Error'), 'not allowed to review'),
@@ -357,7 +247,6 @@ export function openApiDocument(): object {
         post: {
           summary: 'Decide a tool call without executing it (decision-point mode)',
           parameters: TRACE_CONTEXT_HEADERS,
-          requestBody: { required: true, content: { 'application/json': { schema: ref('ToolCallBody') } } },
           responses: {
             '200': json(
               {
@@ -383,7 +272,6 @@ export function openApiDocument(): object {
         post: {
           summary: 'Run a tool call through the full pipeline',
           parameters: TRACE_CONTEXT_HEADERS,
-          requestBody: { required: true, content: { 'application/json': { schema: ref('ToolCallExecuteBody') } } },
           responses: {
             '200': json(
               {
@@ -416,7 +304,6 @@ export function openApiDocument(): object {
         post: {
           summary: 'Dry run: what would happen, without side effects',
           parameters: TRACE_CONTEXT_HEADERS,
-          requestBody: { required: true, content: { 'application/json': { schema: ref('ToolCallBody') } } },
           responses: {
             '200': json(
               {
@@ -570,7 +457,6 @@ export function openApiDocument(): object {
         post: {
           summary: 'Approve (reviewer with the required role, same tenant, not the requester, never an agent)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['justification'], properties: { justification: { type: 'string' } } } } } },
           responses: { '200': json({ type: 'object' }, 'approved'), '403': json(ref('Error'), 'not allowed to decide'), '409': json(ref('Error'), 'not pending'), '410': json(ref('Error'), 'expired'), ...errors },
         },
       },
@@ -578,7 +464,6 @@ export function openApiDocument(): object {
         post: {
           summary: 'Deny, with a justification',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['justification'], properties: { justification: { type: 'string' } } } } } },
           responses: { '200': json({ type: 'object' }, 'denied'), '403': json(ref('Error'), 'not allowed to decide'), ...errors },
         },
       },
@@ -593,27 +478,6 @@ export function openApiDocument(): object {
         },
         post: {
           summary: "Break the glass: authorize one action hash, or one tool, in the operator's tenant, for a bounded time, with a mandatory justification (400 without one)",
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['scope', 'justification'],
-                  properties: {
-                    scope: {
-                      oneOf: [
-                        { type: 'object', required: ['kind', 'action_hash', 'tenant'], properties: { kind: { const: 'action' }, action_hash: { type: 'string' }, tenant: { type: 'string' } } },
-                        { type: 'object', required: ['kind', 'tool', 'tenant'], properties: { kind: { const: 'tool' }, tool: { type: 'string' }, tenant: { type: 'string' } } },
-                      ],
-                    },
-                    justification: { type: 'string' },
-                    ttl_seconds: { type: 'integer', description: 'lifetime (default and cap: overrides.max_ttl_seconds)' },
-                  },
-                },
-              },
-            },
-          },
           responses: {
             '201': json({ type: 'object', properties: { override: { type: 'object' } } }, 'created'),
             '403': json(ref('Error'), 'no override role, an agent token, or another tenant'),
@@ -625,7 +489,6 @@ export function openApiDocument(): object {
         post: {
           summary: 'Close an open override early, with a justification',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['justification'], properties: { justification: { type: 'string' } } } } } },
           responses: {
             '200': json({ type: 'object', properties: { override: { type: 'object' } } }, 'revoked'),
             '404': json(ref('Error'), 'unknown, or of another tenant'),
@@ -648,23 +511,6 @@ export function openApiDocument(): object {
         post: {
           summary:
             "Engage a kill switch: every call in its scope is refused at the screen phase (reason code screen.kill_switch, decision.kill_switch_id), on this gateway before the answer and on every replica within its refresh (a replica that cannot confirm its snapshot refuses everything: killswitch.state_unknown). Confined to the operator's tenant unless `global` or `fleet` (fleet role). Audited (killswitch.engaged); the just-in-time credentials in flight for the scope (issued up to the engage; only the operator's tenant's unless fleet-wide) are revoked and listed in the event.",
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['scope', 'justification'],
-                  properties: {
-                    scope: { type: 'string', enum: ['global', 'tenant', 'agent', 'tool', 'connector', 'session'] },
-                    target: { type: 'string', description: 'tenant, agent, tool name, connector id or session id (not for global)' },
-                    justification: { type: 'string' },
-                    fleet: { type: 'boolean', description: 'refuse the scope in every tenant (fleet role)' },
-                  },
-                },
-              },
-            },
-          },
           responses: {
             '201': json({ type: 'object', properties: { kill_switch: ref('KillSwitch') } }, 'engaged'),
             '403': json(ref('Error'), 'no kill switch role, an agent token, another tenant, or a fleet-wide switch without the fleet role'),
@@ -676,7 +522,6 @@ export function openApiDocument(): object {
         post: {
           summary: 'Release an engaged kill switch, with a justification (exactly once; audited as killswitch.released)',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-          requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['justification'], properties: { justification: { type: 'string' } } } } } },
           responses: {
             '200': json({ type: 'object', properties: { kill_switch: ref('KillSwitch') } }, 'released'),
             '403': json(ref('Error'), 'no kill switch role, an agent token, or a fleet-wide switch without the fleet role'),
@@ -689,27 +534,6 @@ export function openApiDocument(): object {
       '/v1/credentials/revoke': {
         post: {
           summary: "Revoke just-in-time credentials (security-admin role, humans only): one credential (jti), or every one of the operator's tenant issued up to now — all of it, or those of a user, a connector, an acting agent, a tool or a session; audited as credential.revoked",
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  description: "exactly one of jti, user, tenant, connector, agent, tool, session (a non-empty string); all but jti are confined to the operator's tenant",
-                  oneOf: [{ required: ['jti'] }, { required: ['user'] }, { required: ['tenant'] }, { required: ['connector'] }, { required: ['agent'] }, { required: ['tool'] }, { required: ['session'] }],
-                  properties: {
-                    jti: { type: 'string', maxLength: 256, description: 'one credential' },
-                    user: { type: 'string', maxLength: 256, description: "every credential of this user of the operator's tenant" },
-                    tenant: { type: 'string', maxLength: 256, description: "the operator's own tenant (every credential of it)" },
-                    connector: { type: 'string', maxLength: 256, description: "every credential of the operator's tenant for this connector (audience)" },
-                    agent: { type: 'string', maxLength: 256, description: "every credential of the operator's tenant this acting agent (act.sub) holds" },
-                    tool: { type: 'string', maxLength: 256, description: "every credential of the operator's tenant minted for this tool" },
-                    session: { type: 'string', maxLength: 256, description: "every credential of the operator's tenant minted for a call in this session (sid)" },
-                  },
-                },
-              },
-            },
-          },
           responses: {
             '200': json({ type: 'object', required: ['revoked'], properties: { revoked: { type: 'object', description: 'the target as given', additionalProperties: { type: 'string' } } } }, 'revoked'),
             '403': json(ref('Error'), 'ERR_CREDENTIAL_FORBIDDEN: no security-admin role, an agent token, or another tenant'),
@@ -755,27 +579,6 @@ export function openApiDocument(): object {
       '/v1/admin/mcp/definitions/decide': {
         post: {
           summary: 'Approve or reject reviewed definitions, one or many (bulk); each applies only to the hash reviewed (stale: refused), a flagged one needs accept_findings; every decision is audited',
-          requestBody: {
-            required: true,
-            content: {
-              'application/json': {
-                schema: {
-                  type: 'object',
-                  required: ['items', 'verdict', 'justification'],
-                  properties: {
-                    items: {
-                      type: 'array',
-                      minItems: 1,
-                      maxItems: 100,
-                      items: { type: 'object', required: ['name', 'hash'], properties: { name: { type: 'string' }, hash: { type: 'string' }, accept_findings: { type: 'boolean' } } },
-                    },
-                    verdict: { enum: ['approve', 'reject'] },
-                    justification: { type: 'string' },
-                  },
-                },
-              },
-            },
-          },
           responses: {
             '200': json({ type: 'object', properties: { results: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, ok: { type: 'boolean' }, definition: { type: 'object' }, error: ref('Error') } } } } }, 'one outcome per item'),
             '403': json(ref('Error'), 'not a security-admin, or an agent token'),
@@ -821,4 +624,20 @@ export function openApiDocument(): object {
       },
     },
   };
+}
+
+/** Every route's request body, from the schema its handler validates with. */
+function withRequestBodies(document: ReturnType<typeof describedPaths>): object {
+  for (const [route, schema] of Object.entries(BODY_ROUTES)) {
+    const [method, path] = route.split(' ') as [string, string];
+    const operation = document.paths[path]?.[method.toLowerCase()];
+    if (operation === undefined) throw new Error(`${route} validates a body but is not in the OpenAPI document`);
+    operation.requestBody = { required: true, content: { 'application/json': { schema: ref(schema) } } };
+  }
+  Object.assign(document.components.schemas, REQUEST_SCHEMAS);
+  return document;
+}
+
+export function openApiDocument(): object {
+  return withRequestBodies(describedPaths());
 }

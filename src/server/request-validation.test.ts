@@ -1,0 +1,106 @@
+/**
+ * One source for request bodies: every route that reads a body validates it against its JSON
+ * Schema in REQUEST_SCHEMAS, and the OpenAPI document's request body of that route is that
+ * schema. A body of the wrong shape is a 400 before the gateway is asked anything.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
+import type { Gateway } from '../pipeline/index.ts';
+import { isAirlockError } from '../core/errors.ts';
+import { createApp } from './app.ts';
+import { toolCallFields } from './body.ts';
+import { openApiDocument } from './openapi.ts';
+import { BODY_ROUTES, REQUEST_SCHEMAS, type BodyRoute } from './request-schemas.ts';
+import { validBody } from './request-validation.ts';
+
+type Schema = { type?: string | string[]; required?: string[]; properties?: Record<string, Schema>; $ref?: string };
+const document = openApiDocument() as { components: { schemas: Record<string, unknown> }; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: Schema }> } }>> };
+
+test("each body route's OpenAPI request body is the schema its handler validates with; no body is described anywhere else", () => {
+  for (const [route, name] of Object.entries(BODY_ROUTES)) {
+    const [method, path] = route.split(' ') as [string, string];
+    const schema = document.paths[path]?.[method.toLowerCase()]?.requestBody?.content['application/json']?.schema;
+    assert.deepEqual(schema, { $ref: `#/components/schemas/${name}` }, route);
+    assert.deepEqual(document.components.schemas[name], REQUEST_SCHEMAS[name]);
+  }
+  const described = Object.entries(document.paths).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([, op]) => op.requestBody !== undefined)
+      .map(([method]) => `${method.toUpperCase()} ${path}`),
+  );
+  assert.deepEqual(described.sort(), Object.keys(BODY_ROUTES).sort(), 'a request body in the document that no route validates');
+});
+
+test('the HTTP app reads every body through its schema (no readJson outside bodyOf)', () => {
+  const source = readFileSync(new URL('./app.ts', import.meta.url), 'utf8');
+  const reads = source.split('\n').filter((line) => line.includes('readJson('));
+  assert.deepEqual(reads.map((l) => l.trim()), ['const bodyOf = async (c: Context, route: BodyRoute) => validBody(route, await readJson(c.req.raw));']);
+});
+
+/** A body that breaks the schema: a required field left out, else an optional one of the wrong type. */
+function wrongBody(name: keyof typeof REQUEST_SCHEMAS): Record<string, unknown> {
+  const schema = REQUEST_SCHEMAS[name] as Schema & { oneOf?: unknown };
+  if ((schema.required ?? []).length > 0 || schema.oneOf !== undefined) return {};
+  const [key, property] = Object.entries(schema.properties ?? {}).find(([, p]) => p.type !== undefined) ?? assert.fail(`${name} has no typed property`);
+  const types = Array.isArray(property.type) ? property.type : [property.type];
+  return { [key]: types.includes('string') ? 42 : 'not-that-type' };
+}
+
+test('over HTTP, every body route answers a body of the wrong shape with 400 before the gateway is asked anything', async () => {
+  const asked: string[] = [];
+  // Authentication passes; anything else the gateway is asked is recorded (and would fail the request).
+  const gateway = new Proxy(
+    { config: { server: { bodyLimitBytes: 65_536, console: { enabled: false } } }, recentlyAuthenticated: () => ({}), authenticate: async () => ({}) },
+    {
+      get(target, key) {
+        if (key in target) return target[key as keyof typeof target];
+        // Recorded when called (a handler names its method before it reads the body).
+        return () => {
+          asked.push(String(key));
+          return Promise.reject(new Error(`asked ${String(key)}`));
+        };
+      },
+    },
+  ) as unknown as Gateway;
+  const app = createApp(gateway);
+  for (const [route, name] of Object.entries(BODY_ROUTES) as Array<[BodyRoute, keyof typeof REQUEST_SCHEMAS]>) {
+    const path = route.split(' ')[1]?.replace('{id}', 'x') as string;
+    for (const body of [[], 'text', null, wrongBody(name)]) {
+      const response = await app.request(path, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const answer = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(response.status, 400, `${route} with ${JSON.stringify(body)}: ${JSON.stringify(answer)}`);
+      assert.equal(answer.error.code, 'ERR_REQUEST_MALFORMED');
+    }
+  }
+  assert.deepEqual(asked, []);
+});
+
+test('any JSON value either passes or is a 400 ERR_REQUEST_MALFORMED, for every body', () => {
+  fc.assert(
+    fc.property(fc.constantFrom(...(Object.keys(BODY_ROUTES) as BodyRoute[])), fc.jsonValue(), (route, body) => {
+      try {
+        validBody(route, body);
+      } catch (error) {
+        assert.ok(isAirlockError(error) && error.code === 'ERR_REQUEST_MALFORMED' && error.status === 400, String(error));
+      }
+    }),
+  );
+});
+
+test('a tool-call body passes with any extra fields, and the pipeline gets exactly its string fields (null reads as absent)', () => {
+  const optional = fc.option(fc.string({ maxLength: 50 }), { nil: null });
+  fc.assert(
+    fc.property(fc.string({ minLength: 1, maxLength: 200 }), fc.jsonValue(), optional, optional, fc.dictionary(fc.string().filter((k) => !(k in REQUEST_SCHEMAS.ToolCallBody.properties) && k !== '__proto__'), fc.jsonValue()), (tool, args, session, intent, extra) => {
+      const body = { ...extra, tool, arguments: args, session_id: session, intent };
+      const fields = toolCallFields(validBody('POST /v1/decide', body));
+      assert.equal(fields.tool, tool);
+      assert.equal(fields.session_id, session ?? undefined);
+      assert.equal(fields.intent, intent ?? undefined);
+    }),
+  );
+  assert.throws(() => validBody('POST /v1/decide', { tool: '', arguments: {} }), /tool must not be empty/);
+  assert.throws(() => validBody('POST /v1/decide', { tool: 'x' }), /arguments is required/);
+  assert.throws(() => validBody('POST /v1/credentials/revoke', { jti: 'a', user: 'b' }), /give exactly one of jti, user/);
+});

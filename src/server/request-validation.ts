@@ -1,0 +1,63 @@
+/**
+ * Validates request bodies against REQUEST_SCHEMAS (Ajv, draft 2020-12, strict, no coercion,
+ * no defaults): a body that is not JSON, not an object or not of its route's schema is a 400
+ * ERR_REQUEST_MALFORMED naming the first problem (and listing up to ten), and nothing runs.
+ */
+import Ajv2020 from 'ajv/dist/2020.js';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import { AirlockError } from '../core/errors.ts';
+import { BODY_ROUTES, REQUEST_SCHEMAS, type BodyRoute, type RequestSchemaName } from './request-schemas.ts';
+
+// strictRequired off: the credential revocation body names its one-of choices in oneOf branches whose properties are declared once, beside them.
+const ajv = new Ajv2020.default({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false, verbose: true });
+ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+
+const validators = new Map<RequestSchemaName, ValidateFunction>(
+  (Object.keys(REQUEST_SCHEMAS) as RequestSchemaName[]).map((name) => [name, ajv.compile(REQUEST_SCHEMAS[name] as object)]),
+);
+
+function where(error: ErrorObject): string {
+  const path = error.instancePath.slice(1).replaceAll('/', '.');
+  return path === '' ? 'the body' : path;
+}
+
+/** One problem in words (the schema's x-message where it has one). */
+export function describeError(error: ErrorObject): string {
+  const custom = (error.parentSchema as { 'x-message'?: string } | undefined)?.['x-message'];
+  if (custom !== undefined) return custom;
+  const at = where(error);
+  const p = error.params as Record<string, unknown>;
+  switch (error.keyword) {
+    case 'required':
+      return `${at === 'the body' ? '' : `${at}.`}${String(p.missingProperty)} is required`;
+    case 'type':
+      return `${at} must be ${String(p.type).replace(',', ' or ')}`;
+    case 'maxLength':
+      return `${at} must be at most ${String(p.limit)} characters`;
+    case 'minLength':
+      return `${at} must not be empty`;
+    case 'enum':
+      return `${at} must be one of ${(p.allowedValues as unknown[]).join(', ')}`;
+    case 'minimum':
+      return `${at} must be at least ${String(p.limit)}`;
+    default:
+      return `${at} ${error.message ?? 'is not valid'}`;
+  }
+}
+
+function malformed(message: string, problems: string[] = []): AirlockError {
+  return new AirlockError('ERR_REQUEST_MALFORMED', message, { status: 400, ...(problems.length > 1 ? { details: { problems } } : {}) });
+}
+
+/** The body of `route`, checked against its schema. */
+export function validBody(route: BodyRoute, body: unknown): Record<string, unknown> {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw malformed('the request body must be a json object');
+  const validate = validators.get(BODY_ROUTES[route]) as ValidateFunction;
+  if (validate(body)) return body as Record<string, unknown>;
+  const errors = validate.errors ?? [];
+  // The x-message of a oneOf says it all; its branches' own errors would only repeat it.
+  const primary = errors.find((e) => (e.parentSchema as { 'x-message'?: string } | undefined)?.['x-message'] !== undefined) ?? errors.find((e) => e.keyword !== 'oneOf') ?? errors[0];
+  const custom = primary !== undefined && (primary.parentSchema as { 'x-message'?: string } | undefined)?.['x-message'] !== undefined;
+  const problems = custom ? [] : [...new Set(errors.filter((e) => e.keyword !== 'oneOf').map(describeError))].slice(0, 10);
+  throw malformed(primary === undefined ? 'the request body is not valid' : describeError(primary), problems);
+}
