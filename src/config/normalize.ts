@@ -19,6 +19,7 @@ import type {
   TlsConfig,
 } from './types.ts';
 import { normalizeMcp } from './mcp-normalize.ts';
+import { budgetsConfig, idempotencyConfig } from './runtime-normalize.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -203,6 +204,8 @@ function tool(raw: Raw): ToolDefinition {
     else out.affectedCount = { resolver: a.resolver as string };
   }
   if (raw.output_trust !== undefined) out.outputTrust = raw.output_trust as 'trusted' | 'untrusted';
+  if (raw.cost !== undefined) out.cost = raw.cost as number;
+  if (raw.status_check !== undefined) out.statusCheck = raw.status_check as string;
   return out;
 }
 
@@ -282,6 +285,8 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
     },
     context: contextConfig(section(root, 'context')),
     memory: memoryConfig(section(root, 'memory')),
+    idempotency: idempotencyConfig(section(root, 'idempotency')),
+    budgets: budgetsConfig(section(root, 'budgets')),
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
   config.mcp = normalizeMcp(root.mcp, baseDir, config.server.host);

@@ -7,6 +7,7 @@
  */
 
 import { mcpSchema } from './mcp-schema.ts';
+import { budgetsSchema, idempotencySchema, toolRuntimeProperties } from './runtime-schema.ts';
 
 const CEDAR_IDENT = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -117,6 +118,7 @@ const tool = {
     timeout_ms: { type: 'integer', minimum: 1, maximum: 300_000 },
     connector,
     output_trust: { enum: ['trusted', 'untrusted'] },
+    ...toolRuntimeProperties,
   },
 } as const;
 
@@ -357,6 +359,8 @@ export const configSchema = {
     memory,
     handlers_module: nonEmptyString,
     mcp: mcpSchema,
+    idempotency: idempotencySchema,
+    budgets: budgetsSchema,
     runtime: {
       type: 'object',
       additionalProperties: false,

@@ -6,6 +6,8 @@ import type { JsonSchema, ToolDefinition } from '../core/types.ts';
 import type { McpConfig } from './mcp-types.ts';
 
 export type * from './mcp-types.ts';
+export type * from './runtime-types.ts';
+import type { BudgetsConfig, IdempotencyConfig } from './runtime-types.ts';
 
 /** A reference to a secret: `env:NAME` or `file:PATH` (relative to the config file). */
 export type SecretRef = string;
@@ -229,4 +231,8 @@ export interface AirlockConfig {
   memory?: MemoryConfig;
   /** Upstream MCP servers and the MCP doors (docs/mcp.md); always set by the loader. */
   mcp?: McpConfig;
+  /** Idempotency records (docs/runtime-controls.md); defaults when absent. */
+  idempotency?: IdempotencyConfig;
+  /** Per-session budgets and runaway-loop detection (docs/runtime-controls.md); none when absent. */
+  budgets?: BudgetsConfig;
 }

@@ -14,6 +14,7 @@ import type { KillSwitchSubject, KillSwitchVerdict } from '../killswitch/index.t
 import type { CallObservation } from '../metrics/index.ts';
 import type { SessionContent } from './content.ts';
 import type { SessionActivityStore } from '../sessions/activity.ts';
+import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/index.ts';
 
 export type ArgumentCheck =
   | { ok: true; value: Record<string, JsonValue> }
@@ -99,6 +100,17 @@ export interface PipelineEnv {
    */
   faults: { unrecordedStops: number; onUnrecorded?: (info: { request_id: string; code: string; error: unknown }) => void };
   runtime: { modelId: string | null; configId: string | null };
+  /** Idempotency keys (null: keys are passed to connectors but not recorded). */
+  idempotency?: {
+    store: IdempotencyStore;
+    /** Added to a tool's timeout: how long a claim stays pending before it reads as an unknown outcome. */
+    leaseGraceMs: number;
+    maxResultBytes: number;
+    /** The tool's authoritative status check of a recorded call (`unknown` when it has none or it failed). */
+    checkStatus(tool: RegisteredTool, record: IdempotencyRecord, principal: Principal): Promise<'executed' | 'not_executed' | 'unknown'>;
+    /** Records a resolution in the audit log (operator null: a status check). */
+    onResolved(record: IdempotencyRecord, operator: Principal | null): Promise<void>;
+  } | null;
   /** Told about every call once it has ended (null: metrics disabled). */
   metrics?: { observeCall(call: CallObservation): void } | null;
 }

@@ -47,6 +47,9 @@ import type { ToolSource } from './tool-source.ts';
 import { GATEWAY_ACTOR, actorOf, refsOf, standaloneEvent } from './events.ts';
 import { openGatewayStores, type GatewayStores } from '../stores/index.ts';
 import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/index.ts';
+import { IdempotencyOperators, idempotencyError as idempotencyFault, recordView } from '../idempotency/index.ts';
+import type { IdempotencyRecordView } from '../idempotency/index.ts';
+import { resolvedEvent, statusChecker } from './idempotency.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -192,6 +195,13 @@ export interface Gateway {
    * the just-in-time credentials in flight for the scope are revoked (src/pipeline/kill-switches.ts).
    */
   engageKillSwitch(token: string, input: EngageKillSwitchInput): Promise<KillSwitch>;
+  /** Idempotency records of the operator's tenant (operator role, humans only); `state=outcome_unknown` includes pending records past their lease. */
+  listIdempotencyRecords(token: string, filter?: { state?: string; limit?: number }): Promise<IdempotencyRecordView[]>;
+  getIdempotencyRecord(token: string, id: string): Promise<IdempotencyRecordView>;
+  /** Settles an unknown outcome (`executed` or `not_executed`, mandatory justification); audited as idempotency.resolved. */
+  resolveIdempotencyRecord(token: string, id: string, outcome: unknown, justification: string): Promise<IdempotencyRecordView>;
+  /** Asks the tool's authoritative status check about an unknown outcome and records its answer when it has one. */
+  checkIdempotencyRecord(token: string, id: string): Promise<{ verdict: 'executed' | 'not_executed' | 'unknown'; record: IdempotencyRecordView | null }>;
   /** Releases an engaged kill switch (exactly once; audited with the justification). */
   releaseKillSwitch(token: string, id: string, justification: string): Promise<KillSwitch>;
   /** The kill switches the operator may see, oldest first (`active`: only engaged ones). */
@@ -344,6 +354,23 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
   const limiter = stores.rateLimiter(clock);
 
+  // Idempotency keys: records in the shared state store; operators settle unknown outcomes.
+  const idempotencySettings = config.idempotency ?? { operatorRole: 'security-admin', retentionSeconds: 86_400, leaseGraceSeconds: 30, maxResultBytes: 1024 * 1024 };
+  for (const tool of registry.list()) {
+    if (tool.statusCheck !== undefined && !Object.hasOwn(options.handlers ?? {}, tool.statusCheck)) {
+      throw new AirlockError('ERR_TOOLS_HANDLER_UNKNOWN', `no handler named ${tool.statusCheck} for the status check of ${tool.name}`, { status: 500 });
+    }
+  }
+  const checkStatus = statusChecker(options.handlers ?? {}, (error) => options.onBackgroundFault?.('idempotency status check', error));
+  const recordResolution = async (record: Parameters<typeof resolvedEvent>[0], operator: Principal | null) => {
+    await audit.append([resolvedEvent(record, operator)]);
+  };
+  const idempotencyOperators = new IdempotencyOperators({ store: stores.idempotency, clock, role: idempotencySettings.operatorRole, onResolved: recordResolution });
+  const idempotencyPurge = setInterval(() => {
+    stores.idempotency.purge(clock.now() - idempotencySettings.retentionSeconds * 1000).catch((error: unknown) => options.onBackgroundFault?.('idempotency record purge', error));
+  }, 600_000);
+  idempotencyPurge.unref();
+
   const contextSettings = config.context ?? contextConfig();
   const scale = new TrustScale({
     tiers: contextSettings.trustTiers,
@@ -409,6 +436,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     faults: { unrecordedStops: 0, ...(options.onUnrecordedStop === undefined ? {} : { onUnrecorded: options.onUnrecordedStop }) },
     runtime: config.runtime,
     metrics,
+    idempotency: {
+      store: stores.idempotency,
+      leaseGraceMs: idempotencySettings.leaseGraceSeconds * 1000,
+      maxResultBytes: idempotencySettings.maxResultBytes,
+      checkStatus,
+      onResolved: recordResolution,
+    },
   };
 
   async function readerScope(token: string): Promise<(event: AuditEvent) => boolean> {
@@ -650,6 +684,23 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       return overrides.revoke(await verifier.verify(token), id, justification);
     },
 
+    listIdempotencyRecords: async (token, filter) => idempotencyOperators.list(await verifier.verify(token), filter),
+    getIdempotencyRecord: async (token, id) => idempotencyOperators.get(await verifier.verify(token), id),
+    resolveIdempotencyRecord: async (token, id, outcome, justification) => idempotencyOperators.resolve(await verifier.verify(token), id, outcome, justification),
+    async checkIdempotencyRecord(token, id) {
+      const operator = await verifier.verify(token);
+      const record = await idempotencyOperators.visible(operator, id);
+      const tool = registry.get(record.tool);
+      if (tool?.statusCheck === undefined) throw idempotencyFault('ERR_IDEMPOTENCY_NO_STATUS_CHECK', { tool: record.tool });
+      const verdict = await checkStatus(tool, record, operator);
+      if (verdict === 'unknown') return { verdict, record: recordView(record, clock.now()) };
+      const now = clock.now();
+      const resolved = await stores.idempotency.resolve(record.id, { via: 'status_check', outcome: verdict, by: null, justification: `status check of ${tool.name} asked by ${operator.user}`, at: now }, now);
+      if (resolved === null) throw idempotencyFault('ERR_IDEMPOTENCY_NOT_UNKNOWN', { id });
+      await recordResolution(resolved, operator);
+      return { verdict, record: recordView(resolved, now) };
+    },
+
     engageKillSwitch: async (token, input) => killSwitches.service.engage(await verifier.verify(token), input),
     releaseKillSwitch: async (token, id, justification) => killSwitches.service.release(await verifier.verify(token), id, justification),
     listKillSwitches: async (token, filter) => killSwitches.service.list(await verifier.verify(token), filter),
@@ -693,6 +744,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     async close() {
       clearInterval(purge);
+      clearInterval(idempotencyPurge);
       await fleetSubscription?.close();
       await killSwitches.close();
       await notifier?.drain();

@@ -13,6 +13,8 @@ import type { PipelineEnv } from './env.ts';
 import { PHASES } from './phases/index.ts';
 import { recordSimulation, recordStop } from './phases/record.ts';
 import { actionSummary } from './summary.ts';
+import { releaseUnexecuted } from './phases/idempotency.ts';
+import { idempotencyAnswer, idempotencyError, replayRecorded } from './idempotency.ts';
 
 function newCall(mode: Mode, request: ToolCallRequest): CallState {
   const now = Date.now();
@@ -38,6 +40,9 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
     delete call.request.parent_action_id;
   }
   await runPhases(PHASES[mode], call, env);
+  // A call stopped after claiming its idempotency key and before its connector ran gives the key back.
+  if (call.stop !== undefined || call.fault !== undefined) await releaseUnexecuted(call, env);
+  if (call.replay !== undefined) await replayRecorded(call, env);
   if (call.fault !== undefined) {
     observe(call, env);
     throw new AirlockError('ERR_AUDIT_UNAVAILABLE', 'the call executed but its result could not be recorded', {
@@ -92,14 +97,27 @@ export async function executeCall(request: ToolCallRequest, env: PipelineEnv): P
   if (call.stop?.outcome === 'approval_required' && call.approvalId !== undefined) {
     return { status: 'approval_required', ...ids, approval_id: call.approvalId, decision };
   }
-  if (call.stop !== undefined) return { status: 'denied', ...ids, decision };
-  if (call.resultError !== undefined) return { status: 'failed', ...ids, decision, error: call.resultError };
+  const idempotency = idempotencyAnswer(call, env.clock.now());
+  const keyed = idempotency === undefined ? {} : { idempotency };
+  if (call.stop !== undefined) {
+    const code = call.stop.code;
+    if (idempotency !== undefined && (code === 'idempotency.key_reused' || code === 'idempotency.in_progress')) {
+      return { status: 'conflict', ...ids, decision, error: idempotencyError(code), idempotency };
+    }
+    if (idempotency !== undefined && code === 'idempotency.outcome_unknown') {
+      return { status: 'outcome_unknown', ...ids, decision, error: idempotencyError(code), idempotency };
+    }
+    return { status: 'denied', ...ids, decision };
+  }
+  if (call.resultError !== undefined) return { status: 'failed', ...ids, decision, error: call.resultError, ...keyed };
+  const replayedTrust = call.replay?.outcome?.result_trust;
   return {
     status: 'executed',
     ...ids,
     decision,
     result: call.result ?? null,
-    result_trust: call.tool?.outputTrust === 'trusted' ? 'trusted' : 'untrusted',
+    result_trust: (replayedTrust ?? (call.tool?.outputTrust === 'trusted' ? 'trusted' : 'untrusted')) === 'trusted' ? 'trusted' : 'untrusted',
+    ...keyed,
   };
 }
 

@@ -21,7 +21,7 @@ type Env = { Variables: { started: bigint } };
 type ApprovalState = ApprovalRequest['state'];
 const APPROVAL_STATES = new Set<string>(['pending', 'approved', 'denied', 'expired', 'consumed']);
 
-const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502 } as const;
+const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502, conflict: 409, outcome_unknown: 409 } as const;
 const UNREPRESENTABLE = 'validate.unrepresentable';
 
 export interface AppOptions {
@@ -140,7 +140,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   // A call refused because a value cannot be represented exactly (validate.unrepresentable) is
   // malformed input: 400 ERR_POLICY_UNREPRESENTABLE, with the recorded decision and its ids.
-  const answer = <T extends { decision: Decision }>(c: Context, result: T, status: 200 | 202 | 403 | 502) =>
+  const answer = <T extends { decision: Decision }>(c: Context, result: T, status: 200 | 202 | 403 | 409 | 502) =>
     result.decision.code === UNREPRESENTABLE
       ? c.json({ ...result, error: { code: 'ERR_POLICY_UNREPRESENTABLE', message: result.decision.reasons[0]?.reason ?? 'a value cannot be represented exactly' } }, 400)
       : c.json(result, status);
@@ -230,6 +230,22 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     if (value === '') throw new AirlockError('ERR_REQUEST_MALFORMED', `${key} must be a non-empty string`, { status: 400 });
     return c.json(await gateway.revokeCredentials(token(c), { [key]: value } as CredentialRevocation));
   });
+
+  // Idempotency records (operator role): list, read, resolve an unknown outcome, ask the tool's status check.
+  app.get('/v1/idempotency/records', async (c) => {
+    const state = c.req.query('state');
+    const limit = c.req.query('limit');
+    if (limit !== undefined && !/^\d{1,4}$/.test(limit)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'limit must be a whole number', { status: 400 });
+    const filter = { ...(state === undefined ? {} : { state }), ...(limit === undefined ? {} : { limit: Number(limit) }) };
+    return c.json({ records: await gateway.listIdempotencyRecords(token(c), filter) });
+  });
+  app.get('/v1/idempotency/records/:id', async (c) => c.json({ record: await gateway.getIdempotencyRecord(token(c), c.req.param('id')) }));
+  app.post('/v1/idempotency/records/:id/resolve', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const justification = optionalString(body, 'justification', 2000) ?? '';
+    return c.json({ record: await gateway.resolveIdempotencyRecord(token(c), c.req.param('id'), body.outcome, justification) });
+  });
+  app.post('/v1/idempotency/records/:id/check', async (c) => c.json(await gateway.checkIdempotencyRecord(token(c), c.req.param('id'))));
 
   app.get('/v1/audit/lineage/:id', async (c) => {
     const lineage = await gateway.lineage(c.req.param('id'), token(c));

@@ -8,6 +8,9 @@ import { AirlockError } from '../core/errors.ts';
 
 const MAX_TOOL_NAME = 200;
 const MAX_TEXT = 4000;
+const MAX_IDEMPOTENCY_KEY = 255;
+/** C0 and C1 control characters and DEL. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 
 export type Body = Record<string, unknown>;
 
@@ -49,6 +52,11 @@ export function toolCallFields(body: Body): {
   for (const key of ['session_id', 'intent', 'approval_token', 'idempotency_key', 'trace_id', 'parent_action_id'] as const) {
     const value = optionalString(body, key);
     if (value !== undefined) fields[key] = value;
+  }
+  // An idempotency key is bounded and printable (the pipeline checks it again for other doors).
+  const key = fields.idempotency_key;
+  if (key !== undefined && (key === '' || key.length > MAX_IDEMPOTENCY_KEY || CONTROL.test(key))) {
+    throw new AirlockError('ERR_IDEMPOTENCY_KEY_INVALID', 'an idempotency key is 1 to 255 characters with no control characters', { status: 400 });
   }
   return fields;
 }

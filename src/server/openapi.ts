@@ -4,6 +4,7 @@
  */
 
 import { CONTENT_KINDS, MAX_CONTENT_CHARS } from '../pipeline/index.ts';
+import { runtimePaths, runtimeSchemas, toolCallConflict } from './openapi-runtime.ts';
 
 /** The ids every answer about a call carries: each resolves with GET /v1/audit/lineage/{id}. */
 const callIds = {
@@ -54,6 +55,7 @@ export function openApiDocument(): object {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, metricsToken: { type: 'http', scheme: 'bearer', description: 'the scrape token of server.metrics.token (a secret of its own, not a user token)' } },
       schemas: {
+        ...runtimeSchemas,
         KillSwitch: {
           type: 'object',
           required: ['id', 'scope', 'target', 'tenant', 'engaged_by', 'justification', 'engaged_at'],
@@ -132,7 +134,7 @@ export function openApiDocument(): object {
             ref('ToolCallBody'),
             {
               type: 'object',
-              properties: { approval_token: { type: 'string' }, idempotency_key: { type: 'string' } },
+              properties: { approval_token: { type: 'string' }, idempotency_key: { type: 'string', minLength: 1, maxLength: 255, description: 'repeats with the same action replay the recorded answer; see docs/runtime-controls.md' } },
             },
           ],
         },
@@ -140,6 +142,7 @@ export function openApiDocument(): object {
     },
     security: [{ bearer: [] }],
     paths: {
+      ...runtimePaths,
       '/v1/sessions': {
         post: {
           summary: 'Create a session bound to the calling principal',
@@ -381,10 +384,12 @@ export function openApiDocument(): object {
                   decision: ref('Decision'),
                   result: {},
                   result_trust: { enum: ['trusted', 'untrusted'] },
+                  idempotency: ref('IdempotencyAnswer'),
                 },
               },
-              'executed',
+              'executed (or, with `idempotency.replayed`, the recorded answer of an earlier call with the same key and action)',
             ),
+            '409': toolCallConflict,
             '202': json(
               { type: 'object', properties: { status: { const: 'approval_required' }, ...callIds, approval_id: { type: 'string' }, decision: ref('Decision') } },
               'held for approval',

@@ -57,6 +57,9 @@ import { PostgresOverrideStore } from './postgres/overrides.ts';
 import { PostgresPinStore } from './postgres/pins.ts';
 import { PostgresRevocationStore } from './postgres/revocations.ts';
 import { PostgresSessionStore } from './postgres/sessions.ts';
+import { MemoryIdempotencyStore, type IdempotencyStore } from '../idempotency/index.ts';
+import { SqliteIdempotencyStore } from './sqlite/idempotency.ts';
+import { PostgresIdempotencyStore } from './postgres/idempotency.ts';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
@@ -89,6 +92,8 @@ export interface GatewayStores {
   activity: SessionActivityStore;
   /** Push channel of kill-switch changes between replicas (PostgreSQL LISTEN/NOTIFY); null on one process. */
   killSwitchFeed: KillSwitchFeed | null;
+  /** Idempotency keys and what came of them (one record per caller + key, shared by every replica). */
+  idempotency: IdempotencyStore;
   /**
    * The rate limiter of `config.limits`: on the fleet's Redis when `redis` is configured (one
    * budget for every replica), else in this process's memory; null when no limit is set.
@@ -159,6 +164,7 @@ async function openStateStores(config: AirlockConfig): Promise<Omit<GatewayStore
     fleet: null,
     provenance: db === null ? new MemoryProvenanceStore() : new SqliteProvenanceStore(db),
     activity: db === null ? new MemorySessionActivityStore() : new SqliteSessionActivityStore(db),
+    idempotency: db === null ? new MemoryIdempotencyStore() : new SqliteIdempotencyStore(db),
     async openAudit(options) {
       return openAuditFor(config, options, null);
     },
@@ -203,6 +209,7 @@ async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Prom
     fleet: new PostgresFleetChannel(db),
     provenance: new PostgresProvenanceStore(db),
     activity: new PostgresSessionActivityStore(db),
+    idempotency: new PostgresIdempotencyStore(db),
     async openAudit(options) {
       return openAuditFor(config, options, db);
     },

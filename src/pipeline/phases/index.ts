@@ -9,6 +9,7 @@ import { authorize } from './authorize.ts';
 import { credential } from './credential.ts';
 import { execute } from './execute.ts';
 import { identify } from './identify.ts';
+import { idempotencyCheck, idempotencyClaim, idempotencySettle } from './idempotency.ts';
 import { inspect } from './inspect.ts';
 import { limit } from './limit.ts';
 import { recordDecision, recordIntent, recordResult } from './record.ts';
@@ -40,13 +41,16 @@ export const PHASES: Record<Mode, readonly Phase[]> = {
   ],
   execute: [
     ...ADMISSION,
+    phase('idempotency', idempotencyCheck), // a key on record: replay, conflict or unknown outcome
     phase('limit', limit),
     phase('authorize', authorize),
     phase('approve', approve),
     phase('credential', credential), // just-in-time credential for the connector only
+    phase('claim', idempotencyClaim), // claim the idempotency key atomically (shared store)
     phase('record_intent', recordIntent), // durable intent before any side effect
     phase('execute', execute), // connector, deadline, idempotency key
     phase('inspect', inspect), // result schema, read budget, trust label
+    phase('settle', idempotencySettle), // what came of the key's call: result, error or unknown
     phase('record_result', recordResult), // durable result event
   ],
   // Dry run: no rate-limit budget spent, nothing stored, nothing executed.

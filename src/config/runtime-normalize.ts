@@ -1,0 +1,25 @@
+/** Defaults of the runtime-control sections (docs/runtime-controls.md). */
+import type { BudgetsConfig, IdempotencyConfig } from './runtime-types.ts';
+
+type Raw = Record<string, unknown>;
+const section = (raw: Raw, key: string): Raw => (raw[key] ?? {}) as Raw;
+
+export function idempotencyConfig(raw: Raw = {}): IdempotencyConfig {
+  return {
+    operatorRole: (raw.operator_role as string | undefined) ?? 'security-admin',
+    retentionSeconds: (raw.retention_seconds as number | undefined) ?? 86_400,
+    leaseGraceSeconds: (raw.lease_grace_seconds as number | undefined) ?? 30,
+    maxResultBytes: (raw.max_result_bytes as number | undefined) ?? 1024 * 1024,
+  };
+}
+
+export function budgetsConfig(raw: Raw = {}): BudgetsConfig {
+  const session = section(raw, 'session');
+  const loops = section(raw, 'loops');
+  const pick = <T extends Record<string, number | undefined>>(entries: T): { [K in keyof T]?: number } =>
+    Object.fromEntries(Object.entries(entries).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: number };
+  return {
+    session: pick({ maxSteps: session.max_steps as number | undefined, maxToolCalls: session.max_tool_calls as number | undefined, maxSpend: session.max_spend as number | undefined }),
+    loops: pick({ maxIdenticalCalls: loops.max_identical_calls as number | undefined, maxDenials: loops.max_denials as number | undefined }),
+  };
+}
