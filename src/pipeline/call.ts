@@ -11,6 +11,7 @@ import type { ArgumentTaint, Decision, DecisionReason, PolicyEvaluation, Princip
 import type { ApprovalRequest } from '../approvals/index.ts';
 import type { SessionRecord } from '../sessions/index.ts';
 import type { IdempotencyOwner, IdempotencyRecord } from '../idempotency/index.ts';
+import type { BudgetBreach, BudgetTotals } from '../budgets/index.ts';
 
 export type Mode = 'decide' | 'execute' | 'simulate';
 
@@ -145,6 +146,8 @@ export interface CallState {
    * record found for it, and the record this call claimed.
    */
   idempotency?: { key: string; owner: IdempotencyOwner; scope: string; fingerprint: string; found?: IdempotencyRecord; claimed?: IdempotencyRecord };
+  /** The session budget or loop limit this call broke (the session is suspended once the call has ended). */
+  budgetBreach?: BudgetBreach & { totals: BudgetTotals };
   /** A repeat of a key on record: its recorded answer is replayed, nothing runs. */
   replay?: IdempotencyRecord;
   /** Set once the connector has been called: from here on the call can no longer be denied. */

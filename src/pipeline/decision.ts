@@ -10,7 +10,7 @@ import type { CallState } from './call.ts';
 
 const NOT_EVALUATED: CheckResult = { passed: false, policy_ids: [] };
 /** Gateway phases whose refusals are about parameters rather than the action class. */
-const PARAMETER_PHASES = new Set(['validate', 'scope', 'limit']);
+const PARAMETER_PHASES = new Set(['validate', 'scope', 'limit', 'budget']);
 
 export function buildDecision(call: CallState): Decision {
   const stop = call.stop;

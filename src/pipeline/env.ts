@@ -15,6 +15,9 @@ import type { CallObservation } from '../metrics/index.ts';
 import type { SessionContent } from './content.ts';
 import type { SessionActivityStore } from '../sessions/activity.ts';
 import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/index.ts';
+import type { BudgetBreach, BudgetTotals, SessionBudgetStore } from '../budgets/index.ts';
+import type { BudgetsConfig } from '../config/types.ts';
+import type { CallState } from './call.ts';
 
 export type ArgumentCheck =
   | { ok: true; value: Record<string, JsonValue> }
@@ -110,6 +113,13 @@ export interface PipelineEnv {
     checkStatus(tool: RegisteredTool, record: IdempotencyRecord, principal: Principal): Promise<'executed' | 'not_executed' | 'unknown'>;
     /** Records a resolution in the audit log (operator null: a status check). */
     onResolved(record: IdempotencyRecord, operator: Principal | null): Promise<void>;
+  } | null;
+  /** Per-session budgets and loop detection (null: none configured). */
+  budgets?: {
+    store: SessionBudgetStore;
+    config: BudgetsConfig;
+    /** Suspends the call's session (kill switch, credential revocation, alert event); once per session. */
+    suspend(call: CallState, breach: BudgetBreach, totals: BudgetTotals): Promise<void>;
   } | null;
   /** Told about every call once it has ended (null: metrics disabled). */
   metrics?: { observeCall(call: CallObservation): void } | null;

@@ -50,6 +50,8 @@ import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/ind
 import { IdempotencyOperators, idempotencyError as idempotencyFault, recordView } from '../idempotency/index.ts';
 import type { IdempotencyRecordView } from '../idempotency/index.ts';
 import { resolvedEvent, statusChecker } from './idempotency.ts';
+import { budgetsEnabled } from '../budgets/index.ts';
+import { suspensionEvent } from './budgets.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -65,6 +67,8 @@ export interface GatewayOptions {
    * on every call is refused (audit.unavailable) and /readyz fails.
    */
   onBackgroundFault?: (what: string, error: unknown) => void;
+  /** Told about every alert the gateway raises itself (a session suspended for a budget breach or a runaway loop); also in the audit log. */
+  onAlert?: (alert: { type: 'session_suspended'; session_id: string; tenant: string; code: string; kill_switch_id: string }) => void;
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
   /**
@@ -354,6 +358,10 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
   const limiter = stores.rateLimiter(clock);
 
+  // Session budgets and loop detection: usage in the shared state store; a breach suspends the session.
+  const budgetSettings = config.budgets ?? { session: {}, loops: {} };
+  const suspending = new Set<string>();
+
   // Idempotency keys: records in the shared state store; operators settle unknown outcomes.
   const idempotencySettings = config.idempotency ?? { operatorRole: 'security-admin', retentionSeconds: 86_400, leaseGraceSeconds: 30, maxResultBytes: 1024 * 1024 };
   for (const tool of registry.list()) {
@@ -436,6 +444,27 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     faults: { unrecordedStops: 0, ...(options.onUnrecordedStop === undefined ? {} : { onUnrecorded: options.onUnrecordedStop }) },
     runtime: config.runtime,
     metrics,
+    budgets: budgetsEnabled(budgetSettings)
+      ? {
+          store: stores.budgets,
+          config: budgetSettings,
+          async suspend(call, breach, totals) {
+            const session = call.session;
+            const tenant = call.principal?.tenant;
+            if (session === undefined || tenant === undefined || suspending.has(session.id)) return;
+            // Already refused by a switch (suspended before, by this or another replica): nothing more to do.
+            if (killSwitches.gate.check({ tenant, agent: null, tool: call.tool?.name ?? '', connector: null, session: session.id }).refused) return;
+            suspending.add(session.id);
+            try {
+              const engaged = await killSwitches.service.engageAsGateway({ scope: 'session', target: session.id, tenant, justification: `${breach.code}: ${breach.reason}` });
+              await audit.append([suspensionEvent(call, env, breach, totals, engaged.id)]);
+              options.onAlert?.({ type: 'session_suspended', session_id: session.id, tenant, code: breach.code, kill_switch_id: engaged.id });
+            } finally {
+              suspending.delete(session.id);
+            }
+          },
+        }
+      : null,
     idempotency: {
       store: stores.idempotency,
       leaseGraceMs: idempotencySettings.leaseGraceSeconds * 1000,

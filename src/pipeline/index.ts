@@ -25,3 +25,4 @@ export {
   MCP_ADMIN_ROLES,
 } from './mcp/index.ts';
 export type { HubChange, McpGateway, McpGatewayOptions, McpPinAdmin, McpToolEntry, PinView, SessionContent, SessionContentSink } from './mcp/index.ts';
+export type { IdempotencyRecordView } from '../idempotency/index.ts';

@@ -15,6 +15,7 @@ import { recordSimulation, recordStop } from './phases/record.ts';
 import { actionSummary } from './summary.ts';
 import { releaseUnexecuted } from './phases/idempotency.ts';
 import { idempotencyAnswer, idempotencyError, replayRecorded } from './idempotency.ts';
+import { afterCallBudgets } from './budgets.ts';
 
 function newCall(mode: Mode, request: ToolCallRequest): CallState {
   const now = Date.now();
@@ -66,6 +67,8 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
       call.decision = buildDecision(call);
     }
   }
+  // Denials counted, and a session that broke a budget or ran away suspended (after its refusal is on record).
+  if (mode !== 'simulate') await afterCallBudgets(call, env);
   observe(call, env);
   return call;
 }

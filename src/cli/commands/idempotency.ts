@@ -4,7 +4,7 @@
  * operator's word (`resolve --outcome executed|not_executed --justification ...`) or the
  * tool's authoritative status check (`check`). Same token, roles and audit as over HTTP.
  */
-import type { IdempotencyRecordView } from '../../idempotency/index.ts';
+import type { IdempotencyRecordView } from '../../pipeline/index.ts';
 import { dim, printJson, table } from '../output.ts';
 import { type OperatorOptions, withGateway } from './operator.ts';
 

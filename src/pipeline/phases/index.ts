@@ -6,6 +6,7 @@ import type { Phase } from '../compose.ts';
 import type { Mode } from '../call.ts';
 import { approve } from './approve.ts';
 import { authorize } from './authorize.ts';
+import { budget } from './budget.ts';
 import { credential } from './credential.ts';
 import { execute } from './execute.ts';
 import { identify } from './identify.ts';
@@ -34,6 +35,7 @@ export const PHASES: Record<Mode, readonly Phase[]> = {
   decide: [
     ...ADMISSION,
     phase('limit', limit),
+    phase('budget', budget), // session budgets (steps, tool calls, spend) and identical-call loops
     phase('authorize', authorize), // Cedar: action class, parameters
     phase('approve', approve), // hold for a human -> stored request
     phase('credential', credential), // just-in-time credential, returned to the runtime (PDP mode)
@@ -43,6 +45,7 @@ export const PHASES: Record<Mode, readonly Phase[]> = {
     ...ADMISSION,
     phase('idempotency', idempotencyCheck), // a key on record: replay, conflict or unknown outcome
     phase('limit', limit),
+    phase('budget', budget),
     phase('authorize', authorize),
     phase('approve', approve),
     phase('credential', credential), // just-in-time credential for the connector only
