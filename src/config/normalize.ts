@@ -19,7 +19,7 @@ import type {
   TlsConfig,
 } from './types.ts';
 import { normalizeMcp } from './mcp-normalize.ts';
-import { budgetsConfig, idempotencyConfig } from './runtime-normalize.ts';
+import { budgetsConfig, idempotencyConfig, outputsConfig } from './runtime-normalize.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -287,6 +287,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
     memory: memoryConfig(section(root, 'memory')),
     idempotency: idempotencyConfig(section(root, 'idempotency')),
     budgets: budgetsConfig(section(root, 'budgets')),
+    outputs: outputsConfig(section(root, 'outputs'), baseDir),
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
   config.mcp = normalizeMcp(root.mcp, baseDir, config.server.host);

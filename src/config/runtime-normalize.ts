@@ -1,5 +1,6 @@
 /** Defaults of the runtime-control sections (docs/runtime-controls.md). */
-import type { BudgetsConfig, IdempotencyConfig } from './runtime-types.ts';
+import { resolve } from 'node:path';
+import type { BudgetsConfig, IdempotencyConfig, OutputClassName, OutputsConfig } from './runtime-types.ts';
 
 type Raw = Record<string, unknown>;
 const section = (raw: Raw, key: string): Raw => (raw[key] ?? {}) as Raw;
@@ -21,5 +22,25 @@ export function budgetsConfig(raw: Raw = {}): BudgetsConfig {
   return {
     session: pick({ maxSteps: session.max_steps as number | undefined, maxToolCalls: session.max_tool_calls as number | undefined, maxSpend: session.max_spend as number | undefined }),
     loops: pick({ maxIdenticalCalls: loops.max_identical_calls as number | undefined, maxDenials: loops.max_denials as number | undefined }),
+  };
+}
+
+const CLASS_NAMES: OutputClassName[] = ['informational', 'needs_confirmation', 'needs_approval', 'blocked'];
+
+export function outputsConfig(raw: Raw = {}, baseDir = '.'): OutputsConfig {
+  const classes = section(raw, 'classes');
+  return {
+    ...(typeof raw.policy_dir === 'string' ? { policyDir: resolve(baseDir, raw.policy_dir) } : {}),
+    defaultClass: (raw.default_class as OutputClassName | undefined) ?? 'informational',
+    classes: Object.fromEntries(
+      CLASS_NAMES.map((name) => {
+        const route = section(classes, name);
+        return [name, { owner: (route.owner as string | undefined) ?? 'unassigned', escalation: [...((route.escalation as string[] | undefined) ?? [])] }];
+      }),
+    ) as OutputsConfig['classes'],
+    dataClasses: { ...(section(raw, 'data_classes') as OutputsConfig['dataClasses']) },
+    referenceRoles: [...((raw.reference_roles as string[] | undefined) ?? ['data-steward'])],
+    ...(typeof raw.reference_key === 'string' ? { referenceKey: raw.reference_key } : {}),
+    allowedHosts: [...((section(raw, 'links').allowed_hosts as string[] | undefined) ?? [])],
   };
 }

@@ -45,3 +45,33 @@ export const toolRuntimeProperties = {
   cost: { type: 'number', minimum: 0, maximum: 1_000_000 },
   status_check: { type: 'string', minLength: 1, 'x-message': 'must name an in-process handler' },
 } as const;
+
+const OUTPUT_CLASS_NAMES = ['informational', 'needs_confirmation', 'needs_approval', 'blocked'];
+const classRoute = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['owner'],
+  properties: { owner: nonEmptyString, escalation: { type: 'array', items: nonEmptyString } },
+} as const;
+
+export const outputsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    policy_dir: nonEmptyString,
+    default_class: { enum: OUTPUT_CLASS_NAMES },
+    classes: { type: 'object', additionalProperties: false, properties: Object.fromEntries(OUTPUT_CLASS_NAMES.map((c) => [c, classRoute])) },
+    data_classes: {
+      type: 'object',
+      additionalProperties: false,
+      properties: Object.fromEntries(['secret', 'card', 'iban', 'national_id', 'email', 'phone'].map((c) => [c, { enum: ['redact', 'tokenize', 'allow'] }])),
+    },
+    reference_roles: { type: 'array', items: nonEmptyString, uniqueItems: true },
+    reference_key: nonEmptyString,
+    links: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { allowed_hosts: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9.-]{1,253}$', 'x-message': 'must be a lowercase host name' }, uniqueItems: true } },
+    },
+  },
+} as const;

@@ -17,3 +17,25 @@ export interface BudgetsConfig {
   /** Runaway-loop detection (absent: off). */
   loops: { maxIdenticalCalls?: number; maxDenials?: number };
 }
+
+export type OutputClassName = 'informational' | 'needs_confirmation' | 'needs_approval' | 'blocked';
+export type DataClassName = 'secret' | 'card' | 'iban' | 'national_id' | 'email' | 'phone';
+/** What happens to a detected value before it reaches the model. */
+export type DataClassAction = 'redact' | 'tokenize' | 'allow';
+
+export interface OutputsConfig {
+  /** Directory of Cedar output policies (absolute); absent: the built-in output policies. */
+  policyDir?: string;
+  /** Class of an output no output policy matched. */
+  defaultClass: OutputClassName;
+  /** Owner and escalation path of each class. */
+  classes: Record<OutputClassName, { owner: string; escalation: string[] }>;
+  /** Data classes detected in tool results and model output, and what happens to them. */
+  dataClasses: Partial<Record<DataClassName, DataClassAction>>;
+  /** Roles that may resolve reference tokens (humans only). */
+  referenceRoles: string[];
+  /** Key that seals reference tokens (secret reference); default: beside the SQLite state, or per process. */
+  referenceKey?: string;
+  /** Hosts whose links may stay in outputs when they carry no data. */
+  allowedHosts: string[];
+}

@@ -7,7 +7,7 @@
  */
 
 import { mcpSchema } from './mcp-schema.ts';
-import { budgetsSchema, idempotencySchema, toolRuntimeProperties } from './runtime-schema.ts';
+import { budgetsSchema, idempotencySchema, outputsSchema, toolRuntimeProperties } from './runtime-schema.ts';
 
 const CEDAR_IDENT = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -174,7 +174,7 @@ const redis = {
   },
 } as const;
 
-const REDACTION_CLASSES = ['email', 'iban', 'card', 'secret', 'phone'];
+const REDACTION_CLASSES = ['email', 'iban', 'card', 'secret', 'phone', 'national_id'];
 
 const contextSource = {
   type: 'object',
@@ -361,6 +361,7 @@ export const configSchema = {
     mcp: mcpSchema,
     idempotency: idempotencySchema,
     budgets: budgetsSchema,
+    outputs: outputsSchema,
     runtime: {
       type: 'object',
       additionalProperties: false,

@@ -373,5 +373,17 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
     if (schema !== undefined) checkToolSchema(out, ['memory', 'kinds', name, 'schema'], schema, false);
   }
   checkMcp(out, rec(root.mcp));
+  checkOutputs(out, root);
   return out.issues;
+}
+
+/** Reference tokens are sealed with a key every replica must share when data classes are tokenized on a fleet. */
+function checkOutputs(out: IssueCollector, root: Rec): void {
+  const outputs = rec(root.outputs);
+  if (outputs === undefined) return;
+  if (outputs.reference_key !== undefined) checkSecretRef(out, ['outputs', 'reference_key'], outputs.reference_key);
+  const tokenized = Object.values(rec(outputs.data_classes) ?? {}).includes('tokenize');
+  if (tokenized && outputs.reference_key === undefined && rec(root.state)?.type === 'postgres') {
+    out.add(['outputs', 'data_classes'], 'tokenized data classes on a postgres fleet need outputs.reference_key (a secret reference every replica reads)');
+  }
 }

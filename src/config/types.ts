@@ -7,7 +7,7 @@ import type { McpConfig } from './mcp-types.ts';
 
 export type * from './mcp-types.ts';
 export type * from './runtime-types.ts';
-import type { BudgetsConfig, IdempotencyConfig } from './runtime-types.ts';
+import type { BudgetsConfig, IdempotencyConfig, OutputsConfig } from './runtime-types.ts';
 
 /** A reference to a secret: `env:NAME` or `file:PATH` (relative to the config file). */
 export type SecretRef = string;
@@ -130,7 +130,7 @@ export interface MetricsConfig {
 }
 
 /** Data classes the context gateway can redact. */
-export type RedactionClass = 'email' | 'iban' | 'card' | 'secret' | 'phone';
+export type RedactionClass = 'email' | 'iban' | 'card' | 'secret' | 'phone' | 'national_id';
 
 /** One registered context source (see docs/context.md). */
 export interface ContextSourceConfig {
@@ -235,4 +235,6 @@ export interface AirlockConfig {
   idempotency?: IdempotencyConfig;
   /** Per-session budgets and runaway-loop detection (docs/runtime-controls.md); none when absent. */
   budgets?: BudgetsConfig;
+  /** Output classes, data classes and link exfiltration (docs/output-governance.md); defaults when absent. */
+  outputs?: OutputsConfig;
 }

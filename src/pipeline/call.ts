@@ -12,6 +12,7 @@ import type { ApprovalRequest } from '../approvals/index.ts';
 import type { SessionRecord } from '../sessions/index.ts';
 import type { IdempotencyOwner, IdempotencyRecord } from '../idempotency/index.ts';
 import type { BudgetBreach, BudgetTotals } from '../budgets/index.ts';
+import type { OutputAnswer } from './outputs.ts';
 
 export type Mode = 'decide' | 'execute' | 'simulate';
 
@@ -56,10 +57,10 @@ export interface IdempotencyAnswer {
 }
 
 export type ToolCallResult =
-  | (CallIds & { status: 'executed'; decision: Decision; result: JsonValue; result_trust: 'trusted' | 'untrusted'; idempotency?: IdempotencyAnswer })
+  | (CallIds & { status: 'executed'; decision: Decision; result: JsonValue; result_trust: 'trusted' | 'untrusted'; output?: OutputAnswer; idempotency?: IdempotencyAnswer })
   | (CallIds & { status: 'approval_required'; approval_id: string; decision: Decision })
   | (CallIds & { status: 'denied'; decision: Decision })
-  | (CallIds & { status: 'failed'; decision: Decision; error: { code: string; message: string }; idempotency?: IdempotencyAnswer })
+  | (CallIds & { status: 'failed'; decision: Decision; error: { code: string; message: string }; output?: OutputAnswer; idempotency?: IdempotencyAnswer })
   /** The key is held by another action, or by a call still running (409). */
   | (CallIds & { status: 'conflict'; decision: Decision; error: { code: string; message: string }; idempotency: IdempotencyAnswer })
   /** The earlier call with this key has an unknown outcome: nothing runs until it is resolved (409). */
@@ -148,6 +149,8 @@ export interface CallState {
   idempotency?: { key: string; owner: IdempotencyOwner; scope: string; fingerprint: string; found?: IdempotencyRecord; claimed?: IdempotencyRecord };
   /** The session budget or loop limit this call broke (the session is suspended once the call has ended). */
   budgetBreach?: BudgetBreach & { totals: BudgetTotals };
+  /** The class of the tool's result (output policies), with what was found in it. */
+  output?: OutputAnswer;
   /** A repeat of a key on record: its recorded answer is replayed, nothing runs. */
   replay?: IdempotencyRecord;
   /** Set once the connector has been called: from here on the call can no longer be denied. */

@@ -18,6 +18,7 @@ import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/index.t
 import type { BudgetBreach, BudgetTotals, SessionBudgetStore } from '../budgets/index.ts';
 import type { BudgetsConfig } from '../config/types.ts';
 import type { CallState } from './call.ts';
+import type { OutputGovernance } from './outputs.ts';
 
 export type ArgumentCheck =
   | { ok: true; value: Record<string, JsonValue> }
@@ -114,6 +115,8 @@ export interface PipelineEnv {
     /** Records a resolution in the audit log (operator null: a status check). */
     onResolved(record: IdempotencyRecord, operator: Principal | null): Promise<void>;
   } | null;
+  /** Output governance: links, data classes, output classes (null: off, e.g. in narrow tests). */
+  outputs?: OutputGovernance | null;
   /** Per-session budgets and loop detection (null: none configured). */
   budgets?: {
     store: SessionBudgetStore;

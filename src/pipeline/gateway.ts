@@ -52,6 +52,10 @@ import type { IdempotencyRecordView } from '../idempotency/index.ts';
 import { resolvedEvent, statusChecker } from './idempotency.ts';
 import { budgetsEnabled } from '../budgets/index.ts';
 import { suspensionEvent } from './budgets.ts';
+import { OutputGovernance, outputEventData, textHash, tokenHash } from './outputs.ts';
+import type { OutputAnswer } from './outputs.ts';
+import { outputsConfig } from '../config/index.ts';
+import { gatewayKey } from './keys.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -116,6 +120,19 @@ export interface ContentResponse {
   trust: 'trusted' | 'untrusted';
   trust_tier: string;
   kind: ContentInput['kind'];
+}
+
+export interface ClassifyOutputInput {
+  text: string;
+  session_id?: string;
+  /** The tool the output asks to call, if it asks for an action. */
+  proposed_action?: { tool: string };
+}
+
+export interface ClassifyOutputResponse extends OutputAnswer {
+  output_id: string;
+  /** The governed text (links neutralised, data classes redacted or tokenized); null when blocked. */
+  text: string | null;
 }
 
 export interface LineageResponse {
@@ -206,6 +223,15 @@ export interface Gateway {
   resolveIdempotencyRecord(token: string, id: string, outcome: unknown, justification: string): Promise<IdempotencyRecordView>;
   /** Asks the tool's authoritative status check about an unknown outcome and records its answer when it has one. */
   checkIdempotencyRecord(token: string, id: string): Promise<{ verdict: 'executed' | 'not_executed' | 'unknown'; record: IdempotencyRecordView | null }>;
+  /**
+   * Output governance for model output the runtime submits: links that could carry data out
+   * neutralised, data classes redacted or tokenized, and the output policies' class with its
+   * owner and escalation path; audited as `output.classified` (hashes, never the text). A
+   * blocked output's text is withheld (null).
+   */
+  classifyOutput(token: string, input: ClassifyOutputInput): Promise<ClassifyOutputResponse>;
+  /** Opens a reference token for a human with a reference role of the token's tenant; audited (never the value). */
+  resolveDataReference(token: string, reference: string): Promise<{ class: string; value: string }>;
   /** Releases an engaged kill switch (exactly once; audited with the justification). */
   releaseKillSwitch(token: string, id: string, justification: string): Promise<KillSwitch>;
   /** The kill switches the operator may see, oldest first (`active`: only engaged ones). */
@@ -386,6 +412,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     ...(contextSettings.trustedTiers === undefined ? {} : { trustedTiers: contextSettings.trustedTiers }),
   });
   const sessionContent = new SessionContent(new DurableProvenance(provenanceLog, { scale }), (name) => registry.get(name));
+  const outputSettings = config.outputs ?? outputsConfig();
+  const outputs = await OutputGovernance.create(outputSettings, await gatewayKey(config, outputSettings.referenceKey, 'data-reference.key'));
   const contextGateway = new SessionContextGateway(contextSettings, { clock, audit, content: sessionContent, runtime: config.runtime });
 
   /** The caller's own session; another principal's is indistinguishable from a missing one. */
@@ -444,6 +472,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     faults: { unrecordedStops: 0, ...(options.onUnrecordedStop === undefined ? {} : { onUnrecorded: options.onUnrecordedStop }) },
     runtime: config.runtime,
     metrics,
+    outputs,
     budgets: budgetsEnabled(budgetSettings)
       ? {
           store: stores.budgets,
@@ -728,6 +757,42 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       if (resolved === null) throw idempotencyFault('ERR_IDEMPOTENCY_NOT_UNKNOWN', { id });
       await recordResolution(resolved, operator);
       return { verdict, record: recordView(resolved, now) };
+    },
+
+    async classifyOutput(token, input) {
+      const principal = await verifier.verify(token);
+      const session = input.session_id === undefined ? null : await ownedSession(principal, input.session_id);
+      // A session whose provenance cannot be read is not classified as clean: the call fails (fail closed).
+      const labels = session === null ? null : (await sessionContent.trace(session, {})).labels;
+      const governed = outputs.governText(input.text, principal.tenant);
+      const proposedTool = input.proposed_action?.tool;
+      const answer = outputs.classify({
+        principal,
+        source: 'model_output',
+        tool: null,
+        trust: 'untrusted',
+        proposed: proposedTool === undefined ? null : { tool: proposedTool, sideEffect: registry.get(proposedTool)?.sideEffect ?? 'unknown' },
+        textChars: input.text.length,
+        session: { id: session?.id ?? null, untrustedSeen: labels?.untrusted_seen ?? false, lowestTrust: labels?.lowest_trust ?? '', maxClassification: labels?.max_classification ?? '' },
+        found: governed,
+      });
+      const outputId = newId('out');
+      await audit.append([
+        standaloneEvent(
+          'output.classified',
+          actorOf(principal),
+          { output_id: outputId, source: 'model_output', text_hash: textHash(input.text), chars: input.text.length, proposed_tool: proposedTool ?? null, ...(outputEventData(answer) as Record<string, JsonValue>) },
+          { session_id: session?.id ?? null, model_id: config.runtime.modelId, runtime_config_id: config.runtime.configId, ...refsOf(outputId) },
+        ),
+      ]);
+      return { output_id: outputId, ...answer, text: answer.class === 'blocked' ? null : governed.value };
+    },
+
+    async resolveDataReference(token, reference) {
+      const principal = await verifier.verify(token);
+      const opened = outputs.resolveReference(principal, reference);
+      await audit.append([standaloneEvent('data_reference.resolved', { ...actorOf(principal), agent: null }, { class: opened.class, reference_hash: tokenHash(reference) })]);
+      return opened;
     },
 
     engageKillSwitch: async (token, input) => killSwitches.service.engage(await verifier.verify(token), input),

@@ -101,7 +101,7 @@ export async function executeCall(request: ToolCallRequest, env: PipelineEnv): P
     return { status: 'approval_required', ...ids, approval_id: call.approvalId, decision };
   }
   const idempotency = idempotencyAnswer(call, env.clock.now());
-  const keyed = idempotency === undefined ? {} : { idempotency };
+  const keyed = { ...(idempotency === undefined ? {} : { idempotency }), ...(call.output === undefined ? {} : { output: call.output }) };
   if (call.stop !== undefined) {
     const code = call.stop.code;
     if (idempotency !== undefined && (code === 'idempotency.key_reused' || code === 'idempotency.in_progress')) {

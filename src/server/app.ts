@@ -13,7 +13,7 @@ import type { ContentInput } from '../pipeline/index.ts';
 import { CONTENT_KINDS, CREDENTIAL_REVOCATION_KEYS, MAX_CONTENT_CHARS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
 import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
-import { assembleFields, contentFields, memoryFields, optionalString, readJson, requireObject, toolCallFields } from './body.ts';
+import { assembleFields, contentFields, memoryFields, optionalString, outputFields, readJson, requireObject, toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
 
 type Env = { Variables: { started: bigint } };
@@ -229,6 +229,15 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     const value = optionalString(body, key, 256) ?? '';
     if (value === '') throw new AirlockError('ERR_REQUEST_MALFORMED', `${key} must be a non-empty string`, { status: 400 });
     return c.json(await gateway.revokeCredentials(token(c), { [key]: value } as CredentialRevocation));
+  });
+
+  // Output governance: classify model output; resolve a reference token (reference roles, humans only).
+  app.post('/v1/outputs/classify', async (c) => c.json(await gateway.classifyOutput(token(c), outputFields(requireObject(await readJson(c.req.raw))))));
+  app.post('/v1/data-references/resolve', async (c) => {
+    const body = requireObject(await readJson(c.req.raw));
+    const reference = optionalString(body, 'reference', 16_384);
+    if (reference === undefined || reference === '') throw new AirlockError('ERR_REQUEST_MALFORMED', 'reference is required', { status: 400 });
+    return c.json(await gateway.resolveDataReference(token(c), reference));
   });
 
   // Idempotency records (operator role): list, read, resolve an unknown outcome, ask the tool's status check.

@@ -121,3 +121,23 @@ export async function readJson(request: Request): Promise<unknown> {
     throw new AirlockError('ERR_REQUEST_MALFORMED', 'the request body is not valid json', { status: 400 });
   }
 }
+
+const MAX_OUTPUT_CHARS = 200_000;
+
+/** The fields of `POST /v1/outputs/classify`. */
+export function outputFields(body: Body): { text: string; session_id?: string; proposed_action?: { tool: string } } {
+  const text = optionalString(body, 'text', MAX_OUTPUT_CHARS);
+  if (text === undefined) throw new AirlockError('ERR_REQUEST_MALFORMED', 'text is required', { status: 400 });
+  const fields: ReturnType<typeof outputFields> = { text };
+  const session = optionalString(body, 'session_id', 200);
+  if (session !== undefined) fields.session_id = session;
+  const proposed = body.proposed_action;
+  if (proposed !== undefined && proposed !== null) {
+    const tool = requireObject(proposed).tool;
+    if (typeof tool !== 'string' || tool === '' || tool.length > MAX_TOOL_NAME) {
+      throw new AirlockError('ERR_REQUEST_MALFORMED', 'proposed_action.tool must be a tool name', { status: 400 });
+    }
+    fields.proposed_action = { tool };
+  }
+  return fields;
+}

@@ -13,6 +13,24 @@ const errors = {
 };
 
 export const runtimeSchemas = {
+  OutputAnswer: {
+    type: 'object',
+    required: ['class', 'owner', 'escalation', 'policy_ids', 'policy_version'],
+    description: 'the class the output policies gave an output, its owner and escalation path, and what was found in it',
+    properties: {
+      class: { enum: ['informational', 'needs_confirmation', 'needs_approval', 'blocked'] },
+      owner: { type: 'string' },
+      escalation: { type: 'array', items: { type: 'string' } },
+      policy_ids: { type: 'array', items: { type: 'string' } },
+      reasons: { type: 'array', items: { type: 'string' } },
+      policy_version: { type: 'string' },
+      data_classes: { type: 'object', additionalProperties: { type: 'integer' }, description: 'occurrences per data class (secret, card, iban, national_id, email, phone)' },
+      links: {
+        type: 'object',
+        properties: { count: { type: 'integer' }, images: { type: 'integer' }, data_urls: { type: 'integer' }, neutralised: { type: 'integer' }, exfiltration: { type: 'boolean' }, hosts: { type: 'array', items: { type: 'string' } } },
+      },
+    },
+  },
   IdempotencyAnswer: {
     type: 'object',
     description: 'what the answer says about the call\'s idempotency key (present when it named one)',
@@ -50,6 +68,46 @@ export const runtimeSchemas = {
 };
 
 export const runtimePaths = {
+  '/v1/outputs/classify': {
+    post: {
+      summary: 'Classify model output: links that could carry data out neutralised, data classes redacted or tokenized, and the class from the output policies (audited as output.classified)',
+      requestBody: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: {
+              type: 'object',
+              required: ['text'],
+              properties: {
+                text: { type: 'string', maxLength: 200000 },
+                session_id: { type: 'string', description: "a session of the caller's (its provenance labels are seen by the output policies)" },
+                proposed_action: { type: 'object', required: ['tool'], properties: { tool: { type: 'string' } }, description: 'the tool the output asks to call' },
+              },
+            },
+          },
+        },
+      },
+      responses: {
+        '200': json({ allOf: [ref('OutputAnswer'), { type: 'object', properties: { output_id: { type: 'string' }, text: { type: ['string', 'null'], description: 'the governed text; null when blocked' } } }] }, 'classified'),
+        '404': json(ref('Error'), 'unknown session'),
+        '400': json(ref('Error'), 'malformed input'),
+        '401': json(ref('Error'), 'missing or invalid bearer token'),
+      },
+    },
+  },
+  '/v1/data-references/resolve': {
+    post: {
+      summary: 'Open a reference token for a human with a reference role (outputs.reference_roles) of its tenant; audited as data_reference.resolved (never the value)',
+      requestBody: { required: true, content: { 'application/json': { schema: { type: 'object', required: ['reference'], properties: { reference: { type: 'string', examples: ['[[ref:email:dref_...]]'] } } } } } },
+      responses: {
+        '200': json({ type: 'object', properties: { class: { type: 'string' }, value: { type: 'string' } } }, 'the value'),
+        '403': json(ref('Error'), 'no reference role, or a token with an acting agent'),
+        '404': json(ref('Error'), 'unknown, forged, or of another tenant'),
+        '400': json(ref('Error'), 'malformed input'),
+        '401': json(ref('Error'), 'missing or invalid bearer token'),
+      },
+    },
+  },
   '/v1/idempotency/records': {
     get: {
       summary: "The operator's tenant's idempotency records, newest first (operator role, humans only)",

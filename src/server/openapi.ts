@@ -385,6 +385,7 @@ export function openApiDocument(): object {
                   result: {},
                   result_trust: { enum: ['trusted', 'untrusted'] },
                   idempotency: ref('IdempotencyAnswer'),
+                  output: ref('OutputAnswer'),
                 },
               },
               'executed (or, with `idempotency.replayed`, the recorded answer of an earlier call with the same key and action)',

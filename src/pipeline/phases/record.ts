@@ -14,6 +14,7 @@ import { buildDecision } from '../decision.ts';
 import type { PipelineEnv } from '../env.ts';
 import { contentEventData } from '../content.ts';
 import { callEvent, callRefs, decisionJson, mismatchEvents, refsOf } from '../events.ts';
+import { outputEventData } from '../outputs.ts';
 
 /** `function:<handler>`, `http:<METHOD> <origin>` or `mcp:<upstream>/<tool>`: no headers, paths or query. */
 export function connectorLabel(connector: ConnectorSpec): string {
@@ -104,6 +105,7 @@ export async function recordResult(call: CallState, env: PipelineEnv): Promise<v
   const data = {
     ...(error === undefined ? {} : { error: error.message.slice(0, 300) }),
     ...(call.redacted === undefined ? {} : { redacted: { count: call.redacted.count, kinds: { ...call.redacted.kinds } } }),
+    ...(call.output === undefined ? {} : { output: outputEventData(call.output) }),
   };
   await appendCallEvents(env, [
     callEvent(call, env, 'result', {
