@@ -19,7 +19,7 @@ import type {
   TlsConfig,
 } from './types.ts';
 import { normalizeMcp } from './mcp-normalize.ts';
-import { budgetsConfig, idempotencyConfig, outputsConfig } from './runtime-normalize.ts';
+import { alertsConfig, budgetsConfig, idempotencyConfig, outputsConfig } from './runtime-normalize.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -205,6 +205,7 @@ function tool(raw: Raw): ToolDefinition {
   }
   if (raw.output_trust !== undefined) out.outputTrust = raw.output_trust as 'trusted' | 'untrusted';
   if (raw.cost !== undefined) out.cost = raw.cost as number;
+  if (raw.retries !== undefined) out.retries = raw.retries as number;
   if (raw.status_check !== undefined) out.statusCheck = raw.status_check as string;
   return out;
 }
@@ -288,6 +289,7 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
     idempotency: idempotencyConfig(section(root, 'idempotency')),
     budgets: budgetsConfig(section(root, 'budgets')),
     outputs: outputsConfig(section(root, 'outputs'), baseDir),
+    alerts: alertsConfig(section(root, 'alerts')),
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
   config.mcp = normalizeMcp(root.mcp, baseDir, config.server.host);

@@ -1,6 +1,6 @@
 /** Defaults of the runtime-control sections (docs/runtime-controls.md). */
 import { resolve } from 'node:path';
-import type { BudgetsConfig, IdempotencyConfig, OutputClassName, OutputsConfig } from './runtime-types.ts';
+import type { AlertsConfig, BudgetsConfig, IdempotencyConfig, OutputClassName, OutputsConfig } from './runtime-types.ts';
 
 type Raw = Record<string, unknown>;
 const section = (raw: Raw, key: string): Raw => (raw[key] ?? {}) as Raw;
@@ -42,5 +42,12 @@ export function outputsConfig(raw: Raw = {}, baseDir = '.'): OutputsConfig {
     referenceRoles: [...((raw.reference_roles as string[] | undefined) ?? ['data-steward'])],
     ...(typeof raw.reference_key === 'string' ? { referenceKey: raw.reference_key } : {}),
     allowedHosts: [...((section(raw, 'links').allowed_hosts as string[] | undefined) ?? [])],
+  };
+}
+
+export function alertsConfig(raw: Raw = {}): AlertsConfig {
+  return {
+    ...(raw.audit_commit_ms === undefined ? {} : { auditCommitMs: raw.audit_commit_ms as number }),
+    cooldownSeconds: (raw.cooldown_seconds as number | undefined) ?? 60,
   };
 }

@@ -42,6 +42,7 @@ export const budgetsSchema = {
 
 /** Tool attributes of the runtime controls (merged into the tool schema). */
 export const toolRuntimeProperties = {
+  retries: { type: 'integer', minimum: 0, maximum: 5 },
   cost: { type: 'number', minimum: 0, maximum: 1_000_000 },
   status_check: { type: 'string', minLength: 1, 'x-message': 'must name an in-process handler' },
 } as const;
@@ -73,5 +74,14 @@ export const outputsSchema = {
       additionalProperties: false,
       properties: { allowed_hosts: { type: 'array', items: { type: 'string', pattern: '^[a-z0-9.-]{1,253}$', 'x-message': 'must be a lowercase host name' }, uniqueItems: true } },
     },
+  },
+} as const;
+
+export const alertsSchema = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    audit_commit_ms: { type: 'integer', minimum: 1, maximum: 600_000 },
+    cooldown_seconds: { type: 'integer', minimum: 0, maximum: 86_400 },
   },
 } as const;

@@ -39,3 +39,11 @@ export interface OutputsConfig {
   /** Hosts whose links may stay in outputs when they carry no data. */
   allowedHosts: string[];
 }
+
+/** Operational alerts the gateway raises itself. */
+export interface AlertsConfig {
+  /** An audit commit slower than this raises an `audit_delay` alert (absent: never). */
+  auditCommitMs?: number;
+  /** At most one alert of a kind per this many seconds. */
+  cooldownSeconds: number;
+}

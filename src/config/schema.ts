@@ -7,7 +7,7 @@
  */
 
 import { mcpSchema } from './mcp-schema.ts';
-import { budgetsSchema, idempotencySchema, outputsSchema, toolRuntimeProperties } from './runtime-schema.ts';
+import { alertsSchema, budgetsSchema, idempotencySchema, outputsSchema, toolRuntimeProperties } from './runtime-schema.ts';
 
 const CEDAR_IDENT = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -362,6 +362,7 @@ export const configSchema = {
     idempotency: idempotencySchema,
     budgets: budgetsSchema,
     outputs: outputsSchema,
+    alerts: alertsSchema,
     runtime: {
       type: 'object',
       additionalProperties: false,

@@ -374,7 +374,19 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   }
   checkMcp(out, rec(root.mcp));
   checkOutputs(out, root);
+  checkRetries(out, root.tools);
   return out.issues;
+}
+
+/** Only an idempotent tool may be called again after a timeout: a retried side effect must not happen twice. */
+function checkRetries(out: IssueCollector, tools: unknown): void {
+  if (!Array.isArray(tools)) return;
+  tools.forEach((raw, i) => {
+    const tool = rec(raw);
+    if (typeof tool?.retries === 'number' && tool.retries > 0 && tool.idempotent !== true) {
+      out.add(['tools', i, 'retries'], 'only an idempotent tool (idempotent: true) may be retried');
+    }
+  });
 }
 
 /** Reference tokens are sealed with a key every replica must share when data classes are tokenized on a fleet. */

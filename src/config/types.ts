@@ -7,7 +7,7 @@ import type { McpConfig } from './mcp-types.ts';
 
 export type * from './mcp-types.ts';
 export type * from './runtime-types.ts';
-import type { BudgetsConfig, IdempotencyConfig, OutputsConfig } from './runtime-types.ts';
+import type { AlertsConfig, BudgetsConfig, IdempotencyConfig, OutputsConfig } from './runtime-types.ts';
 
 /** A reference to a secret: `env:NAME` or `file:PATH` (relative to the config file). */
 export type SecretRef = string;
@@ -237,4 +237,6 @@ export interface AirlockConfig {
   budgets?: BudgetsConfig;
   /** Output classes, data classes and link exfiltration (docs/output-governance.md); defaults when absent. */
   outputs?: OutputsConfig;
+  /** Alerts the gateway raises itself (audit commit delay); defaults when absent. */
+  alerts?: AlertsConfig;
 }

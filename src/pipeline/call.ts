@@ -153,6 +153,8 @@ export interface CallState {
   output?: OutputAnswer;
   /** A repeat of a key on record: its recorded answer is replayed, nothing runs. */
   replay?: IdempotencyRecord;
+  /** Connector attempts made (more than 1 only for an idempotent tool with retries). */
+  attempts?: number;
   /** Set once the connector has been called: from here on the call can no longer be denied. */
   executed: boolean;
   /** A fault after execution (e.g. the result could not be recorded). */

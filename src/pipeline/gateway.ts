@@ -56,6 +56,7 @@ import { OutputGovernance, outputEventData, textHash, tokenHash } from './output
 import type { OutputAnswer } from './outputs.ts';
 import { outputsConfig } from '../config/index.ts';
 import { gatewayKey } from './keys.ts';
+import { timedAudit, type GatewayAlert } from './alerts.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -72,7 +73,7 @@ export interface GatewayOptions {
    */
   onBackgroundFault?: (what: string, error: unknown) => void;
   /** Told about every alert the gateway raises itself (a session suspended for a budget breach or a runaway loop); also in the audit log. */
-  onAlert?: (alert: { type: 'session_suspended'; session_id: string; tenant: string; code: string; kill_switch_id: string }) => void;
+  onAlert?: (alert: GatewayAlert) => void;
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
   /**
@@ -279,6 +280,8 @@ export interface GatewayStats {
   policy: Record<string, unknown> | null;
   /** Denied or held calls whose decision event could not be written (they were still refused). */
   unrecorded_stops: number;
+  /** Alerts the gateway raised itself (sessions suspended, audit delay). */
+  alerts: number;
 }
 
 function statsOf(part: unknown): Record<string, unknown> | null {
@@ -355,7 +358,12 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       callsInFlight--;
     }
   };
-  const audit: AuditStore =
+  let alertsRaised = 0;
+  const raiseAlert = (alert: GatewayAlert): void => {
+    alertsRaised++;
+    options.onAlert?.(alert);
+  };
+  const rawAudit: AuditStore =
     options.overrides?.audit ??
     (await stores.openAudit({
       clock,
@@ -366,6 +374,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
       ...(config.audit.type === 'memory' || config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
     }));
+  // Audit commits slower than alerts.audit_commit_ms raise an audit_delay alert.
+  const audit = timedAudit(rawAudit, { clock, thresholdMs: config.alerts?.auditCommitMs, cooldownMs: (config.alerts?.cooldownSeconds ?? 60) * 1000, raise: raiseAlert });
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
   const { broker, revocations } = await createCredentialBroker(config, stores.revocations, clock);
   const overrides = createOverrideService(config, stores.overrides, audit, clock);
@@ -487,7 +497,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
             try {
               const engaged = await killSwitches.service.engageAsGateway({ scope: 'session', target: session.id, tenant, justification: `${breach.code}: ${breach.reason}` });
               await audit.append([suspensionEvent(call, env, breach, totals, engaged.id)]);
-              options.onAlert?.({ type: 'session_suspended', session_id: session.id, tenant, code: breach.code, kill_switch_id: engaged.id });
+              raiseAlert({ type: 'session_suspended', session_id: session.id, tenant, code: breach.code, kill_switch_id: engaged.id });
             } finally {
               suspending.delete(session.id);
             }
@@ -647,7 +657,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     async assembleContext(token, input) {
       const principal = await verifier.verify(token);
       const session = await ownedSession(principal, typeof input.session_id === 'string' ? input.session_id : '');
-      return contextGateway.assemble(principal, session, input);
+      try {
+        return await contextGateway.assemble(principal, session, input);
+      } catch (error) {
+        // Bad input stays a 4xx; a failure of the context gateway itself answers with a user-safe fallback.
+        if (error instanceof AirlockError && error.status < 500) throw error;
+        throw contextUnavailable(error);
+      }
     },
 
     async lineage(id, token) {
@@ -827,6 +843,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       tokens: verifier.cacheStats(),
       policy: statsOf(policy),
       unrecorded_stops: env.faults.unrecordedStops,
+      alerts: alertsRaised,
     }),
 
     async metrics(request) {
@@ -846,6 +863,21 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       if (ownsStores) await stores.close();
     },
   };
+}
+
+/**
+ * The answer when the context gateway fails (a store or the audit log down): no context at all
+ * — never unchecked chunks — and a message the runtime can show the user as it is. The details
+ * name what failed by code only.
+ */
+export const CONTEXT_FALLBACK_MESSAGE = "I can't reach the knowledge sources I need right now, so I won't guess. Please try again in a few minutes.";
+
+function contextUnavailable(cause: unknown): AirlockError {
+  return new AirlockError('ERR_CONTEXT_UNAVAILABLE', 'the context gateway is unavailable; no context was assembled', {
+    status: 503,
+    cause,
+    details: { fallback: { context: null, user_message: CONTEXT_FALLBACK_MESSAGE }, cause_code: cause instanceof AirlockError ? cause.code : 'ERR_INTERNAL' },
+  });
 }
 
 /** The metrics bearer token from its secret reference (a blank secret is refused at start). */

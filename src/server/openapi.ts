@@ -255,6 +255,10 @@ export function openApiDocument(): object {
               'the assembled context and its manifest',
             ),
             '404': json(ref('Error'), "unknown session (or another principal's)"),
+            '503': json(
+              ref('Error'),
+              'ERR_CONTEXT_UNAVAILABLE: the context gateway failed (a store or the audit log down); no context is returned, and `error.details.fallback.user_message` is a message safe to show the user',
+            ),
             ...errors,
           },
         },

@@ -20,6 +20,10 @@ export interface Ledger {
   mode: 'ok' | 'hang' | 'fail';
   /** Milliseconds `ledger.post` takes before answering. */
   delayMs: number;
+  /** `ledger.post` hangs on this many of its next calls (then answers), whatever `mode` says. */
+  hangNext: number;
+  /** Calls of `ledger.post` whose signal was aborted (their deadline passed). */
+  aborted: number;
   /** Calls that reached `ledger.post`'s handler. */
   posts: number;
   /** Idempotency keys the handler saw, and what it says about them when asked (status check). */
@@ -33,6 +37,8 @@ export function ledger(): Ledger {
   const l: Ledger = {
     mode: 'ok',
     delayMs: 0,
+    hangNext: 0,
+    aborted: 0,
     posts: 0,
     seen: new Map(),
     readText: 'balance 10',
@@ -41,8 +47,10 @@ export function ledger(): Ledger {
   l.handlers = {
     'ledger.post': async (args, ctx) => {
       l.posts++;
+      ctx.signal.addEventListener('abort', () => l.aborted++, { once: true });
       if (l.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, l.delayMs));
-      if (l.mode === 'hang') {
+      const hang = l.hangNext > 0 ? (l.hangNext--, true) : l.mode === 'hang';
+      if (hang) {
         await new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason), { once: true }));
       }
       if (l.mode === 'fail') throw new Error('ledger refused the posting');
@@ -67,6 +75,9 @@ export interface RuntimeOptions {
   postCost?: number;
   /** Declare `ledger.status` as the status check of `ledger.post` (default true). */
   statusCheck?: boolean;
+  /** Declare `ledger.post` idempotent with this many retries. */
+  postRetries?: number;
+  policyTimeoutMs?: number;
   gateway?: GatewayOptions;
 }
 
@@ -97,7 +108,7 @@ identity:
       create_secret_if_missing: true
 policy:
   bundle_dir: ${join(dir, 'policies')}
-  timeout_ms: 5000
+  timeout_ms: ${options.policyTimeoutMs ?? 5000}
 credentials:
   signing_key: file:${join(dir, 'credential.key')}
 approvals:
@@ -117,7 +128,7 @@ tools:
         amount: { type: number }
     timeout_ms: ${options.postTimeoutMs ?? 2000}
     cost: ${options.postCost ?? 1}
-${options.statusCheck === false ? '' : '    status_check: ledger.status\n'}    connector: { type: function, handler: ledger.post }
+${options.postRetries === undefined ? '' : `    idempotent: true\n    retries: ${options.postRetries}\n`}${options.statusCheck === false ? '' : '    status_check: ledger.status\n'}    connector: { type: function, handler: ledger.post }
   - name: ledger.read
     description: Read the ledger's note.
     side_effect: read

@@ -106,6 +106,7 @@ export async function recordResult(call: CallState, env: PipelineEnv): Promise<v
     ...(error === undefined ? {} : { error: error.message.slice(0, 300) }),
     ...(call.redacted === undefined ? {} : { redacted: { count: call.redacted.count, kinds: { ...call.redacted.kinds } } }),
     ...(call.output === undefined ? {} : { output: outputEventData(call.output) }),
+    ...(call.attempts === undefined || call.attempts <= 1 ? {} : { attempts: call.attempts }),
   };
   await appendCallEvents(env, [
     callEvent(call, env, 'result', {
