@@ -50,7 +50,8 @@ import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/ind
 import { IdempotencyOperators, idempotencyError as idempotencyFault, recordView } from '../idempotency/index.ts';
 import type { IdempotencyRecordView } from '../idempotency/index.ts';
 import { resolvedEvent, statusChecker } from './idempotency.ts';
-import { budgetsEnabled } from '../budgets/index.ts';
+import { budgetBreach, budgetsEnabled } from '../budgets/index.ts';
+import type { BudgetBreach } from '../budgets/index.ts';
 import { suspensionEvent } from './budgets.ts';
 import { OutputGovernance, outputEventData, textHash, tokenHash } from './outputs.ts';
 import type { OutputAnswer } from './outputs.ts';
@@ -397,6 +398,20 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   // Session budgets and loop detection: usage in the shared state store; a breach suspends the session.
   const budgetSettings = config.budgets ?? { session: {}, loops: {} };
   const suspending = new Set<string>();
+  /** Suspends a session once: a session kill switch on the gateway's authority, then the alert event (see budgets.ts). */
+  async function suspendSession(tenant: string, sessionId: string, breach: BudgetBreach, event: (killSwitchId: string) => AuditEventInput): Promise<void> {
+    if (suspending.has(sessionId)) return;
+    // Already refused by a switch (suspended before, by this or another replica): nothing more to do.
+    if (killSwitches.gate.check({ tenant, agent: null, tool: '', connector: null, session: sessionId }).refused) return;
+    suspending.add(sessionId);
+    try {
+      const engaged = await killSwitches.service.engageAsGateway({ scope: 'session', target: sessionId, tenant, justification: `${breach.code}: ${breach.reason}` });
+      await audit.append([event(engaged.id)]);
+      raiseAlert({ type: 'session_suspended', session_id: sessionId, tenant, code: breach.code, kill_switch_id: engaged.id });
+    } finally {
+      suspending.delete(sessionId);
+    }
+  }
 
   // Idempotency keys: records in the shared state store; operators settle unknown outcomes.
   const idempotencySettings = config.idempotency ?? { operatorRole: 'security-admin', retentionSeconds: 86_400, leaseGraceSeconds: 30, maxResultBytes: 1024 * 1024 };
@@ -487,21 +502,10 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       ? {
           store: stores.budgets,
           config: budgetSettings,
-          async suspend(call, breach, totals) {
-            const session = call.session;
-            const tenant = call.principal?.tenant;
-            if (session === undefined || tenant === undefined || suspending.has(session.id)) return;
-            // Already refused by a switch (suspended before, by this or another replica): nothing more to do.
-            if (killSwitches.gate.check({ tenant, agent: null, tool: call.tool?.name ?? '', connector: null, session: session.id }).refused) return;
-            suspending.add(session.id);
-            try {
-              const engaged = await killSwitches.service.engageAsGateway({ scope: 'session', target: session.id, tenant, justification: `${breach.code}: ${breach.reason}` });
-              await audit.append([suspensionEvent(call, env, breach, totals, engaged.id)]);
-              raiseAlert({ type: 'session_suspended', session_id: session.id, tenant, code: breach.code, kill_switch_id: engaged.id });
-            } finally {
-              suspending.delete(session.id);
-            }
-          },
+          suspend: (call, breach, totals) =>
+            call.session === undefined || call.principal === undefined
+              ? Promise.resolve()
+              : suspendSession(call.principal.tenant, call.session.id, breach, (ksId) => suspensionEvent(call, env, breach, totals, ksId)),
         }
       : null,
     idempotency: {
@@ -780,6 +784,17 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       const session = input.session_id === undefined ? null : await ownedSession(principal, input.session_id);
       // A session whose provenance cannot be read is not classified as clean: the call fails (fail closed).
       const labels = session === null ? null : (await sessionContent.trace(session, {})).labels;
+      // A model output is a step of its session: charged to the step budget before it is classified.
+      if (session !== null && env.budgets !== null && env.budgets !== undefined) {
+        const totals = await stores.budgets.charge(session.id, { steps: 1, toolCalls: 0, spendMicros: 0, fingerprint: null }, clock.now());
+        const breach = budgetBreach(totals, budgetSettings, { denials: false });
+        if (breach !== null) {
+          await suspendSession(principal.tenant, session.id, breach, (ksId) =>
+            standaloneEvent('alert.session_suspended', actorOf(principal), { code: breach.code, reason: breach.reason, totals: { ...totals }, kill_switch_id: ksId, severity: 'high' }, { session_id: session.id, ...refsOf(ksId) }),
+          ).catch((error: unknown) => options.onBackgroundFault?.('session suspension', error));
+          throw new AirlockError('ERR_SESSION_BUDGET_EXCEEDED', `${breach.reason}; the session is suspended`, { status: 429, details: { code: breach.code } });
+        }
+      }
       const governed = outputs.governText(input.text, principal.tenant);
       const proposedTool = input.proposed_action?.tool;
       const answer = outputs.classify({

@@ -286,7 +286,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
       ? error
       : new AirlockError('ERR_INTERNAL', 'internal error', { status: 500, cause: error });
     if (failure.status >= 500) log?.error({ code: failure.code, err: error }, 'request failed');
-    const status = failure.status as 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 500 | 502 | 503 | 504;
+    const status = failure.status as 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
     if (status === 401) c.header('www-authenticate', 'Bearer realm="airlock"');
     return c.json({ error: failure.toJSON() }, status);
   });

@@ -90,6 +90,7 @@ export const runtimePaths = {
       responses: {
         '200': json({ allOf: [ref('OutputAnswer'), { type: 'object', properties: { output_id: { type: 'string' }, text: { type: ['string', 'null'], description: 'the governed text; null when blocked' } } }] }, 'classified'),
         '404': json(ref('Error'), 'unknown session'),
+        '429': json(ref('Error'), "ERR_SESSION_BUDGET_EXCEEDED: the session's step budget is exhausted (the session is suspended)"),
         '400': json(ref('Error'), 'malformed input'),
         '401': json(ref('Error'), 'missing or invalid bearer token'),
       },

@@ -136,3 +136,12 @@ test('repeated denials past the limit suspend the session (loop.denials); an ope
     { policies: { 'limits.cedar': forbidLarge } },
   );
 });
+
+test('model output submitted for classification is a step too: past the step budget it is refused (429) and the session suspended', async () => {
+  await withBudgets('budgets:\n  session:\n    max_steps: 3\n', async (ctx) => {
+    assert.equal((await ctx.post(1, 'a')).status, 'executed');
+    for (let i = 0; i < 2; i++) assert.equal((await ctx.rt.gateway.classifyOutput(ctx.agent, { session_id: ctx.session, text: `turn ${i}` })).class, 'informational');
+    await assert.rejects(ctx.rt.gateway.classifyOutput(ctx.agent, { session_id: ctx.session, text: 'one turn too many' }), { code: 'ERR_SESSION_BUDGET_EXCEEDED', status: 429 });
+    await assertSuspended(ctx, 'budget.steps');
+  });
+});
