@@ -10,10 +10,10 @@
  * blocks it; none satisfied gives the configured default. An evaluation error blocks it (fail
  * closed). Without a bundle the built-in policies below decide.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { AirlockError } from '../core/errors.ts';
 import type { Principal } from '../core/types.ts';
-import { isAuthorized, policySetTextToParts, policyToJson, validate } from './cedar.ts';
+import { policySetTextToParts, policyToJson, preparsePolicySet, preparseSchema, statefulIsAuthorized, validate } from './cedar.ts';
 
 export const OUTPUT_NAMESPACE = 'AirlockOutput';
 
@@ -45,6 +45,7 @@ export interface OutputVerdict {
   policy_version: string;
 }
 
+const MEMO_SIZE = 4096;
 const STRING = { type: 'String' } as const;
 const LONG = { type: 'Long' } as const;
 const BOOL = { type: 'Boolean' } as const;
@@ -121,15 +122,24 @@ export class OutputPolicyEngine {
   readonly #classes: readonly string[];
   readonly #defaultClass: string;
   readonly #policies: Map<string, LoadedPolicy>;
-  readonly #texts: Record<string, string>;
-  readonly #schema = outputSchema();
+  /** Ids of the policy set and schema preparsed in cedar-wasm for this engine (parsed once, not per output). */
+  readonly #setId: string;
+  readonly #schemaName: string;
+  readonly #memo = new Map<string, OutputVerdict>();
 
   private constructor(version: string, classes: readonly string[], defaultClass: string, policies: Map<string, LoadedPolicy>, texts: Record<string, string>) {
     this.version = version;
     this.#classes = classes;
     this.#defaultClass = defaultClass;
     this.#policies = policies;
-    this.#texts = texts;
+    const unique = randomUUID();
+    this.#setId = `airlock-output-policies-${unique}`;
+    this.#schemaName = `airlock-output-schema-${unique}`;
+    const set = preparsePolicySet(this.#setId, { staticPolicies: texts });
+    const schema = preparseSchema(this.#schemaName, outputSchema() as never);
+    if (set.type === 'failure' || schema.type === 'failure') {
+      throw new AirlockError('ERR_POLICY_OUTPUT_BUNDLE', 'output policies could not be prepared', { status: 400 });
+    }
   }
 
   /**
@@ -186,24 +196,44 @@ export class OutputPolicyEngine {
     return new OutputPolicyEngine(`sha256:${hash.digest('hex')}`, classes, defaultClass, policies, texts);
   }
 
+  /**
+   * The class of one output. Answers are memoized (bounded, least recently used out): the
+   * verdict is a function of the principal's attributes and the context alone, and most
+   * outputs look alike (same tool, nothing found).
+   */
   classify(request: OutputRequest): OutputVerdict {
+    const p = request.principal;
+    const key = JSON.stringify([p.tenant, p.user, p.roles, p.agent ?? null, p.delegation.length > 0, contextOf(request)]);
+    const known = this.#memo.get(key);
+    if (known !== undefined) {
+      this.#memo.delete(key);
+      this.#memo.set(key, known);
+      return structuredClone(known);
+    }
+    const verdict = this.#evaluate(request);
+    if (this.#memo.size >= MEMO_SIZE) this.#memo.delete(this.#memo.keys().next().value as string);
+    this.#memo.set(key, verdict);
+    return structuredClone(verdict);
+  }
+
+  #evaluate(request: OutputRequest): OutputVerdict {
     const p = request.principal;
     const uid = { type: `${OUTPUT_NAMESPACE}::User`, id: `${p.tenant}/${p.user}` };
     const base = { policy_version: this.version };
-    let answer: ReturnType<typeof isAuthorized>;
+    let answer: ReturnType<typeof statefulIsAuthorized>;
     try {
-      answer = isAuthorized({
+      answer = statefulIsAuthorized({
         principal: uid,
         action: { type: `${OUTPUT_NAMESPACE}::Action`, id: 'classify' },
         resource: { type: `${OUTPUT_NAMESPACE}::Output`, id: 'output' },
         context: contextOf(request) as never,
-        schema: this.#schema as never,
+        preparsedSchemaName: this.#schemaName,
         validateRequest: true,
         entities: [
           { uid, attrs: { id: p.user, tenant: p.tenant, roles: [...p.roles], ...(p.agent === undefined ? {} : { agent: p.agent }), delegated: p.delegation.length > 0 }, parents: [] },
           { uid: { type: `${OUTPUT_NAMESPACE}::Output`, id: 'output' }, attrs: {}, parents: [] },
         ],
-        policies: { staticPolicies: this.#texts },
+        preparsedPolicySetId: this.#setId,
       });
     } catch (error) {
       return { ...base, class: this.#strictest(), policy_ids: ['builtin.output_fail_closed'], reasons: ['the output policy engine failed: blocked (fail closed)'], errors: [String((error as Error).message ?? error)] };
