@@ -15,6 +15,7 @@ export const IDEMPOTENCY_ERRORS = {
   ERR_IDEMPOTENCY_ROLE_REQUIRED: { status: 403, message: 'resolving idempotency records needs the operator role (and no acting agent)' },
   ERR_IDEMPOTENCY_JUSTIFICATION_INVALID: { status: 400, message: 'a justification is required, bounded and free of control characters' },
   ERR_IDEMPOTENCY_OUTCOME_INVALID: { status: 400, message: 'outcome must be executed or not_executed' },
+  ERR_IDEMPOTENCY_STATE_INVALID: { status: 400, message: 'state must be one of pending, completed, failed, outcome_unknown' },
   ERR_IDEMPOTENCY_NO_STATUS_CHECK: { status: 409, message: 'the tool declares no status check' },
 } as const;
 

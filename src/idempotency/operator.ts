@@ -61,7 +61,7 @@ export class IdempotencyOperators {
   async list(operator: Principal, filter: { state?: string; limit?: number } = {}): Promise<IdempotencyRecordView[]> {
     this.#authorize(operator);
     const wanted = filter.state;
-    if (wanted !== undefined && !(IDEMPOTENCY_STATES as readonly string[]).includes(wanted)) throw idempotencyError('ERR_IDEMPOTENCY_OUTCOME_INVALID', { state: wanted });
+    if (wanted !== undefined && !(IDEMPOTENCY_STATES as readonly string[]).includes(wanted)) throw idempotencyError('ERR_IDEMPOTENCY_STATE_INVALID', { state: wanted });
     const now = this.#clock.now();
     // `outcome_unknown` includes pending records past their lease (read every pending one too).
     const stored =

@@ -8,7 +8,7 @@ import type { JsonValue } from '../core/canonical.ts';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { Principal, RegisteredTool } from '../core/types.ts';
 import type { IdempotencyRecord } from '../idempotency/index.ts';
-import { effectiveState } from '../idempotency/index.ts';
+import { IDEMPOTENCY_ERRORS, effectiveState } from '../idempotency/index.ts';
 import type { ToolHandler } from '../tools/index.ts';
 import type { CallState, IdempotencyAnswer } from './call.ts';
 import { builtinReason } from './call.ts';
@@ -66,19 +66,10 @@ export function idempotencyAnswer(call: CallState, now: number): IdempotencyAnsw
   };
 }
 
-/** The stable error of an idempotency refusal. */
+/** The stable error of an idempotency refusal (code and message from the domain's error table). */
 export function idempotencyError(code: string): { code: string; message: string } {
-  switch (code) {
-    case 'idempotency.key_reused':
-      return { code: 'ERR_IDEMPOTENCY_KEY_REUSED', message: 'the idempotency key was already used for a different action' };
-    case 'idempotency.in_progress':
-      return { code: 'ERR_IDEMPOTENCY_IN_PROGRESS', message: 'a call with this idempotency key is still running; retry later' };
-    default:
-      return {
-        code: 'ERR_IDEMPOTENCY_OUTCOME_UNKNOWN',
-        message: 'the earlier call with this idempotency key has an unknown outcome; it will not run again until an operator or a status check resolves it',
-      };
-  }
+  const name = code === 'idempotency.key_reused' ? 'ERR_IDEMPOTENCY_KEY_REUSED' : code === 'idempotency.in_progress' ? 'ERR_IDEMPOTENCY_IN_PROGRESS' : 'ERR_IDEMPOTENCY_OUTCOME_UNKNOWN';
+  return { code: name, message: IDEMPOTENCY_ERRORS[name].message };
 }
 
 /**
