@@ -198,7 +198,12 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
     if (result.status !== 'executed') {
       return { isError: true, content: [{ type: 'text', text: refusalText(result, options.approvalsBaseUrl) }], _meta: decisionMeta(result) };
     }
-    const meta = { ...decisionMeta(result), 'airlock/trust': result.result_trust };
+    // The output class (output governance): the client routes needs_confirmation / needs_approval output to its owner.
+    const meta = {
+      ...decisionMeta(result),
+      'airlock/trust': result.result_trust,
+      ...(result.output === undefined ? {} : { 'airlock/output_class': result.output.class, 'airlock/output_owner': result.output.owner }),
+    };
     const value = result.result;
     if (hub.tool(request.params.name) !== null && value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray(value.content)) {
       const upstream = value as unknown as CallToolResult;

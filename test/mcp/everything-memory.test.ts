@@ -111,6 +111,7 @@ describe('everything (HTTP) and memory (stdio) servers behind /mcp', () => {
     const echo = await user.callTool({ name: 'ev.echo', arguments: { message: 'hello' } });
     assert.equal(textOf(echo), 'Echo: hello');
     assert.equal((echo._meta as Record<string, unknown>)['airlock/trust'], 'untrusted');
+    assert.equal((echo._meta as Record<string, unknown>)['airlock/output_class'], 'informational', 'the output class of the result');
     const sum = await user.callTool({ name: 'ev.get-sum', arguments: { a: 2, b: 40 } });
     assert.match(textOf(sum), /42/);
     const image = await user.callTool({ name: 'ev.get-tiny-image', arguments: {} });
