@@ -53,9 +53,9 @@ import { resolvedEvent, statusChecker } from './idempotency.ts';
 import { budgetBreach, budgetsEnabled } from '../budgets/index.ts';
 import type { BudgetBreach } from '../budgets/index.ts';
 import { suspensionEvent } from './budgets.ts';
-import { OutputGovernance, outputEventData, textHash, tokenHash } from './outputs.ts';
-import type { OutputAnswer } from './outputs.ts';
-import { outputsConfig } from '../config/index.ts';
+import { OutputGovernance, classifyModelOutput, outputSuspensionEvent, tokenHash } from './outputs.ts';
+import type { ClassifyOutputInput, ClassifyOutputResponse } from './outputs.ts';
+import { budgetsConfig, idempotencyConfig, outputsConfig } from '../config/index.ts';
 import { gatewayKey } from './keys.ts';
 import { timedAudit, type GatewayAlert } from './alerts.ts';
 
@@ -122,19 +122,6 @@ export interface ContentResponse {
   trust: 'trusted' | 'untrusted';
   trust_tier: string;
   kind: ContentInput['kind'];
-}
-
-export interface ClassifyOutputInput {
-  text: string;
-  session_id?: string;
-  /** The tool the output asks to call, if it asks for an action. */
-  proposed_action?: { tool: string };
-}
-
-export interface ClassifyOutputResponse extends OutputAnswer {
-  output_id: string;
-  /** The governed text (links neutralised, data classes redacted or tokenized); null when blocked. */
-  text: string | null;
 }
 
 export interface LineageResponse {
@@ -396,7 +383,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   const limiter = stores.rateLimiter(clock);
 
   // Session budgets and loop detection: usage in the shared state store; a breach suspends the session.
-  const budgetSettings = config.budgets ?? { session: {}, loops: {} };
+  const budgetSettings = config.budgets ?? budgetsConfig();
   const suspending = new Set<string>();
   /** Suspends a session once: a session kill switch on the gateway's authority, then the alert event (see budgets.ts). */
   async function suspendSession(tenant: string, sessionId: string, breach: BudgetBreach, event: (killSwitchId: string) => AuditEventInput): Promise<void> {
@@ -414,7 +401,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   }
 
   // Idempotency keys: records in the shared state store; operators settle unknown outcomes.
-  const idempotencySettings = config.idempotency ?? { operatorRole: 'security-admin', retentionSeconds: 86_400, leaseGraceSeconds: 30, maxResultBytes: 1024 * 1024 };
+  const idempotencySettings = config.idempotency ?? idempotencyConfig();
   for (const tool of registry.list()) {
     if (tool.statusCheck !== undefined && !Object.hasOwn(options.handlers ?? {}, tool.statusCheck)) {
       throw new AirlockError('ERR_TOOLS_HANDLER_UNKNOWN', `no handler named ${tool.statusCheck} for the status check of ${tool.name}`, { status: 500 });
@@ -782,41 +769,20 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     async classifyOutput(token, input) {
       const principal = await verifier.verify(token);
       const session = input.session_id === undefined ? null : await ownedSession(principal, input.session_id);
-      // A session whose provenance cannot be read is not classified as clean: the call fails (fail closed).
-      const labels = session === null ? null : (await sessionContent.trace(session, {})).labels;
       // A model output is a step of its session: charged to the step budget before it is classified.
       if (session !== null && env.budgets !== null && env.budgets !== undefined) {
         const totals = await stores.budgets.charge(session.id, { steps: 1, toolCalls: 0, spendMicros: 0, fingerprint: null }, clock.now());
         const breach = budgetBreach(totals, budgetSettings, { denials: false });
         if (breach !== null) {
-          await suspendSession(principal.tenant, session.id, breach, (ksId) =>
-            standaloneEvent('alert.session_suspended', actorOf(principal), { code: breach.code, reason: breach.reason, totals: { ...totals }, kill_switch_id: ksId, severity: 'high' }, { session_id: session.id, ...refsOf(ksId) }),
-          ).catch((error: unknown) => options.onBackgroundFault?.('session suspension', error));
+          await suspendSession(principal.tenant, session.id, breach, (ksId) => outputSuspensionEvent(principal, session.id, breach, totals, ksId)).catch((error: unknown) =>
+            options.onBackgroundFault?.('session suspension', error),
+          );
           throw new AirlockError('ERR_SESSION_BUDGET_EXCEEDED', `${breach.reason}; the session is suspended`, { status: 429, details: { code: breach.code } });
         }
       }
-      const governed = outputs.governText(input.text, principal.tenant);
-      const proposedTool = input.proposed_action?.tool;
-      const answer = outputs.classify({
-        principal,
-        source: 'model_output',
-        tool: null,
-        trust: 'untrusted',
-        proposed: proposedTool === undefined ? null : { tool: proposedTool, sideEffect: registry.get(proposedTool)?.sideEffect ?? 'unknown' },
-        textChars: input.text.length,
-        session: { id: session?.id ?? null, untrustedSeen: labels?.untrusted_seen ?? false, lowestTrust: labels?.lowest_trust ?? '', maxClassification: labels?.max_classification ?? '' },
-        found: governed,
-      });
-      const outputId = newId('out');
-      await audit.append([
-        standaloneEvent(
-          'output.classified',
-          actorOf(principal),
-          { output_id: outputId, source: 'model_output', text_hash: textHash(input.text), chars: input.text.length, proposed_tool: proposedTool ?? null, ...(outputEventData(answer) as Record<string, JsonValue>) },
-          { session_id: session?.id ?? null, model_id: config.runtime.modelId, runtime_config_id: config.runtime.configId, ...refsOf(outputId) },
-        ),
-      ]);
-      return { output_id: outputId, ...answer, text: answer.class === 'blocked' ? null : governed.value };
+      // A session whose provenance cannot be read is not classified as clean: the call fails (fail closed).
+      const labels = session === null ? null : (await sessionContent.trace(session, {})).labels;
+      return classifyModelOutput({ outputs, audit, runtime: config.runtime, sideEffectOf: (tool) => registry.get(tool)?.sideEffect }, principal, session?.id ?? null, labels, input);
     },
 
     async resolveDataReference(token, reference) {

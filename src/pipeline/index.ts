@@ -26,3 +26,4 @@ export {
 } from './mcp/index.ts';
 export type { HubChange, McpGateway, McpGatewayOptions, McpPinAdmin, McpToolEntry, PinView, SessionContent, SessionContentSink } from './mcp/index.ts';
 export type { IdempotencyRecordView } from '../idempotency/index.ts';
+export type { ClassifyOutputInput, ClassifyOutputResponse, OutputAnswer } from './outputs.ts';

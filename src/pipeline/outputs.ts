@@ -10,7 +10,11 @@
 import type { JsonValue } from '../core/canonical.ts';
 import { canonicalHash, sha256Hex } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';
-import type { Principal, RegisteredTool } from '../core/types.ts';
+import { newId } from '../core/ids.ts';
+import type { AuditEventInput, Principal, RegisteredTool } from '../core/types.ts';
+import type { AuditStore } from '../audit/index.ts';
+import type { BudgetBreach, BudgetTotals } from '../budgets/index.ts';
+import { actorOf, refsOf, standaloneEvent } from './events.ts';
 import type { OutputsConfig, RedactionClass } from '../config/types.ts';
 import { REDACTION_CLASSES, redact } from '../context/index.ts';
 import type { LinkReport, OutputClass } from '../outputs/index.ts';
@@ -157,3 +161,62 @@ export function outputEventData(answer: OutputAnswer): JsonValue {
 
 export const tokenHash = (token: string): string => `sha256:${sha256Hex(token)}`;
 export const textHash = (text: string): string => canonicalHash(text);
+
+export interface ClassifyOutputInput {
+  text: string;
+  session_id?: string;
+  /** The tool the output asks to call, if it asks for an action. */
+  proposed_action?: { tool: string };
+}
+
+export interface ClassifyOutputResponse extends OutputAnswer {
+  output_id: string;
+  /** The governed text (links neutralised, data classes redacted or tokenized); null when blocked. */
+  text: string | null;
+}
+
+/**
+ * Model output the runtime submits (`POST /v1/outputs/classify`): governed, classed, and
+ * recorded as `output.classified` (hash and length of the text, never the text) before the
+ * answer; a blocked output's text is not returned.
+ */
+export async function classifyModelOutput(
+  deps: { outputs: OutputGovernance; audit: AuditStore; runtime: { modelId: string | null; configId: string | null }; sideEffectOf(tool: string): string | undefined },
+  principal: Principal,
+  sessionId: string | null,
+  labels: { untrusted_seen: boolean; lowest_trust: string; max_classification: string } | null,
+  input: ClassifyOutputInput,
+): Promise<ClassifyOutputResponse> {
+  const governed = deps.outputs.governText(input.text, principal.tenant);
+  const proposedTool = input.proposed_action?.tool;
+  const answer = deps.outputs.classify({
+    principal,
+    source: 'model_output',
+    tool: null,
+    trust: 'untrusted',
+    proposed: proposedTool === undefined ? null : { tool: proposedTool, sideEffect: deps.sideEffectOf(proposedTool) ?? 'unknown' },
+    textChars: input.text.length,
+    session: { id: sessionId, untrustedSeen: labels?.untrusted_seen ?? false, lowestTrust: labels?.lowest_trust ?? '', maxClassification: labels?.max_classification ?? '' },
+    found: governed,
+  });
+  const outputId = newId('out');
+  await deps.audit.append([
+    standaloneEvent(
+      'output.classified',
+      actorOf(principal),
+      { output_id: outputId, source: 'model_output', text_hash: textHash(input.text), chars: input.text.length, proposed_tool: proposedTool ?? null, ...(outputEventData(answer) as Record<string, JsonValue>) },
+      { session_id: sessionId, model_id: deps.runtime.modelId, runtime_config_id: deps.runtime.configId, ...refsOf(outputId) },
+    ),
+  ]);
+  return { output_id: outputId, ...answer, text: answer.class === 'blocked' ? null : governed.value };
+}
+
+/** `alert.session_suspended` for a session suspended by an output submission (no tool call to attach it to). */
+export function outputSuspensionEvent(principal: Principal, sessionId: string, breach: BudgetBreach, totals: BudgetTotals, killSwitchId: string): AuditEventInput {
+  return standaloneEvent(
+    'alert.session_suspended',
+    actorOf(principal),
+    { code: breach.code, reason: breach.reason, totals: { ...totals }, kill_switch_id: killSwitchId, severity: 'high' },
+    { session_id: sessionId, ...refsOf(killSwitchId) },
+  );
+}
