@@ -125,5 +125,5 @@ export interface PipelineEnv {
     suspend(call: CallState, breach: BudgetBreach, totals: BudgetTotals): Promise<void>;
   } | null;
   /** Told about every call once it has ended (null: metrics disabled). */
-  metrics?: { observeCall(call: CallObservation): void } | null;
+  metrics?: { observeCall(call: CallObservation): void; observeOutput?(source: 'tool_result' | 'model_output', outputClass: string): void } | null;
 }

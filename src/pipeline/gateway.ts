@@ -349,6 +349,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   let alertsRaised = 0;
   const raiseAlert = (alert: GatewayAlert): void => {
     alertsRaised++;
+    metrics?.observeAlert(alert.type, alert.type === 'session_suspended' ? alert.code : null);
     options.onAlert?.(alert);
   };
   const rawAudit: AuditStore =
@@ -782,7 +783,9 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       }
       // A session whose provenance cannot be read is not classified as clean: the call fails (fail closed).
       const labels = session === null ? null : (await sessionContent.trace(session, {})).labels;
-      return classifyModelOutput({ outputs, audit, runtime: config.runtime, sideEffectOf: (tool) => registry.get(tool)?.sideEffect }, principal, session?.id ?? null, labels, input);
+      const answer = await classifyModelOutput({ outputs, audit, runtime: config.runtime, sideEffectOf: (tool) => registry.get(tool)?.sideEffect }, principal, session?.id ?? null, labels, input);
+      metrics?.observeOutput('model_output', answer.class);
+      return answer;
     },
 
     async resolveDataReference(token, reference) {

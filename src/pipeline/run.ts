@@ -91,6 +91,7 @@ function observe(call: CallState, env: PipelineEnv): void {
     rateLimited: call.stop?.phase === 'limit',
     upstreamError: call.resultError?.code ?? null,
   });
+  if (call.output !== undefined) env.metrics.observeOutput?.('tool_result', call.output.class);
 }
 
 export async function executeCall(request: ToolCallRequest, env: PipelineEnv): Promise<ToolCallResult> {

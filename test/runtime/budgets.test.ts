@@ -70,6 +70,8 @@ test('tool-call budget: the call past it is refused (budget.tool_calls) and the 
     assert.deepEqual(over.decision.reasons.map((r) => r.policy_id), ['builtin.session_budget']);
     assert.equal(ctx.rt.ledger.posts, 3);
     await assertSuspended(ctx, 'budget.tool_calls');
+    const scrape = (await ctx.rt.gateway.metrics({ authorization: undefined, remoteAddress: '127.0.0.1' })).body;
+    assert.match(scrape, /airlock_alerts_total\{type="session_suspended",code="budget.tool_calls"\} 1/);
     // Another session of the same agent is not touched.
     const { session_id } = await ctx.rt.gateway.createSession(ctx.agent);
     assert.equal((await ctx.rt.gateway.execute({ token: ctx.agent, session_id, tool: 'ledger.post', arguments: { account: 'acc_x', amount: 1 } })).status, 'executed');

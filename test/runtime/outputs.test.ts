@@ -93,6 +93,9 @@ test('model output: plain text is informational; a proposed write needs approval
     assert.deepEqual(events.map((e) => (e.data as { class: string }).class), ['informational', 'needs_approval', 'needs_confirmation', 'blocked']);
     assert.ok(!JSON.stringify(events).includes('attacker.example/log'), 'the audit log keeps hosts, never URLs');
     await assert.rejects(rt.gateway.classifyOutput(steward, { session_id, text: 'x' }), { code: 'ERR_SESSION_UNKNOWN' });
+    const scrape = (await rt.gateway.metrics({ authorization: undefined, remoteAddress: '127.0.0.1' })).body;
+    assert.match(scrape, /airlock_output_classes_total\{source="model_output",class="blocked"\} 1/);
+    assert.match(scrape, /airlock_output_classes_total\{source="model_output",class="needs_approval"\} 1/);
   });
 });
 
