@@ -41,6 +41,8 @@ import { contentHash, runWithMcpCallContext, textsOf } from '../pipeline/index.t
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export const APPROVAL_TOKEN_META = 'airlock/approval_token';
+/** An idempotency key the client application sets on a call (docs/runtime-controls.md): a retry replays, never runs twice. */
+export const IDEMPOTENCY_KEY_META = 'airlock/idempotency_key';
 /** Correlation a client may set on a call (`_meta`): trace id and parent action id (validated, never authority). */
 export const TRACE_META = 'airlock/trace_id';
 export const PARENT_ACTION_META = 'airlock/parent_action_id';
@@ -103,6 +105,7 @@ export function refusalText(result: ToolCallResult, approvalsBaseUrl = ''): stri
     ].join(' ');
   }
   if (result.status === 'failed') return `The tool failed (${result.error.code}): ${result.error.message}`;
+  if (result.status === 'conflict' || result.status === 'outcome_unknown') return `Not run (${result.error.code}): ${result.error.message}.`;
   return `Denied by Airlock (${decision.code}; rule ${rules}): ${reasonText(decision)}.`;
 }
 
@@ -167,6 +170,7 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
         arguments: args,
         session_id: await session(token),
         ...(typeof approvalToken === 'string' ? { approval_token: approvalToken } : {}),
+        ...(typeof meta?.[IDEMPOTENCY_KEY_META] === 'string' ? { idempotency_key: meta[IDEMPOTENCY_KEY_META] } : {}),
         ...(typeof meta?.[TRACE_META] === 'string' ? { trace_id: meta[TRACE_META] } : {}),
         ...(typeof meta?.[PARENT_ACTION_META] === 'string' ? { parent_action_id: meta[PARENT_ACTION_META] } : {}),
       }),
