@@ -389,10 +389,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
   /** Suspends a session once: a session kill switch on the gateway's authority, then the alert event (see budgets.ts). */
   async function suspendSession(tenant: string, sessionId: string, breach: BudgetBreach, event: (killSwitchId: string) => AuditEventInput): Promise<void> {
     if (suspending.has(sessionId)) return;
-    // Already refused by a switch (suspended before, by this or another replica): nothing more to do.
-    if (killSwitches.gate.check({ tenant, agent: null, tool: '', connector: null, session: sessionId }).refused) return;
     suspending.add(sessionId);
     try {
+      // Already refused by a switch (suspended before, by this or another replica: the snapshot is
+      // re-read first, so a fleet rarely engages two): nothing more to do.
+      await killSwitches.gate.refresh();
+      const verdict = killSwitches.gate.check({ tenant, agent: null, tool: '', connector: null, session: sessionId });
+      if (verdict.refused && verdict.code === 'screen.kill_switch') return;
       const engaged = await killSwitches.service.engageAsGateway({ scope: 'session', target: sessionId, tenant, justification: `${breach.code}: ${breach.reason}` });
       await audit.append([event(engaged.id)]);
       raiseAlert({ type: 'session_suspended', session_id: sessionId, tenant, code: breach.code, kill_switch_id: engaged.id });
