@@ -11,7 +11,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'src');
-const DOMAIN = ['identity', 'policy', 'tools', 'context', 'provenance', 'approvals', 'credentials', 'limits', 'audit', 'sessions', 'memory', 'config', 'mcp', 'metrics', 'overrides', 'killswitch', 'tracing'];
+const DOMAIN = ['identity', 'policy', 'tools', 'context', 'provenance', 'approvals', 'credentials', 'limits', 'audit', 'sessions', 'memory', 'config', 'mcp', 'metrics', 'overrides', 'killswitch', 'idempotency', 'budgets', 'outputs', 'tracing'];
 // The MCP doors are the server's /mcp endpoint and `airlock mcp`; src/mcp holds the upstream definitions (a domain module).
 const DOORS = ['server', 'cli'];
 // The adapter layer: the PostgreSQL, Redis and SQLite implementations of the domains' store

@@ -23,6 +23,7 @@ import {
   overridesListCommand,
   overridesRevokeCommand,
 } from './commands/operator.ts';
+import { idempotencyCheckCommand, idempotencyListCommand, idempotencyResolveCommand, idempotencyShowCommand } from './commands/idempotency.ts';
 import { policyTestCommand } from './commands/policy-test.ts';
 import { serveCommand, startCommand } from './commands/serve.ts';
 import { simulateCommand } from './commands/simulate.ts';
@@ -198,6 +199,17 @@ export function buildProgram(): Command {
   withOperator(killswitch.command('list').description('engaged kill switches (with --all, released ones too)'))
     .option('--all', 'engaged and released switches')
     .action(killswitchListCommand);
+  const idempotency = program.command('idempotency').description('idempotency records: calls whose outcome is unknown, and settling them');
+  withOperator(idempotency.command('list').description("idempotency records of the operator's tenant, newest first"))
+    .option('--state <state>', 'pending | completed | failed | outcome_unknown (includes pending past their lease)')
+    .option('--limit <n>', 'at most this many')
+    .action(idempotencyListCommand);
+  withOperator(idempotency.command('show <id>').description('one record (never its kept result)')).action(idempotencyShowCommand);
+  withOperator(idempotency.command('resolve <id>').description('settle an unknown outcome: executed (retries replay) or not_executed (the key may run once more)'))
+    .requiredOption('--outcome <outcome>', 'executed | not_executed')
+    .requiredOption('--justification <text>', 'why (mandatory, recorded in the audit log)')
+    .action(idempotencyResolveCommand);
+  withOperator(idempotency.command('check <id>').description("ask the tool's status check about an unknown outcome (a definite answer resolves it)")).action(idempotencyCheckCommand);
   mcpCommands(program);
 
   program

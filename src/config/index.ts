@@ -7,3 +7,4 @@ export { formatConfigErrors, type ConfigIssue } from './errors.ts';
 export { resolveSecretRef, parseSecretRef, type ParsedSecretRef } from './secrets.ts';
 export { DEFAULTS as CONFIG_DEFAULTS, contextConfig, memoryConfig } from './normalize.ts';
 export type * from './types.ts';
+export { budgetsConfig, idempotencyConfig, outputsConfig } from './runtime-normalize.ts';

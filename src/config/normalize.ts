@@ -23,6 +23,7 @@ import { egressConfig, egressRules, sandboxConnector } from './isolation-normali
 import { normalizeMcp } from './mcp-normalize.ts';
 import { normalizeTracing } from './tracing-config.ts';
 import { normalizeAuditShip } from './audit-ship-config.ts';
+import { alertsConfig, budgetsConfig, idempotencyConfig, outputsConfig } from './runtime-normalize.ts';
 
 export const DEFAULTS = {
   host: '127.0.0.1',
@@ -210,6 +211,9 @@ function tool(raw: Raw, baseDir: string): ToolDefinition {
     else out.affectedCount = { resolver: a.resolver as string };
   }
   if (raw.output_trust !== undefined) out.outputTrust = raw.output_trust as 'trusted' | 'untrusted';
+  if (raw.cost !== undefined) out.cost = raw.cost as number;
+  if (raw.retries !== undefined) out.retries = raw.retries as number;
+  if (raw.status_check !== undefined) out.statusCheck = raw.status_check as string;
   return out;
 }
 
@@ -290,6 +294,10 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
     },
     context: contextConfig(section(root, 'context')),
     memory: memoryConfig(section(root, 'memory')),
+    idempotency: idempotencyConfig(section(root, 'idempotency')),
+    budgets: budgetsConfig(section(root, 'budgets')),
+    outputs: outputsConfig(section(root, 'outputs'), baseDir),
+    alerts: alertsConfig(section(root, 'alerts')),
   };
   if (typeof root.handlers_module === 'string') config.handlersModule = pathIn(baseDir, root.handlers_module);
   config.mcp = normalizeMcp(root.mcp, baseDir, config.server.host);

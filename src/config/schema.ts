@@ -10,6 +10,7 @@ import { egressListSchema, egressSchema, sandboxConnectorProperties } from './is
 import { mcpSchema } from './mcp-schema.ts';
 import { tracingSchema } from './tracing-config.ts';
 import { auditShipSchema } from './audit-ship-config.ts';
+import { alertsSchema, budgetsSchema, idempotencySchema, outputsSchema, toolRuntimeProperties } from './runtime-schema.ts';
 
 const CEDAR_IDENT = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -139,6 +140,7 @@ const tool = {
     timeout_ms: { type: 'integer', minimum: 1, maximum: 300_000 },
     connector,
     output_trust: { enum: ['trusted', 'untrusted'] },
+    ...toolRuntimeProperties,
   },
 } as const;
 
@@ -194,7 +196,7 @@ const redis = {
   },
 } as const;
 
-const REDACTION_CLASSES = ['email', 'iban', 'card', 'secret', 'phone'];
+const REDACTION_CLASSES = ['email', 'iban', 'card', 'secret', 'phone', 'national_id'];
 
 const contextSource = {
   type: 'object',
@@ -399,6 +401,10 @@ export const configSchema = {
     mcp: mcpSchema,
     tracing: tracingSchema,
     egress: egressSchema,
+    idempotency: idempotencySchema,
+    budgets: budgetsSchema,
+    outputs: outputsSchema,
+    alerts: alertsSchema,
     runtime: {
       type: 'object',
       additionalProperties: false,

@@ -400,5 +400,29 @@ export function semanticIssues(data: unknown, locator: SourceLocator): ConfigIss
   checkTracing(out, rec(root.tracing));
   checkAuditShip(out, rec(rec(root.audit)?.ship));
   checkEgressRules(out, ['egress', 'allow'], rec(root.egress)?.allow);
+  checkOutputs(out, root);
+  checkRetries(out, root.tools);
   return out.issues;
+}
+
+/** Only an idempotent tool may be called again after a timeout: a retried side effect must not happen twice. */
+function checkRetries(out: IssueCollector, tools: unknown): void {
+  if (!Array.isArray(tools)) return;
+  tools.forEach((raw, i) => {
+    const tool = rec(raw);
+    if (typeof tool?.retries === 'number' && tool.retries > 0 && tool.idempotent !== true) {
+      out.add(['tools', i, 'retries'], 'only an idempotent tool (idempotent: true) may be retried');
+    }
+  });
+}
+
+/** Reference tokens are sealed with a key every replica must share when data classes are tokenized on a fleet. */
+function checkOutputs(out: IssueCollector, root: Rec): void {
+  const outputs = rec(root.outputs);
+  if (outputs === undefined) return;
+  if (outputs.reference_key !== undefined) checkSecretRef(out, ['outputs', 'reference_key'], outputs.reference_key);
+  const tokenized = Object.values(rec(outputs.data_classes) ?? {}).includes('tokenize');
+  if (tokenized && outputs.reference_key === undefined && rec(root.state)?.type === 'postgres') {
+    out.add(['outputs', 'data_classes'], 'tokenized data classes on a postgres fleet need outputs.reference_key (a secret reference every replica reads)');
+  }
 }

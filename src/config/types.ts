@@ -10,6 +10,8 @@ import type { AuditShipConfig } from './audit-ship-config.ts';
 export type { AuditShipConfig } from './audit-ship-config.ts';
 
 export type * from './mcp-types.ts';
+export type * from './runtime-types.ts';
+import type { AlertsConfig, BudgetsConfig, IdempotencyConfig, OutputsConfig } from './runtime-types.ts';
 
 /** A reference to a secret: `env:NAME` or `file:PATH` (relative to the config file). */
 export type SecretRef = string;
@@ -145,7 +147,7 @@ export interface MetricsConfig {
 }
 
 /** Data classes the context gateway can redact. */
-export type RedactionClass = 'email' | 'iban' | 'card' | 'secret' | 'phone';
+export type RedactionClass = 'email' | 'iban' | 'card' | 'secret' | 'phone' | 'national_id';
 
 /** One registered context source (see docs/context.md). */
 export interface ContextSourceConfig {
@@ -267,4 +269,12 @@ export interface AirlockConfig {
   egress?: EgressConfig;
   /** Upstream MCP servers and the MCP doors (docs/mcp.md); always set by the loader. */
   mcp?: McpConfig;
+  /** Idempotency records (docs/runtime-controls.md); defaults when absent. */
+  idempotency?: IdempotencyConfig;
+  /** Per-session budgets and runaway-loop detection (docs/runtime-controls.md); none when absent. */
+  budgets?: BudgetsConfig;
+  /** Output classes, data classes and link exfiltration (docs/output-governance.md); defaults when absent. */
+  outputs?: OutputsConfig;
+  /** Alerts the gateway raises itself (audit commit delay); defaults when absent. */
+  alerts?: AlertsConfig;
 }

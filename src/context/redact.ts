@@ -1,7 +1,11 @@
 /**
- * Redaction of data classes that must never enter a prompt: email addresses, IBANs, payment
- * card numbers (Luhn-checked), secrets (API keys, tokens, private keys, credentials in URLs,
- * bearer/basic credentials) and phone numbers. Each occurrence becomes `[REDACTED:<class>]`.
+ * Redaction of data classes that must never enter a prompt: email addresses, IBANs (ISO 13616
+ * mod-97 checksum, ibantools), payment card numbers (Luhn-checked), secrets (API keys, tokens,
+ * private keys, credentials in URLs, bearer/basic credentials), phone numbers (the pattern
+ * below, and international numbers libphonenumber-js finds) and national ids (US social
+ * security numbers and UK national insurance numbers, with their validity rules). Each
+ * occurrence becomes `[REDACTED:<class>]`, or what the caller's replacer returns for it (a
+ * reference token, see src/outputs).
  *
  * Patterns are written for text an attacker may control: every quantifier is bounded or
  * follows a literal prefix, so a scan is linear in the text. A run of more than 1,024
@@ -11,9 +15,14 @@
  * `findSecrets` / `containsSecret` are the same secret detector, for callers that refuse
  * rather than redact (governed memory).
  */
+import { electronicFormatIBAN, isValidIBAN } from 'ibantools';
+import { findPhoneNumbersInText } from 'libphonenumber-js';
 import type { RedactionClass } from '../config/types.ts';
 
-export const REDACTION_CLASSES: readonly RedactionClass[] = ['secret', 'card', 'iban', 'email', 'phone'];
+export const REDACTION_CLASSES: readonly RedactionClass[] = ['secret', 'card', 'iban', 'national_id', 'email', 'phone'];
+
+/** What an occurrence of a data class is replaced with (default: `[REDACTED:<class>]`). */
+export type Replacer = (cls: RedactionClass, value: string) => string;
 
 const marker = (cls: RedactionClass) => `[REDACTED:${cls}]`;
 
@@ -44,6 +53,10 @@ const IBAN = /(?<![A-Za-z0-9])[A-Z]{2}\d{2} ?[A-Z0-9]{4}(?: ?(?=[A-Z]{0,3}\d)[A-
 const CARD = /(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])/g;
 const PHONE = /(?<![\w+])(?:\+\d{1,3}[ .-]?)?(?:\(\d{2,4}\)[ .-]?|\d{2,4}[ .-])\d{2,4}(?:[ .-]\d{2,5}){1,3}(?![\w-])/g;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** US SSN: area not 000, 666 or 9xx; group not 00; serial not 0000. */
+const SSN = /(?<![\d-])(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\d-])/g;
+/** UK NINO: prefix letters without D F I Q U V (second also not O), not BG GB KN NK NT TN ZZ; suffix A-D. */
+const NINO = /(?<![A-Za-z0-9])(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![A-Za-z0-9])/g;
 
 function luhn(digits: string): boolean {
   let sum = 0;
@@ -110,7 +123,7 @@ export function containsSecret(text: string): boolean {
   return findSecrets(text).length > 0;
 }
 
-function replaceRanges(text: string, ranges: Array<[number, number]>, cls: RedactionClass): { text: string; count: number } {
+function replaceRanges(text: string, ranges: Array<[number, number]>, cls: RedactionClass, replace: Replacer): { text: string; count: number } {
   if (ranges.length === 0) return { text, count: 0 };
   const sorted = [...ranges].sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let out = '';
@@ -118,19 +131,19 @@ function replaceRanges(text: string, ranges: Array<[number, number]>, cls: Redac
   let count = 0;
   for (const [start, end] of sorted) {
     if (end <= at) continue;
-    out += text.slice(at, Math.max(at, start)) + marker(cls);
+    out += text.slice(at, Math.max(at, start)) + replace(cls, text.slice(Math.max(at, start), end));
     at = end;
     count++;
   }
   return { text: out + text.slice(at), count };
 }
 
-function replacePattern(text: string, pattern: RegExp, cls: RedactionClass, keep: (m: string) => boolean): { text: string; count: number } {
+function replacePattern(text: string, pattern: RegExp, cls: RedactionClass, keep: (m: string) => boolean, replace: Replacer): { text: string; count: number } {
   let count = 0;
   const out = text.replace(pattern, (m) => {
     if (keep(m)) return m;
     count++;
-    return marker(cls);
+    return replace(cls, m);
   });
   return { text: out, count };
 }
@@ -141,8 +154,16 @@ export interface Redaction {
   counts: Partial<Record<RedactionClass, number>>;
 }
 
-/** Redacts the given classes (secrets first, then cards, IBANs, emails, phones). */
-export function redact(text: string, classes: readonly RedactionClass[]): Redaction {
+/** International phone numbers libphonenumber-js finds (`+<country code> ...`), as ranges. */
+function phoneRanges(text: string): Array<[number, number]> {
+  if (!text.includes('+')) return [];
+  return findPhoneNumbersInText(text).map((found) => [found.startsAt, found.endsAt] as [number, number]);
+}
+
+const defaultReplacer: Replacer = (cls) => marker(cls);
+
+/** Redacts the given classes (secrets first, then cards, IBANs, national ids, emails, phones). */
+export function redact(text: string, classes: readonly RedactionClass[], replace: Replacer = defaultReplacer): Redaction {
   const wanted = new Set(classes);
   const counts: Redaction['counts'] = {};
   let out = text;
@@ -154,24 +175,35 @@ export function redact(text: string, classes: readonly RedactionClass[]): Redact
     if (!wanted.has(cls)) continue;
     switch (cls) {
       case 'secret':
-        note(cls, replaceRanges(out, findSecrets(out), cls));
+        note(cls, replaceRanges(out, findSecrets(out), cls, replace));
         break;
       case 'card':
-        note(cls, replacePattern(out, CARD, cls, (m) => !luhn(m.replace(/\D/g, ''))));
+        note(cls, replacePattern(out, CARD, cls, (m) => !luhn(m.replace(/\D/g, '')), replace));
         break;
       case 'iban':
-        note(cls, replacePattern(out, IBAN, cls, (m) => m.replaceAll(' ', '').length < 15));
+        note(cls, replacePattern(out, IBAN, cls, (m) => !isValidIBAN(electronicFormatIBAN(m) ?? ''), replace));
+        break;
+      case 'national_id':
+        note(cls, replacePattern(out, SSN, cls, () => false, replace));
+        note(cls, replacePattern(out, NINO, cls, () => false, replace));
         break;
       case 'email':
-        note(cls, replaceRanges(out, emailRanges(out), cls));
+        note(cls, replaceRanges(out, emailRanges(out), cls, replace));
         break;
       case 'phone':
+        note(cls, replaceRanges(out, phoneRanges(out), cls, replace));
         note(
           cls,
-          replacePattern(out, PHONE, cls, (m) => {
-            const digits = m.replace(/\D/g, '').length;
-            return digits < 7 || digits > 15 || ISO_DATE.test(m);
-          }),
+          replacePattern(
+            out,
+            PHONE,
+            cls,
+            (m) => {
+              const digits = m.replace(/\D/g, '').length;
+              return digits < 7 || digits > 15 || ISO_DATE.test(m);
+            },
+            replace,
+          ),
         );
         break;
     }

@@ -6,7 +6,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 
-export type IdPrefix = 'req' | 'ses' | 'act' | 'dec' | 'apr' | 'evt' | 'trc' | 'jti' | 'cred' | 'ovr' | 'mem' | 'cnt' | 'ctx' | 'ksw' | 'rpl';
+export type IdPrefix = 'req' | 'ses' | 'act' | 'dec' | 'apr' | 'evt' | 'trc' | 'jti' | 'cred' | 'ovr' | 'mem' | 'cnt' | 'ctx' | 'ksw' | 'rpl' | 'idm' | 'out';
 
 const ID_BYTES = 16;
 const POOL = Buffer.alloc(ID_BYTES * 256);

@@ -140,6 +140,15 @@ export interface ToolDefinition {
   connector: ConnectorSpec;
   /** Trust the gateway gives this tool's output. Default: untrusted. */
   outputTrust?: 'trusted' | 'untrusted';
+  /** Extra connector attempts after a timeout or lost connection (idempotent tools only). Default 0. */
+  retries?: number;
+  /** What one call costs against a session's spend budget (unit of the operator's choosing). Default 0. */
+  cost?: number;
+  /**
+   * In-process handler that says, authoritatively, whether a call with a given idempotency key
+   * ran (`{ state: 'executed' | 'not_executed' | 'unknown' }`): resolves unknown outcomes.
+   */
+  statusCheck?: string;
 }
 
 /** A tool definition plus its content hash (the definition version). */

@@ -1,6 +1,6 @@
 /** Kill switches: runtime switches (global, tenant, agent, tool, connector, session) engaged and released by operators, with a local snapshot every gateway checks per call. */
 export { MemoryKillSwitchStore } from './memory-store.ts';
-export { KillSwitchService, DEFAULT_KILL_SWITCH_ROLE, DEFAULT_KILL_SWITCH_FLEET_ROLE } from './service.ts';
+export { KillSwitchService, DEFAULT_KILL_SWITCH_ROLE, DEFAULT_KILL_SWITCH_FLEET_ROLE, GATEWAY_OPERATOR } from './service.ts';
 export type { EngageKillSwitchInput, KillSwitchEvent, KillSwitchEventType, KillSwitchRevocationOutcome, KillSwitchServiceOptions } from './service.ts';
 export { KillSwitchMonitor, covers, DEFAULT_POLL_INTERVAL_MS, DEFAULT_STALE_AFTER_MS } from './monitor.ts';
 export type { KillSwitchMonitorOptions, KillSwitchSubject, KillSwitchVerdict } from './monitor.ts';

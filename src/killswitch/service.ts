@@ -23,6 +23,8 @@ import type { KillSwitch, KillSwitchOperator, KillSwitchScope, KillSwitchStore }
 import { GLOBAL_TARGET, KILL_SWITCH_SCOPES, isEngaged } from './types.ts';
 
 export const DEFAULT_KILL_SWITCH_ROLE = 'security-admin';
+/** Who engaged a switch the gateway engaged itself (budget breach, runaway loop). */
+export const GATEWAY_OPERATOR = { user: 'airlock-gateway', issuer: 'airlock' } as const;
 export const DEFAULT_KILL_SWITCH_FLEET_ROLE = 'fleet-admin';
 const MAX_JUSTIFICATION = 2000;
 const MAX_TARGET = 256;
@@ -118,6 +120,25 @@ export class KillSwitchService {
       justification,
       engaged_at: now,
     };
+    await this.#store.engage(killSwitch);
+    await this.#afterChange?.();
+    const revocation = this.#revoke === undefined ? undefined : await this.#revoke(killSwitch);
+    await this.#onEvent?.({ type: 'killswitch.engaged', killSwitch, operator, at: now, ...(revocation === undefined ? {} : { revocation }) });
+    return killSwitch;
+  }
+
+  /**
+   * Engages a switch on the gateway's own authority (a session that broke its budgets or ran
+   * away in a loop): confined to `tenant`, engaged by the gateway identity (`GATEWAY_OPERATOR`),
+   * with the justification given; then credentials are revoked and the event told, as for an
+   * operator's engage. Only the pipeline calls this — no door reaches it.
+   */
+  async engageAsGateway(input: { scope: Exclude<KillSwitchScope, 'global'>; target: string; tenant: string; justification: string }): Promise<KillSwitch> {
+    const target = checkTarget(input.target);
+    const justification = checkJustification(input.justification);
+    const now = this.#clock.now();
+    const operator: Principal = { ...GATEWAY_OPERATOR, tenant: input.tenant, roles: [], delegation: [] };
+    const killSwitch: KillSwitch = { id: newId('ksw'), scope: input.scope, target, tenant: input.tenant, engaged_by: operatorOf(operator), justification, engaged_at: now };
     await this.#store.engage(killSwitch);
     await this.#afterChange?.();
     const revocation = this.#revoke === undefined ? undefined : await this.#revoke(killSwitch);

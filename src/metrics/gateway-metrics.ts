@@ -60,6 +60,9 @@ const PHASE_BUCKETS = [0.00002, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
 const CALL_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 const CODE = /^ERR_[A-Z0-9_]{1,64}$/;
+const REASON = /^[a-z_]{1,32}\.[a-z_]{1,64}$/;
+const OUTPUT_CLASSES = new Set(['informational', 'needs_confirmation', 'needs_approval', 'blocked']);
+const ALERT_TYPES = new Set(['session_suspended', 'audit_delay']);
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -76,6 +79,8 @@ export class GatewayMetrics {
   readonly #auditBatch: Histogram;
   readonly #auditFailed: Counter;
   readonly #collectErrors: Counter<'source'>;
+  readonly #outputClasses: Counter<'source' | 'class'>;
+  readonly #alerts: Counter<'type' | 'code'>;
   /** Series by joined label values: one Map lookup per observation (see series.ts). */
   readonly #decisionSeries = new Map<string, CounterSeries>();
   readonly #phaseSeries = new Map<string, HistogramSeries>();
@@ -127,6 +132,18 @@ export class GatewayMetrics {
       labelNames: ['source'],
       registers,
     });
+    this.#outputClasses = new Counter({
+      name: 'airlock_output_classes_total',
+      help: 'Outputs classed by the output policies, by source (tool_result, model_output) and class.',
+      labelNames: ['source', 'class'],
+      registers,
+    });
+    this.#alerts = new Counter({
+      name: 'airlock_alerts_total',
+      help: 'Alerts the gateway raised itself (session_suspended with its reason code, audit_delay).',
+      labelNames: ['type', 'code'],
+      registers,
+    });
     this.#gauges(options.sources, registers, (source, error) => {
       this.#collectErrors.inc({ source });
       options.onCollectError?.(source, error);
@@ -157,6 +174,16 @@ export class GatewayMetrics {
       const code = CODE.test(call.upstreamError) ? this.#codes.value(call.upstreamError) : OTHER;
       this.#upstream.inc({ tool, code });
     }
+  }
+
+  /** Records the class the output policies gave one output. */
+  observeOutput(source: 'tool_result' | 'model_output', outputClass: string): void {
+    this.#outputClasses.inc({ source, class: OUTPUT_CLASSES.has(outputClass) ? outputClass : OTHER });
+  }
+
+  /** Records one alert (the code is a budget or loop reason code, bounded; none for other alerts). */
+  observeAlert(type: string, code: string | null): void {
+    this.#alerts.inc({ type: ALERT_TYPES.has(type) ? type : OTHER, code: code === null ? NONE : REASON.test(code) ? this.#codes.value(code) : OTHER });
   }
 
   /** Records one audit batch commit. */

@@ -11,6 +11,9 @@ import type { ArgumentTaint, Decision, EgressHop, SandboxReport, DecisionReason,
 import type { ApprovalRequest } from '../approvals/index.ts';
 import type { SessionRecord } from '../sessions/index.ts';
 import type { CallDoor, CallTrace, TraceContextCarrier } from '../tracing/index.ts';
+import type { IdempotencyOwner, IdempotencyRecord } from '../idempotency/index.ts';
+import type { BudgetBreach, BudgetTotals } from '../budgets/index.ts';
+import type { OutputAnswer } from './outputs.ts';
 
 export type Mode = 'decide' | 'execute' | 'simulate';
 
@@ -46,11 +49,31 @@ export interface CallIds {
   decision_id: string;
 }
 
+/** What an answer says about the call's idempotency key (present when it named one). */
+export interface IdempotencyAnswer {
+  record_id: string | null;
+  /** True when the answer was replayed from the record (nothing ran again). */
+  replayed: boolean;
+  /** The record's reported state (`pending`, `completed`, `failed`, `outcome_unknown`); null when no record holds the key. */
+  state: string | null;
+  /** The call that first used the key. */
+  original_request_id: string | null;
+  original_action_id: string | null;
+  /** True when a replayed result was too large to keep (the answer carries none). */
+  result_omitted?: boolean;
+  /** How an unknown outcome was settled (operator or status check), when it was. */
+  resolution?: { via: 'operator' | 'status_check'; outcome: 'executed' | 'not_executed' };
+}
+
 export type ToolCallResult =
-  | (CallIds & { status: 'executed'; decision: Decision; result: JsonValue; result_trust: 'trusted' | 'untrusted' })
+  | (CallIds & { status: 'executed'; decision: Decision; result: JsonValue; result_trust: 'trusted' | 'untrusted'; output?: OutputAnswer; idempotency?: IdempotencyAnswer })
   | (CallIds & { status: 'approval_required'; approval_id: string; decision: Decision })
   | (CallIds & { status: 'denied'; decision: Decision })
-  | (CallIds & { status: 'failed'; decision: Decision; error: { code: string; message: string } });
+  | (CallIds & { status: 'failed'; decision: Decision; error: { code: string; message: string }; output?: OutputAnswer; idempotency?: IdempotencyAnswer })
+  /** The key is held by another action, or by a call still running (409). */
+  | (CallIds & { status: 'conflict'; decision: Decision; error: { code: string; message: string }; idempotency: IdempotencyAnswer })
+  /** The earlier call with this key has an unknown outcome: nothing runs until it is resolved (409). */
+  | (CallIds & { status: 'outcome_unknown'; decision: Decision; error: { code: string; message: string }; idempotency: IdempotencyAnswer });
 
 export interface SimulationResult extends CallIds {
   outcome: Decision['outcome'];
@@ -132,6 +155,19 @@ export interface CallState {
   redacted?: RedactionRecord;
   result?: JsonValue;
   resultError?: { code: string; message: string };
+  /**
+   * The call's idempotency key (execute mode): its scope and the action's fingerprint, the
+   * record found for it, and the record this call claimed.
+   */
+  idempotency?: { key: string; owner: IdempotencyOwner; scope: string; fingerprint: string; found?: IdempotencyRecord; claimed?: IdempotencyRecord };
+  /** The session budget or loop limit this call broke (the session is suspended once the call has ended). */
+  budgetBreach?: BudgetBreach & { totals: BudgetTotals };
+  /** The class of the tool's result (output policies), with what was found in it. */
+  output?: OutputAnswer;
+  /** A repeat of a key on record: its recorded answer is replayed, nothing runs. */
+  replay?: IdempotencyRecord;
+  /** Connector attempts made (more than 1 only for an idempotent tool with retries). */
+  attempts?: number;
   /** Set once the connector has been called: from here on the call can no longer be denied. */
   executed: boolean;
   /** A fault after execution (e.g. the result could not be recorded). */

@@ -35,7 +35,8 @@ export function faultCode(phase: string, error: unknown): string {
 
 export async function runPhases(phases: readonly Phase[], call: CallState, env: PipelineEnv): Promise<void> {
   for (const phase of phases) {
-    if (call.stop !== undefined || call.fault !== undefined) return;
+    // A replay of a recorded answer ends the run too (nothing more is decided or executed).
+    if (call.stop !== undefined || call.fault !== undefined || call.replay !== undefined) return;
     const span = call.tracing.startPhase(phase.name);
     let errorType: string | undefined;
     try {

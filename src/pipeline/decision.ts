@@ -10,7 +10,7 @@ import type { CallState } from './call.ts';
 
 const NOT_EVALUATED: CheckResult = { passed: false, policy_ids: [] };
 /** Gateway phases whose refusals are about parameters rather than the action class. */
-const PARAMETER_PHASES = new Set(['validate', 'scope', 'limit']);
+const PARAMETER_PHASES = new Set(['validate', 'scope', 'limit', 'budget']);
 
 export function buildDecision(call: CallState): Decision {
   const stop = call.stop;
@@ -29,6 +29,18 @@ export function buildDecision(call: CallState): Decision {
     ...(call.trace === undefined ? {} : { taint: call.trace.taint }),
     ...(call.trace?.manifestHash === undefined ? {} : { context_manifest_hash: call.trace.manifestHash }),
   };
+  if (stop === undefined && call.replay !== undefined) {
+    // A repeat of an idempotency key on record: nothing was decided or run; the recorded answer is replayed.
+    const replayed: CheckResult = { passed: true, policy_ids: ['builtin.idempotency'] };
+    return {
+      ...base,
+      decided_by: 'idempotency',
+      outcome: 'allow',
+      code: 'idempotency.replayed',
+      reasons: [{ policy_id: 'builtin.idempotency', effect: 'permit', reason: `replay of the recorded answer of ${call.replay.action_id}`, code: 'idempotency.replayed' }],
+      checks: { action_class: replayed, parameters: replayed },
+    };
+  }
   if (stop === undefined && evaluation !== undefined && evaluation.outcome !== 'allow' && call.overrideId !== undefined) {
     // Denied or held by policy, let through by an open break-glass override of the tenant.
     return {

@@ -15,6 +15,11 @@ import type { CallObservation } from '../metrics/index.ts';
 import type { CallTracer } from '../tracing/index.ts';
 import type { SessionContent } from './content.ts';
 import type { SessionActivityStore } from '../sessions/activity.ts';
+import type { IdempotencyRecord, IdempotencyStore } from '../idempotency/index.ts';
+import type { BudgetBreach, BudgetTotals, SessionBudgetStore } from '../budgets/index.ts';
+import type { BudgetsConfig } from '../config/types.ts';
+import type { CallState } from './call.ts';
+import type { OutputGovernance } from './outputs.ts';
 
 export type ArgumentCheck =
   | { ok: true; value: Record<string, JsonValue> }
@@ -100,8 +105,28 @@ export interface PipelineEnv {
    */
   faults: { unrecordedStops: number; onUnrecorded?: (info: { request_id: string; code: string; error: unknown }) => void };
   runtime: { modelId: string | null; configId: string | null };
+  /** Idempotency keys (null: keys are passed to connectors but not recorded). */
+  idempotency?: {
+    store: IdempotencyStore;
+    /** Added to a tool's timeout: how long a claim stays pending before it reads as an unknown outcome. */
+    leaseGraceMs: number;
+    maxResultBytes: number;
+    /** The tool's authoritative status check of a recorded call (`unknown` when it has none or it failed). */
+    checkStatus(tool: RegisteredTool, record: IdempotencyRecord, principal: Principal): Promise<'executed' | 'not_executed' | 'unknown'>;
+    /** Records a resolution in the audit log (operator null: a status check). */
+    onResolved(record: IdempotencyRecord, operator: Principal | null): Promise<void>;
+  } | null;
+  /** Output governance: links, data classes, output classes (null: off, e.g. in narrow tests). */
+  outputs?: OutputGovernance | null;
+  /** Per-session budgets and loop detection (null: none configured). */
+  budgets?: {
+    store: SessionBudgetStore;
+    config: BudgetsConfig;
+    /** Suspends the call's session (kill switch, credential revocation, alert event); once per session. */
+    suspend(call: CallState, breach: BudgetBreach, totals: BudgetTotals): Promise<void>;
+  } | null;
   /** Told about every call once it has ended (null: metrics disabled). */
-  metrics?: { observeCall(call: CallObservation): void } | null;
+  metrics?: { observeCall(call: CallObservation): void; observeOutput?(source: 'tool_result' | 'model_output', outputClass: string): void } | null;
   /** Spans of every call (OpenTelemetry, config `tracing`); absent: traceparent passed through only. */
   tracer?: CallTracer;
 }

@@ -58,6 +58,17 @@ import { createDefinitionReview } from './mcp/review.ts';
 import type { Trends } from './trends.ts';
 import { TRENDS_DEFAULT_WEEKS, tenantTrends } from './trends.ts';
 import { GatewayMetrics, checkMetricsAccess, metricsError } from '../metrics/index.ts';
+import { IdempotencyOperators, idempotencyError as idempotencyFault, recordView } from '../idempotency/index.ts';
+import type { IdempotencyRecordView } from '../idempotency/index.ts';
+import { resolvedEvent, statusChecker } from './idempotency.ts';
+import { budgetBreach, budgetsEnabled } from '../budgets/index.ts';
+import type { BudgetBreach } from '../budgets/index.ts';
+import { suspensionEvent } from './budgets.ts';
+import { OutputGovernance, classifyModelOutput, outputSuspensionEvent, tokenHash } from './outputs.ts';
+import type { ClassifyOutputInput, ClassifyOutputResponse } from './outputs.ts';
+import { budgetsConfig, idempotencyConfig, outputsConfig } from '../config/index.ts';
+import { gatewayKey } from './keys.ts';
+import { timedAudit, type GatewayAlert } from './alerts.ts';
 
 export interface GatewayOptions {
   /** In-process tool implementations named by `connector.handler` in the config. */
@@ -75,6 +86,8 @@ export interface GatewayOptions {
   onBackgroundFault?: (what: string, error: unknown) => void;
   /** Spans go to this OpenTelemetry exporter (the host's) instead of config `tracing.endpoint`; tracing is on. */
   spanExporter?: SpanExporter;
+  /** Told about every alert the gateway raises itself (a session suspended for a budget breach or a runaway loop); also in the audit log. */
+  onAlert?: (alert: GatewayAlert) => void;
   /** Told about every approval notification the webhook finally failed to deliver (the hold itself stands). */
   onNotifyFailure?: (error: AirlockError) => void;
   /**
@@ -205,6 +218,22 @@ export interface Gateway {
    * the just-in-time credentials in flight for the scope are revoked (src/pipeline/kill-switches.ts).
    */
   engageKillSwitch(token: string, input: EngageKillSwitchInput): Promise<KillSwitch>;
+  /** Idempotency records of the operator's tenant (operator role, humans only); `state=outcome_unknown` includes pending records past their lease. */
+  listIdempotencyRecords(token: string, filter?: { state?: string; limit?: number }): Promise<IdempotencyRecordView[]>;
+  getIdempotencyRecord(token: string, id: string): Promise<IdempotencyRecordView>;
+  /** Settles an unknown outcome (`executed` or `not_executed`, mandatory justification); audited as idempotency.resolved. */
+  resolveIdempotencyRecord(token: string, id: string, outcome: unknown, justification: string): Promise<IdempotencyRecordView>;
+  /** Asks the tool's authoritative status check about an unknown outcome and records its answer when it has one. */
+  checkIdempotencyRecord(token: string, id: string): Promise<{ verdict: 'executed' | 'not_executed' | 'unknown'; record: IdempotencyRecordView | null }>;
+  /**
+   * Output governance for model output the runtime submits: links that could carry data out
+   * neutralised, data classes redacted or tokenized, and the output policies' class with its
+   * owner and escalation path; audited as `output.classified` (hashes, never the text). A
+   * blocked output's text is withheld (null).
+   */
+  classifyOutput(token: string, input: ClassifyOutputInput): Promise<ClassifyOutputResponse>;
+  /** Opens a reference token for a human with a reference role of the token's tenant; audited (never the value). */
+  resolveDataReference(token: string, reference: string): Promise<{ class: string; value: string }>;
   /** Releases an engaged kill switch (exactly once; audited with the justification). */
   releaseKillSwitch(token: string, id: string, justification: string): Promise<KillSwitch>;
   /** The kill switches the operator may see, oldest first (`active`: only engaged ones). */
@@ -258,6 +287,8 @@ export interface GatewayStats {
   policy: Record<string, unknown> | null;
   /** Denied or held calls whose decision event could not be written (they were still refused). */
   unrecorded_stops: number;
+  /** Alerts the gateway raised itself (sessions suspended, audit delay). */
+  alerts: number;
 }
 
 function statsOf(part: unknown): Record<string, unknown> | null {
@@ -342,7 +373,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       callsInFlight--;
     }
   };
-  const audit: AuditStore =
+  let alertsRaised = 0;
+  const raiseAlert = (alert: GatewayAlert): void => {
+    alertsRaised++;
+    metrics?.observeAlert(alert.type, alert.type === 'session_suspended' ? alert.code : null);
+    options.onAlert?.(alert);
+  };
+  const rawAudit: AuditStore =
     options.overrides?.audit ??
     (await stores.openAudit({
       clock,
@@ -353,10 +390,12 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
       ...(config.audit.type === 'memory' || config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
     }));
+  // Audit commits slower than alerts.audit_commit_ms raise an audit_delay alert.
+  const audit = timedAudit(rawAudit, { clock, thresholdMs: config.alerts?.auditCommitMs, cooldownMs: (config.alerts?.cooldownSeconds ?? 60) * 1000, raise: raiseAlert });
   // The audit log shipped to a SIEM (audit.ship), from the cursor in the state store.
   const shipper = createAuditShipper({
     config,
-    audit,
+    audit: rawAudit,
     cursors: stores.shipCursors,
     ...(options.onBackgroundFault === undefined ? {} : { onFault: options.onBackgroundFault }),
   });
@@ -380,6 +419,44 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
   const limiter = stores.rateLimiter(clock);
 
+  // Session budgets and loop detection: usage in the shared state store; a breach suspends the session.
+  const budgetSettings = config.budgets ?? budgetsConfig();
+  const suspending = new Set<string>();
+  /** Suspends a session once: a session kill switch on the gateway's authority, then the alert event (see budgets.ts). */
+  async function suspendSession(tenant: string, sessionId: string, breach: BudgetBreach, event: (killSwitchId: string) => AuditEventInput): Promise<void> {
+    if (suspending.has(sessionId)) return;
+    suspending.add(sessionId);
+    try {
+      // Already refused by a switch (suspended before, by this or another replica: the snapshot is
+      // re-read first, so a fleet rarely engages two): nothing more to do.
+      await killSwitches.gate.refresh();
+      const verdict = killSwitches.gate.check({ tenant, agent: null, tool: '', connector: null, session: sessionId });
+      if (verdict.refused && verdict.code === 'screen.kill_switch') return;
+      const engaged = await killSwitches.service.engageAsGateway({ scope: 'session', target: sessionId, tenant, justification: `${breach.code}: ${breach.reason}` });
+      await audit.append([event(engaged.id)]);
+      raiseAlert({ type: 'session_suspended', session_id: sessionId, tenant, code: breach.code, kill_switch_id: engaged.id });
+    } finally {
+      suspending.delete(sessionId);
+    }
+  }
+
+  // Idempotency keys: records in the shared state store; operators settle unknown outcomes.
+  const idempotencySettings = config.idempotency ?? idempotencyConfig();
+  for (const tool of registry.list()) {
+    if (tool.statusCheck !== undefined && !Object.hasOwn(options.handlers ?? {}, tool.statusCheck)) {
+      throw new AirlockError('ERR_TOOLS_HANDLER_UNKNOWN', `no handler named ${tool.statusCheck} for the status check of ${tool.name}`, { status: 500 });
+    }
+  }
+  const checkStatus = statusChecker(options.handlers ?? {}, (error) => options.onBackgroundFault?.('idempotency status check', error));
+  const recordResolution = async (record: Parameters<typeof resolvedEvent>[0], operator: Principal | null) => {
+    await audit.append([resolvedEvent(record, operator)]);
+  };
+  const idempotencyOperators = new IdempotencyOperators({ store: stores.idempotency, clock, role: idempotencySettings.operatorRole, onResolved: recordResolution });
+  const idempotencyPurge = setInterval(() => {
+    stores.idempotency.purge(clock.now() - idempotencySettings.retentionSeconds * 1000).catch((error: unknown) => options.onBackgroundFault?.('idempotency record purge', error));
+  }, 600_000);
+  idempotencyPurge.unref();
+
   const contextSettings = config.context ?? contextConfig();
   const scale = new TrustScale({
     tiers: contextSettings.trustTiers,
@@ -387,6 +464,8 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     ...(contextSettings.trustedTiers === undefined ? {} : { trustedTiers: contextSettings.trustedTiers }),
   });
   const sessionContent = new SessionContent(new DurableProvenance(provenanceLog, { scale }), (name) => registry.get(name));
+  const outputSettings = config.outputs ?? outputsConfig();
+  const outputs = await OutputGovernance.create(outputSettings, await gatewayKey(config, outputSettings.referenceKey, 'data-reference.key'));
   const contextGateway = new SessionContextGateway(contextSettings, { clock, audit, content: sessionContent, runtime: config.runtime });
 
   /** The caller's own session; another principal's is indistinguishable from a missing one. */
@@ -446,6 +525,24 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     runtime: config.runtime,
     metrics,
     tracer,
+    outputs,
+    budgets: budgetsEnabled(budgetSettings)
+      ? {
+          store: stores.budgets,
+          config: budgetSettings,
+          suspend: (call, breach, totals) =>
+            call.session === undefined || call.principal === undefined
+              ? Promise.resolve()
+              : suspendSession(call.principal.tenant, call.session.id, breach, (ksId) => suspensionEvent(call, env, breach, totals, ksId)),
+        }
+      : null,
+    idempotency: {
+      store: stores.idempotency,
+      leaseGraceMs: idempotencySettings.leaseGraceSeconds * 1000,
+      maxResultBytes: idempotencySettings.maxResultBytes,
+      checkStatus,
+      onResolved: recordResolution,
+    },
   };
 
   async function readerScope(token: string): Promise<(event: AuditEvent) => boolean> {
@@ -592,7 +689,13 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     async assembleContext(token, input) {
       const principal = await verifier.verify(token);
       const session = await ownedSession(principal, typeof input.session_id === 'string' ? input.session_id : '');
-      return contextGateway.assemble(principal, session, input);
+      try {
+        return await contextGateway.assemble(principal, session, input);
+      } catch (error) {
+        // Bad input stays a 4xx; a failure of the context gateway itself answers with a user-safe fallback.
+        if (error instanceof AirlockError && error.status < 500) throw error;
+        throw contextUnavailable(error);
+      }
     },
 
     async lineage(requested, token) {
@@ -695,6 +798,50 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     trends: async (token, weeks = TRENDS_DEFAULT_WEEKS) =>
       tenantTrends({ audit, approvals, overrides: stores.overrides, tools: () => registry.list(), now: () => clock.now() }, await verifier.verify(token), weeks, AUDIT_READER_ROLES),
+    listIdempotencyRecords: async (token, filter) => idempotencyOperators.list(await verifier.verify(token), filter),
+    getIdempotencyRecord: async (token, id) => idempotencyOperators.get(await verifier.verify(token), id),
+    resolveIdempotencyRecord: async (token, id, outcome, justification) => idempotencyOperators.resolve(await verifier.verify(token), id, outcome, justification),
+    async checkIdempotencyRecord(token, id) {
+      const operator = await verifier.verify(token);
+      const record = await idempotencyOperators.visible(operator, id);
+      const tool = registry.get(record.tool);
+      if (tool?.statusCheck === undefined) throw idempotencyFault('ERR_IDEMPOTENCY_NO_STATUS_CHECK', { tool: record.tool });
+      const verdict = await checkStatus(tool, record, operator);
+      if (verdict === 'unknown') return { verdict, record: recordView(record, clock.now()) };
+      const now = clock.now();
+      const resolved = await stores.idempotency.resolve(record.id, { via: 'status_check', outcome: verdict, by: null, justification: `status check of ${tool.name} asked by ${operator.user}`, at: now }, now);
+      if (resolved === null) throw idempotencyFault('ERR_IDEMPOTENCY_NOT_UNKNOWN', { id });
+      await recordResolution(resolved, operator);
+      return { verdict, record: recordView(resolved, now) };
+    },
+
+    async classifyOutput(token, input) {
+      const principal = await verifier.verify(token);
+      const session = input.session_id === undefined ? null : await ownedSession(principal, input.session_id);
+      // A model output is a step of its session: charged to the step budget before it is classified.
+      if (session !== null && env.budgets !== null && env.budgets !== undefined) {
+        const totals = await stores.budgets.charge(session.id, { steps: 1, toolCalls: 0, spendMicros: 0, fingerprint: null }, clock.now());
+        const breach = budgetBreach(totals, budgetSettings, { denials: false });
+        if (breach !== null) {
+          await suspendSession(principal.tenant, session.id, breach, (ksId) => outputSuspensionEvent(principal, session.id, breach, totals, ksId)).catch((error: unknown) =>
+            options.onBackgroundFault?.('session suspension', error),
+          );
+          throw new AirlockError('ERR_SESSION_BUDGET_EXCEEDED', `${breach.reason}; the session is suspended`, { status: 429, details: { code: breach.code } });
+        }
+      }
+      // A session whose provenance cannot be read is not classified as clean: the call fails (fail closed).
+      const labels = session === null ? null : (await sessionContent.trace(session, {})).labels;
+      const answer = await classifyModelOutput({ outputs, audit, runtime: config.runtime, sideEffectOf: (tool) => registry.get(tool)?.sideEffect }, principal, session?.id ?? null, labels, input);
+      metrics?.observeOutput('model_output', answer.class);
+      return answer;
+    },
+
+    async resolveDataReference(token, reference) {
+      const principal = await verifier.verify(token);
+      const opened = outputs.resolveReference(principal, reference);
+      await audit.append([standaloneEvent('data_reference.resolved', { ...actorOf(principal), agent: null }, { class: opened.class, reference_hash: tokenHash(reference) })]);
+      return opened;
+    },
 
     engageKillSwitch: async (token, input) => killSwitches.service.engage(await verifier.verify(token), input),
     releaseKillSwitch: async (token, id, justification) => killSwitches.service.release(await verifier.verify(token), id, justification),
@@ -728,6 +875,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       tokens: verifier.cacheStats(),
       policy: statsOf(policy),
       unrecorded_stops: env.faults.unrecordedStops,
+      alerts: alertsRaised,
     }),
 
     async metrics(request) {
@@ -739,6 +887,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
 
     async close() {
       clearInterval(purge);
+      clearInterval(idempotencyPurge);
       await fleetSubscription?.close();
       await killSwitches.close();
       await notifier?.drain();
@@ -749,6 +898,21 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       await tracer.shutdown().catch((error: unknown) => options.onBackgroundFault?.('tracing (flush at close)', error));
     },
   };
+}
+
+/**
+ * The answer when the context gateway fails (a store or the audit log down): no context at all
+ * — never unchecked chunks — and a message the runtime can show the user as it is. The details
+ * name what failed by code only.
+ */
+export const CONTEXT_FALLBACK_MESSAGE = "I can't reach the knowledge sources I need right now, so I won't guess. Please try again in a few minutes.";
+
+function contextUnavailable(cause: unknown): AirlockError {
+  return new AirlockError('ERR_CONTEXT_UNAVAILABLE', 'the context gateway is unavailable; no context was assembled', {
+    status: 503,
+    cause,
+    details: { fallback: { context: null, user_message: CONTEXT_FALLBACK_MESSAGE }, cause_code: cause instanceof AirlockError ? cause.code : 'ERR_INTERNAL' },
+  });
 }
 
 /** The metrics bearer token from its secret reference (a blank secret is refused at start). */

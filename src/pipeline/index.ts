@@ -26,3 +26,5 @@ export {
   MCP_ADMIN_ROLES,
 } from './mcp/index.ts';
 export type { HubChange, McpGateway, McpGatewayOptions, McpPinAdmin, McpToolEntry, PinView, SessionContent, SessionContentSink } from './mcp/index.ts';
+export type { IdempotencyRecordView } from '../idempotency/index.ts';
+export type { ClassifyOutputInput, ClassifyOutputResponse, OutputAnswer } from './outputs.ts';

@@ -14,6 +14,9 @@ import { PHASES } from './phases/index.ts';
 import { recordSimulation, recordStop } from './phases/record.ts';
 import { actionSummary } from './summary.ts';
 import { PASSTHROUGH_TRACER, auditTraceId, type CallTrace } from '../tracing/index.ts';
+import { releaseUnexecuted } from './phases/idempotency.ts';
+import { idempotencyAnswer, idempotencyError, replayRecorded } from './idempotency.ts';
+import { afterCallBudgets } from './budgets.ts';
 
 /**
  * The audit trace id: the caller's W3C trace when it sent a valid traceparent; else its own
@@ -61,6 +64,9 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
     call.tracing.end({ ...spanIds(call), tool: null, errorType: isAirlockError(error) ? error.code : 'fault' });
     throw error;
   }
+  // A call stopped after claiming its idempotency key and before its connector ran gives the key back.
+  if (call.stop !== undefined || call.fault !== undefined) await releaseUnexecuted(call, env);
+  if (call.replay !== undefined) await replayRecorded(call, env);
   if (call.fault !== undefined) {
     observe(call, env);
     throw new AirlockError('ERR_AUDIT_UNAVAILABLE', 'the call executed but its result could not be recorded', {
@@ -84,6 +90,8 @@ async function run(mode: Mode, request: ToolCallRequest, env: PipelineEnv): Prom
       call.decision = buildDecision(call);
     }
   }
+  // Denials counted, and a session that broke a budget or ran away suspended (after its refusal is on record).
+  if (mode !== 'simulate') await afterCallBudgets(call, env);
   observe(call, env);
   return call;
 }
@@ -122,6 +130,7 @@ function observe(call: CallState, env: PipelineEnv): void {
     rateLimited: call.stop?.phase === 'limit',
     upstreamError: call.resultError?.code ?? null,
   });
+  if (call.output !== undefined) env.metrics.observeOutput?.('tool_result', call.output.class);
 }
 
 export async function executeCall(request: ToolCallRequest, env: PipelineEnv): Promise<ToolCallResult> {
@@ -131,14 +140,27 @@ export async function executeCall(request: ToolCallRequest, env: PipelineEnv): P
   if (call.stop?.outcome === 'approval_required' && call.approvalId !== undefined) {
     return { status: 'approval_required', ...ids, approval_id: call.approvalId, decision };
   }
-  if (call.stop !== undefined) return { status: 'denied', ...ids, decision };
-  if (call.resultError !== undefined) return { status: 'failed', ...ids, decision, error: call.resultError };
+  const idempotency = idempotencyAnswer(call, env.clock.now());
+  const keyed = { ...(idempotency === undefined ? {} : { idempotency }), ...(call.output === undefined ? {} : { output: call.output }) };
+  if (call.stop !== undefined) {
+    const code = call.stop.code;
+    if (idempotency !== undefined && (code === 'idempotency.key_reused' || code === 'idempotency.in_progress')) {
+      return { status: 'conflict', ...ids, decision, error: idempotencyError(code), idempotency };
+    }
+    if (idempotency !== undefined && code === 'idempotency.outcome_unknown') {
+      return { status: 'outcome_unknown', ...ids, decision, error: idempotencyError(code), idempotency };
+    }
+    return { status: 'denied', ...ids, decision };
+  }
+  if (call.resultError !== undefined) return { status: 'failed', ...ids, decision, error: call.resultError, ...keyed };
+  const replayedTrust = call.replay?.outcome?.result_trust;
   return {
     status: 'executed',
     ...ids,
     decision,
     result: call.result ?? null,
-    result_trust: call.tool?.outputTrust === 'trusted' ? 'trusted' : 'untrusted',
+    result_trust: (replayedTrust ?? (call.tool?.outputTrust === 'trusted' ? 'trusted' : 'untrusted')) === 'trusted' ? 'trusted' : 'untrusted',
+    ...keyed,
   };
 }
 

@@ -8,6 +8,7 @@ export {
   policySetTextToParts,
   policyToJson,
   preparsePolicySet,
+  preparseSchema,
   schemaToText,
   statefulIsAuthorized,
   validate,

@@ -13,3 +13,5 @@ export { CedarPolicyEngine } from './engine.ts';
 export type { CedarPolicyEngineOptions, CedarPolicyEngineStats } from './engine.ts';
 export { DEFAULT_DENY_ID } from './decide.ts';
 export type { PolicyBundleSource, PolicyDiagnostic, PolicySummary, SessionAttributeType } from './types.ts';
+export { DEFAULT_OUTPUT_POLICIES, OUTPUT_NAMESPACE, OutputPolicyEngine, outputSchema } from './outputs.ts';
+export type { OutputRequest, OutputVerdict } from './outputs.ts';

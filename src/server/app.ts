@@ -13,7 +13,7 @@ import type { ContentInput } from '../pipeline/index.ts';
 import { CREDENTIAL_REVOCATION_KEYS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
 import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
-import { assembleFields, contentFields, definitionDecisionFields, memoryFields, readJson, text, toolCallFields } from './body.ts';
+import { assembleFields, contentFields, definitionDecisionFields, memoryFields, outputFields, readJson, text, toolCallFields } from './body.ts';
 import { validBody } from './request-validation.ts';
 import type { BodyRoute } from './request-schemas.ts';
 import { openApiDocument } from './openapi.ts';
@@ -26,7 +26,7 @@ const APPROVAL_STATES = new Set<string>(['pending', 'approved', 'denied', 'expir
 
 const PIN_STATES = new Set<string>(['pending', 'approved', 'rejected']);
 
-const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502 } as const;
+const STATUS_OF = { executed: 200, approval_required: 202, denied: 403, failed: 502, conflict: 409, outcome_unknown: 409 } as const;
 const UNREPRESENTABLE = 'validate.unrepresentable';
 
 export interface AppOptions {
@@ -150,7 +150,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   // A call refused because a value cannot be represented exactly (validate.unrepresentable) is
   // malformed input: 400 ERR_POLICY_UNREPRESENTABLE, with the recorded decision and its ids.
-  const answer = <T extends { decision: Decision }>(c: Context, result: T, status: 200 | 202 | 403 | 502) =>
+  const answer = <T extends { decision: Decision }>(c: Context, result: T, status: 200 | 202 | 403 | 409 | 502) =>
     result.decision.code === UNREPRESENTABLE
       ? c.json({ ...result, error: { code: 'ERR_POLICY_UNREPRESENTABLE', message: result.decision.reasons[0]?.reason ?? 'a value cannot be represented exactly' } }, 400)
       : c.json(result, status);
@@ -234,6 +234,29 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     return c.json(await gateway.revokeCredentials(token(c), { [key]: body[key] as string } as CredentialRevocation));
   });
 
+  // Output governance: classify model output; resolve a reference token (reference roles, humans only).
+  app.post('/v1/outputs/classify', async (c) => c.json(await gateway.classifyOutput(token(c), outputFields(await bodyOf(c, 'POST /v1/outputs/classify')))));
+  app.post('/v1/data-references/resolve', async (c) => {
+    const body = await bodyOf(c, 'POST /v1/data-references/resolve');
+    return c.json(await gateway.resolveDataReference(token(c), body.reference as string));
+  });
+
+  // Idempotency records (operator role): list, read, resolve an unknown outcome, ask the tool's status check.
+  app.get('/v1/idempotency/records', async (c) => {
+    const state = c.req.query('state');
+    const limit = c.req.query('limit');
+    if (limit !== undefined && !/^\d{1,4}$/.test(limit)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'limit must be a whole number', { status: 400 });
+    const filter = { ...(state === undefined ? {} : { state }), ...(limit === undefined ? {} : { limit: Number(limit) }) };
+    return c.json({ records: await gateway.listIdempotencyRecords(token(c), filter) });
+  });
+  app.get('/v1/idempotency/records/:id', async (c) => c.json({ record: await gateway.getIdempotencyRecord(token(c), c.req.param('id')) }));
+  app.post('/v1/idempotency/records/:id/resolve', async (c) => {
+    const body = await bodyOf(c, 'POST /v1/idempotency/records/{id}/resolve');
+    const justification = text(body, 'justification') ?? '';
+    return c.json({ record: await gateway.resolveIdempotencyRecord(token(c), c.req.param('id'), body.outcome, justification) });
+  });
+  app.post('/v1/idempotency/records/:id/check', async (c) => c.json(await gateway.checkIdempotencyRecord(token(c), c.req.param('id'))));
+
   app.get('/v1/audit/lineage/:id', async (c) => {
     const lineage = await gateway.lineage(c.req.param('id'), token(c));
     return c.json({ id: lineage.id, events: lineage.events, tree: lineage.tree, text: lineage.text });
@@ -296,7 +319,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
       ? error
       : new AirlockError('ERR_INTERNAL', 'internal error', { status: 500, cause: error });
     if (failure.status >= 500) log?.error({ code: failure.code, err: error }, 'request failed');
-    const status = failure.status as 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 500 | 502 | 503 | 504;
+    const status = failure.status as 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
     if (status === 401) c.header('www-authenticate', 'Bearer realm="airlock"');
     return c.json({ error: failure.toJSON() }, status);
   });

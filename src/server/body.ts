@@ -90,3 +90,14 @@ export function definitionDecisionFields(body: Body): {
   }));
   return { items, verdict: body.verdict as 'approve' | 'reject', justification: text(body, 'justification') ?? '' };
 }
+
+/** The fields of `POST /v1/outputs/classify`. */
+export function outputFields(body: Body): { text: string; session_id?: string; proposed_action?: { tool: string } } {
+  const session = text(body, 'session_id');
+  const proposed = body.proposed_action as Body | null | undefined;
+  return {
+    text: body.text as string,
+    ...(session === undefined ? {} : { session_id: session }),
+    ...(proposed === undefined || proposed === null ? {} : { proposed_action: { tool: proposed.tool as string } }),
+  };
+}

@@ -41,6 +41,8 @@ import { contentHash, runWithMcpCallContext, textsOf } from '../pipeline/index.t
 type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
 export const APPROVAL_TOKEN_META = 'airlock/approval_token';
+/** An idempotency key the client application sets on a call (docs/runtime-controls.md): a retry replays, never runs twice. */
+export const IDEMPOTENCY_KEY_META = 'airlock/idempotency_key';
 /** Correlation a client may set on a call (`_meta`): trace id and parent action id (validated, never authority). */
 export const TRACE_META = 'airlock/trace_id';
 export const PARENT_ACTION_META = 'airlock/parent_action_id';
@@ -111,6 +113,7 @@ export function refusalText(result: ToolCallResult, approvalsBaseUrl = ''): stri
     ].join(' ');
   }
   if (result.status === 'failed') return `The tool failed (${result.error.code}): ${result.error.message}`;
+  if (result.status === 'conflict' || result.status === 'outcome_unknown') return `Not run (${result.error.code}): ${result.error.message}.`;
   return `Denied by Airlock (${decision.code}; rule ${rules}): ${reasonText(decision)}.`;
 }
 
@@ -175,6 +178,7 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
         arguments: args,
         session_id: await session(token),
         ...(typeof approvalToken === 'string' ? { approval_token: approvalToken } : {}),
+        ...(typeof meta?.[IDEMPOTENCY_KEY_META] === 'string' ? { idempotency_key: meta[IDEMPOTENCY_KEY_META] } : {}),
         ...(typeof meta?.[TRACE_META] === 'string' ? { trace_id: meta[TRACE_META] } : {}),
         ...traceContextOf(meta),
         door: 'mcp',
@@ -208,7 +212,12 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
     if (result.status !== 'executed') {
       return { isError: true, content: [{ type: 'text', text: refusalText(result, options.approvalsBaseUrl) }], _meta: decisionMeta(result) };
     }
-    const meta = { ...decisionMeta(result), 'airlock/trust': result.result_trust };
+    // The output class (output governance): the client routes needs_confirmation / needs_approval output to its owner.
+    const meta = {
+      ...decisionMeta(result),
+      'airlock/trust': result.result_trust,
+      ...(result.output === undefined ? {} : { 'airlock/output_class': result.output.class, 'airlock/output_owner': result.output.owner }),
+    };
     const value = result.result;
     if (hub.tool(request.params.name) !== null && value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray(value.content)) {
       const upstream = value as unknown as CallToolResult;

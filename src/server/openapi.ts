@@ -6,6 +6,7 @@
  */
 
 import { BODY_ROUTES, REQUEST_SCHEMAS } from './request-schemas.ts';
+import { runtimePaths, runtimeSchemas, toolCallConflict } from './openapi-runtime.ts';
 
 /** The ids every answer about a call carries: each resolves with GET /v1/audit/lineage/{id}. */
 const callIds = {
@@ -56,6 +57,7 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, metricsToken: { type: 'http', scheme: 'bearer', description: 'the scrape token of server.metrics.token (a secret of its own, not a user token)' } },
       schemas: {
+        ...runtimeSchemas,
         KillSwitch: {
           type: 'object',
           required: ['id', 'scope', 'target', 'tenant', 'engaged_by', 'justification', 'engaged_at'],
@@ -132,6 +134,7 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
     },
     security: [{ bearer: [] }],
     paths: {
+      ...runtimePaths,
       '/v1/sessions': {
         post: {
           summary: 'Create a session bound to the calling principal',
@@ -187,6 +190,10 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
               'the assembled context and its manifest',
             ),
             '404': json(ref('Error'), "unknown session (or another principal's)"),
+            '503': json(
+              ref('Error'),
+              'ERR_CONTEXT_UNAVAILABLE: the context gateway failed (a store or the audit log down); no context is returned, and `error.details.fallback.user_message` is a message safe to show the user',
+            ),
             ...errors,
           },
         },
@@ -283,10 +290,13 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
                   decision: ref('Decision'),
                   result: {},
                   result_trust: { enum: ['trusted', 'untrusted'] },
+                  idempotency: ref('IdempotencyAnswer'),
+                  output: ref('OutputAnswer'),
                 },
               },
-              'executed',
+              'executed (or, with `idempotency.replayed`, the recorded answer of an earlier call with the same key and action)',
             ),
+            '409': toolCallConflict,
             '202': json(
               { type: 'object', properties: { status: { const: 'approval_required' }, ...callIds, approval_id: { type: 'string' }, decision: ref('Decision') } },
               'held for approval',

@@ -34,7 +34,16 @@ export const REQUEST_SCHEMAS = {
       trace_id: optionalText(MAX_TEXT, 'correlation: an Airlock trace id (kept when well formed; a W3C traceparent header wins)'),
       parent_action_id: optionalText(MAX_TEXT, 'correlation: the action this call follows from (kept when well formed)'),
       approval_token: optionalText(MAX_TEXT, 'POST /v1/tool-calls: the one-time token of an approval of exactly this call'),
-      idempotency_key: optionalText(MAX_TEXT, 'POST /v1/tool-calls: sent to the connector (default: the action id)'),
+      idempotency_key: {
+        type: ['string', 'null'],
+        minLength: 1,
+        maxLength: 255,
+        // No C0/C1 control characters or DEL.
+        pattern: '^[^\\u0000-\\u001f\\u007f-\\u009f]*$',
+        'x-error-code': 'ERR_IDEMPOTENCY_KEY_INVALID',
+        'x-message': 'an idempotency key is 1 to 255 characters with no control characters',
+        description: 'POST /v1/tool-calls: a repeat with the same action replays the recorded answer, with another action is a 409 (docs/runtime-controls.md); sent to the connector (default: the action id)',
+      },
     },
     description: 'Identity claims in the body (user, tenant, roles...) are never authority: they are compared with the token and recorded when they disagree.',
   },
@@ -125,6 +134,33 @@ export const REQUEST_SCHEMAS = {
       session: { type: 'string', minLength: 1, maxLength: 256, description: "every credential of the operator's tenant minted for a call in this session (sid)" },
     },
   },
+  OutputClassifyBody: {
+    type: 'object',
+    required: ['text'],
+    properties: {
+      text: { type: 'string', maxLength: 200_000, description: 'the model output to classify' },
+      session_id: optionalText(200, "a session of the caller's (its provenance labels are seen by the output policies)"),
+      proposed_action: {
+        type: ['object', 'null'],
+        required: ['tool'],
+        properties: { tool: { type: 'string', minLength: 1, maxLength: 200 } },
+        description: 'the tool the output asks to call',
+      },
+    },
+  },
+  DataReferenceResolveBody: {
+    type: 'object',
+    required: ['reference'],
+    properties: { reference: { type: 'string', minLength: 1, maxLength: 16_384, examples: ['[[ref:email:dref_...]]'] } },
+  },
+  IdempotencyResolveBody: {
+    type: 'object',
+    required: ['outcome'],
+    properties: {
+      outcome: { enum: ['executed', 'not_executed'], description: 'what the operator established happened' },
+      justification,
+    },
+  },
   DefinitionDecisionBody: {
     type: 'object',
     required: ['items', 'verdict'],
@@ -169,6 +205,9 @@ export const BODY_ROUTES = {
   'POST /v1/admin/kill-switches/{id}/release': 'JustificationBody',
   'POST /v1/credentials/revoke': 'CredentialRevokeBody',
   'POST /v1/admin/mcp/definitions/decide': 'DefinitionDecisionBody',
+  'POST /v1/outputs/classify': 'OutputClassifyBody',
+  'POST /v1/data-references/resolve': 'DataReferenceResolveBody',
+  'POST /v1/idempotency/records/{id}/resolve': 'IdempotencyResolveBody',
 } as const satisfies Record<string, RequestSchemaName>;
 
 export type BodyRoute = keyof typeof BODY_ROUTES;

@@ -11,6 +11,8 @@ import { BODY_ROUTES, REQUEST_SCHEMAS, type BodyRoute, type RequestSchemaName } 
 // strictRequired off: the credential revocation body names its one-of choices in oneOf branches whose properties are declared once, beside them.
 const ajv = new Ajv2020.default({ strict: true, strictRequired: false, allowUnionTypes: true, allErrors: true, coerceTypes: false, useDefaults: false, removeAdditional: false, verbose: true });
 ajv.addKeyword({ keyword: 'x-message', schemaType: 'string' });
+// A field whose violation has an error code of its own (e.g. an idempotency key: ERR_IDEMPOTENCY_KEY_INVALID).
+ajv.addKeyword({ keyword: 'x-error-code', schemaType: 'string' });
 
 const validators = new Map<RequestSchemaName, ValidateFunction>(
   (Object.keys(REQUEST_SCHEMAS) as RequestSchemaName[]).map((name) => [name, ajv.compile(REQUEST_SCHEMAS[name] as object)]),
@@ -45,8 +47,8 @@ export function describeError(error: ErrorObject): string {
   }
 }
 
-function malformed(message: string, problems: string[] = []): AirlockError {
-  return new AirlockError('ERR_REQUEST_MALFORMED', message, { status: 400, ...(problems.length > 1 ? { details: { problems } } : {}) });
+function malformed(message: string, problems: string[] = [], code: `ERR_${string}` = 'ERR_REQUEST_MALFORMED'): AirlockError {
+  return new AirlockError(code, message, { status: 400, ...(problems.length > 1 ? { details: { problems } } : {}) });
 }
 
 /** The body of `route`, checked against its schema. */
@@ -59,5 +61,6 @@ export function validBody(route: BodyRoute, body: unknown): Record<string, unkno
   const primary = errors.find((e) => (e.parentSchema as { 'x-message'?: string } | undefined)?.['x-message'] !== undefined) ?? errors.find((e) => e.keyword !== 'oneOf') ?? errors[0];
   const custom = primary !== undefined && (primary.parentSchema as { 'x-message'?: string } | undefined)?.['x-message'] !== undefined;
   const problems = custom ? [] : [...new Set(errors.filter((e) => e.keyword !== 'oneOf').map(describeError))].slice(0, 10);
-  throw malformed(primary === undefined ? 'the request body is not valid' : describeError(primary), problems);
+  const code = (primary?.parentSchema as { 'x-error-code'?: `ERR_${string}` } | undefined)?.['x-error-code'];
+  throw malformed(primary === undefined ? 'the request body is not valid' : describeError(primary), problems, code);
 }

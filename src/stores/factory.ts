@@ -60,6 +60,12 @@ import { PostgresOverrideStore } from './postgres/overrides.ts';
 import { PostgresPinStore } from './postgres/pins.ts';
 import { PostgresRevocationStore } from './postgres/revocations.ts';
 import { PostgresSessionStore } from './postgres/sessions.ts';
+import { MemoryIdempotencyStore, type IdempotencyStore } from '../idempotency/index.ts';
+import { SqliteIdempotencyStore } from './sqlite/idempotency.ts';
+import { PostgresIdempotencyStore } from './postgres/idempotency.ts';
+import { MemorySessionBudgetStore, type SessionBudgetStore } from '../budgets/index.ts';
+import { SqliteSessionBudgetStore } from './sqlite/session-budgets.ts';
+import { PostgresSessionBudgetStore } from './postgres/session-budgets.ts';
 
 export type StoreKind = 'memory' | 'sqlite' | 'postgres';
 
@@ -94,6 +100,10 @@ export interface GatewayStores {
   killSwitchFeed: KillSwitchFeed | null;
   /** Where each audit shipper (SIEM destination) has got to. */
   shipCursors: ShipCursorStore;
+  /** Idempotency keys and what came of them (one record per caller + key, shared by every replica). */
+  idempotency: IdempotencyStore;
+  /** Each session's usage against its budgets (one budget for every replica). */
+  budgets: SessionBudgetStore;
   /**
    * The rate limiter of `config.limits`: on the fleet's Redis when `redis` is configured (one
    * budget for every replica), else in this process's memory; null when no limit is set.
@@ -165,6 +175,8 @@ async function openStateStores(config: AirlockConfig): Promise<Omit<GatewayStore
     provenance: db === null ? new MemoryProvenanceStore() : new SqliteProvenanceStore(db),
     activity: db === null ? new MemorySessionActivityStore() : new SqliteSessionActivityStore(db),
     shipCursors: db === null ? new MemoryShipCursorStore() : new SqliteShipCursorStore(db),
+    idempotency: db === null ? new MemoryIdempotencyStore() : new SqliteIdempotencyStore(db),
+    budgets: db === null ? new MemorySessionBudgetStore() : new SqliteSessionBudgetStore(db),
     async openAudit(options) {
       return openAuditFor(config, options, null);
     },
@@ -210,6 +222,8 @@ async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Prom
     provenance: new PostgresProvenanceStore(db),
     activity: new PostgresSessionActivityStore(db),
     shipCursors: new PostgresShipCursorStore(db),
+    idempotency: new PostgresIdempotencyStore(db),
+    budgets: new PostgresSessionBudgetStore(db),
     async openAudit(options) {
       return openAuditFor(config, options, db);
     },

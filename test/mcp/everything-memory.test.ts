@@ -119,8 +119,18 @@ describe('everything (HTTP) and memory (stdio) servers behind /mcp', () => {
     const echo = await user.callTool({ name: 'ev.echo', arguments: { message: 'hello' } });
     assert.equal(textOf(echo), 'Echo: hello');
     assert.equal((echo._meta as Record<string, unknown>)['airlock/trust'], 'untrusted');
+    assert.equal((echo._meta as Record<string, unknown>)['airlock/output_class'], 'informational', 'the output class of the result');
     const sum = await user.callTool({ name: 'ev.get-sum', arguments: { a: 2, b: 40 } });
     assert.match(textOf(sum), /42/);
+    // An idempotency key in _meta: the repeat replays, another action under the key is refused.
+    const keyed = { name: 'ev.get-sum', arguments: { a: 1, b: 2 }, _meta: { 'airlock/idempotency_key': 'sum-1' } };
+    const keyedFirst = await user.callTool(keyed);
+    const keyedAgain = await user.callTool(keyed);
+    assert.equal(textOf(keyedAgain), textOf(keyedFirst));
+    assert.equal(((keyedAgain._meta as Record<string, unknown>)['airlock/decision'] as { code: string }).code, 'idempotency.replayed', 'replayed, not called again');
+    const reused = await user.callTool({ ...keyed, arguments: { a: 5, b: 5 } });
+    assert.equal(reused.isError, true);
+    assert.match(textOf(reused), /ERR_IDEMPOTENCY_KEY_REUSED/);
     const image = await user.callTool({ name: 'ev.get-tiny-image', arguments: {} });
     assert.ok((image.content as Array<{ type: string }>).some((c) => c.type === 'image'));
     const created = await user.callTool({

@@ -11,7 +11,7 @@ import { CREDENTIAL_REVOCATION_KEYS, KILL_SWITCH_SCOPES, createGateway, loadTool
 import { loadConfigOrExit } from '../config-loading.ts';
 import { dim, outcomeLabel, printJson, table } from '../output.ts';
 
-interface OperatorOptions {
+export interface OperatorOptions {
   config: string;
   token?: string;
   json?: boolean;
@@ -25,7 +25,7 @@ function tokenOf(options: OperatorOptions): string {
   return token.trim();
 }
 
-async function withGateway<T>(options: OperatorOptions, work: (gateway: Gateway, token: string) => Promise<T>): Promise<T> {
+export async function withGateway<T>(options: OperatorOptions, work: (gateway: Gateway, token: string) => Promise<T>): Promise<T> {
   const token = tokenOf(options);
   const config = await loadConfigOrExit(options.config);
   const gateway = await createGateway(config, await loadToolkit(config));

@@ -35,6 +35,7 @@ async function run(config: AirlockConfig, options: { port?: string; host?: strin
     onNotifyFailure: (error: AirlockError) =>
       logger.warn({ code: error.code, details: error.details }, 'approval notification not delivered (the request stays pending)'),
     onBackgroundFault: (what: string, error: unknown) => logger.error({ err: error }, `${what} failed`),
+    onAlert: (alert: { type: string }) => logger.warn({ alert }, `alert: ${alert.type}`),
   };
   // With upstream MCP servers in the config, the gateway fronts them and serves /mcp.
   const withMcp = (config.mcp?.upstreams.length ?? 0) > 0;

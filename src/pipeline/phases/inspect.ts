@@ -9,7 +9,11 @@
  * A result that cannot be counted in the session's read budget or logged in its provenance
  * is withheld (ERR_ACTIVITY_UNAVAILABLE, ERR_PROVENANCE_UNAVAILABLE): the agent never gets
  * content the session is not known to have seen.
+ * Output governance, after the schema check: links that could carry data out are neutralised,
+ * configured data classes redacted or tokenized, and the output policies class the result; a
+ * blocked result is withheld (ERR_OUTPUT_BLOCKED).
  */
+import { canonicalize } from '../../core/canonical.ts';
 import { isAirlockError, toAirlockError } from '../../core/errors.ts';
 import type { CallState } from '../call.ts';
 import { redactSecrets } from '../call-secrets.ts';
@@ -40,6 +44,26 @@ export async function inspect(call: CallState, env: PipelineEnv): Promise<void> 
     call.resultError = { code: failure.code, message: failure.message };
     delete call.result;
     return;
+  }
+  if (env.outputs !== null && env.outputs !== undefined && call.principal !== undefined && call.result !== undefined) {
+    const governed = env.outputs.governJson(call.result, call.principal.tenant);
+    call.result = governed.value;
+    const labels = call.trace?.labels;
+    call.output = env.outputs.classify({
+      principal: call.principal,
+      source: 'tool_result',
+      tool,
+      trust: tool.outputTrust === 'trusted' ? 'trusted' : 'untrusted',
+      proposed: null,
+      textChars: canonicalize(call.result).length,
+      session: { id: call.session?.id ?? null, untrustedSeen: labels?.untrusted_seen ?? false, lowestTrust: labels?.lowest_trust ?? '', maxClassification: labels?.max_classification ?? '' },
+      found: governed,
+    });
+    if (call.output.class === 'blocked') {
+      call.resultError = { code: 'ERR_OUTPUT_BLOCKED', message: `the output policies blocked the result (${call.output.policy_ids.join(', ')}); the result is withheld` };
+      delete call.result;
+      return;
+    }
   }
   if (tool.sideEffect === 'read' && call.session !== undefined) {
     try {

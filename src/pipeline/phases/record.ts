@@ -14,6 +14,7 @@ import { buildDecision } from '../decision.ts';
 import type { PipelineEnv } from '../env.ts';
 import { contentEventData } from '../content.ts';
 import { callEvent, callRefs, decisionJson, mismatchEvents, refsOf } from '../events.ts';
+import { outputEventData } from '../outputs.ts';
 
 /** `function:<handler>`, `http:<METHOD> <origin>`, `mcp:<upstream>/<tool>` or `sandbox:<command>`: no headers, paths or query. */
 export function connectorLabel(connector: ConnectorSpec): string {
@@ -124,6 +125,8 @@ export async function recordResult(call: CallState, env: PipelineEnv): Promise<v
     ...(error === undefined ? {} : { error: error.message.slice(0, 300) }),
     ...(call.redacted === undefined ? {} : { redacted: { count: call.redacted.count, kinds: { ...call.redacted.kinds } } }),
     ...boundaryData(call),
+    ...(call.output === undefined ? {} : { output: outputEventData(call.output) }),
+    ...(call.attempts === undefined || call.attempts <= 1 ? {} : { attempts: call.attempts }),
   };
   await appendCallEvents(env, [
     callEvent(call, env, 'result', {

@@ -1,5 +1,5 @@
 /**
- * ShipCursorStore in PostgreSQL (migration 0008): one row per shipper name. An advance is one
+ * ShipCursorStore in PostgreSQL (migration 0010): one row per shipper name. An advance is one
  * upsert that keeps the greater seq (`GREATEST`), so shippers on several replicas can only
  * repeat events, never skip one; autocommit makes it durable before it resolves.
  */

