@@ -35,6 +35,8 @@ export interface IdempotencyOutcome {
   /** True when the result was too large to keep (a replay answers without it). */
   result_omitted?: boolean;
   error?: { code: string; message: string };
+  /** The output class the result got (output governance), replayed with it. */
+  output?: JsonValue;
 }
 
 /** How an unknown outcome was settled. */

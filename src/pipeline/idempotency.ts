@@ -24,6 +24,7 @@ export async function replayRecorded(call: CallState, env: PipelineEnv): Promise
   const outcome = record.outcome ?? {};
   if (outcome.error !== undefined) call.resultError = { ...outcome.error };
   else call.result = outcome.result ?? null;
+  if (outcome.output !== undefined) call.output = outcome.output as unknown as NonNullable<CallState['output']>;
   try {
     await appendCallEvents(env, [
       callEvent(call, env, 'idempotency.replayed', {

@@ -41,6 +41,10 @@ test('a repeated key with the same action replays the recorded result; the handl
     assert.equal(idOf(again).replayed, true);
     assert.equal(idOf(again).original_action_id, first.action_id);
     assert.equal(again.decision.code, 'idempotency.replayed');
+    // The output class the result got comes back with it.
+    const classOf = (r: ToolCallResult) => (r as { output?: { class: string } }).output?.class;
+    assert.ok(classOf(first) !== undefined, JSON.stringify(first));
+    assert.equal(classOf(again), classOf(first));
     // Normalization: the same arguments in another key order are the same action.
     assert.equal((await post(rt, agent, 'order-1', { amount: 12.5, account: 'acc_1' })).status, 'executed');
     assert.equal(rt.ledger.posts, 1);

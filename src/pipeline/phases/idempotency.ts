@@ -15,7 +15,7 @@
  *   the connector timed out or lost its connection after the request may have left.
  * A store that cannot answer refuses the call (fail closed) before anything runs.
  */
-import { canonicalize } from '../../core/canonical.ts';
+import { canonicalize, type JsonValue } from '../../core/canonical.ts';
 import { newId } from '../../core/ids.ts';
 import type { IdempotencyOutcome, IdempotencyRecord } from '../../idempotency/index.ts';
 import { effectiveState, fingerprintOf, isValidKey, scopeOf } from '../../idempotency/index.ts';
@@ -97,6 +97,8 @@ export async function idempotencySettle(call: CallState, env: PipelineEnv): Prom
     const result = call.result ?? null;
     const fits = Buffer.byteLength(canonicalize(result)) <= control.maxResultBytes;
     outcome = fits ? { result, result_trust: trust } : { result_omitted: true, result_trust: trust };
+    // The class the result got is part of the answer a replay gives again.
+    if (call.output !== undefined) outcome.output = call.output as unknown as JsonValue;
   }
   const settled = await control.store.settle(claimed.id, call.action_id, { state, outcome, at: env.clock.now() });
   // Null: the record was resolved meanwhile (its lease passed and an operator settled it); that word stands.
