@@ -339,6 +339,18 @@ export async function openPostgresFor(config: AirlockConfig): Promise<PostgresDa
   });
 }
 
+/** The config's PostgreSQL pool for a tool outside the gateway: its schema must be migrated already (never migrated here). */
+async function openMigratedPostgres(config: AirlockConfig): Promise<PostgresDatabase> {
+  const db = await openPostgresFor(config);
+  try {
+    await assertMigrated(db);
+    return db;
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+}
+
 /** `airlock db migrate`: applies the missing migrations of the config's PostgreSQL schema. */
 export async function migratePostgres(config: AirlockConfig): Promise<MigrationReport & { schema: string }> {
   const db = await openPostgresFor(config);
@@ -359,13 +371,7 @@ export async function migratePostgres(config: AirlockConfig): Promise<MigrationR
 export async function openUpstreamCredentialStores(config: AirlockConfig): Promise<{ revocations: RevocationStore; uses: CredentialUseStore; close(): Promise<void> }> {
   const state = config.state;
   if (state.type === 'postgres') {
-    const db = await openPostgresFor(config);
-    try {
-      await assertMigrated(db);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
+    const db = await openMigratedPostgres(config);
     return { revocations: new PostgresRevocationStore(db), uses: new PostgresCredentialUseStore(db), close: () => db.close() };
   }
   if (state.type === 'sqlite') {
@@ -383,13 +389,7 @@ export async function openUpstreamCredentialStores(config: AirlockConfig): Promi
 export async function openShipCursors(config: AirlockConfig): Promise<{ cursors: ShipCursorStore; close(): Promise<void> } | null> {
   const state = config.state;
   if (state.type === 'postgres') {
-    const db = await openPostgresFor(config);
-    try {
-      await assertMigrated(db);
-    } catch (error) {
-      await db.close();
-      throw error;
-    }
+    const db = await openMigratedPostgres(config);
     return { cursors: new PostgresShipCursorStore(db), close: () => db.close() };
   }
   if (state.type === 'sqlite') {

@@ -28,18 +28,9 @@ export interface SpanRecord {
  * One call's spans, compact: what the hot path makes and what crosses to the export thread
  * (a root span and its phases, flattened, share the trace id and the root as parent).
  */
-export interface CallRecord {
-  traceId: string;
+export interface CallRecord extends Omit<SpanRecord, 'spanId'> {
+  /** The call's own span; `parentSpanId` is its parent (the caller's span, or empty). */
   rootSpanId: string;
-  parentSpanId: string;
-  parentRemote: boolean;
-  traceState?: string;
-  name: string;
-  kind: SpanKind;
-  startMs: number;
-  endMs: number;
-  attributes: Record<string, string>;
-  error: boolean;
   /** Per phase, five values: name, span id, start ms, end ms, error type ('' when none). */
   phases: Array<string | number>;
 }
