@@ -133,19 +133,22 @@ function sentences(passage: string): Array<{ start: number; text: string }> {
  *   after a list marker or a label, `please ...`, `you must ...`), and whatever follows a
  *   to-do label (`TODO:`, `Action required:`) or a capitalized action verb glued to the
  *   text before it (`...USASend the money`: a sentence whose break was lost).
- * A passage holding an injection signal is also a `directive` region as a whole: content
- * the user pointed to stops vouching for its values once it carries injected instructions.
+ * - `carrier`: a passage holding an injection signal, as a whole: content the user pointed
+ *   to stops vouching for its values once it carries injected instructions, and a value
+ *   stated as a plain fact beside them (`Details on file: ...`, then the instructions
+ *   referring to "the details above") is the injection's as much as one inside them.
  * A value found inside an `injected` region was put there by someone addressing the model;
  * one inside a `directive` region was at least asked to be acted on. Both are heuristics
  * (an attacker can paraphrase around any list); what they buy is certainty in the common
  * case, never the boundary.
  */
-export function instructionRegions(passage: string): { injected: string[]; directive: string[] } {
+export function instructionRegions(passage: string): { injected: string[]; directive: string[]; carrier: string[] } {
   const injected: string[] = [];
   const directive: string[] = [];
+  const carrier: string[] = [];
   const parts = sentences(passage);
   // A passage that carries injected instructions vouches for nothing in it, wherever the value sits.
-  if (RULES.some((r) => r.pattern.test(passage))) directive.push(passage);
+  if (RULES.some((r) => r.pattern.test(passage))) carrier.push(passage);
   for (const pattern of GLOBAL_RULES) {
     pattern.lastIndex = 0;
     let matches = 0;
@@ -182,5 +185,5 @@ export function instructionRegions(passage: string): { injected: string[]; direc
       break;
     }
   }
-  return { injected, directive };
+  return { injected, directive, carrier };
 }

@@ -186,12 +186,14 @@ export class SessionContent {
 function regionsOf(passages: readonly string[]): InstructionRegions | undefined {
   const injected: string[] = [];
   const directive: string[] = [];
+  const carrier: string[] = [];
   for (const passage of passages) {
     const found = instructionRegions(passage);
     injected.push(...found.injected);
     directive.push(...found.directive);
+    carrier.push(...found.carrier);
   }
-  return injected.length === 0 && directive.length === 0 ? undefined : { injected, directive };
+  return injected.length === 0 && directive.length === 0 && carrier.length === 0 ? undefined : { injected, directive, carrier };
 }
 
 /** What the audit log keeps of a registration. */
