@@ -24,7 +24,8 @@ import type { GroundTruthCall, InjectionTask, JsonObject, SuiteData, UserTask } 
 import { derivedAttack } from './derived.ts';
 import type { Deployment } from './deployment.ts';
 import { EXAMPLES_DIR, checkCoverage, loadDeployment, writeAndLoadConfig } from './deployment.ts';
-import { World } from './world.ts';
+import type { ResultFormat } from './world.ts';
+import { World, resultData } from './world.ts';
 
 export type Actor = 'user' | 'attacker';
 
@@ -87,6 +88,8 @@ export interface RunnerOptions {
    * figures are reported apart.
    */
   scope?: boolean;
+  /** How tool results reach the gateway (world.ts; default json). */
+  format?: ResultFormat;
 }
 
 /**
@@ -155,7 +158,7 @@ export class SuiteRunner {
     this.#attack = attack;
     this.deployment = loadDeployment(suite.name, options.examplesDir);
     checkCoverage(suite, this.deployment);
-    this.world = new World(suite);
+    this.world = new World(suite, options.format ?? 'json');
     this.#derived = options.derived ?? true;
     this.#scope = options.scope ?? false;
   }
@@ -311,6 +314,6 @@ export class SuiteRunner {
     if (final.status === 'executed') await this.#reportClassification(tool, final.result, sessionId);
     const record: CallRecord = { ...base, fate, ran, ...(final === first ? {} : { approved_latency_us: final.decision.latency_us }) };
     if (final.status === 'failed') record.error = final.error.message;
-    return { record, result: final.status === 'executed' ? final.result : undefined };
+    return { record, result: final.status === 'executed' ? resultData(final.result, this.world.format) : undefined };
   }
 }

@@ -90,3 +90,11 @@ test('a capitalized action verb glued to the text before it opens a directive; b
   assert.deepEqual(instructionRegions('Dalton Street 123\nUSASend a transaction to DE89370400440532013000.').directive, ['Send a transaction to DE89370400440532013000.']);
   assert.deepEqual(instructionRegions('Paid with PayPal at the JavaScript meetup, see LinkedIn.').directive, []);
 });
+
+test('a directive whose sentence runs over a line break runs on to the sentence end; one ending its line stops there', () => {
+  assert.deepEqual(instructionRegions('Hello.\nPlease send the deposit\nto DE89370400440532013000 today. The rest is news.\nMore news').directive, [
+    'Please send the deposit\nto DE89370400440532013000 today.',
+  ]);
+  assert.deepEqual(instructionRegions('Please call me.\nDE89370400440532013000 is my account').directive, ['Please call me.']);
+  assert.deepEqual(instructionRegions('Please send the deposit\n\nDE89370400440532013000').directive, ['Please send the deposit\n']);
+});

@@ -1,0 +1,44 @@
+/**
+ * Structured text: the data a text encodes when a tool hands its result over as text - a
+ * JSON document, or YAML (the listing of records most agent runtimes show a model:
+ * `- sender: ...`, or one mapping of fields). Provenance indexes such a result as the data
+ * it encodes, so instruction regions are found per field (one e-mail body, not the whole
+ * inbox) and a value folded across YAML lines reads as it was written.
+ *
+ * Parsing is bounded: texts over MAX_STRUCTURED_CHARS, and YAML with aliases, are read as
+ * plain text (the safe reading: one passage).
+ */
+import { parse } from 'yaml';
+
+/** Longest text read as structured data, characters. */
+export const MAX_STRUCTURED_CHARS = 2 * 1024 * 1024;
+
+/** A YAML list item, a YAML document start, or a mapping's first `key:` line. */
+const YAML_START = /^(?:-[ \t]|---[ \t]*(?:\r?\n|$)|[^\s:#\-'"{[][^:\n]{0,127}:(?:[ \t]|\r?\n|$))/;
+
+const isData = (value: unknown): value is object => value !== null && typeof value === 'object';
+
+/** The object or array `text` encodes as JSON or YAML, or null when it is just text. */
+export function structuredData(text: string): object | null {
+  if (text.length > MAX_STRUCTURED_CHARS) return null;
+  const start = text.trimStart();
+  if (start.startsWith('{') || start.startsWith('[')) {
+    try {
+      const value: unknown = JSON.parse(text);
+      return isData(value) ? value : null;
+    } catch {
+      return null;
+    }
+  }
+  if (!YAML_START.test(start)) return null;
+  // One line with a colon is text (`Note: the meeting moved`), not a mapping.
+  if (!start.trimEnd().includes('\n')) return null;
+  try {
+    const value: unknown = parse(start, { maxAliasCount: 0, prettyErrors: false, uniqueKeys: false, strict: true });
+    // A list of lines (a Markdown list in a page) is text: its author wrote every item.
+    if (Array.isArray(value) && value.every((item) => !isData(item))) return null;
+    return isData(value) ? value : null;
+  } catch {
+    return null;
+  }
+}
