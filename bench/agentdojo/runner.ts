@@ -200,8 +200,8 @@ export class SuiteRunner {
   vectorsFor(task: UserTask, injection: InjectionTask | null): Record<string, string> {
     const vectors = { ...this.suite.vectorDefaults };
     if (injection !== null) {
-      const text = this.#attack(injection);
-      for (const vector of task.injection_vectors_seen) vectors[vector] = text;
+      const seen = task.injection_vectors_seen;
+      for (const [index, vector] of seen.entries()) vectors[vector] = this.#attack(injection, index, seen.length);
     }
     return vectors;
   }
@@ -226,8 +226,9 @@ export class SuiteRunner {
       const played = await this.#play('user', call.tool, args, session_id);
       record.calls.push(played.record);
       if (injection !== null && index === firstVectorCall) {
-        const marker = JSON.stringify(this.#attack(injection).trim()).slice(1, 40);
-        record.injection_delivered = played.result !== undefined && JSON.stringify(played.result).includes(marker);
+        const texts = task.injection_vectors_seen.map((vector) => vectors[vector] ?? '').filter((text) => text.trim() !== '');
+        const markers = texts.map((text) => JSON.stringify(text.trim()).slice(1, 40));
+        record.injection_delivered = played.result !== undefined && markers.some((marker) => JSON.stringify(played.result).includes(marker));
         let attackerCalls = injection.ground_truth_calls;
         record.attack_source = 'dataset';
         if (attackerCalls.length === 0) {
