@@ -25,7 +25,9 @@
  * untrusted text that encodes data (JSON, a YAML listing: how runtimes show results to a
  * model) is indexed as that data, field by field (context/structured.ts); a
  * tool result is registered as *pointed* when trusted content named one of the call's
- * argument values (the user asked for that file, that page, that sender's mail).
+ * argument values (the user asked for that file, that page, that sender's mail, Bob's
+ * inbox). Pointing is one hop: the page a pointed-to message links to is not pointed (an
+ * attacker's link stated as data in that message would vouch for its page).
  */
 import type { JsonValue } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';

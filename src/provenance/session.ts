@@ -114,6 +114,27 @@ interface Run {
   length: number;
 }
 
+const NAME = /[\p{L}\p{N}]+/gu;
+const UPPER = /^\p{Lu}/u;
+
+/**
+ * Capitalized words of 3 or more characters that do not open a sentence or a line, folded:
+ * the names a text uses (`Bob`, `Alice`, `Paris`), not the first word of a sentence.
+ */
+export function properNames(text: string): string[] {
+  const normalized = text.normalize('NFKC');
+  const out: string[] = [];
+  for (const match of normalized.matchAll(NAME)) {
+    const word = match[0];
+    if (word.length < 3 || !UPPER.test(word)) continue;
+    let i = match.index - 1;
+    while (i >= 0 && (normalized[i] === ' ' || normalized[i] === '\t')) i--;
+    if (i < 0 || /[.!?\n\r:]/.test(normalized[i] as string)) continue;
+    out.push(word.toLowerCase());
+  }
+  return out;
+}
+
 /** `text` with every instruction region cut out (a region that is not found verbatim stays: the safe direction, less certainty). */
 function outside(text: string, regions: InstructionRegions): string {
   const cut = [...(regions.injected ?? []), ...(regions.directive ?? []), ...(regions.carrier ?? [])].filter((r) => r !== '').sort((a, b) => b.length - a.length);
@@ -160,6 +181,8 @@ export class SessionProvenance {
   readonly #regioned = new Set<number>();
   /** Values trusted content quotes (folded): `the 'general' channel`. */
   readonly #trustedQuoted = new Set<string>();
+  /** Names trusted content uses (folded): capitalized words inside a sentence (`in Alice's inbox`). */
+  readonly #trustedNames = new Set<string>();
   /** Values quoted inside injected regions (folded), with the texts quoting them. */
   readonly #quoted = new Map<string, number[]>();
   /** Untrusted texts by ordinal (for snippets). */
@@ -177,6 +200,7 @@ export class SessionProvenance {
         const value = (match[2] as string).trim();
         if (value !== '' && this.#trustedQuoted.size < MAX_QUOTED) this.#trustedQuoted.add(value);
       }
+      for (const name of properNames(text)) if (this.#trustedNames.size < MAX_QUOTED) this.#trustedNames.add(name);
     } else {
       if (text !== '') this.#texts.set(ordinal, text);
       for (const region of regions.injected ?? []) {
@@ -246,14 +270,15 @@ export class SessionProvenance {
 
   /**
    * True when trusted content names one of `values`: one of its entities is in trusted
-   * content, trusted content quotes the whole value (`the 'general' channel`), or it has at
+   * content, trusted content quotes the whole value (`the 'general' channel`) or uses it as
+   * a name (a capitalized word inside a sentence: `in Alice's inbox`), or it has at
    * least PHRASE_WORDS words that all appear, in order, in one trusted text. (A call whose
    * arguments are named this way was pointed to by the user.)
    */
   names(values: readonly string[]): boolean {
     for (const value of values) {
       const folded = fold(value);
-      if (this.#trustedQuoted.has(folded.trim())) return true;
+      if (this.#trustedQuoted.has(folded.trim()) || this.#trustedNames.has(folded.trim())) return true;
       for (const entity of extractEntities(folded)) if (this.#trusted.hasEntity(entity)) return true;
       const words = wordHashes(folded);
       if (words.length < PHRASE_WORDS) continue;
