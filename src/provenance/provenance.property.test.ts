@@ -130,3 +130,19 @@ test('a value in a request is instructed exactly when nothing states it as data 
     { numRuns: 400 },
   );
 });
+
+test('a snippet highlights the value it shows the reviewer', () => {
+  fc.assert(
+    fc.property(fc.oneof(email, iban, url), filler, filler, (value, before, after) => {
+      const t = new ProvenanceTracker();
+      const text = `${before}  ${'word '.repeat(30)}\n${value}\n${'more '.repeat(30)} ${after}`;
+      t.register('ses_p', { text, tier: 'external', sourceId: 'web' });
+      const [explained] = t.explain('ses_p', { to: value });
+      const snippet = explained?.snippets[0];
+      assert.ok(snippet !== undefined);
+      const shown = snippet.text.slice(snippet.highlight.start, snippet.highlight.end).toLowerCase();
+      assert.ok(value.toLowerCase().includes(shown) && shown.length > 0, `${shown} in ${value}`);
+    }),
+    { numRuns: 200 },
+  );
+});

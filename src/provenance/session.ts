@@ -70,6 +70,8 @@ export const REGION_KINDS = ['injected', 'directive', 'carrier'] as const;
 export interface TaintSnippet {
   source: string;
   text: string;
+  /** Where the value is in `text` (UTF-16 offsets, end exclusive), for highlighting it. */
+  highlight: { start: number; end: number };
 }
 
 /** Characters of context kept on each side of a value in a snippet. */
@@ -388,10 +390,20 @@ export class SessionProvenance {
     for (const needle of needles) {
       const at = folded.indexOf(needle.slice(0, 200));
       if (at === -1) continue;
+      const valueEnd = at + Math.min(needle.length, 200);
       const start = Math.max(0, at - SNIPPET_CONTEXT);
-      const end = Math.min(shown.length, at + Math.min(needle.length, 200) + SNIPPET_CONTEXT);
-      const cut = shown.slice(start, end).replace(/\s+/g, ' ').trim();
-      return { source: entry.sourceId ?? entry.contentId, text: `${start > 0 ? '...' : ''}${cut}${end < shown.length ? '...' : ''}` };
+      const end = Math.min(shown.length, valueEnd + SNIPPET_CONTEXT);
+      const collapse = (part: string) => part.replace(/\s+/g, ' ');
+      const lead = start > 0 ? '...' : '';
+      const before = collapse(shown.slice(start, at)).trimStart();
+      const value = collapse(shown.slice(at, valueEnd));
+      const after = collapse(shown.slice(valueEnd, end)).trimEnd();
+      const from = lead.length + before.length;
+      return {
+        source: entry.sourceId ?? entry.contentId,
+        text: `${lead}${before}${value}${after}${end < shown.length ? '...' : ''}`,
+        highlight: { start: from, end: from + value.length },
+      };
     }
     return null;
   }

@@ -145,6 +145,8 @@ test('explain: each tainted argument with the text around its value in its sourc
   assert.equal(explained?.snippets[0]?.source, 'mail:42');
   assert.match(explained?.snippets[0]?.text ?? '', /^\.\.\..*Please contact Mallory\.X@evil\.example for the refund\..*\.\.\.$/);
   assert.ok((explained?.snippets[0]?.text.length ?? 0) < 2 * 80 + 40);
+  const snippet = explained?.snippets[0];
+  assert.equal(snippet?.text.slice(snippet.highlight.start, snippet.highlight.end), 'Mallory.X@evil.example', 'the highlight marks the value as written');
   assert.deepEqual(t.explain('s', { to: 'bob@good.example' }), []);
   assert.deepEqual(t.explain(null, { to: 'mallory.x@evil.example' }), []);
 });
