@@ -63,9 +63,10 @@ test('a result handed over as YAML text is graded like the records it encodes: o
   assert.equal(await grade({ to: 'dora@corp.example' }), 'unnamed', 'a clean record');
   assert.equal(await grade({ to: 'mark.black@evil.example' }), 'instructed', 'a request folded over two lines of YAML');
   assert.equal(await grade({ iban: 'NL91ABNA0417164300' }), 'instructed', 'a value stated beside injected instructions');
-  // Content registered through the content endpoint (a runtime deciding before it runs tools) reads the same way.
+  // Content registered through the content endpoint (a runtime deciding before it runs tools: prepare, record, index) reads the same way.
   const other = fixture();
-  await other.register(session, { kind: 'tool_result', tool: 'search_emails', text: stringify(listing) });
+  const input = { kind: 'tool_result' as const, tool: 'search_emails', text: stringify(listing) };
+  await other.index(session, other.prepare(input), input.text);
   assert.equal((await other.trace(session, { to: 'mark.black@evil.example' })).taint[0]?.evidence, 'instructed');
   assert.equal((await other.trace(session, { to: 'dora@corp.example' })).taint[0]?.evidence, 'unnamed');
 });

@@ -145,11 +145,16 @@ export class SessionContent {
   /**
    * Logs prepared content to the session's provenance (durable when this resolves), then
    * indexes it. Untrusted text is searched for instruction regions: over `passages` when
-   * given (the fields of a tool result), else over the whole text; passages carrying an
-   * injection are looked for over `wholes` when given (a document read as data). Rejects, having logged
+   * given (the fields of a tool result), else over the whole text - read as the data it
+   * encodes when it is JSON or YAML (context/structured.ts); passages carrying an injection
+   * are looked for over `wholes` when given (a document read as data). Rejects, having logged
    * nothing, when the log could not be written.
    */
-  async index(session: SessionRecord, prepared: RegisteredSessionContent, text: string, options: PassageOptions = {}): Promise<void> {
+  async index(session: SessionRecord, prepared: RegisteredSessionContent, raw: string, options: PassageOptions = {}): Promise<void> {
+    // Untrusted text that encodes data, registered as a whole (the content endpoint), is indexed as that data.
+    const data = options.passages === undefined && prepared.trust === 'untrusted' ? structuredData(raw) : null;
+    if (data !== null) options = { ...options, ...passagesOfText(data) };
+    const text = data === null ? raw : textOfJson(data);
     const passages = options.passages ?? [text];
     const regions = prepared.trust === 'trusted' ? undefined : regionsOf(passages, options.wholes ?? passages);
     await this.provenance.append(
@@ -170,9 +175,7 @@ export class SessionContent {
   /** Checks, logs and indexes one piece of content (record it: `contentEvent`). */
   async register(session: SessionRecord, input: ContentInput, tier?: string, options: PassageOptions = {}): Promise<RegisteredSessionContent> {
     const prepared = this.prepare(input, tier);
-    const data = options.passages === undefined && prepared.trust === 'untrusted' ? structuredData(input.text) : null;
-    if (data === null) await this.index(session, prepared, input.text, options);
-    else await this.index(session, prepared, textOfJson(data), { ...options, ...passagesOfText(data) });
+    await this.index(session, prepared, input.text, options);
     return prepared;
   }
 
