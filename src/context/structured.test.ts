@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { MAX_STRUCTURED_CHARS, structuredData } from './structured.ts';
+import { MAX_DEPTH, MAX_STRUCTURED_CHARS, structuredData } from './structured.ts';
 
 const LISTING = [
   { sender: 'bob@corp.example', subject: 'Lunch', body: 'Hi Emma,\n\nLunch at noon? The place is the usual one near the office, the one with the long queue at lunchtime.' },
@@ -50,4 +50,11 @@ test('a mapping of one key whose value spans lines is data; one line with a colo
   assert.deepEqual(structuredData('Le Marais Boutique: |-\n  Rating: 4.2\n  Reviews: Charming\n'), { 'Le Marais Boutique': 'Rating: 4.2\nReviews: Charming' });
   assert.equal(structuredData('Note: the meeting moved.\n'), null);
   assert.equal(structuredData('Subject: hi\nSee you at noon.'), null, 'prose after a header line is not YAML');
+});
+
+test('data nested deeper than the limit, or that cannot be parsed at all, is read as text', () => {
+  const deep = (n: number) => `${'['.repeat(n)}"x"${']'.repeat(n)}`;
+  assert.deepEqual(structuredData(deep(MAX_DEPTH)), JSON.parse(deep(MAX_DEPTH)));
+  assert.equal(structuredData(deep(MAX_DEPTH + 1)), null);
+  assert.equal(structuredData(deep(200_000)), null, 'deeper than the parser goes');
 });

@@ -5,8 +5,8 @@
  * it encodes, so instruction regions are found per field (one e-mail body, not the whole
  * inbox) and a value folded across YAML lines reads as it was written.
  *
- * Parsing is bounded: texts over MAX_STRUCTURED_CHARS, and YAML with aliases, are read as
- * plain text (the safe reading: one passage).
+ * Parsing is bounded: texts over MAX_STRUCTURED_CHARS, data nested deeper than MAX_DEPTH,
+ * and YAML with aliases are read as plain text (the safe reading: one passage).
  */
 import { parse } from 'yaml';
 
@@ -16,7 +16,22 @@ export const MAX_STRUCTURED_CHARS = 2 * 1024 * 1024;
 /** A YAML list item, a YAML document start, or a mapping's first `key:` line. */
 const YAML_START = /^(?:-[ \t]|---[ \t]*(?:\r?\n|$)|[^\s:#\-'"{[][^:\n]{0,127}:(?:[ \t]|\r?\n|$))/;
 
+/** Deepest nesting of data read out of a text (what indexes it walks recursively). */
+export const MAX_DEPTH = 64;
+
 const isData = (value: unknown): value is object => value !== null && typeof value === 'object';
+
+/** True when `value` nests no deeper than MAX_DEPTH (checked without recursion). */
+function shallow(value: object): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (!isData(item)) continue;
+    if (depth > MAX_DEPTH) return false;
+    for (const child of Object.values(item)) if (isData(child)) stack.push([child, depth + 1]);
+  }
+  return true;
+}
 
 /** The object or array `text` encodes as JSON or YAML, or null when it is just text. */
 export function structuredData(text: string): object | null {
@@ -25,7 +40,7 @@ export function structuredData(text: string): object | null {
   if (start.startsWith('{') || start.startsWith('[')) {
     try {
       const value: unknown = JSON.parse(text);
-      return isData(value) ? value : null;
+      return isData(value) && shallow(value) ? value : null;
     } catch {
       return null;
     }
@@ -37,7 +52,7 @@ export function structuredData(text: string): object | null {
     const value: unknown = parse(start, { maxAliasCount: 0, prettyErrors: false, uniqueKeys: false, strict: true });
     // A list of lines (a Markdown list in a page) is text: its author wrote every item.
     if (Array.isArray(value) && value.every((item) => !isData(item))) return null;
-    return isData(value) ? value : null;
+    return isData(value) && shallow(value) ? value : null;
   } catch {
     return null;
   }
