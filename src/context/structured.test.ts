@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import { MAX_DEPTH, MAX_STRUCTURED_CHARS, structuredData } from './structured.ts';
+import { MAX_DEPTH, MAX_STRUCTURED_CHARS, MAX_YAML_CHARS, MAX_YAML_LINES, structuredData } from './structured.ts';
 
 const LISTING = [
   { sender: 'bob@corp.example', subject: 'Lunch', body: 'Hi Emma,\n\nLunch at noon? The place is the usual one near the office, the one with the long queue at lunchtime.' },
@@ -57,4 +57,12 @@ test('data nested deeper than the limit, or that cannot be parsed at all, is rea
   assert.deepEqual(structuredData(deep(MAX_DEPTH)), JSON.parse(deep(MAX_DEPTH)));
   assert.equal(structuredData(deep(MAX_DEPTH + 1)), null);
   assert.equal(structuredData(deep(200_000)), null, 'deeper than the parser goes');
+});
+
+test('YAML is read only within its bounds: more lines than the limit, or brackets opened too deep, stay text', () => {
+  const records = (n: number) => '- a: 1\n'.repeat(n);
+  assert.equal((structuredData(records(MAX_YAML_LINES - 1)) as unknown[]).length, MAX_YAML_LINES - 1);
+  assert.equal(structuredData(records(MAX_YAML_LINES + 1)), null);
+  assert.equal(structuredData(`- ${'['.repeat(MAX_DEPTH + 1)}\n- b: 1`), null);
+  assert.equal(structuredData(`a: ${'x '.repeat(MAX_YAML_CHARS)}\nb: 1`), null);
 });

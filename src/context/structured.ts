@@ -5,13 +5,18 @@
  * it encodes, so instruction regions are found per field (one e-mail body, not the whole
  * inbox) and a value folded across YAML lines reads as it was written.
  *
- * Parsing is bounded: texts over MAX_STRUCTURED_CHARS, data nested deeper than MAX_DEPTH,
- * and YAML with aliases are read as plain text (the safe reading: one passage).
+ * Parsing is bounded, since an attacker may write the text: JSON over MAX_STRUCTURED_CHARS,
+ * YAML over MAX_YAML_CHARS or MAX_YAML_LINES (a YAML parser costs far more per record than
+ * JSON.parse), YAML whose brackets open deeper than MAX_DEPTH, data nested deeper than
+ * MAX_DEPTH and YAML with aliases are read as plain text (the safe reading: one passage).
  */
 import { parse } from 'yaml';
 
-/** Longest text read as structured data, characters. */
+/** Longest text read as JSON, characters. */
 export const MAX_STRUCTURED_CHARS = 2 * 1024 * 1024;
+/** Longest text read as YAML, characters and lines. */
+export const MAX_YAML_CHARS = 128 * 1024;
+export const MAX_YAML_LINES = 2_000;
 
 /** A YAML list item, a YAML document start, or a mapping's first `key:` line. */
 const YAML_START = /^(?:-[ \t]|---[ \t]*(?:\r?\n|$)|[^\s:#\-'"{[][^:\n]{0,127}:(?:[ \t]|\r?\n|$))/;
@@ -20,6 +25,20 @@ const YAML_START = /^(?:-[ \t]|---[ \t]*(?:\r?\n|$)|[^\s:#\-'"{[][^:\n]{0,127}:(
 export const MAX_DEPTH = 64;
 
 const isData = (value: unknown): value is object => value !== null && typeof value === 'object';
+
+/** At most MAX_YAML_LINES lines and no bracket opened deeper than MAX_DEPTH (quotes ignored: counting too deep only reads text as text). */
+function yamlWithinBounds(text: string): boolean {
+  let lines = 1;
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10 && ++lines > MAX_YAML_LINES) return false;
+    else if (c === 91 || c === 123) {
+      if (++depth > MAX_DEPTH) return false;
+    } else if ((c === 93 || c === 125) && depth > 0) depth--;
+  }
+  return true;
+}
 
 /** True when `value` nests no deeper than MAX_DEPTH (checked without recursion). */
 function shallow(value: object): boolean {
@@ -45,7 +64,7 @@ export function structuredData(text: string): object | null {
       return null;
     }
   }
-  if (!YAML_START.test(start)) return null;
+  if (!YAML_START.test(start) || start.length > MAX_YAML_CHARS || !yamlWithinBounds(start)) return null;
   // One line with a colon is text (`Note: the meeting moved`), not a mapping.
   if (!start.trimEnd().includes('\n')) return null;
   try {
