@@ -15,6 +15,7 @@ import { suiteFigures, totalFigures } from './metrics.ts';
 import type { LatencySamples, RunRecord } from './runner.ts';
 import { SuiteRunner } from './runner.ts';
 import { selfInviteVariant } from './variants.ts';
+import type { ResultFormat } from './world.ts';
 
 export interface BenchmarkOptions {
   dataDir?: string;
@@ -38,6 +39,8 @@ export interface BenchmarkOptions {
   variants?: boolean;
   /** Declare each session's task scope from the task's ground truth (an oracle; runner.ts). */
   scope?: boolean;
+  /** How tool results reach the gateway: data (json, default) or the YAML text a runtime shows a model. */
+  format?: ResultFormat;
 }
 
 export interface BenchmarkResult {
@@ -48,6 +51,7 @@ export interface BenchmarkResult {
   attack: AttackName;
   /** Sessions declared their task scope (an oracle from ground truth). */
   scope: boolean;
+  format: ResultFormat;
   audit: 'sqlite' | 'memory';
   run_dir: string;
   configs: Record<string, string>;
@@ -84,6 +88,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       audit,
       derived: options.derived ?? true,
       scope: options.scope ?? false,
+      format: options.format ?? 'json',
       ...(policyDir === undefined ? {} : { policyDir }),
     });
     configs[name] = runner.configPath;
@@ -150,6 +155,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     dataset: { dir: dataset.dir, version: dataset.version },
     attack: options.attack ?? 'important_instructions',
     scope: options.scope ?? false,
+    format: options.format ?? 'json',
     audit,
     run_dir: runDir,
     configs,

@@ -1,9 +1,12 @@
 /**
  * `npm run bench:agentdojo -- [--data <dir>] [--suites banking,slack] [--json]
- *  [--memory-audit] [--run-dir <dir>] [--no-derived] [--attack <frame>] [--no-if-approved] [--scope]`: the AgentDojo
+ *  [--memory-audit] [--run-dir <dir>] [--no-derived] [--attack <frame>] [--no-if-approved] [--scope]
+ *  [--format json|yaml]`: the AgentDojo
  * security benchmark through Airlock. `--attack`: important_instructions (default), one of
  * attacks-baseline.json's frames, or an adaptive attacker (attacks.ts). `--scope`: each
  * session declares its task scope as an application that knows the task would (an oracle).
+ * `--format yaml`: tools hand their results over as the YAML text a runtime shows a model
+ * (as real-model trajectories carry them) instead of as data.
  * Prints the tables; with --json also writes bench/results/agentdojo-<time>.json and
  * bench/results/agentdojo-latest.json (figures, notes and every call's decision).
  */
@@ -17,6 +20,8 @@ import type { AttackName } from './attacks.ts';
 import { ATTACK_NAMES } from './attacks.ts';
 import { runBenchmark } from './benchmark.ts';
 import { renderTables } from './metrics.ts';
+import type { ResultFormat } from './world.ts';
+import { RESULT_FORMATS } from './world.ts';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'results');
 
@@ -31,6 +36,7 @@ const { values } = parseArgs({
     attack: { type: 'string' },
     'no-if-approved': { type: 'boolean' },
     scope: { type: 'boolean' },
+    format: { type: 'string' },
   },
 });
 
@@ -38,6 +44,9 @@ const suites = (values.suites?.split(',') ?? [...SUITE_NAMES]) as SuiteName[];
 for (const s of suites) if (!SUITE_NAMES.includes(s)) throw new Error(`unknown suite ${s} (one of ${SUITE_NAMES.join(', ')})`);
 const attack = (values.attack ?? 'important_instructions') as AttackName;
 if (!ATTACK_NAMES.includes(attack)) throw new Error(`unknown attack ${attack} (one of ${ATTACK_NAMES.join(', ')})`);
+
+const format = (values.format ?? 'json') as ResultFormat;
+if (!RESULT_FORMATS.includes(format)) throw new Error(`unknown format ${format} (one of ${RESULT_FORMATS.join(', ')})`);
 
 const result = await runBenchmark({
   ...(values.data === undefined ? {} : { dataDir: values.data }),
@@ -49,11 +58,12 @@ const result = await runBenchmark({
   attack,
   ifApproved: values['no-if-approved'] !== true,
   scope: values.scope === true,
+  format,
 });
 
 const t = result.total;
 const figures = [...result.suites, t];
-console.log(`AgentDojo ${result.dataset.version} ground truth through Airlock (attack: ${result.attack}${result.scope ? '; task scope declared from ground truth (oracle)' : ''}; audit: ${result.audit === 'sqlite' ? 'SQLite, durable' : 'memory'}; data: ${result.dataset.dir})\n`);
+console.log(`AgentDojo ${result.dataset.version} ground truth through Airlock (attack: ${result.attack}${result.scope ? '; task scope declared from ground truth (oracle)' : ''}${result.format === 'yaml' ? '; results as YAML text' : ''}; audit: ${result.audit === 'sqlite' ? 'SQLite, durable' : 'memory'}; data: ${result.dataset.dir})\n`);
 console.log(renderTables(figures));
 console.log('');
 const noApproval = t.benign.no_approval / Math.max(1, t.benign.tasks);

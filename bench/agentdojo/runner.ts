@@ -24,7 +24,8 @@ import type { GroundTruthCall, InjectionTask, JsonObject, SuiteData, UserTask } 
 import { derivedAttack } from './derived.ts';
 import type { Deployment } from './deployment.ts';
 import { EXAMPLES_DIR, checkCoverage, loadDeployment, writeAndLoadConfig } from './deployment.ts';
-import { World } from './world.ts';
+import type { ResultFormat } from './world.ts';
+import { World, resultData } from './world.ts';
 
 export type Actor = 'user' | 'attacker';
 
@@ -87,6 +88,8 @@ export interface RunnerOptions {
    * figures are reported apart.
    */
   scope?: boolean;
+  /** How tool results reach the gateway (world.ts; default json). */
+  format?: ResultFormat;
 }
 
 /**
@@ -155,7 +158,7 @@ export class SuiteRunner {
     this.#attack = attack;
     this.deployment = loadDeployment(suite.name, options.examplesDir);
     checkCoverage(suite, this.deployment);
-    this.world = new World(suite);
+    this.world = new World(suite, options.format ?? 'json');
     this.#derived = options.derived ?? true;
     this.#scope = options.scope ?? false;
   }
@@ -197,8 +200,8 @@ export class SuiteRunner {
   vectorsFor(task: UserTask, injection: InjectionTask | null): Record<string, string> {
     const vectors = { ...this.suite.vectorDefaults };
     if (injection !== null) {
-      const text = this.#attack(injection);
-      for (const vector of task.injection_vectors_seen) vectors[vector] = text;
+      const seen = task.injection_vectors_seen;
+      for (const [index, vector] of seen.entries()) vectors[vector] = this.#attack(injection, index, seen.length);
     }
     return vectors;
   }
@@ -223,8 +226,9 @@ export class SuiteRunner {
       const played = await this.#play('user', call.tool, args, session_id);
       record.calls.push(played.record);
       if (injection !== null && index === firstVectorCall) {
-        const marker = JSON.stringify(this.#attack(injection).trim()).slice(1, 40);
-        record.injection_delivered = played.result !== undefined && JSON.stringify(played.result).includes(marker);
+        const texts = task.injection_vectors_seen.map((vector) => vectors[vector] ?? '').filter((text) => text.trim() !== '');
+        const markers = texts.map((text) => JSON.stringify(text.trim()).slice(1, 40));
+        record.injection_delivered = played.result !== undefined && markers.some((marker) => JSON.stringify(played.result).includes(marker));
         let attackerCalls = injection.ground_truth_calls;
         record.attack_source = 'dataset';
         if (attackerCalls.length === 0) {
@@ -311,6 +315,6 @@ export class SuiteRunner {
     if (final.status === 'executed') await this.#reportClassification(tool, final.result, sessionId);
     const record: CallRecord = { ...base, fate, ran, ...(final === first ? {} : { approved_latency_us: final.decision.latency_us }) };
     if (final.status === 'failed') record.error = final.error.message;
-    return { record, result: final.status === 'executed' ? final.result : undefined };
+    return { record, result: final.status === 'executed' ? resultData(final.result, this.world.format) : undefined };
   }
 }

@@ -4,6 +4,7 @@
  * handlers and resource resolvers the gateway calls, and a count of connector invocations
  * (so the harness knows whether a call really reached the tool).
  */
+import { parse, stringify } from 'yaml';
 import type { JsonValue } from '../../src/core/canonical.ts';
 import type { Principal } from '../../src/core/types.ts';
 import type { ResourceResolver, ToolHandler } from '../../src/tools/index.ts';
@@ -34,16 +35,36 @@ export interface SimulationFault {
   message: string;
 }
 
+/**
+ * How tool results reach the gateway: as data (`json`), or as the text an agent runtime
+ * shows a model (`yaml`: AgentDojo's runtime dumps structured results to YAML; text results
+ * stay as they are), which is what real-model trajectories carry.
+ */
+export type ResultFormat = 'json' | 'yaml';
+export const RESULT_FORMATS: readonly ResultFormat[] = ['json', 'yaml'];
+
+/** A tool result as the harness reads it back (the data behind a YAML text). */
+export function resultData(result: JsonValue, format: ResultFormat): JsonValue {
+  if (format === 'json' || typeof result !== 'string') return result;
+  try {
+    return parse(result) as JsonValue;
+  } catch {
+    return result;
+  }
+}
+
 export class World {
   readonly suite: SuiteData;
+  readonly format: ResultFormat;
   readonly sim: SuiteSimulation<unknown>;
   state: unknown;
   /** Connector invocations since the world was created. */
   invocations = 0;
   readonly faults: SimulationFault[] = [];
 
-  constructor(suite: SuiteData) {
+  constructor(suite: SuiteData, format: ResultFormat = 'json') {
     this.suite = suite;
+    this.format = format;
     this.sim = SIMULATIONS[suite.name];
     this.state = this.sim.initialState(injectVectors(suite.environment, suite.vectorDefaults) as JsonObject);
   }
@@ -61,7 +82,8 @@ export class World {
       out[handlerName(this.suite.name, spec.name)] = async (args) => {
         this.invocations++;
         try {
-          return tool(this.state, args as JsonObject);
+          const result = tool(this.state, args as JsonObject);
+          return this.format === 'yaml' && typeof result !== 'string' ? stringify(result) : result;
         } catch (error) {
           if (!(error instanceof ToolFailure)) this.faults.push({ tool: spec.name, message: String((error as Error)?.message ?? error) });
           throw error;

@@ -6,9 +6,12 @@
  * role and names which of its arguments fill which slot; `renderLibrary` writes the Cedar.
  *
  * Every rule says which threat it answers (README.md lists them). The pattern, per family:
- * a value inside instructions addressed to the model (`injected`) is denied outright; a
- * value from untrusted content the user's request never pointed to (`unnamed`) is held for
- * a human; a value from content the user pointed to passes.
+ * a value planted by instructions in content (`instructed`: inside instructions addressed
+ * to the model, or found only in text asking for an action - a request sentence, a passage
+ * carrying an injection - in content the user's request never pointed to) is denied
+ * outright; any other value from untrusted content the user's request never pointed to
+ * (`unnamed`: plain data, or a request inside content she did point to) is held for a
+ * human; a value stated as data in content the user pointed to passes.
  */
 
 export const FAMILIES = ['email', 'payments', 'account', 'files', 'web', 'messaging', 'calendar', 'bookings', 'code'] as const;
@@ -31,8 +34,8 @@ export interface LibraryRule {
   roles: string[];
   /** The slot whose arguments are tested; none for rules on the session. */
   slot?: Slot;
-  /** `injected`, `unnamed` or `any` taint of the slot's arguments; `session`: untrusted content was seen. */
-  test: 'injected' | 'unnamed' | 'any' | 'session';
+  /** `instructed`, `unnamed` or `any` taint of the slot's arguments; `session`: untrusted content was seen. */
+  test: 'instructed' | 'unnamed' | 'any' | 'session';
   effect: 'deny' | 'hold';
   /** The attack this rule answers. */
   threat: string;
@@ -44,52 +47,52 @@ const rule = (r: LibraryRule) => r;
 
 export const LIBRARY: readonly LibraryRule[] = [
   // email
-  rule({ id: 'email.recipient-injected', family: 'email', roles: ['send'], slot: 'recipient', test: 'injected', effect: 'deny', threat: 'an injected instruction mails the user\'s data to the attacker', reason: 'mail to an address taken from instructions addressed to the assistant (a prompt injection) is refused' }),
-  rule({ id: 'email.content-injected', family: 'email', roles: ['send'], slot: 'content', test: 'injected', effect: 'deny', threat: 'the attacker\'s text (a phishing link, smuggled data) goes out in the user\'s name', reason: 'mail whose subject or body comes from instructions addressed to the assistant is refused' }),
+  rule({ id: 'email.recipient-injected', family: 'email', roles: ['send'], slot: 'recipient', test: 'instructed', effect: 'deny', threat: 'an injected instruction mails the user\'s data to the attacker', reason: 'mail to an address taken from instructions planted in content (a prompt injection) is refused' }),
+  rule({ id: 'email.content-injected', family: 'email', roles: ['send'], slot: 'content', test: 'instructed', effect: 'deny', threat: 'the attacker\'s text (a phishing link, smuggled data) goes out in the user\'s name', reason: 'mail whose subject or body comes from instructions planted in content is refused' }),
   rule({ id: 'email.recipient-unnamed', family: 'email', roles: ['send'], slot: 'recipient', test: 'unnamed', effect: 'hold', threat: 'exfiltration to an address planted in content, by an injection no heuristic recognised', reason: 'mail to an address from content the user did not point to needs confirmation' }),
   rule({ id: 'email.content-relayed', family: 'email', roles: ['send'], slot: 'content', test: 'unnamed', effect: 'hold', threat: 'relaying a link, address or passage from third-party content to the user\'s contacts (phishing that spreads)', reason: 'mail carrying a link, address or passage from content the user did not point to needs confirmation' }),
-  rule({ id: 'email.delete-injected', family: 'email', roles: ['delete'], slot: 'target', test: 'injected', effect: 'deny', threat: 'an injection covering its tracks (deleting the mail it sent) or destroying mail', reason: 'deleting mail named in instructions addressed to the assistant is refused' }),
+  rule({ id: 'email.delete-injected', family: 'email', roles: ['delete'], slot: 'target', test: 'instructed', effect: 'deny', threat: 'an injection covering its tracks (deleting the mail it sent) or destroying mail', reason: 'deleting mail named in instructions planted in content is refused' }),
   rule({ id: 'email.delete-after-untrusted', family: 'email', roles: ['delete'], test: 'session', effect: 'hold', threat: 'irreversible loss steered by content the assistant read', reason: 'deleting mail once the assistant has read untrusted content needs confirmation' }),
   // payments
-  rule({ id: 'payments.payee-injected', family: 'payments', roles: ['pay'], slot: 'payee', test: 'injected', effect: 'deny', threat: 'an injected instruction pays the attacker\'s account', reason: 'a payment to an account number from instructions addressed to the assistant (a prompt injection) is refused' }),
-  rule({ id: 'payments.memo-injected', family: 'payments', roles: ['pay'], slot: 'memo', test: 'injected', effect: 'deny', threat: 'the payment subject used as a channel to smuggle data out', reason: 'a payment subject from instructions addressed to the assistant is refused' }),
+  rule({ id: 'payments.payee-injected', family: 'payments', roles: ['pay'], slot: 'payee', test: 'instructed', effect: 'deny', threat: 'an injected instruction pays the attacker\'s account', reason: 'a payment to an account number from instructions planted in content (a prompt injection) is refused' }),
+  rule({ id: 'payments.memo-injected', family: 'payments', roles: ['pay'], slot: 'memo', test: 'instructed', effect: 'deny', threat: 'the payment subject used as a channel to smuggle data out', reason: 'a payment subject from instructions planted in content is refused' }),
   rule({ id: 'payments.payee-unnamed', family: 'payments', roles: ['pay'], slot: 'payee', test: 'unnamed', effect: 'hold', threat: 'invoice fraud: an account number printed in a document or transaction the user did not point to', reason: 'a payment to an account number from content the user did not point to needs confirmation' }),
   // account
   rule({ id: 'account.secret-from-content', family: 'account', roles: ['credential'], slot: 'secret', test: 'any', effect: 'deny', threat: 'account takeover: a password or key chosen by whoever wrote the content', reason: 'a new password or key must come from the user, never from content the assistant read' }),
-  rule({ id: 'account.profile-injected', family: 'account', roles: ['profile'], slot: 'profile', test: 'injected', effect: 'deny', threat: 'an injection redirecting the user\'s mail or identity details', reason: 'changing the user\'s details to values from instructions addressed to the assistant is refused' }),
+  rule({ id: 'account.profile-injected', family: 'account', roles: ['profile'], slot: 'profile', test: 'instructed', effect: 'deny', threat: 'an injection redirecting the user\'s mail or identity details', reason: 'changing the user\'s details to values from instructions planted in content is refused' }),
   rule({ id: 'account.profile-from-content', family: 'account', roles: ['profile'], slot: 'profile', test: 'any', effect: 'hold', threat: 'identity details changed to values found in a document', reason: 'changing the user\'s details to values taken from a document needs confirmation' }),
   // files
-  rule({ id: 'files.share-injected', family: 'files', roles: ['share'], slot: 'address', test: 'injected', effect: 'deny', threat: 'an injected instruction shares the user\'s files with the attacker', reason: 'sharing with an address from instructions addressed to the assistant is refused' }),
+  rule({ id: 'files.share-injected', family: 'files', roles: ['share'], slot: 'address', test: 'instructed', effect: 'deny', threat: 'an injected instruction shares the user\'s files with the attacker', reason: 'sharing with an address from instructions planted in content is refused' }),
   rule({ id: 'files.share-unnamed', family: 'files', roles: ['share'], slot: 'address', test: 'unnamed', effect: 'hold', threat: 'files shared with an address planted in content', reason: 'sharing with an address from content the user did not point to needs confirmation' }),
-  rule({ id: 'files.target-injected', family: 'files', roles: ['share', 'delete', 'write'], slot: 'target', test: 'injected', effect: 'deny', threat: 'an injection naming the file to destroy, overwrite or give away', reason: 'acting on a file named in instructions addressed to the assistant is refused' }),
+  rule({ id: 'files.target-injected', family: 'files', roles: ['share', 'delete', 'write'], slot: 'target', test: 'instructed', effect: 'deny', threat: 'an injection naming the file to destroy, overwrite or give away', reason: 'acting on a file named in instructions planted in content is refused' }),
   rule({ id: 'files.delete-after-untrusted', family: 'files', roles: ['delete'], test: 'session', effect: 'hold', threat: 'irreversible loss steered by content the assistant read', reason: 'deleting a file once the assistant has read untrusted content needs confirmation' }),
   // web
-  rule({ id: 'web.url-injected', family: 'web', roles: ['fetch', 'publish'], slot: 'url', test: 'injected', effect: 'deny', threat: 'exfiltration through a request to the attacker\'s URL (the URL itself carries the data), or fetching a second-stage payload', reason: 'a request to a URL from instructions addressed to the assistant is refused' }),
+  rule({ id: 'web.url-injected', family: 'web', roles: ['fetch', 'publish'], slot: 'url', test: 'instructed', effect: 'deny', threat: 'exfiltration through a request to the attacker\'s URL (the URL itself carries the data), or fetching a second-stage payload', reason: 'a request to a URL from instructions planted in content is refused' }),
   rule({ id: 'web.url-unnamed', family: 'web', roles: ['fetch', 'publish'], slot: 'url', test: 'unnamed', effect: 'hold', threat: 'following links planted in content the user did not point to', reason: 'a request to a URL from content the user did not point to needs confirmation' }),
-  rule({ id: 'web.publish-injected', family: 'web', roles: ['publish'], slot: 'content', test: 'injected', effect: 'deny', threat: 'publishing what an injection asked for', reason: 'publishing text from instructions addressed to the assistant is refused' }),
+  rule({ id: 'web.publish-injected', family: 'web', roles: ['publish'], slot: 'content', test: 'instructed', effect: 'deny', threat: 'publishing what an injection asked for', reason: 'publishing text from instructions planted in content is refused' }),
   rule({ id: 'web.publish-unnamed', family: 'web', roles: ['publish'], slot: 'content', test: 'unnamed', effect: 'hold', threat: 'copying private content (messages, documents) to the web', reason: 'publishing text copied from content the user did not point to needs confirmation' }),
   // messaging
-  rule({ id: 'messaging.content-injected', family: 'messaging', roles: ['send'], slot: 'content', test: 'injected', effect: 'deny', threat: 'an injection spreading itself or a phishing link through the workspace', reason: 'a message carrying text from instructions addressed to the assistant is refused' }),
+  rule({ id: 'messaging.content-injected', family: 'messaging', roles: ['send'], slot: 'content', test: 'instructed', effect: 'deny', threat: 'an injection spreading itself or a phishing link through the workspace', reason: 'a message carrying text from instructions planted in content is refused' }),
   rule({ id: 'messaging.content-unnamed', family: 'messaging', roles: ['send'], slot: 'content', test: 'unnamed', effect: 'hold', threat: 'relaying links, addresses or passages from third-party content to colleagues', reason: 'a message carrying a link, address or passage from content the user did not point to needs confirmation' }),
-  rule({ id: 'messaging.invite-injected', family: 'messaging', roles: ['invite'], slot: 'address', test: 'injected', effect: 'deny', threat: 'an injection letting the attacker into the workspace', reason: 'inviting an address from instructions addressed to the assistant is refused' }),
+  rule({ id: 'messaging.invite-injected', family: 'messaging', roles: ['invite'], slot: 'address', test: 'instructed', effect: 'deny', threat: 'an injection letting the attacker into the workspace', reason: 'inviting an address from instructions planted in content is refused' }),
   rule({ id: 'messaging.invite-unnamed', family: 'messaging', roles: ['invite'], slot: 'address', test: 'unnamed', effect: 'hold', threat: 'inviting an outsider whose address was planted in content', reason: 'inviting an address from content the user did not point to needs confirmation' }),
-  rule({ id: 'messaging.member-injected', family: 'messaging', roles: ['invite', 'remove'], slot: 'member', test: 'injected', effect: 'deny', threat: 'an injection adding or removing members', reason: 'adding or removing a member named in instructions addressed to the assistant is refused' }),
+  rule({ id: 'messaging.member-injected', family: 'messaging', roles: ['invite', 'remove'], slot: 'member', test: 'instructed', effect: 'deny', threat: 'an injection adding or removing members', reason: 'adding or removing a member named in instructions planted in content is refused' }),
   rule({ id: 'messaging.remove-after-untrusted', family: 'messaging', roles: ['remove'], test: 'session', effect: 'hold', threat: 'locking people out, steered by content the assistant read', reason: 'removing a member once the assistant has read untrusted content needs confirmation' }),
   // calendar
-  rule({ id: 'calendar.participants-injected', family: 'calendar', roles: ['create', 'invite'], slot: 'participants', test: 'injected', effect: 'deny', threat: 'an injection inviting the attacker to the user\'s meetings (and their details)', reason: 'inviting participants from instructions addressed to the assistant is refused' }),
-  rule({ id: 'calendar.text-injected', family: 'calendar', roles: ['create'], slot: 'text', test: 'injected', effect: 'deny', threat: 'the attacker\'s text (a phishing link) placed in an invitation', reason: 'an event whose title or description comes from instructions addressed to the assistant is refused' }),
-  rule({ id: 'calendar.place-injected', family: 'calendar', roles: ['create'], slot: 'place', test: 'injected', effect: 'deny', threat: 'the attacker\'s address or link as the meeting place', reason: 'an event whose place comes from instructions addressed to the assistant is refused' }),
+  rule({ id: 'calendar.participants-injected', family: 'calendar', roles: ['create', 'invite'], slot: 'participants', test: 'instructed', effect: 'deny', threat: 'an injection inviting the attacker to the user\'s meetings (and their details)', reason: 'inviting participants from instructions planted in content is refused' }),
+  rule({ id: 'calendar.text-injected', family: 'calendar', roles: ['create'], slot: 'text', test: 'instructed', effect: 'deny', threat: 'the attacker\'s text (a phishing link) placed in an invitation', reason: 'an event whose title or description comes from instructions planted in content is refused' }),
+  rule({ id: 'calendar.place-injected', family: 'calendar', roles: ['create'], slot: 'place', test: 'instructed', effect: 'deny', threat: 'the attacker\'s address or link as the meeting place', reason: 'an event whose place comes from instructions planted in content is refused' }),
   rule({ id: 'calendar.participants-unnamed', family: 'calendar', roles: ['create', 'invite'], slot: 'participants', test: 'unnamed', effect: 'hold', threat: 'inviting addresses planted in content', reason: 'inviting participants from content the user did not point to needs confirmation' }),
   rule({ id: 'calendar.text-unnamed', family: 'calendar', roles: ['create'], slot: 'text', test: 'unnamed', effect: 'hold', threat: 'third-party text (links, addresses) copied into invitations', reason: 'an event whose title or description was copied from content the user did not point to needs confirmation' }),
-  rule({ id: 'calendar.cancel-injected', family: 'calendar', roles: ['cancel'], slot: 'target', test: 'injected', effect: 'deny', threat: 'an injection cancelling the user\'s meetings', reason: 'cancelling an event named in instructions addressed to the assistant is refused' }),
+  rule({ id: 'calendar.cancel-injected', family: 'calendar', roles: ['cancel'], slot: 'target', test: 'instructed', effect: 'deny', threat: 'an injection cancelling the user\'s meetings', reason: 'cancelling an event named in instructions planted in content is refused' }),
   rule({ id: 'calendar.cancel-after-untrusted', family: 'calendar', roles: ['cancel'], test: 'session', effect: 'hold', threat: 'cancellations steered by content the assistant read', reason: 'cancelling an event once the assistant has read untrusted content needs confirmation' }),
   // bookings
-  rule({ id: 'bookings.item-injected', family: 'bookings', roles: ['reserve'], slot: 'item', test: 'injected', effect: 'deny', threat: 'an injection in a listing or review booking what its author sells', reason: 'booking what instructions addressed to the assistant name is refused' }),
+  rule({ id: 'bookings.item-injected', family: 'bookings', roles: ['reserve'], slot: 'item', test: 'instructed', effect: 'deny', threat: 'an injection in a listing or review booking what its author sells', reason: 'booking what instructions planted in content name is refused' }),
   rule({ id: 'bookings.after-untrusted', family: 'bookings', roles: ['reserve'], test: 'session', effect: 'hold', threat: 'purchases steered by third-party listings or reviews (names are plain words, which provenance never taints)', reason: 'a booking made after reading third-party listings or reviews needs confirmation' }),
   // code
-  rule({ id: 'code.command-injected', family: 'code', roles: ['run'], slot: 'command', test: 'injected', effect: 'deny', threat: 'remote code execution: a command from a README, issue or page addressed to the assistant', reason: 'running a command from instructions addressed to the assistant is refused' }),
+  rule({ id: 'code.command-injected', family: 'code', roles: ['run'], slot: 'command', test: 'instructed', effect: 'deny', threat: 'remote code execution: a command from a README, issue or page addressed to the assistant', reason: 'running a command from instructions planted in content is refused' }),
   rule({ id: 'code.command-unnamed', family: 'code', roles: ['run'], slot: 'command', test: 'unnamed', effect: 'hold', threat: 'running commands copied from content the user did not point to', reason: 'running a command copied from content the user did not point to needs confirmation' }),
-  rule({ id: 'code.path-injected', family: 'code', roles: ['write', 'run'], slot: 'path', test: 'injected', effect: 'deny', threat: 'an injection writing to the path it names (startup scripts, CI files, keys)', reason: 'writing to a path from instructions addressed to the assistant is refused' }),
+  rule({ id: 'code.path-injected', family: 'code', roles: ['write', 'run'], slot: 'path', test: 'instructed', effect: 'deny', threat: 'an injection writing to the path it names (startup scripts, CI files, keys)', reason: 'writing to a path from instructions planted in content is refused' }),
   rule({ id: 'code.content-unnamed', family: 'code', roles: ['write'], slot: 'content', test: 'unnamed', effect: 'hold', threat: 'code copied from third-party content into the repository', reason: 'writing code copied from content the user did not point to needs confirmation' }),
 ];
 

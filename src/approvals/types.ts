@@ -31,7 +31,10 @@ export interface ApprovalRequest {
    * Why the call was held: the context manifest, and each tainted argument with its sources,
    * its graded evidence and up to three snippets of the text around its value in those sources.
    */
-  evidence?: { context_manifest_hash: string | null; tainted_arguments: Array<ArgumentTaint & { snippets?: Array<{ source: string; text: string }> }> };
+  evidence?: {
+    context_manifest_hash: string | null;
+    tainted_arguments: Array<ArgumentTaint & { snippets?: Array<{ source: string; text: string; highlight?: { start: number; end: number } }> }>;
+  };
   created_at: number;
   expires_at: number;
   /** Reviewer who approved or denied (set by the workflow). */

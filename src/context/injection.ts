@@ -103,6 +103,10 @@ const GLUED = /(?<=[\p{L}\p{N}.,;:!?%)])\p{Lu}\p{Ll}+\b/gu;
 /** A to-do label anywhere in a sentence (also glued to the text before it): what follows is a directive. */
 const TODO_LABEL = /(?:todo|to-do|action\s{1,4}(?:required|item)|instructions?)\s{0,4}:/gi;
 const SENTENCE_END = /[.!?](?=\s)|\n/g;
+/** A line whose last characters end a sentence (or a label, or a list entry). */
+const LINE_ENDS_SENTENCE = /[.!?:;,]["'\u2019\u201d)]?\s*$|^\s*$/;
+/** Where a sentence that runs over a line break stops: its end, or a blank line. */
+const SENTENCE_STOP = /[.!?](?=\s|$)|\n[ \t]*\n/g;
 
 /** The sentences of a passage, with their offsets (a sentence ends at `.`, `!` or `?` before a space, or at a line break). */
 function sentences(passage: string): Array<{ start: number; text: string }> {
@@ -133,19 +137,22 @@ function sentences(passage: string): Array<{ start: number; text: string }> {
  *   after a list marker or a label, `please ...`, `you must ...`), and whatever follows a
  *   to-do label (`TODO:`, `Action required:`) or a capitalized action verb glued to the
  *   text before it (`...USASend the money`: a sentence whose break was lost).
- * A passage holding an injection signal is also a `directive` region as a whole: content
- * the user pointed to stops vouching for its values once it carries injected instructions.
+ * - `carrier`: a passage holding an injection signal, as a whole: content the user pointed
+ *   to stops vouching for its values once it carries injected instructions, and a value
+ *   stated as a plain fact beside them (`Details on file: ...`, then the instructions
+ *   referring to "the details above") is the injection's as much as one inside them.
  * A value found inside an `injected` region was put there by someone addressing the model;
  * one inside a `directive` region was at least asked to be acted on. Both are heuristics
  * (an attacker can paraphrase around any list); what they buy is certainty in the common
  * case, never the boundary.
  */
-export function instructionRegions(passage: string): { injected: string[]; directive: string[] } {
+export function instructionRegions(passage: string): { injected: string[]; directive: string[]; carrier: string[] } {
   const injected: string[] = [];
   const directive: string[] = [];
+  const carrier: string[] = [];
   const parts = sentences(passage);
   // A passage that carries injected instructions vouches for nothing in it, wherever the value sits.
-  if (RULES.some((r) => r.pattern.test(passage))) directive.push(passage);
+  if (RULES.some((r) => r.pattern.test(passage))) carrier.push(passage);
   for (const pattern of GLOBAL_RULES) {
     pattern.lastIndex = 0;
     let matches = 0;
@@ -156,13 +163,21 @@ export function instructionRegions(passage: string): { injected: string[]; direc
     }
   }
   // A directive runs from where it starts to the end of its line: "Please create an event.
-  // The title should be '...'" is one instruction.
+  // The title should be '...'" is one instruction. A line that breaks a sentence (wrapped
+  // text, "send the money\nto DE89...") runs on to the sentence's end or a blank line.
   // Regions never overlap, so what they hold stays linear in the passage.
   let covered = 0;
   const toLineEnd = (from: number): void => {
     if (from < covered) return;
-    const end = passage.indexOf('\n', from);
-    covered = Math.min(end === -1 ? passage.length : end, from + MAX_SENTENCE);
+    const limit = Math.min(passage.length, from + MAX_SENTENCE);
+    let end = passage.indexOf('\n', from);
+    if (end === -1 || end > limit) end = limit;
+    else if (!LINE_ENDS_SENTENCE.test(passage.slice(Math.max(from, end - 8), end))) {
+      SENTENCE_STOP.lastIndex = end;
+      const stop = SENTENCE_STOP.exec(passage);
+      end = Math.min(stop === null ? passage.length : stop.index + 1, limit);
+    }
+    covered = end;
     directive.push(passage.slice(from, covered));
   };
   for (const sentence of parts) {
@@ -182,5 +197,5 @@ export function instructionRegions(passage: string): { injected: string[]; direc
       break;
     }
   }
-  return { injected, directive };
+  return { injected, directive, carrier };
 }

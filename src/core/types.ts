@@ -254,13 +254,16 @@ export interface Decision {
  * How strongly a tainted value points at an attacker, worst first:
  * - `injected`: it sits in untrusted text that addresses the model (an injection signal
  *   opens the instructions it is part of);
- * - `directive`: it sits in an untrusted sentence that asks for an action;
+ * - `instructed`: it sits only in untrusted text that asks for an action (a sentence asking
+ *   for one, or a passage that carries an injection signal) inside content the user's
+ *   request never pointed to: a third party's instruction the user never asked to follow;
+ * - `directive`: it sits in such text inside content the user pointed to;
  * - `unnamed`: it came from untrusted content the user's request never pointed to;
  * - `pointed`: it came from content the user's (or other trusted) content pointed to: the
  *   result of a call whose arguments the trusted content named ("pay the bill in
  *   bill-2024.txt", "her address is on www.dora.example").
  */
-export const TAINT_EVIDENCE = ['injected', 'directive', 'unnamed', 'pointed'] as const;
+export const TAINT_EVIDENCE = ['injected', 'instructed', 'directive', 'unnamed', 'pointed'] as const;
 export type TaintEvidence = (typeof TAINT_EVIDENCE)[number];
 
 /** One tainted argument: its dotted path, where its value came from, and the evidence against it. */
@@ -291,6 +294,8 @@ export interface AuthorizationRequest {
     sources: string[];
     /** Paths (with ancestors) holding a value graded `injected`. */
     injected?: string[];
+    /** Paths (with ancestors) holding a value graded `instructed` or worse. */
+    instructed?: string[];
     /** Paths (with ancestors) holding a value graded `directive` or worse. */
     directive?: string[];
     /** Paths (with ancestors) holding a value the user's request did not point to (any grade but `pointed`). */

@@ -121,8 +121,9 @@ export interface CallState {
     taint: ArgumentTaint[];
     labels: SessionLabelNames;
     arguments: string[];
-    /** Paths (with ancestors) per grade of evidence: injected; directive or worse; anything but pointed. */
+    /** Paths (with ancestors) per grade of evidence: injected; instructed or worse; directive or worse; anything but pointed. */
     injected: string[];
+    instructed: string[];
     directive: string[];
     unnamed: string[];
     sources: string[];

@@ -21,16 +21,21 @@
  *
  * Untrusted content is registered with its instruction regions (context/injection.ts:
  * passages that address the model, sentences that ask for an action), found per field of
- * a tool result (one e-mail body, one message, one page) or over a registered document; a
+ * a tool result (one e-mail body, one message, one page) or over a registered document;
+ * untrusted text that encodes data (JSON, a YAML listing: how runtimes show results to a
+ * model) is indexed as that data, field by field (context/structured.ts); a
  * tool result is registered as *pointed* when trusted content named one of the call's
- * argument values (the user asked for that file, that page, that sender's mail).
+ * argument values (the user asked for that file, that page, that sender's mail, Bob's
+ * inbox). Pointing is one hop: the page a pointed-to message links to is not pointed (an
+ * attacker's link stated as data in that message would vouch for its page).
  */
 import type { JsonValue } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';
 import { newId } from '../core/ids.ts';
 import type { ArgumentTaint, AuditEventInput, Principal, RegisteredTool } from '../core/types.ts';
 import type { SessionRecord } from '../sessions/index.ts';
-import { instructionRegions } from '../context/injection.ts';
+import { injectionSignals, instructionRegions } from '../context/injection.ts';
+import { structuredData } from '../context/structured.ts';
 import type { ContentRegistration, DurableProvenance, InstructionRegions, ProvenanceTracker, RegisteredContent, TaintSnippet, Trace } from '../provenance/index.ts';
 import { contentHash, leavesOfJson, textOfJson } from '../provenance/index.ts';
 import { actorOf, refsOf, standaloneEvent } from './events.ts';
@@ -140,11 +145,18 @@ export class SessionContent {
   /**
    * Logs prepared content to the session's provenance (durable when this resolves), then
    * indexes it. Untrusted text is searched for instruction regions: over `passages` when
-   * given (the fields of a tool result), else over the whole text. Rejects, having logged
+   * given (the fields of a tool result), else over the whole text - read as the data it
+   * encodes when it is JSON or YAML (context/structured.ts); passages carrying an injection
+   * are looked for over `wholes` when given (a document read as data). Rejects, having logged
    * nothing, when the log could not be written.
    */
-  async index(session: SessionRecord, prepared: RegisteredSessionContent, text: string, options: { passages?: readonly string[]; pointed?: boolean } = {}): Promise<void> {
-    const regions = prepared.trust === 'trusted' ? undefined : regionsOf(options.passages ?? [text]);
+  async index(session: SessionRecord, prepared: RegisteredSessionContent, raw: string, options: PassageOptions = {}): Promise<void> {
+    // Untrusted text that encodes data, registered as a whole (the content endpoint), is indexed as that data.
+    const data = options.passages === undefined && prepared.trust === 'untrusted' ? structuredData(raw) : null;
+    if (data !== null) options = { ...options, ...passagesOfText(data) };
+    const text = data === null ? raw : textOfJson(data);
+    const passages = options.passages ?? [text];
+    const regions = prepared.trust === 'trusted' ? undefined : regionsOf(passages, options.wholes ?? passages);
     await this.provenance.append(
       session.id,
       {
@@ -161,7 +173,7 @@ export class SessionContent {
   }
 
   /** Checks, logs and indexes one piece of content (record it: `contentEvent`). */
-  async register(session: SessionRecord, input: ContentInput, tier?: string, options: { passages?: readonly string[]; pointed?: boolean } = {}): Promise<RegisteredSessionContent> {
+  async register(session: SessionRecord, input: ContentInput, tier?: string, options: PassageOptions = {}): Promise<RegisteredSessionContent> {
     const prepared = this.prepare(input, tier);
     await this.index(session, prepared, input.text, options);
     return prepared;
@@ -174,24 +186,73 @@ export class SessionContent {
    */
   async registerResult(session: SessionRecord, tool: RegisteredTool, actionId: string, result: JsonValue, args: Record<string, JsonValue>): Promise<RegisteredSessionContent> {
     const echoes = leavesOfJson(args);
-    // Passages keep the call's echoed arguments: cutting them would break the sentences
-    // instruction regions are found in (only values tainted elsewhere are ever graded).
-    const passages = leavesOfJson(result).filter((leaf) => leaf.length >= 8);
+    // A result handed over as text that encodes data is indexed as that data, record by record.
+    const data = typeof result === 'string' && tool.outputTrust !== 'trusted' ? structuredData(result) : null;
     const pointed = await this.provenance.names(session.id, echoes, this.seedOf(session));
-    return this.register(session, { kind: 'tool_result', text: textOfJson(result, echoes), tool: tool.name, source_id: actionId }, undefined, { passages, pointed });
+    return this.register(
+      session,
+      { kind: 'tool_result', text: textOfJson(data ?? result, echoes), tool: tool.name, source_id: actionId },
+      undefined,
+      { ...(data === null ? { passages: passagesOfData(result) } : passagesOfText(data)), pointed },
+    );
   }
 }
 
-/** Instruction regions of the passages of an untrusted text, merged (undefined when there are none). */
-function regionsOf(passages: readonly string[]): InstructionRegions | undefined {
+/**
+ * The passages of a result: its string and number leaves of 8 or more characters. They keep
+ * the call's echoed arguments: cutting them would break the sentences instruction regions
+ * are found in (only values tainted elsewhere are ever graded).
+ */
+function passagesOfData(data: unknown): string[] {
+  return leavesOfJson(data).filter((leaf) => leaf.length >= 8);
+}
+
+interface PassageOptions {
+  passages?: readonly string[];
+  /** Where passages carrying an injection are looked for (default: `passages`). */
+  wholes?: readonly string[];
+  pointed?: boolean;
+}
+
+/**
+ * The passages of data read out of a text: its keys and leaves (whoever wrote the text may
+ * have written its keys). A list of records is what a runtime makes of a structured result
+ * (one record per mail, message, event), whose fields it wrote; a single mapping may be a
+ * document whose author wrote its structure too, so a value stated in one key and the
+ * instructions in the next are one passage: the whole document is where an injection is
+ * looked for.
+ */
+function passagesOfText(data: object): { passages: string[]; wholes?: string[] } {
+  const passages: string[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value === 'string' || typeof value === 'number') {
+      if (String(value).length >= 8) passages.push(String(value));
+    } else if (Array.isArray(value)) {
+      value.forEach(walk);
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        walk(key);
+        walk(child);
+      }
+    }
+  };
+  walk(data);
+  return Array.isArray(data) ? { passages } : { passages, wholes: [textOfJson(data)] };
+}
+
+/** Instruction regions of an untrusted text, merged (undefined when there are none): injected and directive ones over `passages`, carriers over `wholes`. */
+function regionsOf(passages: readonly string[], wholes: readonly string[]): InstructionRegions | undefined {
   const injected: string[] = [];
   const directive: string[] = [];
+  const carrier: string[] = [];
   for (const passage of passages) {
     const found = instructionRegions(passage);
     injected.push(...found.injected);
     directive.push(...found.directive);
+    if (wholes === passages) carrier.push(...found.carrier);
   }
-  return injected.length === 0 && directive.length === 0 ? undefined : { injected, directive };
+  if (wholes !== passages) for (const whole of wholes) if (injectionSignals(whole).length > 0) carrier.push(whole);
+  return injected.length === 0 && directive.length === 0 && carrier.length === 0 ? undefined : { injected, directive, carrier };
 }
 
 /** What the audit log keeps of a registration. */

@@ -141,7 +141,7 @@ describe('policy test runner on the support-desk bundle', async () => {
   });
 
   test('taint reaches policy as the trace phase grades it: any grade of `to` holds the email', () => {
-    for (const evidence of ['injected', 'directive', 'unnamed', 'pointed']) {
+    for (const evidence of ['injected', 'instructed', 'directive', 'unnamed', 'pointed']) {
       const report = run(`  - name: ${evidence}
     arguments: { to: x@acme.example, subject: s, body: b }
     taint: [{ argument: to, evidence: ${evidence}, sources: [web] }]

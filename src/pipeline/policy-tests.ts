@@ -520,8 +520,9 @@ export async function createPolicyTestRunner(config: AirlockConfig): Promise<Pol
                   arguments: withAncestors(taint.map((t) => t.argument)),
                   sources: [...new Set(taint.flatMap((t) => t.sources))].sort(),
                   injected: graded('injected'),
-                  directive: graded('injected', 'directive'),
-                  unnamed: graded('injected', 'directive', 'unnamed'),
+                  instructed: graded('injected', 'instructed'),
+                  directive: graded('injected', 'instructed', 'directive'),
+                  unnamed: graded('injected', 'instructed', 'directive', 'unnamed'),
                 },
               }),
         };

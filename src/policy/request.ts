@@ -231,6 +231,7 @@ export function buildContext(
       sources: (request.taint?.sources ?? []).map((s, i) => text(s, `taint.sources[${i}]`)),
       // Absent grades (an engine caller that does not grade): every tainted path counts as unnamed.
       injected: (request.taint?.injected ?? []).map((a, i) => text(a, `taint.injected[${i}]`)),
+      instructed: (request.taint?.instructed ?? request.taint?.injected ?? []).map((a, i) => text(a, `taint.instructed[${i}]`)),
       directive: (request.taint?.directive ?? []).map((a, i) => text(a, `taint.directive[${i}]`)),
       unnamed: (request.taint?.unnamed ?? taintedArguments).map((a, i) => text(a, `taint.unnamed[${i}]`)),
     },

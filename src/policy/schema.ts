@@ -133,6 +133,7 @@ export function generateCedarSchema(
         arguments: { type: 'Set', element: STRING },
         sources: { type: 'Set', element: STRING },
         injected: { type: 'Set', element: STRING },
+        instructed: { type: 'Set', element: STRING },
         directive: { type: 'Set', element: STRING },
         unnamed: { type: 'Set', element: STRING },
       },

@@ -18,10 +18,12 @@
  *
  * Each tainted argument also carries graded evidence (TaintEvidence, worst over its values):
  * `injected` when a tainting entity or passage also lies in a region of untrusted text the
- * registration marked as instructions addressed to the model; `directive` when it lies in
- * a region marked as a sentence asking for an action; `pointed` when one of the untrusted
- * texts it came from was registered as pointed to by trusted content (and neither of the
- * above holds); `unnamed` otherwise. A whole value that injected instructions quote
+ * registration marked as instructions addressed to the model; `instructed` when it lies in
+ * a region marked as a sentence asking for an action or as a passage carrying an injection,
+ * appears nowhere else in untrusted text (outside such regions), and none of the texts it
+ * came from was pointed to by trusted content; `directive` when it lies in such a region
+ * otherwise; `pointed` when one of the untrusted texts it came from was registered as
+ * pointed to by trusted content (and none of the above holds); `unnamed` otherwise. A whole value that injected instructions quote
  * (`delete the file with ID '13'`) is tainted and `injected` however short it is.
  *
  * Everything here is a union over registrations, so the order content arrives in does
@@ -57,12 +59,19 @@ export interface ContentEntry {
 export interface InstructionRegions {
   injected?: readonly string[];
   directive?: readonly string[];
+  /** Whole passages that carry an injection signal. */
+  carrier?: readonly string[];
 }
+
+/** The kinds of instruction region a registration may carry. */
+export const REGION_KINDS = ['injected', 'directive', 'carrier'] as const;
 
 /** Where a tainted value was found, for a reviewer: the source and the text around the value. */
 export interface TaintSnippet {
   source: string;
   text: string;
+  /** Where the value is in `text` (UTF-16 offsets, end exclusive), for highlighting it. */
+  highlight: { start: number; end: number };
 }
 
 /** Characters of context kept on each side of a value in a snippet. */
@@ -76,7 +85,7 @@ const QUOTED = /(['"`\u2018\u201c])([^'"`\u2018\u2019\u201c\u201d\n]{1,200})(['"
 /** Quoted values remembered from trusted content, per session. */
 const MAX_QUOTED = 10_000;
 
-const SEVERITY: Record<TaintEvidence, number> = { injected: 3, directive: 2, unnamed: 1, pointed: 0 };
+const SEVERITY: Record<TaintEvidence, number> = { injected: 4, instructed: 3, directive: 2, unnamed: 1, pointed: 0 };
 
 /** The worse of two grades. */
 export function worseEvidence(a: TaintEvidence, b: TaintEvidence): TaintEvidence {
@@ -86,7 +95,10 @@ export function worseEvidence(a: TaintEvidence, b: TaintEvidence): TaintEvidence
 interface Match {
   sources: Set<number>;
   injected: boolean;
+  /** It lies in a sentence asking for an action or in a passage carrying an injection. */
   directive: boolean;
+  /** Some tainting entity or passage lies only there: nowhere else in untrusted text. */
+  solely: boolean;
   /** Folded strings that matched (entities, or the value itself for a passage). */
   needles: string[];
 }
@@ -102,6 +114,35 @@ export interface SessionLabels {
 interface Run {
   last: number;
   length: number;
+}
+
+const NAME = /[\p{L}\p{N}]+/gu;
+const UPPER = /^\p{Lu}/u;
+
+/**
+ * Capitalized words of 3 or more characters that do not open a sentence or a line, folded:
+ * the names a text uses (`Bob`, `Alice`, `Paris`), not the first word of a sentence.
+ */
+export function properNames(text: string): string[] {
+  const normalized = text.normalize('NFKC');
+  const out: string[] = [];
+  for (const match of normalized.matchAll(NAME)) {
+    const word = match[0];
+    if (word.length < 3 || !UPPER.test(word)) continue;
+    let i = match.index - 1;
+    while (i >= 0 && (normalized[i] === ' ' || normalized[i] === '\t')) i--;
+    if (i < 0 || /[.!?\n\r:]/.test(normalized[i] as string)) continue;
+    out.push(word.toLowerCase());
+  }
+  return out;
+}
+
+/** `text` with every instruction region cut out (a region that is not found verbatim stays: the safe direction, less certainty). */
+function outside(text: string, regions: InstructionRegions): string {
+  const cut = [...(regions.injected ?? []), ...(regions.directive ?? []), ...(regions.carrier ?? [])].filter((r) => r !== '').sort((a, b) => b.length - a.length);
+  let rest = text;
+  for (const region of cut) rest = rest.replaceAll(region, '\n');
+  return rest;
 }
 
 /** For each shingle position, the longest run of consecutive shingles one text holds, ending there. */
@@ -133,8 +174,17 @@ export class SessionProvenance {
   readonly #untrusted = new ContentIndex();
   readonly #injected = new ContentIndex();
   readonly #directive = new ContentIndex();
+  /**
+   * What third parties state rather than ask: the untrusted texts that have instruction
+   * regions, with the regions cut out (`#regioned` names them); the other untrusted texts
+   * are plain as a whole.
+   */
+  readonly #plain = new ContentIndex();
+  readonly #regioned = new Set<number>();
   /** Values trusted content quotes (folded): `the 'general' channel`. */
   readonly #trustedQuoted = new Set<string>();
+  /** Names trusted content uses (folded): capitalized words inside a sentence (`in Alice's inbox`). */
+  readonly #trustedNames = new Set<string>();
   /** Values quoted inside injected regions (folded), with the texts quoting them. */
   readonly #quoted = new Map<string, number[]>();
   /** Untrusted texts by ordinal (for snippets). */
@@ -152,6 +202,7 @@ export class SessionProvenance {
         const value = (match[2] as string).trim();
         if (value !== '' && this.#trustedQuoted.size < MAX_QUOTED) this.#trustedQuoted.add(value);
       }
+      for (const name of properNames(text)) if (this.#trustedNames.size < MAX_QUOTED) this.#trustedNames.add(name);
     } else {
       if (text !== '') this.#texts.set(ordinal, text);
       for (const region of regions.injected ?? []) {
@@ -164,7 +215,11 @@ export class SessionProvenance {
           else if (holders[holders.length - 1] !== ordinal) holders.push(ordinal);
         }
       }
-      for (const region of regions.directive ?? []) this.#directive.add(region, ordinal);
+      for (const region of [...(regions.directive ?? []), ...(regions.carrier ?? [])]) this.#directive.add(region, ordinal);
+      if ((regions.injected?.length ?? 0) + (regions.directive?.length ?? 0) + (regions.carrier?.length ?? 0) > 0) {
+        this.#regioned.add(ordinal);
+        this.#plain.add(outside(text, regions), ordinal);
+      }
     }
     this.#chars += text.length;
     const labels = this.#labels;
@@ -217,14 +272,15 @@ export class SessionProvenance {
 
   /**
    * True when trusted content names one of `values`: one of its entities is in trusted
-   * content, trusted content quotes the whole value (`the 'general' channel`), or it has at
+   * content, trusted content quotes the whole value (`the 'general' channel`) or uses it as
+   * a name (a capitalized word inside a sentence: `in Alice's inbox`), or it has at
    * least PHRASE_WORDS words that all appear, in order, in one trusted text. (A call whose
    * arguments are named this way was pointed to by the user.)
    */
   names(values: readonly string[]): boolean {
     for (const value of values) {
       const folded = fold(value);
-      if (this.#trustedQuoted.has(folded.trim())) return true;
+      if (this.#trustedQuoted.has(folded.trim()) || this.#trustedNames.has(folded.trim())) return true;
       for (const entity of extractEntities(folded)) if (this.#trusted.hasEntity(entity)) return true;
       const words = wordHashes(folded);
       if (words.length < PHRASE_WORDS) continue;
@@ -262,14 +318,14 @@ export class SessionProvenance {
 
   #grade(match: Match): TaintEvidence {
     if (match.injected) return 'injected';
-    if (match.directive) return 'directive';
-    for (const ordinal of match.sources) if (this.#entries[ordinal]?.pointed === true) return 'pointed';
-    return 'unnamed';
+    const pointed = [...match.sources].some((ordinal) => this.#entries[ordinal]?.pointed === true);
+    if (match.directive) return match.solely && !pointed ? 'instructed' : 'directive';
+    return pointed ? 'pointed' : 'unnamed';
   }
 
   /** The untrusted texts a value came from (empty: not tainted), and whether it lies in an instruction region. */
   #match(value: string): Match {
-    const match: Match = { sources: new Set(), injected: false, directive: false, needles: [] };
+    const match: Match = { sources: new Set(), injected: false, directive: false, solely: false, needles: [] };
     const folded = fold(value);
     const entities = [...extractEntities(folded)];
     for (const entity of entities) {
@@ -281,7 +337,10 @@ export class SessionProvenance {
       // `eve@mail.example` says nothing about Dora's address.
       if (entities.some((other) => other !== entity && other.includes(entity))) continue;
       if (this.#injected.hasEntity(entity)) match.injected = true;
-      if (this.#directive.hasEntity(entity)) match.directive = true;
+      if (this.#directive.hasEntity(entity)) {
+        match.directive = true;
+        if (!this.#plain.hasEntity(entity) && holders.every((h) => this.#regioned.has(h))) match.solely = true;
+      }
     }
     // A whole value the injected instructions quote (an id, a title) is theirs, however short.
     const quotedBy = this.#quoted.get(folded.trim());
@@ -309,7 +368,14 @@ export class SessionProvenance {
     passage(this.#untrusted, (ordinal) => match.sources.add(ordinal));
     if (match.sources.size > before) match.needles.push(folded.trim());
     passage(this.#injected, () => (match.injected = true));
+    const directiveBefore = match.directive;
     passage(this.#directive, () => (match.directive = true));
+    if (match.directive && !directiveBefore) {
+      let plain = false;
+      passage(this.#plain, () => (plain = true));
+      passage(this.#untrusted, (ordinal) => (plain ||= !this.#regioned.has(ordinal)));
+      if (!plain) match.solely = true;
+    }
     return match;
   }
 
@@ -324,10 +390,20 @@ export class SessionProvenance {
     for (const needle of needles) {
       const at = folded.indexOf(needle.slice(0, 200));
       if (at === -1) continue;
+      const valueEnd = at + Math.min(needle.length, 200);
       const start = Math.max(0, at - SNIPPET_CONTEXT);
-      const end = Math.min(shown.length, at + Math.min(needle.length, 200) + SNIPPET_CONTEXT);
-      const cut = shown.slice(start, end).replace(/\s+/g, ' ').trim();
-      return { source: entry.sourceId ?? entry.contentId, text: `${start > 0 ? '...' : ''}${cut}${end < shown.length ? '...' : ''}` };
+      const end = Math.min(shown.length, valueEnd + SNIPPET_CONTEXT);
+      const collapse = (part: string) => part.replace(/\s+/g, ' ');
+      const lead = start > 0 ? '...' : '';
+      const before = collapse(shown.slice(start, at)).trimStart();
+      const value = collapse(shown.slice(at, valueEnd));
+      const after = collapse(shown.slice(valueEnd, end)).trimEnd();
+      const from = lead.length + before.length;
+      return {
+        source: entry.sourceId ?? entry.contentId,
+        text: `${lead}${before}${value}${after}${end < shown.length ? '...' : ''}`,
+        highlight: { start: from, end: from + value.length },
+      };
     }
     return null;
   }

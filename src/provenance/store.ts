@@ -12,6 +12,7 @@
  */
 import { AirlockError } from '../core/errors.ts';
 import type { InstructionRegions } from './session.ts';
+import { REGION_KINDS } from './session.ts';
 import type { ContentRegistration } from './tracker.ts';
 import { DEFAULT_MAX_SESSIONS } from './tracker.ts';
 
@@ -82,10 +83,10 @@ export function decodeRegistration(text: string): LoggedRegistration {
   let regions: InstructionRegions | undefined;
   if (r.regions !== undefined) {
     const g = r.regions as Record<string, unknown> | null;
-    if (g === null || typeof g !== 'object' || (g.injected !== undefined && !isStrings(g.injected)) || (g.directive !== undefined && !isStrings(g.directive))) {
+    if (g === null || typeof g !== 'object' || REGION_KINDS.some((kind) => g[kind] !== undefined && !isStrings(g[kind]))) {
       throw corrupt('regions must hold lists of strings');
     }
-    regions = { ...(g.injected === undefined ? {} : { injected: g.injected as string[] }), ...(g.directive === undefined ? {} : { directive: g.directive as string[] }) };
+    regions = Object.fromEntries(REGION_KINDS.filter((kind) => g[kind] !== undefined).map((kind) => [kind, g[kind] as string[]]));
   }
   return normalizeRegistration({
     contentId: r.contentId,
@@ -110,10 +111,7 @@ export function normalizeRegistration(r: LoggedRegistration): LoggedRegistration
     ...(r.regions === undefined
       ? {}
       : {
-          regions: {
-            ...(r.regions.injected === undefined ? {} : { injected: [...r.regions.injected] }),
-            ...(r.regions.directive === undefined ? {} : { directive: [...r.regions.directive] }),
-          },
+          regions: Object.fromEntries(REGION_KINDS.flatMap((kind) => (r.regions?.[kind] === undefined ? [] : [[kind, [...(r.regions[kind] as string[])]]]))),
         }),
     ...(r.pointed === undefined ? {} : { pointed: r.pointed }),
     ...(r.overBudget === undefined ? {} : { overBudget: r.overBudget }),

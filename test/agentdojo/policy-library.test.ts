@@ -52,7 +52,13 @@ test('every library rule renders, validates against the schema and decides as do
     if (rule.test === 'session') {
       request.session.labels = { untrustedSeen: true, lowestTrust: 'external', maxClassification: 'public' };
     } else {
-      const grades = rule.test === 'injected' ? { injected: [arg!], directive: [arg!], unnamed: [arg!] } : rule.test === 'unnamed' ? { injected: [], directive: [], unnamed: [arg!] } : { injected: [], directive: [], unnamed: [] };
+      // `instructed` without `injected`: a value found only in a request inside content the user never pointed to.
+      const grades =
+        rule.test === 'instructed'
+          ? { injected: [], instructed: [arg!], directive: [arg!], unnamed: [arg!] }
+          : rule.test === 'unnamed'
+            ? { injected: [], instructed: [], directive: [], unnamed: [arg!] }
+            : { injected: [], instructed: [], directive: [], unnamed: [] };
       request.taint = { arguments: [arg!], sources: ['cnt_1'], ...grades };
     }
     const answer = await engine.authorize(request);
@@ -62,13 +68,13 @@ test('every library rule renders, validates against the schema and decides as do
     const clean = await engine.authorize(fakeRequest(tool, { arguments: arg === undefined ? {} : { [arg]: 'x' } }));
     assert.equal(clean.outcome, 'allow', `${id} clean`);
   }
-  // A value from content the user pointed to is tainted but neither injected nor unnamed: no library rule but `any` ones fire.
-  for (const rule of LIBRARY.filter((r) => r.test === 'injected' || r.test === 'unnamed')) {
+  // A value from content the user pointed to is tainted but neither instructed nor unnamed: no library rule but `any` ones fire.
+  for (const rule of LIBRARY.filter((r) => r.test === 'instructed' || r.test === 'unnamed')) {
     const binding = bound.find((b) => b.family === rule.family && rule.roles.includes(b.role)) as ToolBinding;
     const tool = tools.find((t) => t.name === binding.tool)!;
     const arg = `${rule.slot}_arg`;
     const request = fakeRequest(tool, { arguments: { [arg]: 'x' } });
-    request.taint = { arguments: [arg], sources: ['cnt_1'], injected: [], directive: [], unnamed: [] };
+    request.taint = { arguments: [arg], sources: ['cnt_1'], injected: [], instructed: [], directive: [], unnamed: [] };
     const answer = await engine.authorize(request);
     assert.ok(!answer.reasons.some((r) => r.policy_id === `${rule.id}[${binding.tool}]` && r.effect === 'forbid'), `${rule.id} passes pointed values`);
   }

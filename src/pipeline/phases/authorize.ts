@@ -90,6 +90,7 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
             arguments: call.trace.arguments,
             sources: call.trace.sources,
             injected: call.trace.injected,
+            instructed: call.trace.instructed,
             directive: call.trace.directive,
             unnamed: call.trace.unnamed,
           },

@@ -3,8 +3,8 @@
  * session registered as untrusted only (and from which sources), and the session's labels
  * (untrusted seen, lowest trust tier, highest classification), and the hash of the
  * session's latest context manifest. Each tainted argument is graded (TaintEvidence):
- * policy sees the paths per grade as `context.taint.injected`, `.directive` (directive or
- * injected) and `.unnamed` (anything the user's request did not point to) beside
+ * policy sees the paths per grade as `context.taint.injected`, `.instructed` (instructed or
+ * injected), `.directive` (directive or worse) and `.unnamed` (anything but `pointed`) beside
  * `context.taint.arguments` (all of them). Policy sees them as `context.taint` and
  * `context.session.*`; the decision records the tainted arguments and the manifest hash.
  *
@@ -48,8 +48,9 @@ export async function trace(call: CallState, env: PipelineEnv): Promise<void> {
     labels: traced.labels,
     arguments: withAncestors(traced.taint.map((t) => t.argument)),
     injected: graded('injected'),
-    directive: graded('injected', 'directive'),
-    unnamed: graded('injected', 'directive', 'unnamed'),
+    instructed: graded('injected', 'instructed'),
+    directive: graded('injected', 'instructed', 'directive'),
+    unnamed: graded('injected', 'instructed', 'directive', 'unnamed'),
     sources: [...new Set(traced.taint.flatMap((t) => t.sources))].sort(),
     ...(manifestHash === undefined ? {} : { manifestHash }),
   };
