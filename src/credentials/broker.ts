@@ -13,6 +13,7 @@
  */
 import { inspect } from 'node:util';
 import { SignJWT } from 'jose';
+import type { CryptoKey } from 'jose';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { argumentsHash } from './binding.ts';
@@ -93,6 +94,11 @@ function isPositiveWhole(value: unknown): value is number {
 
 export class CredentialBroker {
   readonly #key: Uint8Array;
+  /**
+   * The key imported once for HMAC-SHA-256 signing (not extractable). Signing with the raw bytes
+   * would make jose import them again, through asynchronous WebCrypto, on every credential.
+   */
+  #signingKey: Promise<CryptoKey> | null = null;
   readonly #issuer: string;
   readonly #maxTtlSeconds: number;
   readonly #clock: Clock;
@@ -179,8 +185,20 @@ export class CredentialBroker {
       .setJti(jti)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(this.#key);
+      .sign(await this.#hmacKey());
     return new MintedCredential({ token, jti, scope: request.scope, audience, expiresAt: exp });
+  }
+
+  #hmacKey(): Promise<CryptoKey> {
+    if (this.#signingKey === null) {
+      const imported = crypto.subtle.importKey('raw', this.#key, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+      // A failed import is not kept: the next mint tries again (this one fails closed).
+      imported.catch(() => {
+        if (this.#signingKey === imported) this.#signingKey = null;
+      });
+      this.#signingKey = imported;
+    }
+    return this.#signingKey;
   }
 
   /**
