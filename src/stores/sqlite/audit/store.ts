@@ -100,8 +100,10 @@ export interface SqliteAuditStats {
   appends: number;
   events: number;
   maxBatchEvents: number;
-  /** Batches committed by the writer thread (the rest ran on the store's connection). */
+  /** Batches committed by the writer thread. */
   threadBatches: number;
+  /** Batches committed on the calling thread (the store's own connection: the fsync ran on the event loop). */
+  loopBatches: number;
   pendingEvents: number;
   checkpointWrites: number;
   checkpointErrors: number;
@@ -247,7 +249,7 @@ export class SqliteAuditStore implements AuditStore {
   /** Set once the database files were found deleted or replaced: every append is refused. */
   #lost: AirlockError | null = null;
   readonly #onFault: ((error: AirlockError) => void) | undefined;
-  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0, threadBatches: 0 };
+  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0, threadBatches: 0, loopBatches: 0 };
 
   private constructor(path: string, db: DatabaseSync, options: SqliteAuditStoreOptions) {
     this.path = path;
@@ -487,7 +489,9 @@ export class SqliteAuditStore implements AuditStore {
       );
     }
     try {
-      return this.#committed(appends, inline.commit(wires, this.#clock.now()));
+      const result = inline.commit(wires, this.#clock.now());
+      this.#stats.loopBatches++;
+      return this.#committed(appends, result);
     } catch (cause) {
       return isBusy(cause) ? this.#commitWhenUnlocked(inline, appends, wires, deadline, cause) : this.#failed(cause);
     }
@@ -509,7 +513,9 @@ export class SqliteAuditStore implements AuditStore {
       pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
       if (this.#lost !== null) throw this.#lost;
       try {
-        return this.#committed(appends, inline.commit(wires, this.#clock.now()));
+        const result = inline.commit(wires, this.#clock.now());
+        this.#stats.loopBatches++;
+        return this.#committed(appends, result);
       } catch (cause) {
         if (!isBusy(cause)) return this.#failed(cause);
         busy = cause;
