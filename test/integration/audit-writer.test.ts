@@ -18,20 +18,55 @@ interface WriterCounts {
   loopBatches: number;
 }
 
+const DECIDE_BODY = JSON.stringify({ tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_grace' } });
+
+function decideRequest(host: string, token: string, body: string): string {
+  return (
+    `POST /v1/decide HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\n` +
+    `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n`
+  );
+}
+
+/**
+ * Opens `n` connections and has each answer a first request (the server accepts one connection
+ * per turn of its loop: established ones, as a loaded gateway's are, deliver together), then
+ * sends a whole decide request on each, all in the same turn; resolves with the answers.
+ */
+async function decidesTogether(url: string, token: string, n: number): Promise<string[]> {
+  const { hostname, port } = new URL(url);
+  const sockets = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const socket = connect(Number(port), hostname);
+      await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+      const answered = new Promise<void>((resolve) => socket.once('data', () => resolve()));
+      socket.write(`GET /healthz HTTP/1.1\r\nhost: ${hostname}:${port}\r\n\r\n`);
+      await answered;
+      return socket;
+    }),
+  );
+  const answers = sockets.map(
+    (socket) =>
+      new Promise<string>((resolve) => {
+        let answer = '';
+        socket.on('data', (d: Buffer) => (answer += d.toString()));
+        socket.once('end', () => resolve(answer));
+      }),
+  );
+  for (const socket of sockets) socket.write(`${decideRequest(`${hostname}:${port}`, token, DECIDE_BODY)}${DECIDE_BODY}`);
+  return Promise.all(answers);
+}
+
 /** Opens a connection and sends a decide request's head and the first half of its body: the request waits in the parser. */
 async function halfSentDecide(url: string, token: string): Promise<{ socket: Socket; finish(): Promise<string> }> {
   const { hostname, port } = new URL(url);
-  const body = JSON.stringify({ tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_grace' } });
+  const body = DECIDE_BODY;
   const socket = connect(Number(port), hostname);
   await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   let answer = '';
   socket.on('data', (d: Buffer) => (answer += d.toString()));
   const ended = new Promise<void>((resolve) => socket.once('end', resolve));
   const half = Math.floor(body.length / 2);
-  socket.write(
-    `POST /v1/decide HTTP/1.1\r\nhost: ${hostname}:${port}\r\nauthorization: Bearer ${token}\r\ncontent-type: application/json\r\n` +
-      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body.slice(0, half)}`,
-  );
+  socket.write(`${decideRequest(`${hostname}:${port}`, token, body)}${body.slice(0, half)}`);
   return {
     socket,
     finish: async () => {
@@ -139,6 +174,14 @@ describe('audit writer (auto)', () => {
       held = null;
       assert.match(answer, /^HTTP\/1\.1 200 /);
       assert.match(answer, /"outcome":"allow"/);
+
+      // Sixteen whole requests arriving together: none of their commits runs on the event loop,
+      // however little the pipeline yields before its append.
+      const together = counts();
+      const answers = await decidesTogether(fx.server.url, fx.tokens.fin, 16);
+      assert.ok(answers.every((a) => a.startsWith('HTTP/1.1 200 ')), answers.find((a) => !a.startsWith('HTTP/1.1 200 ')));
+      assert.equal(counts().loopBatches, together.loopBatches, 'no commit ran on the event loop for requests that arrived together');
+      assert.ok(counts().threadBatches > together.threadBatches);
       assert.equal((await fx.gateway.verifyAudit()).ok, true);
     } finally {
       held?.socket.destroy();

@@ -11,8 +11,9 @@
  *   inserts, index upkeep and fsync run beside the event loop instead of blocking it (one
  *   batch in flight; the next one gathers meanwhile). `writer: 'inline'` commits on the
  *   calling thread. `writer: 'auto'` commits a batch holding a single append on the calling
- *   thread while nothing else is in flight (one caller at a time: the hand-off to the thread
- *   and back costs more than it saves), every other batch on the thread. Either way an append
+ *   thread while nothing else is in flight when it is committed, a turn of the event loop after
+ *   it was queued (one caller at a time: the hand-off to the thread and back costs more than it
+ *   saves), every other batch on the thread. Either way an append
  *   resolves only after its own commit. Reads always use the store's own connection.
  * - Locks: waiting for another connection's write lock never blocks the event loop. The store's
  *   connection does not wait at all (busy_timeout 0): a commit that finds the database locked
@@ -267,9 +268,12 @@ export class SqliteAuditStore implements AuditStore {
     };
     const onBatch = options.onBatch;
     this.#queue = new GroupCommitQueue((appends, since) => this.#commitBatch(appends, since), {
+      // Every batch waits a turn (setImmediate), `auto` too: requests whose bytes came in the
+      // same turn of the event loop are at the doors by then, so where the batch commits is
+      // decided knowing them. Committing a lone append at once, when it was queued, ran the fsync
+      // on the event loop ahead of requests the loop had not read yet (every one of them, under
+      // load with a pipeline that does not yield).
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
-      // `auto`: a lone append has no company to wait a turn for; it commits inline at once.
-      commitNow: () => this.#alone(),
       onBatch: (info) => {
         this.#stats.batches++;
         if (!info.ok) this.#stats.failedBatches++;
@@ -464,7 +468,7 @@ export class SqliteAuditStore implements AuditStore {
     }
   }
 
-  /** `writer: 'auto'` and no other call in flight: appends commit inline, at once. */
+  /** `writer: 'auto'` and no other call in flight: a batch of one append commits inline. */
   #alone(): boolean {
     return this.#auto !== null && !this.#auto.othersInFlight();
   }
