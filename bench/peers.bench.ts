@@ -228,18 +228,22 @@ async function prefixedCall(client: Client, name: string): Promise<number> {
 async function mcp(calls: number, floor: PeersBenchResult['commit_floor'], children: ChildProcess[], clients: Client[]): Promise<PeersBenchResult['mcp']> {
   const policies = { 'all.cedar': readFileSync(join(REPO_ROOT, 'test/mcp/conformance/policies.cedar'), 'utf8') };
   const upstream = stdioUpstream('conf', SERVERS.conformance, { namespace: 'none', approval: 'first_use', side_effect: 'read' });
+  // Each door its own environment (its own audit log and state): two processes appending to one
+  // log would wait for each other's write lock.
   const env = await mcpTestEnv({ mcp: { upstreams: [upstream] }, policies });
   const token = await env.token({ sub: 'bench', roles: ['conformance'] });
+  const httpEnv = await mcpTestEnv({ mcp: { upstreams: [upstream] }, policies });
+  const httpToken = await httpEnv.token({ sub: 'bench', roles: ['conformance'] });
 
   const direct = await connect(new StdioClientTransport({ command: NODE, args: [SERVERS.conformance], stderr: 'ignore' }));
   clients.push(direct);
   const stdioDoor = await connect(new StdioClientTransport({ command: NODE, args: [CLI_MAIN, 'mcp', '--config', env.configPath], env: { AIRLOCK_TOKEN: token }, stderr: 'ignore' }));
   clients.push(stdioDoor);
 
-  const gateway = spawn(NODE, [CLI_MAIN, 'serve', '--config', env.configPath, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const gateway = spawn(NODE, [CLI_MAIN, 'serve', '--config', httpEnv.configPath, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(gateway);
   const gatewayUrl = await waitForLine(gateway, 'stdout', (line) => (line.includes('"airlock listening"') ? (JSON.parse(line) as { url: string }).url : null));
-  const httpDoor = await connect(new StreamableHTTPClientTransport(new URL(`${gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${token}` } } }));
+  const httpDoor = await connect(new StreamableHTTPClientTransport(new URL(`${gatewayUrl}/mcp`), { requestInit: { headers: { authorization: `Bearer ${httpToken}` } } }));
   clients.push(httpDoor);
 
   const superPort = await freePort();
