@@ -96,6 +96,19 @@ describe('sqlite audit store: writer thread', () => {
     }
   });
 
+  it('auto: appends beside other work while the thread starts wait for it instead of committing on the event loop', async () => {
+    const store = SqliteAuditStore.open(freshPath(), { writer: 'auto', othersInFlight: () => true });
+    try {
+      // Queued at once after open: the thread is still starting when their batch is committed.
+      const events = await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
+      assert.deepEqual([store.stats().loopBatches, store.stats().threadBatches], [0, 1]);
+      assert.deepEqual(events.flat().map((e) => e.seq), [1, 2, 3]);
+      assert.equal((await verifyChain(readAll(store))).checked, 3);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('the inline writer never starts a thread', async () => {
     const store = SqliteAuditStore.open(freshPath(), { writer: 'inline' });
     await store.append([sampleEventInput()]);

@@ -13,7 +13,8 @@
  *   calling thread. `writer: 'auto'` commits a batch holding a single append on the calling
  *   thread while nothing else is in flight when it is committed, a turn of the event loop after
  *   it was queued (one caller at a time: the hand-off to the thread and back costs more than it
- *   saves), every other batch on the thread. Either way an append
+ *   saves), every other batch on the thread — waiting for the thread while it starts (or
+ *   replaces one that died) rather than committing on the event loop, up to the batch's deadline. Either way an append
  *   resolves only after its own commit. Reads always use the store's own connection.
  * - Locks: waiting for another connection's write lock never blocks the event loop. The store's
  *   connection does not wait at all (busy_timeout 0): a commit that finds the database locked
@@ -485,13 +486,42 @@ export class SqliteAuditStore implements AuditStore {
     const deadline = since + (this.#lockedOut ? Math.min(this.#lockTimeoutMs, LOCKED_OUT_WAIT_MS) : this.#lockTimeoutMs);
     const wires = appends.flatMap((events) => events.map((p) => p.wire));
     const lone = appends.length === 1 && this.#alone();
-    if (writer instanceof WorkerBatchWriter && writer.ready && !lone) {
-      this.#stats.threadBatches++;
-      return writer.commit(wires, this.#clock.now(), deadline - performance.now()).then(
-        (result) => this.#committed(appends, result),
-        (cause: unknown) => this.#failed(cause),
-      );
-    }
+    if (writer instanceof WorkerBatchWriter && writer.ready && !lone) return this.#commitOnThread(writer, appends, wires, deadline);
+    // `auto` under concurrency while the thread starts (or replaces one that died): wait for it
+    // rather than fsync on the event loop; inline only if it cannot start before the deadline.
+    if (writer instanceof WorkerBatchWriter && !lone && this.#auto !== null) return this.#commitOnceThreadReady(writer, inline, appends, wires, deadline);
+    return this.#commitInline(inline, appends, wires, deadline);
+  }
+
+  #commitOnThread(writer: WorkerBatchWriter, appends: readonly (readonly PreparedInput[])[], wires: readonly WireEvent[], deadline: number): Promise<AuditEvent[][]> {
+    this.#stats.threadBatches++;
+    return writer.commit(wires, this.#clock.now(), deadline - performance.now()).then(
+      (result) => this.#committed(appends, result),
+      (cause: unknown) => this.#failed(cause),
+    );
+  }
+
+  async #commitOnceThreadReady(
+    writer: WorkerBatchWriter,
+    inline: SqliteBatchWriter,
+    appends: readonly (readonly PreparedInput[])[],
+    wires: readonly WireEvent[],
+    deadline: number,
+  ): Promise<AuditEvent[][]> {
+    let timer: NodeJS.Timeout | undefined;
+    const ready = await Promise.race([
+      writer.whenReady(),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, deadline - performance.now()));
+      }),
+    ]);
+    clearTimeout(timer);
+    if (this.#lost !== null) throw this.#lost;
+    if (ready && writer.ready) return this.#commitOnThread(writer, appends, wires, deadline);
+    return this.#commitInline(inline, appends, wires, deadline);
+  }
+
+  #commitInline(inline: SqliteBatchWriter, appends: readonly (readonly PreparedInput[])[], wires: readonly WireEvent[], deadline: number): AuditEvent[][] | Promise<AuditEvent[][]> {
     try {
       const result = inline.commit(wires, this.#clock.now());
       this.#stats.loopBatches++;
