@@ -41,9 +41,9 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   app.use('*', async (c, next) => {
     c.set('started', process.hrtime.bigint());
     // Counted from the request's first byte (its body may still be in the parser): while it is
-    // in flight no other call's audit commit runs on the event loop (the `auto` writer).
-    const method = c.req.method;
-    const finished = method === 'GET' || method === 'HEAD' ? null : gateway.requestStarted();
+    // in flight no other call's audit commit runs on the event loop (the `auto` writer). Not the
+    // MCP door's GET, a stream that stays open between calls.
+    const finished = c.req.method === 'GET' && c.req.path === '/mcp' ? null : gateway.requestStarted();
     // Set before the handler answers, so c.json and c.body carry them; set afterwards they
     // would rebuild the finished Response (and send it down node-server's slow path).
     c.header('cache-control', 'no-store');
