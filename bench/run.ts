@@ -3,7 +3,11 @@
  * compete for the two cores), a table of medians and tails, and the JSON written to
  * bench/results/<timestamp>.json (and bench/results/latest.json).
  *
- *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http,provenance,mcp,fleet,audit-postgres]
+ *   npm run bench [-- --quick] [-- --only authorize,execute,audit,http,provenance,mcp,fleet,audit-postgres,peers]
+ *
+ * `peers` (not in the default set: it runs the others' subjects again) measures the doors beside
+ * their peers and floors in one run: /v1/decide beside hono + jose, MCP beside supergateway and
+ * mcp-proxy and the commit floor, execute beside the group-commit floor (docs/performance.md).
  *
  * `fleet` and `audit-postgres` need the PostgreSQL (and, for `fleet`, Redis) of this machine
  * (AIRLOCK_TEST_POSTGRES_URL / AIRLOCK_TEST_REDIS_URL); each makes and drops a schema of its own.
@@ -20,6 +24,7 @@ import { run as runProvenance } from './provenance.bench.ts';
 import { run as runMcp } from './mcp.bench.ts';
 import { run as runFleet } from './fleet.bench.ts';
 import { runPostgresAudit } from './audit-postgres.bench.ts';
+import { run as runPeers } from './peers.bench.ts';
 
 const RESULTS = join(dirname(fileURLToPath(import.meta.url)), 'results');
 
@@ -139,6 +144,42 @@ if (only.has('audit-postgres')) {
     figure: `${r.events_per_s} events/s (mean batch ${r.batches.mean_events}; append p50 ${r.append_latency_ms.p50} ms, p99 ${r.append_latency_ms.p99} ms)${r.ratio_postgres_to_sqlite === null ? '' : `; PostgreSQL/SQLite ${r.ratio_postgres_to_sqlite}`}; chain ${r.verify.ok ? 'verified' : 'BROKEN'}`,
     target: '(context for fleet)',
     met: null,
+  });
+}
+
+if (only.has('peers')) {
+  progress('peers');
+  const r = await runPeers({ quick });
+  results.peers = r;
+  const d = r.decide;
+  rows.push({
+    benchmark: `POST /v1/decide beside hono + jose jwtVerify (${d.connections} connections, ${d.rounds} alternating rounds)`,
+    figure: `${d.gateway.requests_per_s} vs ${d.peer.requests_per_s} req/s: ratio ${d.ratio}; gateway p50 ${d.gateway.p50_ms} ms, p99 ${d.gateway.p99_ms} ms (peer p99 ${d.peer.p99_ms} ms)`,
+    target: 'ratio >= 0.55, p99 <= 5 ms',
+    met: d.ratio >= 0.55 && d.gateway.p99_ms <= 5,
+  });
+  const f = r.commit_floor;
+  rows.push({ benchmark: 'commit floor: one durable append (fsync) on the calling thread', figure: `p50 ${f.p50_us} µs, p99 ${f.p99_us} µs (two commits ${f.two_commits_us} µs)`, target: '(floor)', met: null });
+  const m = r.mcp;
+  const ms = (us: number) => `${(us / 1000).toFixed(2)} ms`;
+  rows.push({
+    benchmark: 'MCP tools/call added over the stdio fixture, stdio door',
+    figure: `median +${ms(m.added_p50_us.stdio_door)} (two commits ${ms(f.two_commits_us)}; margin ${ms(m.stdio_margin_us)})`,
+    target: '<= two commits + 0.25 ms',
+    met: m.stdio_margin_us <= 0,
+  });
+  rows.push({
+    benchmark: 'MCP tools/call added, /mcp (HTTP in, stdio upstream) beside supergateway and mcp-proxy',
+    figure: `median +${ms(m.added_p50_us.http_door)} vs supergateway +${ms(m.added_p50_us.supergateway)}, mcp-proxy +${ms(m.added_p50_us.mcp_proxy)} (margin ${ms(m.http_margin_us)})`,
+    target: '<= supergateway + two commits',
+    met: m.http_margin_us <= 0,
+  });
+  const e = r.execute;
+  rows.push({
+    benchmark: `execute beside the group-committed hash-chained append floor (${e.concurrency} in flight, ${e.rounds} alternating rounds)`,
+    figure: `${e.execute_calls_per_s} vs ${e.floor_calls_per_s} calls/s: ratio ${e.ratio} (events per commit ${e.execute_events_per_commit} vs ${e.floor_events_per_commit})`,
+    target: 'ratio >= 0.75',
+    met: e.ratio >= 0.75,
   });
 }
 

@@ -11,11 +11,12 @@
  * expiry — and nothing else. Neither the broker nor a minted credential shows the token or
  * the key through `toJSON()` or `util.inspect`.
  */
+import type { KeyObject } from 'node:crypto';
 import { inspect } from 'node:util';
-import { SignJWT } from 'jose';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { argumentsHash } from './binding.ts';
+import { hs256Key, signHs256 } from './hs256.ts';
 import { credentialError } from './errors.ts';
 import { parseScope } from './scope.ts';
 import type { CredentialRecord, CredentialResource, MintRequest, RevocationStore, RevocationTarget } from './types.ts';
@@ -92,7 +93,8 @@ function isPositiveWhole(value: unknown): value is number {
 }
 
 export class CredentialBroker {
-  readonly #key: Uint8Array;
+  /** The signing key, made once (signing with the raw bytes re-imported them for every credential). */
+  readonly #key: KeyObject;
   readonly #issuer: string;
   readonly #maxTtlSeconds: number;
   readonly #clock: Clock;
@@ -108,7 +110,7 @@ export class CredentialBroker {
     if (!isPositiveWhole(options.maxTtlSeconds)) {
       throw credentialError('ERR_CREDENTIAL_CONFIG', 'credential max ttl must be a positive whole number of seconds');
     }
-    this.#key = options.key.slice();
+    this.#key = hs256Key(options.key);
     this.#issuer = options.issuer;
     this.#maxTtlSeconds = options.maxTtlSeconds;
     this.#clock = options.clock ?? systemClock;
@@ -171,15 +173,9 @@ export class CredentialBroker {
     if (agent !== undefined) claims.act = { sub: agent };
     if (session !== undefined) claims.sid = session;
     if (claimed !== undefined) Object.assign(claims, claimed);
-    const token = await new SignJWT(claims)
-      .setProtectedHeader({ alg: 'HS256', typ: CREDENTIAL_TYP })
-      .setIssuer(this.#issuer)
-      .setAudience(audience)
-      .setSubject(user)
-      .setJti(jti)
-      .setIssuedAt(iat)
-      .setExpirationTime(exp)
-      .sign(this.#key);
+    // The registered claims in the order jose's SignJWT writes them (the token is byte for byte the same).
+    Object.assign(claims, { iss: this.#issuer, aud: audience, sub: user, jti, iat, exp });
+    const token = signHs256({ alg: 'HS256', typ: CREDENTIAL_TYP }, claims, this.#key);
     return new MintedCredential({ token, jti, scope: request.scope, audience, expiresAt: exp });
   }
 

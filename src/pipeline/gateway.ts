@@ -92,8 +92,9 @@ export interface GatewayOptions {
   onNotifyFailure?: (error: AirlockError) => void;
   /**
    * Where the SQLite audit log commits: `auto` (default) on the calling thread while one call
-   * is in flight (no hand-off to pay) and on a writer thread under concurrency (the event loop
-   * keeps running while it commits); `thread` always on the writer thread; `inline` always on
+   * is in flight (no hand-off to pay) and on a writer thread under concurrency — another call in
+   * the pipeline or another request a door is still reading (the event loop keeps running while
+   * it commits); `thread` always on the writer thread; `inline` always on
    * the calling thread (one caller at a time, e.g. the stdio MCP door: no thread started).
    */
   auditWriter?: 'thread' | 'inline' | 'auto';
@@ -153,6 +154,13 @@ export interface Gateway {
   authenticate(token: string): Promise<Principal>;
   /** The principal of a token verified recently and still valid, at once; null when it must be verified (authenticate). */
   recentlyAuthenticated(token: string): Principal | null;
+  /**
+   * A door has begun receiving a request (its body may still be in the parser); call the
+   * returned function once, when the request is answered (a second call does nothing). With the
+   * `auto` audit writer nothing commits on the event loop while another request is in flight,
+   * whether it is a call in the pipeline or a request still being read.
+   */
+  requestStarted(): () => void;
   createSession(token: string, attributes?: unknown): Promise<{ session_id: string }>;
   decide(request: ToolCallRequest): Promise<DecideResponse>;
   execute(request: ToolCallRequest): Promise<ToolCallResult>;
@@ -363,8 +371,12 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     ...(options.onBackgroundFault === undefined ? {} : { onFault: options.onBackgroundFault }),
   });
 
-  // Calls (execute, decide, simulate) in flight: with the `auto` audit writer a lone call commits inline.
+  // Calls (execute, decide, simulate) in flight, and requests the doors are receiving or answering
+  // (counted from their first byte, so a request still in the parser counts): with the `auto`
+  // audit writer a commit runs on the event loop only while neither count says another is in
+  // flight. A call that came through a door is in both counts, hence the larger, not the sum.
   let callsInFlight = 0;
+  let doorRequests = 0;
   const counted = async <T>(run: () => Promise<T>): Promise<T> => {
     callsInFlight++;
     try {
@@ -384,7 +396,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     (await stores.openAudit({
       clock,
       writer: options.auditWriter ?? 'auto',
-      othersInFlight: () => callsInFlight > 1,
+      othersInFlight: () => callsInFlight > 1 || doorRequests > 1,
       ...(metrics === null ? {} : { onBatch: (info: { events: number; ok: boolean; commitUs: number }) => metrics.observeAuditBatch(info) }),
       // Its files deleted or replaced: every call is refused from now on; say so loudly.
       onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
@@ -618,6 +630,16 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     config,
     authenticate: (token) => verifier.verify(token),
     recentlyAuthenticated: (token) => verifier.recentlyVerified(token),
+    requestStarted() {
+      doorRequests++;
+      let open = true;
+      return () => {
+        if (open) {
+          open = false;
+          doorRequests--;
+        }
+      };
+    },
 
     async createSession(token, attributes) {
       const principal = await verifier.verify(token);

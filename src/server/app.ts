@@ -5,7 +5,6 @@
  */
 import { Hono } from 'hono';
 import type { Context } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CreateOverrideInput, CredentialRevocation, Gateway, KillSwitchScope } from '../pipeline/index.ts';
@@ -16,6 +15,7 @@ import type { ApprovalRequest } from '../pipeline/index.ts';
 import { assembleFields, contentFields, definitionDecisionFields, memoryFields, outputFields, readJson, text, toolCallFields } from './body.ts';
 import { validBody } from './request-validation.ts';
 import type { BodyRoute } from './request-schemas.ts';
+import { requestBodyLimit } from './body-limit.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountConsole } from './console.ts';
 
@@ -45,9 +45,24 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   app.use('*', async (c, next) => {
     c.set('started', process.hrtime.bigint());
-    await next();
+    // Counted from the request's first byte (its body may still be in the parser): while it is
+    // in flight no other call's audit commit runs on the event loop (the `auto` writer). Not the
+    // MCP door's GET, a stream that stays open between calls.
+    const finished = c.req.method === 'GET' && c.req.path === '/mcp' ? null : gateway.requestStarted();
+    // Set before the handler answers, so c.json and c.body carry them; set afterwards they
+    // would rebuild the finished Response (and send it down node-server's slow path).
     c.header('cache-control', 'no-store');
     c.header('x-content-type-options', 'nosniff');
+    try {
+      await next();
+    } finally {
+      finished?.();
+    }
+    // A Response a handler built itself (the MCP transport's) does not carry them yet.
+    if (c.res.headers.get('x-content-type-options') === null) {
+      c.header('cache-control', 'no-store');
+      c.header('x-content-type-options', 'nosniff');
+    }
     log?.info(
       {
         method: c.req.method,
@@ -72,7 +87,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   app.use(
     '/v1/*',
-    bodyLimit({
+    requestBodyLimit({
       maxSize: gateway.config.server.bodyLimitBytes,
       // The rest of the body is never read: the connection cannot carry another request, so say it closes.
       onError: (c) => {

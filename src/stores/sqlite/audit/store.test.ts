@@ -63,7 +63,7 @@ describe('sqlite audit store: writer thread', () => {
     assert.equal(await store.whenWriterReady(), false, 'a closed store has no writer');
   });
 
-  it('auto: a lone append commits at once on the calling thread; appends beside other work gather and commit on the thread', async () => {
+  it('auto: a lone append commits on the calling thread; appends together, or beside other work, commit on the thread', async () => {
     let others = false;
     const batches: BatchInfo[] = [];
     const store = SqliteAuditStore.open(freshPath(), { writer: 'auto', othersInFlight: () => others, onBatch: (b) => batches.push(b) });
@@ -71,20 +71,39 @@ describe('sqlite audit store: writer thread', () => {
       assert.equal(await store.whenWriterReady(), true);
       await store.append([sampleEventInput(), sampleEventInput()]); // one append of two events: still lone
       await store.append([sampleEventInput()]);
-      // Nothing else in flight: each append commits as it comes, without waiting a turn.
+      assert.deepEqual([store.stats().loopBatches, store.stats().threadBatches], [2, 0]);
+      // Two appends queued in the same turn are company for each other: one batch, on the thread.
       await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
-      assert.equal(store.stats().threadBatches, 0);
+      assert.deepEqual([store.stats().loopBatches, store.stats().threadBatches], [2, 1]);
+      // Other work in flight (when the batch is committed): even a lone append goes to the thread.
       others = true;
       await store.append([sampleEventInput()]);
-      assert.equal(store.stats().threadBatches, 1);
-      await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
-      assert.equal(store.stats().threadBatches, 2);
+      assert.deepEqual([store.stats().loopBatches, store.stats().threadBatches], [2, 2]);
+      // Work that arrives while an append waits its turn counts too.
+      others = false;
+      const queued = store.append([sampleEventInput()]);
+      others = true;
+      await queued;
+      assert.deepEqual([store.stats().loopBatches, store.stats().threadBatches], [2, 3]);
       assert.deepEqual(
         batches.map((b) => [b.appends, b.ok]),
-        [[1, true], [1, true], [1, true], [1, true], [1, true], [2, true]],
+        [[1, true], [1, true], [2, true], [1, true], [1, true]],
       );
-      assert.deepEqual((await store.read()).map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7, 8]);
-      assert.equal((await verifyChain(readAll(store))).checked, 8);
+      assert.deepEqual((await store.read()).map((e) => e.seq), [1, 2, 3, 4, 5, 6, 7]);
+      assert.equal((await verifyChain(readAll(store))).checked, 7);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('auto: appends beside other work while the thread starts wait for it instead of committing on the event loop', async () => {
+    const store = SqliteAuditStore.open(freshPath(), { writer: 'auto', othersInFlight: () => true });
+    try {
+      // Queued at once after open: the thread is still starting when their batch is committed.
+      const events = await Promise.all([store.append([sampleEventInput()]), store.append([sampleEventInput()]), store.append([sampleEventInput()])]);
+      assert.deepEqual([store.stats().loopBatches, store.stats().threadBatches], [0, 1]);
+      assert.deepEqual(events.flat().map((e) => e.seq), [1, 2, 3]);
+      assert.equal((await verifyChain(readAll(store))).checked, 3);
     } finally {
       await store.close();
     }

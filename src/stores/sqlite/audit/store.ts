@@ -11,8 +11,10 @@
  *   inserts, index upkeep and fsync run beside the event loop instead of blocking it (one
  *   batch in flight; the next one gathers meanwhile). `writer: 'inline'` commits on the
  *   calling thread. `writer: 'auto'` commits a batch holding a single append on the calling
- *   thread while nothing else is in flight (one caller at a time: the hand-off to the thread
- *   and back costs more than it saves), every other batch on the thread. Either way an append
+ *   thread while nothing else is in flight when it is committed, a turn of the event loop after
+ *   it was queued (one caller at a time: the hand-off to the thread and back costs more than it
+ *   saves), every other batch on the thread — waiting for the thread while it starts (or
+ *   replaces one that died) rather than committing on the event loop, up to the batch's deadline. Either way an append
  *   resolves only after its own commit. Reads always use the store's own connection.
  * - Locks: waiting for another connection's write lock never blocks the event loop. The store's
  *   connection does not wait at all (busy_timeout 0): a commit that finds the database locked
@@ -100,8 +102,10 @@ export interface SqliteAuditStats {
   appends: number;
   events: number;
   maxBatchEvents: number;
-  /** Batches committed by the writer thread (the rest ran on the store's connection). */
+  /** Batches committed by the writer thread. */
   threadBatches: number;
+  /** Batches committed on the calling thread (the store's own connection: the fsync ran on the event loop). */
+  loopBatches: number;
   pendingEvents: number;
   checkpointWrites: number;
   checkpointErrors: number;
@@ -247,7 +251,7 @@ export class SqliteAuditStore implements AuditStore {
   /** Set once the database files were found deleted or replaced: every append is refused. */
   #lost: AirlockError | null = null;
   readonly #onFault: ((error: AirlockError) => void) | undefined;
-  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0, threadBatches: 0 };
+  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0, threadBatches: 0, loopBatches: 0 };
 
   private constructor(path: string, db: DatabaseSync, options: SqliteAuditStoreOptions) {
     this.path = path;
@@ -265,9 +269,12 @@ export class SqliteAuditStore implements AuditStore {
     };
     const onBatch = options.onBatch;
     this.#queue = new GroupCommitQueue((appends, since) => this.#commitBatch(appends, since), {
+      // Every batch waits a turn (setImmediate), `auto` too: requests whose bytes came in the
+      // same turn of the event loop are at the doors by then, so where the batch commits is
+      // decided knowing them. Committing a lone append at once, when it was queued, ran the fsync
+      // on the event loop ahead of requests the loop had not read yet (every one of them, under
+      // load with a pipeline that does not yield).
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
-      // `auto`: a lone append has no company to wait a turn for; it commits inline at once.
-      commitNow: () => this.#alone(),
       onBatch: (info) => {
         this.#stats.batches++;
         if (!info.ok) this.#stats.failedBatches++;
@@ -462,7 +469,7 @@ export class SqliteAuditStore implements AuditStore {
     }
   }
 
-  /** `writer: 'auto'` and no other call in flight: appends commit inline, at once. */
+  /** `writer: 'auto'` and no other call in flight: a batch of one append commits inline. */
   #alone(): boolean {
     return this.#auto !== null && !this.#auto.othersInFlight();
   }
@@ -479,15 +486,46 @@ export class SqliteAuditStore implements AuditStore {
     const deadline = since + (this.#lockedOut ? Math.min(this.#lockTimeoutMs, LOCKED_OUT_WAIT_MS) : this.#lockTimeoutMs);
     const wires = appends.flatMap((events) => events.map((p) => p.wire));
     const lone = appends.length === 1 && this.#alone();
-    if (writer instanceof WorkerBatchWriter && writer.ready && !lone) {
-      this.#stats.threadBatches++;
-      return writer.commit(wires, this.#clock.now(), deadline - performance.now()).then(
-        (result) => this.#committed(appends, result),
-        (cause: unknown) => this.#failed(cause),
-      );
-    }
+    if (writer instanceof WorkerBatchWriter && writer.ready && !lone) return this.#commitOnThread(writer, appends, wires, deadline);
+    // `auto` under concurrency while the thread starts (or replaces one that died): wait for it
+    // rather than fsync on the event loop; inline only if it cannot start before the deadline.
+    if (writer instanceof WorkerBatchWriter && !lone && this.#auto !== null) return this.#commitOnceThreadReady(writer, inline, appends, wires, deadline);
+    return this.#commitInline(inline, appends, wires, deadline);
+  }
+
+  #commitOnThread(writer: WorkerBatchWriter, appends: readonly (readonly PreparedInput[])[], wires: readonly WireEvent[], deadline: number): Promise<AuditEvent[][]> {
+    this.#stats.threadBatches++;
+    return writer.commit(wires, this.#clock.now(), deadline - performance.now()).then(
+      (result) => this.#committed(appends, result),
+      (cause: unknown) => this.#failed(cause),
+    );
+  }
+
+  async #commitOnceThreadReady(
+    writer: WorkerBatchWriter,
+    inline: SqliteBatchWriter,
+    appends: readonly (readonly PreparedInput[])[],
+    wires: readonly WireEvent[],
+    deadline: number,
+  ): Promise<AuditEvent[][]> {
+    let timer: NodeJS.Timeout | undefined;
+    const ready = await Promise.race([
+      writer.whenReady(),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), Math.max(0, deadline - performance.now()));
+      }),
+    ]);
+    clearTimeout(timer);
+    if (this.#lost !== null) throw this.#lost;
+    if (ready && writer.ready) return this.#commitOnThread(writer, appends, wires, deadline);
+    return this.#commitInline(inline, appends, wires, deadline);
+  }
+
+  #commitInline(inline: SqliteBatchWriter, appends: readonly (readonly PreparedInput[])[], wires: readonly WireEvent[], deadline: number): AuditEvent[][] | Promise<AuditEvent[][]> {
     try {
-      return this.#committed(appends, inline.commit(wires, this.#clock.now()));
+      const result = inline.commit(wires, this.#clock.now());
+      this.#stats.loopBatches++;
+      return this.#committed(appends, result);
     } catch (cause) {
       return isBusy(cause) ? this.#commitWhenUnlocked(inline, appends, wires, deadline, cause) : this.#failed(cause);
     }
@@ -509,7 +547,9 @@ export class SqliteAuditStore implements AuditStore {
       pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
       if (this.#lost !== null) throw this.#lost;
       try {
-        return this.#committed(appends, inline.commit(wires, this.#clock.now()));
+        const result = inline.commit(wires, this.#clock.now());
+        this.#stats.loopBatches++;
+        return this.#committed(appends, result);
       } catch (cause) {
         if (!isBusy(cause)) return this.#failed(cause);
         busy = cause;
