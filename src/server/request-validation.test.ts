@@ -52,7 +52,7 @@ test('over HTTP, every body route answers a body of the wrong shape with 400 bef
   const asked: string[] = [];
   // Authentication passes; anything else the gateway is asked is recorded (and would fail the request).
   const gateway = new Proxy(
-    { config: { server: { bodyLimitBytes: 65_536, console: { enabled: false } } }, recentlyAuthenticated: () => ({}), authenticate: async () => ({}) },
+    { config: { server: { bodyLimitBytes: 65_536, console: { enabled: false } } }, recentlyAuthenticated: () => ({}), authenticate: async () => ({}), requestStarted: () => () => undefined },
     {
       get(target, key) {
         if (key in target) return target[key as keyof typeof target];
