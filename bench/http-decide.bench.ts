@@ -33,6 +33,7 @@ export interface HttpBenchResult {
   latency_ms: { p50: number; p90: number; p99: number; mean: number; max: number };
   /** Metrics and tracing on (figures above) against both off, measured side by side; spans the sink received. */
   metrics: {
+    sample_ratio: number;
     spans_received: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number } };
 }
 
@@ -46,10 +47,10 @@ function output(args: string[]): Promise<string> {
 }
 
 /** The demo config in its own directory (its own audit log): metrics and tracing (to `sink`) on, or both off. */
-function configFor(sink: string | null): string {
+function configFor(sink: string | null, sampleRatio = 1): string {
   const path = writeDemoConfig(mkdtempSync(join(tmpdir(), `airlock-http-bench-${sink === null ? 'off' : 'on'}-`)), { limits: false });
   const text = readFileSync(path, 'utf8');
-  if (sink !== null) writeFileSync(path, `${text}\ntracing:\n  endpoint: ${sink}\n  sample_ratio: 1\n`);
+  if (sink !== null) writeFileSync(path, `${text}\ntracing:\n  endpoint: ${sink}\n  sample_ratio: ${sampleRatio}\n`);
   else {
     if (!/^server:\n/m.test(text)) throw new Error('the demo config has no server section to switch metrics off in');
     writeFileSync(path, text.replace(/^server:\n/m, 'server:\n  metrics:\n    enabled: false\n'));
@@ -110,12 +111,13 @@ async function countedDecisions(url: string): Promise<number> {
 
 type Cannon = Awaited<ReturnType<typeof autocannon>>;
 
-export async function run(options: { seconds?: number; connections?: number; rounds?: number } = {}): Promise<HttpBenchResult> {
+export async function run(options: { seconds?: number; connections?: number; rounds?: number; sampleRatio?: number } = {}): Promise<HttpBenchResult> {
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
   const rounds = Math.max(1, options.rounds ?? 4);
   const sink = await startSink();
-  const onConfig = configFor(sink.url);
+  const sampleRatio = options.sampleRatio ?? 1;
+  const onConfig = configFor(sink.url, sampleRatio);
   const offConfig = configFor(null);
   const token = await output(['token', 'mint', '--config', onConfig, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
   const offToken = await output(['token', 'mint', '--config', offConfig, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
@@ -158,7 +160,8 @@ export async function run(options: { seconds?: number; connections?: number; rou
     // Spans leave in batches about a second apart: wait for the last batch, then check them.
     await new Promise((done) => setTimeout(done, 2_500));
     const spans = await sink.count();
-    if (spans < total(onRuns)) throw new Error(`the OTLP sink received ${spans} spans for ${total(onRuns)} traced calls`);
+    // Every sampled call sends its spans (about a dozen); at ratio 1 at least one per call must have arrived.
+    if (spans < total(onRuns) * sampleRatio * 0.5) throw new Error(`the OTLP sink received ${spans} spans for ${total(onRuns)} calls at sample ratio ${sampleRatio}`);
     const rate = (runs: Cannon[]) => total(runs) / (runs.length * slice);
     const mean = (runs: Cannon[], pick: (r: Cannon) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
     const onRate = rate(onRuns);
@@ -180,6 +183,7 @@ export async function run(options: { seconds?: number; connections?: number; rou
         max: Math.max(...onRuns.map((r) => r.latency.max)),
       },
       metrics: {
+        sample_ratio: sampleRatio,
         spans_received: spans,
         rounds,
         on_requests_per_s: Math.round(onRate),
@@ -197,6 +201,9 @@ export async function run(options: { seconds?: number; connections?: number; rou
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '4' } } });
-  process.stdout.write(`${JSON.stringify(await run({ seconds: Number(values.seconds), connections: Number(values.connections), rounds: Number(values.rounds) }), null, 2)}\n`);
+  const { values } = parseArgs({
+    options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '4' }, 'sample-ratio': { type: 'string', default: '1' } },
+  });
+  const result = await run({ seconds: Number(values.seconds), connections: Number(values.connections), rounds: Number(values.rounds), sampleRatio: Number(values['sample-ratio']) });
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -125,7 +125,7 @@ class RecordingCallTrace implements CallTrace {
   readonly #queue: SpanQueue | null;
   readonly #mode: CallMode;
   readonly #door: CallDoor;
-  readonly #rootId = newSpanId();
+  readonly #rootId: string;
   readonly #parent: SpanContext | null;
   readonly #startMs = nowMs();
   /** Five values a finished phase: name, span id, start, end, error type. */
@@ -135,6 +135,7 @@ class RecordingCallTrace implements CallTrace {
   /** `queue` null: not sampled (ids for propagation only, nothing recorded). */
   constructor(queue: SpanQueue | null, parent: SpanContext | null, traceId: string, options: CallTraceStart) {
     this.#queue = queue;
+    this.#rootId = queue === null ? '' : newSpanId();
     this.#parent = parent;
     this.continued = parent !== null;
     this.w3cTraceId = traceId;
@@ -143,19 +144,22 @@ class RecordingCallTrace implements CallTrace {
   }
 
   startPhase(name: string): PhaseTrace {
+    // Not sampled: nothing is recorded, and an upstream gets a fresh (unrecorded) parent id.
+    if (this.#queue === null) return NO_PHASE;
     const spanId = newSpanId();
     this.#current = spanId;
-    const startMs = this.#queue === null ? 0 : nowMs();
+    const startMs = nowMs();
     return {
       end: (errorType) => {
         if (this.#current === spanId) this.#current = null;
-        if (this.#queue !== null) this.#phases.push(name, spanId, startMs, nowMs(), errorType ?? '');
+        this.#phases.push(name, spanId, startMs, nowMs(), errorType ?? '');
       },
     };
   }
 
   outgoing(): Partial<TraceContextCarrier> {
-    const traceparent = traceparentOf(this.w3cTraceId, this.#current ?? this.#rootId, this.#queue !== null);
+    const sampled = this.#queue !== null;
+    const traceparent = traceparentOf(this.w3cTraceId, sampled ? (this.#current ?? this.#rootId) : newSpanId(), sampled);
     const tracestate = this.#parent?.traceState?.serialize();
     return tracestate === undefined || tracestate === '' ? { traceparent } : { traceparent, tracestate };
   }
