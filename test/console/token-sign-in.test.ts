@@ -30,6 +30,8 @@ describe('web console with a pasted token (dev config)', () => {
     page.setDefaultTimeout(15_000);
     try {
       await page.goto(`${fx.server.url}/console/`);
+      // The page says how to sign in once it has read the server's sign-in settings ("Loading…" until then).
+      await page.getByText(/paste a bearer token/).waitFor();
       assert.match((await page.locator('main').textContent()) ?? '', /paste a bearer token/);
       assert.deepEqual(await seriousViolations(page), []);
 
