@@ -43,28 +43,9 @@ function recorder(options: { async?: boolean; failWhen?: (batch: number) => bool
 }
 
 describe('GroupCommitQueue', () => {
-  it('commits at once, before the next macrotask, while commitNow says so; waits a turn for company otherwise', async () => {
-    const r = recorder();
-    let alone = true;
-    const queue = new GroupCommitQueue(r.commit, { maxBatch: 100, commitNow: () => alone });
-    const first = queue.enqueue([input(1)]);
-    assert.deepEqual(r.batches, [[1]], 'committed inside enqueue');
-    const second = queue.enqueue([input(2)]);
-    assert.deepEqual(r.batches, [[1], [1]]);
-    alone = false;
-    const rest = [queue.enqueue([input(3)]), queue.enqueue([input(4), input(5)])];
-    assert.deepEqual(r.batches, [[1], [1]], 'nothing committed yet: the batch gathers until the next macrotask');
-    const results = await Promise.all([first, second, ...rest]);
-    assert.deepEqual(r.batches, [[1], [1], [1, 2]]);
-    assert.deepEqual(
-      results.map((events) => events.map((e) => e.seq)),
-      [[1], [2], [3], [4, 5]],
-    );
-  });
-
-  it('a failed immediate commit rejects its append and leaves the queue usable', async () => {
+  it('a failed commit rejects its append and leaves the queue usable', async () => {
     const r = recorder({ failWhen: (batch) => batch === 0 });
-    const queue = new GroupCommitQueue(r.commit, { maxBatch: 100, commitNow: () => true });
+    const queue = new GroupCommitQueue(r.commit, { maxBatch: 100 });
     await assert.rejects(queue.enqueue([input(1)]), /batch 0 failed/);
     assert.deepEqual((await queue.enqueue([input(2)])).map((e) => e.seq), [1]);
   });

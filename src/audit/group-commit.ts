@@ -1,8 +1,7 @@
 /**
  * Group commit: appends that arrive close together are queued and handed to the adapter's
  * commit function as one batch (one transaction, one fsync). A batch is flushed on the next
- * macrotask (setImmediate) or as soon as `maxBatch` events are queued — or at once when the
- * owner says no company is coming (`commitNow`: a lone call has nothing to wait a turn for).
+ * macrotask (setImmediate) or as soon as `maxBatch` events are queued.
  * Appends are never split: the events of one append stay contiguous and in one transaction
  * (a single append larger than maxBatch forms a batch of its own). Every append's promise
  * settles only after its batch's commit returned; a failed commit rejects every append of
@@ -49,7 +48,6 @@ export class GroupCommitQueue {
   readonly #commit: CommitBatch;
   readonly #maxBatch: number;
   readonly #onBatch: ((info: BatchInfo) => void) | undefined;
-  readonly #commitNow: (() => boolean) | undefined;
   /** Whether the last commit ran beside us (asynchronously); only then are batches split. */
   #split = false;
   readonly #splitAllowed: boolean;
@@ -65,7 +63,6 @@ export class GroupCommitQueue {
       maxBatch: number;
       onBatch?: (info: BatchInfo) => void;
       /** Asked on each append while no commit runs: true commits at once instead of on the next macrotask. */
-      commitNow?: () => boolean;
       /**
        * Split a large queue in two halves with an asynchronous committer (default true). A store
        * whose commits are serialized with other writers (one chain head shared by replicas)
@@ -77,7 +74,6 @@ export class GroupCommitQueue {
     this.#commit = commit;
     this.#maxBatch = Math.max(1, Math.floor(options.maxBatch));
     this.#onBatch = options.onBatch;
-    this.#commitNow = options.commitNow;
     this.#splitAllowed = options.splitLargeQueues !== false;
   }
 
@@ -91,7 +87,7 @@ export class GroupCommitQueue {
       this.#queue.push({ inputs, at: performance.now(), resolve, reject });
       this.#queuedEvents += inputs.length;
       if (this.#busy) return; // the running drain picks it up
-      if (this.#queuedEvents >= this.#maxBatch || this.#commitNow?.() === true) {
+      if (this.#queuedEvents >= this.#maxBatch) {
         this.#drain();
       } else {
         this.#scheduled ??= setImmediate(() => {

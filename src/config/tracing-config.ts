@@ -7,7 +7,6 @@
 import type { PathSegment } from './locate.ts';
 import type { IssueCollector } from './semantic.ts';
 import { SENSITIVE_HEADER, checkSecretRef, isLoopback } from './semantic.ts';
-import { parseSecretRef } from './secrets.ts';
 
 export interface TracingConfig {
   enabled: boolean;
@@ -73,9 +72,4 @@ export function normalizeTracing(raw: Rec | undefined): TracingConfig | undefine
     sampleRatio: (raw.sample_ratio as number | undefined) ?? 1,
     timeoutMs: (raw.timeout_ms as number | undefined) ?? 10_000,
   };
-}
-
-/** True when a header value is to be resolved as a secret reference. */
-export function isSecretHeader(value: string): boolean {
-  return parseSecretRef(value) !== null;
 }

@@ -102,24 +102,29 @@ function spanIds(call: CallState): { requestId: string; actionId: string; auditT
 
 /** Tells the metrics and the call's span about a call that has ended (once, here, whatever stopped it). */
 function observe(call: CallState, env: PipelineEnv): void {
+  const metrics = env.metrics ?? null;
+  if (metrics === null && !call.tracing.recording) return;
   const decision = (call.decision ??= buildDecision(call));
   const rule = decision.reasons.find((r) => r.code === decision.code) ?? decision.reasons[0];
   // Only registered tools name a label: a caller-chosen name never does (unbounded cardinality).
   const tool = call.tool?.name ?? (typeof call.request.tool === 'string' ? env.tools.get(call.request.tool)?.name : undefined) ?? null;
-  const errorType = call.fault !== undefined ? 'ERR_AUDIT_UNAVAILABLE' : call.resultError?.code;
-  call.tracing.end({
-    ...spanIds(call),
-    tool,
-    decisionId: decision.decision_id,
-    outcome: decision.outcome,
-    code: decision.code,
-    ...(rule === undefined ? {} : { rule: rule.policy_id }),
-    ...(call.session === undefined ? {} : { sessionId: call.session.id }),
-    ...(call.principal === undefined ? {} : { tenant: call.principal.tenant, ...(call.principal.agent === undefined ? {} : { agent: call.principal.agent }) }),
-    ...(errorType === undefined ? {} : { errorType }),
-  });
-  if (env.metrics === null || env.metrics === undefined) return;
-  env.metrics.observeCall({
+  // The span's summary is built only when the call is recorded (tracing on and sampled).
+  if (call.tracing.recording) {
+    const errorType = call.fault !== undefined ? 'ERR_AUDIT_UNAVAILABLE' : call.resultError?.code;
+    call.tracing.end({
+      ...spanIds(call),
+      tool,
+      decisionId: decision.decision_id,
+      outcome: decision.outcome,
+      code: decision.code,
+      ...(rule === undefined ? {} : { rule: rule.policy_id }),
+      ...(call.session === undefined ? {} : { sessionId: call.session.id }),
+      ...(call.principal === undefined ? {} : { tenant: call.principal.tenant, ...(call.principal.agent === undefined ? {} : { agent: call.principal.agent }) }),
+      ...(errorType === undefined ? {} : { errorType }),
+    });
+  }
+  if (metrics === null) return;
+  metrics.observeCall({
     mode: call.mode,
     outcome: decision.outcome,
     rule: rule?.policy_id ?? null,
@@ -130,7 +135,7 @@ function observe(call: CallState, env: PipelineEnv): void {
     rateLimited: call.stop?.phase === 'limit',
     upstreamError: call.resultError?.code ?? null,
   });
-  if (call.output !== undefined) env.metrics.observeOutput?.('tool_result', call.output.class);
+  if (call.output !== undefined) metrics.observeOutput?.('tool_result', call.output.class);
 }
 
 export async function executeCall(request: ToolCallRequest, env: PipelineEnv): Promise<ToolCallResult> {

@@ -59,6 +59,8 @@ export interface CallTrace {
   readonly w3cTraceId: string | null;
   /** True when the call continues the trace of the caller's traceparent. */
   readonly continued: boolean;
+  /** True when the call's spans are recorded (tracing on and sampled): `end` needs a summary. */
+  readonly recording: boolean;
   startPhase(name: string): PhaseTrace;
   /** The W3C headers for a request the call makes now (the current phase is the parent). */
   outgoing(): Partial<TraceContextCarrier>;
@@ -79,6 +81,7 @@ const NO_PHASE: PhaseTrace = { end() {} };
 const UNTRACED: CallTrace = {
   w3cTraceId: null,
   continued: false,
+  recording: false,
   startPhase: () => NO_PHASE,
   outgoing: () => ({}),
   end() {},
@@ -91,7 +94,7 @@ export const PASSTHROUGH_TRACER: CallTracer = {
     const parent = parentSpanContext(options.parent);
     if (parent === null) return UNTRACED;
     const headers = headersOf(parent);
-    return { w3cTraceId: parent.traceId, continued: true, startPhase: () => NO_PHASE, outgoing: () => headers, end() {} };
+    return { w3cTraceId: parent.traceId, continued: true, recording: false, startPhase: () => NO_PHASE, outgoing: () => headers, end() {} };
   },
   forceFlush: () => Promise.resolve(),
   shutdown: () => Promise.resolve(),
@@ -122,6 +125,7 @@ function traceparentOf(traceId: string, spanId: string, sampled: boolean): strin
 class RecordingCallTrace implements CallTrace {
   readonly w3cTraceId: string;
   readonly continued: boolean;
+  readonly recording: boolean;
   readonly #queue: SpanQueue | null;
   readonly #mode: CallMode;
   readonly #door: CallDoor;
@@ -135,6 +139,7 @@ class RecordingCallTrace implements CallTrace {
   /** `queue` null: not sampled (ids for propagation only, nothing recorded). */
   constructor(queue: SpanQueue | null, parent: SpanContext | null, traceId: string, options: CallTraceStart) {
     this.#queue = queue;
+    this.recording = queue !== null;
     this.#rootId = queue === null ? '' : newSpanId();
     this.#parent = parent;
     this.continued = parent !== null;

@@ -39,8 +39,6 @@ export class SpanQueue {
   #failing = false;
   #dropped = 0;
   #droppedToldAt = 0;
-  /** Spans handed to the transport, and spans dropped because the queue was full. */
-  readonly stats = { sent: 0, dropped: 0, failedBatches: 0 };
 
   constructor(transport: SpanTransport, options: SpanQueueOptions) {
     this.#transport = transport;
@@ -56,7 +54,6 @@ export class SpanQueue {
       const spans = spanCount(call);
       if (this.#buffered + spans > this.#maxQueued) {
         this.#dropped += spans;
-        this.stats.dropped += spans;
       } else {
         this.#buffer.push(call);
         this.#buffered += spans;
@@ -84,11 +81,9 @@ export class SpanQueue {
       this.#buffered -= spans;
       const sending = this.#transport.send(batch).then(
         () => {
-          this.stats.sent += spans;
           this.#failing = false;
         },
         (error: unknown) => {
-          this.stats.failedBatches++;
           this.#fault(`span export failed (${spans} spans dropped): ${error instanceof Error ? error.message : String(error)}`);
         },
       );

@@ -52,9 +52,3 @@ const W3C_TRACE_ID = /^[0-9a-f]{32}$/;
 export function auditLookupId(id: string): string {
   return W3C_TRACE_ID.test(id) && id !== '0'.repeat(32) ? auditTraceId(id) : id;
 }
-
-/** The W3C trace id inside an audit trace id (or a bare one), or null. */
-export function w3cTraceIdOf(value: string): string | null {
-  const id = value.startsWith('trc_') ? value.slice(4) : value;
-  return W3C_TRACE_ID.test(id) && id !== '0'.repeat(32) ? id : null;
-}

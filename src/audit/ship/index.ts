@@ -6,5 +6,5 @@ export type { ShipCursorStore } from './types.ts';
 export { syslogDestination } from './syslog-destination.ts';
 export { frame, headerField, severityOf, syslogMessage, unframe } from './syslog.ts';
 export type { SyslogHeader } from './syslog.ts';
-export { SyslogSink, parseSyslogUrl } from './syslog-sink.ts';
+export { SyslogSink } from './syslog-sink.ts';
 export type { SyslogTarget } from './syslog-sink.ts';

@@ -68,8 +68,8 @@ export class AuditShipper {
   #sent = 0;
   #generation: number | null = null;
   #pending: Pending[] = [];
-  /** Events sent since start (resends included), failed rounds, and the stored cursor. */
-  readonly stats = { shipped: 0, failures: 0, cursor: 0 };
+  /** Events sent since start (resends included), and the stored cursor. */
+  readonly stats = { shipped: 0, cursor: 0 };
 
   constructor(options: AuditShipperOptions) {
     this.#options = options;
@@ -144,11 +144,6 @@ export class AuditShipper {
     this.#loop = this.#run();
   }
 
-  /** Ships now instead of at the next poll (e.g. after an append). */
-  nudge(): void {
-    this.#wake?.();
-  }
-
   async #run(): Promise<void> {
     let backoff = 1_000;
     while (this.#running) {
@@ -163,7 +158,6 @@ export class AuditShipper {
         if (step.shipped > 0) delay = 0;
         else if (step.pending > 0) delay = Math.min(delay, this.#confirmMs);
       } catch (error) {
-        this.stats.failures++;
         if (!this.#failing) {
           this.#failing = true;
           this.#options.onFault?.(`audit shipping to ${this.#options.name} failed; retrying from the cursor`, error);

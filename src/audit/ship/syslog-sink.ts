@@ -7,7 +7,7 @@
  * closes: the shipper counts a batch as delivered only once its connection has stayed open for
  * a while after it (see shipper.ts), and resends otherwise.
  */
-import { connect as tcpConnect, type Socket } from 'node:net';
+import { connect as tcpConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { AirlockError } from '../../core/errors.ts';
 
@@ -53,10 +53,6 @@ export class SyslogSink {
     this.#target = parseSyslogUrl(options.url);
   }
 
-  get connected(): boolean {
-    return this.#socket !== null;
-  }
-
   /** Changes whenever a connection opens or closes: what was sent before may not have been read. */
   get generation(): number {
     return this.#generation;
@@ -69,7 +65,8 @@ export class SyslogSink {
       const tlsOptions: ConnectionOptions = {
         host,
         port,
-        servername: host,
+        // SNI names a host, never an address (RFC 6066); an address is checked against the certificate's IP SANs.
+        ...(isIP(host) === 0 ? { servername: host } : {}),
         ...(this.#options.ca === undefined ? {} : { ca: this.#options.ca }),
         ...(this.#options.cert === undefined ? {} : { cert: this.#options.cert }),
         ...(this.#options.key === undefined ? {} : { key: this.#options.key }),

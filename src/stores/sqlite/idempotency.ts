@@ -7,6 +7,7 @@
  * transaction. Every fault is ERR_STATE_UNAVAILABLE (503).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { immediateTransaction } from './transaction.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { ClaimResult, IdempotencyRecord, IdempotencyResolution, IdempotencyState, IdempotencyStore, SettleInput } from '../../idempotency/index.ts';
 
@@ -57,7 +58,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async claim(record: IdempotencyRecord): Promise<ClaimResult> {
-    return this.#transaction('cannot claim the idempotency key', () => {
+    return immediateTransaction(this.#db, 'cannot claim the idempotency key', () => {
       const changes = Number(
         this.#insert.run(record.id, record.scope, record.owner.tenant, record.state, record.action_id, record.lease_until, record.created_at, record.updated_at, JSON.stringify(record)).changes,
       );
@@ -77,7 +78,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async settle(id: string, actionId: string, input: SettleInput): Promise<IdempotencyRecord | null> {
-    return this.#transaction('cannot settle the idempotency record', () => {
+    return immediateTransaction(this.#db, 'cannot settle the idempotency record', () => {
       const record = this.#read(id);
       if (record === null || record.state !== 'pending' || record.action_id !== actionId) return null;
       const next: IdempotencyRecord = { ...record, state: input.state, outcome: input.outcome, updated_at: input.at };
@@ -87,7 +88,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async release(id: string, actionId: string): Promise<boolean> {
-    return this.#transaction('cannot release the idempotency key', () => {
+    return immediateTransaction(this.#db, 'cannot release the idempotency key', () => {
       const record = this.#read(id);
       if (record === null || record.state !== 'pending' || record.action_id !== actionId) return false;
       this.#delete.run(id);
@@ -96,7 +97,7 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
   }
 
   async resolve(id: string, resolution: IdempotencyResolution, now: number): Promise<IdempotencyRecord | null> {
-    return this.#transaction('cannot resolve the idempotency record', () => {
+    return immediateTransaction(this.#db, 'cannot resolve the idempotency record', () => {
       const record = this.#read(id);
       if (record === null) return null;
       if (!(record.state === 'outcome_unknown' || (record.state === 'pending' && record.lease_until < now))) return null;
@@ -141,26 +142,6 @@ export class SqliteIdempotencyStore implements IdempotencyStore {
       return row === undefined ? null : (JSON.parse(row.body) as IdempotencyRecord);
     } catch (cause) {
       throw unavailable('cannot read idempotency records', cause);
-    }
-  }
-
-  #transaction<T>(message: string, body: () => T): T {
-    let began = false;
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-      began = true;
-      const value = body();
-      this.#db.exec('COMMIT');
-      return value;
-    } catch (cause) {
-      if (began) {
-        try {
-          this.#db.exec('ROLLBACK');
-        } catch {
-          // the transaction is already gone
-        }
-      }
-      throw unavailable(message, cause);
     }
   }
 }

@@ -6,6 +6,7 @@
  * one synchronous step on the connection: nothing else on this connection interleaves.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { immediateTransaction } from './transaction.ts';
 import { AirlockError } from '../../core/errors.ts';
 import type { ActiveKillSwitches, KillSwitch, KillSwitchRelease, KillSwitchStore } from '../../killswitch/index.ts';
 
@@ -55,7 +56,7 @@ export class SqliteKillSwitchStore implements KillSwitchStore {
   /** One IMMEDIATE transaction: insert + version bump; a failure rolls both back. */
   async engage(killSwitch: KillSwitch): Promise<number> {
     if (killSwitch.released_at !== undefined) throw new AirlockError('ERR_KILLSWITCH_STORE', 'a kill switch is recorded engaged', { status: 500 });
-    return this.#transaction('cannot store the kill switch', () => {
+    return immediateTransaction(this.#db, 'cannot store the kill switch', () => {
       this.#insert.run(killSwitch.id, killSwitch.scope, killSwitch.target, killSwitch.tenant, killSwitch.engaged_at, JSON.stringify(killSwitch));
       return Number((this.#bump.get() as { version: number }).version);
     });
@@ -64,7 +65,7 @@ export class SqliteKillSwitchStore implements KillSwitchStore {
   /** One IMMEDIATE transaction: conditional UPDATE on `released_at IS NULL` + version bump when it matched. */
   async release(id: string, release: KillSwitchRelease): Promise<KillSwitch | null> {
     const patch = JSON.stringify(release);
-    return this.#transaction('cannot release the kill switch', () => {
+    return immediateTransaction(this.#db, 'cannot release the kill switch', () => {
       const row = this.#release.get(release.released_at, patch, id) as Row | undefined;
       if (row === undefined) return null;
       this.#bump.run();
@@ -97,26 +98,6 @@ export class SqliteKillSwitchStore implements KillSwitchStore {
 
   async version(): Promise<number> {
     return Number((this.#read(() => this.#version.get()) as { version: number }).version);
-  }
-
-  #transaction<T>(message: string, body: () => T): T {
-    let began = false;
-    try {
-      this.#db.exec('BEGIN IMMEDIATE');
-      began = true;
-      const value = body();
-      this.#db.exec('COMMIT');
-      return value;
-    } catch (cause) {
-      if (began) {
-        try {
-          this.#db.exec('ROLLBACK');
-        } catch {
-          // the transaction is already gone
-        }
-      }
-      throw new AirlockError('ERR_STATE_UNAVAILABLE', message, { cause, status: 503 });
-    }
   }
 
   #read<T>(fn: () => T): T {
