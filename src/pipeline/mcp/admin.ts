@@ -7,6 +7,7 @@
  * upstream changed it in the meantime, the decision is refused (ERR_MCP_PIN_STALE).
  */
 import { AirlockError } from '../../core/errors.ts';
+import type { AuditEventInput, Principal } from '../../core/types.ts';
 import type { AirlockConfig } from '../../config/types.ts';
 import { resolveSecretRef } from '../../config/index.ts';
 import { TokenVerifier } from '../../identity/index.ts';
@@ -100,17 +101,7 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
       if (audit === null) throw usage('this config keeps its audit log in memory: decisions on tool definitions must be audited durably');
       try {
         await audit.append([
-          standaloneEvent(input.verdict === 'approve' ? 'mcp.tool.approved' : 'mcp.tool.rejected', { ...actorOf(operator), agent: null }, {
-            upstream: decided.upstream,
-            tool: decided.tool,
-            name: decided.name,
-            hash,
-            by: 'operator',
-            operator: { user: operator.user, tenant: operator.tenant, issuer: operator.issuer },
-            justification: input.justification.slice(0, 2000),
-            findings: current.findings.map((f) => f.rule),
-            approved_hash: decided.approved_hash,
-          }, refsOf(hash)),
+          definitionDecisionEvent(operator, decided, current, hash, input),
         ]);
       } finally {
         await audit.close();
@@ -125,6 +116,32 @@ export async function openMcpPinAdmin(config: AirlockConfig): Promise<McpPinAdmi
 }
 
 /** The full hash the operator means: the observed one, named in full or by a prefix of at least 8 hex digits. */
+/** The audit event of an operator's decision on a tool definition (CLI and HTTP alike). */
+export function definitionDecisionEvent(
+  operator: Principal,
+  decided: PinView,
+  reviewed: Pick<PinRecord, 'findings'>,
+  hash: string,
+  input: { verdict: 'approve' | 'reject'; justification: string },
+): AuditEventInput {
+  return standaloneEvent(
+    input.verdict === 'approve' ? 'mcp.tool.approved' : 'mcp.tool.rejected',
+    { ...actorOf(operator), agent: null },
+    {
+      upstream: decided.upstream,
+      tool: decided.tool,
+      name: decided.name,
+      hash,
+      by: 'operator',
+      operator: { user: operator.user, tenant: operator.tenant, issuer: operator.issuer },
+      justification: input.justification.slice(0, 2000),
+      findings: reviewed.findings.map((f) => f.rule),
+      approved_hash: decided.approved_hash,
+    },
+    refsOf(hash),
+  );
+}
+
 export function resolveHash(record: PinRecord, given: string): string {
   const wanted = given.replace(/^sha256:/, '').toLowerCase();
   const observed = record.hash.replace(/^sha256:/, '');

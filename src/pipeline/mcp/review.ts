@@ -12,9 +12,8 @@ import type { Principal } from '../../core/types.ts';
 import type { AirlockConfig } from '../../config/types.ts';
 import type { AuditStore } from '../../audit/index.ts';
 import type { PinDecider, PinState, PinStore } from '../../mcp/index.ts';
-import { actorOf, refsOf, standaloneEvent } from '../events.ts';
 import type { PinView } from './admin.ts';
-import { MCP_ADMIN_ROLES, pinView, resolveHash } from './admin.ts';
+import { MCP_ADMIN_ROLES, definitionDecisionEvent, pinView, resolveHash } from './admin.ts';
 
 /** Most definitions one bulk decision takes. */
 export const MAX_BULK_DEFINITIONS = 100;
@@ -54,17 +53,7 @@ export function createDefinitionReview(deps: { config: AirlockConfig; pins: PinS
     const by: PinDecider = { kind: 'operator', user: operator.user, tenant: operator.tenant, issuer: operator.issuer, roles: [...operator.roles] };
     const decided = pinView(config, await pins.decide({ upstream: current.upstream, tool: current.tool, hash, verdict: input.verdict, by, justification: input.justification, now: clock.now() }));
     await audit.append([
-      standaloneEvent(input.verdict === 'approve' ? 'mcp.tool.approved' : 'mcp.tool.rejected', { ...actorOf(operator), agent: null }, {
-        upstream: decided.upstream,
-        tool: decided.tool,
-        name: decided.name,
-        hash,
-        by: 'operator',
-        operator: { user: operator.user, tenant: operator.tenant, issuer: operator.issuer },
-        justification: input.justification,
-        findings: current.findings.map((f) => f.rule),
-        approved_hash: decided.approved_hash,
-      }, refsOf(hash)),
+      definitionDecisionEvent(operator, decided, current, hash, input),
     ]);
     return decided;
   };
