@@ -3,8 +3,10 @@
  * through its pipeline, serve it over HTTP, and — for the upstream services behind it — verify
  * the just-in-time credentials it mints and the approval webhooks it sends.
  */
-export { createGateway, loadToolkit, mintToken, PHASES, CONTENT_KINDS } from './pipeline/index.ts';
+export { createGateway, loadToolkit, mintToken, PHASES, CONTENT_KINDS, TARGET_KINDS } from './pipeline/index.ts';
 export type {
+  TargetKind,
+  TargetPattern,
   ContentInput,
   ContentKind,
   ContentResponse,

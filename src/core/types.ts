@@ -301,6 +301,12 @@ export interface AuthorizationRequest {
     /** Paths (with ancestors) holding a value the user's request did not point to (any grade but `pointed`). */
     unnamed?: string[];
   };
+  /**
+   * The session's declared target scope (`context.scope`). Absent: the session declared none
+   * (`targets_declared` false, nothing outside). `outside`: argument paths (with ancestors)
+   * holding a value outside the declared targets.
+   */
+  scope?: { outside: string[] };
 }
 
 export interface PolicyEvaluation {

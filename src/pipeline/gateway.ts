@@ -31,7 +31,7 @@ import { contextConfig, memoryConfig } from '../config/index.ts';
 import { containsSecret } from '../context/index.ts';
 import type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';
 import { MemoryService } from '../memory/index.ts';
-import { isSessionOwner, sessionOwnerOf } from '../sessions/index.ts';
+import { isSessionOwner, sessionOwnerOf, validateTargets } from '../sessions/index.ts';
 import type { CountResolver, ResourceResolver, ToolHandler } from '../tools/index.ts';
 import { ToolRegistry, createConnector } from '../tools/index.ts';
 import type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
@@ -161,7 +161,13 @@ export interface Gateway {
    * whether it is a call in the pipeline or a request still being read.
    */
   requestStarted(): () => void;
-  createSession(token: string, attributes?: unknown): Promise<{ session_id: string }>;
+  /**
+   * Opens a session for the token's principal with the declared `attributes` and, when
+   * `options.targets` is given, the task's target scope (docs/injection.md "Target scope":
+   * `[{kind, value}]`, checked and normalized; ERR_SESSION_TARGETS when malformed, and then
+   * nothing is created).
+   */
+  createSession(token: string, attributes?: unknown, options?: { targets?: unknown }): Promise<{ session_id: string }>;
   decide(request: ToolCallRequest): Promise<DecideResponse>;
   execute(request: ToolCallRequest): Promise<ToolCallResult>;
   simulate(request: ToolCallRequest): Promise<SimulationResult>;
@@ -641,18 +647,22 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       };
     },
 
-    async createSession(token, attributes) {
+    async createSession(token, attributes, options) {
       const principal = await verifier.verify(token);
       const checked = validateSessionAttributes(attributes ?? {}, config.sessionAttributes);
+      const targets = options?.targets === undefined || options.targets === null ? undefined : validateTargets(options.targets);
       const id = newId('ses');
       await sessions.create({
         id,
         owner: sessionOwnerOf(principal),
         attributes: checked,
+        ...(targets === undefined ? {} : { targets }),
         createdAt: clock.now(),
       });
+      const data: { [key: string]: JsonValue } = { attribute_names: Object.keys(checked) };
+      if (targets !== undefined) data.target_count = targets.length;
       await audit.append([
-        standaloneEvent('session.created', actorOf(principal), { attribute_names: Object.keys(checked) }, {
+        standaloneEvent('session.created', actorOf(principal), data, {
           session_id: id,
           model_id: config.runtime.modelId,
           runtime_config_id: config.runtime.configId,

@@ -1,6 +1,8 @@
 /** Pipeline: the phases, their composition, and createGateway (the only wiring place). */
 export { createGateway, AUDIT_READER_ROLES, CREDENTIAL_REVOCATION_KEYS } from './gateway.ts';
 export { CONTENT_KINDS, MAX_CONTENT_CHARS } from './content.ts';
+export { MAX_TARGET_CHARS, MAX_TARGETS, TARGET_KINDS } from '../sessions/index.ts';
+export type { TargetKind, TargetPattern } from '../sessions/index.ts';
 export type { ContentInput, ContentKind } from './content.ts';
 export type { AssembleContextInput, AssembleContextResponse } from './context.ts';
 export type { MemoryRecord, MemoryWriteInput, MemoryWriteResult } from '../memory/index.ts';

@@ -183,8 +183,8 @@ export function checkPrincipal(principal: Principal): void {
 
 /**
  * The context record of a request. `request.environment.now` is epoch milliseconds (the
- * Clock's unit); Cedar sees epoch seconds and the UTC hour and weekday. `taint` and the
- * session's provenance labels are always present (clean defaults when the request has none).
+ * Clock's unit); Cedar sees epoch seconds and the UTC hour and weekday. `taint`, `scope` and
+ * the session's provenance labels are always present (clean defaults when the request has none).
  */
 export function buildContext(
   binding: ToolBinding,
@@ -234,6 +234,10 @@ export function buildContext(
       instructed: (request.taint?.instructed ?? request.taint?.injected ?? []).map((a, i) => text(a, `taint.instructed[${i}]`)),
       directive: (request.taint?.directive ?? []).map((a, i) => text(a, `taint.directive[${i}]`)),
       unnamed: (request.taint?.unnamed ?? taintedArguments).map((a, i) => text(a, `taint.unnamed[${i}]`)),
+    },
+    scope: {
+      targets_declared: request.scope !== undefined,
+      outside: (request.scope?.outside ?? []).map((a, i) => text(a, `scope.outside[${i}]`)),
     },
     environment: {
       now: Math.floor(nowMs / 1000),

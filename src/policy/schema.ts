@@ -2,7 +2,8 @@
  * The Cedar schema Airlock generates from the tool registry (docs/policy-model.md): the
  * `Airlock` namespace with `User` and `Tool` entities, the five side-effect class actions
  * as groups, and one action per tool whose context carries that tool's typed `parameters`,
- * the session (counters, attributes, provenance labels) and the call's argument `taint`.
+ * the session (counters, attributes, provenance labels), the call's argument `taint` and
+ * its arguments outside the session's declared target `scope`.
  */
 import { AirlockError } from '../core/errors.ts';
 import { SIDE_EFFECT_CLASSES } from '../core/types.ts';
@@ -138,6 +139,13 @@ export function generateCedarSchema(
         unnamed: { type: 'Set', element: STRING },
       },
     },
+    Scope: {
+      type: 'Record',
+      attributes: {
+        targets_declared: BOOL,
+        outside: { type: 'Set', element: STRING },
+      },
+    },
   };
   const entityTypes = {
     User: {
@@ -184,6 +192,7 @@ export function generateCedarSchema(
             },
             session: { type: 'SessionInfo' },
             taint: { type: 'Taint' },
+            scope: { type: 'Scope' },
             environment: { type: 'Environment' },
           },
         },

@@ -12,7 +12,7 @@
  *   errors) - the User entity then often needs no `roles` at all;
  * - the context is sent flat: the records every context has (`tool_call`,
  *   `tool_call.resource`, `tool_call.parameters`, `session`, `session.attributes`,
- *   `taint`, `environment`) always exist, so `context.tool_call.parameters.limit` becomes
+ *   `taint`, `scope`, `environment`) always exist, so `context.tool_call.parameters.limit` becomes
  *   `context["tool_call.parameters.limit"]` and `context.tool_call.parameters has limit`
  *   becomes `context has "tool_call.parameters.limit"`, one record instead of up to seven.
  *   The principal's attributes travel the same way (`principal.tenant` becomes
@@ -66,6 +66,7 @@ const CONTAINERS: Map<string, Map<string, unknown>> = new Map([
   ['tool_call', new Map([['resource', new Map()], ['parameters', new Map()]])],
   ['session', new Map([['attributes', new Map()]])],
   ['taint', new Map()],
+  ['scope', new Map()],
   ['environment', new Map()],
 ]);
 

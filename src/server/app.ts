@@ -122,7 +122,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
 
   app.post('/v1/sessions', async (c) => {
     const body = await bodyOf(c, 'POST /v1/sessions');
-    const session = await gateway.createSession(token(c), body.attributes ?? {});
+    const session = await gateway.createSession(token(c), body.attributes ?? {}, body.targets === undefined || body.targets === null ? {} : { targets: body.targets });
     return c.json(session, 201);
   });
 

@@ -8,7 +8,7 @@
  * memory kind's schema, an override scope's tenant, a tool's arguments) is checked by the
  * pipeline, with its own reason codes and a record where the pipeline keeps one.
  */
-import { CONTENT_KINDS, CREDENTIAL_REVOCATION_KEYS, MAX_CONTENT_CHARS } from '../pipeline/index.ts';
+import { CONTENT_KINDS, CREDENTIAL_REVOCATION_KEYS, MAX_CONTENT_CHARS, MAX_TARGET_CHARS, MAX_TARGETS, TARGET_KINDS } from '../pipeline/index.ts';
 
 /** Optional string fields also accept null (the same as leaving them out). */
 const optionalText = (maxLength: number, description?: string) => ({
@@ -51,6 +51,21 @@ export const REQUEST_SCHEMAS = {
     type: 'object',
     properties: {
       attributes: { type: ['object', 'null'], description: 'declared session attributes (session_attributes in the config), set by the application, never by the model' },
+      targets: {
+        type: ['array', 'null'],
+        maxItems: MAX_TARGETS,
+        description:
+          "the task's target scope (docs/injection.md \"Target scope\"): what this task may touch; policy sees which arguments fall outside it (context.scope). Absent or null: none declared",
+        items: {
+          type: 'object',
+          required: ['kind', 'value'],
+          additionalProperties: false,
+          properties: {
+            kind: { enum: [...TARGET_KINDS], description: 'email: one address; domain: a domain and its subdomains; iban: one account number; url: a URL and everything below its path; path: a file path glob (*, **, ?); value: one plain value (a channel, a name)' },
+            value: { type: 'string', minLength: 1, maxLength: MAX_TARGET_CHARS },
+          },
+        },
+      },
     },
   },
   ContentBody: {

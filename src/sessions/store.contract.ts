@@ -24,6 +24,24 @@ export function runSessionStoreContract(name: string, makeStore: () => Promise<S
     assert.deepEqual((await store.get(record.id))?.owner, record.owner);
   });
 
+  test(`${name}: a declared target scope reads back exactly, an empty one stays empty, none stays absent`, async () => {
+    const store = await makeStore();
+    const targets = [
+      { kind: 'email' as const, value: 'bob@xn--bcher-kva.example' },
+      { kind: 'iban' as const, value: 'GB29NWBK60161331926819' },
+      { kind: 'path' as const, value: '/srv/**/report-?.txt' },
+    ];
+    const owner = { user: 'sam', tenant: 'acme', issuer: 'https://issuer', agent: null };
+    const scoped = { id: newId('ses'), owner, attributes: {}, targets, createdAt: 3 };
+    const empty = { id: newId('ses'), owner, attributes: {}, targets: [], createdAt: 4 };
+    const none = { id: newId('ses'), owner, attributes: {}, createdAt: 5 };
+    for (const record of [scoped, empty, none]) await store.create(structuredClone(record));
+    assert.deepEqual(await store.get(scoped.id), scoped);
+    assert.deepEqual((await store.get(empty.id))?.targets, []);
+    const read = await store.get(none.id);
+    assert.equal(read !== null && Object.hasOwn(read, 'targets'), false);
+  });
+
   test(`${name}: unknown ids read as null`, async () => {
     const store = await makeStore();
     assert.equal(await store.get(newId('ses')), null);

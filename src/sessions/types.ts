@@ -4,6 +4,7 @@
  */
 import type { SessionOwner } from '../core/types.ts';
 import type { JsonValue } from '../core/canonical.ts';
+import type { TargetPattern } from './targets.ts';
 
 export interface SessionRecord {
   id: string;
@@ -14,6 +15,12 @@ export interface SessionRecord {
    */
   owner: SessionOwner;
   attributes: Record<string, JsonValue>;
+  /**
+   * The targets the session's task may touch (targets.ts), as the application declared them
+   * at creation, normalized. Absent: no target scope was declared (nothing is out of scope);
+   * empty: the task may touch no target.
+   */
+  targets?: TargetPattern[];
   createdAt: number;
 }
 

@@ -1,7 +1,8 @@
 /**
  * authorize: ask the policy engine whether this exact call may run now. The engine
  * sees verified identity, the normalized arguments, the resource scope, the session
- * counters and labels, and the arguments' provenance (taint). Engine faults and a missed deadline deny; so does any evaluation error.
+ * counters and labels, the arguments' provenance (taint) and which arguments fall outside the
+ * session's declared target scope (`context.scope`). Engine faults and a missed deadline deny; so does any evaluation error.
  *
  * The call is counted in the session's activity before its counters are read (outside
  * simulate mode), and policy sees the counts before it: so concurrent calls of one session,
@@ -15,6 +16,23 @@ import type { CallState } from '../call.ts';
 import { builtinReason, denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
 import { breakGlass } from './override.ts';
+import { withAncestors } from './trace.ts';
+import { TargetScope } from '../../sessions/index.ts';
+import type { TargetPattern } from '../../sessions/index.ts';
+
+/** Compiled target scopes by the (immutable, cached) session record's declared targets. */
+const scopes = new WeakMap<readonly TargetPattern[], TargetScope>();
+
+/** The argument paths (with ancestors) outside the session's declared targets; null when it declared none. */
+function outsideScope(targets: readonly TargetPattern[] | undefined, args: CallState['arguments'] & object): string[] | null {
+  if (targets === undefined) return null;
+  let scope = scopes.get(targets);
+  if (scope === undefined) {
+    scope = new TargetScope(targets);
+    scopes.set(targets, scope);
+  }
+  return withAncestors(scope.outside(args));
+}
 
 class DeadlineExceeded extends Error {}
 
@@ -74,6 +92,7 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
           },
         }),
   };
+  const outside = outsideScope(call.session?.targets, args);
   const request: AuthorizationRequest = {
     principal,
     tool,
@@ -83,6 +102,7 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
     session: call.sessionSnapshot,
     environment: { now: env.clock.now() },
     ...(call.request.intent === undefined ? {} : { intent: call.request.intent }),
+    ...(outside === null ? {} : { scope: { outside } }),
     ...(call.trace === undefined || call.trace.arguments.length === 0
       ? {}
       : {

@@ -1,5 +1,6 @@
 /**
- * Sessions in PostgreSQL (table `sessions`, migration 0001_state), shared by every replica
+ * Sessions in PostgreSQL (table `sessions`, migration 0001_state; the declared target scope
+ * `targets`, JSON or NULL, migration 0011_session_targets), shared by every replica
  * of a gateway. A session is created by an application (never by the model) and bound to the
  * principal that created it, acting agent included (`owner_agent`, NULL when the token named
  * none). The SessionStore interface is the whole of what the gateway asks of a session store
@@ -13,7 +14,7 @@
  */
 import { AirlockError } from '../../core/errors.ts';
 import { deepFreeze } from '../../core/freeze.ts';
-import type { SessionRecord, SessionStore } from '../../sessions/index.ts';
+import type { SessionRecord, SessionStore, TargetPattern } from '../../sessions/index.ts';
 import { type PostgresDatabase, sqlState, storableText, storeFault } from './database.ts';
 
 const DEFAULT_CACHE_SIZE = 10_000;
@@ -26,6 +27,7 @@ interface Row extends Record<string, unknown> {
   owner_agent: string | null;
   attributes: string;
   created_at: string;
+  targets: string | null;
 }
 
 export class PostgresSessionStore implements SessionStore {
@@ -48,8 +50,8 @@ export class PostgresSessionStore implements SessionStore {
   async create(record: SessionRecord): Promise<void> {
     try {
       await this.#db.query(
-        `INSERT INTO sessions (id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        `INSERT INTO sessions (id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at, targets)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
         [
           record.id,
           record.owner.user,
@@ -58,6 +60,7 @@ export class PostgresSessionStore implements SessionStore {
           record.owner.agent ?? null,
           JSON.stringify(record.attributes),
           record.createdAt,
+          record.targets === undefined ? null : JSON.stringify(record.targets),
         ],
       );
     } catch (error) {
@@ -79,7 +82,7 @@ export class PostgresSessionStore implements SessionStore {
     let rows: Row[];
     try {
       rows = await this.#db.query<Row>(
-        'SELECT id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at FROM sessions WHERE id = $1',
+        'SELECT id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at, targets FROM sessions WHERE id = $1',
         [id],
       );
     } catch (error) {
@@ -92,6 +95,7 @@ export class PostgresSessionStore implements SessionStore {
       owner: { user: row.owner_user, tenant: row.owner_tenant, issuer: row.owner_issuer, agent: row.owner_agent },
       attributes: JSON.parse(row.attributes) as SessionRecord['attributes'],
       createdAt: Number(row.created_at),
+      ...(row.targets === null ? {} : { targets: JSON.parse(row.targets) as TargetPattern[] }),
     });
     this.#remember(record);
     return record;

@@ -3,7 +3,8 @@
  * application (never by the model) and bound to the principal that created it, agent
  * included (`owner_agent`, '' when the token named no agent). A database from before that
  * column is migrated in place; its older rows read as created without an agent, so no agent
- * token can use them.
+ * token can use them. The declared target scope (`targets`, JSON; NULL when none was
+ * declared) came later too and is added in place; older rows read as declaring none.
  *
  * A session record never changes once created (there is no update or delete), so the store
  * remembers the records it read (the most recent `cacheSize`, frozen: a reader cannot change
@@ -13,6 +14,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { AirlockError } from '../../core/errors.ts';
 import { deepFreeze } from '../../core/freeze.ts';
+import type { TargetPattern } from '../../sessions/targets.ts';
 import type { SessionRecord, SessionStore } from '../../sessions/types.ts';
 
 const DEFAULT_CACHE_SIZE = 10_000;
@@ -32,14 +34,18 @@ export class SqliteSessionStore implements SessionStore {
       owner_issuer TEXT NOT NULL,
       owner_agent TEXT NOT NULL DEFAULT '',
       attributes TEXT NOT NULL,
-      created_at INTEGER NOT NULL
+      created_at INTEGER NOT NULL,
+      targets TEXT
     ) STRICT`);
     const columns = db.prepare('PRAGMA table_info(sessions)').all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === 'owner_agent')) {
       db.exec("ALTER TABLE sessions ADD COLUMN owner_agent TEXT NOT NULL DEFAULT ''");
     }
+    if (!columns.some((c) => c.name === 'targets')) {
+      db.exec('ALTER TABLE sessions ADD COLUMN targets TEXT');
+    }
     this.#insert = db.prepare(
-      'INSERT INTO sessions (id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      'INSERT INTO sessions (id, owner_user, owner_tenant, owner_issuer, owner_agent, attributes, created_at, targets) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
     );
     this.#select = db.prepare('SELECT * FROM sessions WHERE id = ?');
   }
@@ -54,6 +60,7 @@ export class SqliteSessionStore implements SessionStore {
         record.owner.agent ?? '',
         JSON.stringify(record.attributes),
         record.createdAt,
+        record.targets === undefined ? null : JSON.stringify(record.targets),
       );
     } catch (cause) {
       throw new AirlockError('ERR_STATE_UNAVAILABLE', 'cannot store the session', { cause, status: 503 });
@@ -80,6 +87,7 @@ export class SqliteSessionStore implements SessionStore {
       },
       attributes: JSON.parse(String(row.attributes)) as SessionRecord['attributes'],
       createdAt: Number(row.created_at),
+      ...(row.targets === null || row.targets === undefined ? {} : { targets: JSON.parse(String(row.targets)) as TargetPattern[] }),
     });
     if (this.#cacheSize > 0) {
       if (this.#cache.size >= this.#cacheSize) {
