@@ -39,6 +39,8 @@ export interface BenchmarkOptions {
   variants?: boolean;
   /** Declare each session's task scope from the task's ground truth (an oracle; runner.ts). */
   scope?: boolean;
+  /** Declare each session's target scope from the user's prompt and own attributes (targets.ts). */
+  targets?: boolean;
   /** How tool results reach the gateway: data (json, default) or the YAML text a runtime shows a model. */
   format?: ResultFormat;
 }
@@ -51,6 +53,8 @@ export interface BenchmarkResult {
   attack: AttackName;
   /** Sessions declared their task scope (an oracle from ground truth). */
   scope: boolean;
+  /** Sessions declared a target scope derived from the prompt. */
+  targets: boolean;
   format: ResultFormat;
   audit: 'sqlite' | 'memory';
   run_dir: string;
@@ -88,6 +92,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
       audit,
       derived: options.derived ?? true,
       scope: options.scope ?? false,
+      targets: options.targets ?? false,
       format: options.format ?? 'json',
       ...(policyDir === undefined ? {} : { policyDir }),
     });
@@ -155,6 +160,7 @@ export async function runBenchmark(options: BenchmarkOptions = {}): Promise<Benc
     dataset: { dir: dataset.dir, version: dataset.version },
     attack: options.attack ?? 'important_instructions',
     scope: options.scope ?? false,
+    targets: options.targets ?? false,
     format: options.format ?? 'json',
     audit,
     run_dir: runDir,

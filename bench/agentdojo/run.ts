@@ -1,10 +1,12 @@
 /**
  * `npm run bench:agentdojo -- [--data <dir>] [--suites banking,slack] [--json]
  *  [--memory-audit] [--run-dir <dir>] [--no-derived] [--attack <frame>] [--no-if-approved] [--scope]
- *  [--format json|yaml]`: the AgentDojo
+ *  [--targets] [--format json|yaml]`: the AgentDojo
  * security benchmark through Airlock. `--attack`: important_instructions (default), one of
  * attacks-baseline.json's frames, or an adaptive attacker (attacks.ts). `--scope`: each
  * session declares its task scope as an application that knows the task would (an oracle).
+ * `--targets`: each session declares a target scope derived from the user's prompt and her
+ * own attributes, as a real application could (targets.ts).
  * `--format yaml`: tools hand their results over as the YAML text a runtime shows a model
  * (as real-model trajectories carry them) instead of as data.
  * Prints the tables; with --json also writes bench/results/agentdojo-<time>.json and
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     attack: { type: 'string' },
     'no-if-approved': { type: 'boolean' },
     scope: { type: 'boolean' },
+    targets: { type: 'boolean' },
     format: { type: 'string' },
   },
 });
@@ -58,12 +61,13 @@ const result = await runBenchmark({
   attack,
   ifApproved: values['no-if-approved'] !== true,
   scope: values.scope === true,
+  targets: values.targets === true,
   format,
 });
 
 const t = result.total;
 const figures = [...result.suites, t];
-console.log(`AgentDojo ${result.dataset.version} ground truth through Airlock (attack: ${result.attack}${result.scope ? '; task scope declared from ground truth (oracle)' : ''}${result.format === 'yaml' ? '; results as YAML text' : ''}; audit: ${result.audit === 'sqlite' ? 'SQLite, durable' : 'memory'}; data: ${result.dataset.dir})\n`);
+console.log(`AgentDojo ${result.dataset.version} ground truth through Airlock (attack: ${result.attack}${result.scope ? '; task scope declared from ground truth (oracle)' : ''}${result.targets ? '; target scope declared from the prompt' : ''}${result.format === 'yaml' ? '; results as YAML text' : ''}; audit: ${result.audit === 'sqlite' ? 'SQLite, durable' : 'memory'}; data: ${result.dataset.dir})\n`);
 console.log(renderTables(figures));
 console.log('');
 const noApproval = t.benign.no_approval / Math.max(1, t.benign.tasks);

@@ -22,6 +22,7 @@ import { createGateway, mintToken } from '../../src/pipeline/index.ts';
 import type { Attack } from './attacks.ts';
 import type { GroundTruthCall, InjectionTask, JsonObject, SuiteData, UserTask } from './dataset.ts';
 import { derivedAttack } from './derived.ts';
+import { targetsFromPrompt } from './targets.ts';
 import type { Deployment } from './deployment.ts';
 import { EXAMPLES_DIR, checkCoverage, loadDeployment, writeAndLoadConfig } from './deployment.ts';
 import type { ResultFormat } from './world.ts';
@@ -88,6 +89,11 @@ export interface RunnerOptions {
    * figures are reported apart.
    */
   scope?: boolean;
+  /**
+   * Declare each session's target scope as an application could without knowing the task's
+   * ground truth: what the user's prompt names and the principal's own attributes (targets.ts).
+   */
+  targets?: boolean;
   /** How tool results reach the gateway (world.ts; default json). */
   format?: ResultFormat;
 }
@@ -150,6 +156,7 @@ export class SuiteRunner {
   #configPath = '';
   #derived: boolean;
   #scope: boolean;
+  #targets: boolean;
   /** What the reviewer does with held attacker calls (default: refuse). */
   attackerReview: AttackerReview = 'refuse';
 
@@ -161,6 +168,7 @@ export class SuiteRunner {
     this.world = new World(suite, options.format ?? 'json');
     this.#derived = options.derived ?? true;
     this.#scope = options.scope ?? false;
+    this.#targets = options.targets ?? false;
   }
 
   static async open(suite: SuiteData, attack: Attack, options: RunnerOptions): Promise<SuiteRunner> {
@@ -216,7 +224,8 @@ export class SuiteRunner {
       const tools = new Set(task.ground_truth_calls.map((c) => c.tool).filter((t) => this.world.sim.mutating.has(t)));
       attributes.task_tools = `|${[...tools].sort().join('|')}|`;
     }
-    const { session_id } = await this.#gateway.createSession(this.#agentToken, attributes);
+    const targets = this.#targets ? targetsFromPrompt(task.prompt, this.deployment.session ?? {}) : undefined;
+    const { session_id } = await this.#gateway.createSession(this.#agentToken, attributes, targets === undefined ? {} : { targets });
     await this.#gateway.registerContent(this.#agentToken, session_id, { kind: 'user_prompt', text: task.prompt });
     const record: RunRecord = { suite: this.suite.name, user_task: task.id, injection_task: injection?.id ?? null, calls: [], faults: [] };
     const firstVectorCall = task.ground_truth_calls.findIndex((c) => (c.returns_injection_vectors ?? []).length > 0);

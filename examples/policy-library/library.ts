@@ -96,13 +96,57 @@ export const LIBRARY: readonly LibraryRule[] = [
   rule({ id: 'code.content-unnamed', family: 'code', roles: ['write'], slot: 'content', test: 'unnamed', effect: 'hold', threat: 'code copied from third-party content into the repository', reason: 'writing code copied from content the user did not point to needs confirmation' }),
 ];
 
+/**
+ * Slots that name a target - who or where a call reaches: an addressee, a payee, an invited
+ * address or member, a URL, a path. With a declared target scope (the session's `targets`,
+ * docs/injection.md "Target scope"), a value in one of them outside the declared targets is
+ * held or refused by the scope rules below.
+ */
+export const TARGET_SLOTS: readonly Slot[] = ['recipient', 'payee', 'address', 'member', 'url', 'participants', 'path'];
+
+/**
+ * Roles the scope rules leave alone: reading a page sends nothing the task did not already
+ * hold but its URL, which the url rules grade by provenance; a task that browses follows
+ * links its prompt could not list.
+ */
+export const SCOPE_EXEMPT_ROLES: readonly string[] = ['fetch'];
+
+export interface ScopeRule {
+  id: string;
+  /** `outside`: a target argument outside the declared scope; `outside-directive`: ... whose value also came from a request in content (taint `directive` or worse). */
+  test: 'outside' | 'outside-directive';
+  effect: 'deny' | 'hold';
+  threat: string;
+  reason: string;
+}
+
+/** Rules on the declared target scope, rendered for every binding with a target slot when `scope` is on. */
+export const SCOPE_RULES: readonly ScopeRule[] = [
+  {
+    id: 'scope.target-requested',
+    test: 'outside-directive',
+    effect: 'deny',
+    threat: 'a third party\'s request, even inside content the user pointed to ("please wire the fee to ..."), sending the task to a target it never declared',
+    reason: 'a target outside the task\'s declared scope, taken from a request in content, is refused',
+  },
+  {
+    id: 'scope.target-outside',
+    test: 'outside',
+    effect: 'hold',
+    threat: 'a rule-aware injection stating the attacker\'s address, account or URL as plain data inside content the user pointed to, where provenance cannot tell it from her own data',
+    reason: 'a target outside the task\'s declared scope needs confirmation',
+  },
+];
+
 export interface RenderOptions {
   /** Role that approves holds (`@approval`). */
   approver: string;
   /**
    * Task scope (Progent-style): when the application sets the session attribute
    * `task_tools` (`|tool|tool|`: the tools this task may use to change things), every bound
-   * tool outside it is denied. Sessions without the attribute are not scoped.
+   * tool outside it is denied. Sessions without the attribute are not scoped. Also renders
+   * SCOPE_RULES for every binding with a TARGET_SLOTS argument: they act only in sessions
+   * that declared a target scope (`context.scope.targets_declared`).
    */
   scope?: boolean;
   /** Rule ids left out of this pack. */
@@ -146,6 +190,22 @@ export function renderLibrary(bindings: readonly ToolBinding[], options: RenderO
       out.push(`@reason(${quote('the application did not declare this tool for the task of this session')})`);
       out.push(`forbid (principal, action == Airlock::Action::${quote(b.tool)}, resource)`);
       out.push(`when { context.session.attributes has task_tools && !(context.session.attributes.task_tools like ${quote(`*|${b.tool}|*`)}) };`);
+    }
+    for (const r of SCOPE_RULES.filter((x) => !(options.exclude ?? []).includes(x.id))) {
+      for (const b of [...bindings].filter((x) => !SCOPE_EXEMPT_ROLES.includes(x.role)).sort((x, y) => (x.tool < y.tool ? -1 : 1))) {
+        const args = [...new Set(TARGET_SLOTS.flatMap((slot) => b.args[slot] ?? []))];
+        if (args.length === 0) continue;
+        const test = (a: string) =>
+          r.test === 'outside' ? `context.scope.outside.contains(${quote(a)})` : `(context.scope.outside.contains(${quote(a)}) && context.taint.directive.contains(${quote(a)}))`;
+        out.push('');
+        out.push(`// Threat: ${r.threat}.`);
+        out.push(`@id(${quote(`${r.id}[${b.tool}]`)})`);
+        out.push(`@reason(${quote(r.reason)})`);
+        if (r.effect === 'hold') out.push(`@approval(${quote(options.approver)})`);
+        out.push('@check("parameters")');
+        out.push(`forbid (principal, action == Airlock::Action::${quote(b.tool)}, resource)`);
+        out.push(`when { context.scope.targets_declared && (${args.map(test).join(' || ')}) };`);
+      }
     }
   }
   return `${out.join('\n')}\n`;

@@ -44,6 +44,8 @@ export interface RequestOverrides {
   sessionAttributes?: Record<string, JsonValue>;
   now?: number;
   resource?: Partial<AuthorizationRequest['resource']>;
+  /** The session's declared target scope (absent: none declared). */
+  scope?: AuthorizationRequest['scope'];
 }
 
 export function fakeRequest(tool: RegisteredTool, o: RequestOverrides = {}): AuthorizationRequest {
@@ -63,5 +65,6 @@ export function fakeRequest(tool: RegisteredTool, o: RequestOverrides = {}): Aut
     environment: { now: o.now ?? Date.UTC(2026, 0, 5, 10, 30) },
   };
   if (o.intent !== undefined) request.intent = o.intent;
+  if (o.scope !== undefined) request.scope = o.scope;
   return request;
 }

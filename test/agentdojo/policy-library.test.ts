@@ -115,3 +115,42 @@ test('task scope: a session that declares its tools is denied the others; an und
   // A tool whose name contains a declared one is not in scope by accident.
   assert.equal((await engine.authorize(fakeRequest(pay, { arguments: { iban: 'x' }, sessionAttributes: { task_tools: '|paying|' } }))).outcome, 'deny');
 });
+
+test('target scope: a target outside the declared scope is held, refused when it came from a request in content; fetches, undeclared scopes and in-scope targets are untouched', async () => {
+  const bound: ToolBinding[] = [
+    { tool: 'pay', family: 'payments', role: 'pay', args: { payee: ['iban'], memo: ['subject'] } },
+    { tool: 'browse', family: 'web', role: 'fetch', args: { url: ['url'] } },
+  ];
+  const tools = [
+    fakeTool('pay', 'irreversible', { type: 'object', properties: { iban: { type: 'string' }, subject: { type: 'string' } } }),
+    fakeTool('browse', 'read', { type: 'object', properties: { url: { type: 'string' } } }),
+  ];
+  const text = renderLibrary(bound, { approver: 'r', scope: true });
+  assert.ok(text.includes('@id("scope.target-outside[pay]")') && text.includes('@id("scope.target-requested[pay]")'));
+  assert.ok(!text.includes('scope.target-outside[browse]'), 'fetches are exempt');
+  assert.ok(!renderLibrary(bound, { approver: 'r' }).includes('scope.target-'), 'rendered only with scope');
+  const engine = CedarPolicyEngine.create({ tools, sessionAttributes: {}, bundle: { files: { 'base.cedar': BASE, 'library.cedar': text } } });
+  const [pay, browse] = tools as [(typeof tools)[0], (typeof tools)[0]];
+  const args = { iban: 'DE89370400440532013000', subject: 'rent' };
+  // Declared, inside: passes; no declaration: passes.
+  assert.equal((await engine.authorize(fakeRequest(pay, { arguments: args, scope: { outside: ['subject'] } }))).outcome, 'allow');
+  assert.equal((await engine.authorize(fakeRequest(pay, { arguments: args }))).outcome, 'allow');
+  // Outside, stated as data in content the user pointed to (the rule-aware attacker): held.
+  const pointed = fakeRequest(pay, { arguments: args, scope: { outside: ['iban'] } });
+  pointed.taint = { arguments: ['iban'], sources: ['cnt_1'], injected: [], instructed: [], directive: [], unnamed: [] };
+  const held = await engine.authorize(pointed);
+  assert.equal(held.outcome, 'approval_required');
+  assert.ok(held.reasons.some((r) => r.policy_id === 'scope.target-outside[pay]'));
+  // Outside and taken from a request in content (graded directive): refused with its rule id.
+  const requested = fakeRequest(pay, { arguments: args, scope: { outside: ['iban'] } });
+  requested.taint = { arguments: ['iban'], sources: ['cnt_1'], injected: [], instructed: [], directive: ['iban'], unnamed: ['iban'] };
+  const denied = await engine.authorize(requested);
+  assert.equal(denied.outcome, 'deny');
+  assert.ok(denied.reasons.some((r) => r.policy_id === 'scope.target-requested[pay]' && r.effect === 'forbid'));
+  // A request in content for a target inside the scope is left to the provenance rules (held as directive by none here).
+  const inside = fakeRequest(pay, { arguments: args, scope: { outside: [] } });
+  inside.taint = { arguments: ['iban'], sources: ['cnt_1'], injected: [], instructed: [], directive: ['iban'], unnamed: ['iban'] };
+  assert.ok(!(await engine.authorize(inside)).reasons.some((r) => r.policy_id.startsWith('scope.target-')));
+  // A fetch outside the scope is not a scope matter.
+  assert.equal((await engine.authorize(fakeRequest(browse, { arguments: { url: 'https://x.example/' }, scope: { outside: ['url'] } }))).outcome, 'allow');
+});
