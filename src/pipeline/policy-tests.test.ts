@@ -85,6 +85,35 @@ cases:
     assert.equal(issues.length, 4);
   });
 
+  test('declared targets are normalized; a malformed one is reported at its entry', () => {
+    const file = parsePolicyTestFile(
+      `${HEADER}  - name: scoped
+    arguments: { to: a@b.example, subject: s, body: b }
+    session: { targets: [{ kind: email, value: A@B.Example. }] }
+    expect: { outcome: allow }
+`,
+      'ok.test.yaml',
+    );
+    assert.deepEqual(file.cases[0]?.session.targets, [{ kind: 'email', value: 'a@b.example' }]);
+    const issues = issuesOf(() =>
+      parsePolicyTestFile(
+        `${HEADER}  - name: bad
+    arguments: { to: a@b.example, subject: s, body: b }
+    session:
+      targets:
+        - { kind: email, value: a@b.example }
+        - { kind: phone, value: "123" }
+    expect: { outcome: allow }
+`,
+        'bad.test.yaml',
+      ),
+    );
+    assert.equal(issues.length, 1);
+    assert.equal(issues[0]?.path, 'cases[0].session.targets[1]');
+    assert.equal(issues[0]?.line, 10);
+    assert.match(issues[0]?.message ?? '', /kind must be one of/);
+  });
+
   test('a missing expectation, principal or tool is reported; so is broken YAML', () => {
     const issues = issuesOf(() => parsePolicyTestFile('cases:\n  - name: bare\n', 'x.test.yaml'));
     assert.deepEqual(issues.map((i) => i.path).sort(), ['cases[0].expect', 'cases[0].principal', 'cases[0].tool']);
@@ -116,7 +145,7 @@ describe('policy test runner on the support-desk bundle', async () => {
     assert.equal(report.failed, 0, JSON.stringify(report.results.filter((r) => !r.passed)));
     assert.ok(report.passed >= 20);
     assert.deepEqual(report.uncovered, []);
-    assert.equal(report.policies.length, 13);
+    assert.equal(report.policies.length, 15);
   });
 
   test('a wrong outcome or a missing rule fails the case and says why', () => {

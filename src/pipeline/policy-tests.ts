@@ -8,7 +8,8 @@
  * AuthorizationRequest assembled the way the authorize phase assembles it: the arguments
  * normalized and validated by the tool registry, the resource scope as the scope phase would
  * find it (overridable), the affected count from the tool's spec, the session counters and
- * labels, and argument provenance graded as the trace phase grades it (`context.taint.*`).
+ * labels, argument provenance graded as the trace phase grades it (`context.taint.*`), and
+ * the arguments outside a declared target scope as the authorize phase finds them (`context.scope`).
  * No token, store or handler is needed, so any config can be tested. What the runner does not
  * replay are the gateway's checks before policy (identity, kill switches, tenant binding,
  * rate limits): a test decides what the policy bundle says.
@@ -26,6 +27,9 @@ import type { PathSegment } from '../config/locate.ts';
 import { CedarPolicyEngine, DEFAULT_DENY_ID, loadBundleFromDir } from '../policy/index.ts';
 import { ToolRegistry, readPath } from '../tools/index.ts';
 import { withAncestors } from './phases/trace.ts';
+import { outsideScope } from './phases/authorize.ts';
+import { validateTargets } from '../sessions/index.ts';
+import type { TargetPattern } from '../sessions/index.ts';
 import { storedMcpDefinitions } from './mcp/stored.ts';
 
 /** Test files are the files of the directory whose names end so. */
@@ -59,6 +63,8 @@ export interface PolicyTestCase {
     attributes: Record<string, JsonValue>;
     counters: { callCount: number; toolCallCount: number; recordsReadLast10m: number };
     labels?: { untrustedSeen?: boolean; lowestTrust?: string; maxClassification?: string };
+    /** The session's declared target scope (normalized); absent: none declared. */
+    targets?: TargetPattern[];
   };
   taint: TaintInput[];
   expect: { outcome: Outcome; rules: string[] };
@@ -177,7 +183,7 @@ class Checker {
 const CASE_KEYS = ['name', 'principal', 'tool', 'arguments', 'resource', 'affected_count', 'intent', 'now', 'session', 'taint', 'expect'] as const;
 const DEFAULT_KEYS = ['principal', 'tool', 'session', 'now'] as const;
 const PRINCIPAL_KEYS = ['user', 'tenant', 'roles', 'agent'] as const;
-const SESSION_KEYS = ['id', 'attributes', 'counters', 'labels'] as const;
+const SESSION_KEYS = ['id', 'attributes', 'counters', 'labels', 'targets'] as const;
 const COUNTER_KEYS = ['call_count', 'tool_call_count', 'records_read_last_10m'] as const;
 const LABEL_KEYS = ['untrusted_seen', 'lowest_trust', 'max_classification'] as const;
 const RESOURCE_KEYS = ['id', 'tenant', 'exists', 'attributes'] as const;
@@ -278,6 +284,14 @@ function checkCase(c: Checker, file: string, index: number, line: number, raw: O
         toolCallCount: k.tool_call_count === undefined ? 0 : c.count(k.tool_call_count, [...sp, 'counters', 'tool_call_count']),
         recordsReadLast10m: k.records_read_last_10m === undefined ? 0 : c.count(k.records_read_last_10m, [...sp, 'counters', 'records_read_last_10m']),
       };
+    }
+    if (s.targets !== undefined) {
+      try {
+        testCase.session.targets = validateTargets(s.targets);
+      } catch (error) {
+        const index = isAirlockError(error) ? (error.details?.index as number | undefined) : undefined;
+        c.fail(index === undefined ? [...sp, 'targets'] : [...sp, 'targets', index], isAirlockError(error) ? error.message : 'invalid targets');
+      }
     }
     if (s.labels !== undefined && c.object(s.labels, [...sp, 'labels'], LABEL_KEYS)) {
       const l = s.labels;
@@ -487,6 +501,7 @@ export async function createPolicyTestRunner(config: AirlockConfig): Promise<Pol
           ...(testCase.principal.agent === undefined ? {} : { agent: testCase.principal.agent }),
         };
         const args = validated.value;
+        const outside = outsideScope(testCase.session.targets, args);
         const taint = testCase.taint;
         const graded = (...grades: TaintEvidence[]) => withAncestors(taint.filter((t) => grades.includes(t.evidence)).map((t) => t.argument));
         const labels = testCase.session.labels;
@@ -513,6 +528,7 @@ export async function createPolicyTestRunner(config: AirlockConfig): Promise<Pol
           },
           environment: { now: Date.parse(testCase.now) },
           ...(testCase.intent === undefined ? {} : { intent: testCase.intent }),
+          ...(outside === null ? {} : { scope: { outside } }),
           ...(taint.length === 0
             ? {}
             : {

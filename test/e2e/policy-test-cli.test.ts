@@ -36,7 +36,7 @@ describe('airlock policy test', () => {
     assert.match(r.stdout, /^case +expected +got +result/m);
     assert.match(r.stdout, /email\.test\.yaml:\d+ email to an external address needs approval +approval_required \[external-email-needs-approval\] +approval_required \[external-email-needs-approval\] +pass/);
     assert.match(r.stdout, /^PASS (\d+)\/\1 cases passed/m);
-    assert.match(r.stdout, /^coverage: 13\/13 policies reached$/m);
+    assert.match(r.stdout, /^coverage: 15\/15 policies reached$/m);
     assert.doesNotMatch(r.stdout, /FAIL/);
   });
 
@@ -48,7 +48,7 @@ describe('airlock policy test', () => {
     assert.equal(report.failed, 0);
     assert.ok(report.cases.some((c) => c.name === 'a customer of another tenant is never read' && c.passed));
     assert.deepEqual(report.coverage.uncovered, []);
-    assert.equal(report.coverage.policies.length, 13);
+    assert.equal(report.coverage.policies.length, 15);
   });
 
   test('a wrong expectation exits 1 and names the failing case; coverage lists what was not reached', () => {
@@ -63,7 +63,7 @@ describe('airlock policy test', () => {
     const line = text.split('\n').findIndex((l) => l.includes("a refund over 100.00 needs a finance lead's approval")) + 1;
     assert.match(r.stdout, new RegExp(`^FAIL billing\\.test\\.yaml:${line} a refund over 100\\.00 needs a finance lead's approval: expected allow, got approval_required`, 'm'));
     assert.match(r.stdout, /^FAIL 5\/6 cases passed, 1 failed/m);
-    assert.match(r.stdout, /^coverage: \d+\/13 policies reached; not reached: .*support-no-bulk-export/m);
+    assert.match(r.stdout, /^coverage: \d+\/15 policies reached; not reached: .*support-no-bulk-export/m);
   });
 
   test('a malformed test file exits 2 naming the file, line and key', () => {

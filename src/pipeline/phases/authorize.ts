@@ -24,7 +24,7 @@ import type { TargetPattern } from '../../sessions/index.ts';
 const scopes = new WeakMap<readonly TargetPattern[], TargetScope>();
 
 /** The argument paths (with ancestors) outside the session's declared targets; null when it declared none. */
-function outsideScope(targets: readonly TargetPattern[] | undefined, args: CallState['arguments'] & object): string[] | null {
+export function outsideScope(targets: readonly TargetPattern[] | undefined, args: CallState['arguments'] & object): string[] | null {
   if (targets === undefined) return null;
   let scope = scopes.get(targets);
   if (scope === undefined) {
