@@ -125,6 +125,8 @@ const CONDITIONS = [
   'context.taint.any && context.session.untrusted_seen',
   'context.taint.sources.containsAny(["web", "act_1"])',
   'context.taint == context.taint',
+  'context.scope.targets_declared && context.scope.outside.contains("to")',
+  'context.scope.outside.containsAny(["to", "amount"]) || !context.scope.targets_declared',
   'context.session.lowest_trust == "external" || context.session.max_classification == "restricted"',
   'context.session has manifest_hash && context.session.manifest_hash like "sha256:*"',
   ...GUARDS,
@@ -161,6 +163,7 @@ const requestArb = fc.record({
   hour: fc.integer({ min: 0, max: 23 }),
   readLast10m: fc.integer({ min: 0, max: 4 }),
   taint: fc.option(fc.record({ arguments: fc.subarray(['to', 'amount', 'to.address']), sources: fc.subarray(['web', 'act_1', 'cnt_x']) }), { nil: undefined }),
+  scope: fc.option(fc.record({ outside: fc.subarray(['to', 'amount', 'to.address']) }), { nil: undefined }),
   labels: fc.option(
     fc.record({
       untrustedSeen: fc.boolean(),
@@ -258,6 +261,7 @@ function agreesWithCedar(policies: GenPolicy[], requests: GenRequest[], sliceCac
       });
       request.session.recordsReadLast10m = r.readLast10m;
       if (r.taint !== undefined) request.taint = r.taint;
+      if (r.scope !== undefined) request.scope = r.scope;
       if (r.labels !== undefined) {
         const { manifestHash, ...labels } = r.labels;
         request.session.labels = manifestHash === undefined ? labels : { ...labels, manifestHash };
