@@ -183,3 +183,45 @@ test('validateTargets normalizes, removes duplicates, sorts; a malformed declara
   refused([{ kind: 'value', value: '\ud800' }], 0);
   refused([null], 0);
 });
+
+/** Reference semantics of a glob, as a regular expression (fine for the short inputs below). */
+function globReference(glob: string): RegExp {
+  let source = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '*' && glob[i + 1] === '*') {
+      source += '.*';
+      i++;
+    } else if (c === '*') source += '[^/]*';
+    else if (c === '?') source += '[^/]';
+    else source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${source}$`);
+}
+
+test('path globs match exactly as their reference semantics, and an attacker path cannot make a declared glob slow', () => {
+  const globChar = fc.constantFrom('a', 'b', '/', '*', '?', '.');
+  const pathChar = fc.constantFrom('a', 'b', '/', '.');
+  fc.assert(
+    fc.property(fc.array(globChar, { minLength: 1, maxLength: 10 }), fc.array(pathChar, { maxLength: 12 }), (g, p) => {
+      const glob = `/${g.join('')}`;
+      let targets: TargetPattern[];
+      try {
+        targets = validateTargets([{ kind: 'path', value: glob }]);
+      } catch {
+        return; // a glob that does not normalize (`..` above its start) is refused at declaration
+      }
+      const normal = (targets[0] as TargetPattern).value;
+      const path = `/${p.join('')}`;
+      const scope = new TargetScope(targets);
+      const normalPath = path.split('/').filter((x) => x !== '' && x !== '.');
+      if (normalPath.includes('..')) return; // resolved by normalization; covered above
+      const expected = globReference(normal).test(`/${normalPath.join('/')}`);
+      assert.equal(scope.covers(path), expected, `${normal} vs ${path}`);
+    }),
+  );
+  const slow = new TargetScope(validateTargets([{ kind: 'path', value: '/**a**a**a**a**a**a**a**b' }, { kind: 'path', value: '/*a*a*a*a*a*a*a*b' }]));
+  assert.equal(slow.covers(`/${'a'.repeat(1000)}`), false);
+  assert.equal(slow.covers(`/${'a'.repeat(1000)}b`), true);
+  assert.equal(slow.covers(`/${'a'.repeat(5000)}b`), false, 'paths over 1,024 characters are outside any glob');
+});

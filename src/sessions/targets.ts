@@ -118,22 +118,49 @@ function normalizeValue(text: string): string {
   return text.normalize('NFC').trim().toLowerCase();
 }
 
-function globRegex(glob: string): RegExp {
-  let source = '';
+/** Paths longer than this are outside any glob (bounds the matcher's work). */
+const MAX_MATCHED_PATH = 1024;
+
+type GlobToken = string | '?' | '*' | '**';
+
+/** A glob as tokens: literal characters, `?`, `*` (within a segment) and `**` (across segments). */
+function globTokens(glob: string): GlobToken[] {
+  const tokens: GlobToken[] = [];
   for (let i = 0; i < glob.length; i++) {
     const c = glob[i] as string;
     if (c === '*' && glob[i + 1] === '*') {
-      source += '.*';
+      tokens.push('**');
       i++;
-    } else if (c === '*') {
-      source += '[^/]*';
-    } else if (c === '?') {
-      source += '[^/]';
     } else {
-      source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+      tokens.push(c);
     }
   }
-  return new RegExp(`^${source}$`, 'u');
+  return tokens;
+}
+
+/**
+ * Whether `path` matches the glob, in time linear in tokens x path length (a table over
+ * positions, never backtracking: an attacker's path cannot make a declared glob slow).
+ */
+function globMatches(tokens: readonly GlobToken[], path: string): boolean {
+  if (path.length > MAX_MATCHED_PATH) return false;
+  const n = path.length;
+  let current = new Uint8Array(n + 1);
+  current[0] = 1;
+  for (const token of tokens) {
+    const next = new Uint8Array(n + 1);
+    if (token === '**') {
+      for (let j = 0; j <= n; j++) next[j] = current[j] === 1 || (j > 0 && next[j - 1] === 1) ? 1 : 0;
+    } else if (token === '*') {
+      for (let j = 0; j <= n; j++) next[j] = current[j] === 1 || (j > 0 && next[j - 1] === 1 && path[j - 1] !== '/') ? 1 : 0;
+    } else if (token === '?') {
+      for (let j = 0; j < n; j++) if (current[j] === 1 && path[j] !== '/') next[j + 1] = 1;
+    } else {
+      for (let j = 0; j < n; j++) if (current[j] === 1 && path[j] === token) next[j + 1] = 1;
+    }
+    current = next;
+  }
+  return current[n] === 1;
 }
 
 /** A declared pattern, checked and normalized, with what matching it needs. */
@@ -141,7 +168,7 @@ interface Compiled {
   kind: TargetKind;
   value: string;
   url?: NormalUrl;
-  glob?: RegExp;
+  glob?: GlobToken[];
 }
 
 /**
@@ -197,33 +224,68 @@ function compile(pattern: TargetPattern): Compiled {
     const url = normalizeUrl(pattern.value);
     return url === null ? { kind: 'value', value: '\u0000' } : { ...pattern, url };
   }
-  if (pattern.kind === 'path') return { ...pattern, glob: globRegex(pattern.value) };
+  if (pattern.kind === 'path') return { ...pattern, glob: globTokens(pattern.value) };
   return pattern;
 }
 
-/** The host a value names: an address's domain, a URL's host, or a bare host. */
-function hostOf(value: string): string | null {
-  const email = normalizeEmail(value);
-  if (email !== null) return email.slice(email.lastIndexOf('@') + 1);
-  return normalizeUrl(value)?.host ?? null;
+/** One argument value, normalized per kind at most once, on first need. */
+class Value {
+  readonly #text: string;
+  readonly #cache = new Map<string, unknown>();
+
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  #once<T>(key: string, compute: (text: string) => T): T {
+    if (!this.#cache.has(key)) this.#cache.set(key, compute(this.#text));
+    return this.#cache.get(key) as T;
+  }
+
+  get email(): string | null {
+    return this.#once('email', normalizeEmail);
+  }
+
+  get url(): NormalUrl | null {
+    return this.#once('url', normalizeUrl);
+  }
+
+  /** The host a value names: an address's domain, a URL's host, or a bare host. */
+  get host(): string | null {
+    const email = this.email;
+    if (email !== null) return email.slice(email.lastIndexOf('@') + 1);
+    return this.url?.host ?? null;
+  }
+
+  get iban(): string | null {
+    return this.#once('iban', normalizeIban);
+  }
+
+  get path(): string | null {
+    return this.#once('path', normalizePath);
+  }
+
+  get plain(): string {
+    return this.#once('plain', normalizeValue);
+  }
 }
 
 function under(host: string, domain: string): boolean {
   return host === domain || host.endsWith(`.${domain}`);
 }
 
-function matches(pattern: Compiled, value: string): boolean {
+function matches(pattern: Compiled, value: Value): boolean {
   switch (pattern.kind) {
     case 'email':
-      return normalizeEmail(value) === pattern.value;
+      return value.email === pattern.value;
     case 'domain': {
-      const host = hostOf(value);
+      const host = value.host;
       return host !== null && under(host, pattern.value);
     }
     case 'iban':
-      return normalizeIban(value) === pattern.value;
+      return value.iban === pattern.value;
     case 'url': {
-      const url = normalizeUrl(value);
+      const url = value.url;
       const base = pattern.url as NormalUrl;
       if (url === null || url.host !== base.host || url.port !== base.port) return false;
       if (base.path === '/' || url.path === base.path) return true;
@@ -231,11 +293,11 @@ function matches(pattern: Compiled, value: string): boolean {
       return url.path.startsWith(prefix);
     }
     case 'path': {
-      const path = normalizePath(value);
-      return path !== null && (pattern.glob as RegExp).test(path);
+      const path = value.path;
+      return path !== null && globMatches(pattern.glob as GlobToken[], path);
     }
     case 'value':
-      return normalizeValue(value) === pattern.value;
+      return value.plain === pattern.value;
   }
 }
 
@@ -249,7 +311,8 @@ export class TargetScope {
 
   /** True when `value` normalizes into one of the declared targets. */
   covers(value: string): boolean {
-    return this.#patterns.some((p) => matches(p, value));
+    const normalized = new Value(value);
+    return this.#patterns.some((p) => matches(p, normalized));
   }
 
   /**
