@@ -7,6 +7,7 @@ import type { Clock } from '../core/clock.ts';
 import { systemClock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
 import { isWellFormedId, newId } from '../core/ids.ts';
+import { canonicalHash } from '../core/canonical.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import type { AuditEvent, AuditEventInput, Connector, Decision, PolicyEngine, Principal, RegisteredTool } from '../core/types.ts';
 import type { ApprovalRequest } from '../approvals/index.ts';
@@ -660,7 +661,11 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
         createdAt: clock.now(),
       });
       const data: { [key: string]: JsonValue } = { attribute_names: Object.keys(checked) };
-      if (targets !== undefined) data.target_count = targets.length;
+      // The declared scope decides calls: its hash (never the addresses themselves) is on the record.
+      if (targets !== undefined) {
+        data.target_count = targets.length;
+        data.targets_hash = canonicalHash(targets);
+      }
       await audit.append([
         standaloneEvent('session.created', actorOf(principal), data, {
           session_id: id,

@@ -56,6 +56,14 @@ describe('target scope over HTTP', () => {
     const reason = (refused.body.reasons as Json[]).find((r) => r.policy_id === 'scope.target-requested[email.send]');
     assert.ok(reason !== undefined, JSON.stringify(refused.body.reasons));
     assert.equal(typeof reason.code, 'string');
+
+    // The record has the declaration's size and hash, never the addresses.
+    const auditor = await fx.token({ sub: 'audra', tenant: 'acme', roles: ['auditor'] });
+    const events = (await fx.get(`/v1/audit/lineage/${session}`, auditor)).body.events as Json[];
+    const opened = events.find((e) => e.type === 'session.created')?.data as Json;
+    assert.equal(opened.target_count, 2);
+    assert.match(String(opened.targets_hash), /^sha256:[0-9a-f]{64}$/);
+    assert.ok(!JSON.stringify(events.filter((e) => e.type === 'session.created')).includes('lovelace'));
   });
 
   test('a session without targets is not scoped: the same call decides as before', async () => {
