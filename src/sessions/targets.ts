@@ -44,6 +44,7 @@ function invalid(index: number, message: string): never {
 
 /** Lowercase punycode host with no trailing dot, or null when it is not a valid host. */
 export function normalizeHost(text: string): string | null {
+  if (text.length > 512) return null;
   const trimmed = text.normalize('NFC').trim();
   if (trimmed === '' || /[\s/@?#\\]/.test(trimmed)) return null;
   const ascii = domainToASCII(trimmed);
@@ -55,6 +56,7 @@ export function normalizeHost(text: string): string | null {
 
 /** `local@host`, lowercased, host as normalizeHost; null when not one address. */
 export function normalizeEmail(text: string): string | null {
+  if (text.length > 512 || !text.includes('@')) return null;
   const trimmed = text.normalize('NFC').trim();
   const at = trimmed.lastIndexOf('@');
   if (at <= 0 || trimmed.indexOf('@') !== at) return null;
@@ -66,6 +68,7 @@ export function normalizeEmail(text: string): string | null {
 
 /** An IBAN with spacing removed, uppercase; null when it is not shaped like one. */
 export function normalizeIban(text: string): string | null {
+  if (text.length > 80) return null;
   const compact = text.normalize('NFC').replace(/[\s-]+/g, '').toUpperCase();
   return /^[A-Z]{2}[0-9]{2}[A-Z0-9]{1,30}$/.test(compact) ? compact : null;
 }
