@@ -1,6 +1,6 @@
 /**
  * Sessions in PostgreSQL (table `sessions`, migration 0001_state; the declared target scope
- * `targets`, JSON or NULL, migration 0011_session_targets), shared by every replica
+ * `targets`, JSON or NULL, migration 0012_session_targets), shared by every replica
  * of a gateway. A session is created by an application (never by the model) and bound to the
  * principal that created it, acting agent included (`owner_agent`, NULL when the token named
  * none). The SessionStore interface is the whole of what the gateway asks of a session store

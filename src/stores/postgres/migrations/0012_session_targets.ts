@@ -1,8 +1,8 @@
-/** Migration 0011_session_targets: the target scope an application declares for a session (JSON; NULL: none). */
+/** Migration 0012_session_targets: the target scope an application declares for a session (JSON; NULL: none). */
 import type { Migration } from '../migrate.ts';
 
 export const migration: Migration = {
-  id: '0011_session_targets',
+  id: '0012_session_targets',
   description: 'declared target scope of a session',
   sql: `
 ALTER TABLE sessions ADD COLUMN targets text;
