@@ -1,30 +1,36 @@
 /**
- * The span export thread: turns span records into the SDK's ReadableSpans and sends them with
- * OpenTelemetry's OTLP/HTTP exporter; answers each batch with ok or the exporter's error.
+ * The span export thread: turns a batch of call records into the OTLP/HTTP JSON export request
+ * (otlp-json.ts, written directly from the records) and sends it to the collector
+ * (otlp-http.ts); answers each batch with ok or why the collector did not take it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ExportResultCode } from '@opentelemetry/core';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { SCOPE_NAME, expandCall, toReadableSpan, type CallRecord } from './span-record.ts';
+import { createOtlpHttpSender } from './otlp-http.ts';
+import { exportRequestJson, spansJson } from './otlp-json.ts';
+import type { CallRecord } from './span-record.ts';
 import type { OtlpEndpoint } from './transports.ts';
 
 const endpoint = workerData as OtlpEndpoint;
-const exporter = new OTLPTraceExporter({ url: endpoint.url, headers: endpoint.headers, timeoutMillis: endpoint.timeoutMs });
-const resource = resourceFromAttributes({ [ATTR_SERVICE_NAME]: endpoint.serviceName, [ATTR_SERVICE_VERSION]: endpoint.serviceVersion });
-const scope = { name: SCOPE_NAME, version: endpoint.serviceVersion };
+const sender = createOtlpHttpSender(endpoint);
+const service = { serviceName: endpoint.serviceName, serviceVersion: endpoint.serviceVersion };
 
 type Message = { type: 'spans'; id: number; calls: Uint8Array } | { type: 'shutdown'; id: number };
 const decoder = new TextDecoder();
 
 parentPort?.on('message', (message: Message) => {
   if (message.type === 'shutdown') {
-    void exporter.shutdown().finally(() => parentPort?.postMessage({ id: message.id, ok: true }));
+    sender.close();
+    parentPort?.postMessage({ id: message.id, ok: true });
     return;
   }
-  exporter.export(
-    (JSON.parse(decoder.decode(message.calls)) as CallRecord[]).flatMap(expandCall).map((r) => toReadableSpan(r, resource, scope)),
-    (result) => parentPort?.postMessage({ id: message.id, ok: result.code === ExportResultCode.SUCCESS, ...(result.error === undefined ? {} : { error: result.error.message }) }),
+  let body: string;
+  try {
+    body = exportRequestJson(service, spansJson(JSON.parse(decoder.decode(message.calls)) as CallRecord[]));
+  } catch (error) {
+    parentPort?.postMessage({ id: message.id, ok: false, error: `the spans could not be encoded: ${error instanceof Error ? error.message : String(error)}` });
+    return;
+  }
+  sender.send(body).then(
+    () => parentPort?.postMessage({ id: message.id, ok: true }),
+    (error: unknown) => parentPort?.postMessage({ id: message.id, ok: false, error: error instanceof Error ? error.message : String(error) }),
   );
 });

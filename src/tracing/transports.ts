@@ -1,7 +1,8 @@
 /**
  * Where span batches go: an OpenTelemetry SpanExporter in this thread (a host's exporter, or
- * tests'), or the OTLP/HTTP exporter on a thread of its own (the gateway's default: encoding and
- * sending never run on the event loop that serves calls). The thread is unref'd while idle.
+ * tests'), or OTLP/HTTP on a thread of its own (the gateway's default: the OTLP JSON is written
+ * and sent there, never on the event loop that serves calls; see export.worker.ts). The thread
+ * is unref'd while idle.
  */
 import { Worker } from 'node:worker_threads';
 import { ExportResultCode } from '@opentelemetry/core';
