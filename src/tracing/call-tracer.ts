@@ -17,7 +17,7 @@ import { SamplingDecision, TraceIdRatioBasedSampler, type SpanExporter } from '@
 import { ATTR, GEN_AI_EXECUTE_TOOL, MCP_TOOLS_CALL } from './conventions.ts';
 import { newSpanId, newTraceId } from './ids.ts';
 import { nowMs } from './span-record.ts';
-import { SpanQueue } from './span-queue.ts';
+import { SpanQueue, type SpanDropReason } from './span-queue.ts';
 import { exporterTransport, workerTransport } from './transports.ts';
 import { headersOf, parentSpanContext, type TraceContextCarrier } from './traceparent.ts';
 
@@ -112,6 +112,8 @@ export interface OtelTracerOptions {
   scheduledDelayMs?: number;
   /** Told when an export fails or spans are dropped, once per outage (the next success ends it). */
   onExportFault?: (message: string) => void;
+  /** Told of every drop, with how many spans (for a counter). */
+  onSpansDropped?: (spans: number, reason: SpanDropReason) => void;
 }
 
 function spanName(mode: CallMode, door: CallDoor, tool: string | null): string {
@@ -225,6 +227,7 @@ export function createOtelTracer(options: OtelTracerOptions): CallTracer {
     // thread woken on a busy machine takes a core from the event loop for as long as it runs.
     maxBatch: hosted ? HOST_BATCH_SPANS : THREAD_BATCH_SPANS,
     ...(options.onExportFault === undefined ? {} : { onFault: options.onExportFault }),
+    ...(options.onSpansDropped === undefined ? {} : { onDrop: options.onSpansDropped }),
   });
   const ratio = new TraceIdRatioBasedSampler(options.sampleRatio);
   return {
