@@ -38,7 +38,7 @@ export function retryAfterMs(header: string | undefined, now = Date.now()): numb
 
 export interface OtlpHttpSender {
   /** Resolves when the collector took the request; rejects with why it did not. */
-  send(body: string): Promise<void>;
+  send(body: string | Uint8Array): Promise<void>;
   close(): void;
 }
 
@@ -50,7 +50,7 @@ export function createOtlpHttpSender(target: OtlpHttpTarget, options: OtlpHttpOp
   const maxAttempts = options.maxAttempts ?? 5;
   const initialBackoffMs = options.initialBackoffMs ?? 1_000;
 
-  const attempt = (body: Buffer, timeoutMs: number): Promise<Attempt> =>
+  const attempt = (body: Uint8Array, timeoutMs: number): Promise<Attempt> =>
     new Promise((done) => {
       const req = request(
         url,
@@ -76,8 +76,8 @@ export function createOtlpHttpSender(target: OtlpHttpTarget, options: OtlpHttpOp
     });
 
   return {
-    async send(text) {
-      const body = Buffer.from(text, 'utf8');
+    async send(content) {
+      const body = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
       const deadline = Date.now() + target.timeoutMs;
       let backoff = initialBackoffMs;
       for (let tries = 1; ; tries++) {

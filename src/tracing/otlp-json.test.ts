@@ -5,9 +5,9 @@ import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-receiver.ts';
 import { ATTR } from './conventions.ts';
 import { createOtlpHttpSender } from './otlp-http.ts';
-import { exportRequestJson, spansJson, unixNanos } from './otlp-json.ts';
+import { exportRequestHead, exportRequestJson, spansJson, unixNanos, writeExportRequest } from './otlp-json.ts';
 import { spanCount, type CallRecord } from './span-record.ts';
-import { exporterTransport } from './transports.ts';
+import { encodeBatch, exporterTransport } from './transports.ts';
 
 const SERVICE = { serviceName: 'airlock-test', serviceVersion: '1.2.3' };
 
@@ -122,4 +122,14 @@ test('the receiver reads the written spans: ids, parent, kind, attributes, statu
   assert.deepEqual(spans[2]?.attributes, { [ATTR.phase]: 'execute', [ATTR.errorType]: 'ERR_CONNECTOR_NETWORK' });
   assert.deepEqual(spans[0]?.resource, { 'service.name': 'airlock-test', 'service.version': '1.2.3' });
   assert.ok(spans.every((s) => s.traceId === 'a'.repeat(32)));
+});
+
+test('a batch crosses to the export thread as JSON lines in a buffer, and becomes the same export request there (buffers grow as needed)', () => {
+  fc.assert(
+    fc.property(fc.array(callRecord, { maxLength: 6 }), fc.integer({ min: 1, max: 4_096 }), (calls, size) => {
+      const { buffer, length } = encodeBatch(calls, new ArrayBuffer(size));
+      const { body, length: written } = writeExportRequest(new Uint8Array(buffer, 0, length), exportRequestHead(SERVICE), Buffer.alloc(size));
+      assert.equal(body.subarray(0, written).toString('utf8'), exportRequestJson(SERVICE, spansJson(calls)));
+    }),
+  );
 });

@@ -113,9 +113,55 @@ export interface OtlpService {
  * version) and one instrumentation scope (the gateway's), as the SDK groups them.
  */
 export function exportRequestJson(service: OtlpService, spans: string): string {
+  return `${exportRequestHead(service)}${spans}${EXPORT_REQUEST_TAIL}`;
+}
+
+/** What comes before the spans in an export request (see exportRequestJson). */
+export function exportRequestHead(service: OtlpService): string {
   return (
     `{"resourceSpans":[{"resource":{"attributes":[${stringAttribute('service.name', service.serviceName)},` +
     `${stringAttribute('service.version', service.serviceVersion)}]},` +
-    `"scopeSpans":[{"scope":{"name":${JSON.stringify(SCOPE_NAME)},"version":${JSON.stringify(service.serviceVersion)}},"spans":[${spans}]}]}]}`
+    `"scopeSpans":[{"scope":{"name":${JSON.stringify(SCOPE_NAME)},"version":${JSON.stringify(service.serviceVersion)}},"spans":[`
   );
+}
+
+/** What comes after the spans. */
+export const EXPORT_REQUEST_TAIL = ']}]}]}';
+
+const NEWLINE = 0x0a;
+const COMMA = 0x2c;
+const decoder = new TextDecoder();
+
+/** `body`, or a larger copy of its first `length` bytes when `more` bytes would not fit. */
+function room(body: Buffer, length: number, more: number): Buffer {
+  if (length + more <= body.length) return body;
+  const larger = Buffer.allocUnsafeSlow(Math.max(body.length * 2, length + more));
+  body.copy(larger, 0, 0, length);
+  return larger;
+}
+
+/**
+ * The export request of a batch that crossed as newline-separated JSON call records (see
+ * transports.ts), written into `body` (a larger buffer when it does not fit: the one returned).
+ * Each record is parsed and written on its own: no string the size of the batch.
+ */
+export function writeExportRequest(records: Uint8Array, head: string, body: Buffer): { body: Buffer; length: number } {
+  let out = room(body, 0, head.length * 3);
+  let length = out.write(head, 0);
+  let start = 0;
+  let first = true;
+  while (start < records.length) {
+    let end = records.indexOf(NEWLINE, start);
+    if (end === -1) end = records.length;
+    const spans = callSpansJson(JSON.parse(decoder.decode(records.subarray(start, end))) as CallRecord);
+    start = end + 1;
+    // UTF-8 needs at most 3 bytes per UTF-16 unit, and the comma one.
+    out = room(out, length, spans.length * 3 + 1);
+    if (!first) out[length++] = COMMA;
+    first = false;
+    length += out.write(spans, length);
+  }
+  out = room(out, length, EXPORT_REQUEST_TAIL.length);
+  length += out.write(EXPORT_REQUEST_TAIL, length);
+  return { body: out, length };
 }
