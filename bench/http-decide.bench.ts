@@ -11,7 +11,13 @@
  * Each "on" round ends with a scrape of /metrics (as Prometheus would), which also checks that
  * the decisions were counted; at the end the sink must have received the spans.
  *
- *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32] [--rounds 4]
+ * Beside the throughput ratio, each gateway process's CPU time (all its threads: event loop,
+ * audit writer, span export) is read from /proc around its rounds (Linux): CPU per decision is
+ * far less disturbed by other load on the machine than throughput is, and says what the "on"
+ * gateway spends on metrics and tracing. The OTLP sink's CPU (the collector's work) is reported
+ * apart.
+ *
+ *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32] [--rounds 4] [--sample-ratio 1]
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -34,8 +40,26 @@ export interface HttpBenchResult {
   /** Metrics and tracing on (figures above) against both off, measured side by side; spans the sink received. */
   metrics: {
     sample_ratio: number;
-    spans_received: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number } };
+    spans_received: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number };
+    /** CPU time per decision (µs, all threads of the gateway process; null off Linux), and the on/off excess in percent. */
+    cpu_us_per_request: { on: number; off: number; cost_percent: number; sink_on: number } | null;
+  };
 }
+
+/** CPU seconds (user + system, all threads) a process has used so far, or null where /proc is not there. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime and stime are the 12th and 13th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ: 100 on every Linux configuration Node supports. */
+const CLOCK_TICKS = 100;
 
 function output(args: string[]): Promise<string> {
   return new Promise((done, fail) => {
@@ -142,17 +166,31 @@ export async function run(options: { seconds?: number; connections?: number; rou
     const onRuns: Cannon[] = [];
     const offRuns: Cannon[] = [];
     let counted = await countedDecisions(on.url);
+    const cpu = { on: 0, off: 0, sink: 0, known: true };
+    /** Runs one round, adding the CPU its gateway (and for "on", the sink) used meanwhile. */
+    const timed = async (which: 'on' | 'off', round: () => Promise<Cannon>): Promise<Cannon> => {
+      const pid = (which === 'on' ? on : off).child.pid;
+      const before = [cpuSeconds(pid), cpuSeconds(sink.child.pid)];
+      const r = await round();
+      const after = [cpuSeconds(pid), cpuSeconds(sink.child.pid)];
+      if (before[0] == null || after[0] == null || before[1] == null || after[1] == null) cpu.known = false;
+      else {
+        cpu[which] += after[0] - before[0];
+        if (which === 'on') cpu.sink += after[1] - before[1];
+      }
+      return r;
+    };
     for (let i = 0; i < rounds; i++) {
       const first = i % 2 === 0 ? 'on' : 'off';
       for (const which of first === 'on' ? ['on', 'off'] : ['off', 'on']) {
         if (which === 'on') {
-          const r = await measure(on.url, token, slice);
+          const r = await timed('on', () => measure(on.url, token, slice));
           onRuns.push(r);
           const now = await countedDecisions(on.url);
           if (now - counted < r.requests.total) throw new Error(`metrics counted ${now - counted} decisions of ${r.requests.total}`);
           counted = now;
         } else {
-          offRuns.push(await measure(off.url, offToken, slice));
+          offRuns.push(await timed('off', () => measure(off.url, offToken, slice)));
         }
       }
     }
@@ -167,6 +205,9 @@ export async function run(options: { seconds?: number; connections?: number; rou
     const onRate = rate(onRuns);
     const offRate = rate(offRuns);
     const ratio = onRate / offRate;
+    const perRequest = (seconds: number, runs: Cannon[]) => Math.round((seconds / total(runs)) * 1e7) / 10;
+    const cpuOn = perRequest(cpu.on, onRuns);
+    const cpuOff = perRequest(cpu.off, offRuns);
     return {
       name: 'HTTP POST /v1/decide (loopback, separate gateway process, durable audit, metrics and tracing on)',
       seconds: slice * rounds,
@@ -191,6 +232,7 @@ export async function run(options: { seconds?: number; connections?: number; rou
         ratio: Math.round(ratio * 1000) / 1000,
         cost_percent: Math.round((1 - ratio) * 1000) / 10,
         off_latency_ms: { p50: mean(offRuns, (r) => r.latency.p50), p99: mean(offRuns, (r) => r.latency.p99) },
+        cpu_us_per_request: cpu.known ? { on: cpuOn, off: cpuOff, cost_percent: Math.round((cpuOn / cpuOff - 1) * 1000) / 10, sink_on: perRequest(cpu.sink, onRuns) } : null,
       },
     };
   } finally {

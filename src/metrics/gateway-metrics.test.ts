@@ -180,3 +180,30 @@ test('the exposition parser refuses malformed lines (so the parse checks can fai
   assert.throws(() => parseExposition('airlock_x 1'));
   assert.equal(parseExposition('# HELP x a "b"\n# TYPE x gauge\nx{a="q\\"\\\\"} 1.5e3\n').value('x', { a: 'q"\\' }), 1500);
 });
+
+test('dropped trace spans are counted by reason; a reason not known is (other)', async () => {
+  const metrics = new GatewayMetrics();
+  metrics.observeDroppedSpans(12, 'queue_full');
+  metrics.observeDroppedSpans(3, 'queue_full');
+  metrics.observeDroppedSpans(2_048, 'export_failed');
+  metrics.observeDroppedSpans(1, 'made-up');
+  const m = await scrape(metrics);
+  assert.equal(m.types.get('airlock_spans_dropped_total'), 'counter');
+  assert.equal(m.value('airlock_spans_dropped_total', { reason: 'queue_full' }), 15);
+  assert.equal(m.value('airlock_spans_dropped_total', { reason: 'export_failed' }), 2_048);
+  assert.equal(m.value('airlock_spans_dropped_total', { reason: OTHER }), 1);
+});
+
+test('phase and call latencies of different modes are separate series', async () => {
+  const metrics = new GatewayMetrics();
+  metrics.observeCall(call({ mode: 'decide', timings: { identify: 10, authorize: 30 } }));
+  metrics.observeCall(call({ mode: 'execute', timings: { identify: 20, authorize: 25 } }));
+  metrics.observeCall(call({ mode: 'execute', outcome: 'deny', timings: { identify: 40 } }));
+  const m = await scrape(metrics);
+  assert.equal(m.value('airlock_phase_duration_seconds_count', { mode: 'decide', phase: 'identify' }), 1);
+  assert.equal(m.value('airlock_phase_duration_seconds_count', { mode: 'execute', phase: 'identify' }), 2);
+  assert.ok(Math.abs((m.value('airlock_phase_duration_seconds_sum', { mode: 'execute', phase: 'authorize' }) ?? -1) - 5e-6) < 1e-12);
+  assert.equal(m.value('airlock_call_duration_seconds_count', { mode: 'execute', outcome: 'allow' }), 1);
+  assert.equal(m.value('airlock_call_duration_seconds_count', { mode: 'execute', outcome: 'deny' }), 1);
+  assert.equal(m.value('airlock_call_duration_seconds_count', { mode: 'decide', outcome: 'allow' }), 1);
+});

@@ -63,6 +63,7 @@ const CODE = /^ERR_[A-Z0-9_]{1,64}$/;
 const REASON = /^[a-z_]{1,32}\.[a-z_]{1,64}$/;
 const OUTPUT_CLASSES = new Set(['informational', 'needs_confirmation', 'needs_approval', 'blocked']);
 const ALERT_TYPES = new Set(['session_suspended', 'audit_delay']);
+const SPAN_DROP_REASONS = new Set(['queue_full', 'export_failed']);
 
 export class GatewayMetrics {
   readonly registry = new Registry();
@@ -81,10 +82,11 @@ export class GatewayMetrics {
   readonly #collectErrors: Counter<'source'>;
   readonly #outputClasses: Counter<'source' | 'class'>;
   readonly #alerts: Counter<'type' | 'code'>;
-  /** Series by joined label values: one Map lookup per observation (see series.ts). */
+  readonly #spansDropped: Counter<'reason'>;
+  /** Series by label values, resolved once (see series.ts): decisions by joined values, latencies by mode then phase or outcome. */
   readonly #decisionSeries = new Map<string, CounterSeries>();
-  readonly #phaseSeries = new Map<string, HistogramSeries>();
-  readonly #callSeries = new Map<string, HistogramSeries>();
+  readonly #phaseSeries = new Map<string, Map<string, HistogramSeries>>();
+  readonly #callSeries = new Map<string, Map<string, HistogramSeries>>();
 
   constructor(options: GatewayMetricsOptions = {}) {
     const registers = [this.registry];
@@ -144,6 +146,12 @@ export class GatewayMetrics {
       labelNames: ['type', 'code'],
       registers,
     });
+    this.#spansDropped = new Counter({
+      name: 'airlock_spans_dropped_total',
+      help: 'Trace spans dropped: the export queue was full (queue_full) or the collector did not take their batch (export_failed).',
+      labelNames: ['reason'],
+      registers,
+    });
     this.#gauges(options.sources, registers, (source, error) => {
       this.#collectErrors.inc({ source });
       options.onCollectError?.(source, error);
@@ -162,13 +170,25 @@ export class GatewayMetrics {
       this.#decisionSeries.set(key, decision);
     }
     decision.inc();
+    const phases = this.#seriesOf(this.#phaseSeries, call.mode);
     let previous = 0;
     for (const phase in call.timings) {
       const at = call.timings[phase] as number;
-      this.#series(this.#phaseSeries, this.#phases, call.mode, phase, { mode: call.mode, phase }).observe(Math.max(0, at - previous) / 1e6);
+      let series = phases.get(phase);
+      if (series === undefined) {
+        series = this.#phases.of({ mode: call.mode, phase });
+        phases.set(phase, series);
+      }
+      series.observe(Math.max(0, at - previous) / 1e6);
       previous = at;
     }
-    this.#series(this.#callSeries, this.#calls, call.mode, call.outcome, { mode: call.mode, outcome: call.outcome }).observe(call.latencyUs / 1e6);
+    const calls = this.#seriesOf(this.#callSeries, call.mode);
+    let latency = calls.get(call.outcome);
+    if (latency === undefined) {
+      latency = this.#calls.of({ mode: call.mode, outcome: call.outcome });
+      calls.set(call.outcome, latency);
+    }
+    latency.observe(call.latencyUs / 1e6);
     if (call.rateLimited) this.#rateLimited.inc({ tool, tenant });
     if (call.upstreamError !== null) {
       const code = CODE.test(call.upstreamError) ? this.#codes.value(call.upstreamError) : OTHER;
@@ -184,6 +204,11 @@ export class GatewayMetrics {
   /** Records one alert (the code is a budget or loop reason code, bounded; none for other alerts). */
   observeAlert(type: string, code: string | null): void {
     this.#alerts.inc({ type: ALERT_TYPES.has(type) ? type : OTHER, code: code === null ? NONE : REASON.test(code) ? this.#codes.value(code) : OTHER });
+  }
+
+  /** Records trace spans dropped on their way to the collector. */
+  observeDroppedSpans(spans: number, reason: string): void {
+    this.#spansDropped.inc({ reason: SPAN_DROP_REASONS.has(reason) ? reason : OTHER }, spans);
   }
 
   /** Records one audit batch commit. */
@@ -202,14 +227,14 @@ export class GatewayMetrics {
     return this.registry.metrics();
   }
 
-  #series(cache: Map<string, HistogramSeries>, histogram: FastHistogram, a: string, b: string, labels: Record<string, string>): HistogramSeries {
-    const key = `${a}\u0000${b}`;
-    let series = cache.get(key);
-    if (series === undefined) {
-      series = histogram.of(labels);
-      cache.set(key, series);
+  /** The series of one mode (modes and phases are the pipeline's own, a closed set). */
+  #seriesOf(cache: Map<string, Map<string, HistogramSeries>>, mode: string): Map<string, HistogramSeries> {
+    let byMode = cache.get(mode);
+    if (byMode === undefined) {
+      byMode = new Map();
+      cache.set(mode, byMode);
     }
-    return series;
+    return byMode;
   }
 
   #gauges(sources: MetricSources | undefined, registers: Registry[], failed: (source: string, error: unknown) => void): void {

@@ -51,7 +51,7 @@ import { openGatewayStores, type GatewayStores } from '../stores/index.ts';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createCallTracer } from './tracing.ts';
 import { createAuditShipper } from './audit-shipping.ts';
-import { auditLookupId } from '../tracing/index.ts';
+import { auditLookupId, type SpanDropReason } from '../tracing/index.ts';
 import type { PinState } from '../mcp/index.ts';
 import type { PinView } from './mcp/admin.ts';
 import type { DefinitionDecisionInput, DefinitionDecisionOutcome } from './mcp/review.ts';
@@ -376,6 +376,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     secret,
     ...(options.spanExporter === undefined ? {} : { spanExporter: options.spanExporter }),
     ...(options.onBackgroundFault === undefined ? {} : { onFault: options.onBackgroundFault }),
+    ...(metrics === null ? {} : { onSpansDropped: (spans: number, reason: SpanDropReason) => metrics.observeDroppedSpans(spans, reason) }),
   });
 
   // Calls (execute, decide, simulate) in flight, and requests the doors are receiving or answering

@@ -8,7 +8,7 @@ import { AirlockError } from '../core/errors.ts';
 import { packageVersion } from '../core/package-version.ts';
 import type { AirlockConfig } from '../config/index.ts';
 import { parseSecretRef } from '../config/index.ts';
-import { PASSTHROUGH_TRACER, createOtelTracer, type CallTracer } from '../tracing/index.ts';
+import { PASSTHROUGH_TRACER, createOtelTracer, type CallTracer, type SpanDropReason } from '../tracing/index.ts';
 
 export interface TracerSetup {
   config: AirlockConfig;
@@ -16,6 +16,8 @@ export interface TracerSetup {
   /** A host's exporter: spans go there instead of to `tracing.endpoint` (tracing on). */
   spanExporter?: SpanExporter;
   onFault?: (what: string, error: unknown) => void;
+  /** Told of spans dropped (queue full, export failed): the metrics' counter. */
+  onSpansDropped?: (spans: number, reason: SpanDropReason) => void;
 }
 
 async function collectorHeaders(headers: Record<string, string>, secret: TracerSetup['secret']): Promise<Record<string, string>> {
@@ -48,5 +50,6 @@ export async function createCallTracer(setup: TracerSetup): Promise<CallTracer> 
     sampleRatio: tracing?.sampleRatio ?? 1,
     exporter,
     ...(setup.onFault === undefined ? {} : { onExportFault: (message: string) => setup.onFault?.('tracing', new Error(message)) }),
+    ...(setup.onSpansDropped === undefined ? {} : { onSpansDropped: setup.onSpansDropped }),
   });
 }

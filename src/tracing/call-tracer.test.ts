@@ -91,3 +91,23 @@ test('a failing exporter is reported once per outage', async () => {
   assert.equal(reports.length, 2, 'a new outage is reported again');
   await tracer.shutdown();
 });
+
+test('dropped spans are told with their count and reason: a full queue, and a batch the exporter did not take', async () => {
+  const drops: Array<[number, string]> = [];
+  const stuck: SpanExporter = { export: () => undefined, shutdown: () => Promise.resolve() };
+  const full = createOtelTracer({ serviceName: 's', serviceVersion: '1', sampleRatio: 1, exporter: stuck, scheduledDelayMs: 10, onSpansDropped: (n, reason) => drops.push([n, reason]) });
+  // Two batches of 512 in flight (never answered), 8,192 spans queued: the rest is dropped.
+  for (let i = 0; i < 512 * 2 + 8_192 + 5; i++) full.start({ mode: 'decide' }).end(summary);
+  assert.deepEqual(drops, Array.from({ length: 5 }, () => [1, 'queue_full']));
+
+  drops.length = 0;
+  const refusing: SpanExporter = { export: (_spans, done) => done({ code: ExportResultCode.FAILED, error: new Error('no') }), shutdown: () => Promise.resolve() };
+  const failed = createOtelTracer({ serviceName: 's', serviceVersion: '1', sampleRatio: 1, exporter: refusing, scheduledDelayMs: 10, onSpansDropped: (n, reason) => drops.push([n, reason]) });
+  const call = failed.start({ mode: 'decide' });
+  call.startPhase('identify').end();
+  call.startPhase('authorize').end();
+  call.end(summary);
+  await failed.forceFlush().catch(() => undefined);
+  assert.deepEqual(drops, [[3, 'export_failed']]);
+  await failed.shutdown();
+});

@@ -6,9 +6,10 @@
  * cost beyond parsing it.
  *
  * The hot path is cheap on purpose: a span is a plain record (ids from a pooled CSPRNG, two
- * clock reads), sampled by OpenTelemetry's parent-based trace-id-ratio rule; records become the
- * SDK's ReadableSpans and OTLP only where they are exported — by default on a thread of their
- * own (transports.ts), in batches (span-queue.ts). Nothing is registered globally, so a host
+ * clock reads), sampled by OpenTelemetry's parent-based trace-id-ratio rule; records become
+ * OTLP only where they are exported — by default on a thread of their own, written straight
+ * from the records (transports.ts, otlp-json.ts), in batches (span-queue.ts); a host's
+ * SpanExporter gets the SDK's ReadableSpans. Nothing is registered globally, so a host
  * application's OpenTelemetry setup and the gateway's do not replace each other.
  */
 import { ROOT_CONTEXT, SpanKind, type SpanContext } from '@opentelemetry/api';
@@ -16,7 +17,7 @@ import { SamplingDecision, TraceIdRatioBasedSampler, type SpanExporter } from '@
 import { ATTR, GEN_AI_EXECUTE_TOOL, MCP_TOOLS_CALL } from './conventions.ts';
 import { newSpanId, newTraceId } from './ids.ts';
 import { nowMs } from './span-record.ts';
-import { SpanQueue } from './span-queue.ts';
+import { SpanQueue, type SpanDropReason } from './span-queue.ts';
 import { exporterTransport, workerTransport } from './transports.ts';
 import { headersOf, parentSpanContext, type TraceContextCarrier } from './traceparent.ts';
 
@@ -111,6 +112,8 @@ export interface OtelTracerOptions {
   scheduledDelayMs?: number;
   /** Told when an export fails or spans are dropped, once per outage (the next success ends it). */
   onExportFault?: (message: string) => void;
+  /** Told of every drop, with how many spans (for a counter). */
+  onSpansDropped?: (spans: number, reason: SpanDropReason) => void;
 }
 
 function spanName(mode: CallMode, door: CallDoor, tool: string | null): string {
@@ -208,11 +211,24 @@ class RecordingCallTrace implements CallTrace {
   }
 }
 
+/** Spans per batch to a host's SpanExporter (the SDK's BatchSpanProcessor default). */
+const HOST_BATCH_SPANS = 512;
+/** Spans per batch to the export thread (OTLP/HTTP): about 150 calls, some 800 kB of JSON. */
+const THREAD_BATCH_SPANS = 2_048;
+
 /** Tracing on: spans of sampled calls, in batches, to the configured exporter. */
 export function createOtelTracer(options: OtelTracerOptions): CallTracer {
   const service = { serviceName: options.serviceName, serviceVersion: options.serviceVersion };
+  const hosted = 'export' in options.exporter;
   const transport = 'export' in options.exporter ? exporterTransport(options.exporter, service) : workerTransport({ ...options.exporter, ...service });
-  const queue = new SpanQueue(transport, { delayMs: options.scheduledDelayMs ?? 500, ...(options.onExportFault === undefined ? {} : { onFault: options.onExportFault }) });
+  const queue = new SpanQueue(transport, {
+    delayMs: options.scheduledDelayMs ?? 500,
+    // The export thread takes larger batches: each one wakes it (and costs a request), and a
+    // thread woken on a busy machine takes a core from the event loop for as long as it runs.
+    maxBatch: hosted ? HOST_BATCH_SPANS : THREAD_BATCH_SPANS,
+    ...(options.onExportFault === undefined ? {} : { onFault: options.onExportFault }),
+    ...(options.onSpansDropped === undefined ? {} : { onDrop: options.onSpansDropped }),
+  });
   const ratio = new TraceIdRatioBasedSampler(options.sampleRatio);
   return {
     enabled: true,

@@ -6,6 +6,7 @@ import { randomFillSync } from 'node:crypto';
 
 const POOL = Buffer.alloc(4096);
 let offset = POOL.length;
+const ZEROS: Record<number, string> = { 8: '0'.repeat(16), 16: '0'.repeat(32) };
 
 function randomHex(bytes: number): string {
   for (;;) {
@@ -15,7 +16,7 @@ function randomHex(bytes: number): string {
     }
     const id = POOL.toString('hex', offset, offset + bytes);
     offset += bytes;
-    if (!/^0+$/.test(id)) return id;
+    if (id !== ZEROS[bytes]) return id;
   }
 }
 

@@ -16,12 +16,17 @@ export interface SpanTransport {
   shutdown(): Promise<void>;
 }
 
+/** Why spans were dropped: the queue was full, or the collector did not take their batch. */
+export type SpanDropReason = 'queue_full' | 'export_failed';
+
 export interface SpanQueueOptions {
   delayMs: number;
   maxBatch?: number;
   maxQueued?: number;
   maxInFlight?: number;
   onFault?: (message: string) => void;
+  /** Told of every drop as it happens (a counter's increment: it must be cheap). */
+  onDrop?: (spans: number, reason: SpanDropReason) => void;
 }
 
 export class SpanQueue {
@@ -31,6 +36,7 @@ export class SpanQueue {
   readonly #maxQueued: number;
   readonly #maxInFlight: number;
   readonly #onFault: (message: string) => void;
+  readonly #onDrop: (spans: number, reason: SpanDropReason) => void;
   #buffer: CallRecord[] = [];
   /** Spans in the buffer (a call record holds several). */
   #buffered = 0;
@@ -47,6 +53,7 @@ export class SpanQueue {
     this.#maxQueued = options.maxQueued ?? 8_192;
     this.#maxInFlight = options.maxInFlight ?? 2;
     this.#onFault = options.onFault ?? (() => undefined);
+    this.#onDrop = options.onDrop ?? (() => undefined);
   }
 
   push(call: CallRecord | null): void {
@@ -54,6 +61,7 @@ export class SpanQueue {
       const spans = spanCount(call);
       if (this.#buffered + spans > this.#maxQueued) {
         this.#dropped += spans;
+        this.#onDrop(spans, 'queue_full');
       } else {
         this.#buffer.push(call);
         this.#buffered += spans;
@@ -84,6 +92,7 @@ export class SpanQueue {
           this.#failing = false;
         },
         (error: unknown) => {
+          this.#onDrop(spans, 'export_failed');
           this.#fault(`span export failed (${spans} spans dropped): ${error instanceof Error ? error.message : String(error)}`);
         },
       );

@@ -1,14 +1,15 @@
 /**
  * Where span batches go: an OpenTelemetry SpanExporter in this thread (a host's exporter, or
- * tests'), or the OTLP/HTTP exporter on a thread of its own (the gateway's default: encoding and
- * sending never run on the event loop that serves calls). The thread is unref'd while idle.
+ * tests'), or OTLP/HTTP on a thread of its own (the gateway's default: the OTLP JSON is written
+ * and sent there, never on the event loop that serves calls; see export.worker.ts). The thread
+ * is unref'd while idle.
  */
 import { Worker } from 'node:worker_threads';
 import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
-import { SCOPE_NAME, expandCall, toReadableSpan } from './span-record.ts';
+import { SCOPE_NAME, expandCall, toReadableSpan, type CallRecord } from './span-record.ts';
 import type { SpanTransport } from './span-queue.ts';
 
 export interface ServiceIdentity {
@@ -39,6 +40,39 @@ export interface OtlpEndpoint extends ServiceIdentity {
 
 const encoder = new TextEncoder();
 
+/**
+ * The buffers batches cross to the export thread in: each goes there transferred (no copy) and
+ * comes back with the answer, so a batch allocates nothing large on this thread — no big
+ * string, no fresh external memory (both of which make the garbage collector work harder).
+ */
+const pool: ArrayBuffer[] = [];
+const POOL_MAX = 4;
+const FIRST_BUFFER_BYTES = 1 << 20;
+
+/** A batch as newline-separated JSON of its call records, written into a pooled buffer. */
+export function encodeBatch(calls: readonly CallRecord[], buffer: ArrayBuffer = pool.pop() ?? new ArrayBuffer(FIRST_BUFFER_BYTES)): { buffer: ArrayBuffer; length: number } {
+  let bytes = new Uint8Array(buffer);
+  let length = 0;
+  for (const call of calls) {
+    const json = JSON.stringify(call);
+    // UTF-8 needs at most 3 bytes per UTF-16 unit, and the newline one.
+    const needed = length + json.length * 3 + 1;
+    if (needed > bytes.length) {
+      const larger = new Uint8Array(Math.max(bytes.length * 2, needed));
+      larger.set(bytes.subarray(0, length));
+      bytes = larger;
+    }
+    length += encoder.encodeInto(json, bytes.subarray(length)).written;
+    bytes[length++] = 0x0a;
+  }
+  return { buffer: bytes.buffer as ArrayBuffer, length };
+}
+
+/** A buffer back from the export thread, for the next batch. */
+function release(buffer: ArrayBuffer | undefined): void {
+  if (buffer !== undefined && buffer.byteLength > 0 && pool.length < POOL_MAX) pool.push(buffer);
+}
+
 /** `.ts` when this runs from the sources, `.js` once compiled (the published package). */
 const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
@@ -46,6 +80,8 @@ interface Reply {
   id: number;
   ok: boolean;
   error?: string;
+  /** The batch's buffer, handed back. */
+  buffer?: ArrayBuffer;
 }
 
 export function workerTransport(endpoint: OtlpEndpoint): SpanTransport {
@@ -60,6 +96,7 @@ export function workerTransport(endpoint: OtlpEndpoint): SpanTransport {
     if (worker !== null) return worker;
     const started = new Worker(new URL(`./export.worker${OWN_EXTENSION}`, import.meta.url), { workerData: endpoint });
     started.on('message', (reply: Reply) => {
+      release(reply.buffer);
       const waiting = pending.get(reply.id);
       pending.delete(reply.id);
       if (reply.ok) waiting?.done();
@@ -82,8 +119,8 @@ export function workerTransport(endpoint: OtlpEndpoint): SpanTransport {
         const thread = start();
         thread.ref();
         // The batch crosses as UTF-8 JSON in a transferred buffer: no clone of every record on this thread.
-        const bytes = encoder.encode(JSON.stringify(calls));
-        thread.postMessage({ type: 'spans', id, calls: bytes }, [bytes.buffer]);
+        const { buffer, length } = encodeBatch(calls);
+        thread.postMessage({ type: 'spans', id, buffer, length }, [buffer]);
       }),
     shutdown: async () => {
       const thread = worker;

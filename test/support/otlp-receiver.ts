@@ -21,8 +21,12 @@ export interface OtlpReceiver {
   spans: ReceivedSpan[];
   /** Requests received, with their headers (to check the configured collector headers). */
   requests: Array<{ headers: Record<string, string | string[] | undefined> }>;
+  /** Every accepted export request's body, parsed (to compare encodings). */
+  bodies: unknown[];
   /** Answers every export with this status from now on (200 when null). */
   failWith(status: number | null): void;
+  /** Answers the next `times` exports with `status` (and `retry-after`, when given), then 200 again. */
+  failNext(status: number, times: number, retryAfter?: string): void;
   close(): Promise<void>;
 }
 
@@ -40,7 +44,9 @@ function attributes(list: KeyValue[] | undefined): Record<string, string | numbe
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
   const requests: OtlpReceiver['requests'] = [];
+  const bodies: unknown[] = [];
   let failing: number | null = null;
+  let failures: { status: number; times: number; retryAfter?: string } | null = null;
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -50,6 +56,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         res.writeHead(failing).end();
         return;
       }
+      if (failures !== null && failures.times > 0) {
+        failures.times--;
+        res.writeHead(failures.status, failures.retryAfter === undefined ? {} : { 'retry-after': failures.retryAfter }).end();
+        return;
+      }
       if (req.method !== 'POST' || req.url !== '/v1/traces' || !String(req.headers['content-type']).startsWith('application/json')) {
         res.writeHead(415).end();
         return;
@@ -57,6 +68,7 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
       const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
         resourceSpans?: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }>;
       };
+      bodies.push(body);
       for (const rs of body.resourceSpans ?? []) {
         const resource = attributes(rs.resource?.attributes);
         for (const ss of rs.scopeSpans ?? []) {
@@ -83,8 +95,12 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     url: `http://127.0.0.1:${port}/v1/traces`,
     spans,
     requests,
+    bodies,
     failWith: (status) => {
       failing = status;
+    },
+    failNext: (status, times, retryAfter) => {
+      failures = { status, times, ...(retryAfter === undefined ? {} : { retryAfter }) };
     },
     close: () => new Promise((done) => server.close(() => done())),
   };

@@ -1,0 +1,135 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-receiver.ts';
+import { ATTR } from './conventions.ts';
+import { createOtlpHttpSender } from './otlp-http.ts';
+import { exportRequestHead, exportRequestJson, spansJson, unixNanos, writeExportRequest } from './otlp-json.ts';
+import { spanCount, type CallRecord } from './span-record.ts';
+import { encodeBatch, exporterTransport } from './transports.ts';
+
+const SERVICE = { serviceName: 'airlock-test', serviceVersion: '1.2.3' };
+
+let receiver: OtlpReceiver;
+before(async () => {
+  receiver = await startOtlpReceiver();
+});
+after(() => receiver.close());
+
+/** Drops the fields the protobuf JSON mapping lets a sender leave out (value at its default). */
+function withoutDefaults(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutDefaults);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(value)) {
+    if (field === undefined || field === 0 || field === '' || (Array.isArray(field) && field.length === 0)) continue;
+    out[key] = withoutDefaults(field);
+  }
+  return out;
+}
+
+const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length }).filter((s) => !/^0+$/.test(s));
+const text = fc.string({ unit: 'binary', maxLength: 40 });
+/** A wall-clock time in ms with a sub-millisecond part, as nowMs() gives. */
+const time = fc.tuple(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.double({ min: 0, max: 0.999999999, noNaN: true })).map(([ms, fraction]) => ms + fraction);
+const PHASES = ['identify', 'screen', 'resolve', 'validate', 'authorize', 'execute', 'record_result'];
+const phase = fc.tuple(fc.oneof(fc.constantFrom(...PHASES), text), hex(16), time, time, fc.oneof(fc.constant(''), fc.constant('ERR_CONNECTOR_NETWORK'), text));
+const callRecord: fc.Arbitrary<CallRecord> = fc
+  .record({
+    traceId: hex(32),
+    rootSpanId: hex(16),
+    parentSpanId: fc.oneof(fc.constant(''), hex(16)),
+    parentRemote: fc.boolean(),
+    name: text,
+    kind: fc.constantFrom(0, 1),
+    startMs: time,
+    endMs: time,
+    attributes: fc.dictionary(fc.constantFrom(...Object.values(ATTR)), text),
+    error: fc.boolean(),
+    phases: fc.array(phase, { maxLength: 6 }).map((list) => list.flat()),
+  })
+  .map((record) => ({ ...record, attributes: { ...record.attributes } }));
+
+test('unixNanos: the decimal nanoseconds of a millisecond time, rounded as the SDK does, carried into the next second', () => {
+  assert.equal(unixNanos(1_765_000_000_123.5), '1765000000123500000');
+  assert.equal(unixNanos(1_000), '1000000000');
+  assert.equal(unixNanos(0.5), '500000');
+  assert.equal(unixNanos(0), '0');
+  // 999.9999999 ms past the second rounds to 1e9 ns: the next whole second.
+  assert.equal(unixNanos(1_999.9999999), '2000000000');
+  fc.assert(
+    fc.property(time, (ms) => {
+      const seconds = Math.floor(ms / 1000);
+      const nanos = BigInt(seconds) * 1_000_000_000n + BigInt(Math.round((ms - seconds * 1000) * 1e6));
+      assert.equal(unixNanos(ms), nanos.toString());
+    }),
+  );
+});
+
+test("the written OTLP JSON is what the SDK's OTLP/HTTP exporter sends for the same spans (leaving out default fields), and the receiver takes it", async () => {
+  const sdk = exporterTransport(new OTLPTraceExporter({ url: receiver.url, timeoutMillis: 5_000 }), SERVICE);
+  const sender = createOtlpHttpSender({ url: receiver.url, headers: {}, timeoutMs: 5_000 });
+  try {
+    await fc.assert(
+      fc.asyncProperty(fc.array(callRecord, { minLength: 1, maxLength: 4 }), async (calls) => {
+        const spansBefore = receiver.spans.length;
+        await sdk.send(calls);
+        // The records cross to the export thread as JSON: encode what arrives there.
+        await sender.send(exportRequestJson(SERVICE, spansJson(JSON.parse(JSON.stringify(calls)) as CallRecord[])));
+        const [fromSdk, written] = receiver.bodies.slice(-2);
+        assert.deepEqual(withoutDefaults(written), withoutDefaults(fromSdk));
+        const expected = calls.reduce((n, call) => n + spanCount(call), 0);
+        assert.equal(receiver.spans.length - spansBefore, 2 * expected, 'the receiver read every span of both requests');
+      }),
+      { numRuns: 60 },
+    );
+  } finally {
+    sender.close();
+    await sdk.shutdown();
+  }
+});
+
+test('the receiver reads the written spans: ids, parent, kind, attributes, status and the service', async () => {
+  const call: CallRecord = {
+    traceId: 'a'.repeat(32),
+    rootSpanId: 'b'.repeat(16),
+    parentSpanId: 'c'.repeat(16),
+    parentRemote: true,
+    name: 'execute_tool "quoted"\ntool',
+    kind: 1,
+    startMs: 1_765_000_000_000.25,
+    endMs: 1_765_000_000_002.5,
+    attributes: { [ATTR.tenant]: 'acme\u2028"', [ATTR.outcome]: 'allow' },
+    error: true,
+    phases: ['authorize', 'd'.repeat(16), 1_765_000_000_000.5, 1_765_000_000_001, '', 'execute', 'e'.repeat(16), 1_765_000_000_001, 1_765_000_000_002, 'ERR_CONNECTOR_NETWORK'],
+  };
+  const sender = createOtlpHttpSender({ url: receiver.url, headers: { 'x-collector-key': 'k' }, timeoutMs: 5_000 });
+  const before = receiver.spans.length;
+  await sender.send(exportRequestJson(SERVICE, spansJson([call])));
+  sender.close();
+  const spans = receiver.spans.slice(before);
+  assert.equal(receiver.requests.at(-1)?.headers['x-collector-key'], 'k');
+  assert.deepEqual(
+    spans.map((s) => [s.name, s.spanId, s.parentSpanId, s.kind, s.status.code ?? 0]),
+    [
+      ['execute_tool "quoted"\ntool', 'b'.repeat(16), 'c'.repeat(16), 2, 2],
+      ['authorize', 'd'.repeat(16), 'b'.repeat(16), 1, 0],
+      ['execute', 'e'.repeat(16), 'b'.repeat(16), 3, 2],
+    ],
+  );
+  assert.deepEqual(spans[0]?.attributes, { [ATTR.tenant]: 'acme\u2028"', [ATTR.outcome]: 'allow' });
+  assert.deepEqual(spans[2]?.attributes, { [ATTR.phase]: 'execute', [ATTR.errorType]: 'ERR_CONNECTOR_NETWORK' });
+  assert.deepEqual(spans[0]?.resource, { 'service.name': 'airlock-test', 'service.version': '1.2.3' });
+  assert.ok(spans.every((s) => s.traceId === 'a'.repeat(32)));
+});
+
+test('a batch crosses to the export thread as JSON lines in a buffer, and becomes the same export request there (buffers grow as needed)', () => {
+  fc.assert(
+    fc.property(fc.array(callRecord, { maxLength: 6 }), fc.integer({ min: 1, max: 4_096 }), (calls, size) => {
+      const { buffer, length } = encodeBatch(calls, new ArrayBuffer(size));
+      const { body, length: written } = writeExportRequest(new Uint8Array(buffer, 0, length), exportRequestHead(SERVICE), Buffer.alloc(size));
+      assert.equal(body.subarray(0, written).toString('utf8'), exportRequestJson(SERVICE, spansJson(calls)));
+    }),
+  );
+});
