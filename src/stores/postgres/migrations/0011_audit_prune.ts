@@ -10,7 +10,8 @@ import type { Migration } from '../migrate.ts';
  *   chain head — i.e. only inside the transaction that appended the record while holding the
  *   head lock. DELETE and TRUNCATE stay refused. The application's role keeps its normal
  *   privileges; a superuser or the table owner can still disable triggers, which is why
- *   verifyChain, not the trigger, is the check (docs/audit.md).
+ *   verifyChain, not the trigger, is the check (docs/audit.md). The function keeps the
+ *   search_path it was created with (the Airlock schema), whatever the session's is.
  */
 export const migration: Migration = {
   id: '0011_audit_prune',
@@ -27,7 +28,7 @@ CREATE TRIGGER audit_prunes_append_only BEFORE UPDATE OR DELETE ON audit_prunes
 CREATE TRIGGER audit_prunes_no_truncate BEFORE TRUNCATE ON audit_prunes
   FOR EACH STATEMENT EXECUTE FUNCTION audit_append_only();
 
-CREATE FUNCTION audit_prune_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION audit_prune_guard() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
 BEGIN
   IF NEW.seq = OLD.seq AND NEW.event_id = OLD.event_id AND NEW.ts = OLD.ts AND NEW.type = OLD.type
      AND NEW.request_id = OLD.request_id AND NEW.trace_id = OLD.trace_id
