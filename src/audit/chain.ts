@@ -59,6 +59,8 @@ export interface ChainVerification {
   unattested?: number;
   /** Tombstones (pruned events) accepted because their prune record covers them; absent when none. */
   pruned?: number;
+  /** With `openEnd`: tombstones whose prune record lies after the last event given (not vouched for). */
+  unvouched?: number;
 }
 
 export interface VerifyChainOptions {
@@ -74,6 +76,12 @@ export interface VerifyChainOptions {
    * before it. Catches a log wiped or cut back together with its checkpoint file.
    */
   expect?: readonly ChainHead[];
+  /**
+   * The events are a range that may stop before the log does (a time-range export): a
+   * tombstone whose prune record would come after the last event is not a fault but is counted
+   * in `unvouched` (nothing in the range vouches for it).
+   */
+  openEnd?: boolean;
 }
 
 const HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
@@ -112,6 +120,7 @@ type Bad = NonNullable<ChainVerification['firstBad']>;
  */
 export class ChainVerifier {
   readonly #checkpoint: Checkpoint | undefined;
+  readonly #openEnd: boolean;
   /** Expected heads (outside anchors) by seq, and the highest one. */
   readonly #expect = new Map<number, string>();
   #expectTop = 0;
@@ -129,6 +138,7 @@ export class ChainVerifier {
   constructor(options: VerifyChainOptions = {}) {
     const { checkpoint, checkpointKey, anchor } = options;
     this.#checkpoint = checkpoint;
+    this.#openEnd = options.openEnd === true;
     this.#expected = anchor === undefined ? 1 : anchor.seq + 1;
     this.#prevHash = anchor === undefined ? GENESIS_HASH : anchor.hash;
     this.#head = anchor === undefined ? null : { seq: anchor.seq, hash: anchor.hash };
@@ -254,11 +264,20 @@ export class ChainVerifier {
   finish(): ChainVerification {
     const base = { checked: this.#checked, head: this.#head, ...(this.#pruned > 0 ? { pruned: this.#pruned } : {}) };
     if (this.#bad !== null) return { ok: false, ...base, firstBad: this.#bad };
+    if (this.#pending.size > 0 && this.#openEnd) {
+      const last = this.#head?.seq ?? 0;
+      // Only tombstones naming a record beyond the range: one naming a seq inside it was checked there.
+      if ([...this.#pending.values()].every((held) => held.by > last)) return { ...this.#finishOk(base), unvouched: this.#pending.size };
+    }
     if (this.#pending.size > 0) {
       const first = this.#firstHeld();
       const bad = this.#fail(first, 'prune_unrecorded', `event ${first} is pruned but the log holds no record of it`);
       return { ok: false, ...base, firstBad: bad };
     }
+    return this.#finishOk(base);
+  }
+
+  #finishOk(base: Pick<ChainVerification, 'checked' | 'head' | 'pruned'>): ChainVerification {
     const last = this.#head === null ? 0 : this.#head.seq;
     if (last < this.#expectTop) {
       const bad = this.#fail(last + 1, 'truncated', `log ends at seq ${last} but seq ${this.#expectTop} was recorded outside the host`);
