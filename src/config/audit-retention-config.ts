@@ -4,8 +4,8 @@
  * `airlock serve` prune on a timer (absent: only `airlock audit prune` does).
  */
 export interface AuditRetentionConfig {
-  /** Max age in days per data class (arguments, content, identity, results). */
-  classes: Partial<Record<'arguments' | 'content' | 'identity' | 'results', { maxAgeDays: number }>>;
+  /** Max age in days per data class (arguments, content, detail, identity, results). */
+  classes: Partial<Record<'arguments' | 'content' | 'detail' | 'identity' | 'results', { maxAgeDays: number }>>;
   /** Event types reduced to their skeleton (every class removed) after `maxAgeDays`. */
   events: Array<{ type: string; maxAgeDays: number }>;
   /** Prune from `serve` every this many minutes (absent: never from serve). */
@@ -28,7 +28,7 @@ export const auditRetentionSchema = {
     classes: {
       type: 'object',
       additionalProperties: false,
-      properties: { arguments: maxAge, content: maxAge, identity: maxAge, results: maxAge },
+      properties: { arguments: maxAge, content: maxAge, detail: maxAge, identity: maxAge, results: maxAge },
     },
     events: {
       type: 'array',
@@ -54,7 +54,7 @@ export function normalizeAuditRetention(raw: Rec | undefined): AuditRetentionCon
   if (raw === undefined) return undefined;
   const classes: AuditRetentionConfig['classes'] = {};
   const rawClasses = (raw.classes ?? {}) as Rec;
-  for (const cls of ['arguments', 'content', 'identity', 'results'] as const) {
+  for (const cls of ['arguments', 'content', 'detail', 'identity', 'results'] as const) {
     const rule = rawClasses[cls] as Rec | undefined;
     if (rule !== undefined) classes[cls] = { maxAgeDays: rule.max_age_days as number };
   }

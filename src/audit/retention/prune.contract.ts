@@ -81,8 +81,8 @@ export function runPruneContract(make: () => Promise<PruneContractHarness>, samp
   it('prune: removes due classes, keeps the skeleton, and the log still verifies', async () => {
     await withStore(async (store) => {
       const appended = await store.append([
-        sample({ data: { note: 'call me at +41 79 000 00 00' }, decision: { outcome: 'deny', reasons: [{ policy_id: 'no-pii', effect: 'forbid' }], intent: { hash: 'h', preview: 'send it to bob' } } }),
-        sample({ type: 'result', data: { rows: ['alice@example.com'] }, result_code: 'ok' }),
+        sample({ data: { note: 'call me at +41 79 000 00 00', ticket: 'T-1' }, decision: { outcome: 'deny', reasons: [{ policy_id: 'no-pii', effect: 'forbid' }], intent: { hash: 'h', preview: 'send it to bob' } } }),
+        sample({ type: 'result', data: { rows: ['alice@example.com'], egress: [{ destination: 'https://crm:443', rule: 'crm' }] }, result_code: 'ok' }),
         sample(),
       ]);
       const report = await pruneAudit(store, { policy: ALL, now: LATER(), by: 'test', batchSize: 2 });
@@ -91,7 +91,7 @@ export function runPruneContract(make: () => Promise<PruneContractHarness>, samp
       assert.deepEqual(report.verified, { seq: 3, hash: (appended[2] as AuditEvent).hash });
       const [first, second, third] = await store.read({ limit: 3 });
       assert.deepEqual(first?.pruned, { by: 4, classes: ['arguments', 'content', 'identity'] });
-      assert.equal(first?.data, undefined);
+      assert.deepEqual(first?.data, { ticket: 'T-1' }, 'free text removed; other detail kept (class detail is not in the policy)');
       assert.equal(first?.args_summary, undefined);
       assert.equal(first?.actor.user, null);
       assert.equal(first?.actor.tenant, 'acme');
@@ -99,6 +99,7 @@ export function runPruneContract(make: () => Promise<PruneContractHarness>, samp
       assert.deepEqual(first?.decision, { outcome: 'deny', reasons: [{ policy_id: 'no-pii', effect: 'forbid' }], intent: { hash: 'h' } });
       assert.deepEqual(second?.pruned, { by: 4, classes: ['arguments', 'identity', 'results'] });
       assert.equal(second?.result_code, 'ok');
+      assert.deepEqual(second?.data, { egress: [{ destination: 'https://crm:443', rule: 'crm' }] }, 'what the tool returned removed; boundary telemetry kept');
       assert.deepEqual(third?.pruned, { by: 5, classes: ['arguments', 'identity'] });
       const records = await store.read({ fromSeq: 4 });
       assert.deepEqual(records.map((e) => e.type), ['audit.pruned', 'audit.pruned']);
@@ -137,7 +138,7 @@ export function runPruneContract(make: () => Promise<PruneContractHarness>, samp
       const [first, second] = await store.read({ limit: 2 });
       assert.deepEqual(first?.pruned, { by: 5, classes: ['arguments', 'identity'] });
       assert.deepEqual(first?.data, { x: 1 });
-      assert.deepEqual(second?.pruned, { by: 5, classes: ['arguments', 'content', 'identity'] });
+      assert.deepEqual(second?.pruned, { by: 5, classes: ['arguments', 'detail', 'identity'] });
       assert.equal(second?.data, undefined);
       assert.deepEqual(await verifies(store), { checked: 5, pruned: 3 });
     });

@@ -14,7 +14,7 @@ import { bold, dim, green, printJson, table } from '../output.ts';
 function rows(config: AirlockConfig, report: PruneReport): string[][] {
   const retention = config.auditRetention;
   const out: string[][] = [];
-  for (const cls of ['arguments', 'content', 'identity', 'results'] as const) {
+  for (const cls of ['arguments', 'content', 'detail', 'identity', 'results'] as const) {
     const rule = retention?.classes[cls];
     out.push([cls, rule === undefined ? 'kept' : `${rule.maxAgeDays} d`, report.horizons[cls] ?? '-', String(report.byClass[cls])]);
   }
