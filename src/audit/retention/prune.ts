@@ -2,8 +2,9 @@
  * Running a retention prune over an audit store (docs/audit.md, "Retention"):
  *
  * 1. Verify the whole chain from genesis (with the store's signed checkpoint when it has one)
- *    while collecting the events whose data classes are due. A chain that does not verify is
- *    never pruned: ERR_AUDIT_PRUNE_CHAIN_INVALID, nothing written.
+ *    while collecting the events whose data classes are due (seq, verified body hash, classes:
+ *    bodies are read back per batch and must still be the verified ones). A chain that does not
+ *    verify is never pruned: ERR_AUDIT_PRUNE_CHAIN_INVALID, nothing written.
  * 2. Sign the verified head with the checkpoint key (the checkpoint before the prune); it goes
  *    into every prune record of this run.
  * 3. Per batch of at most MAX_PRUNE_TARGETS events, one store transaction (store.ts): the
@@ -16,7 +17,7 @@
  */
 import { AirlockError } from '../../core/errors.ts';
 import type { AuditEvent } from '../../core/types.ts';
-import { ChainVerifier } from '../chain.ts';
+import { ChainVerifier, hashEvent } from '../chain.ts';
 import type { ChainHead, ChainVerification } from '../chain.ts';
 import { signCheckpoint } from '../checkpoint.ts';
 import type { Checkpoint } from '../checkpoint.ts';
@@ -28,7 +29,7 @@ import { dueClasses, horizonsOf, isActive, newestHorizon, policyRecord } from '.
 import type { RetentionPolicy } from './policy.ts';
 import { MAX_PRUNE_TARGETS, pruneEventInput } from './record.ts';
 import type { PruneTarget } from './record.ts';
-import { tombHashOf } from './store.ts';
+import { pruneConflict, tombHashOf } from './store.ts';
 import type { PrunableAuditStore, PruneBatch } from './store.ts';
 
 export interface PruneOptions {
@@ -87,7 +88,16 @@ export function chainInvalid(result: ChainVerification): AirlockError {
   });
 }
 
+/** What the plan keeps of a due event (not the event: a run holds up to maxEvents of these). */
 interface Due {
+  seq: number;
+  /** Hash of the body as verified (its own hash when intact; the tombstone hash when pruned before). */
+  verified: string;
+  classes: DataClass[];
+}
+
+/** Events with their bodies, read back per batch. */
+interface DueEvent {
   event: AuditEvent;
   classes: DataClass[];
 }
@@ -104,14 +114,39 @@ async function verifyAndPlan(store: PrunableAuditStore, options: PruneOptions, h
     const classes = dueClasses(event as unknown as Record<string, unknown>, horizons);
     if (classes.length === 0) continue;
     if (due.length >= max) truncated = true;
-    else due.push({ event, classes });
+    else due.push({ seq: event.seq, verified: hashEvent(event.prev_hash, event), classes });
   }
   const result = verifier.finish();
   if (!result.ok) throw chainInvalid(result);
   return { result, due, truncated };
 }
 
-function batchOf(items: readonly Due[], record: Omit<Parameters<typeof pruneEventInput>[0], 'targets'>): PruneBatch {
+/**
+ * The batch's events read back from the store (pages over the batch's seq range), each checked
+ * against the body the verification pass saw: one changed since (a concurrent prune, or an edit)
+ * refuses the batch (ERR_AUDIT_PRUNE_CONFLICT) — nothing unverified is ever tombstoned.
+ */
+async function readBatch(store: PrunableAuditStore, items: readonly Due[]): Promise<DueEvent[]> {
+  const wanted = new Map(items.map((item) => [item.seq, item]));
+  const out: DueEvent[] = [];
+  const last = (items.at(-1) as Due).seq;
+  let next = (items[0] as Due).seq;
+  while (next <= last && out.length < items.length) {
+    const page = await store.read({ fromSeq: next, limit: Math.min(2000, last - next + 1) });
+    if (page.length === 0) break;
+    for (const event of page) {
+      const item = wanted.get(event.seq);
+      if (item === undefined) continue;
+      if (hashEvent(event.prev_hash, event) !== item.verified) throw pruneConflict(event.seq);
+      out.push({ event, classes: item.classes });
+    }
+    next = (page.at(-1) as AuditEvent).seq + 1;
+  }
+  if (out.length !== items.length) throw pruneConflict((items.find((i) => !out.some((o) => o.event.seq === i.seq)) as Due).seq);
+  return out;
+}
+
+function batchOf(items: readonly DueEvent[], record: Omit<Parameters<typeof pruneEventInput>[0], 'targets'>): PruneBatch {
   return {
     targets: items.map(({ event }) => {
       const { hash, ...body } = event;
@@ -151,7 +186,7 @@ export async function pruneAudit(store: PrunableAuditStore, options: PruneOption
   const base = { policy: policyRecord(options.policy), horizon: horizons, verified, checkpoint, by: options.by };
   const writing = performance.now();
   for (let i = 0; i < planned.due.length; i += size) {
-    const items = planned.due.slice(i, i + size);
+    const items = await readBatch(store, planned.due.slice(i, i + size));
     const record = await store.prune(batchOf(items, base));
     report.records.push(record.seq);
     report.pruned += items.length;
