@@ -100,6 +100,8 @@ interface Due {
 interface DueEvent {
   event: AuditEvent;
   classes: DataClass[];
+  /** Its stored body (canonical JSON without `hash`), as checked against the verified hash. */
+  body: string;
 }
 
 /** Step 1: verify from genesis and collect what is due. */
@@ -114,7 +116,8 @@ async function verifyAndPlan(store: PrunableAuditStore, options: PruneOptions, h
     const classes = dueClasses(event as unknown as Record<string, unknown>, horizons);
     if (classes.length === 0) continue;
     if (due.length >= max) truncated = true;
-    else due.push({ seq: event.seq, verified: hashEvent(event.prev_hash, event), classes });
+    // An intact event just verified against its own hash; a tombstone's body hash is what its record lists.
+    else due.push({ seq: event.seq, verified: event.pruned === undefined ? event.hash : hashEvent(event.prev_hash, event), classes });
   }
   const result = verifier.finish();
   if (!result.ok) throw chainInvalid(result);
@@ -137,8 +140,11 @@ async function readBatch(store: PrunableAuditStore, items: readonly Due[]): Prom
     for (const event of page) {
       const item = wanted.get(event.seq);
       if (item === undefined) continue;
-      if (hashEvent(event.prev_hash, event) !== item.verified) throw pruneConflict(event.seq);
-      out.push({ event, classes: item.classes });
+      // The body the store holds is the canonical JSON of the event without its hash (prev_hash inside).
+      const { hash: _hash, ...rest } = event;
+      const body = canonicalJson(rest);
+      if (tombHashOf(body) !== item.verified) throw pruneConflict(event.seq);
+      out.push({ event, classes: item.classes, body });
     }
     next = (page.at(-1) as AuditEvent).seq + 1;
   }
@@ -148,10 +154,7 @@ async function readBatch(store: PrunableAuditStore, items: readonly Due[]): Prom
 
 function batchOf(items: readonly DueEvent[], record: Omit<Parameters<typeof pruneEventInput>[0], 'targets'>): PruneBatch {
   return {
-    targets: items.map(({ event }) => {
-      const { hash, ...body } = event;
-      return { seq: event.seq, hash, body: canonicalJson(body) };
-    }),
+    targets: items.map(({ event, body }) => ({ seq: event.seq, hash: event.hash, body })),
     build(recordSeq: number) {
       const tombstones = items.map(({ event, classes }) => canonicalJson(tombstoneOf(event, classes, recordSeq)));
       const targets: PruneTarget[] = items.map(({ event }, i) => [event.seq, event.hash, tombHashOf(tombstones[i] as string)]);
