@@ -133,3 +133,32 @@ it('sqlite prune: a log that does not verify is refused and left as it is', asyn
     }
   });
 });
+
+it('sqlite prune: another process-like connection pruning while the writer thread appends keeps one chain', async () => {
+  const path = join(root, `two-${++files}.db`);
+  const appender = SqliteAuditStore.open(path, { checkpointKey: key, writer: 'thread' });
+  await appender.whenWriterReady();
+  try {
+    for (let i = 0; i < 10; i++) await appender.append(Array.from({ length: 20 }, () => sampleEventInput()));
+    const pruner = SqliteAuditStore.open(path, { checkpointKey: key, writer: 'inline', lockTimeoutMs: 20_000 });
+    try {
+      let appending = true;
+      const appended: number[] = [];
+      const load = (async () => {
+        while (appending) appended.push(...(await appender.append([sampleEventInput(), sampleEventInput()])).map((e) => e.seq));
+      })();
+      const report = await pruneAudit(pruner, { policy: ARGS, now: later(), by: 'test', batchSize: 16 });
+      appending = false;
+      await load;
+      assert.equal(report.pruned, 200);
+      assert.ok(appended.length > 0, 'appends ran during the prune');
+    } finally {
+      await pruner.close();
+    }
+    const result = await verifyChain(readAll(appender), { checkpoint: (await appender.checkpoint()) ?? undefined, checkpointKey: key });
+    assert.equal(result.ok, true, JSON.stringify(result.firstBad));
+    assert.equal(result.pruned, 200);
+  } finally {
+    await appender.close();
+  }
+});
