@@ -27,7 +27,17 @@ async function storedCheckpoint(store: AuditStore): Promise<Checkpoint | null> {
   return typeof withCheckpoint.checkpoint === 'function' ? withCheckpoint.checkpoint() : null;
 }
 
-async function runOn(store: AuditStore, config: AirlockConfig, options: { now: number; dryRun: boolean; by: string; key?: Uint8Array; onProgress?: (p: PruneProgress) => void }): Promise<PruneReport> {
+/**
+ * Events per batch when the gateway prunes its own log: a SQLite batch commits on the store's
+ * connection, on the event loop, so batches stay small (a few ms each) beside live calls.
+ */
+const SCHEDULED_BATCH = 64;
+
+async function runOn(
+  store: AuditStore,
+  config: AirlockConfig,
+  options: { now: number; dryRun: boolean; by: string; key?: Uint8Array; batchSize?: number; onProgress?: (p: PruneProgress) => void },
+): Promise<PruneReport> {
   const retention = retentionOf(config);
   if (!isPrunable(store)) throw new AirlockError('ERR_AUDIT_PRUNE_UNSUPPORTED', 'this audit store cannot prune', { status: 400 });
   const checkpoint = await storedCheckpoint(store);
@@ -37,6 +47,7 @@ async function runOn(store: AuditStore, config: AirlockConfig, options: { now: n
     dryRun: options.dryRun,
     by: options.by,
     maxEvents: retention.maxEventsPerRun,
+    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
     ...(checkpoint === null ? {} : { checkpoint }),
     ...(options.key === undefined ? {} : { checkpointKey: options.key }),
     ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
@@ -87,7 +98,7 @@ export function startPruneSchedule(setup: {
   let running: Promise<void> | null = null;
   const tick = () => {
     if (running !== null) return;
-    running = runOn(setup.audit, setup.config, { now: setup.clock.now(), dryRun: false, by: 'scheduler', ...(setup.key === undefined ? {} : { key: setup.key }) })
+    running = runOn(setup.audit, setup.config, { now: setup.clock.now(), dryRun: false, by: 'scheduler', batchSize: SCHEDULED_BATCH, ...(setup.key === undefined ? {} : { key: setup.key }) })
       .then(
         (report) => setup.onPruned?.(report),
         (error: unknown) => setup.onFault?.('audit retention prune', error),
