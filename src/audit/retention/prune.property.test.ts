@@ -105,6 +105,26 @@ describe('pruning keeps the chain verifiable (property)', () => {
     );
   });
 
+  it("a tombstone's original hash swapped (with the next event's link moved along) is reported", async () => {
+    await fc.assert(
+      fc.asyncProperty(logArb, fc.nat(), async ({ inputs, policies, batchSize }, pick) => {
+        const { store } = await prunedLog(inputs, policies, batchSize);
+        const records = store.records();
+        const tombs = records.filter(isTomb);
+        fc.pre(tombs.length > 0);
+        const victim = tombs[pick % tombs.length] as StoredEventRecord;
+        const forged = `sha256:${'f'.repeat(64)}`;
+        const next = records.find((r) => r.seq === victim.seq + 1) as StoredEventRecord;
+        const relinked = { ...next, prev_hash: forged, body: canonicalJson({ ...(JSON.parse(next.body) as object), prev_hash: forged }) };
+        store.replaceRecords(records.map((r) => (r.seq === victim.seq ? { ...victim, hash: forged } : r.seq === next.seq ? relinked : r)));
+        const result = await verifyChain(readAll(store));
+        assert.equal(result.ok, false);
+        assert.ok((result.firstBad?.seq ?? 0) >= victim.seq, JSON.stringify(result.firstBad));
+      }),
+      RUNS,
+    );
+  });
+
   it('an edited prune record is reported (its own hash no longer matches)', async () => {
     await fc.assert(
       fc.asyncProperty(logArb, fc.nat(), async ({ inputs, policies, batchSize }, pick) => {
