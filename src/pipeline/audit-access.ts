@@ -58,11 +58,13 @@ export function exportLine(event: AuditEvent): string {
 
 /** The table row fields of an event (CLI output). */
 export function eventRow(event: AuditEvent): { seq: string; time: string; type: string; actor: string; tool: string; outcome: string; rule: string; request: string } {
-  const actor = `${event.actor.tenant ?? '-'}/${event.actor.user ?? '-'}${event.actor.agent === null ? '' : ` via ${event.actor.agent}`}`;
+  // A tombstone (retention) says so: in its type, and where its user was removed.
+  const user = event.actor.user ?? (event.pruned?.classes.includes('identity') === true ? '[pruned]' : '-');
+  const actor = `${event.actor.tenant ?? '-'}/${user}${event.actor.agent === null ? '' : ` via ${event.actor.agent}`}`;
   return {
     seq: String(event.seq),
     time: event.ts,
-    type: event.type,
+    type: event.pruned === undefined ? event.type : `${event.type} (pruned)`,
     actor,
     tool: event.tool ?? '-',
     outcome: outcomeOf(event) ?? '-',

@@ -73,6 +73,10 @@ describe('airlock audit prune', () => {
     assert.equal(trace.code, 0, trace.stderr);
     assert.match(trace.stdout, /\(pruned arguments, identity by #4\)/);
 
+    const search = await airlock(['audit', 'search', '--config', config, '--type', 'decision']);
+    assert.equal(search.code, 0, search.stderr);
+    assert.match(search.stdout, /decision \(pruned\) +acme\/\[pruned\] via agent-7/);
+
     const again = await airlock(['audit', 'prune', '--config', config, '--json']);
     assert.equal((JSON.parse(again.stdout) as { due: number }).due, 0);
   });
