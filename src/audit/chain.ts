@@ -5,12 +5,21 @@
  * prev_hash = hash(n-1) (GENESIS_HASH for seq 1). verifyChain streams any (async) iterable
  * of events in seq order and reports the first event where the log stops being a valid
  * chain; a signed checkpoint kept outside the log also catches a cut-off tail.
+ *
+ * Pruned events (retention/, docs/audit.md "Retention"): a tombstone cannot be rehashed, so it
+ * is accepted only when the later `audit.pruned` event named in its `pruned.by` — itself in the
+ * verified chain — lists its seq, its hash and the hash of its tombstone body. Its prev_hash
+ * still links to the event before it, and the next event links to its (original) hash. A
+ * tombstone that no record covers is `prune_unrecorded`; one covered with another hash or body
+ * is `prune_mismatch`. The verifier holds each tombstone it has seen until its record comes.
  */
 import { isAirlockError } from '../core/errors.ts';
 import type { AuditEvent } from '../core/types.ts';
 import type { Checkpoint } from './checkpoint.ts';
 import { verifyCheckpointSignature } from './checkpoint.ts';
 import { canonicalJsonHash } from './fast-canonical.ts';
+import { PRUNE_EVENT_TYPE, prunedMark } from './retention/classes.ts';
+import { pruneTargetsOf } from './retention/record.ts';
 
 /** prev_hash of the first event. */
 export const GENESIS_HASH = `sha256:${'0'.repeat(64)}`;
@@ -29,7 +38,9 @@ export type ChainFault =
   | 'malformed'
   | 'truncated'
   | 'checkpoint_mismatch'
-  | 'checkpoint_missing';
+  | 'checkpoint_missing'
+  | 'prune_unrecorded'
+  | 'prune_mismatch';
 
 export interface ChainHead {
   seq: number;
@@ -46,6 +57,10 @@ export interface ChainVerification {
   firstBad?: { seq: number; reason: ChainFault; message: string };
   /** With a checkpoint: verified events after the checkpointed seq (not yet attested). */
   unattested?: number;
+  /** Tombstones (pruned events) accepted because their prune record covers them; absent when none. */
+  pruned?: number;
+  /** With `openEnd`: tombstones whose prune record lies after the last event given (not vouched for). */
+  unvouched?: number;
 }
 
 export interface VerifyChainOptions {
@@ -61,6 +76,12 @@ export interface VerifyChainOptions {
    * before it. Catches a log wiped or cut back together with its checkpoint file.
    */
   expect?: readonly ChainHead[];
+  /**
+   * The events are a range that may stop before the log does (a time-range export): a
+   * tombstone whose prune record would come after the last event is not a fault but is counted
+   * in `unvouched` (nothing in the range vouches for it).
+   */
+  openEnd?: boolean;
 }
 
 const HASH_PATTERN = /^sha256:[0-9a-f]{64}$/;
@@ -99,6 +120,7 @@ type Bad = NonNullable<ChainVerification['firstBad']>;
  */
 export class ChainVerifier {
   readonly #checkpoint: Checkpoint | undefined;
+  readonly #openEnd: boolean;
   /** Expected heads (outside anchors) by seq, and the highest one. */
   readonly #expect = new Map<number, string>();
   #expectTop = 0;
@@ -107,10 +129,16 @@ export class ChainVerifier {
   #head: ChainHead | null;
   #checked = 0;
   #bad: Bad | null = null;
+  /** Tombstones seen whose prune record has not come yet: seq -> original hash, tombstone hash, record seq. */
+  readonly #pending = new Map<number, { hash: string; tomb: string; by: number }>();
+  /** Record seq -> how many pending tombstones name it. */
+  readonly #pendingBy = new Map<number, number>();
+  #pruned = 0;
 
   constructor(options: VerifyChainOptions = {}) {
     const { checkpoint, checkpointKey, anchor } = options;
     this.#checkpoint = checkpoint;
+    this.#openEnd = options.openEnd === true;
     this.#expected = anchor === undefined ? 1 : anchor.seq + 1;
     this.#prevHash = anchor === undefined ? GENESIS_HASH : anchor.hash;
     this.#head = anchor === undefined ? null : { seq: anchor.seq, hash: anchor.hash };
@@ -167,13 +195,32 @@ export class ChainVerifier {
     if (event.prev_hash !== this.#prevHash) {
       return this.#fail(seq, 'prev_mismatch', `event ${seq} does not link to the hash of event ${seq - 1}`);
     }
+    const mark = prunedMark(event as unknown as Record<string, unknown>);
+    if (mark === undefined) return this.#fail(seq, 'malformed', `event ${seq} has a malformed pruned mark`);
     let recomputed: string;
     try {
       recomputed = hashEvent(this.#prevHash, event);
     } catch {
       return this.#fail(seq, 'malformed', `event ${seq} cannot be canonicalized`);
     }
-    if (recomputed !== event.hash) return this.#fail(seq, 'hash_mismatch', `event ${seq} does not match its hash`);
+    if (mark !== null) {
+      // A tombstone: held until the record named by `pruned.by` lists it.
+      if (event.type === PRUNE_EVENT_TYPE) return this.#fail(seq, 'prune_mismatch', `event ${seq} is a prune record and cannot be pruned`);
+      if (mark.by <= seq) return this.#fail(seq, 'prune_unrecorded', `event ${seq} is pruned by a record (seq ${mark.by}) that is not after it`);
+      this.#pending.set(seq, { hash: event.hash, tomb: recomputed, by: mark.by });
+      this.#pendingBy.set(mark.by, (this.#pendingBy.get(mark.by) ?? 0) + 1);
+    } else {
+      if (recomputed !== event.hash) return this.#fail(seq, 'hash_mismatch', `event ${seq} does not match its hash`);
+      if (event.type === PRUNE_EVENT_TYPE) {
+        const bad = this.#coverTombstones(seq, event as unknown as Record<string, unknown>);
+        if (bad !== null) return bad;
+      }
+    }
+    if ((this.#pendingBy.get(seq) ?? 0) > 0) {
+      const first = this.#firstHeld(seq);
+      return this.#fail(first, 'prune_unrecorded', `event ${first} is pruned by seq ${seq}, which does not record it`);
+    }
+    this.#pendingBy.delete(seq);
     const checkpoint = this.#checkpoint;
     if (checkpoint !== undefined && seq === checkpoint.seq && event.hash !== checkpoint.hash) {
       return this.#fail(seq, 'checkpoint_mismatch', `event ${seq} differs from the signed checkpoint`);
@@ -189,10 +236,48 @@ export class ChainVerifier {
     return null;
   }
 
+  /** Checks the targets of the prune record at `seq` against the tombstones held. */
+  #coverTombstones(seq: number, event: Record<string, unknown>): Bad | null {
+    const targets = pruneTargetsOf(event);
+    if (targets === undefined || targets.some(([target]) => target >= seq)) return this.#fail(seq, 'malformed', `prune record ${seq} is malformed`);
+    for (const [target, hash, tomb] of targets) {
+      const held = this.#pending.get(target);
+      if (held === undefined) continue; // intact (or before the anchor): nothing to vouch for
+      if (held.hash !== hash) return this.#fail(target, 'prune_mismatch', `event ${target} has another hash than its prune record (seq ${seq}) lists`);
+      if (held.by !== seq) continue; // pruned again later: the later record vouches for the body
+      if (held.tomb !== tomb) return this.#fail(target, 'prune_mismatch', `tombstone of event ${target} differs from what its prune record (seq ${seq}) lists`);
+      this.#pending.delete(target);
+      this.#pendingBy.set(seq, (this.#pendingBy.get(seq) ?? 1) - 1);
+      this.#pruned++;
+    }
+    return null;
+  }
+
+  /** Lowest seq of the tombstones held (naming record `by`, or any). */
+  #firstHeld(by?: number): number {
+    let first = Infinity;
+    for (const [seq, held] of this.#pending) if ((by === undefined || held.by === by) && seq < first) first = seq;
+    return first;
+  }
+
   /** The verdict once the source is exhausted (or a fault was found). */
   finish(): ChainVerification {
-    const base = { checked: this.#checked, head: this.#head };
+    const base = { checked: this.#checked, head: this.#head, ...(this.#pruned > 0 ? { pruned: this.#pruned } : {}) };
     if (this.#bad !== null) return { ok: false, ...base, firstBad: this.#bad };
+    if (this.#pending.size > 0 && this.#openEnd) {
+      const last = this.#head?.seq ?? 0;
+      // Only tombstones naming a record beyond the range: one naming a seq inside it was checked there.
+      if ([...this.#pending.values()].every((held) => held.by > last)) return { ...this.#finishOk(base), unvouched: this.#pending.size };
+    }
+    if (this.#pending.size > 0) {
+      const first = this.#firstHeld();
+      const bad = this.#fail(first, 'prune_unrecorded', `event ${first} is pruned but the log holds no record of it`);
+      return { ok: false, ...base, firstBad: bad };
+    }
+    return this.#finishOk(base);
+  }
+
+  #finishOk(base: Pick<ChainVerification, 'checked' | 'head' | 'pruned'>): ChainVerification {
     const last = this.#head === null ? 0 : this.#head.seq;
     if (last < this.#expectTop) {
       const bad = this.#fail(last + 1, 'truncated', `log ends at seq ${last} but seq ${this.#expectTop} was recorded outside the host`);

@@ -22,8 +22,12 @@ export type LinkName =
   | 'result'
   | 'timestamps';
 
-/** ok: the log shows it; missing: it should, and does not (the chain is incomplete); n/a: nothing to show. */
-export type LinkStatus = 'ok' | 'missing' | 'n/a';
+/**
+ * ok: the log shows it; missing: it should, and does not (the chain is incomplete); pruned: it
+ * did, and retention removed it (the tombstone and its audit.pruned record say so); n/a:
+ * nothing to show.
+ */
+export type LinkStatus = 'ok' | 'missing' | 'pruned' | 'n/a';
 
 export interface DrillLink {
   link: LinkName;
@@ -87,6 +91,17 @@ const link = (name: LinkName, status: LinkStatus, detail: string, values: Record
   values,
 });
 
+/** Whether retention removed data class `cls` from `event` (a tombstone, audit/retention). */
+function lost(event: AuditEvent | undefined, cls: string): event is AuditEvent & { pruned: { by: number; classes: string[] } } {
+  return event?.pruned?.classes.includes(cls) === true;
+}
+
+const prunedLink = (name: LinkName, event: AuditEvent & { pruned: { by: number } }, what: string, values: Record<string, unknown> = {}): DrillLink =>
+  link(name, 'pruned', `${what} was removed by retention (event #${event.seq}, audit.pruned #${event.pruned.by})`, values);
+
+/** Events of `type` prefix whose `data` (holding the id) retention removed: they may be the ones looked for. */
+const dataLost = (e: AuditEvent, prefix: string): boolean => e.type.startsWith(prefix) && e.data === undefined && lost(e, 'detail');
+
 /** Runs lookups once per id. */
 class Resolver {
   readonly #lookup: DrillLookup;
@@ -107,6 +122,7 @@ class Resolver {
 function whoLink(decision: AuditEvent): DrillLink {
   const a = decision.actor;
   const values = { user: a.user, tenant: a.tenant, roles: a.roles, agent: a.agent };
+  if (a.user === null && a.tenant !== null && lost(decision, 'identity')) return prunedLink('who', decision, 'the user of the decision', values);
   if (a.user === null || a.tenant === null) return link('who', 'missing', 'the decision names no user or tenant', values);
   const agent = a.agent === null ? 'no agent (direct call)' : `agent ${a.agent}`;
   return link('who', 'ok', `${a.user}@${a.tenant} [${a.roles.join(', ')}], ${agent}`, values);
@@ -177,7 +193,7 @@ function operatorOf(event: AuditEvent): Record<string, unknown> {
 async function approvalLink(d: Obj, r: Resolver): Promise<DrillLink> {
   const id = str(d.approval_id);
   if (id === null) return link('approval', 'n/a', 'no approval was required');
-  const events = (await r.find(id)).filter((e) => obj(e.data)?.approval_id === id);
+  const events = (await r.find(id)).filter((e) => obj(e.data)?.approval_id === id || (dataLost(e, 'approval.') && e.refs?.includes(id) === true));
   const requested = events.find((e) => e.type === 'approval.requested');
   const decided = events.find((e) => e.type === 'approval.approved' || e.type === 'approval.rejected');
   const values = {
@@ -190,6 +206,9 @@ async function approvalLink(d: Obj, r: Resolver): Promise<DrillLink> {
   if (requested === undefined) return link('approval', 'missing', `no approval.requested event for ${id}`, values);
   if (d.code === 'approval.granted') {
     // The call ran on a consumed approval: the reviewer who granted it must be on the record.
+    if (decided?.type === 'approval.approved' && decided.actor.user === null && lost(decided, 'identity')) {
+      return prunedLink('approval', decided, `the operator who approved ${id}`, values);
+    }
     if (decided?.type !== 'approval.approved' || decided.actor.user === null) {
       return link('approval', 'missing', `the call consumed ${id} but no approval.approved event names its operator`, values);
     }
@@ -202,7 +221,10 @@ async function approvalLink(d: Obj, r: Resolver): Promise<DrillLink> {
 async function overrideLink(d: Obj, r: Resolver): Promise<DrillLink> {
   const id = str(d.override_id);
   if (id === null) return link('override', 'n/a', 'no break-glass override was used');
-  const created = (await r.find(id)).find((e) => e.type === 'override.created' && obj(e.data)?.override_id === id);
+  const created = (await r.find(id)).find((e) => e.type === 'override.created' && (obj(e.data)?.override_id === id || (dataLost(e, 'override.') && e.refs?.includes(id) === true)));
+  if (created !== undefined && created.actor.user === null && lost(created, 'identity')) {
+    return prunedLink('override', created, `the operator who opened ${id}`, { override_id: id });
+  }
   if (created === undefined || created.actor.user === null) {
     return link('override', 'missing', `no override.created event names the operator of ${id}`, { override_id: id });
   }
@@ -253,7 +275,9 @@ function executionLinks(d: Obj, events: AuditEvent[], decision: AuditEvent): Dri
   }
   const connector = str(obj(decision.data)?.connector);
   const execution =
-    str(decision.args_hash) === null || connector === null
+    connector === null && str(decision.args_hash) !== null && lost(decision, 'detail')
+      ? prunedLink('execution', decision, 'the connector of the intent', { tool: decision.tool ?? null, args_hash: decision.args_hash })
+      : str(decision.args_hash) === null || connector === null
       ? link('execution', 'missing', 'the intent lacks the payload hash or the connector', { args_hash: decision.args_hash ?? null, connector })
       : link('execution', 'ok', `${decision.tool ?? '?'} via ${connector}, payload ${String(decision.args_hash)}`, {
           tool: decision.tool ?? null,

@@ -42,6 +42,19 @@ describe('sealing', () => {
       return true;
     });
   });
+
+  it('refuses a pruned mark and the reserved audit.pruned type on an ordinary append (only a prune writes them)', () => {
+    const refused = (input: unknown, message: RegExp) =>
+      assert.throws(() => prepareInput(input as never), (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'ERR_AUDIT_INVALID_EVENT');
+        assert.match(error.message, message);
+        return true;
+      });
+    refused({ ...sampleEventInput(), pruned: { by: 9, classes: ['arguments'] } }, /must not set pruned/);
+    refused(sampleEventInput({ type: 'audit.pruned' }), /reserved for prune records/);
+    assert.throws(() => prepareInput(sampleEventInput(), { pruneRecord: true }), /must have type audit.pruned/);
+    assert.equal(prepareInput(sampleEventInput({ type: 'audit.pruned' }), { pruneRecord: true }).wire.type, 'audit.pruned');
+  });
 });
 
 describe('packed wire events', () => {

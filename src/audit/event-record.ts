@@ -145,9 +145,17 @@ function validateRefs(refs: unknown): void {
   }
 }
 
-function validate(copy: Record<string, unknown>): void {
+/** Type of the prune record (retention/record.ts): only a store's prune appends one. */
+const PRUNE_RECORD_TYPE = 'audit.pruned';
+
+function validate(copy: Record<string, unknown>, pruneRecord: boolean): void {
   for (const field of STORE_FIELDS) {
     if (field in copy) throw invalid(`audit event must not set ${field}; the store assigns it`);
+  }
+  // `pruned` marks a tombstone; an appended event never carries it.
+  if ('pruned' in copy) throw invalid('audit event must not set pruned; only a prune writes it');
+  if ((copy.type === PRUNE_RECORD_TYPE) !== pruneRecord) {
+    throw invalid(pruneRecord ? 'a prune record must have type audit.pruned' : 'audit event type audit.pruned is reserved for prune records');
   }
   if (!isId(copy.type)) throw invalid('audit event type must be a non-empty string');
   if (!isId(copy.request_id)) throw invalid('audit event request_id must be a non-empty string');
@@ -177,10 +185,10 @@ function validate(copy: Record<string, unknown>): void {
 /** What every adapter's append validates first: an array of well-formed events, prepared; throws ERR_AUDIT_INVALID_EVENT. */
 export function prepareAppend(events: unknown): PreparedInput[] {
   if (!Array.isArray(events)) throw new AirlockError('ERR_AUDIT_INVALID_EVENT', 'append takes an array of events', { status: 500 });
-  return (events as AuditEventInput[]).map(prepareInput);
+  return (events as AuditEventInput[]).map((event) => prepareInput(event));
 }
 
-export function prepareInput(input: AuditEventInput): PreparedInput {
+export function prepareInput(input: AuditEventInput, options: { pruneRecord?: boolean } = {}): PreparedInput {
   if (!isPlainObject(input)) throw invalid('audit event must be a plain object');
   const fields: Record<string, unknown> = {};
   const keys: string[] = [];
@@ -190,7 +198,7 @@ export function prepareInput(input: AuditEventInput): PreparedInput {
     fields[key] = value;
     keys.push(key);
   }
-  validate(fields);
+  validate(fields, options.pruneRecord === true);
   keys.sort();
   const segments: string[] = [];
   let segment = '';

@@ -15,13 +15,15 @@ import { decodeStoredEvent, prepareAppend, sealEvent } from './event-record.ts';
 import type { PreparedInput, StoredEventRecord } from './event-record.ts';
 import { relatesTo } from './related.ts';
 import { finishSearch, matchesSearch, normalizeSearch, planSearch } from './search.ts';
+import { preparePruneWrite, pruneConflict } from './retention/store.ts';
+import type { PrunableAuditStore, PruneBatch } from './retention/store.ts';
 import type { AuditSearchPage, AuditSearchQuery } from './search.ts';
 
 function unavailable(message: string): AirlockError {
   return new AirlockError('ERR_AUDIT_UNAVAILABLE', message, { status: 503 });
 }
 
-export class MemoryAuditStore implements AuditStore {
+export class MemoryAuditStore implements AuditStore, PrunableAuditStore {
   readonly #clock: Clock;
   #records: StoredEventRecord[] = [];
   /** ref -> seqs of the events whose `refs` hold it (the event_refs table of the SQLite store). */
@@ -75,6 +77,21 @@ export class MemoryAuditStore implements AuditStore {
     }
     this.#records.push(...records);
     return sealed;
+  }
+
+  /** One prune batch, atomically (retention/store.ts): checked, then the record appended and the bodies replaced. */
+  async prune(batch: PruneBatch): Promise<AuditEvent> {
+    this.#assertOpen();
+    if (this.#unavailable) throw unavailable('audit store could not commit the prune');
+    for (const target of batch.targets) {
+      const record = this.#records[target.seq - 1];
+      if (record?.seq !== target.seq || record.hash !== target.hash || record.body !== target.body) throw pruneConflict(target.seq);
+    }
+    const last = this.#records.at(-1);
+    const write = preparePruneWrite(batch, last === undefined ? null : { seq: last.seq, hash: last.hash }, this.#clock.now());
+    for (const [seq, body] of write.tombstones) (this.#records[seq - 1] as StoredEventRecord).body = body;
+    this.#records.push(write.record);
+    return write.event;
   }
 
   async read(options: { fromSeq?: number; limit?: number } = {}): Promise<AuditEvent[]> {

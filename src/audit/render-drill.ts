@@ -6,7 +6,7 @@
 import type { DrillReport } from './drill.ts';
 import { safeText } from './render-lineage.ts';
 
-const MARK = { ok: 'ok  ', missing: 'MISS', 'n/a': 'n/a ' } as const;
+const MARK = { ok: 'ok  ', missing: 'MISS', pruned: 'PRUN', 'n/a': 'n/a ' } as const;
 
 export function renderDrill(report: DrillReport): string {
   const lines = [`drill of ${safeText(report.id)}`];
@@ -28,7 +28,9 @@ export function renderDrill(report: DrillReport): string {
   }
   if (report.actions_omitted > 0) lines.push(`(${report.actions_omitted} more actions not drilled: drill one of their ids)`);
   const missing = report.actions.reduce((n, a) => n + a.links.filter((l) => l.status === 'missing').length, 0);
-  const verdict = report.complete ? 'COMPLETE' : report.found ? `INCOMPLETE (${missing} missing link${missing === 1 ? '' : 's'})` : 'NOT FOUND';
+  const pruned = report.actions.reduce((n, a) => n + a.links.filter((l) => l.status === 'pruned').length, 0);
+  const removed = pruned === 0 ? '' : ` (${pruned} link${pruned === 1 ? '' : 's'} removed by retention)`;
+  const verdict = report.complete ? `COMPLETE${removed}` : report.found ? `INCOMPLETE (${missing} missing link${missing === 1 ? '' : 's'})${removed}` : 'NOT FOUND';
   lines.push('');
   lines.push(`${verdict}: ${report.actions.length} action${report.actions.length === 1 ? '' : 's'}, ${report.lookups} lookups, ${report.elapsed_ms.toFixed(1)} ms`);
   return `${lines.join('\n')}\n`;

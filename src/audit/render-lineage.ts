@@ -45,6 +45,11 @@ export function renderEventLine(event: AuditEvent): string {
     if (ids.length > 0) parts.push(`[${ids.map(safeText).join(', ')}]`);
   }
   if (typeof event.result_code === 'string') parts.push(`result=${safeText(event.result_code)}`);
+  // A tombstone (retention): shown as pruned, with what was removed and the record that says so.
+  const pruned = record(event.pruned);
+  if (pruned !== null && Array.isArray(pruned.classes)) {
+    parts.push(`(pruned ${pruned.classes.map((c) => safeText(String(c))).join(', ')} by #${safeText(String(pruned.by))})`);
+  }
   return parts.join('  ');
 }
 

@@ -11,6 +11,7 @@ import type { AuditStore } from './types.ts';
 import { GENESIS_HASH, hashEvent, verifyChain } from './chain.ts';
 import { readAll } from './read-all.ts';
 import type { AuditSearchQuery } from './search.ts';
+import { runPruneContract } from './retention/prune.contract.ts';
 
 export interface AuditStoreHarness {
   store: AuditStore;
@@ -421,5 +422,7 @@ export function runAuditStoreContract(name: string, makeStore: MakeAuditStore): 
         await h.dispose?.();
       }
     });
+
+    runPruneContract(() => harness(makeStore), sampleEventInput);
   });
 }

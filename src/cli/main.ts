@@ -9,6 +9,7 @@ import { CliExit } from './config-loading.ts';
 import { auditDrillCommand, auditTraceCommand, auditVerifyCommand } from './commands/audit.ts';
 import { registerAuditSearchCommands } from './commands/audit-search.ts';
 import { registerAuditShipCommand } from './commands/audit-ship.ts';
+import { registerAuditPruneCommand } from './commands/audit-prune.ts';
 import { configCheckCommand, policyCheckCommand, policySchemaCommand } from './commands/config.ts';
 import { demoCommand } from './commands/demo.ts';
 import { dbMigrateCommand } from './commands/db.ts';
@@ -94,6 +95,7 @@ export function buildProgram(): Command {
     .action(auditDrillCommand);
   registerAuditSearchCommands(audit);
   registerAuditShipCommand(audit);
+  registerAuditPruneCommand(audit);
 
   program
     .command('db')

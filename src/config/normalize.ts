@@ -23,6 +23,7 @@ import { egressConfig, egressRules, sandboxConnector } from './isolation-normali
 import { normalizeMcp } from './mcp-normalize.ts';
 import { normalizeTracing } from './tracing-config.ts';
 import { normalizeAuditShip } from './audit-ship-config.ts';
+import { normalizeAuditRetention } from './audit-retention-config.ts';
 import { alertsConfig, budgetsConfig, idempotencyConfig, outputsConfig } from './runtime-normalize.ts';
 
 export const DEFAULTS = {
@@ -305,6 +306,8 @@ export function normalizeConfig(root: Raw, source: string, baseDir: string): Air
   if (tracing !== undefined) config.tracing = tracing;
   const ship = normalizeAuditShip(auditRaw.ship === undefined ? undefined : section(auditRaw, 'ship'), baseDir);
   if (ship !== undefined) config.auditShip = ship;
+  const retention = normalizeAuditRetention(auditRaw.retention === undefined ? undefined : section(auditRaw, 'retention'));
+  if (retention !== undefined) config.auditRetention = retention;
   config.egress = egressConfig(root.egress);
   return config;
 }

@@ -10,6 +10,7 @@ import { egressListSchema, egressSchema, sandboxConnectorProperties } from './is
 import { mcpSchema } from './mcp-schema.ts';
 import { tracingSchema } from './tracing-config.ts';
 import { auditShipSchema } from './audit-ship-config.ts';
+import { auditRetentionSchema } from './audit-retention-config.ts';
 import { alertsSchema, budgetsSchema, idempotencySchema, outputsSchema, toolRuntimeProperties } from './runtime-schema.ts';
 
 const CEDAR_IDENT = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -327,7 +328,7 @@ export const configSchema = {
         timeout_ms: { type: 'integer', minimum: 1, maximum: 5_000 },
       },
     },
-    audit: storeWithPath({ checkpoint_key: nonEmptyString, lock_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 }, ship: auditShipSchema }),
+    audit: storeWithPath({ checkpoint_key: nonEmptyString, lock_timeout_ms: { type: 'integer', minimum: 1, maximum: 60_000 }, ship: auditShipSchema, retention: auditRetentionSchema }),
     state: storeWithPath({}),
     postgres,
     redis,

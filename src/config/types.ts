@@ -8,6 +8,8 @@ import type { TracingConfig } from './tracing-config.ts';
 export type { TracingConfig } from './tracing-config.ts';
 import type { AuditShipConfig } from './audit-ship-config.ts';
 export type { AuditShipConfig } from './audit-ship-config.ts';
+import type { AuditRetentionConfig } from './audit-retention-config.ts';
+export type { AuditRetentionConfig } from './audit-retention-config.ts';
 
 export type * from './mcp-types.ts';
 export type * from './runtime-types.ts';
@@ -265,6 +267,8 @@ export interface AirlockConfig {
   tracing?: TracingConfig;
   /** `audit.ship`: the audit log shipped to a SIEM from a stored cursor (absent: not shipped). */
   auditShip?: AuditShipConfig;
+  /** `audit.retention`: how long each audit data class is kept (absent: everything forever). */
+  auditRetention?: AuditRetentionConfig;
   /** Egress allowlist of HTTP connectors and MCP HTTP upstreams (docs/egress.md); always set by the loader. */
   egress?: EgressConfig;
   /** Upstream MCP servers and the MCP doors (docs/mcp.md); always set by the loader. */

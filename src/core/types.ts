@@ -441,6 +441,12 @@ export interface AuditEvent extends AuditEventInput {
   ts: string;
   prev_hash: string;
   hash: string;
+  /**
+   * Set on a pruned event (a tombstone, audit/retention): its data classes `classes` were removed
+   * by the retention prune recorded in the `audit.pruned` event at seq `by`; `hash` is the
+   * original event's. Never set by an append.
+   */
+  pruned?: { by: number; classes: string[] };
 }
 
 

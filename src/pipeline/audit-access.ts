@@ -58,11 +58,13 @@ export function exportLine(event: AuditEvent): string {
 
 /** The table row fields of an event (CLI output). */
 export function eventRow(event: AuditEvent): { seq: string; time: string; type: string; actor: string; tool: string; outcome: string; rule: string; request: string } {
-  const actor = `${event.actor.tenant ?? '-'}/${event.actor.user ?? '-'}${event.actor.agent === null ? '' : ` via ${event.actor.agent}`}`;
+  // A tombstone (retention) says so: in its type, and where its user was removed.
+  const user = event.actor.user ?? (event.pruned?.classes.includes('identity') === true ? '[pruned]' : '-');
+  const actor = `${event.actor.tenant ?? '-'}/${user}${event.actor.agent === null ? '' : ` via ${event.actor.agent}`}`;
   return {
     seq: String(event.seq),
     time: event.ts,
-    type: event.type,
+    type: event.pruned === undefined ? event.type : `${event.type} (pruned)`,
     actor,
     tool: event.tool ?? '-',
     outcome: outcomeOf(event) ?? '-',
@@ -99,6 +101,8 @@ async function* jsonlEvents(path: string, onFirst: (event: AuditEvent) => void):
  * Verifies an exported JSONL file with the log's chain check. A file starting at seq 1 is
  * checked from genesis; one starting later (a time-range export) is checked from its first
  * event's prev_hash: every link inside the file holds, and `from_seq` says where it starts.
+ * Pruned events are vouched for by the prune records in the file; `unvouched` counts those
+ * whose record lies after the file's last event.
  */
 export async function verifyJsonlExport(path: string): Promise<VerifyReport & { from_seq: number | null }> {
   // The first event is needed before verifying it (its prev_hash anchors a partial export): read it first.
@@ -118,9 +122,7 @@ export async function verifyJsonlExport(path: string): Promise<VerifyReport & { 
     start !== null && Number.isSafeInteger(start.seq) && start.seq > 1 && typeof start.prev_hash === 'string'
       ? { anchor: { seq: start.seq - 1, hash: start.prev_hash } }
       : {};
-  const report = await verifyChain(
-    jsonlEvents(path, () => undefined),
-    anchor,
-  );
+  // A time-range export may stop before the prune records of its tombstones: those are counted (unvouched), not failed.
+  const report = await verifyChain(jsonlEvents(path, () => undefined), { ...anchor, openEnd: true });
   return { ...report, from_seq: start?.seq ?? null };
 }

@@ -51,6 +51,7 @@ import { openGatewayStores, type GatewayStores } from '../stores/index.ts';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { createCallTracer } from './tracing.ts';
 import { createAuditShipper } from './audit-shipping.ts';
+import { startPruneSchedule } from './audit-retention.ts';
 import { auditLookupId, type SpanDropReason } from '../tracing/index.ts';
 import type { PinState } from '../mcp/index.ts';
 import type { PinView } from './mcp/admin.ts';
@@ -420,6 +421,14 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     ...(options.onBackgroundFault === undefined ? {} : { onFault: options.onBackgroundFault }),
   });
   shipper?.start();
+  // audit.retention.schedule_minutes: the gateway prunes its own log on a timer (off by default).
+  const pruneSchedule = startPruneSchedule({
+    config,
+    audit: rawAudit,
+    clock,
+    ...(config.audit.type === 'memory' || config.audit.checkpointKey === undefined ? {} : { key: await secret(config.audit.checkpointKey, true) }),
+    ...(options.onBackgroundFault === undefined ? {} : { onFault: options.onBackgroundFault }),
+  });
   const approvalWorkflow = await createApprovalWorkflow(config, approvals, audit, clock);
   const { broker, revocations } = await createCredentialBroker(config, stores.revocations, clock);
   const overrides = createOverrideService(config, stores.overrides, audit, clock);
@@ -930,6 +939,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       await killSwitches.close();
       await notifier?.drain();
       await shipper?.stop();
+      await pruneSchedule?.stop();
       await audit.close();
       if (ownsStores) await stores.close();
       // Spans still queued are sent before the gateway is gone (bounded by the exporter's timeout).

@@ -15,6 +15,9 @@ export { checkPolicyBundle, migrateStores, mintToken, openAuditLog, parseBearer 
 export type { AuditLogReader, DevTokenRequest } from './admin.ts';
 export * from './audit-access.ts';
 export { openStandaloneShipper } from './audit-shipping.ts';
+export { pruneAuditLog, startPruneSchedule } from './audit-retention.ts';
+export type { PruneSchedule } from './audit-retention.ts';
+export type { PruneReport, PruneProgress } from '../audit/retention/index.ts';
 export type { CreateOverrideInput, Override, OverrideRegister } from '../overrides/index.ts';
 export type { EngageKillSwitchInput, KillSwitch, KillSwitchScope } from '../killswitch/index.ts';
 export { KILL_SWITCH_SCOPES } from '../killswitch/index.ts';

@@ -413,7 +413,7 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
                             type: 'object',
                             properties: {
                               link: { enum: ['who', 'session', 'context', 'policy', 'approval', 'override', 'credential', 'execution', 'result', 'timestamps'] },
-                              status: { enum: ['ok', 'missing', 'n/a'] },
+                              status: { enum: ['ok', 'missing', 'pruned', 'n/a'] },
                               detail: { type: 'string' },
                               values: { type: 'object' },
                             },

@@ -27,6 +27,7 @@ export async function auditVerifyCommand(options: {
     if (options.json === true) printJson(report);
     else if (report.ok) {
       process.stdout.write(`${green('OK')} audit chain verified: ${report.checked} events, head seq ${report.head?.seq ?? 0} ${report.head?.hash ?? ''}\n`);
+      if ((report.pruned ?? 0) > 0) process.stdout.write(`${report.pruned} pruned event(s), each vouched for by its audit.pruned record\n`);
     } else {
       const bad = report.firstBad;
       process.stdout.write(`${red('BROKEN')} audit chain: first bad event at seq ${bad?.seq ?? '?'} (${bad?.reason ?? 'unknown'}): ${bad?.message ?? ''}\n`);
@@ -73,6 +74,8 @@ async function verifyJsonlCommand(path: string, json: boolean): Promise<void> {
   else if (report.ok) {
     const from = report.from_seq === null || report.from_seq === 1 ? 'from genesis' : `from seq ${report.from_seq} (its first prev_hash)`;
     process.stdout.write(`${green('OK')} exported chain verified ${from}: ${report.checked} events, head seq ${report.head?.seq ?? 0} ${report.head?.hash ?? ''}\n`);
+    if ((report.pruned ?? 0) > 0) process.stdout.write(`${report.pruned} pruned event(s) vouched for by the prune records in the file\n`);
+    if ((report.unvouched ?? 0) > 0) process.stdout.write(`${report.unvouched} pruned event(s) whose prune record lies after the end of the file: not vouched for by it\n`);
   } else {
     const bad = report.firstBad;
     process.stdout.write(`${red('BROKEN')} exported chain: first bad event at seq ${bad?.seq ?? '?'} (${bad?.reason ?? 'unknown'}): ${bad?.message ?? ''}\n`);

@@ -54,6 +54,8 @@ import { readAll } from '../../audit/read-all.ts';
 import { relatesTo } from '../../audit/related.ts';
 import { finishSearch, normalizeSearch, planSearch } from '../../audit/search.ts';
 import type { AuditSearchPage, AuditSearchQuery, NormalizedSearch, SearchPlan } from '../../audit/search.ts';
+import type { PrunableAuditStore, PruneBatch } from '../../audit/retention/store.ts';
+import { commitPrunePostgres } from './audit-prune.ts';
 import { sqlState } from './database.ts';
 import type { PostgresDatabase, PostgresTx } from './database.ts';
 
@@ -260,7 +262,7 @@ function checkpointOf(row: Row | undefined): Checkpoint | null {
   return candidate;
 }
 
-export class PostgresAuditStore implements AuditStore {
+export class PostgresAuditStore implements AuditStore, PrunableAuditStore {
   readonly #db: PostgresAuditDatabase;
   readonly #clock: Clock;
   readonly #queue: GroupCommitQueue;
@@ -396,6 +398,24 @@ export class PostgresAuditStore implements AuditStore {
       throw tampered('audit checkpoint signature is invalid', { seq: checkpoint.seq, reason: 'checkpoint_mismatch' });
     }
     return checkpoint;
+  }
+
+  /**
+   * One prune batch (audit/retention/store.ts) in one transaction under the chain-head lock
+   * (audit-prune.ts). ERR_AUDIT_PRUNE_CONFLICT / _INVALID / ERR_AUDIT_DURABILITY as they are; any
+   * other failure is ERR_AUDIT_UNAVAILABLE, and the transaction is rolled back (a commit whose
+   * answer was lost is not resolved here: the caller re-runs the prune, which re-verifies).
+   */
+  async prune(batch: PruneBatch): Promise<AuditEvent> {
+    this.#assertOpen();
+    if (this.#closing) throw unavailable('audit store is closed');
+    try {
+      const write = await this.#db.transaction((tx) => commitPrunePostgres(tx, batch, this.#clock.now(), this.#key));
+      return write.event;
+    } catch (cause) {
+      if (isAirlockError(cause) && (cause.code.startsWith('ERR_AUDIT_PRUNE_') || cause.code === 'ERR_AUDIT_DURABILITY' || cause.code === 'ERR_AUDIT_SCHEMA')) throw cause;
+      throw unavailable('audit store could not commit the prune', cause);
+    }
   }
 
   stats(): PostgresAuditStats {

@@ -6,8 +6,12 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { AirlockError } from '../../../core/errors.ts';
+import { LATEST_AUDIT_SCHEMA, migrateAuditSchema } from './migrations.ts';
 
+/** Version of the base schema below; migrations.ts moves it on (LATEST_AUDIT_SCHEMA). */
 export const SCHEMA_VERSION = '1';
+/** Versions a connection can read (a read-only open does not migrate). */
+const READABLE_VERSIONS = new Set(['1', LATEST_AUDIT_SCHEMA]);
 
 const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS audit_meta (
@@ -133,6 +137,8 @@ export function ensureSchema(db: DatabaseSync): void {
   try {
     db.exec(SCHEMA_SQL);
     db.prepare(`INSERT OR IGNORE INTO audit_meta (key, value) VALUES ('schema_version', ?)`).run(SCHEMA_VERSION);
+    const row = db.prepare(`SELECT value FROM audit_meta WHERE key = 'schema_version'`).get() as { value?: unknown } | undefined;
+    if (typeof row?.value === 'string' && READABLE_VERSIONS.has(row.value)) migrateAuditSchema(db, row.value);
     db.exec('COMMIT');
   } catch (error) {
     if (db.isTransaction) db.exec('ROLLBACK');
@@ -143,7 +149,7 @@ export function ensureSchema(db: DatabaseSync): void {
 
 export function checkSchemaVersion(db: DatabaseSync): void {
   const row = db.prepare(`SELECT value FROM audit_meta WHERE key = 'schema_version'`).get() as { value?: unknown } | undefined;
-  if (row?.value !== SCHEMA_VERSION) {
+  if (typeof row?.value !== 'string' || !READABLE_VERSIONS.has(row.value)) {
     throw new AirlockError('ERR_AUDIT_SCHEMA', `audit database schema version ${String(row?.value ?? 'none')} is not supported`, {
       status: 503,
     });

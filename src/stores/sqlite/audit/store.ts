@@ -64,6 +64,8 @@ import type { Durability } from './schema.ts';
 import { SqliteBatchWriter } from './writer.ts';
 import type { CommitResult } from './writer.ts';
 import { WorkerBatchWriter } from './writer-client.ts';
+import { commitPrune } from './prune.ts';
+import type { PrunableAuditStore, PruneBatch } from '../../../audit/retention/store.ts';
 
 export interface SqliteAuditStoreOptions {
   /** HMAC key (>= 32 bytes) for signed checkpoints. Without it no checkpoint is kept or checked. */
@@ -222,7 +224,7 @@ interface Statements {
   related: StatementSync;
 }
 
-export class SqliteAuditStore implements AuditStore {
+export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
   readonly path: string;
   /** Where the signed checkpoint lives (`<path>.checkpoint`). */
   readonly checkpointPath: string;
@@ -399,6 +401,37 @@ export class SqliteAuditStore implements AuditStore {
     const { sql, params } = searchSql(q, plan);
     const rows = this.#db.prepare(sql).all(...params) as Row[];
     return finishSearch(q, plan, headSeq, rows.map(decodeRow));
+  }
+
+  /**
+   * One prune batch (audit/retention/store.ts) in one transaction on the store's connection,
+   * under the write lock appends take (a locked database is retried on timers, as commits are,
+   * until lockTimeoutMs). ERR_AUDIT_PRUNE_CONFLICT / ERR_AUDIT_PRUNE_INVALID as they are; any
+   * other failure is ERR_AUDIT_UNAVAILABLE. Either way nothing of the batch is written.
+   */
+  async prune(batch: PruneBatch): Promise<AuditEvent> {
+    this.#assertOpen();
+    if (this.readOnly || this.#closing) throw unavailable(this.readOnly ? 'audit store is open read-only' : 'audit store is closed');
+    const deadline = performance.now() + this.#lockTimeoutMs;
+    let pause = 1;
+    for (;;) {
+      if (this.#lost !== null) throw this.#lost;
+      try {
+        const write = commitPrune(this.#db, batch, this.#clock.now());
+        const lost = this.#checkFiles();
+        if (lost !== null) throw lost;
+        if (this.#head === null || write.record.seq > this.#head.seq) {
+          this.#head = { seq: write.record.seq, hash: write.record.hash };
+          this.#checkpoints?.update(this.#head);
+        }
+        return write.event;
+      } catch (cause) {
+        if (isAirlockError(cause)) throw cause;
+        if (!isBusy(cause) || performance.now() >= deadline) throw unavailable('audit store could not commit the prune', cause);
+        await new Promise((resolve) => setTimeout(resolve, Math.min(pause, Math.max(1, deadline - performance.now()))));
+        pause = Math.min(pause * 2, MAX_RETRY_PAUSE_MS);
+      }
+    }
   }
 
   /** The head of the chain; ERR_AUDIT_UNAVAILABLE once the database files were deleted or replaced. */
