@@ -145,19 +145,21 @@ describe('config errors: schema', () => {
       'audit:', //                                   7
       '  type: memory', //                           8
       '  path: x.db', //                             9
+      '  retention: { classes: { content: { max_age_days: 30 } } }', // 10
       ...tool(
-        '  - name: a.one', //                        11
-        '    side_effect: read', //                  12
-        '    input_schema: { type: object }', //    13
-        '    connector:', //                         14
-        '      type: function', //                   15
-        '      handler: h', //                       16
-        '      url: https://example.com/', //        17
+        '  - name: a.one', //                        12
+        '    side_effect: read', //                  13
+        '    input_schema: { type: object }', //    14
+        '    connector:', //                         15
+        '      type: function', //                   16
+        '      handler: h', //                       17
+        '      url: https://example.com/', //        18
       ),
     );
     const list = issues(text);
     assert.equal(find(list, 'audit.path', /only allowed for sqlite/).line, 9);
-    assert.equal(find(list, 'tools[0].connector.url', /only allowed for http/).line, 17);
+    assert.equal(find(list, 'audit.retention', /not allowed for memory stores/).line, 10);
+    assert.equal(find(list, 'tools[0].connector.url', /only allowed for http/).line, 18);
   });
 
   it('reports every error of the file at once, sorted by line', () => {

@@ -157,9 +157,10 @@ const storeWithPath = (extra: Record<string, unknown>) => ({
     {
       if: { properties: { type: { const: 'memory' } }, required: ['type'] },
       then: {
-        properties: Object.fromEntries(
-          ['path', ...Object.keys(extra)].map((key) => [key, notAllowed('only allowed for sqlite stores')]),
-        ),
+        properties: {
+          path: notAllowed('only allowed for sqlite stores'),
+          ...Object.fromEntries(Object.keys(extra).map((key) => [key, notAllowed('not allowed for memory stores (a sqlite or postgres store keeps it)')])),
+        },
       },
     },
     {
