@@ -49,9 +49,11 @@ export interface PeersBenchResult {
   decide: {
     connections: number;
     rounds: number;
-    gateway: { requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number };
-    peer: { requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number };
+    gateway: { requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number; cpu_us_per_request: number | null };
+    peer: { requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number; cpu_us_per_request: number | null };
     ratio: number;
+    /** Gateway CPU per request over the peer's (all threads of each process; Linux /proc only). */
+    cpu_ratio: number | null;
   };
   commit_floor: { commits: number; p50_us: number; p99_us: number; two_commits_us: number };
   mcp: {
@@ -148,6 +150,21 @@ serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.st
 
 type Cannon = Awaited<ReturnType<typeof autocannon>>;
 
+/**
+ * CPU time (user + system, every thread) a process has used, in microseconds, from /proc (null
+ * elsewhere). Per request it is steadier than throughput on a machine whose cores are shared.
+ */
+function cpuMicros(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1e6) / 100 : null; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
 async function decide(options: { seconds: number; rounds: number; connections: number }, children: ChildProcess[]): Promise<PeersBenchResult['decide']> {
   const config = writeDemoConfig(mkdtempSync(join(tmpdir(), 'airlock-peers-decide-')), { limits: false });
   const token = await cli(['token', 'mint', '--config', config, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
@@ -166,24 +183,37 @@ async function decide(options: { seconds: number; rounds: number; connections: n
   await measure(peerUrl, peerInfo.token, 2);
   const ours: Cannon[] = [];
   const theirs: Cannon[] = [];
+  const cpu = { gateway: 0 as number | null, peer: 0 as number | null };
+  const timed = async (which: 'gateway' | 'peer', run: () => Promise<Cannon>): Promise<Cannon> => {
+    const pid = which === 'gateway' ? gateway.pid : peer.pid;
+    const before = cpuMicros(pid);
+    const result = await run();
+    const after = cpuMicros(pid);
+    const used = cpu[which];
+    cpu[which] = before === null || after === null || used === null ? null : used + (after - before);
+    return result;
+  };
   for (let i = 0; i < options.rounds; i++) {
     const order = i % 2 === 0 ? (['gateway', 'peer'] as const) : (['peer', 'gateway'] as const);
     for (const which of order) {
-      if (which === 'gateway') ours.push(await measure(gatewayUrl, token, options.seconds));
-      else theirs.push(await measure(peerUrl, peerInfo.token, options.seconds));
+      if (which === 'gateway') ours.push(await timed('gateway', () => measure(gatewayUrl, token, options.seconds)));
+      else theirs.push(await timed('peer', () => measure(peerUrl, peerInfo.token, options.seconds)));
     }
   }
-  const figures = (runs: Cannon[]) => ({
+  const perRequest = (runs: Cannon[], used: number | null) => (used === null ? null : Math.round(used / Math.max(1, runs.reduce((s, r) => s + r.requests.total, 0))));
+  const figures = (runs: Cannon[], used: number | null) => ({
     requests_per_s: Math.round(runs.reduce((s, r) => s + r.requests.total, 0) / (runs.length * options.seconds)),
     p50_ms: round2(runs.reduce((s, r) => s + r.latency.p50, 0) / runs.length),
     p99_ms: round2(runs.reduce((s, r) => s + r.latency.p99, 0) / runs.length),
     non_2xx: runs.reduce((s, r) => s + r.non2xx, 0),
     errors: runs.reduce((s, r) => s + r.errors, 0),
+    cpu_us_per_request: perRequest(runs, used),
   });
-  const g = figures(ours);
-  const p = figures(theirs);
+  const g = figures(ours, cpu.gateway);
+  const p = figures(theirs, cpu.peer);
   if (g.non_2xx > 0 || p.non_2xx > 0) throw new Error(`non-2xx answers: gateway ${g.non_2xx}, peer ${p.non_2xx}`);
-  return { connections: options.connections, rounds: options.rounds, gateway: g, peer: p, ratio: round3(g.requests_per_s / p.requests_per_s) };
+  const cpuRatio = g.cpu_us_per_request === null || p.cpu_us_per_request === null ? null : round2(g.cpu_us_per_request / p.cpu_us_per_request);
+  return { connections: options.connections, rounds: options.rounds, gateway: g, peer: p, ratio: round3(g.requests_per_s / p.requests_per_s), cpu_ratio: cpuRatio };
 }
 
 /** One durable commit on this disk: a call-sized event appended and fsync'd on the calling thread, one at a time. */
@@ -329,9 +359,9 @@ export async function run(options: { quick?: boolean; only?: ReadonlyArray<'deci
   const parts = new Set(options.only ?? ['decide', 'mcp', 'execute']);
   const children: ChildProcess[] = [];
   const clients: Client[] = [];
-  const empty = { requests_per_s: 0, p50_ms: 0, p99_ms: 0, non_2xx: 0, errors: 0 };
+  const empty = { requests_per_s: 0, p50_ms: 0, p99_ms: 0, non_2xx: 0, errors: 0, cpu_us_per_request: null };
   try {
-    const decideResult = parts.has('decide') ? await decide({ seconds: quick ? 2 : 3, rounds: quick ? 2 : 4, connections: 32 }, children) : { connections: 32, rounds: 0, gateway: empty, peer: empty, ratio: 0 };
+    const decideResult = parts.has('decide') ? await decide({ seconds: quick ? 2 : 3, rounds: quick ? 2 : 4, connections: 32 }, children) : { connections: 32, rounds: 0, gateway: empty, peer: empty, ratio: 0, cpu_ratio: null };
     for (const child of children.splice(0)) child.kill('SIGTERM');
     const floor = await commitFloor(quick ? 300 : 1000);
     const mcpResult = parts.has('mcp')
