@@ -7,7 +7,7 @@
  * and every refusal must be a typed error (NaN, Infinity, undefined, functions, cycles,
  * lone surrogates and non-plain objects are refused, never silently dropped).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AirlockError } from './errors.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -151,8 +151,9 @@ export function canonicalString(text: string): string {
   return serializeString(text, '$');
 }
 
+/** SHA-256 of the data (a string as UTF-8) in hex: one call, no Hash object (crypto.hash). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** `sha256:<hex>` of the canonical form. */
