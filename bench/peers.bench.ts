@@ -19,7 +19,11 @@
  *   group-committed, hash-chained appends of the same two events per call at the same
  *   concurrency (bench/audit.bench.ts, split mode), alternating rounds. Target >= 0.75x.
  *
- *   node bench/peers.bench.ts [--quick]     (or npm run bench -- --only peers)
+ *   node bench/peers.bench.ts [--quick] [--only decide,mcp,execute] [--baseline DIR]   (or npm run bench -- --only peers)
+ *
+ * `--baseline DIR` runs the gateway of another checkout (e.g. `git worktree add DIR <commit>`,
+ * with its node_modules) beside this one in the same decide rounds: a before/after comparison
+ * that the machine's drift falls on equally.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -28,6 +32,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -49,9 +54,13 @@ export interface PeersBenchResult {
   decide: {
     connections: number;
     rounds: number;
-    gateway: { requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number };
-    peer: { requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number };
+    gateway: { requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number; cpu_us_per_request: number | null };
+    peer: { requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number; cpu_us_per_request: number | null };
     ratio: number;
+    /** Gateway CPU per request over the peer's (all threads of each process; Linux /proc only). */
+    cpu_ratio: number | null;
+    /** With --baseline DIR: the gateway of that checkout, measured in the same rounds. */
+    baseline?: { root: string; requests_per_s: number; p50_ms: number; p99_ms: number; non_2xx: number; errors: number; cpu_us_per_request: number | null; ratio: number; cpu_ratio: number | null };
   };
   commit_floor: { commits: number; p50_us: number; p99_us: number; two_commits_us: number };
   mcp: {
@@ -112,9 +121,9 @@ async function until<T>(attempt: () => Promise<T>, ms = 20_000): Promise<T> {
   }
 }
 
-function cli(args: string[]): Promise<string> {
+function cli(args: string[], main = CLI_MAIN): Promise<string> {
   return new Promise((done, fail) => {
-    const child = spawn(NODE, [CLI_MAIN, ...args]);
+    const child = spawn(NODE, [main, ...args]);
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.once('exit', (code) => (code === 0 ? done(out.trim()) : fail(new Error(`airlock ${args[0]} exited ${code}`))));
@@ -148,42 +157,89 @@ serve({ fetch: app.fetch, hostname: '127.0.0.1', port: 0 }, (info) => process.st
 
 type Cannon = Awaited<ReturnType<typeof autocannon>>;
 
-async function decide(options: { seconds: number; rounds: number; connections: number }, children: ChildProcess[]): Promise<PeersBenchResult['decide']> {
-  const config = writeDemoConfig(mkdtempSync(join(tmpdir(), 'airlock-peers-decide-')), { limits: false });
-  const token = await cli(['token', 'mint', '--config', config, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
-  const gateway = spawn(NODE, [CLI_MAIN, 'serve', '--config', config, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * CPU time (user + system, every thread) a process has used, in microseconds, from /proc (null
+ * elsewhere). Per request it is steadier than throughput on a machine whose cores are shared.
+ */
+function cpuMicros(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? (ticks * 1e6) / 100 : null; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** `airlock serve` of the checkout at `root` (its own demo config and data), and a token for it. */
+async function startGateway(root: string, children: ChildProcess[]): Promise<{ url: string; token: string; pid: number | undefined }> {
+  const main = join(root, 'src', 'cli', 'main.ts');
+  // The checkout's own demo config (its policies and handlers).
+  const write = root === REPO_ROOT ? writeDemoConfig : ((await import(pathToFileURL(join(root, 'scripts', 'demo-config.ts')).href)) as { writeDemoConfig: typeof writeDemoConfig }).writeDemoConfig;
+  const config = write(mkdtempSync(join(tmpdir(), 'airlock-peers-decide-')), { limits: false });
+  const token = await cli(['token', 'mint', '--config', config, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600'], main);
+  const gateway = spawn(NODE, [main, 'serve', '--config', config, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(gateway);
-  const gatewayUrl = await waitForLine(gateway, 'stdout', (line) => (line.includes('"airlock listening"') ? (JSON.parse(line) as { url: string }).url : null));
+  const url = await waitForLine(gateway, 'stdout', (line) => (line.includes('"airlock listening"') ? (JSON.parse(line) as { url: string }).url : null));
+  return { url, token, pid: gateway.pid };
+}
+
+type DecideFigures = PeersBenchResult['decide']['gateway'];
+
+/**
+ * /v1/decide of this checkout beside the peer, and beside the gateway of another checkout
+ * (`baseline`, e.g. a `git worktree` of an earlier commit) when given: the sides take turns,
+ * round by round, each round starting with the next side.
+ */
+async function decide(options: { seconds: number; rounds: number; connections: number; baseline?: string }, children: ChildProcess[]): Promise<PeersBenchResult['decide']> {
+  const gateway = await startGateway(REPO_ROOT, children);
+  const baseline = options.baseline === undefined ? null : await startGateway(options.baseline, children);
   const peer = spawn(NODE, ['--input-type=module', '-e', HONO_PEER, randomBytes(32).toString('hex')], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(peer);
   const peerInfo = JSON.parse(await waitForLine(peer, 'stdout', (line) => (line.startsWith('{"port"') ? line : null))) as { port: number; token: string };
-  const peerUrl = `http://127.0.0.1:${peerInfo.port}`;
   const body = JSON.stringify({ tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_grace' } });
-  const measure = (url: string, bearer: string, duration: number) =>
-    autocannon({ url, connections: options.connections, duration, requests: [{ method: 'POST', path: '/v1/decide', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body }] });
-  // Warm-up of both (JIT, Cedar slices, SQLite pages), then alternating measured rounds.
-  await measure(gatewayUrl, token, 2);
-  await measure(peerUrl, peerInfo.token, 2);
-  const ours: Cannon[] = [];
-  const theirs: Cannon[] = [];
+  const sides = [
+    { name: 'gateway', url: gateway.url, token: gateway.token, pid: gateway.pid },
+    ...(baseline === null ? [] : [{ name: 'baseline', url: baseline.url, token: baseline.token, pid: baseline.pid }]),
+    { name: 'peer', url: `http://127.0.0.1:${peerInfo.port}`, token: peerInfo.token, pid: peer.pid },
+  ].map((side) => ({ ...side, runs: [] as Cannon[], cpu: 0 as number | null }));
+  const measure = (side: (typeof sides)[number], duration: number) =>
+    autocannon({ url: side.url, connections: options.connections, duration, requests: [{ method: 'POST', path: '/v1/decide', headers: { authorization: `Bearer ${side.token}`, 'content-type': 'application/json' }, body }] });
+  // Warm-up of each (JIT, Cedar slices, SQLite pages), then measured rounds in turn.
+  for (const side of sides) await measure(side, 2);
   for (let i = 0; i < options.rounds; i++) {
-    const order = i % 2 === 0 ? (['gateway', 'peer'] as const) : (['peer', 'gateway'] as const);
-    for (const which of order) {
-      if (which === 'gateway') ours.push(await measure(gatewayUrl, token, options.seconds));
-      else theirs.push(await measure(peerUrl, peerInfo.token, options.seconds));
+    for (let j = 0; j < sides.length; j++) {
+      const side = sides[(i + j) % sides.length] as (typeof sides)[number];
+      const before = cpuMicros(side.pid);
+      side.runs.push(await measure(side, options.seconds));
+      const after = cpuMicros(side.pid);
+      side.cpu = before === null || after === null || side.cpu === null ? null : side.cpu + (after - before);
     }
   }
-  const figures = (runs: Cannon[]) => ({
-    requests_per_s: Math.round(runs.reduce((s, r) => s + r.requests.total, 0) / (runs.length * options.seconds)),
-    p50_ms: round2(runs.reduce((s, r) => s + r.latency.p50, 0) / runs.length),
-    p99_ms: round2(runs.reduce((s, r) => s + r.latency.p99, 0) / runs.length),
-    non_2xx: runs.reduce((s, r) => s + r.non2xx, 0),
-    errors: runs.reduce((s, r) => s + r.errors, 0),
-  });
-  const g = figures(ours);
-  const p = figures(theirs);
-  if (g.non_2xx > 0 || p.non_2xx > 0) throw new Error(`non-2xx answers: gateway ${g.non_2xx}, peer ${p.non_2xx}`);
-  return { connections: options.connections, rounds: options.rounds, gateway: g, peer: p, ratio: round3(g.requests_per_s / p.requests_per_s) };
+  const figures = (side: (typeof sides)[number]): DecideFigures => {
+    const total = side.runs.reduce((s, r) => s + r.requests.total, 0);
+    return {
+      requests_per_s: Math.round(total / (side.runs.length * options.seconds)),
+      p50_ms: round2(side.runs.reduce((s, r) => s + r.latency.p50, 0) / side.runs.length),
+      p99_ms: round2(side.runs.reduce((s, r) => s + r.latency.p99, 0) / side.runs.length),
+      non_2xx: side.runs.reduce((s, r) => s + r.non2xx, 0),
+      errors: side.runs.reduce((s, r) => s + r.errors, 0),
+      cpu_us_per_request: side.cpu === null ? null : Math.round(side.cpu / Math.max(1, total)),
+    };
+  };
+  const [g, b, p] = [figures(sides[0] as (typeof sides)[number]), baseline === null ? null : figures(sides[1] as (typeof sides)[number]), figures(sides.at(-1) as (typeof sides)[number])];
+  if (g.non_2xx > 0 || p.non_2xx > 0 || (b?.non_2xx ?? 0) > 0) throw new Error(`non-2xx answers: gateway ${g.non_2xx}, baseline ${b?.non_2xx ?? 0}, peer ${p.non_2xx}`);
+  const cpuRatio = (x: DecideFigures) => (x.cpu_us_per_request === null || p.cpu_us_per_request === null ? null : round2(x.cpu_us_per_request / p.cpu_us_per_request));
+  return {
+    connections: options.connections,
+    rounds: options.rounds,
+    gateway: g,
+    peer: p,
+    ratio: round3(g.requests_per_s / p.requests_per_s),
+    cpu_ratio: cpuRatio(g),
+    ...(b === null ? {} : { baseline: { root: options.baseline as string, ...b, ratio: round3(b.requests_per_s / p.requests_per_s), cpu_ratio: cpuRatio(b) } }),
+  };
 }
 
 /** One durable commit on this disk: a call-sized event appended and fsync'd on the calling thread, one at a time. */
@@ -324,14 +380,14 @@ async function execute(options: { seconds: number; rounds: number; concurrency: 
   };
 }
 
-export async function run(options: { quick?: boolean; only?: ReadonlyArray<'decide' | 'mcp' | 'execute'> } = {}): Promise<PeersBenchResult> {
+export async function run(options: { quick?: boolean; only?: ReadonlyArray<'decide' | 'mcp' | 'execute'>; baseline?: string } = {}): Promise<PeersBenchResult> {
   const quick = options.quick === true;
   const parts = new Set(options.only ?? ['decide', 'mcp', 'execute']);
   const children: ChildProcess[] = [];
   const clients: Client[] = [];
-  const empty = { requests_per_s: 0, p50_ms: 0, p99_ms: 0, non_2xx: 0, errors: 0 };
+  const empty = { requests_per_s: 0, p50_ms: 0, p99_ms: 0, non_2xx: 0, errors: 0, cpu_us_per_request: null };
   try {
-    const decideResult = parts.has('decide') ? await decide({ seconds: quick ? 2 : 3, rounds: quick ? 2 : 4, connections: 32 }, children) : { connections: 32, rounds: 0, gateway: empty, peer: empty, ratio: 0 };
+    const decideResult = parts.has('decide') ? await decide({ seconds: quick ? 2 : 3, rounds: quick ? 2 : 4, connections: 32, ...(options.baseline === undefined ? {} : { baseline: options.baseline }) }, children) : { connections: 32, rounds: 0, gateway: empty, peer: empty, ratio: 0, cpu_ratio: null };
     for (const child of children.splice(0)) child.kill('SIGTERM');
     const floor = await commitFloor(quick ? 300 : 1000);
     const mcpResult = parts.has('mcp')
@@ -350,7 +406,7 @@ export async function run(options: { quick?: boolean; only?: ReadonlyArray<'deci
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' } } });
+  const { values } = parseArgs({ options: { quick: { type: 'boolean' }, only: { type: 'string' }, baseline: { type: 'string' } } });
   const only = values.only === undefined ? undefined : (values.only.split(',') as Array<'decide' | 'mcp' | 'execute'>);
-  process.stdout.write(`${JSON.stringify(await run({ quick: values.quick === true, ...(only === undefined ? {} : { only }) }), null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify(await run({ quick: values.quick === true, ...(only === undefined ? {} : { only }), ...(values.baseline === undefined ? {} : { baseline: values.baseline }) }), null, 2)}\n`);
 }

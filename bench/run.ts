@@ -154,7 +154,7 @@ if (only.has('peers')) {
   const d = r.decide;
   rows.push({
     benchmark: `POST /v1/decide beside hono + jose jwtVerify (${d.connections} connections, ${d.rounds} alternating rounds)`,
-    figure: `${d.gateway.requests_per_s} vs ${d.peer.requests_per_s} req/s: ratio ${d.ratio}; gateway p50 ${d.gateway.p50_ms} ms, p99 ${d.gateway.p99_ms} ms (peer p99 ${d.peer.p99_ms} ms)`,
+    figure: `${d.gateway.requests_per_s} vs ${d.peer.requests_per_s} req/s: ratio ${d.ratio}; gateway p50 ${d.gateway.p50_ms} ms, p99 ${d.gateway.p99_ms} ms (peer p99 ${d.peer.p99_ms} ms)${d.cpu_ratio === null ? '' : `; CPU per request ${d.gateway.cpu_us_per_request} vs ${d.peer.cpu_us_per_request} µs (${d.cpu_ratio}x)`}${d.baseline === undefined ? '' : `; baseline ${d.baseline.root}: ${d.baseline.requests_per_s} req/s, ratio ${d.baseline.ratio}, CPU per request ${d.baseline.cpu_us_per_request} µs`}`,
     target: 'ratio >= 0.55, p99 <= 5 ms',
     met: d.ratio >= 0.55 && d.gateway.p99_ms <= 5,
   });

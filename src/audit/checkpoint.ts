@@ -136,7 +136,7 @@ function tmpPathFor(path: string): string {
   return `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
-/** Atomically replaces the checkpoint file (async; used after each committed batch). */
+/** Atomically replaces the checkpoint file (async; used by CheckpointWriter after committed batches). */
 export async function writeCheckpointFile(path: string, checkpoint: Checkpoint): Promise<void> {
   const tmp = tmpPathFor(path);
   try {

@@ -4,6 +4,7 @@
  * canonical form and its hash do not depend on key insertion order.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { canonicalHash, canonicalize, sha256Hex } from './canonical.ts';
@@ -186,6 +187,20 @@ describe('canonicalize: properties', () => {
       fc.property(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }), (a, b) => {
         fc.pre(canonicalize(a) !== canonicalize(b));
         assert.notEqual(canonicalHash(a), canonicalHash(b));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('sha256Hex', () => {
+  it('gives the FIPS 180-2 digests, strings hashed as UTF-8, and bytes as they are', () => {
+    assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    assert.equal(sha256Hex(''), 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    assert.equal(sha256Hex(new Uint8Array([0x61, 0x62, 0x63])), sha256Hex('abc'));
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (text) => {
+        assert.equal(sha256Hex(text), createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
       }),
       { numRuns: 200 },
     );

@@ -7,7 +7,7 @@
  * and every refusal must be a typed error (NaN, Infinity, undefined, functions, cycles,
  * lone surrogates and non-plain objects are refused, never silently dropped).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { AirlockError } from './errors.ts';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
@@ -70,13 +70,90 @@ function write(value: unknown, path: string, seen: Set<object>): string {
   }
 }
 
+/**
+ * The plain cases on a shorter route — null, booleans, finite numbers, strings without any
+ * surrogate, plain objects and dense arrays, at most 64 levels deep — skipping the per-value
+ * bookkeeping `write` keeps for its errors (path, cycle set). Anything else throws FAST_FALLBACK
+ * and goes through `write`, which gives the text or the typed refusal. Its text is `write`'s
+ * (property tests in canonical.test.ts and src/audit/fast-canonical.test.ts).
+ */
+const FAST_MAX_DEPTH = 64;
+const SURROGATE = /[\uD800-\uDFFF]/;
+const FAST_FALLBACK: unique symbol = Symbol('fallback');
+
+function fastString(text: string): string {
+  if (SURROGATE.test(text)) throw FAST_FALLBACK;
+  return JSON.stringify(text);
+}
+
+function fastWrite(value: unknown, depth: number): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'string':
+      return fastString(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw FAST_FALLBACK;
+      return String(value); // Number::toString, as RFC 8785 prescribes; String(-0) is "0".
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      throw FAST_FALLBACK;
+  }
+  if (depth >= FAST_MAX_DEPTH) throw FAST_FALLBACK; // deep values and cycles: `write` decides
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) throw FAST_FALLBACK;
+      if (i > 0) out += ',';
+      out += fastWrite(value[i], depth + 1);
+    }
+    return `${out}]`;
+  }
+  const proto: unknown = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw FAST_FALLBACK;
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const child = record[key];
+    if (child === undefined) throw FAST_FALLBACK;
+    if (i > 0) out += ',';
+    out += `${fastString(key)}:${fastWrite(child, depth + 1)}`;
+  }
+  return `${out}}`;
+}
+
 /** RFC 8785 canonical form of a JSON value. Throws ERR_CANONICAL_UNSUPPORTED on anything else. */
 export function canonicalize(value: unknown): string {
+  try {
+    return fastWrite(value, 0);
+  } catch (error) {
+    if (error !== FAST_FALLBACK) throw error;
+  }
   return write(value, '$', new Set());
 }
 
+/** `canonicalize` with every value through the full checks (the reference the fast route is tested against). */
+export function canonicalizeWithChecks(value: unknown): string {
+  return write(value, '$', new Set());
+}
+
+/** Canonical text of one string (an object key, say), refusing a lone surrogate like `canonicalize`. */
+export function canonicalString(text: string): string {
+  try {
+    return fastString(text);
+  } catch (error) {
+    if (error !== FAST_FALLBACK) throw error;
+  }
+  return serializeString(text, '$');
+}
+
+/** SHA-256 of the data (a string as UTF-8) in hex: one call, no Hash object (crypto.hash). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** `sha256:<hex>` of the canonical form. */

@@ -17,6 +17,7 @@ import { systemClock, type Clock } from '../core/clock.ts';
 import { newId } from '../core/ids.ts';
 import { argumentsHash } from './binding.ts';
 import { hs256Key, signHs256 } from './hs256.ts';
+import { MintRevocationCheck } from './mint-check.ts';
 import { credentialError } from './errors.ts';
 import { parseScope } from './scope.ts';
 import type { CredentialRecord, CredentialResource, MintRequest, RevocationStore, RevocationTarget } from './types.ts';
@@ -99,6 +100,7 @@ export class CredentialBroker {
   readonly #maxTtlSeconds: number;
   readonly #clock: Clock;
   readonly #revocations: RevocationStore;
+  readonly #mintCheck: MintRevocationCheck;
 
   constructor(options: CredentialBrokerOptions) {
     if (!(options.key instanceof Uint8Array) || options.key.byteLength < MIN_KEY_BYTES) {
@@ -115,6 +117,7 @@ export class CredentialBroker {
     this.#maxTtlSeconds = options.maxTtlSeconds;
     this.#clock = options.clock ?? systemClock;
     this.#revocations = options.revocations;
+    this.#mintCheck = new MintRevocationCheck(options.revocations, this.#clock);
   }
 
   get issuer(): string {
@@ -135,7 +138,9 @@ export class CredentialBroker {
 
   /**
    * Mints one credential. Refuses (ERR_CREDENTIAL_REVOKED) when a revocation already covers
-   * it — a revocation from the same clock second — rather than hand out a dead credential.
+   * it — a revocation from the same clock second — rather than hand out a dead credential:
+   * one made through this broker at once, one stored by another process or replica once the
+   * mint check's snapshot of recent revocations is read again (at most 250 ms, mint-check.ts).
    */
   async mint(request: MintRequest): Promise<MintedCredential> {
     if (parseScope(request.scope) === null) {
@@ -155,7 +160,7 @@ export class CredentialBroker {
     const exp = iat + ttl;
     const jti = newId('jti');
 
-    const revoked = await this.#revocations.check({
+    const revoked = await this.#mintCheck.check({
       jti,
       user,
       tenant,
@@ -188,7 +193,9 @@ export class CredentialBroker {
   async revoke(target: RevocationTarget): Promise<void> {
     const now = this.#clock.now();
     const expiresAt = now + this.#maxTtlSeconds * 1000 + REVOCATION_MARGIN_MS;
-    await this.#revocations.revoke({ target, revokedAt: now, expiresAt });
+    const entry = { target, revokedAt: now, expiresAt };
+    await this.#revocations.revoke(entry);
+    this.#mintCheck.revoked(entry);
   }
 
   toJSON(): { issuer: string; maxTtlSeconds: number } {

@@ -22,6 +22,10 @@ export class MemoryRevocationStore implements RevocationStore {
     return null;
   }
 
+  async revokedSince(sinceMs: number): Promise<RevocationEntry[]> {
+    return [...this.#entries.values()].filter((entry) => entry.revokedAt >= sinceMs).map((entry) => structuredClone(entry));
+  }
+
   async purge(now: number): Promise<number> {
     let dropped = 0;
     for (const [key, entry] of this.#entries) {

@@ -167,6 +167,22 @@ export function runRevocationStoreContract(name: string, makeStore: () => Promis
     );
   });
 
+  test(`${name}: revokedSince returns exactly the entries revoked at or after the time, of every kind`, async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(entryArb, { maxLength: 5 }), fc.integer({ min: T0 - 1, max: T0 + 20_001 }), async (entries, since) => {
+        const store = await makeStore();
+        for (const entry of entries) await store.revoke(entry);
+        // What the store holds per target: the latest revokedAt (a revocation never shrinks).
+        const latest = new Map<string, number>();
+        for (const e of entries) latest.set(JSON.stringify(e.target), Math.max(latest.get(JSON.stringify(e.target)) ?? -Infinity, e.revokedAt));
+        const expected = [...latest].filter(([, at]) => at >= since).map(([target, at]) => `${target}@${at}`).sort();
+        const got = (await store.revokedSince(since)).map((e) => `${JSON.stringify(e.target)}@${e.revokedAt}`).sort();
+        assert.deepEqual(got, expected);
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   test(`${name}: a user revocation is tenant-scoped`, async () => {
     const store = await makeStore();
     await store.revoke({ target: { kind: 'user', tenant: 'acme', user: 'sam' }, revokedAt: T0, expiresAt: T0 + 1 });

@@ -118,12 +118,15 @@ export interface RevocationSubject {
  * Where revocations live. `revoke` resolves only once the entry is stored (durably, for a
  * durable adapter); re-revoking the same target keeps the later `revokedAt` and the later
  * `expiresAt` (a revocation never shrinks). `check` returns a covering entry or null and
- * must reject (never answer null) when it cannot tell. `purge` drops entries whose
- * `expiresAt` is at or before `now` and returns how many it dropped.
+ * must reject (never answer null) when it cannot tell. `revokedSince` returns every stored
+ * entry (of any kind) whose `revokedAt` is at or after `sinceMs`, read from committed rows,
+ * and rejects when it cannot read them (the broker's mint check, mint-check.ts). `purge` drops
+ * entries whose `expiresAt` is at or before `now` and returns how many it dropped.
  */
 export interface RevocationStore {
   revoke(entry: RevocationEntry): Promise<void>;
   check(subject: RevocationSubject): Promise<RevocationEntry | null>;
+  revokedSince(sinceMs: number): Promise<RevocationEntry[]>;
   purge(now: number): Promise<number>;
 }
 

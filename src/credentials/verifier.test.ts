@@ -216,6 +216,9 @@ test('revocation store failure refuses (fail closed) with ERR_CREDENTIAL_UNAVAIL
     check: async () => {
       throw new Error('disk gone');
     },
+    revokedSince: async () => {
+      throw new Error('disk gone');
+    },
     purge: async () => 0,
   };
   const verifier = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clock, revocations: broken });

@@ -7,6 +7,7 @@ import { canonicalHash } from '../core/canonical.ts';
 import type { JsonValue } from '../core/canonical.ts';
 import { REDACTED, looksLikeSecret } from '../tools/index.ts';
 import { newId } from '../core/ids.ts';
+import { jsonCopy } from '../core/json-copy.ts';
 import { escapeString } from '../core/well-formed.ts';
 import type { AuditEventInput, AuditEventType, Decision, Principal } from '../core/types.ts';
 import type { CallState } from './call.ts';
@@ -82,7 +83,7 @@ export function callRefs(call: CallState): { refs?: string[] } {
 
 export function decisionJson(decision: Decision, call: CallState): JsonValue {
   return {
-    ...(JSON.parse(JSON.stringify(decision)) as Record<string, JsonValue>),
+    ...(jsonCopy(decision) as Record<string, JsonValue>),
     mode: call.mode,
     resource: call.resource === undefined ? null : { type: call.resource.type, id: call.resource.id, tenant: call.resource.tenant, exists: call.resource.exists },
     affected_count: call.affectedCount ?? null,

@@ -143,10 +143,14 @@ test('a credential minted by B is refused by its upstream once A revoked it (by 
 
     const second = await mint();
     assert.equal((await verifier.verify(second.token, binding)).jti, second.jti, 'another credential is not covered by a jti revocation');
+    // At the start of a second, so that the mint below is in the revocation's second.
+    clock.set(Math.floor(clock.now() / 1000) * 1000 + 1000);
     await a.revokeCredentials(admin, { user: 'sam' });
     await assert.rejects(verifier.verify(second.token, binding), { code: 'ERR_CREDENTIAL_REVOKED' });
-    // B's own broker reads the same table: it will not mint what A's revocation covers (one
-    // issued in the revocation's second), and mints again for calls after it.
+    // B's own broker reads the same table (its recent revocations at most 250 ms old, see
+    // src/credentials/mint-check.ts): it will not mint what A's revocation covers (one issued in
+    // the revocation's second), and mints again for calls after it.
+    clock.advance(300);
     const refused = await b.decide({ token: sam, session_id: session, tool: 'billing.getInvoices', arguments: { customer_id: 'cus_acme_grace' } });
     assert.equal(refused.credential, undefined, 'no credential minted under the revocation');
     assert.equal(refused.outcome, 'deny', JSON.stringify(refused.decision));

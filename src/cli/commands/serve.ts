@@ -27,7 +27,10 @@ function parsePort(value: string | undefined, fallback: number): number {
 }
 
 async function run(config: AirlockConfig, options: { port?: string; host?: string }, banner?: (url: string) => Promise<string>) {
-  const logger = pino({ base: { service: 'airlock' } });
+  // JSON lines on stdout, gathered into writes of 4 KiB or whatever came within 100 ms (and
+  // flushed at exit): a write per request line, each a round trip through the thread pool, cost
+  // several percent of the CPU of a decision under load.
+  const logger = pino({ base: { service: 'airlock' } }, pino.destination({ dest: 1, minLength: 4096, periodicFlush: 100 }));
   const gatewayOptions = {
     ...(await loadToolkit(config)),
     onUnrecordedStop: ({ request_id, code, error }: { request_id: string; code: string; error: unknown }) =>
@@ -58,6 +61,7 @@ async function run(config: AirlockConfig, options: { port?: string; host?: strin
     },
     'airlock listening',
   );
+  logger.flush(); // at once: whoever started the gateway waits for this line
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

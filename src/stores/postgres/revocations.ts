@@ -73,6 +73,17 @@ export class PostgresRevocationStore implements RevocationStore {
     return covers(entry, subject) ? entry : null;
   }
 
+  /** Every entry revoked at or after `sinceMs`, in one statement (a scan of a table purge keeps small). */
+  async revokedSince(sinceMs: number): Promise<RevocationEntry[]> {
+    let rows: Array<{ target: string; revoked_at: string; expires_at: string }>;
+    try {
+      rows = await this.#db.query('SELECT target, revoked_at, expires_at FROM credential_revocations WHERE revoked_at >= $1', [Math.trunc(sinceMs)]);
+    } catch (cause) {
+      throw unavailable(cause, 'cannot read revocations');
+    }
+    return rows.map((row) => ({ target: JSON.parse(row.target) as RevocationTarget, revokedAt: Number(row.revoked_at), expiresAt: Number(row.expires_at) }));
+  }
+
   /** Deletes, in one statement, the entries whose `expiresAt` is at or before `now`; how many. */
   async purge(now: number): Promise<number> {
     try {

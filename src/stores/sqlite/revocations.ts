@@ -12,6 +12,7 @@ import type { RevocationEntry, RevocationStore, RevocationSubject, RevocationTar
 export class SqliteRevocationStore implements RevocationStore {
   readonly #upsert: StatementSync;
   readonly #check: StatementSync;
+  readonly #since: StatementSync;
   readonly #purge: StatementSync;
 
   constructor(db: DatabaseSync) {
@@ -33,6 +34,8 @@ export class SqliteRevocationStore implements RevocationStore {
       WHERE ${coveringCondition((i) => `?${i + 2}`, '?1')}
       ORDER BY kind <> 'jti'
       LIMIT 1`);
+    // A scan of the table (kept small by purge); asked a few times a second at most (mint-check.ts).
+    this.#since = db.prepare('SELECT target, revoked_at, expires_at FROM credential_revocations WHERE revoked_at >= ?');
     this.#purge = db.prepare('DELETE FROM credential_revocations WHERE expires_at <= ?');
   }
 
@@ -64,6 +67,20 @@ export class SqliteRevocationStore implements RevocationStore {
       expiresAt: Number(row.expires_at),
     };
     return covers(entry, subject) ? entry : null;
+  }
+
+  async revokedSince(sinceMs: number): Promise<RevocationEntry[]> {
+    let rows: Array<Record<string, unknown>>;
+    try {
+      rows = this.#since.all(Math.trunc(sinceMs)) as Array<Record<string, unknown>>;
+    } catch (cause) {
+      throw credentialError('ERR_CREDENTIAL_UNAVAILABLE', 'cannot read revocations', { cause });
+    }
+    return rows.map((row) => ({
+      target: JSON.parse(String(row.target)) as RevocationTarget,
+      revokedAt: Number(row.revoked_at),
+      expiresAt: Number(row.expires_at),
+    }));
   }
 
   async purge(now: number): Promise<number> {

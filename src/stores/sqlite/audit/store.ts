@@ -27,8 +27,10 @@
  *   timer the files at those paths are checked (dev/ino); once they differ the store refuses
  *   every append for good (ERR_AUDIT_UNAVAILABLE, reason `file_replaced`) and reports it once
  *   through `onFault`.
- * - Checkpoints (with a key): after each committed batch the signed head is written to
- *   `<path>.checkpoint`; at open the file must match the log (ERR_AUDIT_TAMPERED otherwise).
+ * - Checkpoints (with a key): after a committed batch the signed head is written to
+ *   `<path>.checkpoint`, at most once every `checkpointIntervalMs` (the newest head then;
+ *   `checkpoint()` and `close()` write it at once); at open the file must match the log
+ *   (ERR_AUDIT_TAMPERED otherwise).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -94,6 +96,11 @@ export interface SqliteAuditStoreOptions {
   adoptExistingLog?: boolean;
   /** Observer called after every batch (metrics, benchmarks). */
   onBatch?: (info: BatchInfo) => void;
+  /**
+   * Least time between two writes of the checkpoint file (default 100 ms): it follows the
+   * committed head at most that far behind (plus one write), see docs/audit.md.
+   */
+  checkpointIntervalMs?: number;
   /** Called when a checkpoint file could not be written (the events themselves are committed). */
   onCheckpointError?: (error: unknown) => void;
 }
@@ -287,7 +294,11 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
     this.#checkpoints =
       options.checkpointKey === undefined || this.readOnly
         ? null
-        : new CheckpointWriter(this.checkpointPath, options.checkpointKey, this.#clock, options.onCheckpointError, () => this.#checkFiles() === null);
+        : new CheckpointWriter(this.checkpointPath, options.checkpointKey, this.#clock, {
+            ...(options.onCheckpointError === undefined ? {} : { onError: options.onCheckpointError }),
+            intact: () => this.#checkFiles() === null,
+            ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
+          });
   }
 
   /**
