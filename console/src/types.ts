@@ -25,6 +25,14 @@ export interface TaintedArgument {
   snippets?: Array<{ source: string; text: string }>;
 }
 
+/** The session's declared target scope on a held call: its size and kinds, the arguments outside it, the targets (for readers of the action only). */
+export interface TargetScope {
+  declared: number;
+  kinds: string[];
+  outside: string[];
+  targets?: Array<{ kind: string; value: string }>;
+}
+
 export interface Approval {
   id: string;
   state: 'pending' | 'approved' | 'denied' | 'expired' | 'consumed';
@@ -40,7 +48,7 @@ export interface Approval {
   action?: { arguments: unknown; target: { type: string; id: string | null; tenant: string | null } | null };
   affected_count: number;
   session_id: string | null;
-  evidence?: { context_manifest_hash: string | null; tainted_arguments: TaintedArgument[] };
+  evidence?: { context_manifest_hash: string | null; tainted_arguments: TaintedArgument[]; target_scope?: TargetScope };
   created_at: number;
   expires_at: number;
   decided_by?: { user: string };

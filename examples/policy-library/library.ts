@@ -18,7 +18,7 @@ export const FAMILIES = ['email', 'payments', 'account', 'files', 'web', 'messag
 export type Family = (typeof FAMILIES)[number];
 
 /** Argument slots a rule tests; a binding names the tool's arguments for each slot it has. */
-export const SLOTS = ['recipient', 'content', 'target', 'payee', 'memo', 'secret', 'profile', 'address', 'member', 'url', 'participants', 'text', 'place', 'item', 'command', 'path'] as const;
+export const SLOTS = ['recipient', 'content', 'target', 'payee', 'memo', 'secret', 'profile', 'address', 'member', 'channel', 'url', 'participants', 'text', 'place', 'item', 'command', 'path'] as const;
 export type Slot = (typeof SLOTS)[number];
 
 export interface ToolBinding {
@@ -98,11 +98,11 @@ export const LIBRARY: readonly LibraryRule[] = [
 
 /**
  * Slots that name a target - who or where a call reaches: an addressee, a payee, an invited
- * address or member, a URL, a path. With a declared target scope (the session's `targets`,
+ * address or member, a channel, a URL, a path. With a declared target scope (the session's `targets`,
  * docs/injection.md "Target scope"), a value in one of them outside the declared targets is
  * held or refused by the scope rules below.
  */
-export const TARGET_SLOTS: readonly Slot[] = ['recipient', 'payee', 'address', 'member', 'url', 'participants', 'path'];
+export const TARGET_SLOTS: readonly Slot[] = ['recipient', 'payee', 'address', 'member', 'channel', 'url', 'participants', 'path'];
 
 /**
  * Roles the scope rules leave alone: reading a page sends nothing the task did not already

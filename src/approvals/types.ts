@@ -3,7 +3,7 @@
  * exact action, the state transitions the workflow makes, and what a store must guarantee.
  */
 import type { JsonValue } from '../core/canonical.ts';
-import type { ArgumentTaint, DecisionReason } from '../core/types.ts';
+import type { ArgumentTaint, DecisionReason, TargetScopeSummary } from '../core/types.ts';
 
 export interface ApprovalRequest {
   id: string;
@@ -34,6 +34,12 @@ export interface ApprovalRequest {
   evidence?: {
     context_manifest_hash: string | null;
     tainted_arguments: Array<ArgumentTaint & { snippets?: Array<{ source: string; text: string; highlight?: { start: number; end: number } }> }>;
+    /**
+     * When the session declared a target scope: its size and kinds, the argument paths
+     * outside it, and the declared targets themselves (`targets`, shown only to those who may
+     * read the action). Absent for sessions without one and in requests made before it was recorded.
+     */
+    target_scope?: TargetScopeSummary & { targets?: Array<{ kind: string; value: string }> };
   };
   created_at: number;
   expires_at: number;

@@ -248,6 +248,22 @@ export interface Decision {
   taint?: ArgumentTaint[];
   /** Hash of the session's latest context manifest, when context was assembled for it. */
   context_manifest_hash?: string;
+  /**
+   * The session's declared target scope, when it declared one and policy was asked: how many
+   * targets of which kinds, and the argument paths holding a value outside them (an array
+   * element reports its array). Paths only, never values.
+   */
+  target_scope?: TargetScopeSummary;
+}
+
+/** What a decision says of the session's declared target scope: its size, its kinds, the arguments outside it. */
+export interface TargetScopeSummary {
+  /** Number of targets the session declared. */
+  declared: number;
+  /** The kinds among them (`email`, `domain`, `iban`, `url`, `path`, `value`), sorted, each once. */
+  kinds: string[];
+  /** Dotted argument paths holding a value outside the declared targets, sorted. */
+  outside: string[];
 }
 
 /**

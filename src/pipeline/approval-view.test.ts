@@ -41,3 +41,22 @@ test('anyone else of the tenant sees neither the arguments nor the source text, 
     assert.equal(view.summary, request.summary);
   }
 });
+
+const scoped: ApprovalRequest = {
+  ...request,
+  evidence: {
+    context_manifest_hash: null,
+    tainted_arguments: [],
+    target_scope: { declared: 2, kinds: ['domain', 'email'], outside: ['to'], targets: [{ kind: 'domain', value: 'acme.example' }, { kind: 'email', value: 'ada@lovelace.example' }] },
+  },
+};
+
+test('a target scope hold: the requester and reviewers see the declared targets, everyone else only their count, kinds and the arguments outside', () => {
+  assert.deepEqual(approvalView(principal('sam', ['support']), scoped), scoped);
+  assert.deepEqual(approvalView(principal('lena', ['support-lead']), scoped), scoped);
+  const view = approvalView(principal('sue', ['support']), scoped);
+  assert.deepEqual(view.evidence, { context_manifest_hash: null, tainted_arguments: [], target_scope: { declared: 2, kinds: ['domain', 'email'], outside: ['to'] } });
+  assert.ok(!JSON.stringify(view).includes('lovelace') && !JSON.stringify(view).includes('acme.example'));
+  // The stored request is not changed by a view.
+  assert.equal(scoped.evidence?.target_scope?.targets?.length, 2);
+});

@@ -7,7 +7,7 @@ import type { JsonValue } from '../core/canonical.ts';
 import type { SessionLabelNames } from '../provenance/index.ts';
 import type { CallSecrets, RedactionRecord } from './call-secrets.ts';
 import type { RegisteredSessionContent } from './content.ts';
-import type { ArgumentTaint, Decision, EgressHop, SandboxReport, DecisionReason, PolicyEvaluation, Principal, ReasonCode, RegisteredTool, ResourceScope, SessionSnapshot } from '../core/types.ts';
+import type { ArgumentTaint, Decision, EgressHop, SandboxReport, DecisionReason, PolicyEvaluation, Principal, ReasonCode, RegisteredTool, ResourceScope, SessionSnapshot, TargetScopeSummary } from '../core/types.ts';
 import type { ApprovalRequest } from '../approvals/index.ts';
 import type { SessionRecord } from '../sessions/index.ts';
 import type { CallDoor, CallTrace, TraceContextCarrier } from '../tracing/index.ts';
@@ -113,6 +113,8 @@ export interface CallState {
   argsSummary?: JsonValue;
   resource?: ResourceScope;
   affectedCount?: number;
+  /** The session's declared target scope and the arguments outside it (authorize phase; absent when the session declared none). */
+  targetScope?: TargetScopeSummary;
   /**
    * Argument provenance (trace phase): tainted arguments with their sources, the session's
    * labels, and what Cedar sees as `context.taint` (paths with their ancestors, all sources).

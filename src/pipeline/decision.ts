@@ -28,6 +28,7 @@ export function buildDecision(call: CallState): Decision {
     ...(call.killSwitchId === undefined ? {} : { kill_switch_id: call.killSwitchId }),
     ...(call.trace === undefined ? {} : { taint: call.trace.taint }),
     ...(call.trace?.manifestHash === undefined ? {} : { context_manifest_hash: call.trace.manifestHash }),
+    ...(call.targetScope === undefined ? {} : { target_scope: call.targetScope }),
   };
   if (stop === undefined && call.replay !== undefined) {
     // A repeat of an idempotency key on record: nothing was decided or run; the recorded answer is replayed.

@@ -123,12 +123,90 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
               items: ref('ArgumentTaint'),
             },
             context_manifest_hash: { type: 'string', description: "hash of the session's latest context manifest" },
+            target_scope: ref('TargetScope'),
           },
         },
         ArgumentTaint: {
           type: 'object',
           required: ['argument', 'sources'],
           properties: { argument: { type: 'string' }, sources: { type: 'array', items: { type: 'string' } } },
+        },
+        TargetScope: {
+          type: 'object',
+          description:
+            "the session's declared target scope (present when it declared one and policy was asked): how many targets of which kinds, and the argument paths holding a value outside them; never the values",
+          required: ['declared', 'kinds', 'outside'],
+          properties: {
+            declared: { type: 'integer', minimum: 0, description: 'number of declared targets' },
+            kinds: { type: 'array', items: { enum: ['email', 'domain', 'iban', 'url', 'path', 'value'] }, description: 'the kinds among them, sorted' },
+            outside: { type: 'array', items: { type: 'string' }, description: 'dotted argument paths outside the scope (an array element reports its array), sorted' },
+          },
+        },
+        ApprovalRequest: {
+          type: 'object',
+          required: ['id', 'state', 'action_hash', 'tool', 'tenant', 'required_role', 'reasons', 'summary', 'created_at', 'expires_at'],
+          description:
+            'action (the normalized arguments and target), the snippets of tainted arguments and the declared targets of evidence.target_scope are shown only to the requester and to holders of required_role; everyone else of the tenant sees the rest',
+          properties: {
+            id: { type: 'string' },
+            state: { enum: ['pending', 'approved', 'denied', 'expired', 'consumed'] },
+            action_hash: { type: 'string' },
+            tool: { type: 'string' },
+            tool_version: { type: 'string' },
+            tenant: { type: 'string' },
+            requester: { type: 'object' },
+            required_role: { type: 'string' },
+            policy_version: { type: 'string' },
+            reasons: { type: 'array', items: ref('Reason') },
+            summary: { type: 'string' },
+            action: { type: 'object', properties: { arguments: {}, target: { type: ['object', 'null'] } } },
+            affected_count: { type: 'integer' },
+            args_hash: { type: 'string' },
+            session_id: { type: ['string', 'null'] },
+            evidence: {
+              type: 'object',
+              required: ['context_manifest_hash', 'tainted_arguments'],
+              properties: {
+                context_manifest_hash: { type: ['string', 'null'] },
+                tainted_arguments: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    required: ['argument', 'sources'],
+                    properties: {
+                      argument: { type: 'string' },
+                      sources: { type: 'array', items: { type: 'string' } },
+                      evidence: { enum: ['injected', 'instructed', 'directive', 'unnamed', 'pointed'] },
+                      snippets: {
+                        type: 'array',
+                        items: {
+                          type: 'object',
+                          required: ['source', 'text'],
+                          properties: {
+                            source: { type: 'string' },
+                            text: { type: 'string' },
+                            highlight: { type: 'object', properties: { start: { type: 'integer' }, end: { type: 'integer' } } },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+                target_scope: {
+                  allOf: [ref('TargetScope')],
+                  properties: {
+                    targets: {
+                      type: 'array',
+                      description: 'the declared targets as normalized at session creation',
+                      items: { type: 'object', required: ['kind', 'value'], properties: { kind: { type: 'string' }, value: { type: 'string' } } },
+                    },
+                  },
+                },
+              },
+            },
+            created_at: { type: 'integer' },
+            expires_at: { type: 'integer' },
+          },
         },
       },
     },
@@ -449,7 +527,7 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
         get: {
           summary: "Approval requests of the caller's tenant",
           parameters: [{ name: 'state', in: 'query', schema: { enum: ['pending', 'approved', 'denied', 'expired', 'consumed'] } }],
-          responses: { '200': json({ type: 'object', properties: { approvals: { type: 'array' } } }, 'requests'), ...errors },
+          responses: { '200': json({ type: 'object', properties: { approvals: { type: 'array', items: ref('ApprovalRequest') } } }, 'requests'), ...errors },
         },
       },
       '/v1/approvals/{id}': {
@@ -457,7 +535,7 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
           summary: 'One approval request; the requester also receives the one-time approval_token once it is approved',
           parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
           responses: {
-            '200': json({ type: 'object', properties: { approval: { type: 'object' }, approval_token: { type: 'string' } } }, 'request'),
+            '200': json({ type: 'object', properties: { approval: ref('ApprovalRequest'), approval_token: { type: 'string' } } }, 'request'),
             '404': json(ref('Error'), 'unknown, or of another tenant'),
             ...errors,
           },

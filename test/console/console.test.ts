@@ -33,8 +33,8 @@ describe('web console (chromium, OIDC sign-in)', () => {
   let overrideId: string;
   const consoleCookies: string[] = [];
 
-  const hold = async (token: string, attributes: Json, content: Json[], to: string, context: Json[] = []) => {
-    const session = (await fx.post('/v1/sessions', { attributes }, token)).body.session_id as string;
+  const hold = async (token: string, attributes: Json, content: Json[], to: string, context: Json[] = [], targets?: Json[]) => {
+    const session = (await fx.post('/v1/sessions', targets === undefined ? { attributes } : { attributes, targets }, token)).body.session_id as string;
     for (const item of content) assert.equal((await fx.post(`/v1/sessions/${session}/content`, item, token)).status, 201);
     if (context.length > 0) assert.equal((await fx.post('/v1/context/assemble', { session_id: session, use_case: 'support_answer', chunks: context }, token)).status, 200);
     const held = await fx.post('/v1/tool-calls', { session_id: session, tool: 'email.send', arguments: { to, subject: 'Invoice', body: 'Please find the invoice attached.' } }, token);
@@ -73,7 +73,10 @@ describe('web console (chromium, OIDC sign-in)', () => {
     tainted = (await hold(sam, ticket, [{ kind: 'tool_result', tool: 'crm.getCustomer', source_id: 'inbox:msg-4711', text: INJECTED }], 'mallory@evil.example')).approval_id;
     // Context was assembled for this session: its manifest hash rides on the decision and the lineage.
     const kb = { id: 'kb-1', text: 'Invoices go to the billing contact of the partner.', source_id: 'kb', owner: 'support-team', classification: 'internal', timestamp: new Date(Date.now() - 60_000).toISOString() };
-    external = (await hold(sam, ticket, [{ kind: 'user_prompt', text: 'Send the invoice to our partner partner@external.example.' }], 'partner@external.example', [kb])).approval_id;
+    // Its session declared a target scope (the ticket's customer) that the partner is outside of.
+    external = (
+      await hold(sam, ticket, [{ kind: 'user_prompt', text: 'Send the invoice to our partner partner@external.example.' }], 'partner@external.example', [kb], [{ kind: 'email', value: 'jane@customer.example' }])
+    ).approval_id;
     const other = await hold(gina, { ticket_id: 'G-1', customer_id: 'cus_globex_1', customer_email: 'g@globex.example' }, [], 'someone@outside.example');
     globexApproval = other.approval_id;
     globexRequest = other.request_id;
@@ -142,6 +145,12 @@ describe('web console (chromium, OIDC sign-in)', () => {
     assert.ok(((await card.locator('.snippet').first().textContent()) ?? '').includes('IMPORTANT SYSTEM NOTICE'), 'the snippet around the value');
     await page.locator(`[data-approval-id="${external}"]`).waitFor();
     assert.match((await page.locator(`[data-approval-id="${external}"]`).textContent()) ?? '', /Context manifest[0-9a-f]{12}…/);
+    // Why the scope held it: the arguments outside the declared targets, the scope's size and kinds, and (for a reviewer) the targets.
+    const scope = page.locator(`[data-approval-id="${external}"] section[aria-label="Target scope"]`);
+    assert.deepEqual(await scope.locator('ul.outside li').allTextContents(), ['body', 'subject', 'to']);
+    const scopeText = (await scope.textContent()) ?? '';
+    assert.ok(scopeText.includes('the session declared 1 target (email)') && scopeText.includes('jane@customer.example'), scopeText);
+    assert.equal(await page.locator(`[data-approval-id="${tainted}"] section[aria-label="Target scope"]`).count(), 0, 'no scope section without a declared scope');
     const all = (await page.locator('main').textContent()) ?? '';
     assert.ok(!all.includes(globexApproval) && !all.includes('globex') && !all.includes('someone@outside.example'), 'another tenant never appears');
     assert.equal(await page.locator(`[data-approval-id="${globexApproval}"]`).count(), 0);

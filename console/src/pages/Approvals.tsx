@@ -88,6 +88,7 @@ function ApprovalCard({ approval, me, onDecided }: { approval: Approval; me: Me;
   const target = approval.action?.target ?? null;
   const tainted = approval.evidence?.tainted_arguments ?? [];
   const signals = tainted.filter((t) => t.evidence === 'injected' || t.evidence === 'directive').length;
+  const scope = approval.evidence?.target_scope;
 
   const decide = async (verdict: 'approve' | 'deny') => {
     setError(null);
@@ -184,6 +185,36 @@ function ApprovalCard({ approval, me, onDecided }: { approval: Approval; me: Me;
           </ul>
         )}
       </section>
+      {scope === undefined ? null : (
+        <section aria-label="Target scope">
+          <h3>Outside the task's declared targets</h3>
+          {scope.outside.length === 0 ? (
+            <p class="muted">every argument is inside the declared targets</p>
+          ) : (
+            <ul class="outside">
+              {scope.outside.map((path) => (
+                <li key={path}>
+                  <code>{path}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+          <p class="scope-summary">
+            the session declared {scope.declared} target{scope.declared === 1 ? '' : 's'} ({scope.kinds.join(', ')})
+          </p>
+          {scope.targets === undefined ? (
+            <p class="muted">the declared targets are shown only to the requester and to reviewers holding the required role</p>
+          ) : (
+            <ul class="targets">
+              {scope.targets.map((t) => (
+                <li key={`${t.kind}:${t.value}`}>
+                  {t.kind} <code>{t.value}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </section>
+      )}
       {approval.state === 'pending' ? (
         <form
           class="decide"

@@ -101,7 +101,13 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
     affected_count: call.affectedCount ?? 1,
     args_hash: call.argsHash ?? '',
     session_id: call.session?.id ?? null,
-    evidence: { context_manifest_hash: call.trace?.manifestHash ?? null, tainted_arguments: await explainedTaint(call, env) },
+    evidence: {
+      context_manifest_hash: call.trace?.manifestHash ?? null,
+      tainted_arguments: await explainedTaint(call, env),
+      ...(call.targetScope === undefined
+        ? {}
+        : { target_scope: { ...call.targetScope, targets: (call.session?.targets ?? []).map(({ kind, value }) => ({ kind, value })) } }),
+    },
     created_at: now,
     expires_at: now + env.approvalTtlMs,
   };

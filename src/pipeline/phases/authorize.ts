@@ -11,7 +11,7 @@
  */
 import { microsSince, nowNs } from '../../core/clock.ts';
 import { isAirlockError } from '../../core/errors.ts';
-import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation } from '../../core/types.ts';
+import type { AuthorizationRequest, PolicyEngine, PolicyEvaluation, TargetScopeSummary } from '../../core/types.ts';
 import type { CallState } from '../call.ts';
 import { builtinReason, denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
@@ -25,13 +25,22 @@ const scopes = new WeakMap<readonly TargetPattern[], TargetScope>();
 
 /** The argument paths (with ancestors) outside the session's declared targets; null when it declared none. */
 export function outsideScope(targets: readonly TargetPattern[] | undefined, args: CallState['arguments'] & object): string[] | null {
+  const summary = targetScopeSummary(targets, args);
+  return summary === null ? null : withAncestors(summary.outside);
+}
+
+/**
+ * The session's declared target scope as a decision reports it: the number of targets, their
+ * kinds and the argument paths (without ancestors) outside them; null when it declared none.
+ */
+export function targetScopeSummary(targets: readonly TargetPattern[] | undefined, args: CallState['arguments'] & object): TargetScopeSummary | null {
   if (targets === undefined) return null;
   let scope = scopes.get(targets);
   if (scope === undefined) {
     scope = new TargetScope(targets);
     scopes.set(targets, scope);
   }
-  return withAncestors(scope.outside(args));
+  return { declared: targets.length, kinds: [...new Set(targets.map((t) => t.kind))].sort(), outside: scope.outside(args) };
 }
 
 class DeadlineExceeded extends Error {}
@@ -92,7 +101,9 @@ export async function authorize(call: CallState, env: PipelineEnv): Promise<void
           },
         }),
   };
-  const outside = outsideScope(call.session?.targets, args);
+  const targetScope = targetScopeSummary(call.session?.targets, args);
+  if (targetScope !== null) call.targetScope = targetScope;
+  const outside = targetScope === null ? null : withAncestors(targetScope.outside);
   const request: AuthorizationRequest = {
     principal,
     tool,
