@@ -15,7 +15,7 @@
 import { ROOT_CONTEXT, SpanKind, type SpanContext } from '@opentelemetry/api';
 import { SamplingDecision, TraceIdRatioBasedSampler, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR, GEN_AI_EXECUTE_TOOL, MCP_TOOLS_CALL } from './conventions.ts';
-import { newSpanId, newTraceId } from './ids.ts';
+import { newSpanId, newTimeOrderedTraceId } from './ids.ts';
 import { nowMs } from './span-record.ts';
 import { SpanQueue, type SpanDropReason } from './span-queue.ts';
 import { exporterTransport, workerTransport } from './transports.ts';
@@ -234,7 +234,7 @@ export function createOtelTracer(options: OtelTracerOptions): CallTracer {
     enabled: true,
     start(start) {
       const parent = parentSpanContext(start.parent);
-      const traceId = parent?.traceId ?? newTraceId();
+      const traceId = parent?.traceId ?? newTimeOrderedTraceId();
       // Parent-based: a caller's decision is followed; a new trace is kept at the configured ratio.
       const sampled = parent !== null ? (parent.traceFlags & 1) === 1 : ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
       return new RecordingCallTrace(sampled ? queue : null, parent, traceId, start);
