@@ -40,7 +40,7 @@ export interface HttpBenchResult {
   /** Metrics and tracing on (figures above) against both off, measured side by side; spans the sink received. */
   metrics: {
     sample_ratio: number;
-    spans_received: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number };
+    spans_received: number; sink_requests_parsed: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number };
     /** CPU time per decision (µs, all threads of the gateway process; null off Linux), and the on/off excess in percent. */
     cpu_us_per_request: { on: number; off: number; cost_percent: number; sink_on: number } | null;
   };
@@ -82,31 +82,72 @@ function configFor(sink: string | null, sampleRatio = 1): string {
   return path;
 }
 
-/** An OTLP/HTTP sink in its own process: counts the spans of each export, answers 200; GET /count tells the total. */
+/**
+ * An OTLP/HTTP sink in its own process, as cheap as a receiver can honestly be (in production
+ * the collector runs elsewhere, not on the gateway's cores): it counts the spans of each export
+ * by their `"spanId":` keys in the raw body — exact for the gateway's OTLP JSON, which sends no
+ * links (inside string values a quote is escaped, so no value can fake the key) — and parses
+ * the first request and one in 32 after it in full, as OTLP, to check the count against the
+ * spans really there. GET /count tells the total, the requests checked and any mismatch.
+ */
 const SINK = `
 const http = require('node:http');
-let spans = 0;
+const KEY = Buffer.from('"spanId":');
+const CHECK_EVERY = 32;
+let spans = 0, requests = 0, checked = 0;
+const faults = [];
+function counted(body) {
+  let n = 0;
+  for (let at = body.indexOf(KEY); at !== -1; at = body.indexOf(KEY, at + KEY.length)) n++;
+  return n;
+}
+function parsed(body) {
+  const otlp = JSON.parse(body.toString('utf8'));
+  let n = 0;
+  for (const rs of otlp.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
+    if (!/^[0-9a-f]{32}$/.test(s.traceId) || !/^[0-9a-f]{16}$/.test(s.spanId) || typeof s.name !== 'string' || typeof s.startTimeUnixNano !== 'string') throw new Error('not an OTLP span: ' + JSON.stringify(s).slice(0, 200));
+    n++;
+  }
+  return n;
+}
 const server = http.createServer((req, res) => {
-  if (req.method === 'GET') return res.end(String(spans));
+  if (req.method === 'GET') return res.end(JSON.stringify({ spans, requests, checked, faults }));
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
-    const body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
-    for (const rs of body.resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) spans += (ss.spans ?? []).length;
+    const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+    const n = counted(body);
+    if (requests++ % CHECK_EVERY === 0) {
+      checked++;
+      try {
+        const full = parsed(body);
+        if (full !== n) faults.push('request ' + requests + ': ' + n + ' spanId keys, ' + full + ' spans');
+      } catch (error) {
+        faults.push('request ' + requests + ': ' + error.message);
+      }
+    }
+    spans += n;
     res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
 `;
 
-async function startSink(): Promise<{ url: string; count(): Promise<number>; child: ChildProcess }> {
+interface SinkCount {
+  spans: number;
+  requests: number;
+  checked: number;
+  faults: string[];
+}
+
+async function startSink(): Promise<{ url: string; count(): Promise<SinkCount>; child: ChildProcess }> {
   const child = spawn(process.execPath, ['--input-type=commonjs', '-e', SINK], { stdio: ['ignore', 'pipe', 'inherit'] });
   const port = await new Promise<string>((done, fail) => {
     child.stdout?.once('data', (d: Buffer) => done(d.toString().trim()));
     child.once('exit', (code) => fail(new Error(`the OTLP sink exited ${code}`)));
   });
   const base = `http://127.0.0.1:${port}`;
-  return { url: `${base}/v1/traces`, child, count: async () => Number(await (await fetch(`${base}/count`)).text()) };
+  return { url: `${base}/v1/traces`, child, count: async () => (await (await fetch(`${base}/count`)).json()) as SinkCount };
 }
 
 async function serve(config: string): Promise<{ url: string; child: ChildProcess }> {
@@ -197,9 +238,15 @@ export async function run(options: { seconds?: number; connections?: number; rou
     const total = (runs: Cannon[]) => runs.reduce((s, r) => s + r.requests.total, 0);
     // Spans leave in batches about a second apart: wait for the last batch, then check them.
     await new Promise((done) => setTimeout(done, 2_500));
-    const spans = await sink.count();
-    // Every sampled call sends its spans (about a dozen); at ratio 1 at least one per call must have arrived.
+    const received = await sink.count();
+    const spans = received.spans;
+    if (received.faults.length > 0) throw new Error(`the OTLP sink found requests that are not what was counted: ${received.faults.slice(0, 3).join('; ')}`);
+    if (received.requests > 0 && received.checked === 0) throw new Error('the OTLP sink parsed no request');
+    // Every sampled call sends its spans (about a dozen); at ratio 1 every decision (warm-up
+    // included, as /metrics counts them) must have sent the same number of spans, none lost.
+    const decisions = await countedDecisions(on.url);
     if (spans < total(onRuns) * sampleRatio * 0.5) throw new Error(`the OTLP sink received ${spans} spans for ${total(onRuns)} calls at sample ratio ${sampleRatio}`);
+    if (sampleRatio === 1 && (spans % decisions !== 0 || spans / decisions < 2)) throw new Error(`the OTLP sink received ${spans} spans for ${decisions} decisions: not the same number for each`);
     const rate = (runs: Cannon[]) => total(runs) / (runs.length * slice);
     const mean = (runs: Cannon[], pick: (r: Cannon) => number) => runs.reduce((s, r) => s + pick(r), 0) / runs.length;
     const onRate = rate(onRuns);
@@ -226,6 +273,7 @@ export async function run(options: { seconds?: number; connections?: number; rou
       metrics: {
         sample_ratio: sampleRatio,
         spans_received: spans,
+        sink_requests_parsed: received.checked,
         rounds,
         on_requests_per_s: Math.round(onRate),
         off_requests_per_s: Math.round(offRate),

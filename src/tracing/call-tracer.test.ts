@@ -111,3 +111,25 @@ test('dropped spans are told with their count and reason: a full queue, and a ba
   assert.deepEqual(drops, [[3, 'export_failed']]);
   await failed.shutdown();
 });
+
+test('phase span ids are drawn only when a request goes out under a phase; every exported span still has its own valid id', async () => {
+  const exporter = new InMemorySpanExporter();
+  const tracer = tracerWith(exporter);
+  const call = tracer.start({ mode: 'execute', door: 'http' });
+  for (const name of ['identify', 'screen', 'authorize']) call.startPhase(name).end();
+  const execute = call.startPhase('execute');
+  const first = call.outgoing().traceparent ?? '';
+  const second = call.outgoing().traceparent ?? '';
+  execute.end();
+  call.startPhase('record_result').end();
+  assert.equal(first, second, 'one phase, one span id, however many requests go out under it');
+  call.end({ ...summary, tool: 'crm.getCustomer', auditTraceId: `trc_${call.w3cTraceId}` });
+  await tracer.forceFlush();
+  const spans = exporter.getFinishedSpans();
+  assert.equal(spans.length, 6);
+  const ids = spans.map((s) => s.spanContext().spanId);
+  for (const id of ids) assert.match(id, /^(?!0{16})[0-9a-f]{16}$/);
+  assert.equal(new Set(ids).size, 6);
+  assert.equal(first, `00-${call.w3cTraceId}-${spans.find((s) => s.name === 'execute')?.spanContext().spanId}-01`);
+  await tracer.shutdown();
+});

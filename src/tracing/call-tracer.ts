@@ -15,7 +15,7 @@
 import { ROOT_CONTEXT, SpanKind, type SpanContext } from '@opentelemetry/api';
 import { SamplingDecision, TraceIdRatioBasedSampler, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR, GEN_AI_EXECUTE_TOOL, MCP_TOOLS_CALL } from './conventions.ts';
-import { newSpanId, newTraceId } from './ids.ts';
+import { newSpanId, newTimeOrderedTraceId } from './ids.ts';
 import { nowMs } from './span-record.ts';
 import { SpanQueue, type SpanDropReason } from './span-queue.ts';
 import { exporterTransport, workerTransport } from './transports.ts';
@@ -125,6 +125,23 @@ function traceparentOf(traceId: string, spanId: string, sampled: boolean): strin
   return `00-${traceId}-${spanId}-${sampled ? '01' : '00'}`;
 }
 
+/** A recorded phase while it runs. Its span id is drawn only if a request goes out under it. */
+class PhaseSpan implements PhaseTrace {
+  readonly #call: RecordingCallTrace;
+  readonly name: string;
+  readonly startMs = nowMs();
+  spanId = '';
+
+  constructor(call: RecordingCallTrace, name: string) {
+    this.#call = call;
+    this.name = name;
+  }
+
+  end(errorType?: string): void {
+    this.#call.phaseEnded(this, nowMs(), errorType ?? '');
+  }
+}
+
 class RecordingCallTrace implements CallTrace {
   readonly w3cTraceId: string;
   readonly continued: boolean;
@@ -135,9 +152,9 @@ class RecordingCallTrace implements CallTrace {
   readonly #rootId: string;
   readonly #parent: SpanContext | null;
   readonly #startMs = nowMs();
-  /** Five values a finished phase: name, span id, start, end, error type. */
+  /** Five values a finished phase: name, span id ('' when none was needed), start, end, error type. */
   readonly #phases: Array<string | number> = [];
-  #current: string | null = null;
+  #current: PhaseSpan | null = null;
 
   /** `queue` null: not sampled (ids for propagation only, nothing recorded). */
   constructor(queue: SpanQueue | null, parent: SpanContext | null, traceId: string, options: CallTraceStart) {
@@ -154,20 +171,23 @@ class RecordingCallTrace implements CallTrace {
   startPhase(name: string): PhaseTrace {
     // Not sampled: nothing is recorded, and an upstream gets a fresh (unrecorded) parent id.
     if (this.#queue === null) return NO_PHASE;
-    const spanId = newSpanId();
-    this.#current = spanId;
-    const startMs = nowMs();
-    return {
-      end: (errorType) => {
-        if (this.#current === spanId) this.#current = null;
-        this.#phases.push(name, spanId, startMs, nowMs(), errorType ?? '');
-      },
-    };
+    const phase = new PhaseSpan(this, name);
+    this.#current = phase;
+    return phase;
+  }
+
+  /** Called by a phase as it ends. */
+  phaseEnded(phase: PhaseSpan, endMs: number, errorType: string): void {
+    if (this.#current === phase) this.#current = null;
+    this.#phases.push(phase.name, phase.spanId, phase.startMs, endMs, errorType);
   }
 
   outgoing(): Partial<TraceContextCarrier> {
     const sampled = this.#queue !== null;
-    const traceparent = traceparentOf(this.w3cTraceId, sampled ? (this.#current ?? this.#rootId) : newSpanId(), sampled);
+    const current = this.#current;
+    // The current phase's span id is drawn only now, when a request names it as its parent.
+    if (current !== null && current.spanId === '') current.spanId = newSpanId();
+    const traceparent = traceparentOf(this.w3cTraceId, sampled ? (current?.spanId ?? this.#rootId) : newSpanId(), sampled);
     const tracestate = this.#parent?.traceState?.serialize();
     return tracestate === undefined || tracestate === '' ? { traceparent } : { traceparent, tracestate };
   }
@@ -234,7 +254,7 @@ export function createOtelTracer(options: OtelTracerOptions): CallTracer {
     enabled: true,
     start(start) {
       const parent = parentSpanContext(start.parent);
-      const traceId = parent?.traceId ?? newTraceId();
+      const traceId = parent?.traceId ?? newTimeOrderedTraceId();
       // Parent-based: a caller's decision is followed; a new trace is kept at the configured ratio.
       const sampled = parent !== null ? (parent.traceFlags & 1) === 1 : ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
       return new RecordingCallTrace(sampled ? queue : null, parent, traceId, start);

@@ -6,7 +6,7 @@ import { startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-re
 import { ATTR } from './conventions.ts';
 import { createOtlpHttpSender } from './otlp-http.ts';
 import { exportRequestHead, exportRequestJson, spansJson, unixNanos, writeExportRequest } from './otlp-json.ts';
-import { spanCount, type CallRecord } from './span-record.ts';
+import { expandCall, spanCount, type CallRecord } from './span-record.ts';
 import { encodeBatch, exporterTransport } from './transports.ts';
 
 const SERVICE = { serviceName: 'airlock-test', serviceVersion: '1.2.3' };
@@ -132,4 +132,37 @@ test('a batch crosses to the export thread as JSON lines in a buffer, and become
       assert.equal(body.subarray(0, written).toString('utf8'), exportRequestJson(SERVICE, spansJson(calls)));
     }),
   );
+});
+
+test('a phase recorded without a span id (no request went out under it) gets a fresh one where it is exported, kept in the record', () => {
+  const phases = (ids: string[]) => ids.flatMap((id, i) => [`phase${i}`, id, 1_765_000_000_000 + i, 1_765_000_000_000.5 + i, '']);
+  const call = (ids: string[]): CallRecord => ({
+    traceId: 'a'.repeat(32),
+    rootSpanId: 'b'.repeat(16),
+    parentSpanId: '',
+    parentRemote: false,
+    name: 'airlock.decide t',
+    kind: 1,
+    startMs: 1_765_000_000_000,
+    endMs: 1_765_000_000_010,
+    attributes: {},
+    error: false,
+    phases: phases(ids),
+  });
+  const written = call(['', 'e'.repeat(16), '', '']);
+  const body = JSON.parse(exportRequestJson(SERVICE, spansJson([written]))) as { resourceSpans: Array<{ scopeSpans: Array<{ spans: Array<{ spanId: string; parentSpanId?: string }> }> }> };
+  const spans = body.resourceSpans[0]?.scopeSpans[0]?.spans ?? [];
+  assert.equal(spans.length, 5);
+  const ids = spans.map((s) => s.spanId);
+  for (const id of ids) assert.match(id, /^(?!0{16})[0-9a-f]{16}$/);
+  assert.equal(new Set(ids).size, 5);
+  assert.equal(ids[2], 'e'.repeat(16), 'an id drawn on the event loop is kept');
+  assert.ok(spans.slice(1).every((s) => s.parentSpanId === 'b'.repeat(16)));
+  assert.deepEqual(ids.slice(1), [1, 6, 11, 16].map((i) => written.phases[i]), 'the drawn ids are kept in the record');
+  assert.equal(spansJson([written]), spansJson([written]), 'so the same record exports the same spans again');
+  // The host exporter's path draws them the same way.
+  const hosted = call(['', '']);
+  const expanded = expandCall(hosted);
+  assert.deepEqual(expanded.slice(1).map((s) => s.spanId), [hosted.phases[1], hosted.phases[6]]);
+  for (const span of expanded) assert.match(span.spanId, /^(?!0{16})[0-9a-f]{16}$/);
 });

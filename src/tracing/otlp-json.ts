@@ -10,7 +10,7 @@
  */
 import { SpanKind } from '@opentelemetry/api';
 import { ATTR } from './conventions.ts';
-import { PHASE_FIELDS, SCOPE_NAME, type CallRecord } from './span-record.ts';
+import { PHASE_FIELDS, SCOPE_NAME, phaseSpanId, type CallRecord } from './span-record.ts';
 
 /** OTLP span flags: the W3C trace flags (sampled) and "the parent's is-remote is known". */
 const FLAGS_LOCAL_PARENT = 0x01 | 0x100;
@@ -61,7 +61,8 @@ function stringAttribute(key: string, value: string): string {
 /**
  * One call's spans (the root, then each phase) as JSON objects joined by commas. Ids are
  * written as they are: hex digits only, from ids.ts or a traceparent the W3C propagator
- * and isSpanContextValid checked, so they need no escaping.
+ * and isSpanContextValid checked, so they need no escaping. A phase without a span id gets
+ * one here (see CallRecord.phases).
  */
 export function callSpansJson(call: CallRecord): string {
   const traceId = call.traceId;
@@ -83,7 +84,7 @@ export function callSpansJson(call: CallRecord): string {
     const errorType = String(phases[i + 4]);
     const quotedName = quotedConstant(name);
     out +=
-      `,{"traceId":"${traceId}","spanId":"${String(phases[i + 1])}","parentSpanId":"${root}","name":${quotedName},` +
+      `,{"traceId":"${traceId}","spanId":"${phaseSpanId(phases, i)}","parentSpanId":"${root}","name":${quotedName},` +
       `"kind":${name === 'execute' ? KIND_CLIENT : KIND_INTERNAL},` +
       `"startTimeUnixNano":"${unixNanos(Number(phases[i + 2]))}","endTimeUnixNano":"${unixNanos(Number(phases[i + 3]))}",` +
       `"attributes":[{"key":${PHASE_KEY},"value":{"stringValue":${quotedName}}}` +

@@ -7,6 +7,7 @@ import { SpanKind, SpanStatusCode, type HrTime, type SpanContext } from '@opente
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { ATTR } from './conventions.ts';
+import { newSpanId } from './ids.ts';
 
 export interface SpanRecord {
   traceId: string;
@@ -31,7 +32,11 @@ export interface SpanRecord {
 export interface CallRecord extends Omit<SpanRecord, 'spanId'> {
   /** The call's own span; `parentSpanId` is its parent (the caller's span, or empty). */
   rootSpanId: string;
-  /** Per phase, five values: name, span id, start ms, end ms, error type ('' when none). */
+  /**
+   * Per phase, five values: name, span id, start ms, end ms, error type ('' when none). The
+   * span id is '' when nobody needed it while the phase ran (no request went out under it):
+   * it is drawn where the record is exported (`phaseSpanId`), not on the event loop.
+   */
   phases: Array<string | number>;
 }
 
@@ -40,6 +45,15 @@ export const PHASE_FIELDS = 5;
 /** The number of spans a call record holds. */
 export function spanCount(call: CallRecord): number {
   return 1 + call.phases.length / PHASE_FIELDS;
+}
+
+/** The span id of the phase whose fields start at `i`, drawn (and kept in the record) if it has none yet. */
+export function phaseSpanId(phases: Array<string | number>, i: number): string {
+  const id = String(phases[i + 1]);
+  if (id !== '') return id;
+  const drawn = newSpanId();
+  phases[i + 1] = drawn;
+  return drawn;
 }
 
 /** A call record's spans: the root first, then its phases (children of the root). */
@@ -63,7 +77,7 @@ export function expandCall(call: CallRecord): SpanRecord[] {
     const errorType = String(call.phases[i + 4]);
     spans.push({
       traceId: call.traceId,
-      spanId: String(call.phases[i + 1]),
+      spanId: phaseSpanId(call.phases, i),
       parentSpanId: call.rootSpanId,
       parentRemote: false,
       name,
