@@ -5,7 +5,7 @@
  * uint64 nanosecond times as decimal strings, kinds and status codes as enum numbers, span flags
  * with the W3C sampled bit and the is-remote bits, attributes as `{key, value: {stringValue}}`.
  * Fields at their protobuf default (no events, no links, nothing dropped) are left out, as the
- * protobuf JSON mapping allows; otlp-json.test.ts holds the output equal to the SDK's otherwise.
+ * protobuf JSON mapping allows; test/integration/otlp-json.test.ts holds the output equal to the SDK's otherwise.
  * Spec: https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding
  */
 import { SpanKind } from '@opentelemetry/api';

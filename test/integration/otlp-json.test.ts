@@ -2,12 +2,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-receiver.ts';
-import { ATTR } from './conventions.ts';
-import { createOtlpHttpSender } from './otlp-http.ts';
-import { exportRequestHead, exportRequestJson, spansJson, unixNanos, writeExportRequest } from './otlp-json.ts';
-import { expandCall, spanCount, type CallRecord } from './span-record.ts';
-import { encodeBatch, exporterTransport } from './transports.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
+import { ATTR } from '../../src/tracing/conventions.ts';
+import { createOtlpHttpSender } from '../../src/tracing/otlp-http.ts';
+import { exportRequestHead, exportRequestJson, spansJson, unixNanos, writeExportRequest } from '../../src/tracing/otlp-json.ts';
+import { expandCall, spanCount, type CallRecord } from '../../src/tracing/span-record.ts';
+import { encodeBatch, exporterTransport } from '../../src/tracing/transports.ts';
 
 const SERVICE = { serviceName: 'airlock-test', serviceVersion: '1.2.3' };
 

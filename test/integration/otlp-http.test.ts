@@ -2,8 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { startOtlpReceiver, type OtlpReceiver } from '../../test/support/otlp-receiver.ts';
-import { createOtlpHttpSender, retryAfterMs } from './otlp-http.ts';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
+import { createOtlpHttpSender, retryAfterMs } from '../../src/tracing/otlp-http.ts';
 
 const BODY = '{"resourceSpans":[]}';
 
