@@ -6,27 +6,15 @@
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sampleEventInput } from '../../src/audit/store.contract.ts';
 import { resolveSecretRef } from '../../src/config/index.ts';
 import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
-import { REPO_ROOT, writeDemoConfig } from '../../scripts/demo-config.ts';
+import { writeDemoConfig } from '../../scripts/demo-config.ts';
+import { runAirlock } from '../support/cli.ts';
 
-const BIN = join(REPO_ROOT, 'bin', 'airlock.js');
-
-function airlock(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('airlock audit prune', () => {
   let dir: string;
@@ -52,53 +40,53 @@ describe('airlock audit prune', () => {
   });
 
   test('--dry-run reports what is due and writes nothing; a run prunes it and the log still verifies', async () => {
-    const dry = await airlock(['audit', 'prune', '--config', config, '--dry-run', '--json']);
+    const dry = await runAirlock(['audit', 'prune', '--config', config, '--dry-run', '--json']);
     assert.equal(dry.code, 0, dry.stderr);
     const planned = JSON.parse(dry.stdout) as { due: number; pruned: number; byClass: Record<string, number> };
     assert.deepEqual([planned.due, planned.pruned, planned.byClass.arguments, planned.byClass.identity, planned.byClass.content], [3, 0, 3, 3, 0]);
 
-    const run = await airlock(['audit', 'prune', '--config', config]);
+    const run = await runAirlock(['audit', 'prune', '--config', config]);
     assert.equal(run.code, 0, run.stderr);
     assert.match(run.stdout, /^arguments +0 d +\S+ +3$/m);
     assert.match(run.stdout, /^content +kept +- +0$/m);
     assert.match(run.stdout, /^PRUNED 3 event\(s\) in 1 record\(s\) \(audit.pruned at seq 4\)$/m);
     assert.match(run.stderr, /verified the chain up to seq 3; 3 event\(s\) due/);
 
-    const verify = await airlock(['audit', 'verify', '--config', config]);
+    const verify = await runAirlock(['audit', 'verify', '--config', config]);
     assert.equal(verify.code, 0, verify.stdout + verify.stderr);
     assert.match(verify.stdout, /^OK audit chain verified: 4 events/m);
     assert.match(verify.stdout, /^3 pruned event\(s\), each vouched for/m);
 
-    const trace = await airlock(['audit', 'trace', requestId, '--config', config]);
+    const trace = await runAirlock(['audit', 'trace', requestId, '--config', config]);
     assert.equal(trace.code, 0, trace.stderr);
     assert.match(trace.stdout, /\(pruned arguments, identity by #4\)/);
 
-    const search = await airlock(['audit', 'search', '--config', config, '--type', 'decision']);
+    const search = await runAirlock(['audit', 'search', '--config', config, '--type', 'decision']);
     assert.equal(search.code, 0, search.stderr);
     assert.match(search.stdout, /decision \(pruned\) +acme\/\[pruned\] via agent-7/);
 
-    const again = await airlock(['audit', 'prune', '--config', config, '--json']);
+    const again = await runAirlock(['audit', 'prune', '--config', config, '--json']);
     assert.equal((JSON.parse(again.stdout) as { due: number }).due, 0);
   });
 
   test('an export of the pruned events without their record verifies and says they are not vouched for', async () => {
     const out = join(dir, 'range.jsonl');
-    const exported = await airlock(['audit', 'export', '--config', config, '--out', out]);
+    const exported = await runAirlock(['audit', 'export', '--config', config, '--out', out]);
     assert.equal(exported.code, 0, exported.stderr);
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     assert.equal(lines.length, 4);
     const head = join(dir, 'head.jsonl');
     writeFileSync(head, `${lines.slice(0, 3).join('\n')}\n`);
-    const partial = await airlock(['audit', 'verify', '--jsonl', head]);
+    const partial = await runAirlock(['audit', 'verify', '--jsonl', head]);
     assert.equal(partial.code, 0, partial.stdout + partial.stderr);
     assert.match(partial.stdout, /^3 pruned event\(s\) whose prune record lies after the end of the file/m);
-    const whole = await airlock(['audit', 'verify', '--jsonl', out]);
+    const whole = await runAirlock(['audit', 'verify', '--jsonl', out]);
     assert.equal(whole.code, 0, whole.stdout);
     assert.match(whole.stdout, /^3 pruned event\(s\) vouched for by the prune records in the file$/m);
   });
 
   test('a config without audit.retention is refused with what is missing (exit 2)', async () => {
-    const r = await airlock(['audit', 'prune', '--config', plain]);
+    const r = await runAirlock(['audit', 'prune', '--config', plain]);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /ERR_AUDIT_RETENTION_OFF: this config has no audit.retention section/);
   });

@@ -5,7 +5,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -13,20 +12,9 @@ import { join } from 'node:path';
 import { sampleEventInput } from '../../src/audit/store.contract.ts';
 import { unframe } from '../../src/audit/ship/index.ts';
 import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
-import { REPO_ROOT, writeDemoConfig } from '../../scripts/demo-config.ts';
+import { writeDemoConfig } from '../../scripts/demo-config.ts';
+import { runAirlock } from '../support/cli.ts';
 
-const BIN = join(REPO_ROOT, 'bin', 'airlock.js');
-
-function airlock(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((done) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('exit', (code) => done({ code: code ?? -1, stdout, stderr }));
-  });
-}
 
 describe('airlock audit ship', () => {
   let dir: string;
@@ -62,10 +50,10 @@ describe('airlock audit ship', () => {
   after(() => new Promise<void>((done) => server.close(() => done())));
 
   test('--once ships the log and records the cursor; the next run ships only what is new', async () => {
-    const first = await airlock(['audit', 'ship', '--config', config, '--once', '--json']);
+    const first = await runAirlock(['audit', 'ship', '--config', config, '--once', '--json']);
     assert.equal(first.code, 0, first.stderr);
     assert.deepEqual(JSON.parse(first.stdout), { shipped: 3, cursor: 3 });
-    const again = await airlock(['audit', 'ship', '--config', config, '--once']);
+    const again = await runAirlock(['audit', 'ship', '--config', config, '--once']);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stdout, /^shipped 0 events; the cursor is at seq 3$/m);
 
@@ -75,7 +63,7 @@ describe('airlock audit ship', () => {
     } finally {
       await store.close();
     }
-    const third = await airlock(['audit', 'ship', '--config', config, '--once', '--json']);
+    const third = await runAirlock(['audit', 'ship', '--config', config, '--once', '--json']);
     assert.deepEqual(JSON.parse(third.stdout), { shipped: 1, cursor: 4 });
     assert.equal(messages.length, 4);
     assert.ok(messages.every((m) => / airlock-cli /.test(m)));
@@ -83,7 +71,7 @@ describe('airlock audit ship', () => {
   });
 
   test('a config without audit.ship is refused with what is missing (exit 2)', async () => {
-    const r = await airlock(['audit', 'ship', '--config', plain, '--once']);
+    const r = await runAirlock(['audit', 'ship', '--config', plain, '--once']);
     assert.equal(r.code, 2);
     assert.match(r.stderr, /ERR_AUDIT_SHIP_NOT_CONFIGURED: this config has no audit.ship section/);
   });
