@@ -5,23 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, writeDemoConfig } from '../../scripts/demo-config.ts';
+import { writeDemoConfig } from '../../scripts/demo-config.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createGateway, loadToolkit, mintToken } from '../../src/pipeline/index.ts';
-
-const BIN = join(REPO_ROOT, 'bin', 'airlock.js');
-
-function airlock(args: string[], token?: string): { code: number; stdout: string; stderr: string } {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  delete env.AIRLOCK_TOKEN;
-  if (token !== undefined) env.AIRLOCK_TOKEN = token;
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { runAirlockSync } from '../support/cli.ts';
 
 test('airlock killswitch: engage, list (table and json), the scope is refused, release', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'airlock-cli-ks-'));
@@ -31,14 +21,14 @@ test('airlock killswitch: engage, list (table and json), the scope is refused, r
   const olga = await mintToken(config, { sub: 'olga', tenant: 'acme', roles: ['security-admin'], ttlSeconds: 600 });
   const sam = await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 600 });
 
-  const engaged = airlock(['killswitch', 'engage', '--config', configPath, '--scope', 'tool', '--target', 'billing.refund', '--justification', 'refunds sent twice', '--json'], olga);
+  const engaged = runAirlockSync(['killswitch', 'engage', '--config', configPath, '--scope', 'tool', '--target', 'billing.refund', '--justification', 'refunds sent twice', '--json'], olga);
   assert.equal(engaged.code, 0, engaged.stderr);
   const ks = (JSON.parse(engaged.stdout) as { kill_switch: { id: string; tenant: string } }).kill_switch;
   assert.match(ks.id, /^ksw_/);
   assert.equal(ks.tenant, 'acme');
-  assert.notEqual(airlock(['killswitch', 'engage', '--config', configPath, '--scope', 'tool', '--target', 'x', '--justification', 'x'], sam).code, 0, 'an agent token is refused');
+  assert.notEqual(runAirlockSync(['killswitch', 'engage', '--config', configPath, '--scope', 'tool', '--target', 'x', '--justification', 'x'], sam).code, 0, 'an agent token is refused');
 
-  const table = airlock(['killswitch', 'list', '--config', configPath], olga);
+  const table = runAirlockSync(['killswitch', 'list', '--config', configPath], olga);
   assert.equal(table.code, 0, table.stderr);
   assert.match(table.stdout, new RegExp(`${ks.id}\\s+engaged\\s+tool\\s+billing\\.refund\\s+acme\\s+olga`));
 
@@ -52,11 +42,11 @@ test('airlock killswitch: engage, list (table and json), the scope is refused, r
     await gateway.close();
   }
 
-  const released = airlock(['killswitch', 'release', ks.id, '--config', configPath, '--justification', 'fixed'], olga);
+  const released = runAirlockSync(['killswitch', 'release', ks.id, '--config', configPath, '--justification', 'fixed'], olga);
   assert.equal(released.code, 0, released.stderr);
   assert.match(released.stdout, new RegExp(`${ks.id}: released`));
-  const active = JSON.parse(airlock(['killswitch', 'list', '--config', configPath, '--json'], olga).stdout) as { kill_switches: unknown[] };
+  const active = JSON.parse(runAirlockSync(['killswitch', 'list', '--config', configPath, '--json'], olga).stdout) as { kill_switches: unknown[] };
   assert.deepEqual(active.kill_switches, []);
-  const all = JSON.parse(airlock(['killswitch', 'list', '--config', configPath, '--all', '--json'], olga).stdout) as { kill_switches: Array<{ id: string; release_justification: string }> };
+  const all = JSON.parse(runAirlockSync(['killswitch', 'list', '--config', configPath, '--all', '--json'], olga).stdout) as { kill_switches: Array<{ id: string; release_justification: string }> };
   assert.deepEqual(all.kill_switches.map((s) => [s.id, s.release_justification]), [[ks.id, 'fixed']]);
 });

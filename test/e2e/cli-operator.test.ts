@@ -6,23 +6,13 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { REPO_ROOT, writeDemoConfig } from '../../scripts/demo-config.ts';
+import { writeDemoConfig } from '../../scripts/demo-config.ts';
 import { loadConfig } from '../../src/config/index.ts';
 import { createGateway, loadToolkit, mintToken } from '../../src/pipeline/index.ts';
-
-const BIN = join(REPO_ROOT, 'bin', 'airlock.js');
-
-function airlock(args: string[], token?: string): { code: number; stdout: string; stderr: string } {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  delete env.AIRLOCK_TOKEN;
-  if (token !== undefined) env.AIRLOCK_TOKEN = token;
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { runAirlockSync } from '../support/cli.ts';
 
 describe('airlock operator commands', () => {
   test('approvals list shows a held call; approvals approve decides it; the register and revocation work', async () => {
@@ -40,45 +30,45 @@ describe('airlock operator commands', () => {
     assert.equal(held.status, 'approval_required');
     const id = held.status === 'approval_required' ? held.approval_id : '';
 
-    const listed = airlock(['approvals', 'list', '--config', configPath, '--state', 'pending'], lead);
+    const listed = runAirlockSync(['approvals', 'list', '--config', configPath, '--state', 'pending'], lead);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(`${id}\\s+APPROVAL REQUIRED\\s+email\\.send\\s+support-lead\\s+sam via support-agent`));
-    const asJson = JSON.parse(airlock(['approvals', 'list', '--config', configPath, '--json'], lead).stdout) as { approvals: Array<{ id: string }> };
+    const asJson = JSON.parse(runAirlockSync(['approvals', 'list', '--config', configPath, '--json'], lead).stdout) as { approvals: Array<{ id: string }> };
     assert.deepEqual(asJson.approvals.map((a) => a.id), [id]);
-    assert.equal(airlock(['approvals', 'list', '--config', configPath]).code, 2, 'no token: usage error');
+    assert.equal(runAirlockSync(['approvals', 'list', '--config', configPath]).code, 2, 'no token: usage error');
 
-    const selfApproval = airlock(['approvals', 'approve', id, '--config', configPath, '--justification', 'fine'], sam);
+    const selfApproval = runAirlockSync(['approvals', 'approve', id, '--config', configPath, '--justification', 'fine'], sam);
     assert.notEqual(selfApproval.code, 0);
     assert.match(selfApproval.stderr, /ERR_APPROVAL_/);
-    const approved = airlock(['approvals', 'approve', id, '--config', configPath, '--justification', 'partner confirmed by phone'], lead);
+    const approved = runAirlockSync(['approvals', 'approve', id, '--config', configPath, '--justification', 'partner confirmed by phone'], lead);
     assert.equal(approved.code, 0, approved.stderr);
     assert.match(approved.stdout, new RegExp(`${id}: approved`));
 
-    const noReason = airlock(['overrides', 'create', '--config', configPath, '--tool', 'crm.exportCustomers'], olga);
+    const noReason = runAirlockSync(['overrides', 'create', '--config', configPath, '--tool', 'crm.exportCustomers'], olga);
     assert.notEqual(noReason.code, 0, 'commander refuses a missing --justification');
-    const blank = airlock(['overrides', 'create', '--config', configPath, '--tool', 'crm.exportCustomers', '--justification', '  '], olga);
+    const blank = runAirlockSync(['overrides', 'create', '--config', configPath, '--tool', 'crm.exportCustomers', '--justification', '  '], olga);
     assert.equal(blank.code, 2);
     assert.match(blank.stderr, /ERR_OVERRIDE_JUSTIFICATION_INVALID/);
-    const noRole = airlock(['overrides', 'create', '--config', configPath, '--tool', 'crm.exportCustomers', '--justification', 'x'], lead);
+    const noRole = runAirlockSync(['overrides', 'create', '--config', configPath, '--tool', 'crm.exportCustomers', '--justification', 'x'], lead);
     assert.match(noRole.stderr, /ERR_OVERRIDE_ROLE_REQUIRED/);
-    const created = airlock(['overrides', 'create', '--config', configPath, '--tool', 'crm.exportCustomers', '--ttl', '300', '--justification', 'incident 12', '--json'], olga);
+    const created = runAirlockSync(['overrides', 'create', '--config', configPath, '--tool', 'crm.exportCustomers', '--ttl', '300', '--justification', 'incident 12', '--json'], olga);
     assert.equal(created.code, 0, created.stderr);
     const override = (JSON.parse(created.stdout) as { override: { id: string; owner: { user: string }; expires_at: number; created_at: number } }).override;
     assert.equal(override.owner.user, 'olga');
     assert.equal(override.expires_at - override.created_at, 300_000);
 
-    const register = airlock(['overrides', 'list', '--config', configPath], olga);
+    const register = runAirlockSync(['overrides', 'list', '--config', configPath], olga);
     assert.equal(register.code, 0, register.stderr);
     assert.match(register.stdout, new RegExp(`${override.id}\\s+open\\s+tool crm\\.exportCustomers\\s+olga`));
     assert.match(register.stdout, /open: 1 {3}median age of open overrides: \d+ s/);
-    const revoked = airlock(['overrides', 'revoke', override.id, '--config', configPath, '--justification', 'incident closed'], olga);
+    const revoked = runAirlockSync(['overrides', 'revoke', override.id, '--config', configPath, '--justification', 'incident closed'], olga);
     assert.equal(revoked.code, 0, revoked.stderr);
-    assert.match(airlock(['overrides', 'list', '--config', configPath], olga).stdout, /open: 0/);
+    assert.match(runAirlockSync(['overrides', 'list', '--config', configPath], olga).stdout, /open: 0/);
 
-    assert.equal(airlock(['credentials', 'revoke', '--config', configPath], olga).code, 2, 'a target is required');
-    const revoke = airlock(['credentials', 'revoke', '--config', configPath, '--user', 'sam', '--json'], olga);
+    assert.equal(runAirlockSync(['credentials', 'revoke', '--config', configPath], olga).code, 2, 'a target is required');
+    const revoke = runAirlockSync(['credentials', 'revoke', '--config', configPath, '--user', 'sam', '--json'], olga);
     assert.equal(revoke.code, 0, revoke.stderr);
     assert.deepEqual(JSON.parse(revoke.stdout), { revoked: { user: 'sam' } });
-    assert.match(airlock(['credentials', 'revoke', '--config', configPath, '--user', 'sam'], lead).stderr, /ERR_CREDENTIAL_FORBIDDEN/);
+    assert.match(runAirlockSync(['credentials', 'revoke', '--config', configPath, '--user', 'sam'], lead).stderr, /ERR_CREDENTIAL_FORBIDDEN/);
   });
 });

@@ -5,21 +5,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../scripts/demo-config.ts';
 import { createGateway } from '../../src/pipeline/index.ts';
 import { startRuntime } from '../support/runtime.ts';
-
-const BIN = join(REPO_ROOT, 'bin', 'airlock.js');
-
-function airlock(args: string[], token?: string): { code: number; stdout: string; stderr: string } {
-  const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: '1' };
-  delete env.AIRLOCK_TOKEN;
-  if (token !== undefined) env.AIRLOCK_TOKEN = token;
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env, timeout: 60_000 });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
+import { runAirlockSync } from '../support/cli.ts';
 
 test('airlock idempotency: list the unknown outcome, show it, refuse an agent, resolve it, and the retry runs', async () => {
   const rt = await startRuntime({ postTimeoutMs: 100, statusCheck: false });
@@ -31,17 +20,17 @@ test('airlock idempotency: list the unknown outcome, show it, refuse an agent, r
   assert.equal(lost.status, 'failed');
   await rt.close();
 
-  const listed = airlock(['idempotency', 'list', '--config', configPath, '--state', 'outcome_unknown', '--json'], olga);
+  const listed = runAirlockSync(['idempotency', 'list', '--config', configPath, '--state', 'outcome_unknown', '--json'], olga);
   assert.equal(listed.code, 0, listed.stderr);
   const records = (JSON.parse(listed.stdout) as { records: Array<{ id: string; key: string; reported_state: string }> }).records;
   assert.equal(records.length, 1);
   assert.equal(records[0]?.key, 'cli-1');
   const id = records[0]?.id as string;
-  assert.equal(JSON.parse(airlock(['idempotency', 'show', id, '--config', configPath], olga).stdout).record.id, id);
-  const refused = airlock(['idempotency', 'resolve', id, '--config', configPath, '--outcome', 'not_executed', '--justification', 'x'], agent);
+  assert.equal(JSON.parse(runAirlockSync(['idempotency', 'show', id, '--config', configPath], olga).stdout).record.id, id);
+  const refused = runAirlockSync(['idempotency', 'resolve', id, '--config', configPath, '--outcome', 'not_executed', '--justification', 'x'], agent);
   assert.notEqual(refused.code, 0);
   assert.match(refused.stderr, /ERR_IDEMPOTENCY_ROLE_REQUIRED/);
-  const resolved = airlock(['idempotency', 'resolve', id, '--config', configPath, '--outcome', 'not_executed', '--justification', 'no posting in the ledger'], olga);
+  const resolved = runAirlockSync(['idempotency', 'resolve', id, '--config', configPath, '--outcome', 'not_executed', '--justification', 'no posting in the ledger'], olga);
   assert.equal(resolved.code, 0, resolved.stderr);
   assert.match(resolved.stdout, /resolved as not_executed/);
 
