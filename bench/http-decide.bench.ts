@@ -17,7 +17,7 @@
  * gateway spends on metrics and tracing. The OTLP sink's CPU (the collector's work) is reported
  * apart.
  *
- *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32] [--rounds 4] [--sample-ratio 1]
+ *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32] [--rounds 4] [--sample-ratio 1] [--protocol http/protobuf|http/json]
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -40,6 +40,8 @@ export interface HttpBenchResult {
   /** Metrics and tracing on (figures above) against both off, measured side by side; spans the sink received. */
   metrics: {
     sample_ratio: number;
+    /** The OTLP encoding the "on" gateway exported with. */
+    protocol: string;
     spans_received: number; sink_requests_parsed: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number };
     /** CPU time per decision (µs, all threads of the gateway process; null off Linux), and the on/off excess in percent. */
     cpu_us_per_request: { on: number; off: number; cost_percent: number; sink_on: number } | null;
@@ -71,10 +73,10 @@ function output(args: string[]): Promise<string> {
 }
 
 /** The demo config in its own directory (its own audit log): metrics and tracing (to `sink`) on, or both off. */
-function configFor(sink: string | null, sampleRatio = 1): string {
+function configFor(sink: string | null, sampleRatio = 1, protocol = 'http/protobuf'): string {
   const path = writeDemoConfig(mkdtempSync(join(tmpdir(), `airlock-http-bench-${sink === null ? 'off' : 'on'}-`)), { limits: false });
   const text = readFileSync(path, 'utf8');
-  if (sink !== null) writeFileSync(path, `${text}\ntracing:\n  endpoint: ${sink}\n  sample_ratio: ${sampleRatio}\n`);
+  if (sink !== null) writeFileSync(path, `${text}\ntracing:\n  endpoint: ${sink}\n  sample_ratio: ${sampleRatio}\n  protocol: ${protocol}\n`);
   else {
     if (!/^server:\n/m.test(text)) throw new Error('the demo config has no server section to switch metrics off in');
     writeFileSync(path, text.replace(/^server:\n/m, 'server:\n  metrics:\n    enabled: false\n'));
@@ -84,11 +86,13 @@ function configFor(sink: string | null, sampleRatio = 1): string {
 
 /**
  * An OTLP/HTTP sink in its own process, as cheap as a receiver can honestly be (in production
- * the collector runs elsewhere, not on the gateway's cores): it counts the spans of each export
- * by their `"spanId":` keys in the raw body — exact for the gateway's OTLP JSON, which sends no
- * links (inside string values a quote is escaped, so no value can fake the key) — and parses
- * the first request and one in 32 after it in full, as OTLP, to check the count against the
- * spans really there. GET /count tells the total, the requests checked and any mismatch.
+ * the collector runs elsewhere, not on the gateway's cores). Protobuf (the gateway's default):
+ * it walks the message's lengths down to the spans and counts them, without decoding a span.
+ * JSON: it counts each request's spans by their `"spanId":` keys in the raw body — exact for
+ * the gateway's OTLP JSON, which sends no links (inside string values a quote is escaped, so
+ * no value can fake the key). Either way it decodes the first request and one in 32 after it
+ * in full, checking every span's ids, name and times and the count against the spans really
+ * there. GET /count tells the total, the requests checked and any mismatch.
  */
 const SINK = `
 const http = require('node:http');
@@ -96,12 +100,13 @@ const KEY = Buffer.from('"spanId":');
 const CHECK_EVERY = 32;
 let spans = 0, requests = 0, checked = 0;
 const faults = [];
-function counted(body) {
+const types = new Set();
+function countedJson(body) {
   let n = 0;
   for (let at = body.indexOf(KEY); at !== -1; at = body.indexOf(KEY, at + KEY.length)) n++;
   return n;
 }
-function parsed(body) {
+function parsedJson(body) {
   const otlp = JSON.parse(body.toString('utf8'));
   let n = 0;
   for (const rs of otlp.resourceSpans) for (const ss of rs.scopeSpans) for (const s of ss.spans) {
@@ -110,24 +115,58 @@ function parsed(body) {
   }
   return n;
 }
+// Protobuf: the fields of a message as [field, wire, start, end] of their value.
+function fields(b, start, end) {
+  const out = [];
+  let p = start;
+  const varint = () => { let v = 0, m = 1, x; do { if (p >= end) throw new Error('truncated'); x = b[p++]; v += (x & 0x7f) * m; m *= 128; } while (x & 0x80); return v; };
+  while (p < end) {
+    const key = varint(), field = Math.floor(key / 8), wire = key & 7;
+    if (wire === 0) { const s = p; varint(); out.push([field, wire, s, p]); }
+    else if (wire === 1) { out.push([field, wire, p, p + 8]); p += 8; }
+    else if (wire === 5) { out.push([field, wire, p, p + 4]); p += 4; }
+    else if (wire === 2) { const n = varint(); if (p + n > end) throw new Error('length past the end'); out.push([field, wire, p, p + n]); p += n; }
+    else throw new Error('wire type ' + wire);
+  }
+  if (p !== end) throw new Error('message overruns its length');
+  return out;
+}
+function protoSpans(body, each) {
+  let n = 0;
+  for (const [f, , s, e] of fields(body, 0, body.length)) if (f === 1)
+    for (const [g, , s2, e2] of fields(body, s, e)) if (g === 2)
+      for (const [h, , s3, e3] of fields(body, s2, e2)) if (h === 2) { n++; if (each) each(s3, e3); }
+  return n;
+}
+function checkSpan(body, start, end) {
+  const seen = {};
+  for (const [f, w, s, e] of fields(body, start, end)) seen[f] = [w, e - s];
+  const ok = seen[1] && seen[1][1] === 16 && seen[2] && seen[2][1] === 8 && seen[5] && seen[5][0] === 2 && seen[7] && seen[7][0] === 1 && seen[8] && seen[8][0] === 1;
+  if (!ok) throw new Error('not an OTLP span: fields ' + JSON.stringify(seen));
+}
 const server = http.createServer((req, res) => {
-  if (req.method === 'GET') return res.end(JSON.stringify({ spans, requests, checked, faults }));
+  if (req.method === 'GET') return res.end(JSON.stringify({ spans, requests, checked, faults, types: [...types] }));
+  const protobuf = req.headers['content-type'] === 'application/x-protobuf';
+  types.add(req.headers['content-type']);
   const chunks = [];
   req.on('data', (c) => chunks.push(c));
   req.on('end', () => {
     const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-    const n = counted(body);
-    if (requests++ % CHECK_EVERY === 0) {
-      checked++;
-      try {
-        const full = parsed(body);
-        if (full !== n) faults.push('request ' + requests + ': ' + n + ' spanId keys, ' + full + ' spans');
-      } catch (error) {
-        faults.push('request ' + requests + ': ' + error.message);
+    let n = 0;
+    try {
+      n = protobuf ? protoSpans(body) : countedJson(body);
+      if (requests % CHECK_EVERY === 0) {
+        checked++;
+        const full = protobuf ? protoSpans(body, (s, e) => checkSpan(body, s, e)) : parsedJson(body);
+        if (full !== n) faults.push('request ' + (requests + 1) + ': ' + n + ' counted, ' + full + ' spans');
       }
+    } catch (error) {
+      faults.push('request ' + (requests + 1) + ': ' + error.message);
     }
+    requests++;
     spans += n;
-    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    if (protobuf) res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
   });
 });
 server.listen(0, '127.0.0.1', () => process.stdout.write(String(server.address().port) + '\\n'));
@@ -138,6 +177,8 @@ interface SinkCount {
   requests: number;
   checked: number;
   faults: string[];
+  /** The media types of the requests it got. */
+  types: string[];
 }
 
 async function startSink(): Promise<{ url: string; count(): Promise<SinkCount>; child: ChildProcess }> {
@@ -176,13 +217,14 @@ async function countedDecisions(url: string): Promise<number> {
 
 type Cannon = Awaited<ReturnType<typeof autocannon>>;
 
-export async function run(options: { seconds?: number; connections?: number; rounds?: number; sampleRatio?: number } = {}): Promise<HttpBenchResult> {
+export async function run(options: { seconds?: number; connections?: number; rounds?: number; sampleRatio?: number; protocol?: string } = {}): Promise<HttpBenchResult> {
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
   const rounds = Math.max(1, options.rounds ?? 4);
   const sink = await startSink();
   const sampleRatio = options.sampleRatio ?? 1;
-  const onConfig = configFor(sink.url, sampleRatio);
+  const protocol = options.protocol ?? 'http/protobuf';
+  const onConfig = configFor(sink.url, sampleRatio, protocol);
   const offConfig = configFor(null);
   const token = await output(['token', 'mint', '--config', onConfig, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
   const offToken = await output(['token', 'mint', '--config', offConfig, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600']);
@@ -242,6 +284,8 @@ export async function run(options: { seconds?: number; connections?: number; rou
     const spans = received.spans;
     if (received.faults.length > 0) throw new Error(`the OTLP sink found requests that are not what was counted: ${received.faults.slice(0, 3).join('; ')}`);
     if (received.requests > 0 && received.checked === 0) throw new Error('the OTLP sink parsed no request');
+    const mediaType = protocol === 'http/json' ? 'application/json' : 'application/x-protobuf';
+    if (received.types.some((t) => t !== mediaType)) throw new Error(`the OTLP sink got ${received.types.join(', ')} where ${protocol} was configured`);
     // Every sampled call sends its spans (about a dozen); at ratio 1 every decision (warm-up
     // included, as /metrics counts them) must have sent the same number of spans, none lost.
     const decisions = await countedDecisions(on.url);
@@ -272,6 +316,7 @@ export async function run(options: { seconds?: number; connections?: number; rou
       },
       metrics: {
         sample_ratio: sampleRatio,
+        protocol,
         spans_received: spans,
         sink_requests_parsed: received.checked,
         rounds,
@@ -292,8 +337,8 @@ export async function run(options: { seconds?: number; connections?: number; rou
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '4' }, 'sample-ratio': { type: 'string', default: '1' } },
+    options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '4' }, 'sample-ratio': { type: 'string', default: '1' }, protocol: { type: 'string', default: 'http/protobuf' } },
   });
-  const result = await run({ seconds: Number(values.seconds), connections: Number(values.connections), rounds: Number(values.rounds), sampleRatio: Number(values['sample-ratio']) });
+  const result = await run({ seconds: Number(values.seconds), connections: Number(values.connections), rounds: Number(values.rounds), sampleRatio: Number(values['sample-ratio']), protocol: values.protocol });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -26,9 +26,17 @@ test('tracing is off when absent; a section turns it on with defaults', () => {
     serviceName: 'airlock',
     sampleRatio: 1,
     timeoutMs: 10_000,
+    protocol: 'http/protobuf',
   });
-  const full = parse(withTracing('  enabled: false\n  endpoint: https://otel.example/v1/traces\n  headers:\n    authorization: env:OTLP_AUTH\n    x-scope: team-a\n  service_name: gw\n  sample_ratio: 0.25\n  timeout_ms: 500\n'));
-  assert.deepEqual(full.tracing, { enabled: false, endpoint: 'https://otel.example/v1/traces', headers: { authorization: 'env:OTLP_AUTH', 'x-scope': 'team-a' }, serviceName: 'gw', sampleRatio: 0.25, timeoutMs: 500 });
+  const full = parse(withTracing('  enabled: false\n  endpoint: https://otel.example/v1/traces\n  headers:\n    authorization: env:OTLP_AUTH\n    x-scope: team-a\n  service_name: gw\n  sample_ratio: 0.25\n  timeout_ms: 500\n  protocol: http/json\n'));
+  assert.deepEqual(full.tracing, { enabled: false, endpoint: 'https://otel.example/v1/traces', headers: { authorization: 'env:OTLP_AUTH', 'x-scope': 'team-a' }, serviceName: 'gw', sampleRatio: 0.25, timeoutMs: 500, protocol: 'http/json' });
+});
+
+test('an OTLP protocol other than http/protobuf or http/json is refused at its line, naming both', () => {
+  const errors = issues(withTracing('  endpoint: https://otel.example/v1/traces\n  protocol: grpc\n'));
+  const error = errors.find((e) => e.path === 'tracing.protocol');
+  assert.match(error?.message ?? '', /http\/protobuf.*http\/json/);
+  assert.ok(error?.line !== undefined && error.line > demo.split('\n').length);
 });
 
 test('a literal credential header is refused at its line, without echoing it', () => {

@@ -18,7 +18,11 @@ export interface TracingConfig {
   /** Fraction of new traces recorded (0..1); a caller's sampled flag is followed. */
   sampleRatio: number;
   timeoutMs: number;
+  /** The OTLP/HTTP encoding: binary protobuf (OTLP's default, and cheaper to write) or JSON. */
+  protocol: OtlpProtocol;
 }
+
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
 
 export const tracingSchema = {
   type: 'object',
@@ -31,6 +35,7 @@ export const tracingSchema = {
     service_name: { type: 'string', minLength: 1, maxLength: 200 },
     sample_ratio: { type: 'number', minimum: 0, maximum: 1 },
     timeout_ms: { type: 'integer', minimum: 100, maximum: 60_000 },
+    protocol: { enum: ['http/protobuf', 'http/json'], 'x-message': 'must be http/protobuf (the default) or http/json' },
   },
 } as const;
 
@@ -71,5 +76,6 @@ export function normalizeTracing(raw: Rec | undefined): TracingConfig | undefine
     serviceName: (raw.service_name as string | undefined) ?? 'airlock',
     sampleRatio: (raw.sample_ratio as number | undefined) ?? 1,
     timeoutMs: (raw.timeout_ms as number | undefined) ?? 10_000,
+    protocol: (raw.protocol as OtlpProtocol | undefined) ?? 'http/protobuf',
   };
 }

@@ -42,7 +42,7 @@ export async function createCallTracer(setup: TracerSetup): Promise<CallTracer> 
     setup.spanExporter ??
     (tracing === undefined
       ? undefined
-      : { url: tracing.endpoint, headers: await collectorHeaders(tracing.headers, setup.secret), timeoutMs: tracing.timeoutMs });
+      : { url: tracing.endpoint, headers: await collectorHeaders(tracing.headers, setup.secret), timeoutMs: tracing.timeoutMs, protocol: tracing.protocol });
   if (exporter === undefined) return PASSTHROUGH_TRACER;
   return createOtelTracer({
     serviceName: tracing?.serviceName ?? 'airlock',

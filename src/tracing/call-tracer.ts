@@ -7,8 +7,9 @@
  *
  * The hot path is cheap on purpose: a span is a plain record (ids from a pooled CSPRNG, two
  * clock reads), sampled by OpenTelemetry's parent-based trace-id-ratio rule; records become
- * OTLP only where they are exported — by default on a thread of their own, written straight
- * from the records (transports.ts, otlp-json.ts), in batches (span-queue.ts); a host's
+ * OTLP only as they leave in batches (span-queue.ts): written straight from the records as
+ * protobuf spans, sent from a thread of their own (transports.ts, otlp-proto.ts; or OTLP JSON
+ * written on that thread, otlp-json.ts); a host's
  * SpanExporter gets the SDK's ReadableSpans. Nothing is registered globally, so a host
  * application's OpenTelemetry setup and the gateway's do not replace each other.
  */
@@ -18,7 +19,7 @@ import { ATTR, GEN_AI_EXECUTE_TOOL, MCP_TOOLS_CALL } from './conventions.ts';
 import { newSpanId, newTimeOrderedTraceId } from './ids.ts';
 import { nowMs } from './span-record.ts';
 import { SpanQueue, type SpanDropReason } from './span-queue.ts';
-import { exporterTransport, workerTransport } from './transports.ts';
+import { exporterTransport, workerTransport, type OtlpProtocol } from './transports.ts';
 import { headersOf, parentSpanContext, type TraceContextCarrier } from './traceparent.ts';
 
 export type CallDoor = 'http' | 'mcp' | 'library';
@@ -107,7 +108,7 @@ export interface OtelTracerOptions {
   /** The fraction of new traces recorded (a caller's sampled flag is followed). */
   sampleRatio: number;
   /** Where spans go: an OTLP/HTTP endpoint (`.../v1/traces`, sent from a thread of its own), or an exporter of the host's. */
-  exporter: { url: string; headers: Record<string, string>; timeoutMs: number } | SpanExporter;
+  exporter: { url: string; headers: Record<string, string>; timeoutMs: number; protocol?: OtlpProtocol } | SpanExporter;
   /** How long finished spans wait to be sent in a batch (default 500 ms). */
   scheduledDelayMs?: number;
   /** Told when an export fails or spans are dropped, once per outage (the next success ends it). */
@@ -233,14 +234,17 @@ class RecordingCallTrace implements CallTrace {
 
 /** Spans per batch to a host's SpanExporter (the SDK's BatchSpanProcessor default). */
 const HOST_BATCH_SPANS = 512;
-/** Spans per batch to the export thread (OTLP/HTTP): about 150 calls, some 800 kB of JSON. */
+/** Spans per batch to the export thread (OTLP/HTTP): about 150 calls, some 250 kB of protobuf (800 kB of JSON). */
 const THREAD_BATCH_SPANS = 2_048;
 
 /** Tracing on: spans of sampled calls, in batches, to the configured exporter. */
 export function createOtelTracer(options: OtelTracerOptions): CallTracer {
   const service = { serviceName: options.serviceName, serviceVersion: options.serviceVersion };
   const hosted = 'export' in options.exporter;
-  const transport = 'export' in options.exporter ? exporterTransport(options.exporter, service) : workerTransport({ ...options.exporter, ...service });
+  const transport =
+    'export' in options.exporter
+      ? exporterTransport(options.exporter, service)
+      : workerTransport({ ...options.exporter, protocol: options.exporter.protocol ?? 'http/protobuf', ...service });
   const queue = new SpanQueue(transport, {
     delayMs: options.scheduledDelayMs ?? 500,
     // The export thread takes larger batches: each one wakes it (and costs a request), and a
@@ -250,13 +254,16 @@ export function createOtelTracer(options: OtelTracerOptions): CallTracer {
     ...(options.onSpansDropped === undefined ? {} : { onDrop: options.onSpansDropped }),
   });
   const ratio = new TraceIdRatioBasedSampler(options.sampleRatio);
+  // At ratio 1 every new trace is kept: no need to ask the sampler.
+  const keepAll = options.sampleRatio >= 1;
   return {
     enabled: true,
     start(start) {
       const parent = parentSpanContext(start.parent);
       const traceId = parent?.traceId ?? newTimeOrderedTraceId();
       // Parent-based: a caller's decision is followed; a new trace is kept at the configured ratio.
-      const sampled = parent !== null ? (parent.traceFlags & 1) === 1 : ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
+      const sampled =
+        parent !== null ? (parent.traceFlags & 1) === 1 : keepAll || ratio.shouldSample(ROOT_CONTEXT, traceId).decision === SamplingDecision.RECORD_AND_SAMPLED;
       return new RecordingCallTrace(sampled ? queue : null, parent, traceId, start);
     },
     forceFlush: () => queue.flush(),

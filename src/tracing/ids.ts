@@ -29,6 +29,20 @@ export function newSpanId(): string {
   }
 }
 
+/** A new span id's 8 bytes, written into `bytes` at `at` (never all zeros): the export writer's ids, with no hex between. */
+export function writeSpanIdBytes(bytes: Uint8Array, at: number): void {
+  for (;;) {
+    if (offset + 8 > POOL.length) {
+      randomFillSync(POOL);
+      offset = 0;
+    }
+    let any = 0;
+    for (let i = 0; i < 8; i++) any |= bytes[at + i] = POOL[offset + i] as number;
+    offset += 8;
+    if (any !== 0) return;
+  }
+}
+
 /** Bytes of a time-ordered trace id that hold the millisecond clock (big-endian, 48 bits: until the year 10889). */
 export const TRACE_ID_TIME_BYTES = 6;
 /** Random bytes after them: more than the 7 rightmost bytes W3C Trace Context level 2 asks to be random. */

@@ -1,5 +1,5 @@
 /**
- * Sends an OTLP/HTTP export request (a JSON body) to the collector: one POST over a kept-alive
+ * Sends an OTLP/HTTP export request (a protobuf or JSON body) to the collector: one POST over a kept-alive
  * connection; a refusal the collector marks as passing (429, 502, 503, 504) or a broken
  * connection is retried with exponential backoff (or the collector's Retry-After) while the
  * request's time (`timeoutMs`, all attempts together) lasts — the retry rules of OpenTelemetry's
@@ -12,6 +12,8 @@ export interface OtlpHttpTarget {
   url: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  /** The body's media type: `application/x-protobuf` or `application/json` (the default). */
+  contentType?: string;
 }
 
 export interface OtlpHttpOptions {
@@ -49,6 +51,7 @@ export function createOtlpHttpSender(target: OtlpHttpTarget, options: OtlpHttpOp
   const request = secure ? httpsRequest : httpRequest;
   const maxAttempts = options.maxAttempts ?? 5;
   const initialBackoffMs = options.initialBackoffMs ?? 1_000;
+  const contentType = target.contentType ?? 'application/json';
 
   const attempt = (body: Uint8Array, timeoutMs: number): Promise<Attempt> =>
     new Promise((done) => {
@@ -57,7 +60,7 @@ export function createOtlpHttpSender(target: OtlpHttpTarget, options: OtlpHttpOp
         {
           method: 'POST',
           agent,
-          headers: { ...target.headers, 'content-type': 'application/json', 'content-length': body.byteLength },
+          headers: { ...target.headers, 'content-type': contentType, 'content-length': body.byteLength },
           timeout: timeoutMs,
         },
         (res: IncomingMessage) => {

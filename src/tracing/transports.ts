@@ -1,14 +1,16 @@
 /**
  * Where span batches go: an OpenTelemetry SpanExporter in this thread (a host's exporter, or
- * tests'), or OTLP/HTTP on a thread of its own (the gateway's default: the OTLP JSON is written
- * and sent there, never on the event loop that serves calls; see export.worker.ts). The thread
- * is unref'd while idle.
+ * tests'), or OTLP/HTTP from a thread of its own (the gateway's default; see export.worker.ts).
+ * With protobuf (the default) the spans are written here, straight from the records into a
+ * pooled buffer (otlp-proto.ts), and the thread wraps and sends them; with JSON the records
+ * cross as JSON lines and the OTLP JSON is written there. The thread is unref'd while idle.
  */
 import { Worker } from 'node:worker_threads';
 import { ExportResultCode } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+import { writeSpans } from './otlp-proto.ts';
 import { SCOPE_NAME, expandCall, toReadableSpan, type CallRecord } from './span-record.ts';
 import type { SpanTransport } from './span-queue.ts';
 
@@ -32,10 +34,14 @@ export function exporterTransport(exporter: SpanExporter, service: ServiceIdenti
   };
 }
 
+/** The OTLP/HTTP encodings: binary protobuf (OTLP's default) or JSON. */
+export type OtlpProtocol = 'http/protobuf' | 'http/json';
+
 export interface OtlpEndpoint extends ServiceIdentity {
   url: string;
   headers: Record<string, string>;
   timeoutMs: number;
+  protocol: OtlpProtocol;
 }
 
 const encoder = new TextEncoder();
@@ -65,6 +71,12 @@ export function encodeBatch(calls: readonly CallRecord[], buffer: ArrayBuffer = 
     length += encoder.encodeInto(json, bytes.subarray(length)).written;
     bytes[length++] = 0x0a;
   }
+  return { buffer: bytes.buffer as ArrayBuffer, length };
+}
+
+/** A batch as OTLP protobuf spans (`ScopeSpans.spans` entries), written into a pooled buffer. */
+export function encodeProtoBatch(calls: readonly CallRecord[], buffer: ArrayBuffer = pool.pop() ?? new ArrayBuffer(FIRST_BUFFER_BYTES)): { buffer: ArrayBuffer; length: number } {
+  const { bytes, length } = writeSpans(calls, new Uint8Array(buffer));
   return { buffer: bytes.buffer as ArrayBuffer, length };
 }
 
@@ -114,13 +126,19 @@ export function workerTransport(endpoint: OtlpEndpoint): SpanTransport {
   return {
     send: (calls) =>
       new Promise((done, fail) => {
+        // The batch crosses in a transferred buffer (protobuf spans, or JSON lines): no clone of every record.
+        let encoded: { buffer: ArrayBuffer; length: number };
+        try {
+          encoded = endpoint.protocol === 'http/json' ? encodeBatch(calls) : encodeProtoBatch(calls);
+        } catch (error) {
+          fail(new Error(`the spans could not be encoded: ${error instanceof Error ? error.message : String(error)}`));
+          return;
+        }
         const id = nextId++;
         pending.set(id, { done, fail });
         const thread = start();
         thread.ref();
-        // The batch crosses as UTF-8 JSON in a transferred buffer: no clone of every record on this thread.
-        const { buffer, length } = encodeBatch(calls);
-        thread.postMessage({ type: 'spans', id, buffer, length }, [buffer]);
+        thread.postMessage({ type: 'spans', id, buffer: encoded.buffer, length: encoded.length }, [encoded.buffer]);
       }),
     shutdown: async () => {
       const thread = worker;

@@ -208,16 +208,20 @@ import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { createGateway, mintToken, parseConfig } from '${manifest.name}';
 
-// An OTLP/HTTP receiver: the names of the spans it gets.
-const spans = [];
+// An OTLP/HTTP receiver (protobuf, the default encoding): the media types it got, and which
+// of the expected span names arrived as a Span's name field (field 5: tag 0x2a, length, text).
+const bodies = [];
+const types = [];
 const receiver = createServer((req, res) => {
-  let body = '';
-  req.on('data', (d) => (body += d));
+  const chunks = [];
+  req.on('data', (d) => chunks.push(d));
   req.on('end', () => {
-    for (const rs of JSON.parse(body).resourceSpans ?? []) for (const ss of rs.scopeSpans ?? []) for (const s of ss.spans ?? []) spans.push(s.name);
-    res.end('{}');
+    types.push(req.headers['content-type']);
+    bodies.push(Buffer.concat(chunks));
+    res.end();
   });
 });
+const spanNamed = (name) => bodies.some((b) => b.includes(Buffer.concat([Buffer.from([0x2a, name.length]), Buffer.from(name)])));
 await new Promise((done) => receiver.listen(0, '127.0.0.1', done));
 
 const dir = join(process.cwd(), 'inline');
@@ -254,14 +258,16 @@ try {
   await gateway.close();
   receiver.close();
 }
-console.log(JSON.stringify({ ...out, spans }));
+const spans = ['execute_tool greet.hello', 'identify', 'authorize', 'execute'].filter(spanNamed);
+console.log(JSON.stringify({ ...out, spans, types: [...new Set(types)] }));
 `,
     );
     const r = run([script]);
     assert.equal(r.code, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { status: string; result: unknown; policies: string[]; audit: { ok: boolean; checked: number }; spans: string[] };
+    const out = JSON.parse(r.stdout) as { status: string; result: unknown; policies: string[]; audit: { ok: boolean; checked: number }; spans: string[]; types: string[] };
     assert.equal(out.status, 'executed');
-    assert.ok(out.spans.includes('execute_tool greet.hello') && out.spans.includes('execute'), `spans sent at close: ${out.spans.join(', ')}`);
+    assert.deepEqual(out.spans, ['execute_tool greet.hello', 'identify', 'authorize', 'execute'], 'spans sent at close');
+    assert.deepEqual(out.types, ['application/x-protobuf']);
     assert.deepEqual(out.result, { greeting: 'hello, Ada' });
     assert.deepEqual(out.policies, ['greeters-greet']);
     assert.equal(out.audit.ok, true);

@@ -68,7 +68,7 @@ describe('tracing on: spans to an OTLP receiver', () => {
         ...c,
         tools: [...c.tools, inventoryTool(upstream.base)],
         policy: { ...c.policy, bundleDir: bundle },
-        tracing: { enabled: true, endpoint: receiver.url, headers: { 'x-collector-key': 'env:AIRLOCK_TEST_COLLECTOR_KEY' }, serviceName: 'airlock-test', sampleRatio: 1, timeoutMs: 2_000 },
+        tracing: { enabled: true, endpoint: receiver.url, headers: { 'x-collector-key': 'env:AIRLOCK_TEST_COLLECTOR_KEY' }, serviceName: 'airlock-test', sampleRatio: 1, timeoutMs: 2_000, protocol: 'http/protobuf' },
       }),
       onBackgroundFault: (what, error) => faults.push(`${what}: ${(error as Error).message}`),
     });

@@ -2,6 +2,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { callRecord, time } from '../support/call-records.ts';
 import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.ts';
 import { ATTR } from '../../src/tracing/conventions.ts';
 import { createOtlpHttpSender } from '../../src/tracing/otlp-http.ts';
@@ -28,28 +29,6 @@ function withoutDefaults(value: unknown): unknown {
   }
   return out;
 }
-
-const hex = (length: number) => fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: length, maxLength: length }).filter((s) => !/^0+$/.test(s));
-const text = fc.string({ unit: 'binary', maxLength: 40 });
-/** A wall-clock time in ms with a sub-millisecond part, as nowMs() gives. */
-const time = fc.tuple(fc.integer({ min: 0, max: 4_102_444_800_000 }), fc.double({ min: 0, max: 0.999999999, noNaN: true })).map(([ms, fraction]) => ms + fraction);
-const PHASES = ['identify', 'screen', 'resolve', 'validate', 'authorize', 'execute', 'record_result'];
-const phase = fc.tuple(fc.oneof(fc.constantFrom(...PHASES), text), hex(16), time, time, fc.oneof(fc.constant(''), fc.constant('ERR_CONNECTOR_NETWORK'), text));
-const callRecord: fc.Arbitrary<CallRecord> = fc
-  .record({
-    traceId: hex(32),
-    rootSpanId: hex(16),
-    parentSpanId: fc.oneof(fc.constant(''), hex(16)),
-    parentRemote: fc.boolean(),
-    name: text,
-    kind: fc.constantFrom(0, 1),
-    startMs: time,
-    endMs: time,
-    attributes: fc.dictionary(fc.constantFrom(...Object.values(ATTR)), text),
-    error: fc.boolean(),
-    phases: fc.array(phase, { maxLength: 6 }).map((list) => list.flat()),
-  })
-  .map((record) => ({ ...record, attributes: { ...record.attributes } }));
 
 test('unixNanos: the decimal nanoseconds of a millisecond time, rounded as the SDK does, carried into the next second', () => {
   assert.equal(unixNanos(1_765_000_000_123.5), '1765000000123500000');

@@ -1,9 +1,11 @@
 /**
- * Test fixture: an OTLP/HTTP trace receiver (`POST /v1/traces`, the JSON encoding the
- * OpenTelemetry HTTP exporter sends), keeping every span it received, flattened.
+ * Test fixture: an OTLP/HTTP trace receiver (`POST /v1/traces`, in either OTLP/HTTP encoding:
+ * `application/x-protobuf` or `application/json`), keeping every span it received, flattened.
+ * Protobuf bodies are decoded into the JSON encoding's shape (otlp-proto-decode.ts).
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { decodeTraceExportRequest } from './otlp-proto-decode.ts';
 
 export interface ReceivedSpan {
   traceId: string;
@@ -21,7 +23,7 @@ export interface OtlpReceiver {
   spans: ReceivedSpan[];
   /** Requests received, with their headers (to check the configured collector headers). */
   requests: Array<{ headers: Record<string, string | string[] | undefined> }>;
-  /** Every accepted export request's body, parsed (to compare encodings). */
+  /** Every accepted export request's body, parsed (protobuf decoded to the JSON shape; to compare encodings). */
   bodies: unknown[];
   /** Answers every export with this status from now on (200 when null). */
   failWith(status: number | null): void;
@@ -61,11 +63,21 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         res.writeHead(failures.status, failures.retryAfter === undefined ? {} : { 'retry-after': failures.retryAfter }).end();
         return;
       }
-      if (req.method !== 'POST' || req.url !== '/v1/traces' || !String(req.headers['content-type']).startsWith('application/json')) {
+      const type = String(req.headers['content-type']);
+      const protobuf = type === 'application/x-protobuf';
+      if (req.method !== 'POST' || req.url !== '/v1/traces' || !(protobuf || type.startsWith('application/json'))) {
         res.writeHead(415).end();
         return;
       }
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as {
+      const raw = Buffer.concat(chunks);
+      let parsed: unknown;
+      try {
+        parsed = protobuf ? decodeTraceExportRequest(raw) : JSON.parse(raw.toString('utf8'));
+      } catch {
+        res.writeHead(400).end();
+        return;
+      }
+      const body = parsed as {
         resourceSpans?: Array<{ resource?: { attributes?: KeyValue[] }; scopeSpans?: Array<{ spans?: Array<Record<string, unknown>> }> }>;
       };
       bodies.push(body);
