@@ -83,12 +83,19 @@ export class ProtoWriter {
   unixNanos(ms: number): void {
     const seconds = Math.floor(ms / 1000);
     const nanos = Math.round((ms - seconds * 1000) * 1e6);
-    // seconds × 1e9 split as (high16 × 2^16 + low16) × 1e9: every product stays below 2^53.
-    const low = (seconds % 0x10000) * 1e9;
-    const high = Math.floor(seconds / 0x10000) * 1e9;
-    const lowSum = (low % 0x100000000) + ((high % 0x10000) * 0x10000) + nanos;
-    const lo = lowSum % 0x100000000;
-    const hi = Math.floor(low / 0x100000000) + Math.floor(high / 0x10000) + Math.floor(lowSum / 0x100000000);
+    // seconds × 1e9 + nanos needs 61 bits: summed in two halves, every product below 2^53,
+    // and divisions by powers of two only (exact, and much cheaper than a floating-point %).
+    const high16 = Math.floor(seconds / 0x10000);
+    const a = high16 * 1e9; // × 2^16 below
+    const aHigh = Math.floor(a / 0x10000);
+    const b = (seconds - high16 * 0x10000) * 1e9 + nanos;
+    const bHigh = Math.floor(b / 0x100000000);
+    let lo = (a - aHigh * 0x10000) * 0x10000 + (b - bHigh * 0x100000000);
+    let hi = aHigh + bHigh;
+    if (lo >= 0x100000000) {
+      lo -= 0x100000000;
+      hi += 1;
+    }
     this.fixed32(lo);
     this.fixed32(hi);
   }
@@ -253,34 +260,70 @@ export function writeCallSpans(w: ProtoWriter, call: CallRecord): void {
   for (let i = 0; i < phases.length; i += PHASE_FIELDS) {
     const name = String(phases[i]);
     const errorType = String(phases[i + 4]);
+    const constant = phaseBytes(name);
     const at = w.begin(2);
     w.room(18 + 10);
-    w.bytes[w.pos++] = (1 << 3) | WIRE_LENGTH;
-    w.bytes[w.pos++] = 16;
-    w.bytes.copyWithin(w.pos, traceIdAt, traceIdAt + 16);
+    const bytes = w.bytes;
+    bytes[w.pos++] = (1 << 3) | WIRE_LENGTH;
+    bytes[w.pos++] = 16;
+    bytes.copyWithin(w.pos, traceIdAt, traceIdAt + 16);
     w.pos += 16;
-    w.bytes[w.pos++] = (2 << 3) | WIRE_LENGTH;
+    bytes[w.pos++] = (2 << 3) | WIRE_LENGTH;
     phaseSpanIdBytes(w, String(phases[i + 1]));
     w.room(10);
     w.bytes[w.pos++] = (4 << 3) | WIRE_LENGTH;
     w.bytes[w.pos++] = 8;
     w.bytes.copyWithin(w.pos, rootIdAt, rootIdAt + 8);
     w.pos += 8;
-    w.tag(5, WIRE_LENGTH);
-    w.string(name);
-    w.tag(6, WIRE_VARINT);
-    w.varint(name === 'execute' ? KIND_CLIENT : KIND_INTERNAL);
+    w.raw(constant.nameAndKind);
     w.tag(7, WIRE_FIXED64);
     w.unixNanos(Number(phases[i + 2]));
     w.tag(8, WIRE_FIXED64);
     w.unixNanos(Number(phases[i + 3]));
-    stringAttribute(w, 9, ATTR.phase, name);
-    if (errorType !== '') stringAttribute(w, 9, ATTR.errorType, errorType);
-    noneDropped(w);
-    status(w, errorType === '' ? STATUS_UNSET : STATUS_ERROR);
-    flags(w, FLAGS_LOCAL_PARENT);
+    if (errorType === '') w.raw(constant.rest);
+    else {
+      w.raw(constant.attribute);
+      stringAttribute(w, 9, ATTR.errorType, errorType);
+      noneDropped(w);
+      status(w, STATUS_ERROR);
+      flags(w, FLAGS_LOCAL_PARENT);
+    }
     w.end(at);
   }
+}
+
+/** The bytes of a phase span's fields that depend on its name alone (see `phaseBytes`). */
+interface PhaseBytes {
+  /** Fields 5 and 6: the name, the kind. */
+  nameAndKind: Uint8Array;
+  /** Field 9: the `airlock.phase` attribute. */
+  attribute: Uint8Array;
+  /** Everything after the times of a phase that did not fail: the attribute, no drops, status UNSET, the flags. */
+  rest: Uint8Array;
+}
+
+/** Per phase name, written once (the pipeline has a dozen phases; the cache is bounded all the same). */
+const phaseBytesCache = new Map<string, PhaseBytes>();
+const PHASE_BYTES_CACHE_MAX = 64;
+
+function phaseBytes(name: string): PhaseBytes {
+  const cached = phaseBytesCache.get(name);
+  if (cached !== undefined) return cached;
+  const w = new ProtoWriter(new Uint8Array(64));
+  w.tag(5, WIRE_LENGTH);
+  w.string(name);
+  w.tag(6, WIRE_VARINT);
+  w.varint(name === 'execute' ? KIND_CLIENT : KIND_INTERNAL);
+  const nameAndKind = w.bytes.slice(0, w.pos);
+  w.pos = 0;
+  stringAttribute(w, 9, ATTR.phase, name);
+  const attribute = w.bytes.slice(0, w.pos);
+  noneDropped(w);
+  status(w, STATUS_UNSET);
+  flags(w, FLAGS_LOCAL_PARENT);
+  const made = { nameAndKind, attribute, rest: w.bytes.slice(0, w.pos) };
+  if (phaseBytesCache.size < PHASE_BYTES_CACHE_MAX) phaseBytesCache.set(name, made);
+  return made;
 }
 
 /** The spans of a batch of calls, as `ScopeSpans.spans` entries, written into `bytes` (or a larger array: the one returned). */
