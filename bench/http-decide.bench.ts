@@ -42,9 +42,12 @@ export interface HttpBenchResult {
     sample_ratio: number;
     /** The OTLP encoding the "on" gateway exported with. */
     protocol: string;
-    spans_received: number; sink_requests_parsed: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number; off_latency_ms: { p50: number; p99: number };
+    spans_received: number; sink_requests_parsed: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number;
+    /** The median, over pairs of adjacent rounds, of the throughput cost (percent): less moved by one disturbed round. */
+    paired_median_cost_percent: number;
+    off_latency_ms: { p50: number; p99: number };
     /** CPU time per decision (µs, all threads of the gateway process; null off Linux), and the on/off excess in percent. */
-    cpu_us_per_request: { on: number; off: number; cost_percent: number; sink_on: number } | null;
+    cpu_us_per_request: { on: number; off: number; cost_percent: number; paired_median_cost_percent: number; sink_on: number } | null;
   };
 }
 
@@ -250,6 +253,8 @@ export async function run(options: { seconds?: number; connections?: number; rou
     const offRuns: Cannon[] = [];
     let counted = await countedDecisions(on.url);
     const cpu = { on: 0, off: 0, sink: 0, known: true };
+    /** CPU µs per request of each round, per side: round i of "on" ran next to round i of "off". */
+    const roundCpu: { on: number[]; off: number[] } = { on: [], off: [] };
     /** Runs one round, adding the CPU its gateway (and for "on", the sink) used meanwhile. */
     const timed = async (which: 'on' | 'off', round: () => Promise<Cannon>): Promise<Cannon> => {
       const pid = (which === 'on' ? on : off).child.pid;
@@ -259,6 +264,7 @@ export async function run(options: { seconds?: number; connections?: number; rou
       if (before[0] == null || after[0] == null || before[1] == null || after[1] == null) cpu.known = false;
       else {
         cpu[which] += after[0] - before[0];
+        roundCpu[which].push(((after[0] - before[0]) / Math.max(1, r.requests.total)) * 1e6);
         if (which === 'on') cpu.sink += after[1] - before[1];
       }
       return r;
@@ -297,6 +303,14 @@ export async function run(options: { seconds?: number; connections?: number; rou
     const offRate = rate(offRuns);
     const ratio = onRate / offRate;
     const perRequest = (seconds: number, runs: Cannon[]) => Math.round((seconds / total(runs)) * 1e7) / 10;
+    // The median over the pairs of adjacent rounds: one round disturbed by other work on the
+    // machine moves it less than it moves the totals.
+    const pairedMedian = (on: number[], off: number[]) => {
+      const costs = on.map((x, i) => x / (off[i] as number) - 1).sort((a, b) => a - b);
+      const mid = costs.length / 2;
+      const median = costs.length % 2 === 1 ? (costs[Math.floor(mid)] as number) : ((costs[mid - 1] as number) + (costs[mid] as number)) / 2;
+      return Math.round(median * 1000) / 10;
+    };
     const cpuOn = perRequest(cpu.on, onRuns);
     const cpuOff = perRequest(cpu.off, offRuns);
     return {
@@ -324,8 +338,9 @@ export async function run(options: { seconds?: number; connections?: number; rou
         off_requests_per_s: Math.round(offRate),
         ratio: Math.round(ratio * 1000) / 1000,
         cost_percent: Math.round((1 - ratio) * 1000) / 10,
+        paired_median_cost_percent: -pairedMedian(onRuns.map((r) => r.requests.total), offRuns.map((r) => r.requests.total)),
         off_latency_ms: { p50: mean(offRuns, (r) => r.latency.p50), p99: mean(offRuns, (r) => r.latency.p99) },
-        cpu_us_per_request: cpu.known ? { on: cpuOn, off: cpuOff, cost_percent: Math.round((cpuOn / cpuOff - 1) * 1000) / 10, sink_on: perRequest(cpu.sink, onRuns) } : null,
+        cpu_us_per_request: cpu.known ? { on: cpuOn, off: cpuOff, cost_percent: Math.round((cpuOn / cpuOff - 1) * 1000) / 10, paired_median_cost_percent: pairedMedian(roundCpu.on, roundCpu.off), sink_on: perRequest(cpu.sink, onRuns) } : null,
       },
     };
   } finally {
