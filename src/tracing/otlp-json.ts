@@ -8,19 +8,10 @@
  * protobuf JSON mapping allows; test/integration/otlp-json.test.ts holds the output equal to the SDK's otherwise.
  * Spec: https://opentelemetry.io/docs/specs/otlp/#json-protobuf-encoding
  */
-import { SpanKind } from '@opentelemetry/api';
 import { ATTR } from './conventions.ts';
+import { FLAGS_LOCAL_PARENT, FLAGS_REMOTE_PARENT, KIND_CLIENT, KIND_INTERNAL, STATUS_ERROR, STATUS_UNSET } from './otlp-values.ts';
 import { PHASE_FIELDS, SCOPE_NAME, phaseSpanId, type CallRecord } from './span-record.ts';
 
-/** OTLP span flags: the W3C trace flags (sampled) and "the parent's is-remote is known". */
-const FLAGS_LOCAL_PARENT = 0x01 | 0x100;
-/** ... and "the parent is remote" (a caller's span from its traceparent). */
-const FLAGS_REMOTE_PARENT = FLAGS_LOCAL_PARENT | 0x200;
-const STATUS_UNSET = 0;
-const STATUS_ERROR = 2;
-/** OTLP's kind enum is the API's plus one (0 is "unspecified"). */
-const KIND_INTERNAL = SpanKind.INTERNAL + 1;
-const KIND_CLIENT = SpanKind.CLIENT + 1;
 
 /** JSON text of strings that recur (attribute keys, phase names): quoted once. */
 const quotedCache = new Map<string, string>();

@@ -11,8 +11,8 @@
  * Spec: https://opentelemetry.io/docs/specs/otlp/#binary-protobuf-encoding and
  * opentelemetry/proto/trace/v1/trace.proto.
  */
-import { SpanKind } from '@opentelemetry/api';
 import { ATTR } from './conventions.ts';
+import { FLAGS_LOCAL_PARENT, FLAGS_REMOTE_PARENT, KIND_CLIENT, KIND_INTERNAL, STATUS_ERROR, STATUS_UNSET } from './otlp-values.ts';
 import { writeSpanIdBytes } from './ids.ts';
 import { PHASE_FIELDS, SCOPE_NAME, type CallRecord } from './span-record.ts';
 
@@ -21,15 +21,6 @@ const WIRE_FIXED64 = 1;
 const WIRE_LENGTH = 2;
 const WIRE_FIXED32 = 5;
 
-/** OTLP span flags: the W3C trace flags (sampled) and "the parent's is-remote is known". */
-const FLAGS_LOCAL_PARENT = 0x01 | 0x100;
-/** ... and "the parent is remote" (a caller's span from its traceparent). */
-const FLAGS_REMOTE_PARENT = FLAGS_LOCAL_PARENT | 0x200;
-const STATUS_UNSET = 0;
-const STATUS_ERROR = 2;
-/** OTLP's kind enum is the API's plus one (0 is "unspecified"). */
-const KIND_INTERNAL = SpanKind.INTERNAL + 1;
-const KIND_CLIENT = SpanKind.CLIENT + 1;
 
 const HEX_VALUE = new Int8Array(128).fill(-1);
 for (let i = 0; i < 16; i++) HEX_VALUE['0123456789abcdef'.charCodeAt(i)] = i;
