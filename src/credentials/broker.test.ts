@@ -38,6 +38,25 @@ test('mint: no act claim without an agent; every credential has its own jti', as
   assert.notEqual(a.jti, b.jti);
 });
 
+test('jti: the mint time first (the audit ref index grows at its end), then 128 random bits; never repeats', async () => {
+  const { broker, clock } = setup();
+  const seen = new Set<string>();
+  let previous = '';
+  for (let i = 0; i < 600; i++) {
+    if (i % 3 === 0) clock.advance(1); // three per millisecond: order by time, not by chance
+    const { jti } = await broker.mint(request());
+    // jti_ + 10 base-32 digits of the clock's ms + 22 base64url characters (16 CSPRNG bytes).
+    assert.match(jti, /^jti_[0-9A-HJKMNP-TV-Z]{10}[A-Za-z0-9_-]{22}$/);
+    assert.equal(seen.has(jti), false);
+    seen.add(jti);
+    if (i % 3 === 0) assert.ok(jti.slice(0, 14) > previous.slice(0, 14), 'a later millisecond sorts after');
+    else assert.equal(jti.slice(0, 14), previous.slice(0, 14), 'same millisecond, same time part');
+    previous = jti;
+  }
+  // The random parts differ from each other too (not a counter): unguessable from a seen jti.
+  assert.equal(new Set([...seen].map((jti) => jti.slice(14))).size, seen.size);
+});
+
 test('ttl: min(requested, cap); 60 s when the policy gives none; the default is capped too', async () => {
   const { broker } = setup({}, 120);
   const lifetime = async (ttlSeconds: number | undefined) => {
