@@ -110,6 +110,19 @@ export function assertDurability(db: DatabaseSync): Durability {
   return found;
 }
 
+/**
+ * Page size of a new audit log. A decision event is ~2 KB of canonical JSON: with 4 KiB pages
+ * each row took a page of its own (two do not fit, ~42% of the table unused); 8 KiB pages hold
+ * three to four. SQLite takes it only before the first table is written (and never once the
+ * file is in WAL mode), so an existing log keeps the page size it was created with.
+ */
+export const NEW_LOG_PAGE_SIZE = 8192;
+
+/** Asks for NEW_LOG_PAGE_SIZE; a no-op on a database that already has content. Call before applyDurability. */
+export function applyNewLogPageSize(db: DatabaseSync): void {
+  db.exec(`PRAGMA page_size = ${NEW_LOG_PAGE_SIZE}`);
+}
+
 /** Asks for WAL + synchronous=FULL, then reads both back (refusing the connection otherwise). */
 export function applyDurability(db: DatabaseSync, options: { readOnly?: boolean } = {}): Durability {
   try {

@@ -4,16 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, it } from 'node:test';
 import { verifyChain } from '../../../audit/chain.ts';
 import { readCheckpoint, readCheckpointFile, verifyCheckpointSignature } from '../../../audit/checkpoint.ts';
 import type { BatchInfo } from '../../../audit/group-commit.ts';
 import { readAll } from '../../../audit/read-all.ts';
-import { assertDurability } from './schema.ts';
+import { assertDurability, NEW_LOG_PAGE_SIZE } from './schema.ts';
 import { SqliteAuditStore } from './store.ts';
 import { runAuditStoreContract, sampleEventInput } from '../../../audit/store.contract.ts';
 
@@ -146,6 +146,38 @@ describe('sqlite audit store: durability', () => {
       assert.throws(() => assertDurability(db), { code: 'ERR_AUDIT_DURABILITY' });
     } finally {
       db.close();
+    }
+  });
+
+  it('a new log gets 8 KiB pages; a log that already exists keeps the page size it has', async () => {
+    const pageSize = (path: string): number => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        return Number((db.prepare('PRAGMA page_size').get() as { page_size: number }).page_size);
+      } finally {
+        db.close();
+      }
+    };
+    const fresh = freshPath();
+    const store = SqliteAuditStore.open(fresh, { checkpointKey: key });
+    await store.append([sampleEventInput(), sampleEventInput()]);
+    await store.close();
+    assert.equal(pageSize(fresh), NEW_LOG_PAGE_SIZE);
+    assert.equal(NEW_LOG_PAGE_SIZE, 8192);
+    // Logs written before, with 4 KiB pages: in WAL mode, and in a rollback journal (as a copy might be).
+    for (const journal of ['WAL', 'DELETE']) {
+      const path = freshPath();
+      mkdirSync(dirname(path), { recursive: true });
+      const db = new DatabaseSync(path);
+      db.exec(`PRAGMA page_size = 4096; PRAGMA journal_mode = ${journal}; CREATE TABLE older_content (x INTEGER) STRICT; INSERT INTO older_content VALUES (1);`);
+      db.close();
+      for (let open = 0; open < 2; open++) {
+        const existing = SqliteAuditStore.open(path, { checkpointKey: key, adoptExistingLog: true });
+        await existing.append([sampleEventInput(), sampleEventInput()]);
+        assert.equal((await verifyChain(readAll(existing), { checkpoint: (await existing.checkpoint()) ?? undefined })).checked, 2 * (open + 1));
+        await existing.close();
+        assert.equal(pageSize(path), 4096, journal);
+      }
     }
   });
 

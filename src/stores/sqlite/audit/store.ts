@@ -58,7 +58,7 @@ import { decodeStoredEvent, eventOf, prepareAppend } from '../../../audit/event-
 import type { PreparedInput, StoredEventRecord, WireEvent } from '../../../audit/event-record.ts';
 import { GroupCommitQueue } from '../../../audit/group-commit.ts';
 import type { BatchInfo } from '../../../audit/group-commit.ts';
-import { applyDurability, applyWriterTuning, checkSchemaVersion, ensureSchema, hasRefIndex, readDurability, SELECT_COLUMNS } from './schema.ts';
+import { applyDurability, applyNewLogPageSize, applyWriterTuning, checkSchemaVersion, ensureSchema, hasRefIndex, readDurability, SELECT_COLUMNS } from './schema.ts';
 import { relatesTo } from '../../../audit/related.ts';
 import { finishSearch, normalizeSearch, planSearch } from '../../../audit/search.ts';
 import type { AuditSearchPage, AuditSearchQuery, NormalizedSearch, SearchPlan } from '../../../audit/search.ts';
@@ -318,6 +318,8 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
       throw unavailable('audit database cannot be opened', cause);
     }
     try {
+      // Before WAL mode writes the header of a new file; an existing log keeps its page size.
+      if (!readOnly) applyNewLogPageSize(db);
       applyDurability(db, { readOnly });
       if (readOnly) {
         checkSchemaVersion(db);
