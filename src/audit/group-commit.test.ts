@@ -157,4 +157,51 @@ describe('GroupCommitQueue', () => {
       [1, 40],
     );
   });
+
+  it('maxInFlight 2: the next batch is handed over while one commits, never more than two at once, each caller gets its own events', async () => {
+    const r = recorder({ async: true });
+    const queue = new GroupCommitQueue(r.commit, { maxBatch: 1000, maxInFlight: 2 });
+    const all: Promise<AuditEvent[]>[] = [];
+    let sawTwo = false;
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 3; i++) all.push(queue.enqueue([input(round * 3 + i)]));
+      await new Promise((resolve) => setImmediate(resolve));
+      sawTwo ||= queue.inFlight === 2;
+      assert.ok(queue.inFlight <= 2);
+    }
+    const events = await Promise.all(all);
+    assert.ok(sawTwo, 'a second batch was handed over while the first ran');
+    assert.equal(r.maxRunning(), 2);
+    // The fake numbers events in commit order: batches were handed over in arrival order.
+    assert.deepEqual(
+      events.flat().map((e) => e.seq),
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
+    assert.deepEqual(
+      events.map((e) => (e[0] as unknown as { n: number } | undefined)?.n),
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+    await queue.flush();
+    assert.equal(queue.inFlight, 0);
+  });
+
+  it('maxInFlight 2: a failed batch rejects exactly its appends while the one beside it commits; flush waits for both', async () => {
+    const r = recorder({ async: true, failWhen: (b) => b === 1 });
+    const queue = new GroupCommitQueue(r.commit, { maxBatch: 1000, maxInFlight: 2 });
+    const first = queue.enqueue([input(1)]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(queue.inFlight, 1);
+    const doomed = [queue.enqueue([input(2)]), queue.enqueue([input(3)])];
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(queue.inFlight, 2);
+    const third = queue.enqueue([input(4)]);
+    let flushed = false;
+    const flushing = queue.flush().then(() => (flushed = true));
+    assert.equal((await first)[0]?.seq, 1);
+    for (const p of doomed) await assert.rejects(p, /batch 1 failed/);
+    assert.equal((await third)[0]?.seq, 2);
+    await flushing;
+    assert.equal(flushed, true);
+    assert.deepEqual(r.batches, [[1], [1, 1], [1]]);
+  });
 });

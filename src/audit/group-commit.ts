@@ -8,10 +8,16 @@
  * that batch.
  *
  * The commit function may be synchronous (node:sqlite on the calling thread) or asynchronous
- * (a writer thread, a network database); batches never overlap. With an asynchronous
- * committer, a finished batch's successor is handed over before its callers are woken, and a
- * large queue is committed in two halves: callers of one half carry on while the other half
- * commits, instead of every caller moving in lockstep with the commits.
+ * (a writer thread, a network database). With an asynchronous committer, a finished batch's
+ * successor is handed over before its callers are woken, and a large queue is committed in two
+ * halves: callers of one half carry on while the other half commits, instead of every caller
+ * moving in lockstep with the commits. Batches overlap only up to `maxInFlight` asynchronous
+ * commits (default 1: never); with 2, the next batch is handed over while the previous one
+ * commits, so a committer that runs them in order (the writer thread) starts it as soon as
+ * the previous one is done, without waiting for a turn of this thread. The queue does not
+ * order or chain batches itself: a committer that allows more than one in flight must make
+ * each batch stand on its own (the SQLite writer reads the chain's head inside each batch's
+ * transaction, so after a failed batch the next one chains onto the last committed event).
  */
 import type { AuditEvent } from '../core/types.ts';
 import type { PreparedInput } from './event-record.ts';
@@ -54,7 +60,11 @@ export class GroupCommitQueue {
   #queue: Pending[] = [];
   #queuedEvents = 0;
   #scheduled: NodeJS.Immediate | null = null;
-  #busy = false;
+  /** The drain loop is running (synchronous part). */
+  #draining = false;
+  /** Asynchronous commits handed over and not yet settled. */
+  #inFlight = 0;
+  readonly #maxInFlight: number;
   #idleWaiters: Array<() => void> = [];
 
   constructor(
@@ -69,12 +79,29 @@ export class GroupCommitQueue {
        * turns this off: every commit pays for the shared lock, so fewer, larger batches win.
        */
       splitLargeQueues?: boolean;
+      /** Most asynchronous commits running at once (default 1). */
+      maxInFlight?: number;
     },
   ) {
     this.#commit = commit;
     this.#maxBatch = Math.max(1, Math.floor(options.maxBatch));
     this.#onBatch = options.onBatch;
     this.#splitAllowed = options.splitLargeQueues !== false;
+    this.#maxInFlight = Math.max(1, Math.floor(options.maxInFlight ?? 1));
+  }
+
+  /** Asynchronous commits running now. */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** A commit may start now (none running synchronously, fewer than maxInFlight asynchronous ones). */
+  get #canStart(): boolean {
+    return !this.#draining && this.#inFlight < this.#maxInFlight;
+  }
+
+  get #busy(): boolean {
+    return this.#draining || this.#inFlight > 0;
   }
 
   /** Events waiting for a commit. */
@@ -86,7 +113,7 @@ export class GroupCommitQueue {
     return new Promise<AuditEvent[]>((resolve, reject) => {
       this.#queue.push({ inputs, at: performance.now(), resolve, reject });
       this.#queuedEvents += inputs.length;
-      if (this.#busy) return; // the running drain picks it up
+      if (!this.#canStart) return; // the running drain, or the next commit to finish, picks it up
       if (this.#queuedEvents >= this.#maxBatch) {
         this.#drain();
       } else {
@@ -101,7 +128,7 @@ export class GroupCommitQueue {
   /** Commits everything queued so far; resolves when the queue is empty and no commit runs. */
   async flush(): Promise<void> {
     while (this.#busy || this.#queue.length > 0) {
-      if (!this.#busy) this.#drain();
+      if (this.#canStart) this.#drain();
       if (this.#busy) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
     }
   }
@@ -135,13 +162,13 @@ export class GroupCommitQueue {
   }
 
   #drain(): void {
-    if (this.#busy) return;
+    if (!this.#canStart) return;
     if (this.#scheduled !== null) {
       clearImmediate(this.#scheduled);
       this.#scheduled = null;
     }
-    this.#busy = true;
-    while (this.#queue.length > 0) {
+    this.#draining = true;
+    while (this.#queue.length > 0 && this.#inFlight < this.#maxInFlight) {
       // With a committer that runs beside us, a large queue is split in two: its first half
       // commits while the callers of the previous batch carry on, instead of all of them
       // moving in lockstep with the commits.
@@ -163,8 +190,9 @@ export class GroupCommitQueue {
       if (isPromise(out)) {
         // On completion, hand the next batch to the committer first and only then wake this
         // batch's callers: the committer works on the next batch while they carry on.
+        this.#inFlight++;
         const done = (result: { ok: true; events: AuditEvent[][] } | { ok: false; error: unknown }): void => {
-          this.#busy = false;
+          this.#inFlight--;
           this.#afterDrain();
           this.#settle(batch, started, result);
         };
@@ -172,20 +200,21 @@ export class GroupCommitQueue {
           (events) => done({ ok: true, events }),
           (error: unknown) => done({ ok: false, error }),
         );
-        return;
+        continue;
       }
       this.#settle(batch, started, { ok: true, events: out });
     }
-    this.#busy = false;
-    this.#afterDrain();
+    this.#draining = false;
+    if (this.#queue.length === 0 && this.#inFlight === 0) this.#afterDrain();
   }
 
   #afterDrain(): void {
-    if (this.#queue.length > 0) {
+    if (this.#queue.length > 0 && this.#canStart) {
       // Appends queued during an asynchronous commit: commit them next (they already waited).
       this.#drain();
       return;
     }
+    if (this.#busy) return;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const wake of waiters) wake();

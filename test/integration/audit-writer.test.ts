@@ -112,6 +112,11 @@ describe('audit writer (auto)', () => {
         assert.ok(results.every((r) => r.status === 'executed'));
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
+      // The first lone append after company still goes to the thread (under load it is alone only
+      // because the next requests are unread); from the next one on, one at a time commits inline.
+      const first = threadBatches();
+      assert.equal((await call()).status, 'executed');
+      assert.equal(threadBatches(), first + 1, 'the intent after concurrent calls went to the thread, its result inline');
       const before = threadBatches();
       for (let i = 0; i < 10; i++) assert.equal((await call()).status, 'executed');
       assert.equal(threadBatches(), before, 'calls one at a time committed on the writer thread');
@@ -151,7 +156,11 @@ describe('audit writer (auto)', () => {
         assert.ok(results.every((r) => r.status === 200));
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
-      // One at a time: each decide is alone, its commit runs on the event loop (no hand-off).
+      // One at a time: each decide is alone, its commit runs on the event loop (no hand-off),
+      // from the second on (the first after company goes to the thread, see the store).
+      const first = counts();
+      assert.equal((await decide()).status, 200);
+      assert.deepEqual([counts().loopBatches, counts().threadBatches], [first.loopBatches, first.threadBatches + 1]);
       const alone = counts();
       for (let i = 0; i < 3; i++) assert.equal((await decide()).status, 200);
       assert.equal(counts().loopBatches, alone.loopBatches + 3, 'a lone decide commits on the event loop');

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, it } from 'node:test';
 import { AirlockError } from '../../../core/errors.ts';
+import type { AuditEvent, AuditEventInput } from '../../../core/types.ts';
 import { verifyChain } from '../../../audit/chain.ts';
 import { prepareInput, sealEvent } from '../../../audit/event-record.ts';
 import type { BatchInfo } from '../../../audit/group-commit.ts';
@@ -221,3 +222,108 @@ for (const writer of ['thread', 'inline', 'auto'] as const) {
     }
   });
 }
+
+/**
+ * Two batches in flight on the writer thread (the second posted while the first commits). The
+ * other connection's write lock keeps the first one waiting inside the writer, so both are
+ * handed over before either commits; counted by the store, not timed.
+ */
+async function twoBatchesInFlight(store: SqliteAuditStore, first: AuditEventInput[], second: AuditEventInput[]): Promise<[Promise<AuditEvent[]>, Promise<AuditEvent[]>]> {
+  const inFlight = async (n: number) => {
+    for (let turn = 0; store.stats().batchesInFlight < n; turn++) {
+      assert.ok(turn < 10_000, `never ${n} batches in flight`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  };
+  const a = store.append(first);
+  a.catch(() => undefined); // judged by the caller
+  await inFlight(1);
+  const b = store.append(second);
+  b.catch(() => undefined);
+  await inFlight(2);
+  assert.equal(store.stats().batchesInFlight, 2);
+  assert.equal(store.stats().threadBatches, 3, 'both on the writer thread');
+  return [a, b];
+}
+
+it('thread writer: dies with two batches in flight: both are refused, nothing acknowledged is lost, the next append chains on', async () => {
+  const path = freshPath();
+  const store = SqliteAuditStore.open(path, { writer: 'thread', lockTimeoutMs: 300 });
+  const other = new DatabaseSync(path);
+  try {
+    assert.equal(await store.whenWriterReady(), true);
+    const [acknowledged] = await store.append([sampleEventInput()]);
+    other.exec('BEGIN IMMEDIATE');
+    const [a, b] = await twoBatchesInFlight(store, [sampleEventInput()], [sampleEventInput(), sampleEventInput()]);
+    await store.crashWriterForTest();
+    await assert.rejects(a, isUnavailable);
+    await assert.rejects(b, isUnavailable);
+    assert.equal(store.stats().batchesInFlight, 0);
+    other.exec('ROLLBACK');
+    const [next] = await store.append([sampleEventInput()]);
+    assert.equal(store.stats().writerStarts, 2, 'a new writer thread was started');
+    assert.equal(next?.seq, 2);
+    assert.equal(next?.prev_hash, acknowledged?.hash);
+    assert.deepEqual((await store.read()).map((e) => e.seq), [1, 2]);
+    await assertVerifies(store, 2);
+  } finally {
+    if (other.isTransaction) other.exec('ROLLBACK');
+    other.close();
+    await store.close();
+  }
+});
+
+it('thread writer: the first of two batches in flight fails: it is refused, the second chains onto the last committed event (no gap)', async () => {
+  const path = freshPath();
+  const store = SqliteAuditStore.open(path, { writer: 'thread', lockTimeoutMs: 2000 });
+  const other = new DatabaseSync(path);
+  try {
+    assert.equal(await store.whenWriterReady(), true);
+    const [acknowledged] = await store.append([sampleEventInput()]);
+    other.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.request_id = 'req_poison' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+    other.exec('BEGIN IMMEDIATE');
+    const [a, b] = await twoBatchesInFlight(store, [sampleEventInput(), sampleEventInput({ request_id: 'req_poison' })], [sampleEventInput(), sampleEventInput()]);
+    other.exec('ROLLBACK'); // the writer takes the lock: the first batch aborts, the second commits
+    await assert.rejects(a, isUnavailable);
+    const second = await b;
+    assert.deepEqual(second.map((e) => e.seq), [2, 3]);
+    assert.equal(second[0]?.prev_hash, acknowledged?.hash, 'chained onto the last committed event, not the refused batch');
+    assert.deepEqual(await store.head(), { seq: 3, hash: second[1]?.hash });
+    assert.deepEqual((await store.read()).map((e) => e.request_id), [acknowledged?.request_id, second[0]?.request_id, second[1]?.request_id]);
+    await assertVerifies(store, 3);
+    // The store carries on after it.
+    const [next] = await store.append([sampleEventInput()]);
+    assert.equal(next?.seq, 4);
+    await assertVerifies(store, 4);
+  } finally {
+    if (other.isTransaction) other.exec('ROLLBACK');
+    other.close();
+    await store.close();
+  }
+});
+
+it('thread writer: the second of two batches in flight fails: the first is acknowledged, the second refused, the checkpoint stays at the first', async () => {
+  const path = freshPath();
+  const key = new Uint8Array(32).fill(9);
+  const store = SqliteAuditStore.open(path, { writer: 'thread', lockTimeoutMs: 2000, checkpointKey: key });
+  const other = new DatabaseSync(path);
+  try {
+    assert.equal(await store.whenWriterReady(), true);
+    await store.append([sampleEventInput()]);
+    other.exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.request_id = 'req_poison' BEGIN SELECT RAISE(ABORT, 'disk says no'); END`);
+    other.exec('BEGIN IMMEDIATE');
+    const [a, b] = await twoBatchesInFlight(store, [sampleEventInput()], [sampleEventInput({ request_id: 'req_poison' })]);
+    other.exec('ROLLBACK');
+    const first = await a;
+    await assert.rejects(b, isUnavailable);
+    assert.equal(first[0]?.seq, 2);
+    assert.deepEqual(await store.head(), { seq: 2, hash: first[0]?.hash });
+    const checkpoint = await store.checkpoint();
+    assert.equal(checkpoint?.seq, 2);
+    assert.equal((await verifyChain(readAll(store), { checkpoint })).ok, true);
+  } finally {
+    if (other.isTransaction) other.exec('ROLLBACK');
+    other.close();
+    await store.close();
+  }
+});

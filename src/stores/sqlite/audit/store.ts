@@ -8,12 +8,13 @@
  *   never fork the chain. An append resolves only after its batch committed and rejects with
  *   ERR_AUDIT_UNAVAILABLE (503) when the commit failed (nothing of that batch is written).
  * - Writer: by default batches are committed by a writer thread with its own connection, so
- *   inserts, index upkeep and fsync run beside the event loop instead of blocking it (one
- *   batch in flight; the next one gathers meanwhile). `writer: 'inline'` commits on the
+ *   inserts, index upkeep and fsync run beside the event loop instead of blocking it (two
+ *   batches in flight at most: the next one is posted while the previous one commits, and each
+ *   reads the head inside its own transaction). `writer: 'inline'` commits on the
  *   calling thread. `writer: 'auto'` commits a batch holding a single append on the calling
  *   thread while nothing else is in flight when it is committed, a turn of the event loop after
- *   it was queued (one caller at a time: the hand-off to the thread and back costs more than it
- *   saves), every other batch on the thread — waiting for the thread while it starts (or
+ *   it was queued, and the batch before it was alone too (one caller at a time: the hand-off to
+ *   the thread and back costs more than it saves), every other batch on the thread — waiting for the thread while it starts (or
  *   replaces one that died) rather than committing on the event loop, up to the batch's deadline. Either way an append
  *   resolves only after its own commit. Reads always use the store's own connection.
  * - Locks: waiting for another connection's write lock never blocks the event loop. The store's
@@ -116,6 +117,8 @@ export interface SqliteAuditStats {
   /** Batches committed on the calling thread (the store's own connection: the fsync ran on the event loop). */
   loopBatches: number;
   pendingEvents: number;
+  /** Batches handed to the writer (thread) and not yet answered. */
+  batchesInFlight: number;
   checkpointWrites: number;
   checkpointErrors: number;
   /** Writer threads started (more than 1 means one died and was replaced). */
@@ -133,6 +136,8 @@ const MAX_RETRY_PAUSE_MS = 25;
  * succeeds again: a call's refusal (its deny record) does not wait the whole timeout twice.
  */
 const LOCKED_OUT_WAIT_MS = 100;
+/** Batches handed to the writer thread and not yet answered, at most. */
+const MAX_THREAD_BATCHES_IN_FLIGHT = 2;
 
 type Row = Record<string, unknown>;
 
@@ -243,6 +248,8 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
   #writer: SqliteBatchWriter | WorkerBatchWriter | null = null;
   /** `writer: 'auto'`: lone appends commit inline unless this says other work is in flight. */
   #auto: { othersInFlight: () => boolean } | null = null;
+  /** `writer: 'auto'`: the last batch had company (other appends, other work in flight, another batch running). */
+  #lastHadCompany = false;
   /** Commits on the store's own connection (the inline writer, or while the thread starts). */
   #inline: SqliteBatchWriter | null = null;
   readonly #checkpoints: CheckpointWriter | null;
@@ -284,6 +291,11 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
       // on the event loop ahead of requests the loop had not read yet (every one of them, under
       // load with a pipeline that does not yield).
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
+      // Two batches on the writer thread at once: the next one is posted while the previous one
+      // commits, and the thread starts it right after that COMMIT instead of waiting for this
+      // thread to hear of it and post. Each batch reads the head inside its own transaction,
+      // so the chain stays exact whichever of them fails.
+      maxInFlight: options.writer === 'inline' ? 1 : MAX_THREAD_BATCHES_IN_FLIGHT,
       onBatch: (info) => {
         this.#stats.batches++;
         if (!info.ok) this.#stats.failedBatches++;
@@ -365,6 +377,7 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
     return {
       ...this.#stats,
       pendingEvents: this.#queue.pending,
+      batchesInFlight: this.#queue.inFlight,
       checkpointWrites: this.#checkpoints?.writes ?? 0,
       checkpointErrors: this.#checkpoints?.errors ?? 0,
       writerStarts: this.#writer instanceof WorkerBatchWriter ? this.#writer.starts : 0,
@@ -515,9 +528,22 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
     }
   }
 
-  /** `writer: 'auto'` and no other call in flight: a batch of one append commits inline. */
-  #alone(): boolean {
-    return this.#auto !== null && !this.#auto.othersInFlight();
+  /**
+   * `writer: 'auto'`: whether a batch of these appends commits inline. It must be alone — one
+   * append, no other call in flight, no other batch running — and so must the batch before it.
+   * Under load a batch can find itself alone only because the requests that follow it are
+   * still in the socket buffers, unread (the doors count a request from its first parsed byte);
+   * committing it inline would hold all of them up for an fsync on the event loop, and the next
+   * batch, full of them, would then go to the thread: every other batch on the event loop.
+   * So after company the first lone batch still goes to the thread; one caller at a time (an
+   * MCP stdio door, a script) commits inline from its second batch on.
+   */
+  #commitsInline(appends: readonly (readonly PreparedInput[])[]): boolean {
+    if (this.#auto === null) return false;
+    const alone = appends.length === 1 && this.#queue.inFlight === 0 && !this.#auto.othersInFlight();
+    const inline = alone && !this.#lastHadCompany;
+    this.#lastHadCompany = !alone;
+    return inline;
   }
 
   /**
@@ -531,7 +557,7 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
     if (this.#lost !== null) throw this.#lost;
     const deadline = since + (this.#lockedOut ? Math.min(this.#lockTimeoutMs, LOCKED_OUT_WAIT_MS) : this.#lockTimeoutMs);
     const wires = appends.flatMap((events) => events.map((p) => p.wire));
-    const lone = appends.length === 1 && this.#alone();
+    const lone = this.#commitsInline(appends);
     if (writer instanceof WorkerBatchWriter && writer.ready && !lone) return this.#commitOnThread(writer, appends, wires, deadline);
     // `auto` under concurrency while the thread starts (or replaces one that died): wait for it
     // rather than fsync on the event loop; inline only if it cannot start before the deadline.
