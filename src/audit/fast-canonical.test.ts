@@ -42,6 +42,35 @@ describe('canonicalJson', () => {
     );
   });
 
+  it('equals core (text or refusal) on values whose keys and strings hold any UTF-16 unit, lone surrogates included, keys repeated', () => {
+    // Any code unit: pairs stay on the fast route (isWellFormed), lone ones are refused with
+    // the reference's path. Keys come from a small set so that most are quoted from the key cache.
+    const key = fc.oneof(fc.constantFrom('a', 'b', 'decision', '😀', 'x\ud800', '\udc00y', ''), fc.string({ unit: 'binary', maxLength: 6 }));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: 'small' }, fc.string({ unit: 'binary' }), fc.integer(), fc.constant(null), fc.array(tie('node'), { maxLength: 4 }), fc.dictionary(key, tie('node'), { maxKeys: 5 })),
+    })).node;
+    fc.assert(
+      fc.property(value, (v) => {
+        const reference = outcome(() => canonicalizeWithChecks(v));
+        assert.deepEqual(outcome(() => canonicalJson(v)), reference);
+        assert.deepEqual(outcome(() => canonicalize(v)), reference);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('the key cache gives the reference text past its bound, and never lets a lone surrogate through', () => {
+    for (let round = 0; round < 3; round++) {
+      const value: Record<string, number> = {};
+      for (let i = 0; i < 5000; i++) value[`key-${round}-${i}-\u00e9"\\`] = i;
+      value['😀'.repeat(40)] = 1; // longer than the cached keys
+      assert.equal(canonicalJson(value), canonicalizeWithChecks(value));
+    }
+    assert.equal(canonicalJson({ '😀': 1 }), '{"😀":1}');
+    assert.throws(() => canonicalJson({ '\ud83d': 1 }), { code: 'ERR_CANONICAL_UNSUPPORTED' });
+    assert.throws(() => canonicalJson({ '\ude00': 1 }), { code: 'ERR_CANONICAL_UNSUPPORTED' });
+  });
+
   it('hands surrogates, non-finite numbers, deep values and cycles to core', () => {
     for (const value of ['😀', { '😀': 1 }, '\ud800', 1e21, -0, Number.NaN, { a: undefined }]) {
       assert.deepEqual(

@@ -71,19 +71,40 @@ function write(value: unknown, path: string, seen: Set<object>): string {
 }
 
 /**
- * The plain cases on a shorter route — null, booleans, finite numbers, strings without any
- * surrogate, plain objects and dense arrays, at most 64 levels deep — skipping the per-value
+ * The plain cases on a shorter route — null, booleans, finite numbers, well-formed strings (no
+ * lone surrogate), plain objects and dense arrays, at most 64 levels deep — skipping the per-value
  * bookkeeping `write` keeps for its errors (path, cycle set). Anything else throws FAST_FALLBACK
  * and goes through `write`, which gives the text or the typed refusal. Its text is `write`'s
  * (property tests in canonical.test.ts and src/audit/fast-canonical.test.ts).
  */
 const FAST_MAX_DEPTH = 64;
-const SURROGATE = /[\uD800-\uDFFF]/;
 const FAST_FALLBACK: unique symbol = Symbol('fallback');
 
 function fastString(text: string): string {
-  if (SURROGATE.test(text)) throw FAST_FALLBACK;
+  // isWellFormed: no per-character scan for text V8 stores one byte per character (no
+  // surrogate can be there); JSON.stringify writes a well-formed pair as it is, as `write` does.
+  if (!text.isWellFormed()) throw FAST_FALLBACK;
   return JSON.stringify(text);
+}
+
+/**
+ * Canonical text of object keys seen before: events and arguments repeat the same few dozen
+ * keys, so each is quoted once. Bounded (short keys only, cleared when full), and only
+ * well-formed keys get in, so a hit gives exactly what `fastString` would.
+ */
+const KEY_CACHE = new Map<string, string>();
+const KEY_CACHE_MAX = 2048;
+const KEY_CACHE_KEY_CHARS = 64;
+
+function fastKey(key: string): string {
+  const cached = KEY_CACHE.get(key);
+  if (cached !== undefined) return cached;
+  const text = fastString(key);
+  if (key.length <= KEY_CACHE_KEY_CHARS) {
+    if (KEY_CACHE.size >= KEY_CACHE_MAX) KEY_CACHE.clear();
+    KEY_CACHE.set(key, text);
+  }
+  return text;
 }
 
 function fastWrite(value: unknown, depth: number): string {
@@ -121,7 +142,7 @@ function fastWrite(value: unknown, depth: number): string {
     const child = record[key];
     if (child === undefined) throw FAST_FALLBACK;
     if (i > 0) out += ',';
-    out += `${fastString(key)}:${fastWrite(child, depth + 1)}`;
+    out += `${fastKey(key)}:${fastWrite(child, depth + 1)}`;
   }
   return `${out}}`;
 }
