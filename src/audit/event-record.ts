@@ -78,13 +78,20 @@ export interface WireEvent {
 const PART = '\u0000';
 const EVENT = '\u0001';
 
-/** Packs wire events into one string (posting one string to a thread is a plain copy). */
+/**
+ * Packs wire events into one string (posting one string to a thread is a plain copy, where an
+ * array of objects is cloned member by member). The columns go as plain JSON.stringify text:
+ * only unpackWires reads it (the hashed body is the segments, canonical already).
+ */
 export function packWires(wires: readonly WireEvent[]): string {
-  return wires
-    .map((w) =>
-      [...w.segments, canonicalJson([w.type, w.request_id, w.action_id, w.parent_action_id, w.session_id, w.trace_id, [...w.refs]])].join(PART),
-    )
-    .join(EVENT);
+  let out = '';
+  for (let i = 0; i < wires.length; i++) {
+    const w = wires[i] as WireEvent;
+    const s = w.segments;
+    const columns = JSON.stringify([w.type, w.request_id, w.action_id, w.parent_action_id, w.session_id, w.trace_id, w.refs]);
+    out += `${i === 0 ? '' : EVENT}${s[0]}${PART}${s[1]}${PART}${s[2]}${PART}${s[3]}${PART}${s[4]}${PART}${columns}`;
+  }
+  return out;
 }
 
 export function unpackWires(packed: string): WireEvent[] {
