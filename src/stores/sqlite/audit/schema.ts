@@ -134,14 +134,21 @@ export function applyDurability(db: DatabaseSync, options: { readOnly?: boolean 
   return assertDurability(db);
 }
 
+/** WAL written between two automatic checkpoints: 10,000 pages of 4 KiB (the page size logs had before). */
+const WAL_CHECKPOINT_BYTES = 10_000 * 4096;
+
 /**
  * Settings for a connection that commits events (not durability: those are checked above).
  * Random ids in the lookup indexes touch index pages all over the file, so keep many pages
  * cached, and checkpoint the WAL less often (a page rewritten by many commits is copied into
- * the database once per checkpoint); the WAL file is cut back to 64 MiB after a checkpoint.
+ * the database once per checkpoint): every WAL_CHECKPOINT_BYTES, in pages of this log's size
+ * (a log with 8 KiB pages checkpoints as much at once as one with 4 KiB pages did); the WAL
+ * file is cut back to 64 MiB after a checkpoint.
  */
 export function applyWriterTuning(db: DatabaseSync): void {
-  db.exec('PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864;');
+  const pageSize = Number((db.prepare('PRAGMA page_size').get() as { page_size?: unknown } | undefined)?.page_size ?? 4096);
+  const pages = Math.max(1000, Math.round(WAL_CHECKPOINT_BYTES / (pageSize > 0 ? pageSize : 4096)));
+  db.exec(`PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = ${pages}; PRAGMA journal_size_limit = 67108864;`);
 }
 
 /** Creates the schema if needed (in one immediate transaction) and checks its version. */

@@ -13,7 +13,7 @@ import { verifyChain } from '../../../audit/chain.ts';
 import { readCheckpoint, readCheckpointFile, verifyCheckpointSignature } from '../../../audit/checkpoint.ts';
 import type { BatchInfo } from '../../../audit/group-commit.ts';
 import { readAll } from '../../../audit/read-all.ts';
-import { assertDurability, NEW_LOG_PAGE_SIZE } from './schema.ts';
+import { applyWriterTuning, assertDurability, NEW_LOG_PAGE_SIZE } from './schema.ts';
 import { SqliteAuditStore } from './store.ts';
 import { runAuditStoreContract, sampleEventInput } from '../../../audit/store.contract.ts';
 
@@ -179,6 +179,18 @@ describe('sqlite audit store: durability', () => {
         assert.equal(pageSize(path), 4096, journal);
       }
     }
+    // Either way a writer checkpoints the WAL after the same number of bytes (10,000 pages of 4 KiB).
+    const autocheckpoint = (path: string): number => {
+      const db = new DatabaseSync(path);
+      try {
+        applyWriterTuning(db);
+        return Number((db.prepare('PRAGMA wal_autocheckpoint').get() as { wal_autocheckpoint: number }).wal_autocheckpoint);
+      } finally {
+        db.close();
+      }
+    };
+    assert.equal(autocheckpoint(fresh), 5000);
+    assert.equal(autocheckpoint(join(root, `audit-${files}`, 'audit.db')), 10_000);
   });
 
   it('the schema refuses updates and deletes of events', async () => {
