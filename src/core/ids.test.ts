@@ -33,4 +33,8 @@ test('time-ordered ids sort by time, stay unguessable, and are well formed', () 
   assert.equal(b.slice(0, 14), c.slice(0, 14));
   assert.ok(isWellFormedId(a, 'req'));
   assert.ok(newTimeOrderedId('act', 2_000_000_000_000) > newTimeOrderedId('act', 1_999_999_999_999));
+  // The time part of the last millisecond is reused; going back and forth gives each its own.
+  const times = [1_700_000_000_000, 1_700_000_000_000, 1_600_000_000_000, 1_700_000_000_000, 0, 32, 31];
+  const parts = times.map((ms) => newTimeOrderedId('evt', ms).slice(4, 14));
+  assert.deepEqual(parts, ['01HF7YAT00', '01HF7YAT00', '01EJ3PX000', '01HF7YAT00', '0000000000', '0000000010', '000000000Z']);
 });

@@ -12,26 +12,39 @@ const ID_BYTES = 16;
 const POOL = Buffer.alloc(ID_BYTES * 256);
 let offset = POOL.length;
 
-export function newId(prefix: IdPrefix): string {
+/** 128 fresh bits from the pool, base64url (22 characters). */
+function randomPart(): string {
   if (offset + ID_BYTES > POOL.length) {
     randomFillSync(POOL);
     offset = 0;
   }
   const id = POOL.toString('base64url', offset, offset + ID_BYTES);
   offset += ID_BYTES;
-  return `${prefix}_${id}`;
+  return id;
+}
+
+export function newId(prefix: IdPrefix): string {
+  return `${prefix}_${randomPart()}`;
 }
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
+/** The last time part written: ids minted in the same millisecond share it (one per call under load). */
+let lastMs = -1;
+let lastPart = '';
+
 /** Milliseconds as 10 Crockford base-32 digits (sorts as the time does until the year 10889). */
 function timePart(ms: number): string {
   let n = Math.max(0, Math.floor(ms));
+  if (n === lastMs) return lastPart;
+  const key = n;
   let out = '';
   for (let i = 0; i < 10; i++) {
     out = (CROCKFORD[n % 32] as string) + out;
     n = Math.floor(n / 32);
   }
+  lastMs = key;
+  lastPart = out;
   return out;
 }
 
@@ -41,7 +54,7 @@ function timePart(ms: number): string {
  * index only grows at its end, and the random part keeps the id unguessable.
  */
 export function newTimeOrderedId(prefix: IdPrefix, ms: number = Date.now()): string {
-  return `${prefix}_${timePart(ms)}${newId(prefix).slice(prefix.length + 1)}`;
+  return `${prefix}_${timePart(ms)}${randomPart()}`;
 }
 
 const ID_PATTERN = /^[a-z]{2,5}_[A-Za-z0-9_-]{8,64}$/;
