@@ -535,8 +535,8 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
    * still in the socket buffers, unread (the doors count a request from its first parsed byte);
    * committing it inline would hold all of them up for an fsync on the event loop, and the next
    * batch, full of them, would then go to the thread: every other batch on the event loop.
-   * So after company the first lone batch still goes to the thread; one caller at a time (an
-   * MCP stdio door, a script) commits inline from its second batch on.
+   * So after company the first lone batch still goes to the thread; one caller at a time (the
+   * `/mcp` door called once at a time, a script) commits inline from its second batch on.
    */
   #commitsInline(appends: readonly (readonly PreparedInput[])[]): boolean {
     if (this.#auto === null) return false;
