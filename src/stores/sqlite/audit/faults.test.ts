@@ -224,7 +224,7 @@ for (const writer of ['thread', 'inline', 'auto'] as const) {
 }
 
 /**
- * Two batches in flight on the writer thread (the second posted while the first commits). The
+ * Two batches in flight on the writer thread (`threadBatchesInFlight: 2`: the second posted while the first commits). The
  * other connection's write lock keeps the first one waiting inside the writer, so both are
  * handed over before either commits; counted by the store, not timed.
  */
@@ -248,7 +248,7 @@ async function twoBatchesInFlight(store: SqliteAuditStore, first: AuditEventInpu
 
 it('thread writer: dies with two batches in flight: both are refused, nothing acknowledged is lost, the next append chains on', async () => {
   const path = freshPath();
-  const store = SqliteAuditStore.open(path, { writer: 'thread', lockTimeoutMs: 300 });
+  const store = SqliteAuditStore.open(path, { writer: 'thread', threadBatchesInFlight: 2, lockTimeoutMs: 300 });
   const other = new DatabaseSync(path);
   try {
     assert.equal(await store.whenWriterReady(), true);
@@ -275,7 +275,7 @@ it('thread writer: dies with two batches in flight: both are refused, nothing ac
 
 it('thread writer: the first of two batches in flight fails: it is refused, the second chains onto the last committed event (no gap)', async () => {
   const path = freshPath();
-  const store = SqliteAuditStore.open(path, { writer: 'thread', lockTimeoutMs: 2000 });
+  const store = SqliteAuditStore.open(path, { writer: 'thread', threadBatchesInFlight: 2, lockTimeoutMs: 2000 });
   const other = new DatabaseSync(path);
   try {
     assert.equal(await store.whenWriterReady(), true);
@@ -305,7 +305,7 @@ it('thread writer: the first of two batches in flight fails: it is refused, the 
 it('thread writer: the second of two batches in flight fails: the first is acknowledged, the second refused, the checkpoint stays at the first', async () => {
   const path = freshPath();
   const key = new Uint8Array(32).fill(9);
-  const store = SqliteAuditStore.open(path, { writer: 'thread', lockTimeoutMs: 2000, checkpointKey: key });
+  const store = SqliteAuditStore.open(path, { writer: 'thread', threadBatchesInFlight: 2, lockTimeoutMs: 2000, checkpointKey: key });
   const other = new DatabaseSync(path);
   try {
     assert.equal(await store.whenWriterReady(), true);
@@ -321,6 +321,33 @@ it('thread writer: the second of two batches in flight fails: the first is ackno
     const checkpoint = await store.checkpoint();
     assert.equal(checkpoint?.seq, 2);
     assert.equal((await verifyChain(readAll(store), { checkpoint })).ok, true);
+  } finally {
+    if (other.isTransaction) other.exec('ROLLBACK');
+    other.close();
+    await store.close();
+  }
+});
+
+it('thread writer: by default one batch at a time is with the thread; the next waits in the queue and commits after it', async () => {
+  const path = freshPath();
+  const store = SqliteAuditStore.open(path, { writer: 'thread', lockTimeoutMs: 2000 });
+  const other = new DatabaseSync(path);
+  try {
+    assert.equal(await store.whenWriterReady(), true);
+    await store.append([sampleEventInput()]);
+    other.exec('BEGIN IMMEDIATE');
+    const a = store.append([sampleEventInput()]);
+    for (let turn = 0; store.stats().batchesInFlight < 1; turn++) {
+      assert.ok(turn < 10_000, 'never in flight');
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const b = store.append([sampleEventInput(), sampleEventInput()]);
+    for (let turn = 0; turn < 50; turn++) await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual([store.stats().batchesInFlight, store.stats().pendingEvents], [1, 2], 'the second batch waits for the first');
+    other.exec('ROLLBACK');
+    assert.deepEqual((await a).map((e) => e.seq), [2]);
+    assert.deepEqual((await b).map((e) => e.seq), [3, 4]);
+    await assertVerifies(store, 4);
   } finally {
     if (other.isTransaction) other.exec('ROLLBACK');
     other.close();

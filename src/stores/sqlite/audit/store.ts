@@ -8,9 +8,9 @@
  *   never fork the chain. An append resolves only after its batch committed and rejects with
  *   ERR_AUDIT_UNAVAILABLE (503) when the commit failed (nothing of that batch is written).
  * - Writer: by default batches are committed by a writer thread with its own connection, so
- *   inserts, index upkeep and fsync run beside the event loop instead of blocking it (two
- *   batches in flight at most: the next one is posted while the previous one commits, and each
- *   reads the head inside its own transaction). `writer: 'inline'` commits on the
+ *   inserts, index upkeep and fsync run beside the event loop instead of blocking it (one
+ *   batch in flight, or two with `threadBatchesInFlight: 2`: the next one is then posted while
+ *   the previous one commits; each reads the head inside its own transaction). `writer: 'inline'` commits on the
  *   calling thread. `writer: 'auto'` commits a batch holding a single append on the calling
  *   thread while nothing else is in flight when it is committed, a turn of the event loop after
  *   it was queued, and the batch before it was alone too (one caller at a time: the hand-off to
@@ -104,6 +104,12 @@ export interface SqliteAuditStoreOptions {
   checkpointIntervalMs?: number;
   /** Called when a checkpoint file could not be written (the events themselves are committed). */
   onCheckpointError?: (error: unknown) => void;
+  /**
+   * Batches with the writer thread at once, 1 (default) or 2: with 2 the next batch is posted
+   * while the previous one commits. Each batch reads the head inside its own transaction, so
+   * a failed batch never leaves a gap or a fork for the one beside it.
+   */
+  threadBatchesInFlight?: 1 | 2;
 }
 
 export interface SqliteAuditStats {
@@ -136,7 +142,7 @@ const MAX_RETRY_PAUSE_MS = 25;
  * succeeds again: a call's refusal (its deny record) does not wait the whole timeout twice.
  */
 const LOCKED_OUT_WAIT_MS = 100;
-/** Batches handed to the writer thread and not yet answered, at most. */
+/** Most batches handed to the writer thread and not yet answered (`threadBatchesInFlight`). */
 const MAX_THREAD_BATCHES_IN_FLIGHT = 2;
 
 type Row = Record<string, unknown>;
@@ -291,11 +297,12 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
       // on the event loop ahead of requests the loop had not read yet (every one of them, under
       // load with a pipeline that does not yield).
       maxBatch: options.maxBatch ?? DEFAULT_MAX_BATCH,
-      // Two batches on the writer thread at once: the next one is posted while the previous one
-      // commits, and the thread starts it right after that COMMIT instead of waiting for this
-      // thread to hear of it and post. Each batch reads the head inside its own transaction,
-      // so the chain stays exact whichever of them fails.
-      maxInFlight: options.writer === 'inline' ? 1 : MAX_THREAD_BATCHES_IN_FLIGHT,
+      // With 2, the next batch is posted while the previous one commits, and the thread starts it
+      // right after that COMMIT instead of waiting for this thread to hear of it and post. Each
+      // batch reads the head inside its own transaction, so the chain stays exact whichever of
+      // them fails. Default 1: beside 1 in the same runs, 2 did not answer more decisions (more,
+      // smaller batches: more wake-ups of the thread), see docs/performance.md, round 4.
+      maxInFlight: options.writer === 'inline' ? 1 : Math.min(MAX_THREAD_BATCHES_IN_FLIGHT, Math.max(1, Math.floor(options.threadBatchesInFlight ?? 1))),
       onBatch: (info) => {
         this.#stats.batches++;
         if (!info.ok) this.#stats.failedBatches++;
