@@ -98,6 +98,11 @@ export class SessionContent {
     return { text: values.join('\n'), tier: this.provenance.scale.highest, sourceId: 'session.attributes' };
   }
 
+  /** Resolves once every registration logged before this call is durable; rejects when the log could not make it so. */
+  durable(): Promise<void> {
+    return this.provenance.durable();
+  }
+
   /** Catches the session's index up with the log; rejects when the log cannot be read. */
   sync(session: SessionRecord): Promise<void> {
     return this.provenance.sync(session.id, this.seedOf(session));
@@ -143,7 +148,8 @@ export class SessionContent {
   }
 
   /**
-   * Logs prepared content to the session's provenance (durable when this resolves), then
+   * Logs prepared content to the session's provenance (applied when this resolves; durable once
+   * `durable()` resolves after it), then
    * indexes it. Untrusted text is searched for instruction regions: over `passages` when
    * given (the fields of a tool result), else over the whole text - read as the data it
    * encodes when it is JSON or YAML (context/structured.ts); passages carrying an injection

@@ -110,6 +110,8 @@ export class SessionContextGateway {
         chunk.trust_tier,
       );
     }
+    // The chunks' provenance durable before the context is handed over.
+    await this.#content.durable();
     return { manifest_hash: assembly.manifest_hash, manifest: assembly.manifest, context: assembly.context, alert: check.alert };
   }
 }

@@ -723,6 +723,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       // Recorded before it can change any decision.
       await audit.append([contentEvent(principal, session.id, prepared, config.runtime)]);
       await sessionContent.index(session, prepared, input.text);
+      await sessionContent.durable();
       return { content_id: prepared.content_id, hash: prepared.hash, trust: prepared.trust, trust_tier: prepared.trust_tier, kind: prepared.kind };
     },
 

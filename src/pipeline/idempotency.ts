@@ -43,6 +43,8 @@ export async function replayRecorded(call: CallState, env: PipelineEnv): Promise
   if (call.session !== undefined && call.tool !== undefined && call.resultError === undefined && call.result !== undefined) {
     try {
       call.resultContent = await env.provenance.registerResult(call.session, call.tool, call.action_id, call.result, call.arguments ?? {});
+      // Durable before the replayed result is handed over.
+      await env.provenance.durable();
     } catch (error) {
       call.resultError = { code: 'ERR_PROVENANCE_UNAVAILABLE', message: `the result could not be logged in the session's provenance (${isAirlockError(error) ? error.code : 'fault'}); the result is withheld` };
       delete call.result;

@@ -23,6 +23,9 @@ class FlakyStore implements ProvenanceStore {
     if (this.down) throw new AirlockError('ERR_STORE_UNAVAILABLE', 'down', { status: 503 });
     return this.inner.since(sessionId, after);
   }
+  async durable(): Promise<void> {
+    if (this.down) throw new AirlockError('ERR_STORE_UNAVAILABLE', 'down', { status: 503 });
+  }
 }
 
 test('a session the cache dropped is rebuilt from the log, not degraded', async () => {

@@ -57,7 +57,8 @@ export class DurableProvenance {
   }
 
   /**
-   * Logs `registration` for the session (durable when this resolves), then indexes it. Rejects,
+   * Logs `registration` for the session (applied when this resolves, durable once `durable()`
+   * resolves after it), then indexes it. Rejects,
    * having logged nothing, when the store could not write it. Once logged it counts: a cache
    * that cannot catch up right away does so at the session's next question.
    */
@@ -76,6 +77,11 @@ export class DurableProvenance {
     // The entry is durable; if catching the cache up fails now, the next trace catches up or
     // refuses the call (provenance.unavailable): nothing is traced from a stale cache.
     await this.sync(sessionId, seed).catch(() => undefined);
+  }
+
+  /** Resolves once every append that resolved before this call is durable (ProvenanceStore.durable). */
+  durable(): Promise<void> {
+    return this.#store.durable();
   }
 
   /** Argument provenance and labels for one call, after catching up (see the header for failures). */

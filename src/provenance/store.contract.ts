@@ -111,6 +111,16 @@ export function runProvenanceStoreContract(name: string, open: () => Promise<Pro
     );
   });
 
+  withStore('an append is applied when it resolves, before durable(); durable() resolves (also with nothing appended, and again)', async (h) => {
+    await h.store.durable();
+    const session = newId('ses');
+    await h.store.append(session, reg('one'));
+    const reader = h.another === undefined ? h.store : await h.another();
+    assert.deepEqual((await reader.since(session, 0)).map((e) => e.registration.text), ['one']);
+    await Promise.all([h.store.durable(), h.store.durable()]);
+    await h.store.durable();
+  });
+
   withStore('a session rebuilt from the log traces exactly like the process that registered its content', async (h) => {
     const session = newId('ses');
     const seed = { text: 'sam@acme.example', tier: 'system', sourceId: 'session.attributes' };

@@ -30,7 +30,10 @@ export interface LogEntry {
 export interface ProvenanceStore {
   /**
    * Appends one registration to the session's log and returns its ordinal (one more than the
-   * last). Resolves only once the entry is durable (committed; for SQLite fsync'd); rejects
+   * last). Resolves once the entry is applied (committed: every later `since`, in any process,
+   * returns it, and it outlives a crash of the process); it is durable (outlives a crash of
+   * the machine) once `durable()` resolves after it (SQLite fsyncs its WAL afterwards, off the
+   * event loop; the pipeline waits for it beside the call's audit commit). Rejects
    * (ERR_STORE_UNAVAILABLE, ERR_STATE_UNAVAILABLE ...) when it could not be written, and
    * then nothing was appended - except that a commit whose answer was lost may have
    * taken effect (the entry then shows up in `since`, which only ever over-taints).
@@ -46,6 +49,12 @@ export interface ProvenanceStore {
    * store dropped the session's log (memory adapter only).
    */
   since(sessionId: string, afterOrdinal: number): Promise<LogEntry[]>;
+  /**
+   * Resolves once every append that resolved before this call is durable (at once for an
+   * adapter whose commits are durable by themselves). Rejects (ERR_STATE_UNAVAILABLE ...) when
+   * one could not be made durable; from then on every append and `durable()` rejects too.
+   */
+  durable(): Promise<void>;
 }
 
 /** The store dropped this session's log (memory adapter at its bound): what it saw is lost. */
@@ -144,6 +153,9 @@ export class MemoryProvenanceStore implements ProvenanceStore {
     log.push(normalizeRegistration(registration));
     return { ordinal: log.length };
   }
+
+  /** Nothing to wait for: the log lives (and dies) with the process. */
+  async durable(): Promise<void> {}
 
   /** Copies of the entries after `afterOrdinal`; ERR_PROVENANCE_EVICTED for a dropped session. */
   async since(sessionId: string, afterOrdinal: number): Promise<LogEntry[]> {

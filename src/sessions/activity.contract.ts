@@ -195,6 +195,17 @@ export function runSessionActivityStoreContract(name: string, open: () => Promis
     assert.deepEqual(await h.store.snapshot(s, 'a', T0 + 100), { callCount: 10, toolCallCount: 5, recordsReadLast10m: 20 });
   });
 
+  withStore('a write is applied when it resolves, before durable(); durable() resolves (also with nothing written, and again)', async (h) => {
+    await h.store.durable();
+    const s = newId('ses');
+    await h.store.countCall(s, 'a', T0);
+    await h.store.recordRead(s, 3, T0 + 1);
+    const reader = h.another === undefined ? h.store : await h.another();
+    assert.deepEqual(await reader.snapshot(s, 'a', T0 + 2), { callCount: 1, toolCallCount: 1, recordsReadLast10m: 3 });
+    await Promise.all([h.store.durable(), h.store.durable()]);
+    await h.store.durable();
+  });
+
   // Memory has no `another`: its counters die with the process.
   if (options.shared === true) {
     withStore('another store on the same data sees the same counters', async (h) => {

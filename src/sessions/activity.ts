@@ -31,17 +31,25 @@ export interface ActivitySnapshot {
   recordsReadLast10m: number;
 }
 
+/**
+ * Writes below are *applied* once they resolve: every later read, in this process or any other
+ * on the same data, sees them, and they outlive a crash of the process. They are *durable*
+ * (outlive a crash of the machine) once `durable()` resolves after them; an adapter whose
+ * commits are durable by themselves answers `durable()` at once. The pipeline waits for
+ * `durable()` beside the audit commit that follows a call's writes (before the tool runs, before
+ * the result is handed over), so nothing a session did is acknowledged before it is durable.
+ */
 export interface SessionActivityStore {
   /**
    * Counts one call of `tool` in the session at time `at` (epoch ms). Atomic (both counters or
-   * neither) and durable once it resolves; rejects when it could not be written, and then
+   * neither) and applied once it resolves; rejects when it could not be written, and then
    * nothing was counted - except that a commit whose answer was lost may have counted (the
    * count errs high, never low).
    */
   recordCall(sessionId: string, tool: string, at: number): Promise<void>;
   /**
    * Counts `count` records read by the session at time `at` (nothing for `count <= 0`),
-   * stamped as the header says. Atomic and durable once it resolves; rejects when it could
+   * stamped as the header says. Atomic and applied once it resolves; rejects when it could
    * not be written (as recordCall).
    */
   recordRead(sessionId: string, count: number, at: number): Promise<void>;
@@ -53,10 +61,16 @@ export interface SessionActivityStore {
   snapshot(sessionId: string, tool: string, now: number): Promise<ActivitySnapshot>;
   /**
    * recordCall then snapshot at `at`, as one atomic operation: counts the call and answers
-   * the counters including it. Durable once it resolves; when it rejects nothing was counted
+   * the counters including it. Applied once it resolves; when it rejects nothing was counted
    * (a lost commit answer may have counted: errs high).
    */
   countCall(sessionId: string, tool: string, at: number): Promise<ActivitySnapshot>;
+  /**
+   * Resolves once every write that resolved before this call is durable. Rejects
+   * (ERR_STATE_UNAVAILABLE) when one could not be made durable; from then on every write and
+   * every `durable()` of the store rejects too (its committed writes may be lost).
+   */
+  durable(): Promise<void>;
 }
 
 const IDLE_EVICT_MS = 60 * 60 * 1000;
@@ -107,6 +121,9 @@ export class MemorySessionActivityStore implements SessionActivityStore {
     activity.calls += 1;
     activity.perTool.set(tool, (activity.perTool.get(tool) ?? 0) + 1);
   }
+
+  /** Nothing to wait for: the activity lives (and dies) with the process. */
+  async durable(): Promise<void> {}
 
   /** Never fails. */
   async recordRead(sessionId: string, count: number, at: number): Promise<void> {

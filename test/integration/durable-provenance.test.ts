@@ -25,6 +25,10 @@ import { PostgresProvenanceStore } from '../../src/stores/postgres/provenance.ts
 import { PostgresSessionActivityStore } from '../../src/stores/postgres/session-activity.ts';
 import { testPostgres } from '../../src/stores/postgres/test-support.ts';
 import { SupportDesk } from '../../examples/support-desk/handlers.ts';
+import { AirlockError } from '../../src/core/errors.ts';
+import type { SessionActivityStore } from '../../src/sessions/activity.ts';
+import type { ProvenanceStore } from '../../src/provenance/index.ts';
+import { openGatewayStores } from '../../src/stores/index.ts';
 import { demoConfig } from '../support/demo.ts';
 
 type SessionSeen = AuthorizationRequest['session'];
@@ -141,6 +145,76 @@ test('sqlite state: a provenance log that cannot be read refuses the call; conte
     assert.equal(read.decision.code, 'provenance.unavailable');
   } finally {
     await gateway.close();
+  }
+});
+
+test('session state that cannot be made durable: the tool never runs on it, and its result is not handed over', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-durable-'));
+  const config = await demoConfig(dir);
+  const token = await mintToken(config, { sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'support-agent', ttlSeconds: 600 });
+  const stores = await openGatewayStores(config);
+  // The state's fsync fails while `down` is set (the writes themselves are applied).
+  let down = false;
+  const fsyncFailed = () => new AirlockError('ERR_STATE_UNAVAILABLE', 'the state database could not be made durable (fsync failed)', { status: 503 });
+  const activity: SessionActivityStore = {
+    recordCall: (...a) => stores.activity.recordCall(...a),
+    recordRead: (...a) => stores.activity.recordRead(...a),
+    snapshot: (...a) => stores.activity.snapshot(...a),
+    countCall: (...a) => stores.activity.countCall(...a),
+    durable: async () => {
+      if (down) throw fsyncFailed();
+      await stores.activity.durable();
+    },
+  };
+  const provenance: ProvenanceStore = {
+    append: (...a) => stores.provenance.append(...a),
+    since: (...a) => stores.provenance.since(...a),
+    durable: async () => {
+      if (down) throw fsyncFailed();
+      await stores.provenance.durable();
+    },
+  };
+  const desk = new SupportDesk();
+  const handlers = desk.handlers();
+  let ran = 0;
+  let failWhileRunning = false;
+  const getCustomer = handlers['crm.getCustomer'];
+  assert.ok(getCustomer !== undefined);
+  handlers['crm.getCustomer'] = async (args, ctx) => {
+    ran++;
+    if (failWhileRunning) down = true;
+    return getCustomer(args, ctx);
+  };
+  const gateway = await createGateway(config, { handlers, resolvers: desk.resolvers(), stores: { ...stores, activity, provenance } });
+  try {
+    const { session_id: session } = await gateway.createSession(token, { customer_id: 'cus_acme_grace' });
+    const read = { token, session_id: session, tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_grace' } };
+    assert.equal((await gateway.execute(read)).status, 'executed');
+    assert.equal(ran, 1);
+
+    // Before the tool: the call's count may not outlive a crash, so nothing runs on it.
+    down = true;
+    const refused = await gateway.execute(read);
+    assert.equal(refused.status, 'denied');
+    assert.equal(refused.decision.code, 'state.unavailable');
+    assert.deepEqual(refused.decision.reasons.map((r) => r.policy_id), ['builtin.fail_closed']);
+    assert.equal(ran, 1);
+    // Content registered while the state cannot be made durable is refused.
+    await assert.rejects(gateway.registerContent(token, session, { kind: 'document', text: 'more text' }), { code: 'ERR_STATE_UNAVAILABLE' });
+
+    // After the tool: its read count and provenance may not outlive a crash, so the result is not handed over.
+    down = false;
+    failWhileRunning = true;
+    await assert.rejects(gateway.execute(read), (error: unknown) => {
+      assert.ok(error instanceof AirlockError);
+      assert.equal((error.cause as AirlockError | undefined)?.code, 'ERR_STATE_UNAVAILABLE');
+      assert.equal((error.details as { executed?: boolean } | undefined)?.executed, true);
+      return true;
+    });
+    assert.equal(ran, 2);
+  } finally {
+    await gateway.close();
+    await stores.close();
   }
 });
 

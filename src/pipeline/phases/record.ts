@@ -54,6 +54,17 @@ export function appendCallEvents(env: PipelineEnv, events: AuditEventInput[]): P
   });
 }
 
+/**
+ * The session state the call wrote (activity counters, provenance of results) made durable:
+ * the state stores apply a write when it resolves and fsync it afterwards, off the event loop
+ * (SessionActivityStore, ProvenanceStore). Each record below starts this before its audit
+ * append and waits for both, so the two fsyncs overlap and nothing the state holds for a call
+ * is acknowledged (tool run, result handed over) before it is durable.
+ */
+export function stateDurable(env: PipelineEnv): Promise<void> {
+  return Promise.all([env.sessionActivity.durable(), env.provenance.durable()]).then(() => undefined);
+}
+
 function recordableEvent(event: AuditEventInput): AuditEventInput {
   const escaped: string[] = [];
   const out = escapeIllFormed(event, escaped);
@@ -69,10 +80,19 @@ async function recordAllowed(call: CallState, env: PipelineEnv, type: 'decision'
   const decision = buildDecision(call);
   // An intent names what will run it (the connector), never its secrets.
   const connector = type === 'intent' && call.tool !== undefined ? { data: { connector: connectorLabel(call.tool.connector) } } : {};
-  try {
-    await appendCallEvents(env, [...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call), ...connector, ...callRefs(call) })]);
-  } catch {
+  const state = stateDurable(env);
+  const [audit, durable] = await Promise.allSettled([
+    appendCallEvents(env, [...mismatchEvents(call, env), callEvent(call, env, type, { decision: decisionJson(decision, call), ...connector, ...callRefs(call) })]),
+    state,
+  ]);
+  if (audit.status === 'rejected') {
     auditUnavailable(call);
+    return;
+  }
+  if (durable.status === 'rejected') {
+    // The call's count (and the reads counted before it) may not outlive a crash: nothing runs on it.
+    const error: unknown = durable.reason;
+    denyWith(call, 'record', 'state.unavailable', 'builtin.fail_closed', `the session's state could not be made durable (${isAirlockError(error) ? error.code : 'fault'})`);
     return;
   }
   call.decision = decision;
@@ -128,14 +148,18 @@ export async function recordResult(call: CallState, env: PipelineEnv): Promise<v
     ...(call.output === undefined ? {} : { output: outputEventData(call.output) }),
     ...(call.attempts === undefined || call.attempts <= 1 ? {} : { attempts: call.attempts }),
   };
-  await appendCallEvents(env, [
+  // The result's read count and provenance (inspect) durable beside the result event; either failing is a fault (the result is not handed over).
+  const state = stateDurable(env);
+  const events = [
     callEvent(call, env, 'result', {
       result_code: error === undefined ? 'ok' : error.code,
       result_hash: call.result === undefined ? null : canonicalHash(call.result),
       ...(Object.keys(data).length === 0 ? {} : { data }),
     }),
     ...(call.resultContent === undefined ? [] : [callEvent(call, env, 'content.registered', { data: contentEventData(call.resultContent) })]),
-  ]);
+  ];
+  const settled = await Promise.allSettled([appendCallEvents(env, events), state]);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
 }
 
 /**
@@ -149,8 +173,11 @@ export async function recordStop(call: CallState, env: PipelineEnv): Promise<boo
   if (call.approvalId !== undefined) {
     events.push(callEvent(call, env, 'approval.requested', { data: { approval_id: call.approvalId, required_role: decision.obligations.approval?.role ?? null }, ...refsOf(call.approvalId) }));
   }
+  // Its count durable too (a refusal stays a refusal whether or not that works).
+  const state = stateDurable(env).catch(() => undefined);
   try {
     await appendCallEvents(env, events);
+    await state;
     return true;
   } catch (error) {
     env.faults.unrecordedStops++;

@@ -39,6 +39,9 @@ export class PostgresProvenanceStore implements ProvenanceStore {
     return { ordinal: Number(row?.ordinal) };
   }
 
+  /** Nothing to wait for: an append resolves after its commit, which PostgreSQL made durable. */
+  async durable(): Promise<void> {}
+
   /** One statement (one snapshot); ERR_STORE_UNAVAILABLE when the database does not answer, ERR_PROVENANCE_CORRUPT for a malformed row. */
   async since(sessionId: string, afterOrdinal: number): Promise<LogEntry[]> {
     const rows = await this.#db.query<{ ordinal: string; registration: string }>(

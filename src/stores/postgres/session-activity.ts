@@ -41,6 +41,9 @@ export class PostgresSessionActivityStore implements SessionActivityStore {
     );
   }
 
+  /** Nothing to wait for: every write resolves after its commit, which PostgreSQL made durable. */
+  async durable(): Promise<void> {}
+
   /** One round trip (a server-side function: one transaction); ERR_STORE_UNAVAILABLE when it could not commit. */
   async recordRead(sessionId: string, count: number, at: number): Promise<void> {
     if (count <= 0) return;

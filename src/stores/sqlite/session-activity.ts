@@ -2,19 +2,23 @@
  * Session activity (SessionActivityStore) in the embedded SQLite state database: a row per
  * session (calls, high-water mark), a row per session and tool (calls), a row per session
  * and read stamp (records read). Every operation is one `BEGIN IMMEDIATE … COMMIT`, so it is
- * atomic against other connections to the same file (another gateway process), and durable
- * when it resolves (WAL + synchronous=FULL). The read window follows the rules of
+ * atomic against other connections to the same file (another gateway process); it is applied
+ * when it resolves (committed, kept if the process dies) and durable once `durable()` resolves
+ * after it: the WAL is fsync'd off the event loop, shared with the provenance log's writes
+ * (deferred-sync.ts), and the pipeline waits for it beside the call's audit commit. The read window follows the rules of
  * sessions/activity.ts exactly (the memory adapter is its reference): each snapshot or read
  * deletes the reads it drops for good, so a session holds at most the reads of its last
  * fifteen minutes (window + grace).
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { AirlockError } from '../../core/errors.ts';
 import type { ActivitySnapshot, SessionActivityStore } from '../../sessions/activity.ts';
 import { READ_WINDOW_MS, STEP_BACK_GRACE_MS } from '../../sessions/activity.ts';
+import type { DeferredSync } from './deferred-sync.ts';
+import { deferredSyncOf, deferredTransaction } from './deferred-sync.ts';
 
 export class SqliteSessionActivityStore implements SessionActivityStore {
   readonly #db: DatabaseSync;
+  readonly #sync: DeferredSync;
   readonly #touchCall: StatementSync;
   readonly #touchRead: StatementSync;
   readonly #raise: StatementSync;
@@ -28,6 +32,7 @@ export class SqliteSessionActivityStore implements SessionActivityStore {
   /** `db`: opened with openDurableSqlite (creates the tables when missing). */
   constructor(db: DatabaseSync) {
     this.#db = db;
+    this.#sync = deferredSyncOf(db);
     db.exec(`CREATE TABLE IF NOT EXISTS session_activity (
       session_id TEXT PRIMARY KEY,
       calls INTEGER NOT NULL,
@@ -60,6 +65,11 @@ export class SqliteSessionActivityStore implements SessionActivityStore {
       ON CONFLICT (session_id, at) DO UPDATE SET count = count + excluded.count`);
     this.#toolCalls = db.prepare('SELECT calls FROM session_activity_tools WHERE session_id = ? AND tool = ?');
     this.#readTotal = db.prepare('SELECT COALESCE(SUM(count), 0) AS total FROM session_activity_reads WHERE session_id = ? AND at > ?');
+  }
+
+  /** Resolves once every write that resolved before this call is fsync'd; rejects for good when an fsync failed. */
+  durable(): Promise<void> {
+    return this.#sync.durable();
   }
 
   /** One transaction (both counters or neither); ERR_STATE_UNAVAILABLE when it could not commit (nothing counted). */
@@ -111,19 +121,6 @@ export class SqliteSessionActivityStore implements SessionActivityStore {
   }
 
   #transaction<T>(what: string, body: () => T): T {
-    const db = this.#db;
-    try {
-      db.exec('BEGIN IMMEDIATE');
-      const value = body();
-      db.exec('COMMIT');
-      return value;
-    } catch (cause) {
-      try {
-        if (db.isOpen && db.isTransaction) db.exec('ROLLBACK');
-      } catch {
-        // The connection is unusable; the next call reports it.
-      }
-      throw new AirlockError('ERR_STATE_UNAVAILABLE', what, { cause, status: 503 });
-    }
+    return deferredTransaction(this.#db, this.#sync, what, body);
   }
 }
