@@ -23,7 +23,7 @@
  *   while SQLite believes them committed. Every later `durable()` and every later write
  *   rejects (ERR_STATE_UNAVAILABLE): the callers refuse the call (fail closed).
  */
-import { fsync, open } from 'node:fs';
+import { close, fsync, open } from 'node:fs';
 import type { DatabaseSync } from 'node:sqlite';
 import { AirlockError } from '../../core/errors.ts';
 
@@ -34,17 +34,30 @@ function stateUnavailable(message: string, cause?: unknown): AirlockError {
   return new AirlockError('ERR_STATE_UNAVAILABLE', message, { status: 503, ...(cause === undefined ? {} : { cause }) });
 }
 
-/** An fsync of `path` through one descriptor opened at first use and kept (SQLite takes no locks on the WAL file). */
+/** Descriptors of WAL files, closed once the sync that opened one is gone with its database connection. */
+const descriptors = new FinalizationRegistry<number>((fd) => close(fd, () => undefined));
+
+/**
+ * An fsync of `path` through one descriptor opened at first use and kept while the database
+ * connection lives (SQLite takes no locks on the WAL file, so this descriptor releases none).
+ */
 function walSync(path: string): WalSync {
   let fd: Promise<number> | null = null;
-  return async () => {
-    fd ??= new Promise<number>((resolve, reject) => open(path, 'r', (error, opened) => (error === null ? resolve(opened) : reject(error))));
+  const sync = async () => {
+    fd ??= new Promise<number>((resolve, reject) =>
+      open(path, 'r', (error, opened) => {
+        if (error !== null) return reject(error);
+        descriptors.register(sync, opened);
+        resolve(opened);
+      }),
+    );
     const descriptor = await fd.catch((error: unknown) => {
       fd = null;
       throw error;
     });
     await new Promise<void>((resolve, reject) => fsync(descriptor, (error) => (error === null ? resolve() : reject(error))));
   };
+  return sync;
 }
 
 export class DeferredSync {
