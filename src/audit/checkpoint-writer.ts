@@ -25,6 +25,12 @@ export interface CheckpointWriterOptions {
   intact?: () => boolean;
   /** Least time between the starts of two writes (default DEFAULT_CHECKPOINT_INTERVAL_MS; 0: after every batch). */
   intervalMs?: number;
+  /**
+   * Replaces the file atomically (default writeCheckpointFile, on this thread's I/O pool); the
+   * SQLite store hands it to its writer thread. It must keep writeCheckpointFile's crash safety
+   * and reject when the file was not replaced.
+   */
+  write?: (path: string, checkpoint: Checkpoint) => Promise<void>;
 }
 
 export class CheckpointWriter {
@@ -34,6 +40,7 @@ export class CheckpointWriter {
   readonly #onError: ((error: unknown) => void) | undefined;
   readonly #intact: (() => boolean) | undefined;
   readonly #intervalMs: number;
+  readonly #write: (path: string, checkpoint: Checkpoint) => Promise<void>;
   #pending: ChainHead | null = null;
   #writing: Promise<void> | null = null;
   /** A write waiting for the interval to pass (and its wake-up). */
@@ -54,6 +61,7 @@ export class CheckpointWriter {
     this.#clock = clock;
     this.#onError = options.onError;
     this.#intervalMs = Math.max(0, options.intervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
+    this.#write = options.write ?? writeCheckpointFile;
   }
 
   get lastWritten(): Checkpoint | null {
@@ -111,7 +119,7 @@ export class CheckpointWriter {
         const checkpoint = this.#sign(head);
         this.#lastStarted = performance.now();
         try {
-          await writeCheckpointFile(this.path, checkpoint);
+          await this.#write(this.path, checkpoint);
           this.#lastWritten = checkpoint;
           this.writes++;
         } catch (error) {

@@ -30,8 +30,9 @@
  *   through `onFault`.
  * - Checkpoints (with a key): after a committed batch the signed head is written to
  *   `<path>.checkpoint`, at most once every `checkpointIntervalMs` (the newest head then;
- *   `checkpoint()` and `close()` write it at once); at open the file must match the log
- *   (ERR_AUDIT_TAMPERED otherwise).
+ *   `checkpoint()` and `close()` write it at once; the writer thread writes the file
+ *   while it is up, signed here, so its file operations stay off the event loop); at open the
+ *   file must match the log (ERR_AUDIT_TAMPERED otherwise).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -51,6 +52,7 @@ import {
   readCheckpointFile,
   removeStaleCheckpointTemps,
   verifyCheckpointSignature,
+  writeCheckpointFile,
 } from '../../../audit/checkpoint.ts';
 import type { Checkpoint } from '../../../audit/checkpoint.ts';
 import { CheckpointWriter } from '../../../audit/checkpoint-writer.ts';
@@ -126,6 +128,8 @@ export interface SqliteAuditStats {
   /** Batches handed to the writer (thread) and not yet answered. */
   batchesInFlight: number;
   checkpointWrites: number;
+  /** Of checkpointWrites, the files the writer thread wrote (the others: on the event loop's I/O pool). */
+  threadCheckpointWrites: number;
   checkpointErrors: number;
   /** Writer threads started (more than 1 means one died and was replaced). */
   writerStarts: number;
@@ -273,7 +277,7 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
   /** Set once the database files were found deleted or replaced: every append is refused. */
   #lost: AirlockError | null = null;
   readonly #onFault: ((error: AirlockError) => void) | undefined;
-  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0, threadBatches: 0, loopBatches: 0 };
+  readonly #stats = { batches: 0, failedBatches: 0, appends: 0, events: 0, maxBatchEvents: 0, threadBatches: 0, loopBatches: 0, threadCheckpointWrites: 0 };
 
   private constructor(path: string, db: DatabaseSync, options: SqliteAuditStoreOptions) {
     this.path = path;
@@ -317,6 +321,7 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
             ...(options.onCheckpointError === undefined ? {} : { onError: options.onCheckpointError }),
             intact: () => this.#checkFiles() === null,
             ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
+            write: (file, checkpoint) => this.#writeCheckpointFile(file, checkpoint),
           });
   }
 
@@ -482,6 +487,8 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
       if (this.#fileTimer !== null) clearInterval(this.#fileTimer);
       try {
         await this.#queue.flush();
+        // The last checkpoint still goes by the writer thread; one that is scheduled later is written here.
+        await this.#checkpoints?.drain();
         if (this.#writer instanceof WorkerBatchWriter) await this.#writer.close();
         await this.#checkpoints?.drain();
       } finally {
@@ -490,6 +497,22 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
       }
     })();
     return this.#closePromise;
+  }
+
+  /**
+   * Replaces the checkpoint file (CheckpointWriter decides which head and when, and signs it
+   * here: the key stays on this thread). With the writer thread up, the thread writes it, so
+   * the file's operations do not run on this event loop; else, or when the thread ended before
+   * answering, writeCheckpointFile here. Either way the same temp-fsync-rename-fsync, and a
+   * failed write rejects (CheckpointWriter reports it).
+   */
+  async #writeCheckpointFile(file: string, checkpoint: Checkpoint): Promise<void> {
+    const writer = this.#writer;
+    if (writer instanceof WorkerBatchWriter && (await writer.writeCheckpoint(file, checkpoint))) {
+      this.#stats.threadCheckpointWrites++;
+      return;
+    }
+    await writeCheckpointFile(file, checkpoint);
   }
 
   #watchFiles(path: string): void {

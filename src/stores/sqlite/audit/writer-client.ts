@@ -5,8 +5,10 @@
  * commits on its own connection. A crashed writer rejects what was in flight (its fate
  * unknown, so never acknowledged) and is started again; one that cannot open the database is
  * not. The thread is unref'd while idle so an idle store never keeps a process alive.
+ * It also writes the signed checkpoint file (`writeCheckpoint`) off this thread's event loop.
  */
 import { Worker } from 'node:worker_threads';
+import type { Checkpoint } from '../../../audit/checkpoint.ts';
 import { packWires } from '../../../audit/event-record.ts';
 import type { WireEvent } from '../../../audit/event-record.ts';
 import type { CommitResult } from './writer.ts';
@@ -15,7 +17,7 @@ import type { CommitResult } from './writer.ts';
 const OWN_EXTENSION = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 
 interface Reply {
-  type: 'ready' | 'failed' | 'result';
+  type: 'ready' | 'failed' | 'result' | 'checkpointed';
   id: number;
   ok: boolean;
   result?: CommitResult;
@@ -25,8 +27,10 @@ interface Reply {
 }
 
 interface InFlight {
-  resolve: (result: CommitResult) => void;
+  resolve: (result: CommitResult | undefined) => void;
   reject: (error: Error) => void;
+  /** The thread died or closed before answering. */
+  lost: (error: Error) => void;
 }
 
 export class WorkerBatchWriter {
@@ -95,7 +99,7 @@ export class WorkerBatchWriter {
     if (entry === undefined) return;
     this.#inFlight.delete(reply.id);
     if (this.#inFlight.size === 0) this.#worker?.unref();
-    if (reply.ok && reply.result !== undefined) entry.resolve(reply.result);
+    if (reply.ok && (reply.result !== undefined || reply.type === 'checkpointed')) entry.resolve(reply.result);
     else entry.reject(Object.assign(new Error(reply.message ?? 'audit writer failed'), { code: reply.code ?? undefined, errcode: reply.errcode ?? undefined }));
   }
 
@@ -105,7 +109,7 @@ export class WorkerBatchWriter {
     this.#ready = false;
     const inFlight = [...this.#inFlight.values()];
     this.#inFlight.clear();
-    for (const entry of inFlight) entry.reject(error);
+    for (const entry of inFlight) entry.lost(error);
     if (this.#closed || this.#failed) this.#wake(false);
     else this.#ensure(); // start a replacement; batches go inline until it is ready
   }
@@ -117,9 +121,26 @@ export class WorkerBatchWriter {
     const worker = this.#ensure();
     const id = this.#nextId++;
     return new Promise<CommitResult>((resolve, reject) => {
-      this.#inFlight.set(id, { resolve, reject });
+      this.#inFlight.set(id, { resolve: resolve as (result: CommitResult | undefined) => void, reject, lost: reject });
       worker.ref();
       worker.postMessage({ type: 'commit', id, events: packWires(events), ms, waitMs });
+    });
+  }
+
+  /**
+   * Has the thread replace the checkpoint file at `path` (writeCheckpointFile: temp, fsync,
+   * rename, fsync of the directory). Resolves true once written, false when the thread cannot
+   * take it or ended before answering (the caller then writes it itself: rewriting the same
+   * checkpoint is harmless); rejects with the write's failure.
+   */
+  writeCheckpoint(path: string, checkpoint: Checkpoint): Promise<boolean> {
+    if (this.#closed || !this.#ready || this.#worker === null) return Promise.resolve(false);
+    const worker = this.#worker;
+    const id = this.#nextId++;
+    return new Promise<boolean>((resolve, reject) => {
+      this.#inFlight.set(id, { resolve: () => resolve(true), reject, lost: () => resolve(false) });
+      worker.ref();
+      worker.postMessage({ type: 'checkpoint', id, path, checkpoint });
     });
   }
 

@@ -6,10 +6,16 @@
  * then {type:'commit', id, events, ms, waitMs} -> {type:'result', id, ok, result | message, code};
  * `waitMs` bounds how long this commit waits for another connection's write lock (the wait
  * blocks this thread only, never the event loop).
- * {type:'close'} ends it.
+ * {type:'checkpoint', id, path, checkpoint} -> {type:'checkpointed', id, ok, message, code}: replaces the
+ * signed checkpoint file at `path` with writeCheckpointFile (temp file, fsync, rename, fsync of
+ * the directory) on this thread's event loop, so its file operations are never the gateway's;
+ * the checkpoint comes signed (the key never reaches this thread), and commits go on meanwhile.
+ * {type:'close'} ends it once the checkpoint writes it took are done.
  */
 import { DatabaseSync } from 'node:sqlite';
 import { parentPort, workerData } from 'node:worker_threads';
+import { writeCheckpointFile } from '../../../audit/checkpoint.ts';
+import type { Checkpoint } from '../../../audit/checkpoint.ts';
 import { unpackWires } from '../../../audit/event-record.ts';
 import { applyDurability, applyWriterTuning, checkSchemaVersion } from './schema.ts';
 import { SqliteBatchWriter } from './writer.ts';
@@ -22,6 +28,13 @@ interface CommitMessage {
   ms: number;
   /** Longest wait for the write lock (busy_timeout) for this commit. */
   waitMs: number;
+}
+
+interface CheckpointMessage {
+  type: 'checkpoint';
+  id: number;
+  path: string;
+  checkpoint: Checkpoint;
 }
 
 const { path } = workerData as { path: string };
@@ -56,11 +69,27 @@ try {
 }
 port.postMessage(writer === null ? { type: 'failed', ...describe(openError) } : { type: 'ready' });
 
-port.on('message', (message: CommitMessage | { type: 'close' }) => {
+/** Checkpoint writes under way (close waits for them: a write is answered, never dropped). */
+const checkpointWrites = new Set<Promise<void>>();
+
+function writeCheckpoint(message: CheckpointMessage): void {
+  const done = writeCheckpointFile(message.path, message.checkpoint).then(
+    () => port?.postMessage({ type: 'checkpointed', id: message.id, ok: true }),
+    (error: unknown) => port?.postMessage({ type: 'checkpointed', id: message.id, ok: false, ...describe(error) }),
+  );
+  checkpointWrites.add(done);
+  void done.finally(() => checkpointWrites.delete(done));
+}
+
+port.on('message', (message: CommitMessage | CheckpointMessage | { type: 'close' }) => {
   if (message.type === 'close') {
     db?.close();
     db = null;
-    port.close();
+    void Promise.allSettled(checkpointWrites).then(() => port.close());
+    return;
+  }
+  if (message.type === 'checkpoint') {
+    writeCheckpoint(message);
     return;
   }
   if (writer === null) {
