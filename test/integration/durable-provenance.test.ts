@@ -185,7 +185,13 @@ test('session state that cannot be made durable: the tool never runs on it, and 
     if (failWhileRunning) down = true;
     return getCustomer(args, ctx);
   };
-  const gateway = await createGateway(config, { handlers, resolvers: desk.resolvers(), stores: { ...stores, activity, provenance } });
+  const unrecorded: Array<{ request_id: string; code: string }> = [];
+  const gateway = await createGateway(config, {
+    handlers,
+    resolvers: desk.resolvers(),
+    stores: { ...stores, activity, provenance },
+    onUnrecordedStop: ({ request_id, code }) => unrecorded.push({ request_id, code }),
+  });
   try {
     const { session_id: session } = await gateway.createSession(token, { customer_id: 'cus_acme_grace' });
     const read = { token, session_id: session, tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_grace' } };
@@ -199,6 +205,8 @@ test('session state that cannot be made durable: the tool never runs on it, and 
     assert.equal(refused.decision.code, 'state.unavailable');
     assert.deepEqual(refused.decision.reasons.map((r) => r.policy_id), ['builtin.fail_closed']);
     assert.equal(ran, 1);
+    // The refusal itself is recorded; that its count could not be made durable either is reported, not swallowed.
+    assert.deepEqual(unrecorded, [{ request_id: refused.request_id, code: 'state.unavailable' }]);
     // Content registered while the state cannot be made durable is refused.
     await assert.rejects(gateway.registerContent(token, session, { kind: 'document', text: 'more text' }), { code: 'ERR_STATE_UNAVAILABLE' });
 

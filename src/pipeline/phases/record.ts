@@ -173,8 +173,11 @@ export async function recordStop(call: CallState, env: PipelineEnv): Promise<boo
   if (call.approvalId !== undefined) {
     events.push(callEvent(call, env, 'approval.requested', { data: { approval_id: call.approvalId, required_role: decision.obligations.approval?.role ?? null }, ...refsOf(call.approvalId) }));
   }
-  // Its count durable too (a refusal stays a refusal whether or not that works).
-  const state = stateDurable(env).catch(() => undefined);
+  // Its count durable too. A refusal stays a refusal whether or not that works, but a state
+  // that cannot be made durable is reported (the store refuses every later write as well).
+  const state = stateDurable(env).catch((error: unknown) => {
+    env.faults.onUnrecorded?.({ request_id: call.request_id, code: 'state.unavailable', error });
+  });
   try {
     await appendCallEvents(env, events);
     await state;
