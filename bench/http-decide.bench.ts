@@ -17,7 +17,9 @@
  * gateway spends on metrics and tracing. The OTLP sink's CPU (the collector's work) is reported
  * apart.
  *
- *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32] [--rounds 4] [--sample-ratio 1] [--protocol http/protobuf|http/json]
+ * Both are warmed up first, in alternating slices of 2 s, `--warmup` seconds each.
+ *
+ *   node bench/http-decide.bench.ts [--seconds 10] [--connections 32] [--rounds 4] [--warmup 10] [--sample-ratio 1] [--protocol http/protobuf|http/json]
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -42,7 +44,7 @@ export interface HttpBenchResult {
     sample_ratio: number;
     /** The OTLP encoding the "on" gateway exported with. */
     protocol: string;
-    spans_received: number; sink_requests_parsed: number; rounds: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number;
+    spans_received: number; sink_requests_parsed: number; rounds: number; warmup_s: number; on_requests_per_s: number; off_requests_per_s: number; ratio: number; cost_percent: number;
     /** The median, over pairs of adjacent rounds, of the throughput cost (percent): less moved by one disturbed round. */
     paired_median_cost_percent: number;
     off_latency_ms: { p50: number; p99: number };
@@ -220,10 +222,11 @@ async function countedDecisions(url: string): Promise<number> {
 
 type Cannon = Awaited<ReturnType<typeof autocannon>>;
 
-export async function run(options: { seconds?: number; connections?: number; rounds?: number; sampleRatio?: number; protocol?: string } = {}): Promise<HttpBenchResult> {
+export async function run(options: { seconds?: number; connections?: number; rounds?: number; warmup?: number; sampleRatio?: number; protocol?: string } = {}): Promise<HttpBenchResult> {
   const seconds = options.seconds ?? 10;
   const connections = options.connections ?? 32;
   const rounds = Math.max(1, options.rounds ?? 4);
+  const warmup = options.warmup !== undefined && Number.isFinite(options.warmup) ? Math.max(1, options.warmup) : 10;
   const sink = await startSink();
   const sampleRatio = options.sampleRatio ?? 1;
   const protocol = options.protocol ?? 'http/protobuf';
@@ -245,9 +248,16 @@ export async function run(options: { seconds?: number; connections?: number; rou
       body: JSON.stringify({ tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_grace' } }),
     });
     const measure = (url: string, bearer: string, duration: number) => autocannon({ url, connections, duration, requests: [request(bearer)] });
-    // Warm-up of both, then alternating measured rounds.
-    await measure(on.url, token, 2);
-    await measure(off.url, offToken, 2);
+    // Warm-up of both, in alternating slices (neither sits idle for long before it is
+    // measured), then alternating measured rounds. After a warm-up of 2 s each, the first
+    // measured rounds of a gateway still cost up to 40% more CPU per decision than its later
+    // ones, and the "on" gateway (more code, more allocation) took longer to settle than the
+    // "off" one: a short warm-up measured the JIT and the heap settling, not the steady cost.
+    const warmSlice = Math.min(2, warmup);
+    for (let done = 0; done < warmup; done += warmSlice) {
+      await measure(on.url, token, warmSlice);
+      await measure(off.url, offToken, warmSlice);
+    }
     const slice = Math.max(1, Math.round(seconds / rounds));
     const onRuns: Cannon[] = [];
     const offRuns: Cannon[] = [];
@@ -334,6 +344,7 @@ export async function run(options: { seconds?: number; connections?: number; rou
         spans_received: spans,
         sink_requests_parsed: received.checked,
         rounds,
+        warmup_s: warmup,
         on_requests_per_s: Math.round(onRate),
         off_requests_per_s: Math.round(offRate),
         ratio: Math.round(ratio * 1000) / 1000,
@@ -352,8 +363,8 @@ export async function run(options: { seconds?: number; connections?: number; rou
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '4' }, 'sample-ratio': { type: 'string', default: '1' }, protocol: { type: 'string', default: 'http/protobuf' } },
+    options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '32' }, rounds: { type: 'string', default: '4' }, warmup: { type: 'string', default: '10' }, 'sample-ratio': { type: 'string', default: '1' }, protocol: { type: 'string', default: 'http/protobuf' } },
   });
-  const result = await run({ seconds: Number(values.seconds), connections: Number(values.connections), rounds: Number(values.rounds), sampleRatio: Number(values['sample-ratio']), protocol: values.protocol });
+  const result = await run({ seconds: Number(values.seconds), connections: Number(values.connections), rounds: Number(values.rounds), warmup: Number(values.warmup), sampleRatio: Number(values['sample-ratio']), protocol: values.protocol });
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

@@ -73,7 +73,7 @@ if (only.has('audit')) {
 }
 if (only.has('http')) {
   progress('http');
-  const r = await runHttp({ seconds: quick ? 3 : 20, rounds: quick ? 2 : 10, connections: 32 });
+  const r = await runHttp({ seconds: quick ? 3 : 20, rounds: quick ? 2 : 10, warmup: quick ? 2 : 10, connections: 32 });
   results.http_decide = r;
   rows.push({ benchmark: r.name, figure: `${r.requests_per_s} req/s (p50 ${r.latency_ms.p50} ms, p99 ${r.latency_ms.p99} ms, ${r.non_2xx} non-2xx)`, target: '(reported)', met: null });
   rows.push({
