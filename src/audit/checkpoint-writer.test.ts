@@ -1,10 +1,11 @@
 /**
  * CheckpointWriter: writes are spaced by the interval (heads in between coalesce into the
  * newest), a head after a quiet spell is written at once, drain() writes the newest head
- * without waiting, and a log whose files are gone is never attested.
+ * without waiting, a log whose files are gone is never attested, and failed writes are told
+ * each time and their end once.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -52,6 +53,37 @@ describe('CheckpointWriter', () => {
       assert.equal(readCheckpointFile(path)?.seq, seq);
     }
     assert.equal(writer.writes, 5);
+  });
+
+  it('tells every failed write and, once, the write that succeeds after them', async () => {
+    const path = freshPath();
+    const told: string[] = [];
+    const writer = new CheckpointWriter(path, key, systemClock, {
+      intervalMs: 0,
+      onError: (error) => told.push(`error ${String((error as NodeJS.ErrnoException).code)}`),
+      onRecovered: () => told.push('recovered'),
+    });
+    writer.update(headAt(1));
+    await writer.drain();
+    // A non-empty directory in the file's place: renaming onto it fails (also for root).
+    rmSync(path);
+    mkdirSync(path);
+    writeFileSync(join(path, 'keep'), '');
+    for (let seq = 2; seq <= 3; seq++) {
+      writer.update(headAt(seq));
+      await writer.drain();
+    }
+    assert.equal(told.length, 2);
+    assert.ok(told.every((t) => /^error E[A-Z]+$/.test(t)), told.join(', '));
+    assert.equal(writer.errors, 2);
+    rmSync(path, { recursive: true });
+    for (let seq = 4; seq <= 5; seq++) {
+      writer.update(headAt(seq));
+      await writer.drain();
+    }
+    assert.deepEqual(told.slice(2), ['recovered'], 'the end of the failures is told once, not at every later write');
+    assert.equal(readCheckpointFile(path)?.seq, 5);
+    assert.equal(writer.writes, 3);
   });
 
   it('leaves the checkpoint where it is once the log is no longer intact, also on drain()', async () => {

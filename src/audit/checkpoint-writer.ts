@@ -20,7 +20,10 @@ import { signCheckpoint, writeCheckpointFile, writeCheckpointFileSync } from './
 export const DEFAULT_CHECKPOINT_INTERVAL_MS = 100;
 
 export interface CheckpointWriterOptions {
+  /** Told of every failed write (the events stay committed; the file keeps the last head written). */
   onError?: (error: unknown) => void;
+  /** Told when a write succeeds after one or more failed. */
+  onRecovered?: () => void;
   /** Asked before each write; false (the log's files are gone) leaves the checkpoint where it is. */
   intact?: () => boolean;
   /** Least time between the starts of two writes (default DEFAULT_CHECKPOINT_INTERVAL_MS; 0: after every batch). */
@@ -38,6 +41,9 @@ export class CheckpointWriter {
   readonly #key: Uint8Array;
   readonly #clock: Clock;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #onRecovered: (() => void) | undefined;
+  /** The last write failed. */
+  #failing = false;
   readonly #intact: (() => boolean) | undefined;
   readonly #intervalMs: number;
   readonly #write: (path: string, checkpoint: Checkpoint) => Promise<void>;
@@ -60,6 +66,7 @@ export class CheckpointWriter {
     this.#key = key;
     this.#clock = clock;
     this.#onError = options.onError;
+    this.#onRecovered = options.onRecovered;
     this.#intervalMs = Math.max(0, options.intervalMs ?? DEFAULT_CHECKPOINT_INTERVAL_MS);
     this.#write = options.write ?? writeCheckpointFile;
   }
@@ -122,17 +129,26 @@ export class CheckpointWriter {
           await this.#write(this.path, checkpoint);
           this.#lastWritten = checkpoint;
           this.writes++;
+          if (this.#failing) {
+            this.#failing = false;
+            this.#tell(this.#onRecovered);
+          }
         } catch (error) {
           this.errors++;
-          try {
-            this.#onError?.(error);
-          } catch {
-            // Observers must not break the writer.
-          }
+          this.#failing = true;
+          this.#tell(() => this.#onError?.(error));
         }
       }
     } finally {
       this.#writing = null;
+    }
+  }
+
+  #tell(observer: (() => void) | undefined): void {
+    try {
+      observer?.();
+    } catch {
+      // Observers must not break the writer.
     }
   }
 

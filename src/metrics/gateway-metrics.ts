@@ -79,6 +79,7 @@ export class GatewayMetrics {
   readonly #auditCommit: Histogram;
   readonly #auditBatch: Histogram;
   readonly #auditFailed: Counter;
+  readonly #checkpointFailed: Counter;
   readonly #collectErrors: Counter<'source'>;
   readonly #outputClasses: Counter<'source' | 'class'>;
   readonly #alerts: Counter<'type' | 'code'>;
@@ -128,6 +129,11 @@ export class GatewayMetrics {
       registers,
     });
     this.#auditFailed = new Counter({ name: 'airlock_audit_failed_batches_total', help: 'Audit batches whose commit failed.', registers });
+    this.#checkpointFailed = new Counter({
+      name: 'airlock_audit_checkpoint_failures_total',
+      help: 'Writes of the signed audit checkpoint file that failed (the events stay committed; the file lags behind the log until a write succeeds).',
+      registers,
+    });
     this.#collectErrors = new Counter({
       name: 'airlock_metrics_collect_errors_total',
       help: 'Scrapes in which a gauge source could not be read (the gauge was left empty).',
@@ -212,6 +218,10 @@ export class GatewayMetrics {
   }
 
   /** Records one audit batch commit. */
+  observeCheckpointFailure(): void {
+    this.#checkpointFailed.inc();
+  }
+
   observeAuditBatch(batch: AuditBatchObservation): void {
     this.#auditCommit.observe(batch.commitUs / 1e6);
     this.#auditBatch.observe(batch.events);

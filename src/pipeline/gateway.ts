@@ -400,6 +400,7 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
     metrics?.observeAlert(alert.type, alert.type === 'session_suspended' ? alert.code : null);
     options.onAlert?.(alert);
   };
+  let checkpointFailing = false;
   const rawAudit: AuditStore =
     options.overrides?.audit ??
     (await stores.openAudit({
@@ -409,6 +410,18 @@ export async function createGateway(config: AirlockConfig, options: GatewayOptio
       ...(metrics === null ? {} : { onBatch: (info: { events: number; ok: boolean; commitUs: number }) => metrics.observeAuditBatch(info) }),
       // Its files deleted or replaced: every call is refused from now on; say so loudly.
       onFault: (error) => options.onBackgroundFault?.('audit store (database files deleted or replaced; refusing calls)', error),
+      // The signed checkpoint file could not be replaced (disk full, permissions): the events stay
+      // committed, but the file an auditor checks the log against lags behind it. Counted every
+      // time; told once per outage (it is retried at the next commit, up to ten times a second).
+      onCheckpointError: (error) => {
+        metrics?.observeCheckpointFailure();
+        if (checkpointFailing) return;
+        checkpointFailing = true;
+        options.onBackgroundFault?.('audit checkpoint write (events stay committed; the signed checkpoint file lags behind the log until a write succeeds)', error);
+      },
+      onCheckpointRecovered: () => {
+        checkpointFailing = false;
+      },
       ...(config.audit.type === 'memory' || config.audit.checkpointKey === undefined ? {} : { checkpointKey: await secret(config.audit.checkpointKey, true) }),
     }));
   // Audit commits slower than alerts.audit_commit_ms raise an audit_delay alert.

@@ -78,6 +78,9 @@ export interface AuditOpenOptions {
   othersInFlight?: () => boolean;
   onBatch?: SqliteAuditStoreOptions['onBatch'];
   onFault?: SqliteAuditStoreOptions['onFault'];
+  /** A signed checkpoint file could not be written (SQLite; PostgreSQL writes it in each batch's transaction). */
+  onCheckpointError?: SqliteAuditStoreOptions['onCheckpointError'];
+  onCheckpointRecovered?: SqliteAuditStoreOptions['onCheckpointRecovered'];
 }
 
 /** The state stores of one gateway, on one backend, closed together. */
@@ -266,6 +269,8 @@ async function openAuditFor(config: AirlockConfig, options: AuditOpenOptions, sh
     ...(options.othersInFlight === undefined ? {} : { othersInFlight: options.othersInFlight }),
     ...(options.onBatch === undefined ? {} : { onBatch: options.onBatch }),
     ...(options.onFault === undefined ? {} : { onFault: options.onFault }),
+    ...(options.onCheckpointError === undefined ? {} : { onCheckpointError: options.onCheckpointError }),
+    ...(options.onCheckpointRecovered === undefined ? {} : { onCheckpointRecovered: options.onCheckpointRecovered }),
     ...(audit.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: audit.lockTimeoutMs }),
     ...(options.checkpointKey === undefined ? {} : { checkpointKey: options.checkpointKey }),
   });

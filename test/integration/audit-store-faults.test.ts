@@ -3,15 +3,19 @@
  * - its files are deleted and directories put in their place: side-effecting calls are
  *   denied with audit.unavailable and nothing runs, /readyz answers 503 with audit false, the
  *   fault is reported as a background fault (the JSON log's alert), the checkpoint stays;
+ * - its signed checkpoint file cannot be replaced: calls still run (the events are committed),
+ *   every failed write is counted in /metrics and the fault is told once per outage;
  * - another connection holds the write lock: calls are refused within audit.lock_timeout_ms
  *   while /healthz and /readyz keep answering, and calls succeed again once it lets go.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { AirlockConfig } from '../../src/config/types.ts';
 import { readCheckpointFile } from '../../src/audit/index.ts';
+import { parseExposition } from '../../src/metrics/test-helpers.ts';
 import type { HttpFixture } from '../support/demo.ts';
 import { startDemoServer } from '../support/demo.ts';
 
@@ -67,6 +71,52 @@ describe('audit store faults, over HTTP', () => {
         assert.match(faults[0]?.what ?? '', /audit store/);
         assert.equal((faults[0]?.error as { details?: { reason?: string } }).details?.reason, 'file_replaced');
         assert.equal(readCheckpointFile(`${path}.checkpoint`)?.seq, head?.seq, 'the checkpoint did not advance over events no file holds');
+      } finally {
+        await fx.close();
+      }
+    });
+
+    test(`${auditWriter} writer: the checkpoint file cannot be replaced: calls run, failures counted in /metrics, told once per outage`, async () => {
+      const faults: Array<{ what: string; error: unknown }> = [];
+      const fx = await startDemoServer({
+        auditWriter,
+        onBackgroundFault: (what, error) => faults.push({ what, error }),
+        configure: (c) => withAudit({ checkpointKey: `file:${c.audit.type === 'sqlite' ? c.audit.path : ''}.key` })(c),
+      });
+      const checkpointPath = `${(fx.config.audit as { path: string }).path}.checkpoint`;
+      // Polled (the test runner's timeout bounds it): verifying would read the checkpoint file, a directory now.
+      const untilCheckpointErrors = async (count: number) => {
+        while (((fx.gateway.stats().audit as { checkpointErrors?: number } | undefined)?.checkpointErrors ?? 0) < count) await new Promise((resolve) => setTimeout(resolve, 5));
+      };
+      const failures = async () => parseExposition((await fx.gateway.metrics({ authorization: undefined, remoteAddress: '127.0.0.1' })).body).value('airlock_audit_checkpoint_failures_total') ?? 0;
+      try {
+        assert.equal((await refund(fx)).body.status, 'executed');
+        await fx.gateway.verifyAudit(); // waits for the checkpoint write
+        assert.equal(await failures(), 0);
+        // A non-empty directory in the file's place: every rename onto it fails (also for root).
+        rmSync(checkpointPath);
+        mkdirSync(checkpointPath);
+        writeFileSync(join(checkpointPath, 'keep'), '');
+        for (let i = 1; i <= 3; i++) {
+          assert.equal((await refund(fx)).body.status, 'executed', 'a checkpoint that cannot be written does not stop calls');
+          await untilCheckpointErrors(i);
+        }
+        assert.ok((await failures()) >= 3, `every failed write is counted (${await failures()})`);
+        assert.equal(faults.length, 1, `told once: ${faults.map((f) => f.what).join('; ')}`);
+        assert.match(faults[0]?.what ?? '', /^audit checkpoint write/);
+        assert.match(String((faults[0]?.error as NodeJS.ErrnoException).code), /^E[A-Z]+$/);
+        // Writable again: the next commit's checkpoint is written; a later outage is told again.
+        rmSync(checkpointPath, { recursive: true });
+        assert.equal((await refund(fx)).body.status, 'executed');
+        const head = (await fx.gateway.verifyAudit()).head;
+        assert.equal(readCheckpointFile(checkpointPath)?.seq, head?.seq);
+        rmSync(checkpointPath);
+        mkdirSync(checkpointPath);
+        writeFileSync(join(checkpointPath, 'keep'), '');
+        assert.equal((await refund(fx)).body.status, 'executed');
+        await untilCheckpointErrors(4);
+        assert.equal(faults.length, 2, 'a new outage after a successful write is told again');
+        rmSync(checkpointPath, { recursive: true });
       } finally {
         await fx.close();
       }

@@ -104,8 +104,10 @@ export interface SqliteAuditStoreOptions {
    * committed head at most that far behind (plus one write), see docs/audit.md.
    */
   checkpointIntervalMs?: number;
-  /** Called when a checkpoint file could not be written (the events themselves are committed). */
+  /** Called each time a checkpoint file could not be written (the events themselves are committed). */
   onCheckpointError?: (error: unknown) => void;
+  /** Called when a checkpoint file is written again after failed writes. */
+  onCheckpointRecovered?: () => void;
   /**
    * Batches with the writer thread at once, 1 (default) or 2: with 2 the next batch is posted
    * while the previous one commits. Each batch reads the head inside its own transaction, so
@@ -319,6 +321,7 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
         ? null
         : new CheckpointWriter(this.checkpointPath, options.checkpointKey, this.#clock, {
             ...(options.onCheckpointError === undefined ? {} : { onError: options.onCheckpointError }),
+            ...(options.onCheckpointRecovered === undefined ? {} : { onRecovered: options.onCheckpointRecovered }),
             intact: () => this.#checkFiles() === null,
             ...(options.checkpointIntervalMs === undefined ? {} : { intervalMs: options.checkpointIntervalMs }),
             write: (file, checkpoint) => this.#writeCheckpointFile(file, checkpoint),
