@@ -68,3 +68,16 @@ test('a bundle that does not validate, lacks @id or @output_class, or names an u
   refuse('@id("p") @output_class("blocked") permit (principal, action, resource) when { context.no_such_field };', /no_such_field|attribute/);
   refuse('@id("p") @output_class("blocked") permit (principal, action, resource) when {', /./);
 });
+
+test('a memoized verdict is handed out as a copy: changing one answer does not change the next', () => {
+  const engine = OutputPolicyEngine.load(null, CLASSES, 'informational');
+  const first = engine.classify(request({ proposed: { tool: 'ledger.post', sideEffect: 'write' } }));
+  const expected = structuredClone(first);
+  first.class = 'informational';
+  first.policy_ids.push('tampered');
+  first.reasons.length = 0;
+  first.errors.push('tampered');
+  const second = engine.classify(request({ proposed: { tool: 'ledger.post', sideEffect: 'write' } }));
+  assert.deepEqual(second, expected);
+  assert.notEqual(second, first);
+});
