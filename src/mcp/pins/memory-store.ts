@@ -1,4 +1,8 @@
-/** In-memory PinStore (tests, and gateways with memory state: pins last as long as the process). */
+/**
+ * In-memory PinStore (tests, and gateways with memory state: pins last as long as the
+ * process). `get` hands out the stored record frozen (as the SQLite store does), the others a copy.
+ */
+import { deepFreeze } from '../../core/freeze.ts';
 import { applyDecision, applyObservation } from './transitions.ts';
 import type { Observation, ObservationResult, PinDecision, PinRecord, PinState, PinStore } from './types.ts';
 
@@ -10,13 +14,13 @@ export class MemoryPinStore implements PinStore {
   async observe(observation: Observation): Promise<ObservationResult> {
     const k = key(observation.upstream, observation.tool);
     const { write, ...result } = applyObservation(this.#records.get(k) ?? null, observation);
-    if (write) this.#records.set(k, structuredClone(result.record));
+    if (write) this.#records.set(k, deepFreeze(structuredClone(result.record)));
     return structuredClone(result);
   }
 
   async get(upstream: string, tool: string): Promise<PinRecord | null> {
     const record = this.#records.get(key(upstream, tool));
-    return record === undefined ? null : structuredClone(record);
+    return record ?? null;
   }
 
   async list(filter: { upstream?: string; state?: PinState } = {}): Promise<PinRecord[]> {
@@ -29,7 +33,7 @@ export class MemoryPinStore implements PinStore {
   async decide(decision: PinDecision): Promise<PinRecord> {
     const k = key(decision.upstream, decision.tool);
     const next = applyDecision(this.#records.get(k) ?? null, decision);
-    this.#records.set(k, structuredClone(next));
+    this.#records.set(k, deepFreeze(structuredClone(next)));
     return structuredClone(next);
   }
 }
