@@ -152,14 +152,18 @@ export function instructionRegions(passage: string): { injected: string[]; direc
   const carrier: string[] = [];
   const parts = sentences(passage);
   // A passage that carries injected instructions vouches for nothing in it, wherever the value sits.
-  if (RULES.some((r) => r.pattern.test(passage))) carrier.push(passage);
-  for (const pattern of GLOBAL_RULES) {
-    pattern.lastIndex = 0;
-    let matches = 0;
-    for (const match of passage.matchAll(pattern)) {
-      if (++matches > MAX_REGIONS) break;
-      const opening = parts.findLast((s) => s.start <= match.index)?.start ?? 0;
-      injected.push(passage.slice(opening, match.index + match[0].length + INSTRUCTION_REACH));
+  // Where no signal matches at all (most text), none is looked for again below: each
+  // matchAll copies its pattern, several times the cost of the test itself.
+  if (RULES.some((r) => r.pattern.test(passage))) {
+    carrier.push(passage);
+    for (const pattern of GLOBAL_RULES) {
+      pattern.lastIndex = 0;
+      let matches = 0;
+      for (const match of passage.matchAll(pattern)) {
+        if (++matches > MAX_REGIONS) break;
+        const opening = parts.findLast((s) => s.start <= match.index)?.start ?? 0;
+        injected.push(passage.slice(opening, match.index + match[0].length + INSTRUCTION_REACH));
+      }
     }
   }
   // A directive runs from where it starts to the end of its line: "Please create an event.
