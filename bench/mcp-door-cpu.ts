@@ -1,6 +1,6 @@
 /**
  * The stdio door's own cost per call, with nothing durable: `airlock mcp` on memory state and
- * memory audit in front of the conformance fixture, one `tools/call` at a time, beside the
+ * memory audit (or, with `--audit sqlite` / `--state sqlite`, durable ones) in front of the conformance fixture, one `tools/call` at a time, beside the
  * fixture called directly. With `--baseline DIR` the door of another checkout runs too; the
  * paths take turns in blocks of 50 calls, so drift on a shared machine hits all of them.
  *
@@ -8,9 +8,9 @@
  * call (user and system, from /proc, counted over the measured calls only; the upstream's own
  * process is not included). `--prof DIR` writes a CPU profile of each door (`--cpu-prof`).
  *
- *   node bench/mcp-door-cpu.ts [--calls 3000] [--baseline DIR] [--prof DIR]
+ *   node bench/mcp-door-cpu.ts [--calls 3000] [--baseline DIR] [--prof DIR] [--audit memory|sqlite] [--state memory|sqlite]
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -18,7 +18,13 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { NODE, ROOT, SERVERS, mcpTestEnv, stdioUpstream } from '../test/mcp/support.ts';
 import { summarize } from './stats.ts';
 
-const { values } = parseArgs({ options: { calls: { type: 'string' }, baseline: { type: 'string' }, prof: { type: 'string' } } });
+const { values } = parseArgs({ options: { calls: { type: 'string' }, baseline: { type: 'string' }, prof: { type: 'string' }, audit: { type: 'string' }, state: { type: 'string' } } });
+const storeKind = (value: string | undefined, what: string): 'memory' | 'sqlite' => {
+  if (value === undefined || value === 'memory' || value === 'sqlite') return value ?? 'memory';
+  throw new Error(`--${what} is memory or sqlite, not ${value}`);
+};
+const audit = storeKind(values.audit, 'audit');
+const state = storeKind(values.state, 'state');
 const calls = Number(values.calls ?? 3000);
 const trees: Array<[string, string]> = [['this', ROOT], ...(values.baseline === undefined ? [] : [['baseline', values.baseline] as [string, string]])];
 
@@ -57,8 +63,11 @@ async function call(path: Path): Promise<number> {
 }
 
 const paths: Path[] = [await open('direct', NODE, [SERVERS.conformance])];
+/** Each door's directory (config, keys, databases), removed at the end. */
+const dirs: string[] = [];
 for (const [name, dir] of trees) {
-  const env = await mcpTestEnv({ mcp: { upstreams: [upstream] }, policies, audit: 'memory', state: 'memory' });
+  const env = await mcpTestEnv({ mcp: { upstreams: [upstream] }, policies, audit, state });
+  dirs.push(env.dir);
   const token = await env.token({ sub: 'bench', roles: ['conformance'] });
   const prof = values.prof === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', join(values.prof, name)];
   paths.push(await open(name, NODE, [...prof, join(dir, 'src/cli/main.ts'), 'mcp', '--config', env.configPath], { AIRLOCK_TOKEN: token }));
@@ -83,5 +92,6 @@ const rows = doors.map((p) => {
   const perCall = (ticks: number) => Math.round((ticks * 10_000) / p.samples.length);
   return { door: p.name, calls: p.samples.length, p50_us: s.p50_us, added_p50_us: Math.round(s.p50_us - direct.p50_us), cpu_us_per_call: perCall(p.cpu.user + p.cpu.system), user_us: perCall(p.cpu.user), system_us: perCall(p.cpu.system) };
 });
-console.log(JSON.stringify({ direct_p50_us: direct.p50_us, doors: rows }, null, 1));
+console.log(JSON.stringify({ audit, state, direct_p50_us: direct.p50_us, doors: rows }, null, 1));
 for (const path of paths) await path.client.close();
+for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
