@@ -217,11 +217,12 @@ export class GatewayMetrics {
     this.#spansDropped.inc({ reason: SPAN_DROP_REASONS.has(reason) ? reason : OTHER }, spans);
   }
 
-  /** Records one audit batch commit. */
+  /** Records one failed rewrite of the signed audit checkpoint file. */
   observeCheckpointFailure(): void {
     this.#checkpointFailed.inc();
   }
 
+  /** Records one audit batch commit. */
   observeAuditBatch(batch: AuditBatchObservation): void {
     this.#auditCommit.observe(batch.commitUs / 1e6);
     this.#auditBatch.observe(batch.events);
