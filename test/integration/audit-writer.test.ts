@@ -113,10 +113,12 @@ describe('audit writer (auto)', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       // The first lone append after company still goes to the thread (under load it is alone only
-      // because the next requests are unread); from the next one on, one at a time commits inline.
+      // because the next requests are unread; src/stores/sqlite/audit/store.test.ts holds the
+      // rule). Whether the last batch of the rounds above had company depends on how their calls
+      // ended, so this call's intent went to the thread or not, and its result committed inline.
       const first = threadBatches();
       assert.equal((await call()).status, 'executed');
-      assert.equal(threadBatches(), first + 1, 'the intent after concurrent calls went to the thread, its result inline');
+      assert.ok(threadBatches() - first <= 1, 'at most the intent after concurrent calls went to the thread, its result inline');
       const before = threadBatches();
       for (let i = 0; i < 10; i++) assert.equal((await call()).status, 'executed');
       assert.equal(threadBatches(), before, 'calls one at a time committed on the writer thread');
@@ -157,10 +159,12 @@ describe('audit writer (auto)', () => {
         await new Promise((resolve) => setTimeout(resolve, 5));
       }
       // One at a time: each decide is alone, its commit runs on the event loop (no hand-off),
-      // from the second on (the first after company goes to the thread, see the store).
+      // from the second on. The first goes to the thread if the last batch of the rounds above
+      // had company (src/stores/sqlite/audit/store.test.ts holds the rule), which depends on how
+      // their decides ended: one batch either way.
       const first = counts();
       assert.equal((await decide()).status, 200);
-      assert.deepEqual([counts().loopBatches, counts().threadBatches], [first.loopBatches, first.threadBatches + 1]);
+      assert.equal(counts().loopBatches + counts().threadBatches, first.loopBatches + first.threadBatches + 1);
       const alone = counts();
       for (let i = 0; i < 3; i++) assert.equal((await decide()).status, 200);
       assert.equal(counts().loopBatches, alone.loopBatches + 3, 'a lone decide commits on the event loop');

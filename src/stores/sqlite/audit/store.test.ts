@@ -96,6 +96,32 @@ describe('sqlite audit store: writer thread', () => {
     }
   });
 
+  it('auto: after a batch with company the first lone append still goes to the thread; the next commits on the calling thread', async () => {
+    let others = true;
+    const store = SqliteAuditStore.open(freshPath(), { writer: 'auto', othersInFlight: () => others });
+    const where = () => [store.stats().loopBatches, store.stats().threadBatches];
+    try {
+      assert.equal(await store.whenWriterReady(), true);
+      await store.append([sampleEventInput()]); // other work in flight: company
+      assert.deepEqual(where(), [0, 1]);
+      others = false;
+      await store.append([sampleEventInput()]); // alone, but the batch before it had company
+      assert.deepEqual(where(), [0, 2]);
+      await store.append([sampleEventInput()]); // alone after alone
+      await store.append([sampleEventInput()]);
+      assert.deepEqual(where(), [2, 2]);
+      others = true;
+      await store.append([sampleEventInput()]);
+      others = false;
+      await store.append([sampleEventInput()]);
+      await store.append([sampleEventInput()]);
+      assert.deepEqual(where(), [3, 4], 'the rule holds again after the next company');
+      assert.equal((await verifyChain(readAll(store))).checked, 7);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('auto: appends beside other work while the thread starts wait for it instead of committing on the event loop', async () => {
     const store = SqliteAuditStore.open(freshPath(), { writer: 'auto', othersInFlight: () => true });
     try {
