@@ -32,6 +32,13 @@ test('durable() answers only for writes an fsync started after (any interleaving
       const check = () => {
         for (const w of waits) if (w.done && w.target > 0) assert.ok(completed.some((c) => c >= w.target), `a wait for ${w.target} writes resolved before an fsync covered them`);
       };
+      /** Completes the oldest fsync started, if any. */
+      const completeNext = () => {
+        const next = pending.shift();
+        if (next === undefined) return;
+        next.settle();
+        completed.push(next.startedAfter);
+      };
       for (const step of steps) {
         if (step === 'write') {
           writes++;
@@ -42,23 +49,13 @@ test('durable() answers only for writes an fsync started after (any interleaving
           void deferred.durable().then(() => {
             w.done = true;
           });
-        } else {
-          const next = pending.shift();
-          if (next !== undefined) {
-            next.settle();
-            completed.push(next.startedAfter);
-          }
-        }
+        } else completeNext();
         await turn();
         check();
       }
       // Drain: every wait resolves once the fsyncs it needs have run.
       for (let i = 0; i < 100 && waits.some((w) => !w.done); i++) {
-        const next = pending.shift();
-        if (next !== undefined) {
-          next.settle();
-          completed.push(next.startedAfter);
-        }
+        completeNext();
         await turn();
         check();
       }
