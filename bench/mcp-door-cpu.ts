@@ -7,10 +7,15 @@
  * Per door: added latency (p50 over the direct call) and the CPU time of the door process per
  * call (user and system, from /proc, counted over the measured calls only; the upstream's own
  * process is not included). `--prof DIR` writes a CPU profile of each door (`--cpu-prof`).
+ * With `--audit sqlite`, where each door's phases end (median µs from the call's start, from
+ * the `phase_timings` of its result events; profiles of the door are distorted by the time it
+ * spends blocked in writes, these are not). `--keep` keeps each door's directory (config,
+ * databases) and names it.
  *
- *   node bench/mcp-door-cpu.ts [--calls 3000] [--baseline DIR] [--prof DIR] [--audit memory|sqlite] [--state memory|sqlite]
+ *   node bench/mcp-door-cpu.ts [--calls 3000] [--baseline DIR] [--prof DIR] [--audit memory|sqlite] [--state memory|sqlite] [--keep]
  */
 import { readFileSync, rmSync } from 'node:fs';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -18,7 +23,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { NODE, ROOT, SERVERS, mcpTestEnv, stdioUpstream } from '../test/mcp/support.ts';
 import { summarize } from './stats.ts';
 
-const { values } = parseArgs({ options: { calls: { type: 'string' }, baseline: { type: 'string' }, prof: { type: 'string' }, audit: { type: 'string' }, state: { type: 'string' } } });
+const { values } = parseArgs({ options: { calls: { type: 'string' }, baseline: { type: 'string' }, prof: { type: 'string' }, audit: { type: 'string' }, state: { type: 'string' }, keep: { type: 'boolean' } } });
 const storeKind = (value: string | undefined, what: string): 'memory' | 'sqlite' => {
   if (value === undefined || value === 'memory' || value === 'sqlite') return value ?? 'memory';
   throw new Error(`--${what} is memory or sqlite, not ${value}`);
@@ -85,13 +90,42 @@ for (let done = 0; done < calls; done += block) {
     }
   }
 }
+/** Median end of each phase (µs from the call's start) over a door's measured calls, in the order they end. */
+function phaseEnds(dir: string, measured: number): Record<string, number> {
+  const db = new DatabaseSync(join(dir, 'audit.db'), { readOnly: true });
+  try {
+    const rows = db.prepare("SELECT body FROM events WHERE type = 'result' ORDER BY seq DESC LIMIT ?").all(measured) as Array<{ body: string }>;
+    const ends = new Map<string, number[]>();
+    for (const { body } of rows) {
+      for (const [phase, at] of Object.entries((JSON.parse(body) as { phase_timings?: Record<string, number> }).phase_timings ?? {})) {
+        ends.set(phase, [...(ends.get(phase) ?? []), at]);
+      }
+    }
+    const medians = [...ends].map(([phase, at]) => [phase, summarize(at).p50_us] as const);
+    return Object.fromEntries(medians.sort((a, b) => a[1] - b[1]));
+  } finally {
+    db.close();
+  }
+}
+
 const [directPath, ...doors] = paths as [Path, ...Path[]];
 const direct = summarize(directPath.samples);
-const rows = doors.map((p) => {
+const rows = doors.map((p, index) => {
   const s = summarize(p.samples);
   const perCall = (ticks: number) => Math.round((ticks * 10_000) / p.samples.length);
-  return { door: p.name, calls: p.samples.length, p50_us: s.p50_us, added_p50_us: Math.round(s.p50_us - direct.p50_us), cpu_us_per_call: perCall(p.cpu.user + p.cpu.system), user_us: perCall(p.cpu.user), system_us: perCall(p.cpu.system) };
+  const dir = dirs[index] as string;
+  return {
+    door: p.name,
+    calls: p.samples.length,
+    p50_us: s.p50_us,
+    added_p50_us: Math.round(s.p50_us - direct.p50_us),
+    cpu_us_per_call: perCall(p.cpu.user + p.cpu.system),
+    user_us: perCall(p.cpu.user),
+    system_us: perCall(p.cpu.system),
+    ...(audit === 'sqlite' ? { phase_end_p50_us: phaseEnds(dir, p.samples.length) } : {}),
+    ...(values.keep === true ? { dir } : {}),
+  };
 });
 console.log(JSON.stringify({ audit, state, direct_p50_us: direct.p50_us, doors: rows }, null, 1));
 for (const path of paths) await path.client.close();
-for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+if (values.keep !== true) for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
