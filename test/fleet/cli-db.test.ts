@@ -17,7 +17,7 @@ test('db migrate applies every migration once, then none', async () => {
     assert.equal(first.status, 0, first.stderr);
     const report = JSON.parse(first.stdout) as { schema: string; applied: string[]; alreadyApplied: string[] };
     assert.equal(report.schema, setup.schema);
-    assert.deepEqual(report.applied, ['0001_state', '0002_credentials_memory_pins', '0003_audit', '0004_provenance_activity', '0005_control', '0006_activity_functions', '0007_revocation_kinds', '0008_idempotency', '0009_session_budgets', '0010_audit_ship_cursors', '0011_audit_prune', '0012_session_targets']);
+    assert.deepEqual(report.applied, ['0001_state', '0002_credentials_memory_pins', '0003_audit', '0004_provenance_activity', '0005_control', '0006_activity_functions', '0007_revocation_kinds', '0008_idempotency', '0009_session_budgets', '0010_audit_ship_cursors', '0011_audit_prune', '0012_session_targets', '0013_activity_read_total']);
     const second = run('db', 'migrate', '--config', setup.configPath);
     assert.equal(second.status, 0, second.stderr);
     assert.match(second.stdout, new RegExp(`schema ${setup.schema}: 0 migration\\(s\\) applied, ${report.applied.length} already applied`));

@@ -9,7 +9,9 @@
  * call and a read are server-side functions (migration 0006) whose statements each take a
  * fresh snapshot inside the one transaction. The read window follows the
  * rules of sessions/activity.ts exactly (the memory adapter is its reference); each snapshot
- * or read deletes the reads it drops for good.
+ * or read deletes the reads it drops for good. The session row keeps the window's running
+ * total (migration 0013), so a snapshot sums only the reads that left or re-entered the
+ * window since the last one, not every read in it.
  */
 import type { ActivitySnapshot, SessionActivityStore } from '../../sessions/activity.ts';
 import { READ_WINDOW_MS, STEP_BACK_GRACE_MS } from '../../sessions/activity.ts';

@@ -12,5 +12,6 @@ import { migration as m0009 } from './0009_session_budgets.ts';
 import { migration as m0010 } from './0010_audit_ship_cursors.ts';
 import { migration as m0011 } from './0011_audit_prune.ts';
 import { migration as m0012 } from './0012_session_targets.ts';
+import { migration as m0013 } from './0013_activity_read_total.ts';
 
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013];
