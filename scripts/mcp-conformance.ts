@@ -14,7 +14,7 @@
  * a stale entry. Usage: node scripts/mcp-conformance.ts [--scenario NAME] [--out DIR]
  */
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { createServer, request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -81,6 +81,8 @@ export async function runConformance(options: { scenario?: string; outDir?: stri
   } finally {
     await proxy.close();
     await server.close();
+    // The gateway (closed with the server) leaves its config, keys and databases: none is needed after the run.
+    rmSync(env.dir, { recursive: true, force: true });
   }
 }
 
