@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { containsSecret, redact } from './redact.ts';
+import fc from 'fast-check';
+import { containsSecret, findSecrets, redact } from './redact.ts';
 
 test('each data class is redacted only when asked for', () => {
   const text = 'Mail ada@lovelace.example, IBAN DE89 3704 0044 0532 0130 00, card 4111 1111 1111 1111, call +1 (555) 123-4567, key sk-live0123456789abcdef.';
@@ -40,8 +41,24 @@ test('secrets: tokens, PEM blocks, credentials in URLs, key=value, bearer, long 
 // linear redaction milliseconds. The test's time limit is the bound, not a measured duration
 // (which a loaded machine skews).
 test('redaction is linear on hostile input', { timeout: 60_000 }, () => {
-  for (const unit of ['a', 'a@', '1 ', 'eyJ', 'sk-', '-----BEGIN ', 'DE89 ', 'bearer ', '1-']) {
+  for (const unit of ['a', 'a@', '1 ', 'eyJ', 'sk-', '-----BEGIN ', 'DE89 ', 'bearer ', '1-', `${'a'.repeat(1000)} `]) {
     const full = unit.repeat(Math.floor(200_000 / unit.length));
     for (let i = 0; i < 3; i++) assert.equal(typeof redact(full, ['email', 'iban', 'card', 'phone', 'secret']).text, 'string');
   }
+});
+
+test('a blob is exactly a run of more than 1,024 characters without whitespace, whole', () => {
+  const run = fc.record({ length: fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 1000, max: 1100 })), char: fc.constantFrom('x', 'y', '.', '\u00e9') });
+  fc.assert(
+    fc.property(fc.array(fc.tuple(run, fc.constantFrom(' ', '\n', '\t', '\u00a0', '  ')), { maxLength: 8 }), (parts) => {
+      let text = '';
+      const expected: Array<[number, number]> = [];
+      for (const [{ length, char }, gap] of parts) {
+        if (length > 1024) expected.push([text.length, text.length + length]);
+        text += char.repeat(length) + gap;
+      }
+      assert.deepEqual(findSecrets(text), expected);
+    }),
+    { numRuns: 300 },
+  );
 });
