@@ -62,3 +62,15 @@ test('a blob is exactly a run of more than 1,024 characters without whitespace, 
     { numRuns: 300 },
   );
 });
+
+test('international numbers are found with stack traces off, and the process keeps its own limit', () => {
+  const before = Error.stackTraceLimit;
+  Error.stackTraceLimit = 17;
+  try {
+    const out = redact('call +1 +44 +1 (555) 123-4567 or +44 20 7946 0958, not +12', ['phone']);
+    assert.equal(out.text, 'call +1 +44 [REDACTED:phone] or [REDACTED:phone], not +12');
+    assert.equal(Error.stackTraceLimit, 17);
+  } finally {
+    Error.stackTraceLimit = before;
+  }
+});
