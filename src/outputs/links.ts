@@ -84,8 +84,9 @@ function destination(text: string, at: number): { url: string; end: number } | n
   i = skipSpace(text, i);
   const quote = text[i];
   if (quote === '"' || quote === "'" || quote === '(') {
-    const close = text.indexOf(quote === '(' ? ')' : quote, i + 1);
-    if (close !== -1 && close - i <= MAX_TITLE) i = skipSpace(text, close + 1);
+    // Looked for within MAX_TITLE only: an unclosed title must not send every attempt to the end of the text.
+    const close = text.slice(i + 1, i + 1 + MAX_TITLE).indexOf(quote === '(' ? ')' : quote);
+    if (close !== -1) i = skipSpace(text, i + 2 + close);
   }
   return text[i] === ')' && url !== '' ? { url, end: i + 1 } : null;
 }
