@@ -45,6 +45,7 @@ test('property: no data: URL and no URL carrying an email survives, whatever the
     (u: string) => `[l](${u})`,
     (u: string) => `<img src="${u}">`,
     (u: string) => `<a href='${u}'>x</a>`,
+    (u: string) => `<img src=${u}>`,
     (u: string) => ` ${u} `,
     (u: string) => `![a [b] c](${u})`,
     (u: string) => `[a\nb](${u} "t")`,
@@ -79,6 +80,8 @@ test('markdown as renderers read it: nested brackets, line breaks, escapes, poin
     ['[![i](https://docs.example.com/i.png)](https://evil.example/?q=SECRET)', '![i](https://docs.example.com/i.png) [link removed]'],
     // An escaped "!" makes a link, not an image; a link to any host that carries nothing stays.
     ['\\![x](https://evil.example/p.png)', '\\![x](https://evil.example/p.png)'],
+    // An unquoted attribute is an attribute: the image is removed, the link kept when it carries nothing.
+    ['<img src=https://evil.example/p.png> <a href=https://evil.example/a>x</a>', '<img src=#removed> <a href=https://evil.example/a>x</a>'],
     // GitHub autolinks a URL after a parenthesis: it is judged like any bare URL.
     ['see (https://evil.example/?q=SECRET) here', 'see ([link removed]) here'],
   ];
@@ -89,7 +92,7 @@ test('markdown as renderers read it: nested brackets, line breaks, escapes, poin
 
 // 200,000 characters of each unit: the scan's time limit is the bound, not a measured duration.
 test('link scanning is linear on hostile input', { timeout: 60_000 }, () => {
-  for (const unit of ['[', '](', '[a](', '![a](<x', '[a](((', '[a](x (', '[a](x "', '\\[', '[' + 'a'.repeat(600), '[a](' + 'x'.repeat(5000), '<img src="', 'http://']) {
+  for (const unit of ['[', '](', '[a](', '![a](<x', '[a](((', '[a](x (', '[a](x "', '\\[', '[' + 'a'.repeat(600), '[a](' + 'x'.repeat(5000), '<img src="', '<img src=', 'src=x', 'http://']) {
     const text = unit.repeat(Math.ceil(200_000 / unit.length));
     assert.equal(typeof neutraliseLinks(text, policy).text, 'string');
   }

@@ -35,7 +35,8 @@ export interface LinkPolicy {
   carriesData(text: string): boolean;
 }
 
-const HTML_ATTR = /\b(src|href)\s{0,8}=\s{0,8}(["'])([^"'\n]{1,4096})\2/gi;
+/** An HTML `src` or `href`, quoted or not: an unquoted value runs to whitespace or `>`, as browsers read it. */
+const HTML_ATTR = /\b(src|href)\s{0,8}=\s{0,8}(?:(["'])([^"'\n]{1,4096})\2|([^\s>]{1,4096}))/gi;
 const BARE_URL = /\b(?:https?|ftp|data):[^\s<>"')\]]{1,4096}/gi;
 /** Longest destination and title read; deepest brackets and parentheses paired. */
 const MAX_URL = 4096;
@@ -192,7 +193,10 @@ export function neutraliseLinks(text: string, policy: LinkPolicy): { text: strin
     return out + part.slice(at);
   };
   let out = rewrite(text);
-  out = out.replace(HTML_ATTR, (whole, attr: string, quote: string, url: string) => (keep(url, attr.toLowerCase() === 'src') ? `${attr}=${quote}#removed${quote}` : whole));
+  out = out.replace(HTML_ATTR, (whole, attr: string, quote: string | undefined, quoted: string | undefined, bare: string | undefined) => {
+    const url = (quoted ?? bare) as string;
+    return keep(url, attr.toLowerCase() === 'src') ? `${attr}=${quote ?? ''}#removed${quote ?? ''}` : whole;
+  });
   out = out.replace(BARE_URL, (url: string) => (kept.has(url) ? url : judge(url, false) ? '[link removed]' : url));
   report.hosts = [...hosts].sort();
   return { text: out, report };
