@@ -1,8 +1,9 @@
 /**
  * Session activity (SessionActivityStore) in the embedded SQLite state database: a row per
  * session (calls, high-water mark, the read window's running total), a row per session and
- * tool (calls), a row per session and read stamp (records read). Every operation is one `BEGIN IMMEDIATE … COMMIT`, so it is
- * atomic against other connections to the same file (another gateway process); it is applied
+ * tool (calls), a row per session and read stamp (records read). Every operation is one
+ * `BEGIN IMMEDIATE … COMMIT`, so it is atomic against other connections to the same file
+ * (another gateway process); it is applied
  * when it resolves (committed, kept if the process dies) and durable once `durable()` resolves
  * after it: the WAL is fsync'd off the event loop, shared with the provenance log's writes
  * (deferred-sync.ts), and the pipeline waits for it beside the call's audit commit. The read window follows the rules of
