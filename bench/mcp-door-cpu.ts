@@ -98,7 +98,9 @@ function phaseEnds(dir: string, measured: number): Record<string, number> {
     const ends = new Map<string, number[]>();
     for (const { body } of rows) {
       for (const [phase, at] of Object.entries((JSON.parse(body) as { phase_timings?: Record<string, number> }).phase_timings ?? {})) {
-        ends.set(phase, [...(ends.get(phase) ?? []), at]);
+        const list = ends.get(phase);
+        if (list === undefined) ends.set(phase, [at]);
+        else list.push(at);
       }
     }
     const medians = [...ends].map(([phase, at]) => [phase, summarize(at).p50_us] as const);

@@ -162,7 +162,7 @@ export interface Redaction {
  * International phone numbers libphonenumber-js finds (`+<country code> ...`), as ranges.
  * The library throws and catches a ParseError for every candidate that does not parse, and a
  * stack trace is most of that cost (half the time on a text dense with `+1`): none is kept
- * while it runs. Its own results, and any error it lets out, are unchanged.
+ * while it runs. Its results are unchanged; an error it lets out (none is expected) has no stack.
  */
 function phoneRanges(text: string): Array<[number, number]> {
   if (!text.includes('+')) return [];

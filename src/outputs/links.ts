@@ -176,7 +176,7 @@ export function neutraliseLinks(text: string, policy: LinkPolicy): { text: strin
     if (!remove) kept.add(url);
     return remove;
   };
-  /** Rewrites the markdown links of `part`, innermost first (an image inside a link's label). */
+  /** Rewrites the markdown links of `part`, outermost first, each with its label rewritten before it is judged (an image inside a link's label). */
   const rewrite = (part: string): string => {
     // Found as they close (an inner image before the link around it): outermost first here.
     const links = markdownLinks(part).sort((a, b) => a.start - b.start);
