@@ -452,6 +452,23 @@ describe('config errors: issuers and secrets', () => {
     assert.equal(find(list, 'identity.issuers[0].jwks_url', /must use https/).line, 6);
   });
 
+  it('refuses an empty or repeated tenants list at its line', () => {
+    const list = issues(
+      issuer(
+        '    - issuer: a', //                 4
+        '      algorithms: [HS256]', //       5
+        '      secret: env:A', //             6
+        '      tenants: []', //               7
+        '    - issuer: b', //                 8
+        '      algorithms: [HS256]', //       9
+        '      secret: env:B', //             10
+        '      tenants: [acme, acme]', //     11
+      ),
+    );
+    assert.equal(find(list, 'identity.issuers[0].tenants', /must not be empty/).line, 7);
+    assert.equal(find(list, 'identity.issuers[1].tenants[1]', /repeats item 0/).line, 11);
+  });
+
   it('refuses a literal secret with a clear message that does not echo it', () => {
     const err = failure(issuer('    - issuer: dev', '      algorithms: [HS256]', '      secret: correct-horse-battery-staple'));
     const issue = find(err.details?.errors as ConfigIssue[], 'identity.issuers[0].secret');

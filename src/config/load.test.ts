@@ -57,6 +57,7 @@ describe('loadConfig: full config', () => {
         jwksFile: join(here, 'testdata/keys/partner.jwks.json'),
         tenantClaim: 'tenant',
         rolesClaim: 'roles',
+        tenants: ['partner-co', 'partner-labs'],
       },
     ]);
     assert.deepEqual(config.policy, { bundleDir: join(here, 'testdata/policies'), timeoutMs: 25 });

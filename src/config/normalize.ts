@@ -122,6 +122,7 @@ function issuer(raw: Raw, baseDir: string): IssuerConfig {
   if (raw.create_secret_if_missing !== undefined) out.createSecretIfMissing = raw.create_secret_if_missing as boolean;
   if (raw.jwks_file !== undefined) out.jwksFile = pathIn(baseDir, raw.jwks_file as string);
   if (raw.jwks_url !== undefined) out.jwksUrl = raw.jwks_url as string;
+  if (raw.tenants !== undefined) out.tenants = [...(raw.tenants as string[])];
   return out;
 }
 

@@ -48,6 +48,7 @@ const issuer = {
     jwks_url: nonEmptyString,
     tenant_claim: nonEmptyString,
     roles_claim: nonEmptyString,
+    tenants: { type: 'array', minItems: 1, uniqueItems: true, items: nonEmptyString },
   },
 } as const;
 

@@ -34,6 +34,11 @@ export interface IssuerConfig {
   tenantClaim: string;
   /** Claim holding the roles array (default `roles`). */
   rolesClaim: string;
+  /**
+   * The only tenants this issuer may name (absent: any). Where each customer brings its own
+   * identity provider, this keeps one customer's provider from minting tokens for another tenant.
+   */
+  tenants?: string[];
 }
 
 export interface IdentityConfig {

@@ -1,7 +1,8 @@
 /**
  * From a verified JWT payload to a Principal: `sub`, the tenant and roles claims named by
  * the issuer's config, the RFC 8693 `act` delegation chain, `sid` and `jti`. Claims with
- * the wrong shape refuse the token; nothing is guessed or defaulted except empty roles.
+ * the wrong shape (not a string, too long, control characters, not well-formed Unicode)
+ * refuse the token; nothing is guessed or defaulted except empty roles.
  */
 import type { Principal } from '../core/types.ts';
 import type { IssuerConfig } from '../config/types.ts';
@@ -38,6 +39,10 @@ function identifier(value: unknown, what: string): string {
   }
   if (value.length > MAX_IDENTIFIER_LENGTH || CONTROL.test(value)) {
     throw identityError('ERR_IDENTITY_CLAIMS', `token ${what} is too long or contains control characters`);
+  }
+  if (!value.isWellFormed()) {
+    // A lone surrogate cannot be recorded, hashed or stored as UTF-8: such a principal could act unaudited.
+    throw identityError('ERR_IDENTITY_CLAIMS', `token ${what} is not well-formed unicode`);
   }
   return value;
 }
@@ -89,6 +94,10 @@ export function principalFromClaims(payload: Claims, issuer: IssuerConfig): Prin
   if (tenant.includes('/')) {
     // Cedar principals are `<tenant>/<sub>`: a slash in the tenant would make them ambiguous.
     throw identityError('ERR_IDENTITY_CLAIMS', `token ${issuer.tenantClaim} claim must not contain "/"`);
+  }
+  if (issuer.tenants !== undefined && !issuer.tenants.includes(tenant)) {
+    // The issuer is trusted for its own tenants only: it cannot speak for another one.
+    throw identityError('ERR_IDENTITY_TENANT', `issuer ${issuer.issuer} is not trusted for this tenant`);
   }
   const chain = delegation(payload.act);
   const principal: Principal = {

@@ -15,7 +15,8 @@ export type IdentityErrorCode =
   | 'ERR_IDENTITY_AUDIENCE'
   | 'ERR_IDENTITY_ALGORITHM'
   | 'ERR_IDENTITY_SIGNATURE'
-  | 'ERR_IDENTITY_CLAIMS';
+  | 'ERR_IDENTITY_CLAIMS'
+  | 'ERR_IDENTITY_TENANT';
 
 export function identityError(code: IdentityErrorCode, message: string, cause?: unknown): AirlockError {
   return new AirlockError(code, message, { status: 401, cause });

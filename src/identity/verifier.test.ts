@@ -144,6 +144,17 @@ describe('TokenVerifier: HS256', () => {
     await expectCode(verifier, await sign({}, { omit: ['iss'] }), 'ERR_IDENTITY_ISSUER');
   });
 
+  it('refuses a tenant its issuer is not trusted for, when the issuer names its tenants', async () => {
+    const bound = await TokenVerifier.create(identity([{ ...devIssuer, tenants: ['acme', 'initech'] }]), { baseDir: '/', clock: new ManualClock(NOW_MS), resolveSecret });
+    assert.equal((await bound.verify(await sign({ tenant: 'acme' }))).tenant, 'acme');
+    assert.equal((await bound.verify(await sign({ tenant: 'initech' }))).tenant, 'initech');
+    for (const tenant of ['globex', 'ACME', 'acme ', 'acm']) {
+      await expectCode(bound, await sign({ tenant }), 'ERR_IDENTITY_TENANT');
+    }
+    // Without a list the issuer may name any tenant (a single identity provider for all of them).
+    assert.equal((await (await hsVerifier()).verify(await sign({ tenant: 'globex' }))).tenant, 'globex');
+  });
+
   it('refuses a wrong or missing audience', async () => {
     const verifier = await hsVerifier();
     await expectCode(verifier, await sign({ aud: 'another-service' }), 'ERR_IDENTITY_AUDIENCE');
@@ -221,6 +232,27 @@ describe('TokenVerifier: identity claims', () => {
     await expectCode(verifier, await sign({ tenant: 42 }), 'ERR_IDENTITY_CLAIMS');
     await expectCode(verifier, await sign({ tenant: '' }), 'ERR_IDENTITY_CLAIMS');
     await expectCode(verifier, await sign({ tenant: 'acme/alice' }), 'ERR_IDENTITY_CLAIMS');
+  });
+
+  it('refuses identity claims that are not well-formed unicode (a lone surrogate cannot be audited)', async () => {
+    const verifier = await hsVerifier();
+    const lone = fc.tuple(fc.string({ maxLength: 8 }), fc.constantFrom('\ud800', '\udbff', '\udc00', '\udfff'), fc.string({ maxLength: 8 })).map(([a, s, b]) => a + s + b);
+    const claims = fc.constantFrom<(v: string) => Record<string, unknown>>(
+      (v) => ({ sub: v }),
+      (v) => ({ tenant: v }),
+      (v) => ({ roles: ['support', v] }),
+      (v) => ({ act: { sub: v } }),
+      (v) => ({ sid: v }),
+      (v) => ({ jti: v }),
+    );
+    await fc.assert(
+      fc.asyncProperty(lone, claims, async (value, claim) => {
+        await expectCode(verifier, await sign(claim(value)), 'ERR_IDENTITY_CLAIMS');
+      }),
+      { numRuns: 60 },
+    );
+    // A well-formed pair (an astral character) is fine.
+    assert.equal((await verifier.verify(await sign({ sub: 'ali\ud83d\ude00ce' }))).user, 'ali\u{1f600}ce');
   });
 
   it('refuses roles that are not an array of strings; absent roles are empty', async () => {
