@@ -28,8 +28,11 @@ export const DEFAULT_CREDENTIAL_TTL_SECONDS = 60;
 export const CREDENTIAL_TYP = 'airlock-cred+jwt';
 /** Shortest HS256 key accepted (RFC 7518 §3.2: at least the hash output size). */
 export const MIN_KEY_BYTES = 32;
-/** How long a revocation outlives the credentials it covers (verifiers may tolerate some skew). */
-const REVOCATION_MARGIN_MS = 5 * 60_000;
+/**
+ * How long a revocation outlives the credentials it covers: verifiers may tolerate this much
+ * clock skew and no more (a larger tolerance would accept a revoked credential once its entry is purged).
+ */
+export const REVOCATION_MARGIN_MS = 5 * 60_000;
 
 export interface CredentialBrokerOptions {
   /** HS256 signing key, at least 32 bytes (resolve it from a secret reference). */

@@ -152,3 +152,30 @@ test('node:http middleware: accepts credentials with and without a session (sid)
     assert.equal((await fetch(url, { headers: { 'x-airlock-credential': otherSession.token } })).status, 200);
   });
 });
+
+test('node:http middleware: the token is gone from every header view later handlers and loggers read', async () => {
+  const { broker, verifier } = setup();
+  const minted = await broker.mint(request());
+  const middleware = createCredentialMiddleware(verifier);
+  let views: unknown;
+  const server = createServer((req, res) =>
+    middleware(req, res, () => {
+      views = { headers: req.headers, rawHeaders: req.rawHeaders, headersDistinct: req.headersDistinct };
+      res.end('ok');
+    }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    for (const header of ['x-airlock-credential', 'X-Airlock-Credential']) {
+      const res = await fetch(url, { headers: { [header]: `Bearer ${minted.token}`, 'x-other': 'kept' } });
+      assert.equal(res.status, 200);
+      const text = JSON.stringify(views);
+      assert.equal(text.includes(minted.token), false, text);
+      assert.equal(text.toLowerCase().includes('x-airlock-credential'), false, text);
+      assert.ok(text.includes('kept'), 'other headers stay');
+    }
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

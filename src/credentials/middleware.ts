@@ -4,7 +4,7 @@
  * `next()` with the claims available through `verifiedCredential(req)` or answers
  * 401 / 403 / 503 with `{"error": {"code", "message"}}` (plus `reason` on a binding
  * mismatch). With `bind`, the credential must have been minted for the request's own target. The header is removed from the
- * request once read, so later handlers and request loggers never see the token.
+ * request once read (`headers`, `headersDistinct` and `rawHeaders`), so later handlers and request loggers never see the token.
  * `node:http` shape `(req, res, next)` (also fits connect / express); a hono variant below.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,6 +38,21 @@ const verified = new WeakMap<object, CredentialClaims>();
 /** The claims the middleware verified for this request, or undefined. */
 export function verifiedCredential(req: object): CredentialClaims | undefined {
   return verified.get(req);
+}
+
+/** Removes the credential header from every view `node:http` keeps of the request's headers. */
+function stripHeader(req: IncomingMessage, header: string): void {
+  // `headers` and `headersDistinct` are built from `rawHeaders` on first read: both first, then the raw list.
+  delete req.headers[header];
+  // Absent on request-like objects that are not a parsed IncomingMessage.
+  const distinct = req.headersDistinct as IncomingMessage['headersDistinct'] | undefined;
+  if (distinct !== undefined) delete distinct[header];
+  const raw = req.rawHeaders as string[] | undefined;
+  if (raw !== undefined) {
+    for (let i = raw.length - 2; i >= 0; i -= 2) {
+      if (raw[i]?.toLowerCase() === header) raw.splice(i, 2);
+    }
+  }
 }
 
 function tokenFrom(value: string | string[] | undefined): string {
@@ -78,7 +93,7 @@ export function createCredentialMiddleware(
     void (async () => {
       try {
         const raw = req.headers[header];
-        delete req.headers[header];
+        stripHeader(req, header);
         const token = tokenFrom(raw);
         const claims = await verifier.verify(token, await checksFor(options, req));
         verified.set(req, claims);

@@ -81,6 +81,33 @@ test('expired: refused once exp has passed, accepted up to it; tolerance is hono
   await lenient.verify(minted.token);
 });
 
+test('clock tolerance is bounded by how long revocations are kept: a larger (or ill-typed) one is refused', () => {
+  for (const clockToleranceSeconds of [301, 900, -1, Number.NaN, Number.POSITIVE_INFINITY, '60' as unknown as number]) {
+    assert.throws(
+      () => createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', clockToleranceSeconds }),
+      { code: 'ERR_CREDENTIAL_CONFIG' },
+      String(clockToleranceSeconds),
+    );
+  }
+});
+
+test('a revoked credential stays refused after its revocation is purged, at the largest tolerance', async () => {
+  const clock = new ManualClock();
+  const revocations = new MemoryRevocationStore();
+  const broker = new CredentialBroker({ key: KEY, issuer: ISSUER, maxTtlSeconds: 60, clock, revocations });
+  const verifier = createCredentialVerifier({ key: KEY, issuer: ISSUER, audience: 'crm', revocations, clock, clockToleranceSeconds: 300 });
+  const minted = await broker.mint(request({ ttlSeconds: 60 }));
+  clock.advance(1_000);
+  await broker.revoke({ kind: 'jti', jti: minted.jti });
+  let purged = 0;
+  for (let second = 0; second < 420; second++) {
+    clock.advance(1_000);
+    purged += await revocations.purge(clock.now());
+    await assert.rejects(verifier.verify(minted.token), (e: { code?: string }) => e.code === 'ERR_CREDENTIAL_REVOKED' || e.code === 'ERR_CREDENTIAL_EXPIRED');
+  }
+  assert.equal(purged, 1, 'the revocation was purged within the window');
+});
+
 test('issued in the future: refused (ERR_CREDENTIAL_NOT_YET_VALID)', async () => {
   const { broker, verifier, clock } = setup();
   clock.advance(10_000);

@@ -14,7 +14,7 @@ import type { CryptoKey, JWTPayload, JWTVerifyGetKey, KeyObject } from 'jose';
 import { systemClock, type Clock } from '../core/clock.ts';
 import { isAirlockError } from '../core/errors.ts';
 import { checkBinding, type CredentialBinding } from './binding.ts';
-import { CREDENTIAL_TYP, MIN_KEY_BYTES } from './broker.ts';
+import { CREDENTIAL_TYP, MIN_KEY_BYTES, REVOCATION_MARGIN_MS } from './broker.ts';
 import { credentialError, fromJoseError } from './errors.ts';
 import { DEFAULT_MAX_TRACKED_CREDENTIALS, MemoryCredentialUseStore } from './memory-credential-uses.ts';
 import { parseScope, scopeSatisfies } from './scope.ts';
@@ -45,7 +45,11 @@ export interface CredentialVerifierOptions {
   uses?: CredentialUseStore;
   /** Most jtis the default in-memory `uses` remembers (default 100,000); not with `uses`. */
   maxTrackedCredentials?: number;
-  /** Seconds of clock skew tolerated on `exp` / `iat` (default 0). */
+  /**
+   * Seconds of clock skew tolerated on `exp` / `iat` (default 0), at most 300: a revocation is
+   * kept 5 minutes past the last moment a credential it covers can be valid, so a larger
+   * tolerance would accept a revoked credential again once the revocation is purged.
+   */
   clockToleranceSeconds?: number;
 }
 
@@ -154,6 +158,9 @@ export function createCredentialVerifier(options: CredentialVerifierOptions): Cr
   const baseScope = requiredTokens(options.requiredScope, 'required scope');
   const clock = options.clock ?? systemClock;
   const tolerance = options.clockToleranceSeconds ?? 0;
+  if (typeof tolerance !== 'number' || !(tolerance >= 0 && tolerance <= REVOCATION_MARGIN_MS / 1000)) {
+    configError(`clock tolerance must be a number of seconds from 0 to ${REVOCATION_MARGIN_MS / 1000}`);
+  }
   if (options.uses !== undefined && options.oneTime !== true) configError('a credential use store is only consulted with oneTime');
   if (options.uses !== undefined && options.maxTrackedCredentials !== undefined) {
     configError('max tracked credentials applies to the default in-memory use store, not to a given one');
