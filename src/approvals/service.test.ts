@@ -101,7 +101,8 @@ test('another tenant\'s request is indistinguishable from a missing one', async 
 
 test('a justification is mandatory and bounded', async () => {
   const { service, request, store } = await setup();
-  for (const bad of ['', '   ', 'x'.repeat(2001), 'ok\u0000', 'ok\u001b[31m', undefined as unknown as string]) {
+  // A lone surrogate could not be recorded: the decision would take effect with its audit event refused.
+  for (const bad of ['', '   ', 'x'.repeat(2001), 'ok\u0000', 'ok\u001b[31m', 'ok\ud800', '\udc00ok', undefined as unknown as string]) {
     await assert.rejects(service.approve(reviewer, request.id, bad), code('ERR_APPROVAL_JUSTIFICATION_INVALID', 400));
   }
   assert.equal((await store.get(request.id))?.state, 'pending');

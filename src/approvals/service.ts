@@ -1,7 +1,8 @@
 /**
  * The approval workflow over an ApprovalStore: reviewers list, read and decide requests of
  * their own tenant; the requester fetches the one-time approval token of an approved request;
- * the pipeline consumes it once for the exact action it covers. Every state change is
+ * the pipeline consumes it once for the exact action it covers, presented by the principal
+ * that asked (same user, issuer and acting agent) in the session it asked in. Every state change is
  * described to `onEvent` (awaited: when it rejects, the caller sees the error, so nothing
  * proceeds on an unrecorded change). Atomicity comes from the store's compare-and-set.
  */
@@ -31,6 +32,13 @@ export interface ConsumeInput {
   /** Action hash of the call now presenting the token (computed by the pipeline). */
   actionHash: string;
   principal: Principal;
+  /**
+   * The session the presenting call is made in (null: none). When given, it must be the
+   * session the approval was requested in (its `session_id`): an approval asked for in one
+   * session (whose context the reviewer judged, and which may since have been stopped) is not
+   * usable from another.
+   */
+  session?: string | null;
 }
 
 type State = ApprovalRequest['state'];
@@ -106,6 +114,11 @@ export class ApprovalService {
     const request = await this.#store.get(claims.apr);
     if (request === null || request.tenant !== claims.tenant) throw approvalError('ERR_APPROVAL_NOT_FOUND');
     if (!isRequester(principal, request)) throw approvalError('ERR_APPROVAL_NOT_REQUESTER');
+    // The reviewer approved this agent acting for the user: another agent of the user (or the user alone) is not the requester.
+    if ((principal.agent ?? null) !== request.requester.agent) throw approvalError('ERR_APPROVAL_NOT_REQUESTER');
+    if (input.session !== undefined && input.session !== request.session_id) {
+      throw approvalError('ERR_APPROVAL_MISMATCH', { approval_id: request.id });
+    }
     if (request.token_jti !== claims.jti || request.action_hash !== claims.ah) throw approvalError('ERR_APPROVAL_TOKEN_INVALID');
 
     const current = await this.#settleExpiry(request, principal);
@@ -179,7 +192,7 @@ export class ApprovalService {
 
   #checkJustification(justification: unknown): string {
     const text = typeof justification === 'string' ? justification.trim() : '';
-    if (text.length === 0 || text.length > this.#maxJustification || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) {
+    if (text.length === 0 || text.length > this.#maxJustification || /[\u0000-\u0008\u000b-\u001f\u007f]/.test(text) || !text.isWellFormed()) {
       throw approvalError('ERR_APPROVAL_JUSTIFICATION_INVALID', { max_length: this.#maxJustification });
     }
     return text;

@@ -55,6 +55,8 @@ describe('KillSwitchService', () => {
       [olga, { scope: 'planet', target: 'x', justification: 'j' }, 'ERR_KILLSWITCH_SCOPE_INVALID'],
       [olga, { scope: 'tool', target: '  ', justification: 'j' }, 'ERR_KILLSWITCH_TARGET_INVALID'],
       [olga, { scope: 'tool', target: 'a\nb', justification: 'j' }, 'ERR_KILLSWITCH_TARGET_INVALID'],
+      [olga, { scope: 'tool', target: 'x\ud800', justification: 'j' }, 'ERR_KILLSWITCH_TARGET_INVALID'],
+      [olga, { scope: 'tool', target: 'x', justification: 'j\udfff' }, 'ERR_KILLSWITCH_JUSTIFICATION_INVALID'],
       [olga, { scope: 'tool', target: 'x', justification: '' }, 'ERR_KILLSWITCH_JUSTIFICATION_INVALID'],
       [olga, { scope: 'tool', target: 'x' }, 'ERR_KILLSWITCH_JUSTIFICATION_INVALID'],
       [olga, { scope: 'global', justification: 'j' }, 'ERR_KILLSWITCH_FLEET_ROLE_REQUIRED'],

@@ -195,13 +195,13 @@ function operatorOf(principal: Principal): KillSwitchOperator {
 function checkTarget(value: unknown): string {
   if (typeof value !== 'string') throw killSwitchError('ERR_KILLSWITCH_TARGET_INVALID');
   const target = value.trim();
-  if (target === '' || target.length > MAX_TARGET || CONTROL.test(target)) throw killSwitchError('ERR_KILLSWITCH_TARGET_INVALID');
+  if (target === '' || target.length > MAX_TARGET || CONTROL.test(target) || !target.isWellFormed()) throw killSwitchError('ERR_KILLSWITCH_TARGET_INVALID');
   return target;
 }
 
 function checkJustification(value: unknown): string {
   if (typeof value !== 'string') throw killSwitchError('ERR_KILLSWITCH_JUSTIFICATION_INVALID');
   const text = value.trim();
-  if (text === '' || text.length > MAX_JUSTIFICATION || CONTROL.test(text)) throw killSwitchError('ERR_KILLSWITCH_JUSTIFICATION_INVALID');
+  if (text === '' || text.length > MAX_JUSTIFICATION || CONTROL.test(text) || !text.isWellFormed()) throw killSwitchError('ERR_KILLSWITCH_JUSTIFICATION_INVALID');
   return text;
 }

@@ -62,7 +62,7 @@ test('an override is recorded with its named owner, timestamp and justification,
 
 test('an override without a valid justification is refused and nothing is recorded', async () => {
   const { service, store, events } = setup({ maxJustificationLength: 50 });
-  const bad: unknown[] = [undefined, null, '', '   ', 42, 'x'.repeat(51), 'line one\nline two', 'tab\there', 'bell\u0007', 'c1\u0085'];
+  const bad: unknown[] = [undefined, null, '', '   ', 42, 'x'.repeat(51), 'line one\nline two', 'tab\there', 'bell\u0007', 'c1\u0085', 'lone \ud83d surrogate'];
   for (const justification of bad) {
     await assert.rejects(
       service.create(operator, { scope: actionScope, justification } as never),
@@ -115,6 +115,7 @@ test('scope is exactly one action hash or one tool', async () => {
     { kind: 'tool', tool: ' billing.refund', tenant: 'acme' },
     { kind: 'tool', tool: 'x'.repeat(201), tenant: 'acme' },
     { kind: 'tool', tool: 'bill\u0000ing', tenant: 'acme' },
+    { kind: 'tool', tool: 'billing.refund\ud800', tenant: 'acme' },
     { kind: 'tool', tool: 'billing.refund', action_hash: HASH_A, tenant: 'acme' },
     { kind: 'tenant', tenant: 'acme' },
     { kind: 'tool', tool: 'billing.refund' },

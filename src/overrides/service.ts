@@ -229,7 +229,7 @@ export class OverrideService {
 
   #checkJustification(value: unknown): string {
     const text = typeof value === 'string' ? value.trim() : '';
-    if (text.length === 0 || text.length > this.#maxJustification || CONTROL.test(text)) {
+    if (text.length === 0 || text.length > this.#maxJustification || CONTROL.test(text) || !text.isWellFormed()) {
       throw overrideError('ERR_OVERRIDE_JUSTIFICATION_INVALID', { max_length: this.#maxJustification });
     }
     return text;
@@ -263,7 +263,7 @@ function checkScope(value: unknown, operator: Principal): OverrideScope {
   }
   if (scope['kind'] === 'tool' && keys === 'kind,tenant,tool') {
     const tool = scope['tool'];
-    if (typeof tool === 'string' && tool !== '' && tool === tool.trim() && tool.length <= MAX_TOOL_NAME_LENGTH && !CONTROL.test(tool)) {
+    if (typeof tool === 'string' && tool !== '' && tool === tool.trim() && tool.length <= MAX_TOOL_NAME_LENGTH && !CONTROL.test(tool) && tool.isWellFormed()) {
       return { kind: 'tool', tool, tenant };
     }
   }

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import type { Gateway } from '../pipeline/index.ts';
 import { isAirlockError } from '../core/errors.ts';
+import { isWellFormedJson } from '../core/well-formed.ts';
 import { createApp } from './app.ts';
 import { toolCallFields } from './body.ts';
 import { openApiDocument } from './openapi.ts';
@@ -104,4 +105,76 @@ test('a tool-call body passes with any extra fields, and the pipeline gets exact
   assert.throws(() => validBody('POST /v1/decide', { tool: '', arguments: {} }), /tool must not be empty/);
   assert.throws(() => validBody('POST /v1/decide', { tool: 'x' }), /arguments is required/);
   assert.throws(() => validBody('POST /v1/credentials/revoke', { jti: 'a', user: 'b' }), /give exactly one of jti, user/);
+});
+
+/** Routes whose bodies may carry a lone surrogate on to the pipeline (it records or stores them losslessly). */
+const ILL_FORMED_TAKEN = new Set(['POST /v1/decide', 'POST /v1/tool-calls', 'POST /v1/tool-calls/simulate', 'POST /v1/sessions', 'POST /v1/sessions/{id}/content', 'POST /v1/context/assemble']);
+
+test('over HTTP, text with a lone surrogate is a 400 before the gateway is asked, on every route that does not record it as it is', async () => {
+  // Before this check, an approval, an override, a kill switch and a credential revocation took
+  // effect and their audit event was then refused (500, an operator action with no record).
+  const asked: string[] = [];
+  const gateway = new Proxy(
+    { config: { server: { bodyLimitBytes: 65_536, console: { enabled: false } } }, recentlyAuthenticated: () => ({}), authenticate: async () => ({}), requestStarted: () => () => undefined },
+    {
+      get(target, key) {
+        if (key in target) return target[key as keyof typeof target];
+        return () => {
+          asked.push(String(key));
+          return Promise.reject(new Error(`asked ${String(key)}`));
+        };
+      },
+    },
+  ) as unknown as Gateway;
+  const app = createApp(gateway);
+  const bodies = [
+    '{"justification":"looks fine \\ud800","scope":"global","verdict":"approve","outcome":"executed","user":"sam\\udc00","text":"a\\ud800","reference":"r\\ud800","kind":"k","owner":"o"}',
+    '{"\\ud800":"key","justification":"x"}',
+    '{"justification":"x","items":[{"name":"n","hash":"h"},["\\udfff"]]}',
+  ];
+  const checked = (Object.keys(BODY_ROUTES) as BodyRoute[]).filter((route) => !ILL_FORMED_TAKEN.has(route));
+  assert.ok(checked.includes('POST /v1/admin/kill-switches') && checked.includes('POST /v1/approvals/{id}/approve'));
+  for (const route of checked) {
+    const path = route.split(' ')[1]?.replace('{id}', 'x') as string;
+    for (const body of bodies) {
+      const response = await app.request(path, { method: 'POST', headers: { authorization: 'Bearer t', 'content-type': 'application/json' }, body });
+      const answer = (await response.json()) as { error: { code: string; message: string } };
+      assert.equal(response.status, 400, `${route} with ${body}: ${JSON.stringify(answer)}`);
+      assert.equal(answer.error.code, 'ERR_REQUEST_MALFORMED');
+      assert.match(answer.error.message, /well-formed unicode/);
+    }
+  }
+  assert.deepEqual(asked, []);
+});
+
+test('a lone surrogate passes the door only on the routes that record or store it as it is', () => {
+  const body = { tool: 'crm.getCustomer\ud800', arguments: { '\udc00': 'x' }, intent: 'read \ud800 it' };
+  for (const route of ['POST /v1/decide', 'POST /v1/tool-calls', 'POST /v1/tool-calls/simulate'] as const) assert.equal(validBody(route, body), body);
+  assert.ok(validBody('POST /v1/sessions', { attributes: { ticket_id: 't\ud800' } }));
+  assert.throws(() => validBody('POST /v1/approvals/{id}/approve', { justification: 'ok \ud800' }), { code: 'ERR_REQUEST_MALFORMED', status: 400 });
+});
+
+test('any JSON value, lone surrogates and any depth included, either passes or is a 400 (never a stack overflow)', () => {
+  const text = fc.oneof(fc.string({ unit: 'binary', maxLength: 8 }), fc.constantFrom('\ud800', 'a\udc00b', '\udfff\ud800', 'fine'));
+  const value = fc.letrec((tie) => ({
+    v: fc.oneof({ depthSize: 'small' }, text, fc.double(), fc.boolean(), fc.constant(null), fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(text, tie('v'), { maxKeys: 3 })),
+  })).v;
+  fc.assert(
+    fc.property(fc.constantFrom(...(Object.keys(BODY_ROUTES) as BodyRoute[])), fc.oneof(fc.dictionary(text, value, { maxKeys: 4 }), fc.record({ justification: text }), fc.record({ user: text })), (route, body) => {
+      let passed = false;
+      try {
+        validBody(route, body);
+        passed = true;
+      } catch (error) {
+        assert.ok(isAirlockError(error) && ['ERR_REQUEST_MALFORMED', 'ERR_IDEMPOTENCY_KEY_INVALID'].includes(error.code) && error.status === 400, String(error));
+      }
+      if (passed && !ILL_FORMED_TAKEN.has(route)) assert.ok(isWellFormedJson(body), `${route} let ill-formed text through`);
+    }),
+  );
+  let deep: unknown = 'x';
+  for (let i = 0; i < 200_000; i++) deep = i % 2 === 0 ? [deep] : { a: deep };
+  const wide = Array.from({ length: 500_000 }, () => 'x');
+  for (const content of [deep, wide]) {
+    assert.throws(() => validBody('POST /v1/memory', { kind: 7, content }), { code: 'ERR_REQUEST_MALFORMED' });
+  }
 });

@@ -2,6 +2,8 @@
  * Validates request bodies against REQUEST_SCHEMAS (Ajv, draft 2020-12, strict, no coercion,
  * no defaults): a body that is not JSON, not an object or not of its route's schema is a 400
  * ERR_REQUEST_MALFORMED naming the first problem (and listing up to ten), and nothing runs.
+ * So is text that is not well-formed Unicode (a lone surrogate, keys included), except on the
+ * routes whose bodies the pipeline records or stores losslessly whatever their text.
  */
 import Ajv2020 from 'ajv/dist/2020.js';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
@@ -17,6 +19,40 @@ ajv.addKeyword({ keyword: 'x-error-code', schemaType: 'string' });
 const validators = new Map<RequestSchemaName, ValidateFunction>(
   (Object.keys(REQUEST_SCHEMAS) as RequestSchemaName[]).map((name) => [name, ajv.compile(REQUEST_SCHEMAS[name] as object)]),
 );
+
+/**
+ * Routes whose ill-formed text the pipeline takes as it is: a tool call with a lone surrogate
+ * is a recorded refusal (pipeline/phases/record.ts), session attributes and registered content
+ * are stored losslessly. Every other body (operator actions above all) is checked, because its
+ * state would change before its audit event, which cannot hold such text, is refused.
+ */
+const ILL_FORMED_TEXT_TAKEN: ReadonlySet<BodyRoute> = new Set<BodyRoute>([
+  'POST /v1/decide',
+  'POST /v1/tool-calls',
+  'POST /v1/tool-calls/simulate',
+  'POST /v1/sessions',
+  'POST /v1/sessions/{id}/content',
+  'POST /v1/context/assemble',
+]);
+
+/** Whether every string in a parsed JSON value, keys included, is well-formed (iterative: any depth). */
+function wellFormedText(value: unknown): boolean {
+  const pending: unknown[] = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (typeof next === 'string') {
+      if (!next.isWellFormed()) return false;
+    } else if (Array.isArray(next)) {
+      for (const child of next) pending.push(child);
+    } else if (next !== null && typeof next === 'object') {
+      for (const [key, child] of Object.entries(next)) {
+        if (!key.isWellFormed()) return false;
+        pending.push(child);
+      }
+    }
+  }
+  return true;
+}
 
 function where(error: ErrorObject): string {
   const path = error.instancePath.slice(1).replaceAll('/', '.');
@@ -54,6 +90,9 @@ function malformed(message: string, problems: string[] = [], code: `ERR_${string
 /** The body of `route`, checked against its schema. */
 export function validBody(route: BodyRoute, body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw malformed('the request body must be a json object');
+  if (!ILL_FORMED_TEXT_TAKEN.has(route) && !wellFormedText(body)) {
+    throw malformed('text in the request body must be well-formed unicode (no lone surrogates)');
+  }
   const validate = validators.get(BODY_ROUTES[route]) as ValidateFunction;
   if (validate(body)) return body as Record<string, unknown>;
   const errors = validate.errors ?? [];

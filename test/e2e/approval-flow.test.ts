@@ -89,7 +89,30 @@ describe('approval flow over HTTP', () => {
     assert.equal(byType.get('approval.replay_attempted')?.actor.user, 'sam');
   });
 
+  test('an approval is used only in the session it was asked in', async () => {
+    const held = await refund(260);
+    const id = held.body.approval_id as string;
+    await fx.post(`/v1/approvals/${id}/approve`, { justification: 'confirmed' }, fx.tokens.fin);
+    const token = (await fx.get(`/v1/approvals/${id}`, fx.tokens.sam)).body.approval_token as string;
+    recordSecret('approval token', token, ['http']);
+    const other = (await fx.post('/v1/sessions', { attributes: { customer_id: 'cus_acme_grace' } }, fx.tokens.sam)).body.session_id as string;
+    const refunds = fx.desk.refunds.length;
+    const elsewhere = await fx.post(
+      '/v1/tool-calls',
+      { session_id: other, tool: 'billing.refund', arguments: { customer_id: 'cus_acme_grace', amount: 260 }, approval_token: token },
+      fx.tokens.sam,
+    );
+    assert.equal(elsewhere.status, 403, JSON.stringify(elsewhere.body));
+    assert.equal((elsewhere.body.decision as Json).code, 'approval.mismatch');
+    assert.equal(fx.desk.refunds.length, refunds);
+    assert.equal(((await fx.get(`/v1/approvals/${id}`, fx.tokens.sam)).body.approval as Json).state, 'approved', 'the token was not consumed');
+    const executed = await refund(260, { approval_token: token });
+    assert.equal(executed.status, 200, JSON.stringify(executed.body));
+    assert.equal(fx.desk.refunds.length, refunds + 1);
+  });
+
   test('a policy that now denies wins over an approval given earlier', async () => {
+    const refunds = fx.desk.refunds.length;
     const held = await refund(300);
     const id = held.body.approval_id as string;
     await fx.post(`/v1/approvals/${id}/approve`, { justification: 'ok' }, fx.tokens.fin);
@@ -102,6 +125,6 @@ describe('approval flow over HTTP', () => {
     assert.equal(res.status, 403);
     assert.equal((res.body.decision as Json).code, 'policy.forbid');
     assert.equal(((await fx.get(`/v1/approvals/${id}`, fx.tokens.sam)).body.approval as Json).state, 'approved', 'the token was not consumed');
-    assert.equal(fx.desk.refunds.length, 1);
+    assert.equal(fx.desk.refunds.length, refunds);
   });
 });

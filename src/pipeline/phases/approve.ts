@@ -7,7 +7,7 @@
  * only looked at when the policy active *now* still holds this exact call for approval (a
  * policy that now denies wins). It is then verified and consumed atomically: it must be bound
  * to this call's action hash (any changed argument needs a new approval), unexpired, unused,
- * and presented by the principal that asked.
+ * and presented by the principal that asked (same user and agent), in the session it asked in.
  */
 import { canonicalHash } from '../../core/canonical.ts';
 import { isAirlockError } from '../../core/errors.ts';
@@ -48,7 +48,7 @@ async function consumeToken(call: CallState, env: PipelineEnv, token: string): P
   const principal = call.principal;
   if (principal === undefined) return;
   try {
-    const approved = await env.approvalTokens.consume(token, { actionHash: actionHash(call), principal });
+    const approved = await env.approvalTokens.consume(token, { actionHash: actionHash(call), principal, session: call.session?.id ?? null });
     call.approvedBy = approved.id;
     call.approvalId = approved.id;
   } catch (error) {
