@@ -9,7 +9,7 @@
  * read they must agree with the body and the body must be canonical, otherwise the row
  * is reported corrupt (ERR_AUDIT_CORRUPT, details.seq) instead of being silently repaired.
  */
-import { sha256Hex } from '../core/canonical.ts';
+import { sha256Hex, sortKeys } from '../core/canonical.ts';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { AuditEvent, AuditEventInput } from '../core/types.ts';
 import { canonicalJson, canonicalKey } from './fast-canonical.ts';
@@ -206,7 +206,7 @@ export function prepareInput(input: AuditEventInput, options: { pruneRecord?: bo
     keys.push(key);
   }
   validate(fields, options.pruneRecord === true);
-  keys.sort();
+  sortKeys(keys);
   const segments: string[] = [];
   let segment = '';
   let next = 0; // index into STORE_MEMBER_ORDER of the next store member to place

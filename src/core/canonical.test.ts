@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { canonicalHash, canonicalize, sha256Hex } from './canonical.ts';
+import { canonicalHash, canonicalize, sha256Hex, sortKeys } from './canonical.ts';
 
 function double(hex: string): number {
   const view = new DataView(new ArrayBuffer(8));
@@ -190,6 +190,23 @@ describe('canonicalize: properties', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('sortKeys', () => {
+  it('orders keys as sort() does (UTF-16 code units), short lists and long ones, in place', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 6 }), { maxLength: 48 }), (list) => {
+        const keys = [...new Set(list)];
+        const expected = [...keys].sort();
+        const sorted = sortKeys(keys);
+        assert.equal(sorted, keys, 'sorted in place');
+        assert.deepEqual(sorted, expected);
+      }),
+      { numRuns: 500 },
+    );
+    // Code-unit order, not code-point or locale order: U+FF61 sorts after U+1F600's high surrogate (U+D83D).
+    assert.deepEqual(sortKeys(['\uFF61', '\u{1F600}', 'b', 'B', 'é', 'e']), ['B', 'b', 'e', 'é', '\u{1F600}', '\uFF61']);
   });
 });
 
