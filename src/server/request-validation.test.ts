@@ -49,9 +49,9 @@ function wrongBody(name: keyof typeof REQUEST_SCHEMAS): Record<string, unknown> 
   return { [key]: types.includes('string') ? 42 : 'not-that-type' };
 }
 
-test('over HTTP, every body route answers a body of the wrong shape with 400 before the gateway is asked anything', async () => {
+/** A gateway whose authentication passes; anything else it is asked is recorded in `asked` (and fails the request). */
+function recordingGateway(): { gateway: Gateway; asked: string[] } {
   const asked: string[] = [];
-  // Authentication passes; anything else the gateway is asked is recorded (and would fail the request).
   const gateway = new Proxy(
     { config: { server: { bodyLimitBytes: 65_536, console: { enabled: false } } }, recentlyAuthenticated: () => ({}), authenticate: async () => ({}), requestStarted: () => () => undefined },
     {
@@ -65,6 +65,11 @@ test('over HTTP, every body route answers a body of the wrong shape with 400 bef
       },
     },
   ) as unknown as Gateway;
+  return { gateway, asked };
+}
+
+test('over HTTP, every body route answers a body of the wrong shape with 400 before the gateway is asked anything', async () => {
+  const { gateway, asked } = recordingGateway();
   const app = createApp(gateway);
   for (const [route, name] of Object.entries(BODY_ROUTES) as Array<[BodyRoute, keyof typeof REQUEST_SCHEMAS]>) {
     const path = route.split(' ')[1]?.replace('{id}', 'x') as string;
@@ -113,19 +118,7 @@ const ILL_FORMED_TAKEN = new Set(['POST /v1/decide', 'POST /v1/tool-calls', 'POS
 test('over HTTP, text with a lone surrogate is a 400 before the gateway is asked, on every route that does not record it as it is', async () => {
   // Before this check, an approval, an override, a kill switch and a credential revocation took
   // effect and their audit event was then refused (500, an operator action with no record).
-  const asked: string[] = [];
-  const gateway = new Proxy(
-    { config: { server: { bodyLimitBytes: 65_536, console: { enabled: false } } }, recentlyAuthenticated: () => ({}), authenticate: async () => ({}), requestStarted: () => () => undefined },
-    {
-      get(target, key) {
-        if (key in target) return target[key as keyof typeof target];
-        return () => {
-          asked.push(String(key));
-          return Promise.reject(new Error(`asked ${String(key)}`));
-        };
-      },
-    },
-  ) as unknown as Gateway;
+  const { gateway, asked } = recordingGateway();
   const app = createApp(gateway);
   const bodies = [
     '{"justification":"looks fine \\ud800","scope":"global","verdict":"approve","outcome":"executed","user":"sam\\udc00","text":"a\\ud800","reference":"r\\ud800","kind":"k","owner":"o"}',
