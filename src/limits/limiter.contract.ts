@@ -88,6 +88,21 @@ export function runRateLimiterContract(name: string, make: MakeLimiter, options:
     assert.deepEqual(await limiter.take(call('bob')), { allowed: false, limit: 'tenant', retryAfterMs: 95_000 });
   });
 
+  test(`${name}: a clock stepping back and forward again never frees a slot still inside the window`, async () => {
+    const clock = new ManualClock(T0);
+    const limiter = await make({ perUser: { windowSeconds: 10, max: 3 } }, clock);
+    assert.equal((await limiter.take(call())).allowed, true);
+    assert.equal((await limiter.take(call())).allowed, true);
+    clock.set(T0 - 20_000); // the clock steps back
+    let allowed = 0;
+    for (let i = 0; i < 3; i++) if ((await limiter.take(call())).allowed) allowed++;
+    assert.ok(allowed <= 1, `at most max calls while stepped back (${allowed} more allowed)`);
+    clock.set(T0 + 1); // and is corrected: the two calls made at T0 are inside (T0 + 1 - 10 s, T0 + 1]
+    allowed = 0;
+    for (let i = 0; i < 5; i++) if ((await limiter.take(call())).allowed) allowed++;
+    assert.ok(allowed <= 1, `the two calls of the window still count (${allowed} allowed, at most 1)`);
+  });
+
   test(`${name}: property: matches a reference count of calls in (t - window, t]`, async () => {
     await fc.assert(
       fc.asyncProperty(

@@ -5,6 +5,8 @@
  * - A call made at time t counts against every window that contains t; it is allowed
  *   when each configured key has fewer than `max` calls in (t - window, t]. A call exactly
  *   one window after an earlier one no longer sees it.
+ * - A clock that steps back never frees a slot early: a call is stamped no earlier than its
+ *   key's newest call (sliding-log.ts), so keys are never evicted while a call is in the window.
  * - All keys are checked before any is charged: a refused call consumes no budget.
  * - `retryAfterMs` is the wait until every refusing key has room again; `limit` names
  *   the key that refuses longest (`user`, `session`, `tool`, `tenant`, or `capacity`).

@@ -1,7 +1,10 @@
 /**
  * A sliding-window log for one key: the timestamps of the calls counted in the current
  * window, in a ring buffer that grows on demand up to the rule's `max` (so memory per key
- * is bounded by the limit itself and idle keys cost nothing once evicted).
+ * is bounded by the limit itself and idle keys cost nothing once evicted). Times never
+ * decrease: a call is stamped no earlier than the newest call of the log, so should the
+ * clock step back the log stays in time order (pruning from the front and `newest()` stay
+ * right) and the call stays counted a little longer, never shorter.
  */
 const INITIAL_CAPACITY = 4;
 
@@ -39,10 +42,11 @@ export class SlidingLog {
     if (this.#count === 0) this.#start = 0;
   }
 
-  /** Counts one call at `at`. The caller has checked `count < max`. */
+  /** Counts one call at `at` (or at the newest call's time, if later). The caller has checked `count < max`. */
   push(at: number): void {
+    const stamp = this.#count > 0 ? Math.max(at, this.newest()) : at;
     if (this.#count === this.#buf.length) this.#grow();
-    this.#buf[(this.#start + this.#count) % this.#buf.length] = at;
+    this.#buf[(this.#start + this.#count) % this.#buf.length] = stamp;
     this.#count++;
   }
 

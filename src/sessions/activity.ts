@@ -1,7 +1,10 @@
 /**
  * Session activity: the per-session counters policy sees (calls decided, calls per tool,
  * records read in a sliding ten-minute window), the store interface their adapters meet,
- * and the memory adapter (one process; idle sessions evicted after an hour once it is full).
+ * and the memory adapter (one process; idle sessions evicted after an hour once it is full;
+ * when it is full of sessions active within the hour, a new session's activity is refused
+ * with ERR_STATE_UNAVAILABLE - the call is denied - rather than an active session's counters
+ * forgotten).
  *
  * The read window, in every adapter: a read is stamped no earlier than the latest read the
  * session still holds (so, should the clock step back, it stays in the window a little
@@ -17,6 +20,7 @@
  * snapshot drops what left the window from the front, so it costs nothing per read still
  * inside it (a busy session reads thousands of records in ten minutes).
  */
+import { AirlockError } from '../core/errors.ts';
 
 export const READ_WINDOW_MS = 10 * 60 * 1000;
 /** How far back the clock may step while the window still counts every read it would have. */
@@ -74,7 +78,7 @@ export interface SessionActivityStore {
 }
 
 const IDLE_EVICT_MS = 60 * 60 * 1000;
-const MAX_SESSIONS = 100_000;
+const DEFAULT_MAX_SESSIONS = 100_000;
 
 interface Activity {
   calls: number;
@@ -96,6 +100,12 @@ interface Activity {
 /** Session activity in this process's memory (lost on restart, not shared between replicas). */
 export class MemorySessionActivityStore implements SessionActivityStore {
   readonly #sessions = new Map<string, Activity>();
+  readonly #maxSessions: number;
+
+  /** `maxSessions`: most sessions tracked at once (default 100 000). */
+  constructor(options: { maxSessions?: number } = {}) {
+    this.#maxSessions = options.maxSessions ?? DEFAULT_MAX_SESSIONS;
+  }
 
   /** Never fails; synchronous under the hood, so concurrent callers never interleave. */
   async snapshot(sessionId: string, tool: string, now: number): Promise<ActivitySnapshot> {
@@ -109,13 +119,13 @@ export class MemorySessionActivityStore implements SessionActivityStore {
     };
   }
 
-  /** Never fails; nothing runs between the count and the read. */
+  /** Fails only as recordCall; nothing runs between the count and the read. */
   async countCall(sessionId: string, tool: string, at: number): Promise<ActivitySnapshot> {
     await this.recordCall(sessionId, tool, at);
     return this.snapshot(sessionId, tool, at);
   }
 
-  /** Never fails. */
+  /** Fails only for a new session when the store is full of active ones (ERR_STATE_UNAVAILABLE). */
   async recordCall(sessionId: string, tool: string, at: number): Promise<void> {
     const activity = this.#get(sessionId, at);
     activity.calls += 1;
@@ -125,7 +135,7 @@ export class MemorySessionActivityStore implements SessionActivityStore {
   /** Nothing to wait for: the activity lives (and dies) with the process. */
   async durable(): Promise<void> {}
 
-  /** Never fails. */
+  /** Fails only as recordCall. */
   async recordRead(sessionId: string, count: number, at: number): Promise<void> {
     if (count <= 0) return;
     const activity = this.#get(sessionId, at);
@@ -141,7 +151,7 @@ export class MemorySessionActivityStore implements SessionActivityStore {
   #get(sessionId: string, now: number): Activity {
     let activity = this.#sessions.get(sessionId);
     if (activity === undefined) {
-      if (this.#sessions.size >= MAX_SESSIONS) this.#evict(now);
+      if (this.#sessions.size >= this.#maxSessions) this.#evict(now);
       activity = { calls: 0, perTool: new Map(), reads: [], floor: 0, head: 0, readTotal: 0, highWater: now, lastSeen: now };
       this.#sessions.set(sessionId, activity);
     }
@@ -153,10 +163,9 @@ export class MemorySessionActivityStore implements SessionActivityStore {
     for (const [id, activity] of this.#sessions) {
       if (now - activity.lastSeen > IDLE_EVICT_MS) this.#sessions.delete(id);
     }
-    // Still full: drop the oldest entries (Map iteration is insertion order).
-    for (const id of this.#sessions.keys()) {
-      if (this.#sessions.size < MAX_SESSIONS) break;
-      this.#sessions.delete(id);
+    // Still full: forgetting an active session's counters would let it start again from zero.
+    if (this.#sessions.size >= this.#maxSessions) {
+      throw new AirlockError('ERR_STATE_UNAVAILABLE', 'session activity is full of active sessions', { status: 503 });
     }
   }
 }

@@ -225,3 +225,27 @@ test('path globs match exactly as their reference semantics, and an attacker pat
   assert.equal(slow.covers(`/${'a'.repeat(1000)}b`), true);
   assert.equal(slow.covers(`/${'a'.repeat(5000)}b`), false, 'paths over 1,024 characters are outside any glob');
 });
+
+test('a value that reads both as an address and as a URL on another host is outside a domain or URL scope', () => {
+  const domainScope = scopeOf({ kind: 'domain', value: 'example.com' });
+  // To a mailer an address at example.com, to a fetcher a URL on evil.com: outside.
+  for (const value of ['evil.com/a@example.com', 'evil.com\\@example.com', 'evil.com?@example.com', 'evil.com#@example.com', '//evil.com/@example.com', 'evil.com/@example.com']) {
+    assert.equal(domainScope.covers(value), false, value);
+  }
+  // Both readings on the declared host stay inside; a plain address is not a URL at all.
+  assert.equal(domainScope.covers('example.com/a@example.com'), true);
+  assert.equal(domainScope.covers('bob@example.com'), true);
+  const urlScope = scopeOf({ kind: 'url', value: 'https://example.com/dir' });
+  // A URL below the declared path to a fetcher, an address at evil.com to a mailer: outside.
+  assert.equal(urlScope.covers('example.com/dir/x@evil.com'), false);
+  assert.equal(urlScope.covers('example.com/dir/x@example.com'), true);
+  fc.assert(
+    fc.property(domain, domain, local, fc.constantFrom('/', '?', '#', '\\', '/x/'), (declared, other, user, sep) => {
+      const ascii = new URL(`https://${declared}`).hostname;
+      const otherAscii = new URL(`https://${other}`).hostname;
+      if (otherAscii === ascii || otherAscii.endsWith(`.${ascii}`)) return;
+      assert.equal(scopeOf({ kind: 'domain', value: declared }).covers(`${otherAscii}${sep}${user}@${ascii}`), false);
+      assert.equal(scopeOf({ kind: 'url', value: `https://${declared}/` }).covers(`${ascii}/${user}@${otherAscii}`), false);
+    }),
+  );
+});

@@ -7,7 +7,9 @@
  * normalizes (case, IDN domains to punycode, a trailing dot, IBAN spacing, URL dot segments
  * and default ports, path dot segments), it equals or falls under one pattern; anything else
  * - a value of another kind, one that does not normalize, one that escapes a path - is
- * outside.
+ * outside. A value that reads both as an address and as a URL (`evil.com/x@example.com`: to
+ * a mailer an address at example.com, to a fetcher a URL on evil.com) names two hosts; when
+ * they differ it is outside every domain and URL pattern.
  */
 import { domainToASCII } from 'node:url';
 import type { JsonValue } from '../core/canonical.ts';
@@ -260,6 +262,13 @@ class Value {
     return this.url?.host ?? null;
   }
 
+  /** True when the value reads both as an address and as a URL, on different hosts. */
+  get twoHosts(): boolean {
+    const email = this.email;
+    const url = this.url;
+    return email !== null && url !== null && url.host !== email.slice(email.lastIndexOf('@') + 1);
+  }
+
   get iban(): string | null {
     return this.#once('iban', normalizeIban);
   }
@@ -283,14 +292,14 @@ function matches(pattern: Compiled, value: Value): boolean {
       return value.email === pattern.value;
     case 'domain': {
       const host = value.host;
-      return host !== null && under(host, pattern.value);
+      return host !== null && !value.twoHosts && under(host, pattern.value);
     }
     case 'iban':
       return value.iban === pattern.value;
     case 'url': {
       const url = value.url;
       const base = pattern.url as NormalUrl;
-      if (url === null || url.host !== base.host || url.port !== base.port) return false;
+      if (url === null || value.twoHosts || url.host !== base.host || url.port !== base.port) return false;
       if (base.path === '/' || url.path === base.path) return true;
       const prefix = base.path.endsWith('/') ? base.path : `${base.path}/`;
       return url.path.startsWith(prefix);
