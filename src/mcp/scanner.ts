@@ -12,7 +12,8 @@
  *                         (`<IMPORTANT>`, `<system>`, `[INST]`, chat-template tokens, HTML comments)
  * - `instruction_override` "ignore previous instructions", "you are now", "do not tell the user", ...
  * - `secret_request`     asks for keys, credentials, passwords, tokens, `.ssh`, `.env`, ...
- * - `tool_reference`     names a tool of another upstream, or instructs about other tools' use
+ * - `tool_reference`     names a tool of another upstream (as it calls it, or as clients see it:
+ *                         `mail.send_email`; also in compatibility forms), or instructs about other tools' use
  * - `exfiltration`       tells the model to send or forward data somewhere
  *
  * Heuristics, so defence in depth: a flagged definition stays quarantined until an operator
@@ -182,8 +183,10 @@ export function scanDefinition(definition: PinnedDefinition, context: ScanContex
     if (secret !== null && (SECRET_VERB.test(spaced) || !item.prose)) add('secret_request', foldedItem, secret);
     add('exfiltration', foldedItem, both(EXFILTRATION));
     if (item.prose && otherPattern !== null) {
-      const ref = otherPattern.exec(text);
-      if (ref !== null) add('tool_reference', item, { index: ref.index + (ref[1]?.length ?? 0), 0: ref[2] ?? '' });
+      // Read as the model reads it too: a name in fullwidth or other compatibility forms is still that name.
+      const raw = otherPattern.exec(text);
+      const ref = raw ?? otherPattern.exec(folded);
+      if (ref !== null) add('tool_reference', raw === null ? foldedItem : item, { index: ref.index + (ref[1]?.length ?? 0), 0: ref[2] ?? '' });
     }
   }
   return findings;

@@ -5,7 +5,8 @@
  * gateway call with the caller's token — identity, policy, approval, audit and inspection
  * all happen in the pipeline.
  *
- * - `tools/list`: the tools the caller could be allowed to call (gateway.visibleTools).
+ * - `tools/list`: the tools the caller could be allowed to call (gateway.visibleTools), each
+ *   shown only while its upstream serves the registered definition.
  * - `tools/call`: executed → the upstream's result (with Airlock ids in `_meta`); denied →
  *   a tool error carrying the reason code and rule id; held → a tool error carrying the
  *   approval id and where to approve it. A held call is repeated with the approval token in
@@ -117,6 +118,15 @@ export function refusalText(result: ToolCallResult, approvalsBaseUrl = ''): stri
   return `Denied by Airlock (${decision.code}; rule ${rules}): ${reasonText(decision)}.`;
 }
 
+/**
+ * An upstream result's own `_meta`, without keys in the gateway's `airlock/` namespace: only
+ * the gateway speaks there (decision, trust, output class, errors), so an upstream cannot pass
+ * its words off as the gateway's.
+ */
+export function upstreamMeta(meta: Record<string, unknown> | undefined): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(meta ?? {}).filter(([key]) => !key.startsWith('airlock/')));
+}
+
 function faultResult(error: unknown): CallToolResult {
   const code = isAirlockError(error) ? error.code : 'ERR_INTERNAL';
   const message = isAirlockError(error) ? error.message : 'internal error';
@@ -193,8 +203,9 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
     const tools: Tool[] = [];
     for (const tool of await gateway.visibleTools(options.token(extra))) {
       if (tool.connector.type === 'mcp') {
-        const entry = hub.tool(tool.name);
-        if (entry !== null) tools.push(entry.listing);
+        // Only the registered (approved) definition, even if the upstream changed it since admission.
+        const listing = hub.listing(tool.name);
+        if (listing !== null) tools.push(listing);
       } else {
         tools.push({ name: tool.name, description: tool.description, inputSchema: tool.inputSchema as Tool['inputSchema'] });
       }
@@ -221,7 +232,7 @@ export function createMcpDoorSession(options: McpDoorOptions): McpDoorSession {
     const value = result.result;
     if (hub.tool(request.params.name) !== null && value !== null && typeof value === 'object' && !Array.isArray(value) && Array.isArray(value.content)) {
       const upstream = value as unknown as CallToolResult;
-      return { ...upstream, _meta: { ...(upstream._meta ?? {}), ...meta } };
+      return { ...upstream, _meta: { ...upstreamMeta(upstream._meta), ...meta } };
     }
     // A tool of the config (function or HTTP connector): its JSON result as text and structured content.
     return {

@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import type { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { ReconnectSchedule } from './hub-upstream.ts';
+import type { LiveTool } from './hub-admission.ts';
+import type { UpstreamState } from './hub-upstream.ts';
+import { ReconnectSchedule, otherToolNames } from './hub-upstream.ts';
 
 /** A mocked clock for setTimeout: `advance` moves it in 100 ms steps, letting each attempt's promise settle. */
 function mockedTime(t: TestContext) {
@@ -49,4 +51,11 @@ test('ReconnectSchedule keeps one pending attempt per upstream, and close cancel
   schedule.schedule('mem', 1000, attempt('mem'));
   await time.advance(10_000);
   assert.deepEqual(attempts, ['fs@1000', 'db@1000'], 'nothing runs after close');
+});
+
+test('otherToolNames gives the other upstreams\' tools as they call them and as clients see them', () => {
+  const upstream = (prefix: string, tools: Record<string, string>) =>
+    ({ config: { prefix }, live: new Map(Object.entries(tools).map(([name, exposed]) => [name, { exposed } as LiveTool])) }) as unknown as UpstreamState;
+  const upstreams = [upstream('fs', { read_file: 'fs.read_file' }), upstream('mail', { send_email: 'mail.send_email' }), upstream('bare', { lookup: 'lookup' })];
+  assert.deepEqual(otherToolNames(upstreams, new Set(['transfer']), 'fs'), ['transfer', 'send_email', 'mail.send_email', 'lookup']);
 });

@@ -12,6 +12,7 @@ import type { AuditEventInput, ConnectorCall } from '../../core/types.ts';
 import type { EgressConfig, McpUpstreamConfig } from '../../config/types.ts';
 import type { PinStore } from '../../mcp/index.ts';
 import { GET_PROMPT, READ_RESOURCE } from '../../mcp/index.ts';
+import { CallSecrets, redactSecrets } from '../call-secrets.ts';
 import { currentMcpCallContext } from './call-context.ts';
 import type { LiveTool } from './hub-admission.ts';
 import { pinListedTool } from './hub-admission.ts';
@@ -125,11 +126,15 @@ export function indexTools(upstreams: Iterable<UpstreamState>): Map<string, { pr
   return index;
 }
 
-/** The config's tool names and the tool names every other upstream serves (for the shadowing scan of `prefix`'s tools). */
+/**
+ * The config's tool names and the tool names every other upstream serves, each as the
+ * upstream calls it and as clients see it (`mail.send_email`), for the shadowing scan of
+ * `prefix`'s tools.
+ */
 export function otherToolNames(upstreams: Iterable<UpstreamState>, configTools: ReadonlySet<string>, prefix: string): string[] {
   const names = [...configTools];
   for (const u of upstreams) {
-    if (u.config.prefix !== prefix) for (const name of u.live.keys()) names.push(name);
+    if (u.config.prefix !== prefix) for (const [name, live] of u.live) names.push(name, ...(live.exposed === name ? [] : [live.exposed]));
   }
   return names;
 }
@@ -155,10 +160,28 @@ export function upstreamStatus(u: UpstreamState): UpstreamStatus {
   return status;
 }
 
+type ProgressListener = (progress: { progress: number; total?: number; message?: string }) => void;
+
+/**
+ * The door's progress listener behind a scrub of the upstream's progress message: it is
+ * upstream text relayed to the caller as it arrives (the inspect phase never sees it), so
+ * the secrets the gateway presents to the upstream are replaced there as in a result.
+ */
+export function scrubbedProgress(secretValues: readonly string[], listener: ProgressListener): ProgressListener {
+  const secrets = new CallSecrets();
+  for (const value of secretValues) secrets.add('upstream_secret', value);
+  if (secrets.size === 0) return listener;
+  return (p) => {
+    if (p.message === undefined) return listener(p);
+    const message = redactSecrets(secrets, { value: p.message }).value;
+    listener({ ...p, message: typeof message === 'string' ? message : '' });
+  };
+}
+
 /**
  * Forwards a call of `tool` (an upstream tool, or the gateway's resources/read or
  * prompts/get) to the upstream, cancelled by the call's signal or the MCP door's, with the
- * door's progress reporting when there is one.
+ * door's progress reporting when there is one (its messages scrubbed of the upstream's secrets).
  */
 export async function forwardCall(conn: UpstreamConnection, tool: string, call: ConnectorCall): Promise<JsonValue> {
   const context = currentMcpCallContext();
@@ -166,7 +189,7 @@ export async function forwardCall(conn: UpstreamConnection, tool: string, call: 
   const options = {
     signal,
     timeout: call.tool.timeoutMs,
-    ...(context?.onProgress === undefined ? {} : { onprogress: context.onProgress, resetTimeoutOnProgress: false }),
+    ...(context?.onProgress === undefined ? {} : { onprogress: scrubbedProgress(conn.secretValues, context.onProgress), resetTimeoutOnProgress: false }),
   };
   const args = call.arguments;
   if (tool === READ_RESOURCE) return conn.readResource(String(args.uri), options);

@@ -199,6 +199,16 @@ export class McpHub implements ToolSource {
     return found === undefined ? null : { upstream: found.prefix, tool: found.live.definition.name, exposed, listing: found.live.listing };
   }
 
+  /**
+   * What `tools/list` shows for an exposed name: the upstream's listing, only while it is the
+   * registered definition (null otherwise). Admission was checked before; a re-list landing
+   * since then must not put a changed, unreviewed definition in front of the model.
+   */
+  listing(exposed: string): Tool | null {
+    const found = this.#byExposed.get(exposed);
+    return found === undefined || this.#registrar.registeredHash(exposed) !== found.live.hash ? null : found.live.listing;
+  }
+
   /** Trust tier of an upstream's content. */
   trustOf(prefix: string): 'trusted' | 'untrusted' {
     return this.#upstreams.get(prefix)?.config.trust ?? 'untrusted';
