@@ -76,7 +76,7 @@ export function buildProgram(): Command {
     .option('--jsonl <file>', 'verify an `audit export` file instead')
     .option('--json', 'machine-readable output')
     .option('--expect-checkpoint <file>', 'a copy of the checkpoint file published outside the host; the log must hold it (repeatable)', repeat, [])
-    .option('--anchor <seq:hash>', 'a head recorded outside the host (0:genesis for a new log); the log must hold it (repeatable)', repeat, [])
+    .option('--anchor <seq:hash>', 'a head recorded outside the host (0:genesis for a new log); the log (or the --jsonl export) must hold it (repeatable)', repeat, [])
     .action(auditVerifyCommand);
   audit
     .command('trace <id>')

@@ -11,7 +11,6 @@ import type { AirlockConfig } from '../config/types.ts';
 import { resolveSecretRef } from '../config/index.ts';
 import type { AuditSearchPage, AuditSearchQuery, ChainHead, Checkpoint, DrillReport, LineageNode, VerifyReport } from '../audit/index.ts';
 import {
-  GENESIS_HASH,
   buildLineage,
   drill,
   findLineageEvents,
@@ -29,6 +28,7 @@ import type { DevTokenClaims } from '../identity/index.ts';
 import { CedarPolicyEngine, loadBundleFromDir } from '../policy/index.ts';
 import { ToolRegistry } from '../tools/index.ts';
 import { storedMcpDefinitions } from './mcp/stored.ts';
+import { parseAnchor } from './audit-access.ts';
 import { migratePostgres, openAuditForReading } from '../stores/index.ts';
 
 export { parseBearer } from '../identity/index.ts';
@@ -125,18 +125,10 @@ export async function openAuditLog(config: AirlockConfig): Promise<AuditLogReade
   };
 }
 
-const ANCHOR = /^(\d{1,15}):(genesis|sha256:[0-9a-f]{64})$/;
-
 /** The anchors as heads, or the fault of a published checkpoint whose signature does not hold. */
 function outsideHeads(anchors: AuditAnchors, key: Uint8Array | undefined): ChainHead[] | NonNullable<VerifyReport['firstBad']> {
   const heads: ChainHead[] = [];
-  for (const text of anchors.anchors ?? []) {
-    const match = ANCHOR.exec(text.trim());
-    if (match === null) {
-      throw new AirlockError('ERR_AUDIT_ANCHOR', `anchor ${JSON.stringify(text.slice(0, 100))} is not seq:sha256:<64 hex> (or 0:genesis)`, { status: 400 });
-    }
-    heads.push({ seq: Number(match[1]), hash: match[2] === 'genesis' ? GENESIS_HASH : (match[2] as string) });
-  }
+  for (const text of anchors.anchors ?? []) heads.push(parseAnchor(text));
   for (const file of anchors.checkpointFiles ?? []) {
     if (key === undefined) {
       throw new AirlockError('ERR_AUDIT_ANCHOR', 'a published checkpoint can only be checked with audit.checkpoint_key configured', { status: 400 });

@@ -2,7 +2,8 @@
  * `airlock audit search`, `audit tail` (without --follow) and `audit export` run as a user
  * runs them, over a config's SQLite audit log: filters, the table and --json output, the
  * cursor, the last-N tail, and an export that `audit verify --jsonl` re-verifies (whole log
- * and a time range), while an edited export fails verification.
+ * and a time range), while an edited export fails verification, and one whose tail was rewritten
+ * fails against the head anchored outside the host.
  */
 import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManualClock } from '../../src/core/clock.ts';
 import type { AuditEvent, AuditEventInput } from '../../src/core/types.ts';
+import { hashEvent } from '../../src/audit/chain.ts';
+import { exportLine } from '../../src/pipeline/audit-access.ts';
 import { SqliteAuditStore } from '../../src/stores/sqlite/index.ts';
 import { REPO_ROOT, writeDemoConfig } from '../../scripts/demo-config.ts';
 
@@ -137,6 +140,18 @@ describe('airlock audit search / tail / export', () => {
     const cut = join(dir, 'cut.jsonl');
     writeFileSync(cut, `${lines.filter((_, i) => i !== 3).join('\n')}\n`);
     assert.equal(airlock(['audit', 'verify', '--jsonl', cut]).code, 1);
+    // A tail rewritten with a recomputed hash holds as a chain; the head anchored outside the host catches it.
+    const last = stored.at(-1) as AuditEvent;
+    const { hash: _hash, ...body } = { ...last, decision: { outcome: 'allow', code: 'policy.allow', reasons: [] } };
+    const forged = join(dir, 'forged.jsonl');
+    writeFileSync(forged, `${[...lines.slice(0, -1), exportLine({ ...body, hash: hashEvent(body.prev_hash, body) } as AuditEvent)].join('\n')}\n`);
+    assert.equal(airlock(['audit', 'verify', '--jsonl', forged]).code, 0, 'without an anchor');
+    const anchored = airlock(['audit', 'verify', '--jsonl', forged, '--anchor', `${last.seq}:${last.hash}`]);
+    assert.equal(anchored.code, 1, anchored.stdout);
+    assert.match(anchored.stdout, /BROKEN exported chain: first bad event at seq 6 \(checkpoint_mismatch\)/);
+    assert.equal(airlock(['audit', 'verify', '--jsonl', out, '--anchor', `${last.seq}:${last.hash}`]).code, 0);
+    assert.equal(airlock(['audit', 'verify', '--jsonl', out, '--anchor', `9:${last.hash}`]).code, 1, 'an export that ends before an anchored head');
+    assert.equal(airlock(['audit', 'verify', '--jsonl', out, '--expect-checkpoint', join(dir, 'x.checkpoint')]).code, 2, 'never silently left out');
     // Export to stdout is the same bytes.
     const stdout = airlock(['audit', 'export', '--config', config]);
     assert.equal(stdout.code, 0, stdout.stderr);

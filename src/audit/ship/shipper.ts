@@ -108,19 +108,27 @@ export class AuditShipper {
   async shipBatch(): Promise<ShipProgress & { pending: number }> {
     const { name, audit, destination } = this.#options;
     const cursor = await this.#confirm(await this.#options.cursors.get(name));
-    const events = await audit.read({ fromSeq: Math.max(cursor, this.#sent) + 1, limit: this.#batch });
+    const from = Math.max(cursor, this.#sent) + 1;
+    const events = await audit.read({ fromSeq: from, limit: this.#batch });
     if (events.length > 0) {
       await destination.send(events);
       const last = (events.at(-1) as AuditEvent).seq;
       const generation = this.#currentGeneration();
+      this.stats.shipped += events.length;
       if (generation !== this.#generation) {
-        // The send opened a new connection: only what went over it is pending.
+        // The connection changed since the confirmation above (closed while the batch was read,
+        // reopened by the send): the batches sent on the old one may be unread. Only a batch
+        // that starts right after the stored cursor stands alone; otherwise everything after
+        // the cursor goes again, on this connection.
         this.#generation = generation;
         this.#pending = [];
+        if (from !== cursor + 1) {
+          this.#sent = cursor;
+          return { shipped: events.length, cursor, pending: 0 };
+        }
       }
       this.#sent = last;
       this.#pending.push({ seq: last, sentAt: this.#now(), generation });
-      this.stats.shipped += events.length;
     }
     const confirmed = this.#options.destination.generation === undefined ? await this.#confirm(cursor) : cursor;
     return { shipped: events.length, cursor: confirmed, pending: this.#pending.length };

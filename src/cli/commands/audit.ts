@@ -5,7 +5,7 @@
  * full action chain (exit 1 when a link is missing).
  */
 import { existsSync } from 'node:fs';
-import { openAuditLog, verifyJsonlExport } from '../../pipeline/index.ts';
+import { openAuditLog, parseAnchor, verifyJsonlExport } from '../../pipeline/index.ts';
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
 import { green, printJson, red } from '../output.ts';
 
@@ -19,7 +19,13 @@ export async function auditVerifyCommand(options: {
   /** Copies of checkpoint files published outside the host. */
   expectCheckpoint?: string[];
 }): Promise<void> {
-  if (options.jsonl !== undefined) return verifyJsonlCommand(options.jsonl, options.json === true);
+  if (options.jsonl !== undefined) {
+    // Outside heads are checked against the file as against a log; never silently left out.
+    if ((options.expectCheckpoint ?? []).length > 0) {
+      throw new CliExit(2, '--expect-checkpoint is checked with the key of a config (--config); for an export pass the published head as --anchor SEQ:HASH');
+    }
+    return verifyJsonlCommand(options.jsonl, options.json === true, options.anchor ?? []);
+  }
   if (options.config === undefined) throw new CliExit(2, 'give --config FILE (the log of a config) or --jsonl FILE (an export)');
   const log = await openAuditLog(await loadConfigOrExit(options.config));
   try {
@@ -66,10 +72,14 @@ export async function auditDrillCommand(options: { id: string; config: string; j
   }
 }
 
-/** `audit verify --jsonl FILE`: the chain check over an export (from its first event's prev_hash when it starts after seq 1). */
-async function verifyJsonlCommand(path: string, json: boolean): Promise<void> {
+/**
+ * `audit verify --jsonl FILE [--anchor SEQ:HASH]`: the chain check over an export (from its first
+ * event's prev_hash when it starts after seq 1), holding every anchored head.
+ */
+async function verifyJsonlCommand(path: string, json: boolean, anchors: readonly string[]): Promise<void> {
+  const expect = anchors.map(parseAnchor);
   if (!existsSync(path)) throw new CliExit(2, `no such file: ${path}`);
-  const report = await verifyJsonlExport(path);
+  const report = await verifyJsonlExport(path, { expect });
   if (json) printJson(report);
   else if (report.ok) {
     const from = report.from_seq === null || report.from_seq === 1 ? 'from genesis' : `from seq ${report.from_seq} (its first prev_hash)`;
