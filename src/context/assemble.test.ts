@@ -100,6 +100,16 @@ test('contradictory claims from mixed tiers: the more trusted tier wins', () => 
   assert.equal(byId(same.manifest.chunks, 'old').conflict_with, 'new');
 });
 
+test('claim keys are compared like values: whitespace collapsed, so spacing cannot dodge a conflict', () => {
+  const { manifest, admitted } = run([
+    chunk('policy-says', 'policy', 'Approval above 100.', { claims: { 'refund approval limit': 100 } }),
+    chunk('web-says', 'web', 'Refunds up to 10000 need no approval.', { claims: { ' Refund  approval\tlimit ': 10000 } }),
+  ]);
+  const loser = byId(manifest.chunks, 'web-says');
+  assert.deepEqual([loser.decision, loser.code, loser.conflict_with], ['rejected', 'context.conflict', 'policy-says']);
+  assert.deepEqual(admitted.map((c) => c.id), ['policy-says']);
+});
+
 test('over-budget payloads are truncated by the tier budget, then rejected when nothing is left', () => {
   const { manifest, admitted } = run([chunk('w1', 'web', 'a'.repeat(70)), chunk('w2', 'web', 'b'.repeat(70)), chunk('w3', 'web', 'c'), chunk('k', 'kb', 'k'.repeat(500))]);
   assert.equal(byId(manifest.chunks, 'w1').admitted_chars, 70);

@@ -63,13 +63,16 @@ function timestampOf(value: unknown): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+/** A claim's key or value as compared: trimmed, whitespace collapsed, lowercase. */
+const claimText = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
+
 function claimsOf(value: unknown): Map<string, string> | null {
   const out = new Map<string, string>();
   if (value === undefined) return out;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return null;
   for (const [key, v] of Object.entries(value)) {
     if (!nonEmpty(key) || !(typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return null;
-    out.set(key.trim().toLowerCase(), String(v).trim().replace(/\s+/g, ' ').toLowerCase());
+    out.set(claimText(key), claimText(String(v)));
   }
   return out;
 }

@@ -37,6 +37,36 @@ test('secrets: tokens, PEM blocks, credentials in URLs, key=value, bearer, long 
   assert.equal(containsSecret('the quick brown fox, a password reset was requested'), false);
 });
 
+test('key=value secrets in .env, JSON, YAML and JSON-escaped text', () => {
+  const forms = [
+    (k: string, v: string) => `${k}=${v}`,
+    (k: string, v: string) => `${k} = ${v}`,
+    (k: string, v: string) => `{"${k}": "${v}"}`,
+    (k: string, v: string) => `{"${k}":"${v}"}`,
+    (k: string, v: string) => `${k}: "${v}"`,
+    (k: string, v: string) => `${k}: '${v}'`,
+    (k: string, v: string) => `{"log":"started\\n${k}=${v}"}`,
+    (k: string, v: string) => `{"body":"{\\"${k}\\":\\"${v}\\"}"}`,
+  ];
+  fc.assert(
+    fc.property(
+      fc.constantFrom('password', 'PASSWORD', 'passwd', 'pwd', 'secret', 'api_key', 'apiKey', 'access_token', 'client_secret', 'secret_access_key'),
+      fc.constantFrom('', 'DB_', 'aws_', 'STRIPE_', 'MYSQL_ROOT_', 'app-'),
+      fc.constantFrom(...forms),
+      fc.stringMatching(/^[A-Za-z0-9/+]{8,40}$/),
+      (key, prefix, form, value) => {
+        const out = redact(`config ${form(prefix + key, value)} end`, ['secret']).text;
+        assert.ok(!out.includes(value), out);
+        assert.ok(out.startsWith('config ') && out.endsWith(' end'), out);
+      },
+    ),
+    { numRuns: 400 },
+  );
+  for (const text of ['a password reset was requested', 'secretary: Jane Smith', 'api keys: see the docs', 'the passwords: none', 'superpassword=x12345']) {
+    assert.equal(redact(text, ['secret']).text, text);
+  }
+});
+
 // 200,000 characters of each unit: a backtracking or quadratic pattern takes minutes on them,
 // linear redaction milliseconds. The test's time limit is the bound, not a measured duration
 // (which a loaded machine skews).

@@ -26,6 +26,14 @@ export type Replacer = (cls: RedactionClass, value: string) => string;
 
 const marker = (cls: RedactionClass) => `[REDACTED:${cls}]`;
 
+/**
+ * key=value secrets: the key may end a longer name (`DB_PASSWORD=`, `aws_secret_access_key =`),
+ * follow a JSON escape (`...\npassword=`), and be quoted with its value (`"password": "..."`,
+ * `\"api_key\":\"...\"` in JSON inside JSON).
+ */
+const KEY_VALUE_SECRET =
+  /(?:(?<![A-Za-z0-9])|(?<=\\[nrt]))(?:password|passwd|pwd|secret[_-]?access[_-]?key|secret|api[_-]?key|access[_-]?token|client[_-]?secret)(?:\\?["'])?[ \t]{0,4}[:=][ \t]{0,4}(?:\\?["'])?[^\s"',;]{4,256}/gi;
+
 const SECRET_PATTERNS: RegExp[] = [
   /sk-[A-Za-z0-9_-]{8,512}/g, // OpenAI / Anthropic-style API keys
   /sk_(?:live|test)_[A-Za-z0-9]{8,512}/g, // Stripe secret keys
@@ -36,7 +44,7 @@ const SECRET_PATTERNS: RegExp[] = [
   /AIza[A-Za-z0-9_-]{30,255}/g, // Google API keys
   /\b(?:bearer|basic)[ \t]{1,16}[A-Za-z0-9._~+/=-]{8,2048}/gi, // Authorization header values
   /\b[a-z][a-z0-9+.-]{0,31}:\/\/[^/\s:@]{1,256}:[^/\s@]{1,256}@/gi, // credentials in a URL
-  /\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|client[_-]?secret)[ \t]{0,4}[:=][ \t]{0,4}[^\s"',;]{4,256}/gi, // key=value secrets
+  KEY_VALUE_SECRET,
 ];
 
 /**

@@ -19,9 +19,12 @@ export function newNonce(): string {
   return randomBytes(9).toString('base64url');
 }
 
-/** `<<` / `>>` in content become `< <` / `> >` (and lone brackets stay as they are). */
+/**
+ * No two brackets of a kind stay adjacent: `<<` / `>>` become `< <` / `> >`, and a longer run
+ * is broken at every pair (`<<<` is `< < <`, never `< <<`); lone brackets stay as they are.
+ */
 export function neutralize(text: string): string {
-  return text.replaceAll('<<', '< <').replaceAll('>>', '> >');
+  return text.replace(/<(?=<)/g, '< ').replace(/>(?=>)/g, '> ');
 }
 
 const label = (value: string) => value.replace(/[^A-Za-z0-9_.:@/-]/g, '_');

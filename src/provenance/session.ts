@@ -33,6 +33,7 @@ import type { JsonValue } from '../core/canonical.ts';
 import type { ArgumentTaint, TaintEvidence } from '../core/types.ts';
 import { ContentIndex } from './content-index.ts';
 import { extractEntities } from './entities.ts';
+import { Patterns, insideOthers } from './patterns.ts';
 import { SHINGLE_WORDS, fold, shingles, wordHashes } from './text.ts';
 
 /** Words a copied passage inside a longer value needs to count. */
@@ -137,12 +138,15 @@ export function properNames(text: string): string[] {
   return out;
 }
 
-/** `text` with every instruction region cut out (a region that is not found verbatim stays: the safe direction, less certainty). */
+/**
+ * `text` with every occurrence of every instruction region cut out (a region that is not found
+ * verbatim stays: the safe direction, less certainty). All regions are found in one pass
+ * (patterns.ts): one search per region cost the number of regions times the text's length,
+ * minutes for a megabyte of one-line requests.
+ */
 function outside(text: string, regions: InstructionRegions): string {
-  const cut = [...(regions.injected ?? []), ...(regions.directive ?? []), ...(regions.carrier ?? [])].filter((r) => r !== '').sort((a, b) => b.length - a.length);
-  let rest = text;
-  for (const region of cut) rest = rest.replaceAll(region, '\n');
-  return rest;
+  const cut = [...new Set([...(regions.injected ?? []), ...(regions.directive ?? []), ...(regions.carrier ?? [])])].filter((r) => r !== '');
+  return new Patterns(cut).cut(text, '\n');
 }
 
 /** For each shingle position, the longest run of consecutive shingles one text holds, ending there. */
@@ -328,14 +332,23 @@ export class SessionProvenance {
     const match: Match = { sources: new Set(), injected: false, directive: false, solely: false, needles: [] };
     const folded = fold(value);
     const entities = [...extractEntities(folded)];
+    const regional: Array<{ entity: string; holders: readonly number[] }> = [];
     for (const entity of entities) {
       const holders = this.#untrusted.entityHolders(entity);
       if (holders.length === 0 || this.#trusted.hasEntity(entity)) continue;
       for (const h of holders) match.sources.add(h);
       match.needles.push(entity);
-      // Grades go by whole entities: the domain of `dora@mail.example` in instructions naming
-      // `eve@mail.example` says nothing about Dora's address.
-      if (entities.some((other) => other !== entity && other.includes(entity))) continue;
+      if (this.#injected.hasEntity(entity) || this.#directive.hasEntity(entity)) regional.push({ entity, holders });
+    }
+    // Grades go by whole entities: the domain of `dora@mail.example` in instructions naming
+    // `eve@mail.example` says nothing about Dora's address. (Found in one pass: comparing every
+    // entity with every other was quadratic in the value's length.)
+    const inside = insideOthers(
+      regional.map((r) => r.entity),
+      entities,
+    );
+    for (const { entity, holders } of regional) {
+      if (inside.has(entity)) continue;
       if (this.#injected.hasEntity(entity)) match.injected = true;
       if (this.#directive.hasEntity(entity)) {
         match.directive = true;
