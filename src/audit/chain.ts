@@ -61,7 +61,12 @@ export interface ChainVerification {
   pruned?: number;
   /** With `openEnd`: tombstones whose prune record lies after the last event given (not vouched for). */
   unvouched?: number;
+  /** Their seqs, lowest first (at most UNVOUCHED_LISTED): an export's reader can look at exactly those. */
+  unvouchedSeqs?: number[];
 }
+
+/** How many unvouched tombstones a verification names by seq. */
+export const UNVOUCHED_LISTED = 100;
 
 export interface VerifyChainOptions {
   /** Signed head kept outside the log; the log must contain it and must not end before it. */
@@ -267,7 +272,10 @@ export class ChainVerifier {
     if (this.#pending.size > 0 && this.#openEnd) {
       const last = this.#head?.seq ?? 0;
       // Only tombstones naming a record beyond the range: one naming a seq inside it was checked there.
-      if ([...this.#pending.values()].every((held) => held.by > last)) return { ...this.#finishOk(base), unvouched: this.#pending.size };
+      if ([...this.#pending.values()].every((held) => held.by > last)) {
+        const seqs = [...this.#pending.keys()].sort((x, y) => x - y).slice(0, UNVOUCHED_LISTED);
+        return { ...this.#finishOk(base), unvouched: this.#pending.size, unvouchedSeqs: seqs };
+      }
     }
     if (this.#pending.size > 0) {
       const first = this.#firstHeld();

@@ -118,7 +118,8 @@ async function* jsonlEvents(path: string, onFirst: (event: AuditEvent) => void):
  * Every line must be the canonical JSON of its event, as export writes it (otherwise the line is
  * reported `malformed`, like a stored body that is not canonical).
  * Pruned events are vouched for by the prune records in the file; `unvouched` counts those
- * whose record lies after the file's last event.
+ * whose record lies after the file's last event, and `unvouchedSeqs` names them (a reader of a
+ * partial export checks those lines against another copy of the log: the file cannot).
  *
  * `expect`: heads recorded outside the host (`audit verify --anchor`). The file must hold each
  * one — the same hash at that seq, or as its first prev_hash for the seq just before it — and

@@ -80,6 +80,9 @@ describe('airlock audit prune', () => {
     const partial = await runAirlock(['audit', 'verify', '--jsonl', head]);
     assert.equal(partial.code, 0, partial.stdout + partial.stderr);
     assert.match(partial.stdout, /^3 pruned event\(s\) whose prune record lies after the end of the file/m);
+    const pruned = lines.slice(0, 3).map((line) => JSON.parse(line) as { seq: number; pruned?: unknown }).filter((e) => e.pruned !== undefined).map((e) => e.seq);
+    assert.equal(pruned.length, 3);
+    assert.match(partial.stdout, new RegExp(`not vouched for by it \\(seq ${pruned.join(', ')}\\)$`, 'm'), 'the unvouched events are named by seq');
     const whole = await runAirlock(['audit', 'verify', '--jsonl', out]);
     assert.equal(whole.code, 0, whole.stdout);
     assert.match(whole.stdout, /^3 pruned event\(s\) vouched for by the prune records in the file$/m);

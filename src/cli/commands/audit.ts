@@ -85,7 +85,11 @@ async function verifyJsonlCommand(path: string, json: boolean, anchors: readonly
     const from = report.from_seq === null || report.from_seq === 1 ? 'from genesis' : `from seq ${report.from_seq} (its first prev_hash)`;
     process.stdout.write(`${green('OK')} exported chain verified ${from}: ${report.checked} events, head seq ${report.head?.seq ?? 0} ${report.head?.hash ?? ''}\n`);
     if ((report.pruned ?? 0) > 0) process.stdout.write(`${report.pruned} pruned event(s) vouched for by the prune records in the file\n`);
-    if ((report.unvouched ?? 0) > 0) process.stdout.write(`${report.unvouched} pruned event(s) whose prune record lies after the end of the file: not vouched for by it\n`);
+    if ((report.unvouched ?? 0) > 0) {
+      const seqs = report.unvouchedSeqs ?? [];
+      const more = (report.unvouched ?? 0) > seqs.length ? ` and ${(report.unvouched ?? 0) - seqs.length} more` : '';
+      process.stdout.write(`${report.unvouched} pruned event(s) whose prune record lies after the end of the file: not vouched for by it (seq ${seqs.join(', ')}${more})\n`);
+    }
   } else {
     const bad = report.firstBad;
     process.stdout.write(`${red('BROKEN')} exported chain: first bad event at seq ${bad?.seq ?? '?'} (${bad?.reason ?? 'unknown'}): ${bad?.message ?? ''}\n`);
