@@ -9,6 +9,7 @@ import fc from 'fast-check';
 import type { Principal } from '../core/types.ts';
 import { MemoryApprovalStore } from './memory-store.ts';
 import { makeService, pendingRequest, principal, requester, reviewer } from './test-helpers.ts';
+import type { ConsumeInput } from './service.ts';
 
 const ASKED_IN = 'ses_asked';
 
@@ -33,10 +34,10 @@ test('another agent of the requesting user, or the user without the agent, canno
     principal(),
   ];
   for (const who of others) {
-    await assert.rejects(service.consume(token, { actionHash: request.action_hash, principal: who }), { code: 'ERR_APPROVAL_NOT_REQUESTER' }, who.agent ?? 'no agent');
+    await assert.rejects(service.consume(token, { actionHash: request.action_hash, principal: who, session: request.session_id }), { code: 'ERR_APPROVAL_NOT_REQUESTER' }, who.agent ?? 'no agent');
   }
   assert.equal((await store.get(request.id))?.state, 'approved');
-  assert.equal((await service.consume(token, { actionHash: request.action_hash, principal: requester })).state, 'consumed');
+  assert.equal((await service.consume(token, { actionHash: request.action_hash, principal: requester, session: request.session_id })).state, 'consumed');
 });
 
 test('an approval asked for in one session is not consumed from another (or from none)', async () => {
@@ -85,4 +86,13 @@ test('property: of any presenters, only the exact requester in its session consu
     }),
     { numRuns: 300 },
   );
+});
+
+test('a caller that leaves the session out (untyped library use) is refused, whatever the approval was asked in', async () => {
+  for (const askedIn of [ASKED_IN, null]) {
+    const { service, request, token, store } = await approved({ session_id: askedIn });
+    const input = { actionHash: request.action_hash, principal: requester } as unknown as ConsumeInput;
+    await assert.rejects(service.consume(token, input), { code: 'ERR_APPROVAL_MISMATCH' }, String(askedIn));
+    assert.equal((await store.get(request.id))?.state, 'approved');
+  }
 });

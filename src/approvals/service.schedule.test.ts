@@ -36,7 +36,7 @@ test('under any interleaving of 2..8 consumers exactly one consumes; the others 
 
       const { service, events } = makeService(scheduled(s, inner), setup.clock);
       const all = Promise.allSettled(
-        Array.from({ length: consumers }, () => service.consume(token, { actionHash: request.action_hash, principal: requester })),
+        Array.from({ length: consumers }, () => service.consume(token, { actionHash: request.action_hash, principal: requester, session: request.session_id })),
       );
       const outcomes = (await s.waitFor(all)).map(outcome);
       assert.equal(outcomes.filter((o) => o === 'ok').length, 1, outcomes.join(','));

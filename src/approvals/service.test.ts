@@ -48,13 +48,13 @@ test('a reviewer with the role approves; the requester fetches the token and con
   assert.equal(claims.jti, approved.token_jti);
   assert.equal(claims.exp, Math.floor(request.expires_at / 1000));
 
-  const consumed = await service.consume(token, { actionHash: request.action_hash, principal: requester });
+  const consumed = await service.consume(token, { actionHash: request.action_hash, principal: requester, session: request.session_id });
   assert.equal(consumed.state, 'consumed');
   assert.equal((await store.get(request.id))?.state, 'consumed');
   assert.equal(events.at(-1)?.type, 'approval.consumed');
   assert.equal(events.at(-1)?.operator?.agent, 'support-bot');
 
-  await assert.rejects(service.consume(token, { actionHash: request.action_hash, principal: requester }), code('ERR_APPROVAL_CONSUMED', 409));
+  await assert.rejects(service.consume(token, { actionHash: request.action_hash, principal: requester, session: request.session_id }), code('ERR_APPROVAL_CONSUMED', 409));
   assert.equal(events.at(-1)?.type, 'approval.replay_attempted');
   await assert.rejects(service.fetchToken(requester, request.id), code('ERR_APPROVAL_CONSUMED'));
 });
@@ -138,7 +138,7 @@ test('a recorded requester issuer is part of the requester identity', async () =
   await assert.rejects(service.fetchToken(principal({ issuer: 'https://other.example' }), request.id), code('ERR_APPROVAL_NOT_REQUESTER'));
   const token = await service.fetchToken(requester, request.id);
   await assert.rejects(
-    service.consume(token, { actionHash: request.action_hash, principal: principal({ issuer: 'https://other.example' }) }),
+    service.consume(token, { actionHash: request.action_hash, principal: principal({ issuer: 'https://other.example' }), session: request.session_id }),
     code('ERR_APPROVAL_NOT_REQUESTER'),
   );
 });
@@ -172,7 +172,7 @@ test('an expired token is refused and its approval expires', async () => {
   await service.approve(reviewer, request.id, 'ok');
   const token = await service.fetchToken(requester, request.id);
   clock.set(request.expires_at);
-  await assert.rejects(service.consume(token, { actionHash: request.action_hash, principal: requester }), code('ERR_APPROVAL_EXPIRED', 410));
+  await assert.rejects(service.consume(token, { actionHash: request.action_hash, principal: requester, session: request.session_id }), code('ERR_APPROVAL_EXPIRED', 410));
   assert.equal((await store.get(request.id))?.state, 'expired');
   assert.equal(events.at(-1)?.type, 'approval.expired');
   assert.equal(events.at(-1)?.previous_state, 'approved');
@@ -187,7 +187,7 @@ test('the token never outlives its request and works until it expires', async ()
   const token = await service.fetchToken(requester, request.id);
   assert.equal(decodeJwt(token).exp, Math.floor((START + TTL_MS) / 1000), 'token exp never outlives the request');
   clock.set(START + TTL_MS - 1);
-  assert.equal((await service.consume(token, { actionHash: request.action_hash, principal: requester })).state, 'consumed');
+  assert.equal((await service.consume(token, { actionHash: request.action_hash, principal: requester, session: request.session_id })).state, 'consumed');
 });
 
 test('any change to the action needs a new approval', async () => {
@@ -195,21 +195,21 @@ test('any change to the action needs a new approval', async () => {
   await service.approve(reviewer, request.id, 'ok');
   const token = await service.fetchToken(requester, request.id);
   const changed = 'sha256:' + 'a'.repeat(63) + 'b';
-  await assert.rejects(service.consume(token, { actionHash: changed, principal: requester }), code('ERR_APPROVAL_MISMATCH', 403));
+  await assert.rejects(service.consume(token, { actionHash: changed, principal: requester, session: request.session_id }), code('ERR_APPROVAL_MISMATCH', 403));
   assert.equal((await store.get(request.id))?.state, 'approved');
-  await assert.rejects(service.consume(token, { actionHash: request.action_hash, principal: principal({ user: 'kim' }) }), code('ERR_APPROVAL_NOT_REQUESTER'));
+  await assert.rejects(service.consume(token, { actionHash: request.action_hash, principal: principal({ user: 'kim' }), session: request.session_id }), code('ERR_APPROVAL_NOT_REQUESTER'));
   await assert.rejects(
-    service.consume(token, { actionHash: request.action_hash, principal: principal({ tenant: 'globex' }) }),
+    service.consume(token, { actionHash: request.action_hash, principal: principal({ tenant: 'globex' }), session: request.session_id }),
     code('ERR_APPROVAL_NOT_REQUESTER'),
   );
-  assert.equal((await service.consume(token, { actionHash: request.action_hash, principal: requester })).state, 'consumed');
+  assert.equal((await service.consume(token, { actionHash: request.action_hash, principal: requester, session: request.session_id })).state, 'consumed');
 });
 
 test('forged, re-signed and foreign tokens are refused', async () => {
   const { service, request, store } = await setup();
   await service.approve(reviewer, request.id, 'ok');
   const token = await service.fetchToken(requester, request.id);
-  const input = { actionHash: request.action_hash, principal: requester };
+  const input = { actionHash: request.action_hash, principal: requester, session: request.session_id };
   const [h, p, s] = token.split('.') as [string, string, string];
   const payload = JSON.parse(Buffer.from(p, 'base64url').toString()) as Record<string, unknown>;
   const tampered = `${h}.${Buffer.from(JSON.stringify({ ...payload, ah: 'sha256:x' })).toString('base64url')}.${s}`;

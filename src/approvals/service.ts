@@ -33,12 +33,12 @@ export interface ConsumeInput {
   actionHash: string;
   principal: Principal;
   /**
-   * The session the presenting call is made in (null: none). When given, it must be the
-   * session the approval was requested in (its `session_id`): an approval asked for in one
-   * session (whose context the reviewer judged, and which may since have been stopped) is not
-   * usable from another.
+   * The session the presenting call is made in (null: none). It must be the session the
+   * approval was requested in (its `session_id`): an approval asked for in one session (whose
+   * context the reviewer judged, and which may since have been stopped) is not usable from
+   * another. Required, so that a caller cannot skip the check by leaving it out.
    */
-  session?: string | null;
+  session: string | null;
 }
 
 type State = ApprovalRequest['state'];
@@ -116,7 +116,7 @@ export class ApprovalService {
     if (!isRequester(principal, request)) throw approvalError('ERR_APPROVAL_NOT_REQUESTER');
     // The reviewer approved this agent acting for the user: another agent of the user (or the user alone) is not the requester.
     if ((principal.agent ?? null) !== request.requester.agent) throw approvalError('ERR_APPROVAL_NOT_REQUESTER');
-    if (input.session !== undefined && input.session !== request.session_id) {
+    if (input.session !== request.session_id) {
       throw approvalError('ERR_APPROVAL_MISMATCH', { approval_id: request.id });
     }
     if (request.token_jti !== claims.jti || request.action_hash !== claims.ah) throw approvalError('ERR_APPROVAL_TOKEN_INVALID');

@@ -67,7 +67,7 @@ export interface PipelineEnv {
   contextManifests: { manifestHash(sessionId: string): string | undefined };
   approvals: ApprovalStore;
   /** Verifies and consumes one-time approval tokens (atomically, in the approval store). */
-  approvalTokens: { consume(token: string, input: { actionHash: string; principal: Principal; session?: string | null }): Promise<{ id: string }> };
+  approvalTokens: { consume(token: string, input: { actionHash: string; principal: Principal; session: string | null }): Promise<{ id: string }> };
   approvalTtlMs: number;
   /** Mints just-in-time credentials scoped by the policy's obligations. */
   credentials: {

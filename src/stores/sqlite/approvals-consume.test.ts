@@ -34,7 +34,7 @@ test('1,000 trials of 8 concurrent consumers on one connection: exactly one cons
       const token = await service.fetchToken(requester, request.id);
       events.length = 0;
       const settled = await Promise.allSettled(
-        Array.from({ length: CONSUMERS }, () => service.consume(token, { actionHash: request.action_hash, principal: requester })),
+        Array.from({ length: CONSUMERS }, () => service.consume(token, { actionHash: request.action_hash, principal: requester, session: request.session_id })),
       );
       const wins = settled.filter((r) => r.status === 'fulfilled').length;
       assert.equal(wins, 1, `trial ${trial}: ${wins} consumers succeeded`);
@@ -73,7 +73,7 @@ test('100 trials of 8 consumers in separate worker threads, one connection each:
       const done: Promise<string>[] = [];
       for (const worker of workers) {
         ready.push(nextMessage(worker));
-        worker.postMessage({ trial, token, actionHash: request.action_hash, principal: requester });
+        worker.postMessage({ trial, token, actionHash: request.action_hash, principal: requester, session: request.session_id });
       }
       await Promise.all(ready);
       for (const worker of workers) done.push(nextMessage(worker).then((m) => (m as { outcome: string }).outcome));

@@ -22,6 +22,7 @@ interface Trial {
   token: string;
   actionHash: string;
   principal: Principal;
+  session: string | null;
 }
 
 const setup = workerData as Setup;
@@ -39,7 +40,7 @@ port.on('message', (message: Trial | 'close') => {
   }
   port.postMessage({ ready: message.trial });
   while (Atomics.load(gate, 0) < message.trial) Atomics.wait(gate, 0, message.trial - 1, 1000);
-  service.consume(message.token, { actionHash: message.actionHash, principal: message.principal }).then(
+  service.consume(message.token, { actionHash: message.actionHash, principal: message.principal, session: message.session }).then(
     () => port.postMessage({ trial: message.trial, outcome: 'ok' }),
     (error: unknown) => port.postMessage({ trial: message.trial, outcome: isAirlockError(error) ? error.code : String(error) }),
   );
