@@ -28,6 +28,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,12 +173,20 @@ function cpuMicros(pid: number | undefined): number | null {
   }
 }
 
+/** Temporary directories of this run (configs, logs, state), removed when the run ends. */
+const scratch: string[] = [];
+function scratchDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(dir);
+  return dir;
+}
+
 /** `airlock serve` of the checkout at `root` (its own demo config and data), and a token for it. */
 async function startGateway(root: string, children: ChildProcess[]): Promise<{ url: string; token: string; pid: number | undefined }> {
   const main = join(root, 'src', 'cli', 'main.ts');
   // The checkout's own demo config (its policies and handlers).
   const write = root === REPO_ROOT ? writeDemoConfig : ((await import(pathToFileURL(join(root, 'scripts', 'demo-config.ts')).href)) as { writeDemoConfig: typeof writeDemoConfig }).writeDemoConfig;
-  const config = write(mkdtempSync(join(tmpdir(), 'airlock-peers-decide-')), { limits: false });
+  const config = write(scratchDir('airlock-peers-decide-'), { limits: false });
   const token = await cli(['token', 'mint', '--config', config, '--sub', 'fin', '--tenant', 'acme', '--roles', 'finance-lead', '--ttl', '3600'], main);
   const gateway = spawn(NODE, [main, 'serve', '--config', config, '--port', '0'], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(gateway);
@@ -287,8 +296,10 @@ async function mcp(calls: number, floor: PeersBenchResult['commit_floor'], child
   // Each door its own environment (its own audit log and state): two processes appending to one
   // log would wait for each other's write lock.
   const env = await mcpTestEnv({ mcp: { upstreams: [upstream] }, policies });
+  scratch.push(env.dir);
   const token = await env.token({ sub: 'bench', roles: ['conformance'] });
   const httpEnv = await mcpTestEnv({ mcp: { upstreams: [upstream] }, policies });
+  scratch.push(httpEnv.dir);
   const httpToken = await httpEnv.token({ sub: 'bench', roles: ['conformance'] });
 
   const direct = await connect(new StdioClientTransport({ command: NODE, args: [SERVERS.conformance], stderr: 'ignore' }));
@@ -402,6 +413,8 @@ export async function run(options: { quick?: boolean; only?: ReadonlyArray<'deci
   } finally {
     for (const client of clients) await client.close().catch(() => undefined);
     for (const child of children) child.kill('SIGTERM');
+    await Promise.all(children.map((child) => (child.exitCode === null && child.signalCode === null ? once(child, 'exit') : undefined)));
+    for (const dir of scratch.splice(0)) rmSync(dir, { recursive: true, force: true });
   }
 }
 
