@@ -96,3 +96,17 @@ test('a caller that leaves the session out (untyped library use) is refused, wha
     assert.equal((await store.get(request.id))?.state, 'approved');
   }
 });
+
+test('no actor of the delegation chain decides the request it steered, whatever its roles', async () => {
+  const chain = ['support-bot', 'kim', 'triage-bot'];
+  for (const actor of chain) {
+    const { service, store } = makeService(new MemoryApprovalStore());
+    const request = pendingRequest({ requester: { user: 'sam', agent: 'support-bot', issuer: 'https://idp.example', delegation: chain } });
+    await store.create(request);
+    for (const verdict of ['approve', 'deny'] as const) {
+      await assert.rejects(service[verdict](principal({ user: actor, roles: ['finance-lead'] }), request.id, 'fine by me'), { code: 'ERR_APPROVAL_SELF_DECISION' }, `${actor} ${verdict}`);
+    }
+    assert.equal((await store.get(request.id))?.state, 'pending');
+    assert.equal((await service.approve(reviewer, request.id, 'checked')).state, 'approved', 'a reviewer outside the chain decides');
+  }
+});

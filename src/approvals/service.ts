@@ -143,9 +143,7 @@ export class ApprovalService {
     const text = this.#checkJustification(justification);
     if (reviewer.agent !== undefined || reviewer.delegation.length > 0) throw approvalError('ERR_APPROVAL_AGENT_FORBIDDEN');
     const request = await this.#load(reviewer, id);
-    if (reviewer.user === request.requester.user || reviewer.user === request.requester.agent) {
-      throw approvalError('ERR_APPROVAL_SELF_DECISION');
-    }
+    if (isActorOf(reviewer, request)) throw approvalError('ERR_APPROVAL_SELF_DECISION');
     if (!reviewer.roles.includes(request.required_role)) {
       throw approvalError('ERR_APPROVAL_ROLE_REQUIRED', { required_role: request.required_role });
     }
@@ -223,6 +221,12 @@ export class ApprovalService {
 }
 
 /** Same user in the same tenant (and the same issuer, when the request recorded one). */
+/** The reviewer is the requesting user, its acting agent, or any actor of its delegation chain. */
+function isActorOf(reviewer: Principal, request: ApprovalRequest): boolean {
+  const { user, agent, delegation } = request.requester;
+  return reviewer.user === user || reviewer.user === agent || (delegation ?? []).includes(reviewer.user);
+}
+
 export function isRequester(principal: Principal, request: ApprovalRequest): boolean {
   return (
     principal.tenant === request.tenant &&

@@ -12,8 +12,12 @@ export interface ApprovalRequest {
   tool: string;
   tool_version: string;
   tenant: string;
-  /** `issuer` (optional) is the requester's token issuer; when recorded, the workflow checks it too. */
-  requester: { user: string; agent: string | null; issuer?: string };
+  /**
+   * `issuer` (optional) is the requester's token issuer; when recorded, the workflow checks it too.
+   * `delegation` (optional) is the token's full delegation chain, outermost actor first; when
+   * recorded, no actor of it may decide the request (an actor that steered the call is not its reviewer).
+   */
+  requester: { user: string; agent: string | null; issuer?: string; delegation?: string[] };
   required_role: string;
   policy_version: string;
   reasons: DecisionReason[];

@@ -35,7 +35,9 @@ describe('approval flow over HTTP', () => {
     const id = held.body.approval_id as string;
 
     const pending = await fx.get('/v1/approvals?state=pending', fx.tokens.fin);
-    assert.ok((pending.body.approvals as Json[]).some((a) => a.id === id));
+    const listed = (pending.body.approvals as Json[]).find((a) => a.id === id);
+    assert.ok(listed !== undefined);
+    assert.deepEqual((listed.requester as Json).delegation, ['support-agent'], 'the delegation chain is recorded, so no actor of it can decide');
     const foreign = await fx.token({ sub: 'gus', tenant: 'globex', roles: ['finance-lead'] });
     assert.deepEqual((await fx.get('/v1/approvals?state=pending', foreign)).body.approvals, []);
     const missing = await fx.get('/v1/approvals/apr_doesnotexist0000000000', foreign);

@@ -89,7 +89,7 @@ export async function approve(call: CallState, env: PipelineEnv): Promise<void> 
     tool: tool.name,
     tool_version: tool.version,
     tenant: principal.tenant,
-    requester: { user: principal.user, agent: principal.agent ?? null, issuer: principal.issuer },
+    requester: { user: principal.user, agent: principal.agent ?? null, issuer: principal.issuer, delegation: [...principal.delegation] },
     required_role: role,
     policy_version: call.policyVersion ?? 'none',
     reasons: hold.reasons,
