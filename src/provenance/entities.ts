@@ -5,7 +5,8 @@
  * arguments, so an entity matches when it appears in both, whatever the surrounding text.
  *
  * The rules (docs/policy-model.md, "Provenance"):
- * - text is folded first (NFKC, lowercase): `Bob@Example.COM` and `bob@example.com` match;
+ * - text is folded first (invisible code points removed, NFKC, lowercase): `Bob@Example.COM`
+ *   and `bob@example.com` match, and so do `GB82\u200bWEST...` and `GB82WEST...`;
  * - email: `local@domain`, key the whole address (also yields its domain);
  * - URL: `scheme://host/path` or `www.host/path`; key `host/path` without `www.`, scheme,
  *   user info, port, query, fragment or trailing `/` (also yields the host as a domain);

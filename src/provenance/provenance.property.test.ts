@@ -1,7 +1,8 @@
 /**
  * Properties of argument provenance, for meaningful values (entities and phrases of 3+
  * words) embedded, between words, in generated content:
- * - a value present only in untrusted content is always tainted;
+ * - a value present only in untrusted content is always tainted, also when the content
+ *   hides invisible code points between its characters;
  * - a value also present in user-tier content is never tainted;
  * - the order content was registered in changes nothing (arguments, sources, labels);
  * - a value inside a request for action is `instructed` exactly when no untrusted text
@@ -76,6 +77,21 @@ test('a value present only in untrusted content is always tainted', () => {
       const found = taint.find((t) => t.argument === place.path);
       assert.ok(found !== undefined, `${String(value)} was not tainted`);
       assert.ok(found.sources.includes('cnt_carrier') && found.sources.includes('web'));
+    }),
+    { numRuns: 400 },
+  );
+});
+
+/** Code points a reader never sees (Default_Ignorable_Code_Point), as content could hide them between characters. */
+const invisible = fc.constantFrom('\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', '\u202e', '\u2066', '\u180e', '\u034f', '\ufe0f', '\u{e0041}');
+
+test('a value spelled in untrusted content with invisible characters between its characters is still tainted', () => {
+  fc.assert(
+    fc.property(meaningful, placement, filler, filler, fc.array(fc.tuple(fc.nat(), invisible), { minLength: 1, maxLength: 6 }), (value, place, before, after, spikes) => {
+      const chars = [...String(value)];
+      for (const [at, mark] of spikes) chars.splice(1 + (at % Math.max(1, chars.length - 1)), 0, mark);
+      const { taint } = tracker([{ text: embed(before, chars.join(''), after), tier: 'external', id: 'cnt_carrier', source: 'web' }]).trace('ses_p', place.wrap(value));
+      assert.ok(taint.some((t) => t.argument === place.path), `${JSON.stringify(chars.join(''))} hid ${String(value)}`);
     }),
     { numRuns: 400 },
   );

@@ -34,7 +34,7 @@ import type { ArgumentTaint, TaintEvidence } from '../core/types.ts';
 import { ContentIndex } from './content-index.ts';
 import { extractEntities } from './entities.ts';
 import { Patterns, insideOthers } from './patterns.ts';
-import { SHINGLE_WORDS, fold, shingles, wordHashes } from './text.ts';
+import { SHINGLE_WORDS, fold, shingles, visible, wordHashes } from './text.ts';
 
 /** Words a copied passage inside a longer value needs to count. */
 export const PASSAGE_WORDS = 8;
@@ -125,7 +125,7 @@ const UPPER = /^\p{Lu}/u;
  * the names a text uses (`Bob`, `Alice`, `Paris`), not the first word of a sentence.
  */
 export function properNames(text: string): string[] {
-  const normalized = text.normalize('NFKC');
+  const normalized = visible(text);
   const out: string[] = [];
   for (const match of normalized.matchAll(NAME)) {
     const word = match[0];
@@ -397,7 +397,7 @@ export class SessionProvenance {
     const text = this.#texts.get(ordinal);
     const entry = this.#entries[ordinal];
     if (text === undefined || entry === undefined) return null;
-    const normalized = text.normalize('NFKC');
+    const normalized = visible(text);
     const folded = fold(text);
     const shown = normalized.length === folded.length ? normalized : folded;
     for (const needle of needles) {

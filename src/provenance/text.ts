@@ -1,15 +1,29 @@
 /**
- * Text normalization and word shingles for provenance matching. Text is folded (Unicode
- * NFKC, lowercase) before anything is extracted or compared. Words are maximal runs of
+ * Text normalization and word shingles for provenance matching. Text is folded (invisible
+ * code points removed, Unicode NFKC, lowercase) before anything is extracted or compared. Words are maximal runs of
  * letters and digits; a shingle is three consecutive words, hashed to a 30-bit integer
  * (a V8 small integer, so the index stays compact and lookups stay fast). A hash collision
  * can only make a phrase look present where it is not; see session.ts for why that is
  * harmless in both directions.
  */
 
-/** NFKC, lowercase: the form every comparison is made in. */
+/**
+ * Code points a reader never sees (zero-width spaces and joiners, the soft hyphen, word
+ * joiner, byte order mark, bidi controls, tag characters, variation selectors: Unicode's
+ * Default_Ignorable_Code_Point). Untrusted content could spell a value with them between its
+ * characters (`GB82\u200bWEST...`); a model copying the value drops them, and the argument
+ * would then match nothing the content was indexed as.
+ */
+const IGNORABLE = /\p{Default_Ignorable_Code_Point}/gu;
+
+/** Text as a reader sees it: invisible code points removed, then NFKC. */
+export function visible(text: string): string {
+  return text.replace(IGNORABLE, '').normalize('NFKC');
+}
+
+/** Visible text (see `visible`), lowercase: the form every comparison is made in. */
 export function fold(text: string): string {
-  return text.normalize('NFKC').toLowerCase();
+  return visible(text).toLowerCase();
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
