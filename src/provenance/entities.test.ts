@@ -28,6 +28,15 @@ test('IBANs match with or without spaces', () => {
   assert.ok(spaced.has('de89370400440532013000'));
   assert.ok(compact.has('de89370400440532013000'));
   assert.ok(entities('GB82 WEST 1234 5698 7654 32.').has('gb82west12345698765432'));
+  for (const separator of ['-', '.', '\t', '\n', '  ', ' - ']) {
+    assert.ok(entities(`pay to GB82${separator}WEST${separator}1234${separator}5698${separator}7654${separator}32 today`).has('gb82west12345698765432'), JSON.stringify(separator));
+  }
+});
+
+test('card and account numbers in groups become their digits, up to 34 of them', () => {
+  assert.ok(entities('card 4111-1111-1111-1111 exp 12/29').has('4111111111111111'));
+  assert.ok(entities('account 0123 4567 8901 2345 6789 0123 4567 8901 23').has('0123456789012345678901234567890123'));
+  assert.ok(!entities('0123 4567 8901 2345 6789 0123 4567 8901 234').has('01234567890123456789012345678901234'), 'more than 34 digits is not one number');
 });
 
 test('phone numbers become their digits', () => {

@@ -13,9 +13,10 @@
  * - domain: two or more dot-separated labels ending in a 2-24 letter top-level label; key
  *   without a leading `www.`;
  * - IBAN: two letters, two check digits, then 11-30 letters and digits, with or without
- *   single spaces between groups of four; key without spaces;
- * - phone: a run of digits and `( ) . - space` separators, optionally starting with `+`,
- *   holding 7 to 15 digits; key the digits only;
+ *   up to three separator characters (whitespace, `-`, `.`) between groups of four; key without them;
+ * - phone, card or account number: a run of digits and `( ) . - space` separators,
+ *   optionally starting with `+`, holding 7 to 34 digits; key the digits only (a model copying
+ *   `4111-1111-1111-1111` often writes `4111111111111111`);
  * - file path: starts with `/`, `~/`, `./`, `../` or a drive (`c:\`), or contains a `/`
  *   and ends in an extension; key with `\` turned into `/`;
  * - identifier: a run of letters and digits joined by `_`, `-` or `.`, at least 4
@@ -31,10 +32,12 @@
 const PIECE = /[^\s"'<>()[\]{},;!?|*^$=#`]+/gu;
 const SUB_TOKEN = /[\p{L}\p{N}]+(?:[_\-.][\p{L}\p{N}]+)*/gu;
 const THOUSANDS = /(?<![\p{N}.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\p{N}])/gu;
-const IBAN = /(?<![\p{L}\p{N}])[a-z]{2}\d{2} ?[a-z0-9]{4}(?: ?(?=[a-z]{0,3}\d)[a-z0-9]{4}){1,7}(?: ?(?=[a-z]{0,2}\d)[a-z0-9]{1,3})?(?![\p{L}\p{N}])/gu;
+const IBAN = /(?<![\p{L}\p{N}])[a-z]{2}\d{2}[\s.-]{0,3}[a-z0-9]{4}(?:[\s.-]{0,3}(?=[a-z]{0,3}\d)[a-z0-9]{4}){1,7}(?:[\s.-]{0,3}(?=[a-z]{0,2}\d)[a-z0-9]{1,3})?(?![\p{L}\p{N}])/gu;
 const PHONE = /(?<![\p{L}\p{N}+])\+?\(?\d[\d().\- ]*\d/gu;
 
 const MIN_LENGTH = 4;
+/** Digits of the longest grouped number keyed by its digits: an IBAN's BBAN, a card or account number. */
+const MAX_DIGIT_RUN = 34;
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
 const MAX_URL = 2048;
@@ -163,12 +166,12 @@ export function extractEntities(folded: string, out: Set<string> = new Set()): S
   }
   for (const match of folded.matchAll(THOUSANDS)) addNumber(canonicalNumber(match[0].replaceAll(',', '')) ?? '', out);
   for (const match of folded.matchAll(IBAN)) {
-    const compact = match[0].replaceAll(' ', '');
+    const compact = match[0].replace(/[\s.-]/g, '');
     if (compact.length >= 15 && compact.length <= 34) out.add(compact);
   }
   for (const match of folded.matchAll(PHONE)) {
     const digits = match[0].replace(/\D/g, '');
-    if (digits.length >= 7 && digits.length <= 15) out.add(digits);
+    if (digits.length >= 7 && digits.length <= MAX_DIGIT_RUN) out.add(digits);
   }
   return out;
 }

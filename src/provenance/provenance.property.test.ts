@@ -2,7 +2,8 @@
  * Properties of argument provenance, for meaningful values (entities and phrases of 3+
  * words) embedded, between words, in generated content:
  * - a value present only in untrusted content is always tainted, also when the content
- *   hides invisible code points between its characters;
+ *   hides invisible code points between its characters, and when the value is an IBAN or a
+ *   grouped number copied without its separators;
  * - a value also present in user-tier content is never tainted;
  * - the order content was registered in changes nothing (arguments, sources, labels);
  * - a value inside a request for action is `instructed` exactly when no untrusted text
@@ -27,11 +28,16 @@ const email = fc
   .tuple(alnum(1, 10), fc.option(alnum(1, 5)), alnum(1, 10), letters(2, 6), fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }))
   .map(([local, dotted, label, tld, flips]) => caseMix(`${local}${dotted === null ? '' : `.${dotted}`}@${label}.${tld}`, flips));
 const iban = fc
-  .tuple(letters(2, 2), digits(2), alnum(11, 26), fc.boolean())
-  .map(([country, check, rest, spaced]) => {
-    const compact = `${country}${check}${rest}`.toUpperCase();
-    return spaced ? (compact.match(/.{1,4}/g) ?? []).join(' ') : compact;
-  });
+  .tuple(letters(2, 2), digits(2), alnum(11, 26), fc.constantFrom('', ' ', '-', '.', ' - '))
+  .map(([country, check, rest, separator]) => (`${country}${check}${rest}`.toUpperCase().match(/.{1,4}/g) ?? []).join(separator));
+/** An IBAN as banks print it: a bank code of letters or digits, then an account number of digits. */
+const printedIban = fc
+  .tuple(letters(2, 2), digits(2), alnum(4, 4), fc.stringMatching(/^[0-9]{7,26}$/), fc.constantFrom('', ' ', '-', '.', ' - '))
+  .map(([country, check, bank, account, separator]) => (`${country}${check}${bank}${account}`.toUpperCase().match(/.{1,4}/g) ?? []).join(separator));
+/** A card or account number in groups: 7 to 34 digits. */
+const grouped = fc
+  .tuple(fc.array(digits(4), { minLength: 2, maxLength: 8 }), fc.constantFrom(' ', '-', '.'))
+  .map(([groups, separator]) => groups.join(separator));
 const url = fc
   .tuple(fc.constantFrom('http://', 'https://', 'https://www.', 'www.'), alnum(1, 12), letters(2, 5), fc.array(alnum(1, 8), { maxLength: 3 }))
   .map(([prefix, label, tld, path]) => `${prefix}${label}.${tld}${path.map((p) => `/${p}`).join('')}`);
@@ -92,6 +98,17 @@ test('a value spelled in untrusted content with invisible characters between its
       for (const [at, mark] of spikes) chars.splice(1 + (at % Math.max(1, chars.length - 1)), 0, mark);
       const { taint } = tracker([{ text: embed(before, chars.join(''), after), tier: 'external', id: 'cnt_carrier', source: 'web' }]).trace('ses_p', place.wrap(value));
       assert.ok(taint.some((t) => t.argument === place.path), `${JSON.stringify(chars.join(''))} hid ${String(value)}`);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('an IBAN or a grouped number copied without its separators is still tainted', () => {
+  fc.assert(
+    fc.property(fc.oneof(printedIban, grouped), placement, filler, filler, (value, place, before, after) => {
+      const compact = value.replace(/[\s.-]/g, '');
+      const { taint } = tracker([{ text: embed(before, value, after), tier: 'external', id: 'cnt_carrier', source: 'web' }]).trace('ses_p', place.wrap(compact));
+      assert.ok(taint.some((t) => t.argument === place.path), `${compact} copied from ${value}`);
     }),
     { numRuns: 400 },
   );
