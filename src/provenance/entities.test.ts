@@ -33,6 +33,13 @@ test('IBANs match with or without spaces', () => {
   }
 });
 
+test('addresses spelled so that they do not read as addresses yield their plain form too', () => {
+  const found = entities('write to eve [at] evil [dot] example or bob (at) corp (dot) example, see hxxps://drop[.]example/x');
+  for (const key of ['eve@evil.example', 'bob@corp.example', 'drop.example/x', 'drop.example']) assert.ok(found.has(key), key);
+  assert.ok(entities('mail ann at mail dot example today').has('ann@mail.example'));
+  assert.ok(!entities('we met at noon and left at five').has('met@noon'), 'plain prose is not an address');
+});
+
 test('card and account numbers in groups become their digits, up to 34 of them', () => {
   assert.ok(entities('card 4111-1111-1111-1111 exp 12/29').has('4111111111111111'));
   assert.ok(entities('account 0123 4567 8901 2345 6789 0123 4567 8901 23').has('0123456789012345678901234567890123'));

@@ -153,10 +153,36 @@ function trimPiece(raw: string): string {
 }
 
 /**
- * Entities of already-folded text (see `fold` in text.ts), added to `out`.
- * Returns `out`.
+ * Addresses written so that they do not read as addresses (`eve [at] evil [dot] example`,
+ * `hxxps://evil[.]example`): text that spells them this way says them all the same, and a
+ * model asked to use them writes the plain form. Returns the text with such spellings made
+ * plain, or null when it has none (the common case: one search over the text).
+ */
+const OBFUSCATION = /[[({<] {0,3}(?:dot|at|\.|@|:) {0,3}[\])}>]|\bh(?:xx|\*\*)ps?\b|[\p{L}\p{N}] {1,3}dot {1,3}[\p{L}\p{N}]/u;
+function deobfuscated(folded: string): string | null {
+  if (!OBFUSCATION.test(folded)) return null;
+  return folded
+    .replace(/\bh(?:xx|\*\*)p(s?)(?:\[:\]|:)/g, 'http$1:')
+    .replace(/ {0,3}[[({<] {0,3}(?:dot|\.) {0,3}[\])}>] {0,3}/g, '.')
+    .replace(/ {0,3}[[({<] {0,3}(?:at|@) {0,3}[\])}>] {0,3}/g, '@')
+    .replace(/[[({<] {0,3}: {0,3}[\])}>]/g, ':')
+    .replace(/([\p{L}\p{N}]) {1,3}dot {1,3}(?=[\p{L}\p{N}])/gu, '$1.')
+    .replace(/([\p{L}\p{N}_%+-]) {1,3}at {1,3}(?=[\p{L}\p{N}-]+\.[\p{L}\p{N}])/gu, '$1@');
+}
+
+/**
+ * Entities of already-folded text (see `fold` in text.ts), added to `out`: those of the
+ * text as written and, when it spells addresses so that they do not read as such (see
+ * `deobfuscated`), those of their plain form too. Returns `out`.
  */
 export function extractEntities(folded: string, out: Set<string> = new Set()): Set<string> {
+  extractFrom(folded, out);
+  const plain = deobfuscated(folded);
+  if (plain !== null && plain !== folded) extractFrom(plain, out);
+  return out;
+}
+
+function extractFrom(folded: string, out: Set<string>): void {
   for (const match of folded.matchAll(PIECE)) {
     const piece = trimPiece(match[0]);
     if (piece.length < MIN_LENGTH) continue;
@@ -173,5 +199,4 @@ export function extractEntities(folded: string, out: Set<string> = new Set()): S
     const digits = match[0].replace(/\D/g, '');
     if (digits.length >= 7 && digits.length <= MAX_DIGIT_RUN) out.add(digits);
   }
-  return out;
 }

@@ -3,7 +3,8 @@
  * words) embedded, between words, in generated content:
  * - a value present only in untrusted content is always tainted, also when the content
  *   hides invisible code points between its characters, and when the value is an IBAN or a
- *   grouped number copied without its separators;
+ *   grouped number copied without its separators, and when content spells an address so
+ *   that it does not read as one (`[at]`, `[dot]`, `hxxps`);
  * - a value also present in user-tier content is never tainted;
  * - the order content was registered in changes nothing (arguments, sources, labels);
  * - a value inside a request for action is `instructed` exactly when no untrusted text
@@ -109,6 +110,28 @@ test('an IBAN or a grouped number copied without its separators is still tainted
       const compact = value.replace(/[\s.-]/g, '');
       const { taint } = tracker([{ text: embed(before, value, after), tier: 'external', id: 'cnt_carrier', source: 'web' }]).trace('ses_p', place.wrap(compact));
       assert.ok(taint.some((t) => t.argument === place.path), `${compact} copied from ${value}`);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('an address spelled so that it does not read as one (`eve [at] evil [dot] example`, `hxxps://evil[.]example`) taints its plain form', () => {
+  const at = fc.constantFrom(' [at] ', '(at)', ' (at) ', ' at ', '[@]', '{at}');
+  const dot = fc.constantFrom('[dot]', ' [dot] ', '(dot)', ' dot ', '[.]', '(.)');
+  const spelled = fc.oneof(
+    fc.tuple(email, at, dot).map(([plain, a, d]) => {
+      const [local, domain] = plain.split('@') as [string, string];
+      return { plain, written: `${local}${a}${domain.replaceAll('.', d)}` };
+    }),
+    fc.tuple(url, dot).map(([plain, d]) => {
+      const [head, ...rest] = plain.split('/');
+      return { plain, written: [(head as string).replaceAll('.', d), ...rest].join('/').replace(/^http/, 'hxxp') };
+    }),
+  );
+  fc.assert(
+    fc.property(spelled, placement, filler, filler, ({ plain, written }, place, before, after) => {
+      const { taint } = tracker([{ text: embed(before, written, after), tier: 'external', id: 'cnt_carrier', source: 'web' }]).trace('ses_p', place.wrap(plain));
+      assert.ok(taint.some((t) => t.argument === place.path), `${plain} written as ${written}`);
     }),
     { numRuns: 400 },
   );
