@@ -28,3 +28,35 @@ test('property: a breach is reported exactly when some total exceeds its limit',
     ),
   );
 });
+
+test('a cost is charged rounded up: a sub-millionth cost is never free, and decimal costs keep their exact value', () => {
+  assert.equal(toMicros(0), 0);
+  assert.equal(toMicros(0.0000004), 1, 'a cost below one millionth still counts');
+  assert.equal(toMicros(0.0000014), 2, 'a fraction of a millionth counts as a whole one');
+  for (const [cost, micros] of [[0.02, 20_000], [0.07, 70_000], [2.5, 2_500_000], [0.1, 100_000], [1_000_000, 1e12]] as const) assert.equal(toMicros(cost), micros);
+  // A session at max_spend 0.0001 with a tool costing 0.0000014: 100 calls (0.00014 spent) got through before.
+  const tight = { session: { maxSpend: 0.0001 }, loops: {} };
+  let calls = 0;
+  while (budgetBreach({ ...ZERO_TOTALS, spendMicros: (calls + 1) * toMicros(0.0000014) }, tight) === null) calls++;
+  assert.ok(calls * 0.0000014 <= 0.0001, `${calls} calls spend ${calls * 0.0000014}`);
+});
+
+test('property: the calls a spend budget lets through never cost more than max_spend', () => {
+  fc.assert(
+    fc.property(
+      fc.double({ min: 1e-9, max: 10, noNaN: true }),
+      fc.double({ min: 1e-9, max: 1000, noNaN: true }),
+      (cost, maxSpend) => {
+        const config = { session: { maxSpend }, loops: {} };
+        const charge = toMicros(cost);
+        assert.ok(charge >= 1, 'a positive cost is charged');
+        const limit = Math.floor(maxSpend * 1e6) + 1;
+        // The largest number of calls not refused.
+        let n = Math.floor(limit / charge);
+        while (n > 0 && budgetBreach({ ...ZERO_TOTALS, spendMicros: n * charge }, config) !== null) n--;
+        assert.equal(budgetBreach({ ...ZERO_TOTALS, spendMicros: (n + 1) * charge }, config)?.code, 'budget.spend');
+        assert.ok(n * cost <= maxSpend * (1 + 1e-9), `${n} calls of ${cost} spend more than ${maxSpend}`);
+      },
+    ),
+  );
+});

@@ -13,7 +13,23 @@ export interface BudgetBreach {
   reason: string;
 }
 
-export const toMicros = (cost: number): number => Math.round(cost * 1_000_000);
+/**
+ * A cost in millionths, rounded up: a charge never counts for less than it costs (a cost
+ * below one millionth is still one, never free), so whole-number sums cannot drift under a
+ * budget. Float noise of the decimal (0.07 x 1e6 = 70000.00000000001) is not a fraction.
+ */
+export const toMicros = (cost: number): number => {
+  const scaled = cost * 1_000_000;
+  const nearest = Math.round(scaled);
+  return nearest > 0 && Math.abs(scaled - nearest) <= nearest * 1e-12 ? nearest : Math.ceil(scaled);
+};
+
+/** A spend limit in millionths, rounded down (a limit never allows more than it says). */
+export const limitMicros = (limit: number): number => {
+  const scaled = limit * 1_000_000;
+  const nearest = Math.round(scaled);
+  return nearest > 0 && Math.abs(scaled - nearest) <= nearest * 1e-12 ? nearest : Math.floor(scaled);
+};
 
 /**
  * The first limit the totals break. `denials: false` leaves the denial limit out (the budget
@@ -28,7 +44,7 @@ export function budgetBreach(totals: BudgetTotals, config: BudgetsConfig, option
   if (session.maxToolCalls !== undefined && totals.toolCalls > session.maxToolCalls) {
     return { code: 'budget.tool_calls', reason: `session tool-call budget exhausted (${totals.toolCalls} > ${session.maxToolCalls})` };
   }
-  if (session.maxSpend !== undefined && totals.spendMicros > toMicros(session.maxSpend)) {
+  if (session.maxSpend !== undefined && totals.spendMicros > limitMicros(session.maxSpend)) {
     return { code: 'budget.spend', reason: `session spend budget exhausted (${totals.spendMicros / 1_000_000} > ${session.maxSpend})` };
   }
   if (loops.maxIdenticalCalls !== undefined && totals.identicalRun > loops.maxIdenticalCalls) {
