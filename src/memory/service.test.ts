@@ -1,6 +1,8 @@
 import { beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ManualClock } from '../core/clock.ts';
+import type { JsonValue } from '../core/canonical.ts';
 import type { AuditEventInput, Principal } from '../core/types.ts';
 import { MemoryMemoryStore } from './memory-store.ts';
 import { MemoryService } from './service.ts';
@@ -170,5 +172,53 @@ describe('MemoryService', () => {
     assert.deepEqual(await service.search(sam, { q: 'morning' }), []);
     assert.deepEqual(events.map((e) => e.type), ['memory.written', 'memory.deleted']);
     await assert.rejects(service.delete(sam, result.id), { code: 'ERR_MEMORY_NOT_FOUND' });
+  });
+});
+
+describe('MemoryService taint of free-form content', () => {
+  const UNTRUSTED = 'attacker@evil.example';
+  // Like the gateway's provenance check: the paths of string values that hold untrusted text (values only).
+  const valuesFrom = (subject: JsonValue): string[] => {
+    const paths: string[] = [];
+    const visit = (v: JsonValue, path: string): void => {
+      if (typeof v === 'string') {
+        if (v.includes(UNTRUSTED)) paths.push(path);
+      } else if (Array.isArray(v)) v.forEach((item) => visit(item, path));
+      else if (v !== null && typeof v === 'object') for (const [k, child] of Object.entries(v)) visit(child, path === '' ? k : `${path}.${k}`);
+    };
+    visit(subject, '');
+    return paths;
+  };
+  const make = () =>
+    new MemoryService({
+      store: new MemoryMemoryStore(),
+      clock: new ManualClock(Date.UTC(2026, 2, 1)),
+      config: { reviewerRole: 'memory-reviewer', maxTtlSeconds: 86_400, kinds: { notes: { schema: { type: 'object' } } } },
+      audit: async () => undefined,
+      containsSecret: () => false,
+      taintOf: async (_p, _s, subject) => valuesFrom(subject),
+    });
+  const bot = principal('sam', 'acme', ['support'], 'support-agent');
+  const write = (service: MemoryService, content: JsonValue) =>
+    service.write(bot, { kind: 'notes', content, owner: 'sam', provenance: { kind: 'agent_inference', session_id: 'ses_1', source_ids: [] }, confidence: 0.9, ttl_seconds: 3600 });
+
+  test('untrusted text in an object key is tainted like a value: the write is queued, never searchable', async () => {
+    const service = make();
+    assert.deepEqual((await write(service, { payee: UNTRUSTED })).review_reasons, ['content.tainted']);
+    const asKey = await write(service, { [UNTRUSTED]: 'payee' });
+    assert.deepEqual([asKey.state, asKey.review_reasons], ['pending_review', ['content.tainted']]);
+    assert.deepEqual(await service.search(bot, { q: 'evil' }), []);
+  });
+
+  test('property: untrusted text anywhere in the content (a value or a key, at any depth) queues the write', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.string({ maxLength: 8 }), { minLength: 0, maxLength: 5 }), fc.boolean(), fc.string({ maxLength: 8 }), async (path, asKey, affix) => {
+        const text = `${affix}${UNTRUSTED}`;
+        let content: JsonValue = asKey ? { [text]: 1 } : { leaf: text };
+        for (const key of [...path].reverse()) content = { [key]: content };
+        assert.equal((await write(make(), content)).state, 'pending_review');
+      }),
+      { numRuns: 50 },
+    );
   });
 });
