@@ -1,8 +1,9 @@
 /** KillSwitchMonitor: scope matching, refresh on notice and on poll, fail-closed staleness on a monotonic clock. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { MemoryKillSwitchStore } from './memory-store.ts';
-import { KillSwitchMonitor } from './monitor.ts';
+import { KillSwitchMonitor, covers } from './monitor.ts';
 import type { KillSwitchSubject } from './monitor.ts';
 import { sampleKillSwitch, sampleRelease } from './store.contract.ts';
 import type { KillSwitchFeed, KillSwitchStore } from './types.ts';
@@ -155,5 +156,25 @@ describe('KillSwitchMonitor', () => {
     } finally {
       await monitor.stop();
     }
+  });
+});
+
+describe('covers: connector switches', () => {
+  const sw = (target: string) => ({ ...sampleKillSwitch({ scope: 'connector', target }), tenant: null });
+  it('a connector switch spelled as the tool config spells the host refuses the call (URL hosts are lowercased)', () => {
+    // connectorId() of `https://API.Payments.example/v1` is `api.payments.example`.
+    assert.equal(covers(sw('API.Payments.example'), subject({ connector: 'api.payments.example' })), true);
+    assert.equal(covers(sw('api.payments.example'), subject({ connector: 'api.payments.example' })), true);
+    assert.equal(covers(sw('api.payments.example'), subject({ connector: 'api.other.example' })), false);
+    assert.equal(covers(sw('crm'), subject({ connector: null })), false, 'a tool with no connector');
+  });
+
+  it('property: a connector switch covers exactly the connector ids equal to its target ignoring case', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 20 }), fc.string({ minLength: 1, maxLength: 20 }), fc.constantFrom('upper', 'lower', 'other'), (target, other, spelling) => {
+        const id = spelling === 'upper' ? target.toUpperCase() : spelling === 'lower' ? target.toLowerCase() : other;
+        assert.equal(covers(sw(target), subject({ connector: id })), target.toLowerCase() === id.toLowerCase());
+      }),
+    );
   });
 });

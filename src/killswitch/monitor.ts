@@ -47,7 +47,7 @@ export const DEFAULT_POLL_INTERVAL_MS = 250;
 export const DEFAULT_STALE_AFTER_MS = 2_000;
 const RESUBSCRIBE_EVERY_MS = 1_000;
 
-/** True when the switch refuses a call of `subject`. */
+/** True when the switch refuses a call of `subject` (a connector switch matches its connector id ignoring case). */
 export function covers(s: KillSwitch, subject: KillSwitchSubject): boolean {
   if (s.tenant !== null && s.tenant !== subject.tenant) return false;
   switch (s.scope) {
@@ -60,7 +60,10 @@ export function covers(s: KillSwitch, subject: KillSwitchSubject): boolean {
     case 'tool':
       return s.target === subject.tool;
     case 'connector':
-      return s.target === subject.connector;
+      // Connector ids of HTTP tools are URL hosts, which the URL parser lowercases: a switch
+      // naming the host as the tool's config spells it (`API.Example.com`) must still match.
+      // Ignoring case can only refuse more (the safe direction).
+      return subject.connector !== null && s.target.toLowerCase() === subject.connector.toLowerCase();
     case 'session':
       return s.target === subject.session;
   }
