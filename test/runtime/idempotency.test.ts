@@ -240,3 +240,25 @@ test('over HTTP: a replay is 200 with idempotency.replayed, another action under
     assert.equal((await send('/v1/idempotency/records/idm_unknownunknown1', null, admin, 'GET')).status, 404);
   });
 });
+
+test('a call still retrying past one deadline holds its key: a duplicate is told it is in progress, never run beside it', async () => {
+  await withRuntime(
+    async (rt, agent) => {
+      // Three attempts hang to their 600 ms deadline, the fourth answers (~1.95 s after the claim);
+      // the lease was one deadline + grace (1.6 s): a duplicate at 1.7 s read an unknown outcome,
+      // the status check said not executed (nothing had posted yet), and the key ran twice.
+      rt.ledger.hangNext = 3;
+      const original = post(rt, agent, 'order-10');
+      await new Promise((resolve) => setTimeout(resolve, 1_700));
+      const duplicate = await post(rt, agent, 'order-10');
+      assert.equal(duplicate.status, 'conflict', JSON.stringify(duplicate));
+      assert.equal(duplicate.status === 'conflict' && duplicate.error.code, 'ERR_IDEMPOTENCY_IN_PROGRESS');
+      const first = await original;
+      assert.equal(first.status, 'executed', JSON.stringify(first));
+      assert.equal(rt.ledger.posts, 4, 'the four attempts of the original, nothing else');
+      const replay = await post(rt, agent, 'order-10');
+      assert.equal(idOf(replay).replayed, true);
+    },
+    { state: 'memory', postTimeoutMs: 600, postRetries: 3, yaml: 'idempotency:\n  lease_grace_seconds: 1\n' },
+  );
+});

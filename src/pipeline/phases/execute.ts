@@ -16,8 +16,7 @@ import type { CallState } from '../call.ts';
 import { CallSecrets } from '../call-secrets.ts';
 import type { PipelineEnv } from '../env.ts';
 import { UNKNOWN_OUTCOME_CODES } from './idempotency.ts';
-
-const RETRY_PAUSE_MS = 25;
+import { RETRY_PAUSE_MS, attemptsOf } from './attempts.ts';
 
 export async function execute(call: CallState, env: PipelineEnv): Promise<void> {
   const { tool, principal } = call;
@@ -28,7 +27,7 @@ export async function execute(call: CallState, env: PipelineEnv): Promise<void> 
   if (call.credential !== undefined) secrets.add('credential', call.credential.token);
   // What the connector reports crossing the boundary (egress hops, sandbox runs), for the result event.
   const boundary = (call.boundary ??= { egress: [], sandbox: [] });
-  const attempts = 1 + (tool.idempotent ? (tool.retries ?? 0) : 0);
+  const attempts = attemptsOf(tool);
   for (let attempt = 1; attempt <= attempts; attempt++) {
     call.attempts = attempt;
     const controller = new AbortController();

@@ -22,6 +22,7 @@ import { effectiveState, fingerprintOf, isValidKey, scopeOf } from '../../idempo
 import type { CallState } from '../call.ts';
 import { denyWith } from '../call.ts';
 import type { PipelineEnv } from '../env.ts';
+import { executionBoundMs } from './attempts.ts';
 
 /** Connector failures after which the request may have reached the tool: the outcome is unknown. */
 export const UNKNOWN_OUTCOME_CODES: ReadonlySet<string> = new Set(['ERR_CONNECTOR_TIMEOUT', 'ERR_CONNECTOR_NETWORK']);
@@ -68,7 +69,8 @@ export async function idempotencyClaim(call: CallState, env: PipelineEnv): Promi
       session_id: call.session?.id ?? null,
       created_at: now,
       updated_at: now,
-      lease_until: now + call.tool.timeoutMs + control.leaseGraceMs,
+      // Past every attempt the call may make (retries included): a live call never reads as an unknown outcome.
+      lease_until: now + executionBoundMs(call.tool) + control.leaseGraceMs,
     };
     const claim = await control.store.claim(record);
     if (claim.claimed) {
