@@ -8,8 +8,9 @@
  *    The token's principal is the caller of everything in that request; the token is never
  *    passed to an upstream;
  * 3. belongs to an MCP session (`Mcp-Session-Id`, created by `initialize`) that is bound to
- *    the principal that opened it: another principal presenting the id gets 404, exactly as
- *    for an unknown session. Sessions are capped (`max_sessions`) and closed when idle.
+ *    the principal that opened it (issuer, tenant, user and acting agent): another principal
+ *    presenting the id gets 404, exactly as for an unknown session. Sessions are capped
+ *    (`max_sessions`) and closed when idle.
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -22,6 +23,7 @@ import { parseBearer } from '../pipeline/index.ts';
 import type { McpDoorSession } from './mcp-door.ts';
 import { createMcpDoorSession } from './mcp-door.ts';
 import { SessionEventStore } from './mcp-events.ts';
+import { hostnameOf } from './host.ts';
 
 export interface McpHttpOptions {
   hub: McpHub;
@@ -36,8 +38,13 @@ interface HttpSession {
   lastSeen: number;
 }
 
+/**
+ * Who an MCP session belongs to: issuer, tenant, user and acting agent, the same four the
+ * gateway's own sessions are bound to (sessions/owner.ts) — so the same user acting as another
+ * agent (or with no agent) can neither use, read the stream of, nor end this session.
+ */
 function ownerKey(principal: Principal): string {
-  return JSON.stringify([principal.issuer, principal.tenant, principal.user]);
+  return JSON.stringify([principal.issuer, principal.tenant, principal.user, principal.agent ?? null]);
 }
 
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}): Response {
@@ -45,12 +52,6 @@ function jsonRpcError(status: number, code: number, message: string, headers: Re
     status,
     headers: { 'content-type': 'application/json', ...headers },
   });
-}
-
-function hostnameOf(host: string): string {
-  const trimmed = host.trim().toLowerCase();
-  if (trimmed.startsWith('[')) return trimmed.slice(0, trimmed.indexOf(']') + 1);
-  return trimmed.replace(/:\d+$/, '');
 }
 
 /** DNS-rebinding check: null when the request's Host and Origin are acceptable, else why not. */
