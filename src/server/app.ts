@@ -18,6 +18,7 @@ import type { BodyRoute } from './request-schemas.ts';
 import { requestBodyLimit } from './body-limit.ts';
 import { openApiDocument } from './openapi.ts';
 import { mountConsole } from './console.ts';
+import { namesOtherHost } from './host.ts';
 
 type Env = { Variables: { started: bigint } };
 
@@ -115,8 +116,11 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument()));
   // Prometheus scrape (server.metrics): a bearer token when one is configured, else loopback callers only.
+  // A loopback caller is a loopback peer that also names a loopback host: a browser page of another
+  // site rebound to 127.0.0.1 connects from loopback but sends its own name as Host (DNS rebinding).
   app.get('/metrics', async (c) => {
-    const scrape = await gateway.metrics({ authorization: c.req.header('authorization'), remoteAddress: remoteAddressOf(c) });
+    const remoteAddress = namesOtherHost(c.req.header('host')) ? undefined : remoteAddressOf(c);
+    const scrape = await gateway.metrics({ authorization: c.req.header('authorization'), remoteAddress });
     return c.body(scrape.body, 200, { 'content-type': scrape.contentType });
   });
 
