@@ -1,31 +1,7 @@
-/** Hash routes (`#/approvals`, `#/lineage/<id>`, …): the server serves one page, the OIDC redirect lands on it. */
+/** Hash routing in the page (route.ts parses): the server serves one page, the OIDC redirect lands on it. */
 import { useEffect, useState } from 'preact/hooks';
-
-export type Route = { page: 'approvals' } | { page: 'lineage'; id: string | null } | { page: 'operations' } | { page: 'trends' };
-
-/** A path segment decoded; one that is not valid percent-encoding (`%`, `%zz`) is taken as written (a lookup then finds nothing). */
-function decoded(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-/** The route a location hash names; any hash at all gives a route (a link cannot break the page). */
-export function parseRoute(hash: string): Route {
-  const parts = hash.replace(/^#\/?/, '').split('/');
-  switch (parts[0]) {
-    case 'lineage':
-      return { page: 'lineage', id: parts[1] === undefined || parts[1] === '' ? null : decoded(parts[1]) };
-    case 'operations':
-      return { page: 'operations' };
-    case 'trends':
-      return { page: 'trends' };
-    default:
-      return { page: 'approvals' };
-  }
-}
+import { parseRoute } from './route.ts';
+import type { Route } from './route.ts';
 
 export function navigate(path: string): void {
   location.hash = `#${path}`;

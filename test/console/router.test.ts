@@ -1,8 +1,8 @@
-/** The console's hash router (console/src/router.ts): every hash parses, and ids survive the trip through a link. */
+/** The console's hash router (console/src/route.ts): every hash parses, and ids survive the trip through a link. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { parseRoute } from '../../console/src/router.ts';
+import { parseRoute } from '../../console/src/route.ts';
 
 test('a malformed percent-encoding in a lineage link is taken as written instead of breaking the page', () => {
   for (const raw of ['%', '%zz', 'act_%E0%A4%A', '%ED%A0%80']) assert.deepEqual(parseRoute(`#/lineage/${raw}`), { page: 'lineage', id: raw });
