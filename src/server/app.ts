@@ -149,8 +149,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     const limit = c.req.query('limit');
     const kind = c.req.query('kind');
     const q = c.req.query('q');
-    if (limit !== undefined && !/^\d{1,4}$/.test(limit)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'limit must be a whole number', { status: 400 });
-    const query = { ...(kind === undefined ? {} : { kind }), ...(q === undefined ? {} : { q: q.slice(0, 500) }), ...(limit === undefined ? {} : { limit: Number(limit) }) };
+    const query = { ...(kind === undefined ? {} : { kind }), ...(q === undefined ? {} : { q: q.slice(0, 500) }), ...(limit === undefined ? {} : { limit: queryLimit(limit, 100) }) };
     return c.json({ memories: await gateway.searchMemory(token(c), query) });
   });
   // Before /v1/memory/:id, so `review` is not taken for an id.
@@ -264,8 +263,7 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   app.get('/v1/idempotency/records', async (c) => {
     const state = c.req.query('state');
     const limit = c.req.query('limit');
-    if (limit !== undefined && !/^\d{1,4}$/.test(limit)) throw new AirlockError('ERR_REQUEST_MALFORMED', 'limit must be a whole number', { status: 400 });
-    const filter = { ...(state === undefined ? {} : { state }), ...(limit === undefined ? {} : { limit: Number(limit) }) };
+    const filter = { ...(state === undefined ? {} : { state }), ...(limit === undefined ? {} : { limit: queryLimit(limit, 9999) }) };
     return c.json({ records: await gateway.listIdempotencyRecords(token(c), filter) });
   });
   app.get('/v1/idempotency/records/:id', async (c) => c.json({ record: await gateway.getIdempotencyRecord(token(c), c.req.param('id')) }));
@@ -344,4 +342,11 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
   });
 
   return app;
+}
+
+/** A `limit` query parameter: a whole number from 1 to `max` (the range the OpenAPI document gives), else 400. */
+function queryLimit(value: string, max: number): number {
+  const n = /^\d{1,4}$/.test(value) ? Number(value) : NaN;
+  if (!(n >= 1 && n <= max)) throw new AirlockError('ERR_REQUEST_MALFORMED', `limit must be a whole number from 1 to ${max}`, { status: 400 });
+  return n;
 }

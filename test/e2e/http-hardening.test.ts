@@ -122,6 +122,22 @@ describe('HTTP door hardening', () => {
     }
   });
 
+  test('a list limit outside the range the OpenAPI document gives is 400, never quietly clamped', async () => {
+    const operator = await fx.token({ sub: 'ops', tenant: 'acme', roles: ['security-admin'] });
+    const cases: Array<[string, string, number]> = [
+      ['/v1/memory', fx.tokens.sam, 100],
+      ['/v1/idempotency/records', operator, 9999],
+    ];
+    for (const [path, token, max] of cases) {
+      for (const bad of ['0', String(max + 1), '-1', '1.5', '']) {
+        const res = await fx.get(`${path}?limit=${bad}`, token);
+        assert.equal(res.status, 400, `${path}?limit=${bad}`);
+        assert.equal((res.body.error as Json).code, 'ERR_REQUEST_MALFORMED');
+      }
+      for (const good of ['1', String(max)]) assert.equal((await fx.get(`${path}?limit=${good}`, token)).status, 200, `${path}?limit=${good}`);
+    }
+  });
+
   test("a session is bound to the acting agent: the same user acting as another agent cannot use it", async () => {
     const other = await fx.token({ sub: 'sam', tenant: 'acme', roles: ['support'], agent: 'other-agent' });
     const call = await fx.post('/v1/tool-calls', { session_id: session, tool: 'crm.getCustomer', arguments: { customer_id: 'cus_acme_ada' } }, other);
