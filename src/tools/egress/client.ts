@@ -5,7 +5,7 @@
  * socket's `lookup` answers with that address, so a second DNS answer (rebinding) is never
  * consulted. Redirects are followed here, one checked hop at a time (at most
  * policy.maxRedirects); credentials set by the caller are dropped when a hop leaves the
- * origin. Each hop is reported to `onRecord` with the rule that admitted or denied it and
+ * origin; a redirect's body is read at most MAX_REDIRECT_BODY_BYTES (then its connection is closed). Each hop is reported to `onRecord` with the rule that admitted or denied it and
  * the bytes written to and read from the socket.
  */
 import { lookup as dnsLookup } from 'node:dns/promises';
@@ -190,6 +190,33 @@ function bodyStream(response: IncomingMessage): ReadableStream<Uint8Array> {
   });
 }
 
+/** Largest redirect body read before its connection is closed instead of reused (nobody reads it). */
+export const MAX_REDIRECT_BODY_BYTES = 64 * 1024;
+
+/**
+ * Reads a redirect's body to its end so a keep-alive socket can be reused — at most
+ * MAX_REDIRECT_BODY_BYTES and DRAIN_MS: an endless or slow body closes the connection
+ * instead (a hostile server must not make the client read without bound).
+ */
+function drainRedirect(response: IncomingMessage): Promise<void> {
+  return new Promise<void>((done) => {
+    let read = 0;
+    const timer = setTimeout(() => response.destroy(), DRAIN_MS);
+    const finish = () => {
+      clearTimeout(timer);
+      done();
+    };
+    response.on('data', (chunk: Buffer) => {
+      read += chunk.byteLength;
+      if (read > MAX_REDIRECT_BODY_BYTES) response.destroy();
+    });
+    response.once('end', finish);
+    response.once('close', finish);
+    response.once('error', finish);
+    response.resume();
+  });
+}
+
 function toResponse(response: IncomingMessage, url: URL, onEnd: () => void): Response {
   const status = response.statusCode ?? 0;
   const headers = new Headers();
@@ -268,12 +295,7 @@ export function createEgressFetch(options: EgressClientOptions): EgressFetch & {
       const base = { destination: `${url.protocol}//${url.host}`, host: url.hostname, port: Number(url.port) || (url.protocol === 'https:' ? 443 : 80), address: vetted.address, allowed: true, rule: vetted.rule, status, hop };
       const location = response.headers.location;
       if (status >= 300 && status < 400 && location !== undefined && redirect !== 'manual') {
-        response.resume();
-        await new Promise<void>((done) => {
-          response.once('end', done);
-          response.once('close', done);
-          response.once('error', () => done());
-        });
+        await drainRedirect(response);
         const { out, in: read } = counts();
         options.onRecord?.({ ...base, bytes_out: out, bytes_in: read });
         if (redirect === 'error') throw new TypeError('redirect refused (redirect: error)');
