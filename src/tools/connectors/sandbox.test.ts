@@ -69,3 +69,11 @@ test('an aborted call kills the run and reports it', async () => {
   await assert.rejects(running, { code: 'ERR_CONNECTOR_ABORTED' });
   assert.deepEqual(reports[0]?.violations.map((v) => v.code), ['sandbox.aborted']);
 });
+
+test('no writable place is unbounded: /dev/shm holds no more than the work folder (file_bytes)', async () => {
+  // 8 files of 512 KiB (each under the 1 MiB file-size limit) into /dev/shm: 4 MiB unless the folder is bounded.
+  const script = 'for i in 1 2 3 4 5 6 7 8; do head -c 524288 /dev/zero > /dev/shm/f$i 2>/dev/null || break; done; du -sk /dev/shm | cut -f1';
+  const reports: SandboxReport[] = [];
+  const result = (await new SandboxConnector(spec(['/bin/sh', '-c', script], { stdin: 'none', output: 'text' })).execute(call({}, reports))) as { stdout: string };
+  assert.ok(Number(result.stdout.trim()) <= 1024, `wrote ${result.stdout.trim()} KiB to /dev/shm`);
+});

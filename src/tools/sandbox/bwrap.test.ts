@@ -15,7 +15,7 @@ test('namespaces, read-only root, one writable work folder, seccomp on fd 3, lim
   for (const flag of ['--unshare-all', '--unshare-user', '--disable-userns', '--die-with-parent', '--new-session']) assert.ok(args.includes(flag), flag);
   assert.ok(!args.includes('--share-net'));
   assert.deepEqual(pairs(args, '--remount-ro'), ['/']);
-  assert.deepEqual(pairs(args, '--tmpfs'), ['/work']);
+  assert.deepEqual(pairs(args, '--tmpfs'), ['/dev/shm', '/work']);
   assert.deepEqual(pairs(args, '--seccomp'), ['3']);
   assert.ok(!pairs(args, '--ro-bind').includes('/'), 'the host root is never bound');
   assert.ok(!pairs(args, '--bind').length, 'nothing of the host is bound writable');
@@ -37,4 +37,19 @@ test('network: shares the host network and its DNS and certificate files', () =>
 
 test('prlimit: hard limits, cpu soft limit below hard so it arrives as SIGXCPU', () => {
   assert.deepEqual(prlimitArguments(limits), ['/usr/bin/prlimit', '--cpu=3:4', `--as=${64 * 1024 * 1024}`, '--nproc=8', `--fsize=${1 << 20}`, '--core=0', '--nofile=256']);
+});
+
+test('every writable tmpfs is bounded: /dev/shm (writable in bwrap\'s /dev) gets its own tmpfs after /dev, with a size', () => {
+  const args = bwrapArguments({ command: ['/bin/true'], env: {}, network: false, readOnlyPaths: [], limits }, host);
+  const dev = args.indexOf('--dev');
+  assert.ok(dev >= 0);
+  args.forEach((arg, i) => {
+    if (arg !== '--tmpfs') return;
+    // bwrap's --size applies to the next tmpfs: each one must be preceded by its own --size
+    const size = args.lastIndexOf('--size', i);
+    assert.ok(size >= 0 && !args.slice(size + 2, i).includes('--tmpfs'), `tmpfs ${args[i + 1]} has a size`);
+    assert.equal(args[size + 1], String(limits.fileBytes));
+  });
+  const shm = args.findIndex((a, i) => a === '--tmpfs' && args[i + 1] === '/dev/shm');
+  assert.ok(shm > dev, '/dev/shm is mounted over /dev, after it');
 });

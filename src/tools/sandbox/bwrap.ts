@@ -5,7 +5,7 @@
  * read-only after setup, with the system folders bound read-only (/usr and the /bin, /lib
  * ... links or folders beside it), a minimal /etc (the loader cache, passwd and group; DNS
  * and certificates only with network), fresh /proc and /dev, and one writable tmpfs work
- * folder of bounded size (also TMPDIR; /tmp is read-only). Nothing else of the host is visible: no /home, /root, /var,
+ * folder of bounded size (also TMPDIR; /tmp is read-only); /dev/shm is a tmpfs of the same bound. Nothing else of the host is visible: no /home, /root, /var,
  * the real /etc/shadow (an unreadable decoy stands in its place), and no project files unless
  * listed in `readOnlyPaths`. The environment is only what bwrap is started with (the tool's
  * `env`; the caller starts it with nothing else) plus a few defaults. The command runs under prlimit (CPU seconds, address space, processes, file
@@ -53,6 +53,9 @@ export function bwrapArguments(plan: BwrapPlan, host: (path: string) => HostEntr
   }
   for (const path of DECOYS) args.push('--perms', '0000', '--dir', path);
   args.push('--proc', '/proc', '--dev', '/dev');
+  // bwrap's /dev is an unbounded tmpfs with a writable /dev/shm: that folder gets its own tmpfs of the
+  // work folder's size, so no writable place is unbounded (POSIX shared memory still works).
+  args.push('--size', String(plan.limits.fileBytes), '--perms', '0700', '--tmpfs', '/dev/shm');
   args.push('--size', String(plan.limits.fileBytes), '--perms', '0700', '--tmpfs', WORK_DIR);
   // After the work folder: a listed path inside /work stays visible (read-only) rather than hidden by it.
   for (const path of plan.readOnlyPaths) args.push('--ro-bind', path, path);
