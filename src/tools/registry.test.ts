@@ -1,8 +1,11 @@
 /** ToolRegistry: definition checks, versions, closed schemas, plain-JSON intake. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { canonicalHash } from '../core/canonical.ts';
+import type { JsonValue } from '../core/canonical.ts';
 import type { JsonSchema, ToolDefinition } from '../core/types.ts';
+import { createSchemaCompiler } from './ajv.ts';
 import { ToolRegistry } from './registry.ts';
 import type { ValidationResult } from './registry.ts';
 import { toolDef } from './test-support.ts';
@@ -268,5 +271,134 @@ describe('ToolRegistry.validate: payload shape', () => {
   it('throws for a tool object that is not the registered definition', () => {
     const other = new ToolRegistry([toolDef({ name: 't', timeoutMs: 5 })]).get('t')!;
     assert.throws(() => registry.validate(other, {}), { code: 'ERR_TOOLS_NOT_REGISTERED' });
+  });
+});
+
+describe('ToolRegistry.validate: closing never lifts a constraint', () => {
+  it('keeps a `not` that forbids a property', () => {
+    const registry = registryWith({
+      type: 'object',
+      properties: { amount: { type: 'number' }, override: { type: 'boolean' } },
+      not: { type: 'object', properties: { override: { const: true } }, required: ['override'] },
+    });
+    assert.equal(check(registry, { amount: 1, override: true }).ok, false);
+    assert.equal(check(registry, { amount: 1, override: false }).ok, true);
+    assert.equal(check(registry, { amount: 1 }).ok, true);
+  });
+
+  it('keeps an `if` that selects a bound, also with other properties present', () => {
+    const registry = registryWith({
+      type: 'object',
+      properties: { kind: { type: 'string' }, amount: { type: 'number' } },
+      if: { type: 'object', properties: { kind: { const: 'refund' } }, required: ['kind'] },
+      then: { type: 'object', properties: { amount: { type: 'number', maximum: 100 } }, additionalProperties: true },
+    });
+    assert.equal(check(registry, { kind: 'refund', amount: 5000 }).ok, false);
+    assert.equal(check(registry, { kind: 'refund', amount: 50 }).ok, true);
+    assert.equal(check(registry, { kind: 'charge', amount: 5000 }).ok, true);
+  });
+
+  it('keeps a `not` through a $ref to a $defs entry', () => {
+    const registry = registryWith({
+      type: 'object',
+      $defs: { forced: { type: 'object', properties: { override: { const: true } }, required: ['override'] } },
+      properties: { amount: { type: 'number' }, override: { type: 'boolean' } },
+      not: { $ref: '#/$defs/forced' },
+    });
+    assert.equal(check(registry, { amount: 1, override: true }).ok, false);
+    assert.equal(check(registry, { amount: 1 }).ok, true);
+  });
+
+  it('keeps "exactly one" of a oneOf', () => {
+    const registry = registryWith({
+      type: 'object',
+      properties: { card: { type: 'string' }, iban: { type: 'string' } },
+      oneOf: [
+        { type: 'object', properties: { card: { type: 'string' }, iban: { type: 'string' } }, required: ['card'] },
+        { type: 'object', properties: { iban: { type: 'string' } }, required: ['iban'] },
+      ],
+    });
+    assert.equal(check(registry, { card: 'c', iban: 'i' }).ok, false);
+    assert.equal(check(registry, { card: 'c' }).ok, true);
+    assert.equal(check(registry, { iban: 'i' }).ok, true);
+    assert.equal(check(registry, { iban: 'i', bcc: 'x' }).ok, false);
+  });
+
+  // Small object schemas over properties a, b, c composed with not / if-then-else / oneOf /
+  // anyOf / allOf / $ref, and small argument objects: what the registry accepts, the schema
+  // as written accepts too.
+  const NAMES = ['a', 'b', 'c'] as const;
+  const leafArb = fc.constantFrom<JsonSchema>({ type: 'integer', maximum: 1 }, { type: 'integer', minimum: 2 }, { type: 'boolean' }, { const: 2 }, {});
+  const objectArb: fc.Arbitrary<JsonSchema> = fc.letrec<{ obj: JsonSchema }>((tie) => ({
+    obj: fc
+      .record({
+        props: fc.subarray([...NAMES], { minLength: 1 }),
+        leaves: fc.array(leafArb, { minLength: 3, maxLength: 3 }),
+        required: fc.subarray([...NAMES]),
+        open: fc.boolean(),
+        combinator: fc.oneof(
+          { depthSize: 'small', withCrossShrink: true },
+          fc.constant(null),
+          fc.record({ kind: fc.constant('not'), subs: fc.tuple(tie('obj')) }),
+          fc.record({ kind: fc.constant('if'), subs: fc.tuple(tie('obj'), tie('obj'), tie('obj')) }),
+          fc.record({ kind: fc.constantFrom('oneOf', 'anyOf', 'allOf'), subs: fc.tuple(tie('obj'), tie('obj')) }),
+          fc.record({ kind: fc.constant('notRef'), subs: fc.constant([]) }),
+        ),
+      })
+      .map(({ props, leaves, required, open, combinator }) => {
+        const schema: { [key: string]: JsonSchema[string] } = {
+          type: 'object',
+          properties: Object.fromEntries(props.map((name, i) => [name, leaves[i] as JsonSchema])),
+        };
+        const req = required.filter((name) => props.includes(name));
+        if (req.length > 0) schema.required = req;
+        if (open) schema.additionalProperties = true;
+        if (combinator !== null) {
+          const subs = combinator.subs as JsonSchema[];
+          if (combinator.kind === 'not') schema.not = subs[0] as JsonSchema;
+          else if (combinator.kind === 'if') Object.assign(schema, { if: subs[0], then: subs[1], else: subs[2] });
+          else if (combinator.kind === 'notRef') schema.not = { $ref: '#/$defs/d' };
+          else schema[combinator.kind] = subs;
+        }
+        return schema as JsonSchema;
+      }),
+  })).obj;
+  // The $defs entry must not refer to itself (that never terminates: see the next test).
+  const defArb = objectArb.filter((def) => !JSON.stringify(def).includes('$ref'));
+  const rootArb = fc.record({ body: objectArb, def: defArb }).map(({ body, def }) => ({ ...body, $defs: { d: def } }) as JsonSchema);
+  const argsArb = fc.dictionary(fc.constantFrom('a', 'b', 'c', 'x'), fc.constantFrom<JsonValue>(0, 1, 2, 3, true, false), { maxKeys: 4 });
+
+  it('accepts nothing the schema as written refuses (property)', () => {
+    fc.assert(
+      fc.property(rootArb, fc.array(argsArb, { minLength: 1, maxLength: 8 }), (schema, inputs) => {
+        let registry: ToolRegistry;
+        let authored: (value: unknown) => boolean;
+        try {
+          registry = registryWith(schema);
+          authored = createSchemaCompiler().compile(schema);
+        } catch {
+          return; // a combination Ajv strict mode refuses: nothing to compare
+        }
+        for (const input of inputs) {
+          const ours = check(registry, input).ok;
+          if (ours) assert.equal(authored(input), true, JSON.stringify({ schema, input }));
+        }
+      }),
+      { numRuns: 80 },
+    );
+  });
+});
+
+describe('ToolRegistry.validate: a schema that cannot be evaluated', () => {
+  it('refuses the call instead of throwing (a $ref cycle that never reads the value)', () => {
+    const registry = registryWith({
+      type: 'object',
+      properties: { a: { type: 'integer' } },
+      $defs: { loop: { type: 'object', not: { $ref: '#/$defs/loop' } } },
+      not: { $ref: '#/$defs/loop' },
+    });
+    const result = check(registry, { a: 1 });
+    assert.equal(result.ok, false);
+    if (!result.ok) assert.match(result.errors[0]?.message ?? '', /could not be evaluated/);
   });
 });

@@ -1,9 +1,11 @@
 /**
  * The tool registry: the only source of tool definitions for the pipeline. Each
  * definition is checked, frozen, versioned (canonical hash of the definition) and its
- * input schema compiled once — closed against unknown properties (schema-closure.ts) —
- * in Ajv strict mode. `validate` copies, normalizes (normalize.ts) and then validates, so
- * the value it returns is exactly what gets hashed, decided on and executed.
+ * input schema compiled once in Ajv strict mode, twice over: as written, and closed
+ * against unknown properties (schema-closure.ts). A call must pass both, so closing can
+ * only add the refusal of unknown properties and never lift a constraint the schema states.
+ * `validate` copies, normalizes (normalize.ts) and then validates, so the value it returns
+ * is exactly what gets hashed, decided on and executed.
  */
 import type { JsonValue } from '../core/canonical.ts';
 import { AirlockError } from '../core/errors.ts';
@@ -29,7 +31,10 @@ export interface ToolRegistryOptions {
 
 interface Entry {
   tool: RegisteredTool;
+  /** The input schema closed against unknown properties. */
   validateInput: ValidateFunction;
+  /** The input schema as written (closing is not monotone under `not`, `if`, `oneOf`). */
+  validateAuthored: ValidateFunction;
 }
 
 function compileError(name: string, which: string, error: unknown): AirlockError {
@@ -71,7 +76,9 @@ export class ToolRegistry {
       const tool = deepFreeze({ ...checked, version: definitionVersion(json) }) as RegisteredTool;
       if (options.resolvers !== undefined) checkResolvers(tool, options.resolvers);
       let validateInput: ValidateFunction;
+      let validateAuthored: ValidateFunction;
       try {
+        validateAuthored = compiler.compile(tool.inputSchema);
         validateInput = compiler.compile(closeObjectSchemas(tool.inputSchema));
       } catch (error) {
         throw compileError(tool.name, 'inputSchema', error);
@@ -85,7 +92,7 @@ export class ToolRegistry {
         }
       }
       registerResultValidator(tool, validateOutput);
-      this.#entries.set(tool.name, { tool, validateInput });
+      this.#entries.set(tool.name, { tool, validateInput, validateAuthored });
     }
   }
 
@@ -98,9 +105,10 @@ export class ToolRegistry {
   }
 
   /**
-   * Copies, normalizes and validates `args` against the tool's closed input schema.
-   * Never throws for any `args`; throws ERR_TOOLS_NOT_REGISTERED when `tool` is not the
-   * registered definition of that name (same version).
+   * Copies, normalizes and validates `args` against the tool's closed input schema and
+   * against the input schema as written (both must pass). Never throws for any `args`;
+   * throws ERR_TOOLS_NOT_REGISTERED when `tool` is not the registered definition of that
+   * name (same version).
    */
   validate(tool: RegisteredTool, args: unknown): ValidationResult {
     const entry = this.#entries.get(tool?.name);
@@ -109,9 +117,19 @@ export class ToolRegistry {
     }
     const normalized = tryNormalizeArguments(entry.tool, args);
     if (!normalized.ok) return normalized;
-    if (!entry.validateInput(normalized.value)) {
-      const errors: JsonIssue[] = describeErrors(entry.validateInput.errors);
-      return { ok: false, errors };
+    for (const check of [entry.validateInput, entry.validateAuthored]) {
+      let valid: boolean;
+      try {
+        valid = check(normalized.value) as boolean;
+      } catch {
+        // A schema whose evaluation never ends (a `$ref` cycle that reads nothing of the
+        // value) overflows the stack: refuse the call, never throw.
+        return { ok: false, errors: [{ path: '', message: 'the input schema could not be evaluated' }] };
+      }
+      if (!valid) {
+        const errors: JsonIssue[] = describeErrors(check.errors);
+        return { ok: false, errors };
+      }
     }
     return { ok: true, value: normalized.value };
   }

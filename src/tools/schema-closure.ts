@@ -9,6 +9,14 @@
  *   `not`, `if`/`then`/`else`, `dependentSchemas`, `$ref`, `$dynamicRef`), because that
  *   keyword sees the properties those applicators evaluate, so composed schemas still work.
  *
+ * `not` and `if` subschemas are left as written: they never accept a value themselves (one
+ * only rejects, the other only chooses a branch), so closing them would turn "refuse a call
+ * carrying `override`" into "refuse a call carrying only `override`" — a looser schema.
+ * Closing is not monotone everywhere else either (a `oneOf` that must match exactly one
+ * branch, a `$ref` from a `not` to a closed `$defs` entry), so the registry validates every
+ * call against the schema as written *and* against this closed copy: closing can only add
+ * the refusal of unknown properties, never lift a constraint.
+ *
  * A schema opts out by stating either keyword itself (`additionalProperties: true`, or a
  * schema for the extra values). A `$defs` entry meant as a mixin for `allOf` should state
  * `additionalProperties: true` and let the including object schema (closed with
@@ -21,6 +29,7 @@ import type { JsonValue } from '../core/canonical.ts';
 import type { JsonSchema } from '../core/types.ts';
 import { isJsonObject } from './json.ts';
 
+// Not `not` and `if` (see the header): they are kept as written.
 const SINGLE_SCHEMA = [
   'additionalProperties',
   'unevaluatedProperties',
@@ -29,8 +38,6 @@ const SINGLE_SCHEMA = [
   'additionalItems',
   'contains',
   'unevaluatedItems',
-  'not',
-  'if',
   'then',
   'else',
 ] as const;
