@@ -103,3 +103,15 @@ test('with and without the memo, random request streams get identical decisions'
   assert.ok(memo.stats().evaluated.answerHits > 0, 'the stream repeated requests, so the memo was used');
   assert.equal(plain.stats().evaluated.answerHits, 0);
 });
+
+test('a remembered answer cannot be changed through inspect()', () => {
+  const e = engine();
+  const request = fakeRequest(refund, { arguments: { customer_id: 'cus_1', amount: 500 }, principal: { roles: ['support'] } });
+  assert.equal(e.authorize(request).outcome, 'approval_required');
+  const seen = e.inspect(request);
+  assert.ok(Object.isFrozen(seen.satisfied) && Object.isFrozen(seen.errors));
+  // Dropping the approval forbid from the shared answer would let the next call through.
+  assert.throws(() => (seen.satisfied as string[]).splice(seen.satisfied.indexOf('big-refund'), 1), TypeError);
+  assert.equal(e.authorize(request).outcome, 'approval_required');
+  assert.ok(e.stats().evaluated.answerHits >= 2);
+});

@@ -112,10 +112,14 @@ function toAnswer(answer: AuthorizationAnswer, plan: RequestPlan): SliceAnswer {
     });
   }
   const { diagnostics } = answer.response;
-  return {
-    satisfied: diagnostics.reason,
-    errors: diagnostics.errors.map((e) => ({ policyId: e.policyId, message: plan.message(e.error.message) })),
-  };
+  // Frozen all the way down: the memo hands this same object to every identical request
+  // (and `inspect` to its caller), so nobody may change what a later decision is made from.
+  return Object.freeze({
+    satisfied: Object.freeze([...diagnostics.reason]) as string[],
+    errors: Object.freeze(
+      diagnostics.errors.map((e) => Object.freeze({ policyId: e.policyId, message: plan.message(e.error.message) })),
+    ) as SliceAnswer['errors'],
+  });
 }
 
 export class CedarPolicyEngine implements PolicyEngine {
@@ -337,7 +341,7 @@ export class CedarPolicyEngine implements PolicyEngine {
     } catch (error) {
       throw toAirlockError(error, 'ERR_POLICY_ENGINE');
     }
-    const result = Object.freeze(toAnswer(answer, plan));
+    const result = toAnswer(answer, plan);
     if (key !== null) {
       if (active.answers.size >= this.#answerCacheSize) {
         const oldest = active.answers.keys().next();
