@@ -5,7 +5,7 @@
  */
 import { canonicalHash } from '../core/canonical.ts';
 import type { JsonValue } from '../core/canonical.ts';
-import { REDACTED, looksLikeSecret } from '../tools/index.ts';
+import { MAX_SECRET_SCAN, REDACTED, redactSecretsInText } from '../tools/index.ts';
 import { newId } from '../core/ids.ts';
 import { jsonCopy } from '../core/json-copy.ts';
 import { escapeString } from '../core/well-formed.ts';
@@ -100,11 +100,9 @@ const INTENT_PREVIEW_CHARS = 160;
  * against), its length, and a short preview with credential-looking words redacted.
  */
 export function intentRecord(intent: string): JsonValue {
-  const preview = intent
-    .slice(0, INTENT_PREVIEW_CHARS)
-    .split(/(\s+)/)
-    .map((word) => (word.trim() !== '' && looksLikeSecret(word) ? REDACTED : word))
-    .join('');
+  // Redacted before it is cut, so a credential across the cut is judged whole (a word running
+  // past the redacted stretch is longer than any scanned value, hence redacted too).
+  const preview = redactSecretsInText(intent.slice(0, INTENT_PREVIEW_CHARS + MAX_SECRET_SCAN), REDACTED).slice(0, INTENT_PREVIEW_CHARS);
   // Text that is not well-formed Unicode is hashed (and kept) as its JSON escape.
   if (!intent.isWellFormed()) return { hash: canonicalHash(escapeString(intent)), escaped: true, chars: intent.length, preview };
   return { hash: canonicalHash(intent), chars: intent.length, preview };

@@ -10,7 +10,7 @@ export { hashArguments, normalizeArguments, tryNormalizeArguments } from './norm
 export type { HasInputSchema, NormalizeResult } from './normalize.ts';
 export { REDACTED, SUMMARY_MAX_FIELDS, SUMMARY_MAX_STRING, summarizeArguments } from './summary.ts';
 export { REVIEW_MAX_DEPTH, reviewableArguments } from './review.ts';
-export { isSecretKey, looksLikeSecret } from './secrets.ts';
+export { MAX_SECRET_SCAN, isSecretKey, looksLikeSecret, redactSecretsInText } from './secrets.ts';
 export { computeAffectedCount } from './affected.ts';
 export { resolveResourceScope } from './scope.ts';
 export type { CountResolver, ResourceResolver, ToolResolvers } from './resolvers.ts';
