@@ -3,6 +3,7 @@
  * connection that is re-established (every second) when it drops. Used for policy reload
  * announcements; see core/fleet.ts for what it does and does not promise.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { FleetChannel, FleetMessage } from '../../core/fleet.ts';
 import { parseFleetMessage } from '../../core/fleet.ts';
@@ -10,8 +11,20 @@ import type { PostgresDatabase } from './database.ts';
 
 const RECONNECT_MS = 1_000;
 
+const CHANNEL_PREFIX = 'airlock_fleet_';
+/** PostgreSQL keeps identifiers to 63 bytes: `pg_notify` refuses a longer channel and LISTEN cuts it. */
+const MAX_CHANNEL_BYTES = 63;
+
+/**
+ * The schema's channel: `airlock_fleet_<schema>`, or, when that exceeds 63 bytes, the schema's
+ * head and a digest of the whole name (so two long schema names never share a channel).
+ */
 export function fleetChannelName(schema: string): string {
-  return `airlock_fleet_${schema}`;
+  const plain = `${CHANNEL_PREFIX}${schema}`;
+  if (Buffer.byteLength(plain) <= MAX_CHANNEL_BYTES) return plain;
+  const digest = createHash('sha256').update(schema).digest('hex').slice(0, 12);
+  // Schema names are ASCII (database.ts), so characters are bytes.
+  return `${CHANNEL_PREFIX}${schema.slice(0, MAX_CHANNEL_BYTES - CHANNEL_PREFIX.length - digest.length - 1)}_${digest}`;
 }
 
 export class PostgresFleetChannel implements FleetChannel {
@@ -33,8 +46,9 @@ export class PostgresFleetChannel implements FleetChannel {
     let retry: ReturnType<typeof setTimeout> | null = null;
     const connect = async (): Promise<void> => {
       if (closed) return;
+      let c: pg.Client | null = null;
       try {
-        const c = await this.#db.dedicatedClient();
+        c = await this.#db.dedicatedClient();
         c.on('notification', (n) => {
           if (n.channel !== this.#channel) return;
           const message = parseFleetMessage(n.payload);
@@ -57,6 +71,9 @@ export class PostgresFleetChannel implements FleetChannel {
         }
         client = c;
       } catch (error) {
+        // A connection whose LISTEN failed (or went unanswered) is given up, not kept open;
+        // not awaited: a server that stopped answering may never acknowledge the end either.
+        void c?.end().catch(() => undefined);
         onFault(error);
         schedule();
       }
