@@ -183,13 +183,19 @@ export class PostgresDatabase {
     }
   }
 
-  /** A dedicated connection outside the pool (LISTEN/NOTIFY); the caller ends it. */
+  /**
+   * A dedicated connection outside the pool (LISTEN/NOTIFY); the caller ends it. Its statements
+   * have the pool's client-side bound: a LISTEN the server never answers fails (it would
+   * otherwise hold its subscriber, and a gateway's start, forever). Notifications are not
+   * statements and are not bounded.
+   */
   async dedicatedClient(): Promise<pg.Client> {
     this.#assertOpen();
     const opts = this.#pool.options;
     const client = new pg.Client({
       connectionString: opts.connectionString,
       connectionTimeoutMillis: opts.connectionTimeoutMillis,
+      query_timeout: opts.query_timeout,
       options: `-c search_path=${this.schema}`,
       keepAlive: true,
     });

@@ -13,7 +13,7 @@ import { runKillSwitchStoreContract, sampleKillSwitch, sampleRelease } from '../
 import { PostgresDatabase } from './database.ts';
 import { PostgresKillSwitchFeed, PostgresKillSwitchStore } from './kill-switches.ts';
 import type { TestPostgres } from './test-support.ts';
-import { schemasDroppedAfter, TEST_POSTGRES_URL } from './test-support.ts';
+import { deafeningProxy, schemasDroppedAfter, TEST_POSTGRES_URL } from './test-support.ts';
 
 const freshSchema = schemasDroppedAfter();
 
@@ -141,6 +141,39 @@ describe('kill switch propagation across replicas (PostgreSQL)', () => {
       await until('B reads after the notice', () => b.status().refreshes > before && b.status().engaged === 2);
     } finally {
       await b.stop();
+    }
+  });
+
+  test('a LISTEN that gets no answer is refused within the bound, and the monitor subscribes again once the server answers', async () => {
+    const pg = await freshSchema();
+    const storeA = new PostgresKillSwitchStore(pg.open());
+    const proxy = await deafeningProxy('LISTEN');
+    const feedDb = PostgresDatabase.open({ url: proxy.url, schema: pg.schema, poolSize: 1, connectTimeoutMs: 500, statementTimeoutMs: 300 });
+    const feed = new PostgresKillSwitchFeed(feedDb);
+    // The monitor re-subscribes from its version poll (default interval).
+    const b = new KillSwitchMonitor({ store: new PostgresKillSwitchStore(pg.open()), feed });
+    try {
+      const started = performance.now();
+      await assert.rejects(
+        Promise.race([
+          feed.subscribe({ onChange: () => undefined, onDown: () => undefined }),
+          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('subscribe still pending after 8 s')), 8_000).unref()),
+        ]),
+        { code: 'ERR_STORE_UNAVAILABLE' },
+      );
+      assert.ok(performance.now() - started < 5_000, 'refused within the bound');
+      // A monitor whose first subscription meets the same silence is not wedged by it.
+      await b.start();
+      await until('the first LISTEN went unanswered', () => proxy.deafened === 2);
+      proxy.armed = false;
+      await until('B re-subscribed', () => b.status().feed === 'up', 10_000);
+      const before = b.status().refreshes;
+      await storeA.engage(sampleKillSwitch({ scope: 'tenant', target: 'acme' }));
+      await until('B refuses', () => b.check(call).refused && b.status().refreshes > before, 5_000);
+    } finally {
+      await b.stop();
+      await proxy.close();
+      await feedDb.close();
     }
   });
 

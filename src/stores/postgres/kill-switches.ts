@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { AirlockError } from '../../core/errors.ts';
 import type { ActiveKillSwitches, KillSwitch, KillSwitchFeed, KillSwitchRelease, KillSwitchStore } from '../../killswitch/index.ts';
 import type { PostgresDatabase } from './database.ts';
-import { sqlState } from './database.ts';
+import { sqlState, storeFault } from './database.ts';
 
 interface Row extends Record<string, unknown> {
   body: KillSwitch;
@@ -141,8 +141,9 @@ export class PostgresKillSwitchFeed implements KillSwitchFeed {
       await client.query(`LISTEN "${this.#channel}"`);
     } catch (error) {
       closed = true;
-      await client.end().catch(() => undefined);
-      throw error;
+      // Not awaited: a server that left the LISTEN unanswered may never acknowledge the end either.
+      void client.end().catch(() => undefined);
+      throw storeFault(error, 'the kill switch change feed cannot listen');
     }
     return {
       close: async () => {

@@ -5,6 +5,7 @@
  * to point it at one (AIRLOCK_TEST_POSTGRES_URL); it is never skipped.
  */
 import { randomBytes } from 'node:crypto';
+import net from 'node:net';
 import { after } from 'node:test';
 import pg from 'pg';
 import { PostgresDatabase, type PostgresOptions } from './database.ts';
@@ -89,4 +90,50 @@ export async function dropTestSchema(schema: string): Promise<void> {
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * For tests: a TCP proxy to the test PostgreSQL whose connections go deaf the moment a client
+ * sends a statement containing `needle` (while `armed`): that statement and everything after it
+ * on that connection are swallowed, the socket stays open. A server that accepted a connection
+ * and then stopped answering, as seen by the client.
+ */
+export async function deafeningProxy(needle: string): Promise<{ url: string; armed: boolean; deafened: number; close(): Promise<void> }> {
+  const upstream = new URL(TEST_POSTGRES_URL);
+  const sockets = new Set<net.Socket>();
+  const state = {
+    url: '',
+    armed: true,
+    deafened: 0,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = net.createServer((client) => {
+    const db = net.connect(Number(upstream.port || 5432), upstream.hostname);
+    sockets.add(client).add(db);
+    let deaf = false;
+    client.on('data', (chunk) => {
+      if (!deaf && state.armed && chunk.includes(needle)) {
+        deaf = true;
+        state.deafened++;
+      }
+      if (!deaf) db.write(chunk);
+    });
+    db.on('data', (chunk) => {
+      if (!deaf) client.write(chunk);
+    });
+    const drop = () => {
+      client.destroy();
+      db.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    db.on('error', drop).on('close', drop);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const url = new URL(TEST_POSTGRES_URL);
+  url.host = `127.0.0.1:${(server.address() as net.AddressInfo).port}`;
+  state.url = url.toString();
+  return state;
 }
