@@ -46,7 +46,7 @@ describe('mcp config', () => {
     const mcp = config.mcp;
     assert.equal(mcp?.identityToken, 'env:AIRLOCK_MCP_TOKEN');
     assert.equal(mcp?.relistSeconds, 300);
-    assert.deepEqual(mcp?.http, { allowedHosts: ['localhost', '127.0.0.1', '[::1]'], allowedOrigins: null, maxSessions: 1000, sessionIdleSeconds: 1800 });
+    assert.deepEqual(mcp?.http, { allowedHosts: ['localhost', '127.0.0.1', '[::1]'], allowedOrigins: null, maxSessions: 1000, maxSessionsPerPrincipal: 32, sessionIdleSeconds: 1800 });
     assert.deepEqual(mcp?.upstreams[0], {
       prefix: 'fs',
       namespace: 'prefixed',

@@ -95,6 +95,7 @@ export const mcpSchema = {
         allowed_hosts: { type: 'array', items: nonEmptyString, uniqueItems: true },
         allowed_origins: { type: 'array', items: nonEmptyString, uniqueItems: true },
         max_sessions: { type: 'integer', minimum: 1, maximum: 100_000 },
+        max_sessions_per_principal: { type: 'integer', minimum: 1, maximum: 100_000 },
         session_idle_seconds: { type: 'integer', minimum: 1, maximum: 86_400 },
       },
     },

@@ -57,6 +57,8 @@ export interface McpConfig {
     /** Origin header values accepted on /mcp when a request carries one; null: any. */
     allowedOrigins: string[] | null;
     maxSessions: number;
+    /** Sessions one principal may hold; opening one more closes its least recently used. */
+    maxSessionsPerPrincipal: number;
     sessionIdleSeconds: number;
   };
   upstreams: McpUpstreamConfig[];

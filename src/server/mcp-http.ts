@@ -10,7 +10,8 @@
  * 3. belongs to an MCP session (`Mcp-Session-Id`, created by `initialize`) that is bound to
  *    the principal that opened it (issuer, tenant, user and acting agent): another principal
  *    presenting the id gets 404, exactly as for an unknown session. Sessions are capped
- *    (`max_sessions`) and closed when idle.
+ *    (`max_sessions`, and `max_sessions_per_principal` per principal: opening one more closes
+ *    that principal's least recently used) and closed when idle.
  */
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
@@ -116,6 +117,14 @@ export function mountMcp(app: Hono<never>, gateway: Gateway, options: McpHttpOpt
     }
 
     if (request.method !== 'POST') return jsonRpcError(400, -32000, 'bad request: no mcp session id');
+    // One principal's sessions are bounded on their own: opening one more closes its least
+    // recently used (a client that reconnects without ending its sessions only displaces its
+    // own), so no single principal can fill the gateway-wide cap and lock every tenant out.
+    const held = [...sessions].filter(([, s]) => s.owner === owner);
+    if (held.length >= http.maxSessionsPerPrincipal) {
+      const [oldest] = held.reduce((a, b) => (b[1].lastSeen < a[1].lastSeen ? b : a));
+      await closeSession(oldest);
+    }
     if (sessions.size >= http.maxSessions) return jsonRpcError(503, -32000, 'too many mcp sessions', { 'retry-after': '5' });
     const base = options.approvalsBaseUrl ?? new URL(request.url).origin;
     const door = createMcpDoorSession({

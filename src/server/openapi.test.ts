@@ -19,7 +19,7 @@ const stubGateway = { config: { server: { bodyLimitBytes: 1024, console: { enabl
 /** Every (method, OpenAPI path) the app registers, middleware (`*` paths) left out. */
 async function registeredRoutes(): Promise<Array<{ method: string; path: string }>> {
   const app = createApp(stubGateway);
-  const hub = { config: { http: { sessionIdleSeconds: 60, maxSessions: 1, allowedHosts: null, allowedOrigins: null } } };
+  const hub = { config: { http: { sessionIdleSeconds: 60, maxSessions: 1, maxSessionsPerPrincipal: 1, allowedHosts: null, allowedOrigins: null } } };
   const mcp = mountMcp(app as never, stubGateway, { hub: hub as never });
   await mcp.close();
   const seen = new Map<string, { method: string; path: string }>();

@@ -93,7 +93,7 @@ export class McpHub implements ToolSource {
   #closed = false;
 
   constructor(config: AirlockConfig, options: McpHubOptions) {
-    this.config = config.mcp ?? { relistSeconds: 0, connectTimeoutMs: 10_000, http: { allowedHosts: null, allowedOrigins: null, maxSessions: 1, sessionIdleSeconds: 1 }, upstreams: [] };
+    this.config = config.mcp ?? { relistSeconds: 0, connectTimeoutMs: 10_000, http: { allowedHosts: null, allowedOrigins: null, maxSessions: 1, maxSessionsPerPrincipal: 1, sessionIdleSeconds: 1 }, upstreams: [] };
     this.#configTools = new Set(config.tools.map((t) => t.name));
     this.#bundleDir = config.policy.bundleDir;
     this.#pins = options.pins;
