@@ -69,6 +69,30 @@ describe('MemoryService', () => {
       ...overrides,
     });
 
+  test('the same user id from another issuer is another person: it neither finds, reads nor deletes the memory', async () => {
+    const other = { ...sam, issuer: 'https://other-issuer.test' };
+    const { id } = await write(sam);
+    assert.deepEqual(await service.search(other, { q: 'email' }), []);
+    await assert.rejects(service.get(other, id), { code: 'ERR_MEMORY_NOT_FOUND' });
+    await assert.rejects(service.delete(other, id), { code: 'ERR_MEMORY_NOT_FOUND' });
+    assert.deepEqual((await service.search(sam, { q: 'email' })).map((m) => m.id), [id], 'the owner still sees it');
+    // A memory owned by a role is the role's, whichever issuer named it.
+    const shared = await write(sam, { owner: 'role:support' });
+    assert.deepEqual((await service.search(other, { q: 'email' })).map((m) => m.id), [shared.id]);
+  });
+
+  test('a user whose id reads like a role owner holds no role by it: it cannot write for, read or delete the role', async () => {
+    const shared = await write(sam, { owner: 'role:finance' }).catch((e: unknown) => e);
+    assert.equal((shared as { code?: string }).code, 'ERR_MEMORY_OWNER', 'sam does not hold finance');
+    const finance = principal('fay', 'acme', ['finance']);
+    const { id } = await write(finance, { owner: 'role:finance' });
+    const impostor = principal('role:finance', 'acme', ['support']);
+    assert.deepEqual(await service.search(impostor, { q: 'email' }), []);
+    await assert.rejects(service.get(impostor, id), { code: 'ERR_MEMORY_NOT_FOUND' });
+    await assert.rejects(service.delete(impostor, id), { code: 'ERR_MEMORY_NOT_FOUND' });
+    await assert.rejects(write(impostor, { owner: 'role:finance' }), { code: 'ERR_MEMORY_OWNER' });
+  });
+
   test('a complete write by the user is stored, searchable and audited without its content', async () => {
     const result = await write(sam);
     assert.deepEqual([result.state, result.review_reasons], ['active', []]);

@@ -62,6 +62,8 @@ export interface MemoryServiceOptions {
 const MAX_CONTENT_BYTES = 64 * 1024;
 const MAX_SOURCE_IDS = 32;
 const MAX_LIMIT = 100;
+/** Owner names of role owners; a user id of this form is never an owner (it would name the role). */
+const ROLE_OWNER = 'role:';
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 
 const bad = (code: `ERR_MEMORY_${string}`, message: string, status = 400, details?: Record<string, unknown>) =>
@@ -145,6 +147,7 @@ export class MemoryService {
       id: newId('mem'),
       tenant: principal.tenant,
       owner,
+      ...(owner.startsWith(ROLE_OWNER) ? {} : { owner_issuer: principal.issuer }),
       kind,
       content,
       content_hash: contentHash,
@@ -152,7 +155,7 @@ export class MemoryService {
       confidence,
       created_at: now,
       expires_at: expiresAt,
-      created_by: { user: principal.user, agent: principal.agent ?? null },
+      created_by: { user: principal.user, agent: principal.agent ?? null, issuer: principal.issuer },
       state: reasons.length === 0 ? 'active' : 'pending_review',
       ...(reasons.length === 0 ? {} : { review: { reasons } }),
     };
@@ -163,10 +166,13 @@ export class MemoryService {
     return { id: record.id, state: record.state, review_reasons: reasons };
   }
 
-  /** Active, unexpired memories of the caller's tenant that the caller may see. */
+  /**
+   * Active, unexpired memories of the caller's tenant that the caller may see. The store selects
+   * by owner name; a user-owned record of the same user id from another issuer is then left out.
+   */
   async search(principal: Principal, query: { kind?: string; q?: string; limit?: number } = {}): Promise<MemoryRecord[]> {
     const limit = Math.min(MAX_LIMIT, Math.max(1, Math.trunc(query.limit ?? 20)));
-    return this.#o.store.list({
+    const found = await this.#o.store.list({
       tenant: principal.tenant,
       state: 'active',
       owners: this.#visibleOwners(principal),
@@ -175,6 +181,7 @@ export class MemoryService {
       ...(query.kind === undefined ? {} : { kind: query.kind }),
       ...(query.q === undefined ? {} : { terms: queryTerms(query.q) }),
     });
+    return found.filter((record) => this.#owns(principal, record));
   }
 
   /** One memory: active and visible to the caller; a queued one to its writer and to reviewers. */
@@ -187,7 +194,7 @@ export class MemoryService {
   /** Deletes a memory (its owner, or a reviewer) with every index entry derived from it. */
   async delete(principal: Principal, id: string): Promise<void> {
     const record = await this.#o.store.get(principal.tenant, id);
-    const mayDelete = record !== null && (this.#visibleOwners(principal).includes(record.owner) || record.created_by.user === principal.user || this.#isReviewer(principal));
+    const mayDelete = record !== null && (this.#owns(principal, record) || this.#wrote(principal, record) || this.#isReviewer(principal));
     if (record === null || !mayDelete) throw bad('ERR_MEMORY_NOT_FOUND', 'no such memory', 404);
     await this.#o.audit([this.#event(principal, 'memory.deleted', { id: record.id, kind: record.kind, owner: record.owner, content_hash: record.content_hash, state: record.state })]);
     await this.#o.store.delete(principal.tenant, id);
@@ -255,7 +262,8 @@ export class MemoryService {
   }
 
   #visibleOwners(principal: Principal): string[] {
-    return [principal.user, ...principal.roles.map((r) => `role:${r}`)];
+    const roles = principal.roles.map((r) => `${ROLE_OWNER}${r}`);
+    return principal.user.startsWith(ROLE_OWNER) ? roles : [principal.user, ...roles];
   }
 
   #isReviewer(principal: Principal): boolean {
@@ -268,9 +276,20 @@ export class MemoryService {
   }
 
   #canSee(principal: Principal, record: MemoryRecord): boolean {
-    if (record.state === 'active') return record.expires_at > this.#o.clock.now() && this.#visibleOwners(principal).includes(record.owner);
-    if (record.state === 'pending_review') return record.created_by.user === principal.user || this.#isReviewer(principal);
+    if (record.state === 'active') return record.expires_at > this.#o.clock.now() && this.#owns(principal, record);
+    if (record.state === 'pending_review') return this.#wrote(principal, record) || this.#isReviewer(principal);
     return false;
+  }
+
+  /** The record's owner is the principal (same user and issuer) or a role it holds. */
+  #owns(principal: Principal, record: MemoryRecord): boolean {
+    if (!this.#visibleOwners(principal).includes(record.owner)) return false;
+    return record.owner.startsWith(ROLE_OWNER) || record.owner_issuer === undefined || record.owner_issuer === principal.issuer;
+  }
+
+  /** The principal wrote the record (same user and issuer). */
+  #wrote(principal: Principal, record: MemoryRecord): boolean {
+    return record.created_by.user === principal.user && (record.created_by.issuer === undefined || record.created_by.issuer === principal.issuer);
   }
 
   #summary(record: MemoryRecord): JsonValue {

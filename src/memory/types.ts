@@ -38,6 +38,11 @@ export interface MemoryRecord {
   tenant: string;
   /** `<user id>` or `role:<role>`: who may read it inside the tenant. */
   owner: string;
+  /**
+   * The token issuer of a user owner (absent for a role owner, and in records written before it
+   * was kept): the same user id from another issuer trusted for the tenant is another person.
+   */
+  owner_issuer?: string;
   /** A kind declared in config, whose JSON Schema the content matched. */
   kind: string;
   content: JsonValue;
@@ -47,7 +52,8 @@ export interface MemoryRecord {
   confidence: number;
   created_at: number;
   expires_at: number;
-  created_by: { user: string; agent: string | null };
+  /** `issuer` absent in records written before it was kept. */
+  created_by: { user: string; agent: string | null; issuer?: string };
   state: MemoryState;
   review?: MemoryReview;
 }
