@@ -45,3 +45,11 @@ test('a stale snapshot whose store fails stays refused with killswitch.state_unk
   assert.equal(call.stop?.code, 'killswitch.state_unknown');
   await monitor.stop();
 });
+
+test('a connector kill switch in the config matches the connector id ignoring case (URL hosts are lowercased)', () => {
+  const tool = { name: 'crm.get', connector: { type: 'http', url: 'https://API.Example.com/customers/{id}' } };
+  const env = { killSwitch: { ...ks, connectors: ['API.Example.COM'] }, tools: new Map([['crm.get', tool]]) } as unknown as PipelineEnv;
+  const call = newCall();
+  void screen(call, env);
+  assert.equal((call as unknown as { stop?: { code: string } }).stop?.code, 'screen.kill_switch');
+});

@@ -47,7 +47,8 @@ export function screen(call: CallState, env: PipelineEnv): void | Promise<void> 
   else if (ks.tenants.includes(principal.tenant)) hit = `tenant ${principal.tenant}`;
   else if (principal.agent !== undefined && ks.agents.includes(principal.agent)) hit = `agent ${principal.agent}`;
   else if (ks.tools.includes(toolName)) hit = `tool ${toolName}`;
-  else if (connector !== null && ks.connectors.includes(connector)) hit = `connector ${connector}`;
+  // Connector ids ignore case, as a runtime switch does (a URL host is lowercased when the id is made).
+  else if (connector !== null && ks.connectors.length > 0 && ks.connectors.some((c) => c.toLowerCase() === connector.toLowerCase())) hit = `connector ${connector}`;
   if (hit !== null) {
     denyWith(call, 'screen', 'screen.kill_switch', 'builtin.kill_switch', `kill switch engaged: ${hit}`);
     return;
