@@ -25,6 +25,11 @@ test('every kill switch scope maps to the revocation of the credentials it cover
     [killSwitch('tool', 'crm.get', null), [{ kind: 'tool', tenant: null, tool: 'crm.get' }], ['tool:crm.get']],
     [killSwitch('connector', 'crm', 'acme'), [{ kind: 'connector', audience: 'crm', tenant: 'acme' }], ['connector:crm']],
     [killSwitch('connector', 'crm', null), [{ kind: 'connector', audience: 'crm' }], ['connector:crm']],
+    [
+      killSwitch('connector', 'API.Example.com', 'acme'),
+      [{ kind: 'connector', audience: 'API.Example.com', tenant: 'acme' }, { kind: 'connector', audience: 'api.example.com', tenant: 'acme' }],
+      ['connector:API.Example.com', 'connector:api.example.com'],
+    ],
     [killSwitch('session', 'ses_1', 'acme'), [{ kind: 'session', tenant: 'acme', session: 'ses_1' }], ['session:ses_1']],
     [killSwitch('session', 'ses_1', null), [{ kind: 'session', tenant: null, session: 'ses_1' }], ['session:ses_1']],
   ];

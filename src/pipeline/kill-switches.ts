@@ -63,8 +63,11 @@ export function revocationsFor(s: KillSwitch): RevocationTarget[] {
       return [{ kind: 'agent', tenant, agent: s.target }];
     case 'tool':
       return [{ kind: 'tool', tenant, tool: s.target }];
-    case 'connector':
-      return [tenant === null ? { kind: 'connector', audience: s.target } : { kind: 'connector', audience: s.target, tenant }];
+    case 'connector': {
+      // As the switch itself matches (ignoring case): a URL host audience is always lowercase.
+      const audiences = s.target === s.target.toLowerCase() ? [s.target] : [s.target, s.target.toLowerCase()];
+      return audiences.map((audience) => (tenant === null ? { kind: 'connector', audience } : { kind: 'connector', audience, tenant }));
+    }
     case 'session':
       return [{ kind: 'session', tenant, session: s.target }];
   }
