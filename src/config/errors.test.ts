@@ -47,6 +47,12 @@ function find(list: ConfigIssue[], path: string, message?: RegExp): ConfigIssue 
   return found;
 }
 
+/** The JavaScript property name YAML 1.2 (core schema) gives an unquoted key. */
+function parseConfigKey(key: string): string {
+  if (key === 'true' || key === 'false') return key;
+  return String(Number(key));
+}
+
 function tool(...body: string[]): string[] {
   return ['tools:', ...body];
 }
@@ -197,6 +203,75 @@ describe('config errors: yaml syntax', () => {
     const [issue] = err.details?.errors as ConfigIssue[];
     assert.equal(issue?.line, 8);
     assert.match(issue?.message ?? '', /unique/);
+  });
+
+  it('refuses keys that become the same property under different YAML types (1 and "1", true and "true")', () => {
+    // Without the check the parser keeps both keys and the last one silently wins: here the
+    // maxLength of property "1" would vanish from the tool's input_schema.
+    const schema = failure(
+      yaml(
+        ...IDENTITY,
+        'tools:', //                                          7
+        '  - name: pay', //                                   8
+        '    side_effect: write', //                          9
+        '    connector: { type: function, handler: pay }', // 10
+        '    input_schema:', //                               11
+        '      type: object', //                              12
+        '      properties:', //                               13
+        '        1: { type: string, maxLength: 3 }', //       14
+        '        "1": { type: string }', //                   15
+      ),
+    );
+    assert.equal(schema.code, 'ERR_CONFIG_SYNTAX');
+    assert.deepEqual((schema.details?.errors as ConfigIssue[]).map((i) => [i.line, i.column]), [[15, 9]]);
+    const flag = failure(yaml(...IDENTITY, 'session_attributes:', '  true: String', '  "true": Long'));
+    assert.equal(flag.code, 'ERR_CONFIG_SYNTAX');
+    assert.equal((flag.details?.errors as ConfigIssue[])[0]?.line, 9);
+  });
+
+  it('refuses any pair of keys that stringify alike, whatever YAML spelling the first one had (property)', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.integer({ min: 0, max: 1_000_000 }).map(String), fc.constantFrom('true', 'false', '0x1f', '1.5', '1e3')), (key) => {
+        // `key` unquoted (an int, bool or float to YAML) and then quoted with the same JS property name.
+        const name = String(parseConfigKey(key));
+        const err = failure(yaml(...IDENTITY, 'server:', '  console:', '    oidc:', `      ${key}: a`, `      ${JSON.stringify(name)}: b`));
+        assert.equal(err.code, 'ERR_CONFIG_SYNTAX', `${key} / "${name}"`);
+        assert.equal((err.details?.errors as ConfigIssue[])[0]?.line, 11);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('refuses unknown tags such as !!js/function instead of reading them as strings', () => {
+    for (const tag of ['!!js/function', '!!python/object', '!custom']) {
+      const err = failure(yaml(...IDENTITY, 'server:', `  host: ${tag} "function () {}"`));
+      assert.equal(err.code, 'ERR_CONFIG_SYNTAX', tag);
+      const [issue] = err.details?.errors as ConfigIssue[];
+      assert.deepEqual([issue?.line, issue?.column], [8, 9], tag);
+      assert.match(issue?.message ?? '', /tag/i);
+    }
+  });
+
+  it('refuses null, collection and alias mapping keys at the key', () => {
+    for (const key of ['~', '? [a, b]\n ', '*name']) {
+      const lines = key === '*name' ? ['x: &name host', 'server:', '  *name : a'] : ['server:', `  ${key.replace('\n ', '')}: a`];
+      const err = failure(yaml(...IDENTITY, ...lines));
+      assert.equal(err.code, 'ERR_CONFIG_SYNTAX', key);
+      const issue = (err.details?.errors as ConfigIssue[]).find((i) => /mapping key/.test(i.message));
+      assert.ok(issue, `${key}: ${JSON.stringify(err.details)}`);
+      assert.equal(issue.line, IDENTITY.length + lines.length, key);
+    }
+  });
+
+  it('points an alias bomb at its first alias, not at line 1', () => {
+    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (const name of ['b', 'c', 'd', 'e', 'f', 'g']) {
+      const prev = String.fromCharCode(name.charCodeAt(0) - 1);
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    const err = failure(yaml(...IDENTITY, ...bomb));
+    assert.equal(err.code, 'ERR_CONFIG_SYNTAX');
+    assert.deepEqual((err.details?.errors as ConfigIssue[]).map((i) => i.line), [8]);
   });
 
   it('refuses a document that is not a mapping', () => {

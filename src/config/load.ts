@@ -13,6 +13,7 @@ import { normalizeConfig } from './normalize.ts';
 import { semanticIssues } from './semantic.ts';
 import type { AirlockConfig } from './types.ts';
 import { schemaIssues } from './validate.ts';
+import { firstAliasOffset, sameKey, yamlProblems } from './yaml-strict.ts';
 
 export interface ParseConfigOptions {
   /** Name used in messages (`airlock.yaml:14:18 ...`); `<inline>` for text with no file. */
@@ -30,14 +31,17 @@ export function parseConfig(text: string, options: ParseConfigOptions): AirlockC
   const { filename } = options;
   const baseDir = resolve(options.baseDir);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Keys are unique by the property name they become (`1` and "1" clash), not by YAML value.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: sameKey });
   const locator = new SourceLocator(doc, lineCounter);
 
-  if (doc.errors.length > 0) {
-    const issues: ConfigIssue[] = doc.errors.map((error) => ({
+  // Parser errors, then what the parser only warns about (unknown tags) and keys that are not plain names.
+  const problems = doc.errors.length > 0 ? doc.errors.map((error) => ({ offset: error.pos[0], message: error.message })) : yamlProblems(doc);
+  if (problems.length > 0) {
+    const issues: ConfigIssue[] = problems.map((problem) => ({
       path: '',
-      ...locator.position(error.pos[0]),
-      message: firstLine(error.message),
+      ...locator.position(problem.offset),
+      message: firstLine(problem.message),
     }));
     throw configSyntax(filename, issues);
   }
@@ -46,7 +50,10 @@ export function parseConfig(text: string, options: ParseConfigOptions): AirlockC
   try {
     data = doc.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (err) {
-    throw configSyntax(filename, [{ path: '', line: 1, column: 1, message: firstLine(String((err as Error).message ?? err)) }]);
+    // Too many aliases (a "billion laughs" document): point at the first alias.
+    const at = firstAliasOffset(doc);
+    const position = at === undefined ? { line: 1, column: 1 } : locator.position(at);
+    throw configSyntax(filename, [{ path: '', ...position, message: firstLine(String((err as Error).message ?? err)) }]);
   }
 
   const issues = [...schemaIssues(data, locator), ...semanticIssues(data, locator)];
