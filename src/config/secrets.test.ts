@@ -3,10 +3,12 @@
  * (mode 0600, 32 random bytes), and errors that name the source but never the value.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { parseSecretRef, resolveSecretRef } from './secrets.ts';
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -88,5 +90,84 @@ describe('resolveSecretRef', () => {
       assert.doesNotMatch(err.message, /hunter2/);
       return true;
     });
+  });
+});
+
+describe('resolveSecretRef: file permissions and file types', () => {
+  /** Resolves `file:name` in `dir`, collecting the process warnings it emitted. */
+  async function resolveWatching(ref: string, dir: string): Promise<{ value?: string; code?: string; message?: string; warnings: string[] }> {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error & { code?: string }) => {
+      if (warning.code === 'AIRLOCK_SECRET_FILE_EXPOSED') warnings.push(warning.message);
+    };
+    process.on('warning', onWarning);
+    try {
+      const value = decode(await resolveSecretRef(ref, dir));
+      await new Promise((done) => setImmediate(done)); // warnings are emitted on the next tick
+      return { value, warnings };
+    } catch (err) {
+      const e = err as Error & { code?: string };
+      return { code: e.code ?? '', message: e.message, warnings };
+    } finally {
+      process.off('warning', onWarning);
+    }
+  }
+
+  it('refuses a world-writable key file (anyone could replace the key and forge tokens), without echoing it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-secret-'));
+    await writeFile(join(dir, 'hs256.key'), 'forgeable-signing-key\n');
+    await chmod(join(dir, 'hs256.key'), 0o666);
+    const result = await resolveWatching('file:hs256.key', dir);
+    assert.equal(result.code, 'ERR_CONFIG_SECRET_INSECURE');
+    assert.match(result.message ?? '', /writable by every user \(mode 0666\)/);
+    assert.doesNotMatch(result.message ?? '', /forgeable/);
+  });
+
+  it('checks the file a symlink points at (a mounted secret), not the link', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-secret-'));
+    await writeFile(join(dir, 'target.key'), 'linked-key\n', { mode: 0o600 });
+    await symlink(join(dir, 'target.key'), join(dir, 'link.key'));
+    assert.equal((await resolveWatching('file:link.key', dir)).value, 'linked-key');
+    await chmod(join(dir, 'target.key'), 0o646);
+    assert.equal((await resolveWatching('file:link.key', dir)).code, 'ERR_CONFIG_SECRET_INSECURE');
+  });
+
+  it('refuses a FIFO at once (no wait for a writer) and a device, which are not secret files', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-secret-'));
+    execFileSync('mkfifo', ['-m', '600', join(dir, 'pipe.key')]);
+    const fifo = await resolveWatching('file:pipe.key', dir);
+    assert.equal(fifo.code, 'ERR_CONFIG_SECRET_INSECURE');
+    assert.match(fifo.message ?? '', /not a regular file/);
+    assert.equal((await resolveWatching('file:/dev/zero', dir)).code, 'ERR_CONFIG_SECRET_INSECURE');
+  });
+
+  it('refuses a file too large to be a secret', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-secret-'));
+    await writeFile(join(dir, 'big.key'), 'x'.repeat(64 * 1024 + 1), { mode: 0o600 });
+    assert.equal((await resolveWatching('file:big.key', dir)).code, 'ERR_CONFIG_SECRET_INSECURE');
+  });
+
+  it('refuses exactly the world-writable modes, and warns (once per file) for the group-writable or world-readable ones (property)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'airlock-secret-'));
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 0, max: 0o777 }), async (bits) => {
+        const mode = bits | 0o400; // the owner can read it (root could anyway)
+        const name = `m${n++}.key`;
+        await writeFile(join(dir, name), 'the-secret\n');
+        await chmod(join(dir, name), mode);
+        const first = await resolveWatching(`file:${name}`, dir);
+        if ((mode & 0o002) !== 0) {
+          assert.equal(first.code, 'ERR_CONFIG_SECRET_INSECURE', mode.toString(8));
+          return;
+        }
+        assert.equal(first.value, 'the-secret', mode.toString(8));
+        assert.equal(first.warnings.length, (mode & 0o024) !== 0 ? 1 : 0, mode.toString(8));
+        if (first.warnings.length > 0) assert.doesNotMatch(first.warnings[0] ?? '', /the-secret/);
+        const second = await resolveWatching(`file:${name}`, dir);
+        assert.deepEqual([second.value, second.warnings.length], ['the-secret', 0]);
+      }),
+      { numRuns: 60 },
+    );
   });
 });
