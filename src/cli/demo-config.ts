@@ -4,7 +4,7 @@
  * (audit log, state, keys) live in a directory of the caller's choosing: `airlock start` keeps
  * them in the current directory's .airlock/, never inside an installed package.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,9 +32,14 @@ export function demoConfigText(dataDir: string, options: { limits?: boolean } = 
   return text;
 }
 
-/** Writes the demo config for `dataDir` into it (as `name`, default airlock.yaml); returns its path. */
+/**
+ * Writes the demo config for `dataDir` into it (as `name`, default airlock.yaml); returns its
+ * path. The directory is made private (0700): the demo's audit log and state (sessions with
+ * customer attributes, kept tool results) are created there with the process umask.
+ */
 export function writeDemoConfig(dataDir: string, options: { limits?: boolean; name?: string } = {}): string {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(dataDir, 0o700); // also when an earlier run created it with the umask's mode
   const path = join(resolve(dataDir), options.name ?? 'airlock.yaml');
   writeFileSync(path, demoConfigText(dataDir, options));
   return path;
