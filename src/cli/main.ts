@@ -63,7 +63,7 @@ export function buildProgram(): Command {
     .requiredOption('--tenant <tenant>', 'tenant')
     .option('--roles <roles>', 'comma-separated roles', '')
     .option('--agent <agent>', 'acting agent (act.sub)')
-    .option('--ttl <seconds>', 'lifetime in seconds', '3600')
+    .option('--ttl <seconds>', 'lifetime in seconds (default 3600; at most identity.max_token_age_seconds)')
     .option('--issuer <issuer>', 'issuer to mint for (default: the first HS256 issuer)')
     .option('--session <sid>', 'session id claim (sid)')
     .action(tokenMintCommand);
