@@ -29,6 +29,7 @@ import { CallSecrets, redactSecrets } from '../call-secrets.ts';
 import type { Clock } from '../../core/clock.ts';
 import { systemClock } from '../../core/clock.ts';
 import { AirlockError } from '../../core/errors.ts';
+import { redactError, secretScrubber } from '../../core/redact-error.ts';
 import type { Connector, RegisteredTool, ToolDefinition } from '../../core/types.ts';
 import type { AirlockConfig, McpConfig } from '../../config/types.ts';
 import type { PinStore } from '../../mcp/index.ts';
@@ -99,7 +100,12 @@ export class McpHub implements ToolSource {
     this.#pins = options.pins;
     this.#clock = options.clock ?? systemClock;
     this.#options = options;
-    const onFault = (what: string, error: unknown) => this.#options.onFault?.(what, error);
+    // Faults go to the operator's log: an upstream's answer quoted in one (a listing's error echoing
+    // the key it was sent) is scrubbed of every secret any upstream connection presents.
+    const onFault = (what: string, error: unknown) => {
+      const secrets = [...this.#upstreams.values()].flatMap((u) => u.conn.secretValues);
+      this.#options.onFault?.(what, secrets.length === 0 ? error : redactError(error, secretScrubber(secrets, '[redacted]')));
+    };
     this.#onFault = onFault;
     this.#audit = new HubAuditLog(onFault);
     this.#listeners = new ChangeListeners(onFault);

@@ -33,6 +33,8 @@ import {
 import type { JsonValue } from '../../core/canonical.ts';
 import { UpstreamHttpTransport } from './http-transport.ts';
 import { AirlockError } from '../../core/errors.ts';
+import { redactError, secretScrubber } from '../../core/redact-error.ts';
+import { CallSecrets, redactSecrets } from '../call-secrets.ts';
 import type { EgressConfig, McpUpstreamConfig } from '../../config/types.ts';
 import { connectorEgressPolicy } from '../../tools/index.ts';
 import { sandboxedStdio } from './sandboxed-stdio.ts';
@@ -111,9 +113,21 @@ export class UpstreamConnection {
    * connection resolved (environment, headers) replaced by `[redacted]`: safe for logs and status.
    */
   get stderrTail(): string {
-    let tail = this.#stderr;
-    for (const secret of this.#secrets) if (secret.length > 0) tail = tail.split(secret).join('[redacted]');
-    return tail;
+    return this.scrub(this.#stderr);
+  }
+
+  /** `text` with every secret value this connection resolved (and its URL-encoded form) replaced by `[redacted]`. */
+  scrub(text: string): string {
+    return secretScrubber(this.#secrets, '[redacted]')(text);
+  }
+
+  /**
+   * A copy of an error from this upstream (its SDK, its transport) safe for logs and status: an
+   * upstream's answer quoted in a message (a 401 body echoing the key it was sent) is scrubbed,
+   * in the message, the stack, the details and every cause.
+   */
+  redactError(error: unknown): unknown {
+    return this.#secrets.length === 0 ? error : redactError(error, (text) => this.scrub(text));
   }
 
   /** Why the last connection attempt failed, or null when it succeeded (or none was made). */
@@ -142,7 +156,9 @@ export class UpstreamConnection {
       ]);
     } catch (error) {
       await client.close().catch(() => undefined);
-      const failure = unavailable(this.prefix, `cannot connect (${error instanceof Error ? error.message.slice(0, 200) : 'error'})`, error);
+      // The SDK quotes the upstream's answer (an HTTP error body) in its message: scrubbed before it is cut or kept.
+      const cause = this.redactError(error);
+      const failure = unavailable(this.prefix, `cannot connect (${cause instanceof Error ? cause.message.slice(0, 200) : 'error'})`, cause);
       this.#lastError = failure.message;
       // What the process said before it failed (a missing key, a bad flag) is the operator's first clue.
       const tail = this.stderrTail.trim();
@@ -296,6 +312,19 @@ export class UpstreamConnection {
     await client?.close().catch(() => undefined);
   }
 
+  /**
+   * A listing (tools, resources, templates, prompts) is text the agent's model reads (names,
+   * descriptions, schemas): every secret this connection presents is replaced in it, as in a
+   * call's result. Pins are taken of what is served, so a rotated secret changes no pin.
+   */
+  #scrubListing<T>(items: T[]): T[] {
+    if (this.#secrets.length === 0) return items;
+    const secrets = new CallSecrets();
+    for (const value of this.#secrets) secrets.add('upstream_secret', value);
+    const scrubbed = redactSecrets(secrets, { value: toJson(items) });
+    return scrubbed.redacted === undefined ? items : (scrubbed.value as unknown as T[]);
+  }
+
   async #paginate<T>(page: (cursor: string | undefined) => Promise<{ items: T[]; next: string | undefined }>): Promise<T[]> {
     const out: T[] = [];
     let cursor: string | undefined;
@@ -303,7 +332,7 @@ export class UpstreamConnection {
       const { items, next } = await page(cursor);
       out.push(...items);
       if (out.length > MAX_LISTED) throw unavailable(this.prefix, `lists more than ${MAX_LISTED} entries`);
-      if (next === undefined || next === cursor) return out;
+      if (next === undefined || next === cursor) return this.#scrubListing(out);
       cursor = next;
     }
     throw unavailable(this.prefix, `listing did not end within ${MAX_PAGES} pages`);
