@@ -19,6 +19,7 @@ import { tryNormalizeArguments } from './normalize.ts';
 import type { ToolResolvers } from './resolvers.ts';
 import { registerResultValidator } from './result.ts';
 import { closeObjectSchemas } from './schema-closure.ts';
+import { redactPointer } from './secrets.ts';
 
 export type ValidationResult =
   | { ok: true; value: Record<string, JsonValue> }
@@ -116,7 +117,7 @@ export class ToolRegistry {
       throw new AirlockError('ERR_TOOLS_NOT_REGISTERED', 'that tool definition is not registered here', { status: 500 });
     }
     const normalized = tryNormalizeArguments(entry.tool, args);
-    if (!normalized.ok) return normalized;
+    if (!normalized.ok) return { ok: false, errors: safeIssues(normalized.errors) };
     for (const check of [entry.validateInput, entry.validateAuthored]) {
       let valid: boolean;
       try {
@@ -127,10 +128,18 @@ export class ToolRegistry {
         return { ok: false, errors: [{ path: '', message: 'the input schema could not be evaluated' }] };
       }
       if (!valid) {
-        const errors: JsonIssue[] = describeErrors(check.errors);
+        const errors: JsonIssue[] = safeIssues(describeErrors(check.errors));
         return { ok: false, errors };
       }
     }
     return { ok: true, value: normalized.value };
   }
+}
+
+/**
+ * Problems as the audit log may keep them (they become the decision's reasons): an argument's
+ * keys are data, so a location naming a credential-looking or overlong key is redacted.
+ */
+function safeIssues(issues: JsonIssue[]): JsonIssue[] {
+  return issues.map((issue) => ({ ...issue, path: redactPointer(issue.path) }));
 }

@@ -12,6 +12,7 @@ import type { SchemaCompiler, ValidateFunction } from './ajv.ts';
 import { createSchemaCompiler, describeErrors } from './ajv.ts';
 import type { JsonIssue } from './json.ts';
 import { toPlainJson } from './json.ts';
+import { redactPointer } from './secrets.ts';
 
 export interface HasOutputSchema {
   name: string;
@@ -41,7 +42,7 @@ function validatorFor(tool: HasOutputSchema): ValidateFunction | null {
 function refuse(tool: HasOutputSchema, errors: JsonIssue[]): never {
   throw new AirlockError('ERR_TOOLS_RESULT_SCHEMA', `result of ${tool.name} does not match its output schema`, {
     status: 502,
-    details: { tool: tool.name, errors },
+    details: { tool: tool.name, errors: errors.map((e) => ({ ...e, path: redactPointer(e.path) })) },
   });
 }
 

@@ -95,3 +95,24 @@ function redactWords(text: string, redacted: string): string {
   }
   return parts.join('');
 }
+
+/** Longest key of a JSON Pointer shown as it is (the limit of a summary's strings and keys). */
+const MAX_POINTER_KEY = 64;
+
+/**
+ * A JSON Pointer into caller- or upstream-supplied JSON (a schema problem's location) safe for
+ * the audit log: its keys are data too, so a key that looks like a credential becomes
+ * `[redacted key]` and one longer than 64 characters `[long key]`, as in a safe summary.
+ */
+export function redactPointer(pointer: string): string {
+  if (pointer === '') return pointer;
+  return pointer
+    .split('/')
+    .map((token, i) => {
+      if (i === 0) return token;
+      const key = token.replaceAll('~1', '/').replaceAll('~0', '~');
+      if (key.length > MAX_POINTER_KEY) return '[long key]';
+      return looksLikeSecret(key) ? '[redacted key]' : token;
+    })
+    .join('/');
+}
