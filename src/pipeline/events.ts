@@ -52,7 +52,7 @@ export function callEvent(call: CallState, env: PipelineEnv, type: AuditEventTyp
     actor: { user: p?.user ?? null, tenant: p?.tenant ?? null, roles: p?.roles ?? [], agent: p?.agent ?? null },
     model_id: env.runtime.modelId,
     runtime_config_id: env.runtime.configId,
-    tool: call.tool?.name ?? (typeof call.request.tool === 'string' ? call.request.tool.slice(0, 200) : null),
+    tool: call.tool?.name ?? (typeof call.request.tool === 'string' ? callerText(call.request.tool, 200) : null),
     tool_version: call.tool?.version ?? null,
     args_hash: call.argsHash ?? null,
     args_summary: call.argsSummary ?? null,
@@ -108,8 +108,17 @@ export function intentRecord(intent: string): JsonValue {
   return { hash: canonicalHash(intent), chars: intent.length, preview };
 }
 
+/**
+ * Caller-chosen text the log keeps as written (a tool name that named no tool, a claimed
+ * identity), at most `max` characters, with credential-looking words redacted before the cut.
+ */
+function callerText(text: string, max: number): string {
+  return redactSecretsInText(text.slice(0, max + MAX_SECRET_SCAN), REDACTED).slice(0, max);
+}
+
 /** Events written before anything else for a call: body identity claims that disagree with the token. */
 export function mismatchEvents(call: CallState, env: PipelineEnv): AuditEventInput[] {
   if (call.identityMismatches.length === 0) return [];
-  return [callEvent(call, env, 'identity.mismatch', { data: { mismatches: call.identityMismatches } })];
+  const mismatches = call.identityMismatches.map((m) => ({ ...m, claimed: callerText(m.claimed, m.claimed.length) }));
+  return [callEvent(call, env, 'identity.mismatch', { data: { mismatches } })];
 }
