@@ -1,6 +1,7 @@
 /**
  * The suite-wide secret scan must be able to fail: a secret planted in an HTTP response, a
- * log line or a stored row is reported (also a JWT's signature alone); a value allowed in
+ * log line or a stored row is reported (also a JWT's signature alone, a value URL-encoded or
+ * escaped inside a JSON string); a value allowed in
  * HTTP answers (an approval token handed to its requester) is still caught in logs and rows.
  */
 import { test } from 'node:test';
@@ -61,4 +62,17 @@ test('a clean run reports no leak', () => {
   const report = scanLeaks(dir);
   assert.deepEqual(report.leaks, []);
   assert.equal(report.secrets, 1);
+});
+
+test('a secret is found URL-encoded and escaped inside JSON text too', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-scan-test-'));
+  const secret = 'upstream-key/with"quote+plus';
+  recordInChild(
+    dir,
+    `s.recordSecret('upstream key', ${JSON.stringify(secret)});
+     s.recordOutput('log', 'encoded', ${JSON.stringify(`{"msg":"GET /x?key=${encodeURIComponent(secret)}"}`)});
+     s.recordOutput('log', 'escaped', ${JSON.stringify(JSON.stringify({ msg: `bad key ${secret}` }))});
+     s.recordOutput('http', 'clean', '{"ok":true}');`,
+  );
+  assert.deepEqual(scanLeaks(dir).leaks.map((l) => l.where).sort(), ['log encoded', 'log escaped']);
 });

@@ -65,11 +65,16 @@ export interface ScanReport {
   leaks: Leak[];
 }
 
-/** What to look for: the value, and for a JWT also its signature alone. */
+/**
+ * What to look for: the value, its URL-encoded form (a query string, a URL a message quotes),
+ * its form inside a JSON string (a stored row, a log line), and for a JWT also its signature alone.
+ */
 function needles(value: string): string[] {
   const parts = value.split('.');
   const signature = parts.length === 3 ? parts[2] : undefined;
-  return signature !== undefined && signature.length >= MIN_SECRET_LENGTH ? [value, signature] : [value];
+  const forms = new Set([value, encodeURIComponent(value), JSON.stringify(value).slice(1, -1)]);
+  if (signature !== undefined && signature.length >= MIN_SECRET_LENGTH) forms.add(signature);
+  return [...forms];
 }
 
 function rowsOf(path: string): string[] {
