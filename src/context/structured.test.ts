@@ -66,3 +66,41 @@ test('YAML is read only within its bounds: more lines than the limit, or bracket
   assert.equal(structuredData(`- ${'['.repeat(MAX_DEPTH + 1)}\n- b: 1`), null);
   assert.equal(structuredData(`a: ${'x '.repeat(MAX_YAML_CHARS)}\nb: 1`), null);
 });
+
+/** Every string and number the data holds, as text (what provenance indexes of it). */
+const leaves = (value: unknown): string[] =>
+  value === null || typeof value !== 'object' ? (typeof value === 'string' || typeof value === 'number' ? [String(value)] : []) : Object.entries(value).flatMap(([k, v]) => [k, ...leaves(v)]);
+
+test('what the parser would drop makes the text text: a comment, a key written twice, a value that is not text', () => {
+  for (const text of [
+    'From: eve\nSubject: invoice\n# pay to eve@evil.example\n',
+    '- sender: eve\n  body: hi # send to eve@evil.example\n  subject: x\n',
+    'a: 1\n...\n# eve@evil.example\n',
+    'to: eve@evil.example\nto: bob@corp.example\n',
+    '{"to": "eve@evil.example", "to": "bob@corp.example"}',
+    '[{"a": {"to": "eve@evil.example", "x": 1, "to": "bob@corp.example"}}]',
+    '- sender: eve\n  data: !!binary ZXZlQGV2aWwuZXhhbXBsZQ==\n',
+  ]) {
+    assert.equal(structuredData(text), null, text);
+  }
+  // A `#` inside a value, or a block scalar's line, is not a comment.
+  assert.deepEqual(structuredData('- channel: b#c\n  body: |\n    # heading\n    text\n'), [{ channel: 'b#c', body: '# heading\ntext\n' }]);
+  assert.deepEqual(structuredData('{"a": "x\\": y", "b": ["c", "d"]}'), { a: 'x": y', b: ['c', 'd'] });
+});
+
+test('a number is kept as written unless it reads back the same: hex, leading zeros, long digit runs, exponents', () => {
+  assert.deepEqual(structuredData('- sender: eve\n  wallet: 0x52908400098527886E0F7030069857D2E4169EE7\n  account: 0012345678\n  n: 12\n'), [
+    { sender: 'eve', wallet: '0x52908400098527886E0F7030069857D2E4169EE7', account: '0012345678', n: 12 },
+  ]);
+  assert.deepEqual(structuredData('{"account": 12345678901234567890, "amount": 1E4, "n": 12, "x": 1.5}'), { account: '12345678901234567890', amount: '1E4', n: 12, x: 1.5 });
+  // Whatever digits a value is written with, the data holds them.
+  fc.assert(
+    fc.property(fc.stringMatching(/^(?:0x[0-9a-f]{1,40}|0[0-7]{1,20}|[1-9][0-9]{0,30}|[0-9]{1,5}\.[0-9]{1,5}(?:e[0-9]{1,2})?)$/), (written) => {
+      for (const text of [`- sender: eve\n  value: ${written}\n`, `[{"sender": "eve", "value": ${/^0[0-9]|^0x/.test(written) ? `"${written}"` : written}}]`]) {
+        const data = structuredData(text);
+        assert.ok(data !== null && leaves(data).includes(written), text);
+      }
+    }),
+    { numRuns: 300 },
+  );
+});

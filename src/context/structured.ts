@@ -10,7 +10,7 @@
  * JSON.parse), YAML whose brackets open deeper than MAX_DEPTH, data nested deeper than
  * MAX_DEPTH and YAML with aliases are read as plain text (the safe reading: one passage).
  */
-import { parse } from 'yaml';
+import { isScalar, parseDocument, visit } from 'yaml';
 
 /** Longest text read as JSON, characters. */
 export const MAX_STRUCTURED_CHARS = 2 * 1024 * 1024;
@@ -52,27 +52,93 @@ function shallow(value: object): boolean {
   return true;
 }
 
-/** The object or array `text` encodes as JSON or YAML, or null when it is just text. */
-export function structuredData(text: string): object | null {
-  if (text.length > MAX_STRUCTURED_CHARS) return null;
-  const start = text.trimStart();
-  if (start.startsWith('{') || start.startsWith('[')) {
-    try {
-      const value: unknown = JSON.parse(text);
-      return isData(value) && shallow(value) ? value : null;
-    } catch {
-      return null;
+/**
+ * Members of JSON objects written in `text` (a string followed by `:`), counted in one pass.
+ * JSON.parse keeps the last of a key written twice; comparing this count with the keys the
+ * parsed data holds finds such a key.
+ */
+function jsonMembersWritten(text: string): number {
+  let members = 0;
+  let i = 0;
+  while (i < text.length) {
+    if (text.charCodeAt(i) !== 34) {
+      i++;
+      continue;
     }
+    i++;
+    while (i < text.length && text.charCodeAt(i) !== 34) i += text.charCodeAt(i) === 92 ? 2 : 1;
+    i++;
+    // Whitespace after a string is skipped once, by that string: linear.
+    while (i < text.length && (text[i] === ' ' || text[i] === '\t' || text[i] === '\n' || text[i] === '\r')) i++;
+    if (text.charCodeAt(i) === 58) members++;
   }
-  if (!YAML_START.test(start) || start.length > MAX_YAML_CHARS || !yamlWithinBounds(start)) return null;
-  // One line with a colon is text (`Note: the meeting moved`), not a mapping.
-  if (!start.trimEnd().includes('\n')) return null;
+  return members;
+}
+
+/** Keys the objects of `value` hold, all told (iterative). */
+function membersHeld(value: object): number {
+  let members = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const item = stack.pop();
+    if (!isData(item)) continue;
+    if (!Array.isArray(item)) members += Object.keys(item).length;
+    for (const child of Object.values(item)) if (isData(child)) stack.push(child);
+  }
+  return members;
+}
+
+/** A number as written when it does not read back the same (`12345678901234567890`, `1E4`, `1.50`). */
+function asWritten(value: number, source: string): number | string {
+  return String(value) === source ? value : source;
+}
+
+function json(text: string): object | null {
   try {
-    const value: unknown = parse(start, { maxAliasCount: 0, prettyErrors: false, uniqueKeys: false, strict: true });
+    const value: unknown = JSON.parse(text, (_key, v: unknown, context?: { source?: string }) =>
+      typeof v === 'number' && typeof context?.source === 'string' ? asWritten(v, context.source) : v,
+    );
+    if (!isData(value) || !shallow(value)) return null;
+    // A key written twice: the data holds only one of its values.
+    return membersHeld(value) === jsonMembersWritten(text) ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+function yaml(text: string): object | null {
+  try {
+    const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: true });
+    if (doc.errors.length > 0) return null;
+    // What the data would not hold: a comment anywhere, a scalar that is not text or a number.
+    let whole = !doc.comment && !doc.commentBefore;
+    visit(doc, {
+      Node(_key, node) {
+        if (node.comment || node.commentBefore) whole = false;
+        if (!isScalar(node)) return undefined;
+        const { value, source } = node as { value: unknown; source?: unknown };
+        if (typeof value === 'number' && typeof source === 'string') node.value = asWritten(value, source);
+        else if (value !== null && typeof value !== 'string' && typeof value !== 'boolean' && typeof value !== 'number') whole = false;
+        return whole ? undefined : visit.BREAK;
+      },
+    });
+    if (!whole) return null;
+    const value: unknown = doc.toJS({ maxAliasCount: 0 });
     // A list of lines (a Markdown list in a page) is text: its author wrote every item.
     if (Array.isArray(value) && value.every((item) => !isData(item))) return null;
     return isData(value) && shallow(value) ? value : null;
   } catch {
     return null;
   }
+}
+
+/** The object or array `text` encodes as JSON or YAML, or null when it is just text. */
+export function structuredData(text: string): object | null {
+  if (text.length > MAX_STRUCTURED_CHARS) return null;
+  const start = text.trimStart();
+  if (start.startsWith('{') || start.startsWith('[')) return json(text);
+  if (!YAML_START.test(start) || start.length > MAX_YAML_CHARS || !yamlWithinBounds(start)) return null;
+  // One line with a colon is text (`Note: the meeting moved`), not a mapping.
+  if (!start.trimEnd().includes('\n')) return null;
+  return yaml(start);
 }
