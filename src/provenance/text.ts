@@ -67,11 +67,48 @@ export function shingles(words: readonly number[]): number[] {
   return out;
 }
 
+/** Characters that join text into one entity (an address, a URL, a path, a number): letters, digits and `_ - @ % + / \\ ~ #`. */
+const JOINS = /[\p{L}\p{N}\p{M}_\-@%+/\\~#]/u;
+
+/** True when the character at `i` of `text` joins what is on its side into one entity: a joiner, or `.`/`:`/`'` followed, away from the echo, by one. */
+function joins(text: string, i: number, away: number): boolean {
+  const c = text[i];
+  if (c === undefined) return false;
+  if (JOINS.test(c)) return true;
+  if (c !== '.' && c !== ':' && c !== "'" && c !== ',') return false;
+  const next = text[i + away];
+  return next !== undefined && JOINS.test(next);
+}
+
+/**
+ * `text` with every occurrence of `echo` that stands on its own cut out (replaced by a line
+ * break). An occurrence inside a longer entity stays: `security` in
+ * `https://security-portal.example`, `2024` in an IBAN. Cutting it would break the entity the
+ * model reads, so it would be indexed as neither.
+ */
+function cutEcho(text: string, echo: string): string {
+  let out = '';
+  let from = 0;
+  let at = text.indexOf(echo);
+  while (at !== -1) {
+    const end = at + echo.length;
+    if (!joins(text, at - 1, -1) && !joins(text, end, 1)) {
+      out += `${text.slice(from, at)}\n`;
+      from = end;
+      at = text.indexOf(echo, end);
+    } else {
+      at = text.indexOf(echo, at + 1);
+    }
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
 /**
  * The text of a JSON value as provenance indexes it: every object key and every string and
  * number leaf, one per line (so values never run into each other, and no JSON escaping
- * glues words together). Occurrences of the `echoes` strings (of 4 or more characters) are
- * cut out: a tool's result echoing the call's own arguments is not the tool's content.
+ * glues words together). Occurrences of the `echoes` strings (of 4 or more characters) that
+ * stand on their own are cut out: a tool's result echoing the call's own arguments is not the
+ * tool's content. One inside a longer entity is not an echo (see `cutEcho`).
  */
 export function textOfJson(value: unknown, echoes: readonly string[] = []): string {
   const lines: string[] = [];
@@ -89,7 +126,7 @@ export function textOfJson(value: unknown, echoes: readonly string[] = []): stri
   walk(value);
   let text = lines.join('\n');
   for (const echo of [...echoes].sort((a, b) => b.length - a.length)) {
-    if (echo.length >= 4) text = text.replaceAll(echo, '\n');
+    if (echo.length >= 4) text = cutEcho(text, echo);
   }
   return text;
 }
