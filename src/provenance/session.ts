@@ -11,7 +11,9 @@
  *   text; or
  * - it contains a passage of at least 8 words that appears in one untrusted text and not in
  *   one trusted text (a copied passage inside a longer value).
- * Values of fewer than 3 words that hold no entity are never tainted. A shingle-hash
+ * Values of fewer than 3 words that hold no entity are never tainted. The keys of an object
+ * inside an argument are values too (reported at the path they name); the arguments' own
+ * names are not. A shingle-hash
  * collision can only make a passage look present where it is not: on the untrusted side
  * that over-taints (the safe direction); on the trusted side it would need every shingle of
  * an 8-word (or whole-value) window to collide inside one trusted text.
@@ -279,10 +281,14 @@ export class SessionProvenance {
    * content, trusted content quotes the whole value (`the 'general' channel`) or uses it as
    * a name (a capitalized word inside a sentence: `in Alice's inbox`), or it has at
    * least PHRASE_WORDS words that all appear, in order, in one trusted text. (A call whose
-   * arguments are named this way was pointed to by the user.)
+   * arguments are named this way was pointed to by the user.) A value that is tainted names
+   * nothing, whatever part of it trusted content holds: in `https://github.com/attacker/x`,
+   * copied from a page the user pointed to, the user named the host, the attacker the page
+   * (pointing is one hop).
    */
   names(values: readonly string[]): boolean {
     for (const value of values) {
+      if (this.#labels.untrustedSeen && this.#match(value).sources.size > 0) continue;
       const folded = fold(value);
       if (this.#trustedQuoted.has(folded.trim()) || this.#trustedNames.has(folded.trim())) return true;
       for (const entity of extractEntities(folded)) if (this.#trusted.hasEntity(entity)) return true;
@@ -298,20 +304,29 @@ export class SessionProvenance {
   #trace(args: Record<string, JsonValue>): Array<ArgumentTaint & { evidence: TaintEvidence; matches: Match[] }> {
     if (!this.#labels.untrustedSeen) return [];
     const found = new Map<string, { sources: Set<number>; evidence: TaintEvidence; matches: Match[] }>();
+    const check = (text: string, path: string): void => {
+      const match = this.#match(text);
+      if (match.sources.size === 0) return;
+      const evidence = this.#grade(match);
+      let into = found.get(path);
+      if (into === undefined) found.set(path, (into = { sources: new Set(), evidence, matches: [] }));
+      into.evidence = worseEvidence(into.evidence, evidence);
+      into.matches.push(match);
+      for (const s of match.sources) into.sources.add(s);
+    };
     const visit = (value: JsonValue, path: string): void => {
       if (typeof value === 'string' || typeof value === 'number') {
-        const match = this.#match(typeof value === 'string' ? value : String(value));
-        if (match.sources.size === 0) return;
-        const evidence = this.#grade(match);
-        let into = found.get(path);
-        if (into === undefined) found.set(path, (into = { sources: new Set(), evidence, matches: [] }));
-        into.evidence = worseEvidence(into.evidence, evidence);
-        into.matches.push(match);
-        for (const s of match.sources) into.sources.add(s);
+        check(typeof value === 'string' ? value : String(value), path);
       } else if (Array.isArray(value)) {
         for (const item of value) visit(item, path);
       } else if (value !== null && typeof value === 'object') {
-        for (const [key, child] of Object.entries(value)) visit(child, path === '' ? key : `${path}.${key}`);
+        for (const [key, child] of Object.entries(value)) {
+          const at = path === '' ? key : `${path}.${key}`;
+          // A key inside an argument is data the call carries (`{files: {"/home/a/.ssh/authorized_keys": ...}}`);
+          // the arguments' own names are the tool's.
+          if (path !== '') check(key, at);
+          visit(child, at);
+        }
       }
     };
     for (const [key, value] of Object.entries(args)) visit(value, key);
