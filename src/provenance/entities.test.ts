@@ -64,6 +64,30 @@ test('identifiers need 4 characters and a digit or underscore; numbers 4 digits'
   for (const e of ['98.7', '250', 'meeting', 'wonderful', 'the']) assert.ok(!found.has(e), e);
 });
 
+test("a model's rewrites of a value match it: phone numbers, amounts in other locales, links without their scheme, home paths", () => {
+  const same = (a: string, b: string) => [...entities(a)].some((e) => entities(b).has(e));
+  // Phone numbers: national and international, with or without a trunk prefix.
+  assert.ok(same('call (555) 123-4567', '+15551234567'));
+  assert.ok(same('call +44 20 7946 0958', '020 7946 0958'));
+  assert.ok(same('call +33 6 12 34 56 78', '0612345678'));
+  assert.ok(entities('+15551234567').has('tel:551234567'));
+  // Amounts: a decimal comma, thousands after `.`, space or `'`.
+  for (const written of ['1.234,56 €', '1 234,56 EUR', "CHF 1'234.56", '1234,56', '1\u00a0234,56']) assert.ok(entities(written).has('1234.56'), written);
+  assert.ok(entities('12.500.000').has('12500000'));
+  assert.ok(!entities('rate 1.234 today').has('1234'), 'one group after a point, no comma: an English decimal');
+  // A link written without its scheme is the link: under a host the user named, its path is the attacker's.
+  for (const written of ['see github.com/attacker/payload.', 'https://github.com/attacker/payload']) {
+    const found = entities(written);
+    for (const key of ['github.com/attacker/payload', 'github.com', '/attacker/payload']) assert.ok(found.has(key), `${written}: ${key}`);
+  }
+  assert.ok(!entities('https://x.example/home').has('/home'), 'a short URL path is not a path of its own');
+  assert.ok(!entities('and/or').has('and/or'));
+  // Home paths: `~` and the home directory spelled out.
+  for (const written of ['~/Documents/secrets', '/home/alice/Documents/secrets', '/Users/alice/Documents/secrets', 'C:\\Users\\alice\\Documents\\secrets']) {
+    assert.ok(entities(written).has('~/documents/secrets'), written);
+  }
+});
+
 test('plain prose has no entities', () => {
   assert.equal(entities('Please remember to bring the quarterly report to the meeting tomorrow.').size, 0);
 });
@@ -85,7 +109,22 @@ test('domains', () => {
 // 200,000 characters squared is 4e10 steps. Linear extraction finishes them in milliseconds, so
 // the test's own time limit is the bound, not a measured duration (which a loaded machine skews).
 test('extraction is linear on hostile input (no catastrophic backtracking)', { timeout: 60_000 }, () => {
-  const hostile = ['a'.repeat(200_000), '1 '.repeat(100_000), 'a@'.repeat(100_000), 'www.'.repeat(50_000), '/a'.repeat(100_000), 'de89 '.repeat(40_000), 'x.'.repeat(100_000)];
+  const hostile = [
+    'a'.repeat(200_000),
+    '1 '.repeat(100_000),
+    'a@'.repeat(100_000),
+    'www.'.repeat(50_000),
+    '/a'.repeat(100_000),
+    'de89 '.repeat(40_000),
+    'x.'.repeat(100_000),
+    '123 '.repeat(50_000),
+    `${'1.234'.repeat(40_000)}5`,
+    "1'234 ".repeat(30_000),
+    '1234,'.repeat(40_000),
+    `${'1 234'.repeat(40_000)}5,1`,
+    'a.example/'.repeat(20_000),
+    '/home/'.repeat(30_000),
+  ];
   for (const text of hostile) {
     for (let i = 0; i < 3; i++) assert.ok(entities(text) instanceof Set);
   }

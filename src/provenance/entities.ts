@@ -8,21 +8,29 @@
  * - text is folded first (invisible code points removed, NFKC, lowercase): `Bob@Example.COM`
  *   and `bob@example.com` match, and so do `GB82\u200bWEST...` and `GB82WEST...`;
  * - email: `local@domain`, key the whole address (also yields its domain);
- * - URL: `scheme://host/path` or `www.host/path`; key `host/path` without `www.`, scheme,
- *   user info, port, query, fragment or trailing `/` (also yields the host as a domain);
+ * - URL: `scheme://host/path`, `www.host/path` or `host/path` whose first part is a domain
+ *   (`github.com/eve/x`: a model writing it as a link adds `https://`); key `host/path`
+ *   without `www.`, scheme, user info, port, query, fragment or trailing `/` (also yields the
+ *   host as a domain, and a path of 8 or more characters as a file path: a call may take
+ *   host and path apart);
  * - domain: two or more dot-separated labels ending in a 2-24 letter top-level label; key
  *   without a leading `www.`;
  * - IBAN: two letters, two check digits, then 11-30 letters and digits, with or without
  *   up to three separator characters (whitespace, `-`, `.`) between groups of four; key without them;
  * - phone, card or account number: a run of digits and `( ) . - space` separators,
  *   optionally starting with `+`, holding 7 to 34 digits; key the digits only (a model copying
- *   `4111-1111-1111-1111` often writes `4111111111111111`);
+ *   `4111-1111-1111-1111` often writes `4111111111111111`); a run of 9 to 15 digits (a phone
+ *   number, national or international) also yields `tel:` and its last 9 digits, so
+ *   `(555) 123-4567` matches `+15551234567` and `+44 20 7946 0958` matches `020 7946 0958`;
  * - file path: starts with `/`, `~/`, `./`, `../` or a drive (`c:\`), or contains a `/`
- *   and ends in an extension; key with `\` turned into `/`;
+ *   and ends in an extension; key with `\` turned into `/`; a path in a home directory
+ *   (`/home/<user>/`, `/users/<user>/`, `c:/users/<user>/`) also yields its `~/` form;
  * - identifier: a run of letters and digits joined by `_`, `-` or `.`, at least 4
  *   characters long and containing a digit or an underscore (`cus_acme_ada`, `inv-2024-7`,
  *   `us1330000001`); a number (`1,000.00`, `1000.0`) becomes its canonical decimal
- *   (`1000`) and counts when it has at least 4 digits.
+ *   (`1000`) and counts when it has at least 4 digits; so does one written with a decimal
+ *   comma or with `.`, space or `'` between groups of thousands (`1.234,56`, `12 500,00`,
+ *   `1'234.50`, `1.000.000`: `1234.56`, `12500`, `1234.5`, `1000000`).
  * Plain words never count, however long: common text must not taint everything. Every scan
  * is linear in the length of the text (bounded look-around, no backtracking regex over
  * unbounded input), since registered content may be written by an attacker.
@@ -34,6 +42,15 @@ const SUB_TOKEN = /[\p{L}\p{N}]+(?:[_\-.][\p{L}\p{N}]+)*/gu;
 const THOUSANDS = /(?<![\p{N}.,])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\p{N}])/gu;
 const IBAN = /(?<![\p{L}\p{N}])[a-z]{2}\d{2}[\s.-]{0,3}[a-z0-9]{4}(?:[\s.-]{0,3}(?=[a-z]{0,3}\d)[a-z0-9]{4}){1,7}(?:[\s.-]{0,3}(?=[a-z]{0,2}\d)[a-z0-9]{1,3})?(?![\p{L}\p{N}])/gu;
 const PHONE = /(?<![\p{L}\p{N}+])\+?\(?\d[\d().\- ]*\d/gu;
+/**
+ * Amounts in other locales: groups of thousands after `.`, space or `'`, then an optional
+ * decimal comma or point (`1.234,56`, `12 500,00`, `1'234.50`); or digits and a decimal comma (`1234,56`). Linear:
+ * a failed match at one start fails within its first group, a greedy one is consumed.
+ */
+const LOCALE_NUMBER = /(?<![\p{N}.,'])(?:\d{1,3}((?:[.' ]\d{3})+)([.,]\d{1,4})?|\d{4,20}(,\d{1,4}))(?![\p{N}])/gu;
+/** Digits of a phone number's subscriber part (its last digits, without country code or trunk prefix). */
+const PHONE_TAIL = 9;
+const HOME = /^(?:[a-z]:)?\/(?:home|users)\/[^/]+\/(?=.)/;
 
 const MIN_LENGTH = 4;
 /** Digits of the longest grouped number keyed by its digits: an IBAN's BBAN, a card or account number. */
@@ -41,6 +58,8 @@ const MAX_DIGIT_RUN = 34;
 const MAX_LOCAL = 64;
 const MAX_DOMAIN = 253;
 const MAX_URL = 2048;
+/** Shortest URL path that also counts as a path on its own (`/attacker/x`; not `/home`). */
+const MIN_URL_PATH = 8;
 
 const LOCAL_CHAR = /[a-z0-9._%+-]/;
 const DOMAIN_CHAR = /[\p{L}\p{N}.-]/u;
@@ -111,27 +130,36 @@ function addEmails(piece: string, out: Set<string>): void {
   }
 }
 
-/** Adds a URL's key and host; returns true when the piece held a URL. */
+/** Adds a URL's key and host; returns true when the piece held a URL with a scheme or `www.` (a bare `host/path` may be a file path too). */
 function addUrl(piece: string, out: Set<string>): boolean {
   const scheme = piece.indexOf('://');
   let rest: string;
+  let bare = false;
   if (scheme > 0) rest = piece.slice(scheme + 3);
   else if (piece.startsWith('www.')) rest = piece;
-  else return false;
-  if (rest.length > MAX_URL) return true;
+  else {
+    rest = piece;
+    bare = true;
+  }
+  if (rest.length > MAX_URL) return !bare;
   const slash = rest.indexOf('/');
+  if (bare && slash <= 0) return false;
   let authority = slash === -1 ? rest : rest.slice(0, slash);
   let path = slash === -1 ? '' : rest.slice(slash);
+  if (bare && (authority.includes('@') || authority.includes('\\'))) return false;
   const userinfo = authority.lastIndexOf('@');
   if (userinfo !== -1) authority = authority.slice(userinfo + 1);
   const port = authority.indexOf(':');
   if (port !== -1) authority = authority.slice(0, port);
   while (path.endsWith('/')) path = path.slice(0, -1);
-  if (!isDomain(authority)) return true;
+  if (!isDomain(authority)) return !bare;
   const host = withoutWww(authority);
   out.add(host);
-  if (path !== '') out.add(`${host}${path}`);
-  return true;
+  if (path !== '') {
+    out.add(`${host}${path}`);
+    if (path.length >= MIN_URL_PATH) out.add(path);
+  }
+  return !bare;
 }
 
 function addPath(piece: string, out: Set<string>): void {
@@ -141,7 +169,11 @@ function addPath(piece: string, out: Set<string>): void {
   if (!anchored && !EXTENSION.test(path)) return;
   let key = path;
   while (key.length > 1 && key.endsWith('/')) key = key.slice(0, -1);
-  if (key.length >= MIN_LENGTH) out.add(key);
+  if (key.length < MIN_LENGTH) return;
+  out.add(key);
+  // `~/docs/x` and `/home/alice/docs/x` name the same file: a model expands or shortens it.
+  const home = HOME.exec(key);
+  if (home !== null) out.add(`~/${key.slice(home[0].length)}`);
 }
 
 function trimPiece(raw: string): string {
@@ -198,5 +230,15 @@ function extractFrom(folded: string, out: Set<string>): void {
   for (const match of folded.matchAll(PHONE)) {
     const digits = match[0].replace(/\D/g, '');
     if (digits.length >= 7 && digits.length <= MAX_DIGIT_RUN) out.add(digits);
+    if (digits.length >= PHONE_TAIL && digits.length <= 15) out.add(`tel:${digits.slice(-PHONE_TAIL)}`);
+  }
+  for (const match of folded.matchAll(LOCALE_NUMBER)) {
+    const [written, groups, fraction, comma] = match as unknown as [string, string | undefined, string | undefined, string | undefined];
+    // One group of thousands after `.`, with no decimal comma (`1.234`), is an English decimal.
+    if (groups !== undefined && fraction === undefined && groups.length === 4 && groups.startsWith('.')) continue;
+    const decimal = fraction ?? comma;
+    const whole = (decimal === undefined ? written : written.slice(0, -decimal.length)).replace(/[.' ]/g, '');
+    const canonical = canonicalNumber(decimal === undefined ? whole : `${whole}.${decimal.slice(1)}`);
+    if (canonical !== null) addNumber(canonical, out);
   }
 }

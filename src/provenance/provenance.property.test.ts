@@ -4,7 +4,10 @@
  * - a value present only in untrusted content is always tainted, also when the content
  *   hides invisible code points between its characters, and when the value is an IBAN or a
  *   grouped number copied without its separators, and when content spells an address so
- *   that it does not read as one (`[at]`, `[dot]`, `hxxps`);
+ *   that it does not read as one (`[at]`, `[dot]`, `hxxps`), and when a model rewrites it the
+ *   way models do (a phone number national or international, an amount in another locale's
+ *   format, a link with or without its scheme under a host the user named, a home path with
+ *   `~`), and when the tool result it came from echoes a call argument inside it;
  * - a value also present in user-tier content is never tainted;
  * - the order content was registered in changes nothing (arguments, sources, labels);
  * - a value inside a request for action is `instructed` exactly when no untrusted text
@@ -15,6 +18,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { JsonValue } from '../core/canonical.ts';
+import { leavesOfJson, textOfJson } from './text.ts';
 import { ProvenanceTracker } from './tracker.ts';
 
 const FILLER = ['the', 'please', 'send', 'meeting', 'report', 'account', 'team', 'review', 'order', 'thanks', 'and', 'to', 'from', 'with'];
@@ -132,6 +136,68 @@ test('an address spelled so that it does not read as one (`eve [at] evil [dot] e
     fc.property(spelled, placement, filler, filler, ({ plain, written }, place, before, after) => {
       const { taint } = tracker([{ text: embed(before, written, after), tier: 'external', id: 'cnt_carrier', source: 'web' }]).trace('ses_p', place.wrap(plain));
       assert.ok(taint.some((t) => t.argument === place.path), `${plain} written as ${written}`);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+/** A value as untrusted content writes it and as a model copies it into an argument. */
+const rewritten: fc.Arbitrary<{ written: string; copied: JsonValue; user?: string }> = fc.oneof(
+  // A phone number national in one, international in the other (country code, trunk prefix).
+  fc
+    .tuple(fc.constantFrom('1', '33', '44', '49', '353'), fc.stringMatching(/^[2-9][0-9]{8,9}$/), fc.boolean(), fc.constantFrom(' ', '-', '.', ''), fc.boolean())
+    .map(([country, national, trunk, sep, internationalInContent]) => {
+      const local = `${trunk ? '0' : ''}${national.slice(0, 3)}${sep}${national.slice(3, 6)}${sep}${national.slice(6)}`;
+      const international = `+${country} ${national.slice(0, 3)} ${national.slice(3)}`;
+      return internationalInContent ? { written: international, copied: local } : { written: local, copied: `+${country}${national}` };
+    }),
+  // An amount in a locale's format, copied as a number.
+  fc
+    .tuple(fc.integer({ min: 1000, max: 99_999_999 }), fc.integer({ min: 0, max: 99 }), fc.constantFrom('.', ' ', "'", '\u00a0', '\u202f'))
+    .map(([whole, cents, group]) => {
+      const grouped = String(whole).replace(/\B(?=(\d{3})+$)/g, group);
+      const fraction = String(cents).padStart(2, '0');
+      return { written: group === "'" ? `CHF ${grouped}.${fraction}` : `${grouped},${fraction} €`, copied: Number(`${whole}.${fraction}`) };
+    }),
+  // A link under a host the user named, with its scheme in one and without it in the other.
+  fc
+    .tuple(alnum(1, 10), letters(2, 5), fc.array(alnum(1, 8), { minLength: 1, maxLength: 3 }), fc.boolean())
+    .map(([label, tld, parts, schemeInContent]) => {
+      const bare = `${label}.${tld}/${parts.join('/')}`;
+      return { written: schemeInContent ? `https://${bare}` : bare, copied: schemeInContent ? bare : `https://${bare}`, user: `the site ${label}.${tld} is ours` };
+    }),
+  // A path in a home directory, with `~` in one and spelled out in the other.
+  fc.tuple(fc.array(alnum(2, 8), { minLength: 1, maxLength: 3 }), letters(3, 8), fc.boolean()).map(([parts, user, tildeInContent]) => {
+    const rest = parts.join('/');
+    return tildeInContent ? { written: `~/${rest}`, copied: `/home/${user}/${rest}` } : { written: `/Users/${user}/${rest}`, copied: `~/${rest}` };
+  }),
+);
+
+test('a value a model rewrites (phone number, amount, link, home path) is still tainted', () => {
+  fc.assert(
+    fc.property(rewritten, placement, filler, filler, ({ written, copied, user }, place, before, after) => {
+      const contents = [
+        ...(user === undefined ? [] : [{ text: user, tier: 'user', id: 'cnt_user' }]),
+        { text: embed(before, written, after), tier: 'external', id: 'cnt_carrier', source: 'web' },
+      ];
+      const { taint } = tracker(contents).trace('ses_p', place.wrap(copied));
+      assert.ok(taint.some((t) => t.argument === place.path), `${JSON.stringify(copied)} copied from ${JSON.stringify(written)}`);
+    }),
+    { numRuns: 400 },
+  );
+});
+
+test('a value inside a tool result stays tainted when the call that produced it had an argument the value contains', () => {
+  const carrier = fc.oneof(email, iban, url, identifier, printedIban);
+  fc.assert(
+    fc.property(carrier, fc.nat(), fc.integer({ min: 4, max: 8 }), filler, filler, (value, at, length, before, after) => {
+      // An argument of the call that is part of the value (a search word, a year, an id).
+      const start = at % Math.max(1, value.length - 3);
+      const echo = value.slice(start, start + length);
+      fc.pre(echo.length >= 4 && echo !== value);
+      const text = textOfJson([{ body: embed(before, value, after) }], leavesOfJson({ query: echo }));
+      const { taint } = tracker([{ text, tier: 'external', id: 'cnt_result', source: 'act_1' }]).trace('ses_p', { to: value });
+      assert.ok(taint.some((t) => t.argument === 'to'), `${value} lost to the echo of ${echo}`);
     }),
     { numRuns: 400 },
   );
