@@ -4,7 +4,7 @@
  * asserted on every open (a database that silently runs at NORMAL could lose an
  * acknowledged write on power loss).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { AirlockError } from '../../core/errors.ts';
@@ -16,11 +16,28 @@ export interface DurableSqliteOptions {
   area: string;
 }
 
+/**
+ * Prepares the file of a database about to be opened: a folder it needs is created private
+ * (0700), and a new database file is created empty with mode 0600 before SQLite opens it
+ * (SQLite gives its -wal and -shm files the database file's mode). The databases hold
+ * sessions, memories, approvals and the audit log: no other local user reads them. An
+ * existing file keeps its mode (the operator chose it).
+ */
+export function createPrivateDatabaseFile(path: string): void {
+  if (path === ':memory:' || path.startsWith('file:')) return;
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
+
 export function openDurableSqlite(path: string, options: DurableSqliteOptions): DatabaseSync {
   const code = `ERR_${options.area}_DURABILITY` as const;
   let db: DatabaseSync;
   try {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    createPrivateDatabaseFile(path);
     db = new DatabaseSync(path);
     db.exec(`PRAGMA busy_timeout = ${Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000))}`);
     db.exec('PRAGMA journal_mode = WAL');

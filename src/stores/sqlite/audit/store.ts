@@ -34,8 +34,6 @@
  *   while it is up, signed here, so its file operations stay off the event loop); at open the
  *   file must match the log (ERR_AUDIT_TAMPERED otherwise).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import { systemClock } from '../../../core/clock.ts';
@@ -60,6 +58,7 @@ import { FileIdentityWatch } from '../../../audit/file-identity.ts';
 import { decodeStoredEvent, eventOf, prepareAppend } from '../../../audit/event-record.ts';
 import type { PreparedInput, StoredEventRecord, WireEvent } from '../../../audit/event-record.ts';
 import { GroupCommitQueue } from '../../../audit/group-commit.ts';
+import { createPrivateDatabaseFile } from '../open.ts';
 import type { BatchInfo } from '../../../audit/group-commit.ts';
 import { applyDurability, applyNewLogPageSize, applyWriterTuning, checkSchemaVersion, ensureSchema, hasRefIndex, readDurability, SELECT_COLUMNS } from './schema.ts';
 import { relatesTo } from '../../../audit/related.ts';
@@ -338,7 +337,7 @@ export class SqliteAuditStore implements AuditStore, PrunableAuditStore {
     const readOnly = options.readOnly === true;
     let db: DatabaseSync;
     try {
-      if (!readOnly && path !== ':memory:' && !path.startsWith('file:')) mkdirSync(dirname(path), { recursive: true });
+      if (!readOnly) createPrivateDatabaseFile(path);
       // Opening may wait for a lock (before the store serves anything); commits never do, see #commitBatch.
       db = new DatabaseSync(path, { timeout: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS, readOnly });
     } catch (cause) {
