@@ -3,11 +3,13 @@
  * secret reference), a local JWKS file, or a remote JWKS URL. Checks the key material is
  * fit for verifying (secret length, public keys only) so a bad setup fails at startup.
  */
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { createLocalJWKSet, createRemoteJWKSet } from 'jose';
 import type { JSONWebKeySet, JWTVerifyGetKey } from 'jose';
 import type { IssuerConfig } from '../config/types.ts';
+import { AirlockError } from '../core/errors.ts';
 import { identityConfigError } from './errors.ts';
 
 export type SecretResolver = (ref: string, createIfMissing: boolean) => Promise<Uint8Array>;
@@ -39,12 +41,32 @@ function checkPublicOnly(jwks: unknown, issuer: string): JSONWebKeySet {
   return jwks as JSONWebKeySet;
 }
 
+/**
+ * The text of a local JWKS file, through one descriptor (the mode checked is the mode of the
+ * file read): a regular file that not every user may write — whoever can replace the public
+ * keys can sign tokens for any user, tenant and role.
+ */
+async function readKeyFile(path: string, issuer: string): Promise<string> {
+  const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw identityConfigError(`jwks file ${path} for issuer ${issuer} is not a regular file`);
+    if ((info.mode & 0o002) !== 0) {
+      throw identityConfigError(`jwks file ${path} for issuer ${issuer} is writable by every user (mode ${(info.mode & 0o777).toString(8).padStart(4, '0')}): chmod 644 it`);
+    }
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
+  }
+}
+
 async function localJwks(issuer: IssuerConfig, baseDir: string): Promise<JWTVerifyGetKey> {
   const path = isAbsolute(issuer.jwksFile ?? '') ? (issuer.jwksFile as string) : resolve(baseDir, issuer.jwksFile ?? '');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(await readFile(path, 'utf8'));
+    parsed = JSON.parse(await readKeyFile(path, issuer.issuer));
   } catch (err) {
+    if (err instanceof AirlockError) throw err;
     throw identityConfigError(`jwks file ${path} for issuer ${issuer.issuer} cannot be read as json`, err);
   }
   const jwks = checkPublicOnly(parsed, issuer.issuer);

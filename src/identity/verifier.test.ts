@@ -5,7 +5,7 @@
  * the token. Asymmetric algorithms run against a local JWKS file generated here.
  */
 import assert from 'node:assert/strict';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { SignJWT, exportJWK, generateKeyPair } from 'jose';
 import type { CryptoKey, JWK } from 'jose';
 import { ManualClock } from '../core/clock.ts';
-import { AirlockError } from '../core/errors.ts';
+import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { IdentityConfig, IssuerConfig } from '../config/types.ts';
 import { TokenVerifier } from './verifier.ts';
 
@@ -316,6 +316,19 @@ describe('TokenVerifier: asymmetric algorithms with a local JWKS file', () => {
       pairs.push({ alg, privateKey, jwk });
     }
     await writeFile(join(dir, 'idp.jwks.json'), JSON.stringify({ keys: pairs.map((p) => p.jwk) }));
+  });
+
+  it('refuses a jwks file every user may write (anyone could swap in their own public key), and one that is not a regular file', async () => {
+    const writable = join(dir, 'writable.jwks.json');
+    await writeFile(writable, JSON.stringify({ keys: pairs.map((p) => p.jwk) }));
+    await chmod(writable, 0o666);
+    await assert.rejects(TokenVerifier.create(identity([issuerFor('ES256', 'writable.jwks.json')]), { baseDir: dir, clock }), (e: unknown) => {
+      assert.ok(isAirlockError(e) && e.code === 'ERR_IDENTITY_CONFIG' && /writable by every user/.test(e.message), String(e));
+      return true;
+    });
+    await chmod(writable, 0o644);
+    await TokenVerifier.create(identity([issuerFor('ES256', 'writable.jwks.json')]), { baseDir: dir, clock });
+    await assert.rejects(TokenVerifier.create(identity([issuerFor('ES256', '.')]), { baseDir: dir, clock }), /not a regular file/);
   });
 
   for (const alg of ['RS256', 'ES256', 'EdDSA'] as const) {
