@@ -10,6 +10,7 @@ export type { ApprovalRequest } from '../approvals/index.ts';
 export type { ContentResponse, CredentialRevocation, DecideResponse, Gateway, GatewayOptions, GatewayStats, LineageResponse } from './gateway.ts';
 export type { SimulationResult, ToolCallRequest, ToolCallResult } from './call.ts';
 export { PHASES } from './phases/index.ts';
+export { loggableError } from './loggable-error.ts';
 export { loadToolkit } from './toolkit.ts';
 export { checkPolicyBundle, migrateStores, mintToken, openAuditLog, parseBearer } from './admin.ts';
 export type { AuditLogReader, DevTokenRequest } from './admin.ts';

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { AirlockError, isAirlockError } from '../core/errors.ts';
 import type { CreateOverrideInput, CredentialRevocation, Gateway, KillSwitchScope } from '../pipeline/index.ts';
 import type { ContentInput } from '../pipeline/index.ts';
-import { CREDENTIAL_REVOCATION_KEYS, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
+import { CREDENTIAL_REVOCATION_KEYS, loggableError, parseBearer, searchPageJson, searchQueryFromParams } from '../pipeline/index.ts';
 import type { Decision } from '../core/types.ts';
 import type { ApprovalRequest } from '../pipeline/index.ts';
 import { assembleFields, contentFields, definitionDecisionFields, memoryFields, outputFields, readJson, text, toolCallFields } from './body.ts';
@@ -335,7 +335,8 @@ export function createApp(gateway: Gateway, options: AppOptions = {}): Hono<Env>
     const failure = isAirlockError(error)
       ? error
       : new AirlockError('ERR_INTERNAL', 'internal error', { status: 500, cause: error });
-    if (failure.status >= 500) log?.error({ code: failure.code, err: error }, 'request failed');
+    // Redacted: a driver's or an SDK's error may quote a credential it was sent or answered.
+    if (failure.status >= 500) log?.error({ code: failure.code, err: loggableError(error) }, 'request failed');
     const status = failure.status as 400 | 401 | 403 | 404 | 409 | 410 | 413 | 415 | 429 | 500 | 502 | 503 | 504;
     if (status === 401) c.header('www-authenticate', 'Bearer realm="airlock"');
     return c.json({ error: failure.toJSON() }, status);
