@@ -54,7 +54,7 @@ describe('the API behind the web console', () => {
     assert.equal((await fx.get('/v1/me')).status, 401);
   });
 
-  test('a held request carries the exact action (secrets redacted) for its reviewers and requester only', async () => {
+  test('a held request carries the exact action (credentials inside it redacted) for its reviewers and requester only', async () => {
     const session = (await fx.post('/v1/sessions', { attributes: { ticket_id: 'T-9', customer_id: 'cus_acme_1', customer_email: 'jane@customer.example' } }, fx.tokens.sam)).body.session_id;
     const held = await fx.post('/v1/tool-calls', { session_id: session, tool: 'email.send', arguments: { to: 'partner@external.example', subject: 'Quote', body: 'token sk_live_4eC39HqLyjWDarjtT1zdp7dc attached' } }, fx.tokens.sam);
     assert.equal(held.status, 202);
@@ -62,7 +62,7 @@ describe('the API behind the web console', () => {
     const listed = (await fx.get('/v1/approvals?state=pending', lead)).body.approvals as Json[];
     const request = listed.find((a) => a.id === held.body.approval_id);
     assert.deepEqual(request?.action, {
-      arguments: { to: 'partner@external.example', subject: 'Quote', body: '[redacted]' },
+      arguments: { to: 'partner@external.example', subject: 'Quote', body: 'token [redacted] attached' },
       target: { type: 'Mailbox', id: null, tenant: null },
     });
     // A colleague without the reviewer role sees that it is held, not what it would send.
