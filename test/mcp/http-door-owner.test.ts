@@ -6,30 +6,17 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Gateway } from '../../src/pipeline/index.ts';
-import { createMcpGateway } from '../../src/pipeline/index.ts';
 import type { RunningServer } from '../../src/server/index.ts';
-import { startServer } from '../../src/server/index.ts';
 import type { McpTestEnv } from './support.ts';
-import { FIXTURES, httpClient, mcpTestEnv, stdioUpstream } from './support.ts';
+import { echoDoor, httpClient } from './support.ts';
 
 describe('/mcp: a session belongs to the acting agent too', () => {
   let env: McpTestEnv;
-  let gateway: Gateway;
   let server: RunningServer;
 
   before(async () => {
-    env = await mcpTestEnv({
-      mcp: { upstreams: [stdioUpstream('ec', join(FIXTURES, 'echo-server.ts'), { side_effect: 'read' })] },
-      policies: { 'all.cedar': '@id("all")\npermit(principal, action, resource);\n' },
-      audit: 'memory',
-      state: 'memory',
-    });
-    const built = await createMcpGateway(env.config);
-    gateway = built.gateway;
-    server = await startServer(gateway, { port: 0, mcp: { hub: built.hub } });
+    ({ env, server } = await echoDoor());
   });
   after(async () => server?.close());
 

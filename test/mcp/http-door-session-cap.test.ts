@@ -5,35 +5,19 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import type { Gateway } from '../../src/pipeline/index.ts';
-import { createMcpGateway } from '../../src/pipeline/index.ts';
 import type { RunningServer } from '../../src/server/index.ts';
-import { startServer } from '../../src/server/index.ts';
 import type { McpTestEnv } from './support.ts';
-import { FIXTURES, mcpTestEnv, stdioUpstream } from './support.ts';
+import { echoDoor } from './support.ts';
 
 const PER_PRINCIPAL = 3;
 const GLOBAL = 4;
 
 describe('/mcp: sessions are bounded per principal', () => {
   let env: McpTestEnv;
-  let gateway: Gateway;
   let server: RunningServer;
 
   before(async () => {
-    env = await mcpTestEnv({
-      mcp: {
-        http: { max_sessions: GLOBAL, max_sessions_per_principal: PER_PRINCIPAL },
-        upstreams: [stdioUpstream('ec', join(FIXTURES, 'echo-server.ts'), { side_effect: 'read' })],
-      },
-      policies: { 'all.cedar': '@id("all")\npermit(principal, action, resource);\n' },
-      audit: 'memory',
-      state: 'memory',
-    });
-    const built = await createMcpGateway(env.config);
-    gateway = built.gateway;
-    server = await startServer(gateway, { port: 0, mcp: { hub: built.hub } });
+    ({ env, server } = await echoDoor({ max_sessions: GLOBAL, max_sessions_per_principal: PER_PRINCIPAL }));
   });
   after(async () => server?.close());
 

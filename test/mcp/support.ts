@@ -14,7 +14,9 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { stringify } from 'yaml';
 import type { AirlockConfig } from '../../src/config/types.ts';
 import { loadConfig } from '../../src/config/index.ts';
-import { mintToken } from '../../src/pipeline/index.ts';
+import { createMcpGateway, mintToken } from '../../src/pipeline/index.ts';
+import type { RunningServer } from '../../src/server/index.ts';
+import { startServer } from '../../src/server/index.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FIXTURES = join(ROOT, 'test', 'mcp', 'fixtures');
@@ -127,3 +129,19 @@ export async function eventually(check: () => Promise<boolean> | boolean, ms = 1
   }
   throw new Error(`timed out waiting for ${what}`);
 }
+
+/**
+ * An /mcp door (the HTTP server's) over one echo upstream, with a policy that permits
+ * everything, on a free port; `http` is the config's `mcp.http` section.
+ */
+export async function echoDoor(http: Record<string, unknown> = {}): Promise<{ env: McpTestEnv; server: RunningServer }> {
+  const env = await mcpTestEnv({
+    mcp: { http, upstreams: [stdioUpstream('ec', join(FIXTURES, 'echo-server.ts'), { side_effect: 'read' })] },
+    policies: { 'all.cedar': '@id("all")\npermit(principal, action, resource);\n' },
+    audit: 'memory',
+    state: 'memory',
+  });
+  const built = await createMcpGateway(env.config);
+  return { env, server: await startServer(built.gateway, { port: 0, mcp: { hub: built.hub } }) };
+}
+
