@@ -637,6 +637,14 @@ function describedPaths(): { components: { schemas: Record<string, unknown> } & 
           summary: 'MCP (streamable HTTP): the door onto the configured upstream MCP servers (served when the config has any; see docs/mcp.md)',
           responses: { '200': { description: 'JSON-RPC response or SSE stream' }, '401': { description: 'no valid bearer token' }, '403': { description: 'Host or Origin not allowed' }, '404': { description: 'unknown MCP session' } },
         },
+        get: {
+          summary: "MCP (streamable HTTP): the server's notification stream of the caller's own session (Mcp-Session-Id; resumable with Last-Event-ID)",
+          responses: { '200': { description: 'SSE stream' }, '400': { description: 'no Mcp-Session-Id' }, '401': { description: 'no valid bearer token' }, '403': { description: 'Host or Origin not allowed' }, '404': { description: 'unknown MCP session, or one another principal opened' } },
+        },
+        delete: {
+          summary: "MCP (streamable HTTP): ends the caller's own session (Mcp-Session-Id)",
+          responses: { '200': { description: 'session ended' }, '400': { description: 'no Mcp-Session-Id' }, '401': { description: 'no valid bearer token' }, '403': { description: 'Host or Origin not allowed' }, '404': { description: 'unknown MCP session, or one another principal opened' } },
+        },
       },
       '/v1/me': {
         get: {
