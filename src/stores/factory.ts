@@ -13,6 +13,7 @@ import type { AuditStore } from '../audit/index.ts';
 import type { SessionStore } from '../sessions/index.ts';
 import { openDurableSqlite } from './sqlite/open.ts';
 import type { Clock } from '../core/clock.ts';
+import { systemClock } from '../core/clock.ts';
 import { AirlockError } from '../core/errors.ts';
 import type { AirlockConfig } from '../config/types.ts';
 import { MemoryApprovalStore } from '../approvals/index.ts';
@@ -137,7 +138,9 @@ function withRedis(config: AirlockConfig, redis: Redis | null, stores: Omit<Gate
     ...stores,
     rateLimiter(clock) {
       if (!limited) return null;
-      return redis === null ? new MemoryRateLimiter(limits, clock) : new RedisRateLimiter(redis, limits, clock, { timeoutMs: config.redis?.commandTimeoutMs ?? 500 });
+      if (redis === null) return new MemoryRateLimiter(limits, clock);
+      // On the system clock, Redis's own time: every replica reads one clock (see rate-limiter.ts).
+      return new RedisRateLimiter(redis, limits, clock === systemClock ? 'redis' : clock, { timeoutMs: config.redis?.commandTimeoutMs ?? 500 });
     },
     async health() {
       const checks = await stores.health();

@@ -38,6 +38,26 @@ runRateLimiterContract(
 );
 
 describe('RedisRateLimiter across replicas', () => {
+  test("on Redis's clock, a replica whose own clock runs an hour ahead cannot trim the others' calls out of the window", async () => {
+    const r = await fresh();
+    const config = { perUser: { windowSeconds: 60, max: 4 } };
+    const second = r.open();
+    await redisReady(second);
+    // The replicas' own clocks disagree by an hour; the limiter on Redis's clock ignores them.
+    const behind = new RedisRateLimiter(r.client, config, 'redis', { namespace: 'skew:' });
+    const ahead = new RedisRateLimiter(second, config, 'redis', { namespace: 'skew:' });
+    const verdicts = [];
+    for (let i = 0; i < 6; i++) verdicts.push(await (i % 2 === 0 ? behind : ahead).take(limitCall('u1')));
+    assert.deepEqual(verdicts.map((v) => v.allowed), [true, true, true, true, false, false]);
+    const refused = verdicts[4];
+    assert.ok(refused !== undefined && !refused.allowed && (refused.retryAfterMs ?? 0) > 0 && (refused.retryAfterMs ?? Infinity) <= 60_000);
+    // The same two replicas on their own skewed clocks: the one ahead trims the window and admits past the limit.
+    const skewed = [new RedisRateLimiter(r.client, config, new ManualClock(1_700_000_000_000), { namespace: 'own:' }), new RedisRateLimiter(second, config, new ManualClock(1_700_003_600_000), { namespace: 'own:' })];
+    let admitted = 0;
+    for (let i = 0; i < 6; i++) if ((await (skewed[i % 2] as RedisRateLimiter).take(limitCall('u1'))).allowed) admitted++;
+    assert.ok(admitted > 4, 'without one clock the limit does not hold (what the server clock prevents)');
+  });
+
   test('two replicas admit exactly the limit per window under concurrency, over 30 logical windows, charging all keys or none', async () => {
     const r = await fresh();
     const clock = new ManualClock(1_700_000_000_000);

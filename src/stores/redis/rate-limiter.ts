@@ -8,8 +8,10 @@
  * - One Lua script per call checks and charges every key of the call: Redis runs a script
  *   atomically, so of any number of concurrent calls on any number of replicas, a key never
  *   holds more than `max` calls in a window, and a refused call charges no key (all or none).
- * - Time comes from the injected clock of the calling replica (windows are logical in
- *   tests; in production replicas' clocks must agree to well within a window).
+ * - Time is Redis's own (`TIME`, read inside the script) when the limiter is given `'redis'`
+ *   as its clock, which the gateway does on the system clock: every replica then reads one
+ *   clock, and a replica whose clock runs ahead cannot trim the others' calls out of the
+ *   window. With an injected clock (logical windows in tests), that clock's time is used.
  * - Fail closed: a script that gets no answer within `timeoutMs` (default 500 ms; the
  *   connection's own command timeout bounds it as well), or any Redis fault, rejects with
  *   ERR_LIMITS_UNAVAILABLE and the limit phase refuses the call (`limit.unavailable`). A
@@ -37,11 +39,15 @@ export interface RedisRateLimiterOptions {
 type CallKeys = Parameters<RateLimiter['take']>[0];
 
 /**
- * KEYS: one sorted set per limit of the call. ARGV: now, nonce, then per key window_ms,
+ * KEYS: one sorted set per limit of the call. ARGV: now (or `redis`: the server's time), nonce, then per key window_ms,
  * max, limit name. Returns {1} (charged every key) or {0, limit, retry_after_ms}.
  */
 const TAKE_SCRIPT = `
 local now = tonumber(ARGV[1])
+if not now then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
 local refused_name = false
 local refused_retry = -1
 for i = 1, #KEYS do
@@ -60,7 +66,7 @@ for i = 1, #KEYS do
 end
 if refused_name then return {0, refused_name, refused_retry} end
 for i = 1, #KEYS do
-  redis.call('ZADD', KEYS[i], now, ARGV[1] .. ':' .. ARGV[2] .. ':' .. i)
+  redis.call('ZADD', KEYS[i], now, ARGV[2] .. ':' .. i)
   redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[3 * i]))
 end
 return {1}
@@ -90,13 +96,14 @@ export function limitsUnavailable(cause: unknown): AirlockError {
 
 export class RedisRateLimiter implements RateLimiter {
   readonly #redis: ScriptRedis;
-  readonly #clock: Clock;
+  readonly #clock: Clock | 'redis';
   readonly #limits: Limit[] = [];
   readonly #toolScope: 'tenant' | 'global';
   readonly #timeoutMs: number;
   readonly #namespace: string;
 
-  constructor(redis: Redis, config: LimitsConfig, clock: Clock, options: RedisRateLimiterOptions = {}) {
+  /** `clock`: `'redis'` reads Redis's own time in the script (one clock for the fleet); a Clock gives logical time (tests). */
+  constructor(redis: Redis, config: LimitsConfig, clock: Clock | 'redis', options: RedisRateLimiterOptions = {}) {
     const timeoutMs = options.timeoutMs ?? 500;
     if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) throw new AirlockError('ERR_LIMITS_CONFIG', 'timeoutMs must be positive', { status: 500 });
     if (typeof (redis as unknown as Partial<ScriptRedis>).airlockRateTake !== 'function') redis.defineCommand('airlockRateTake', { lua: TAKE_SCRIPT });
@@ -115,7 +122,7 @@ export class RedisRateLimiter implements RateLimiter {
   /** Checks and charges every key of the call in one atomic script; rejects with ERR_LIMITS_UNAVAILABLE when Redis does not answer in time. */
   async take(keys: CallKeys): Promise<RateLimitVerdict> {
     const redisKeys: string[] = [];
-    const argv: Array<string | number> = [this.#clock.now(), randomBytes(9).toString('base64url')];
+    const argv: Array<string | number> = [this.#clock === 'redis' ? 'redis' : this.#clock.now(), randomBytes(9).toString('base64url')];
     for (const limit of this.#limits) {
       const key = limitKey(limit.name, keys, this.#toolScope);
       if (key === null) continue;
