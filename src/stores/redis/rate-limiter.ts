@@ -11,7 +11,8 @@
  * - Time is Redis's own (`TIME`, read inside the script) when the limiter is given `'redis'`
  *   as its clock, which the gateway does on the system clock: every replica then reads one
  *   clock, and a replica whose clock runs ahead cannot trim the others' calls out of the
- *   window. With an injected clock (logical windows in tests), that clock's time is used.
+ *   window (a script may write after TIME since Redis 5, which replicates effects). With an
+ *   injected clock (logical windows in tests), that clock's time is used.
  * - Fail closed: a script that gets no answer within `timeoutMs` (default 500 ms; the
  *   connection's own command timeout bounds it as well), or any Redis fault, rejects with
  *   ERR_LIMITS_UNAVAILABLE and the limit phase refuses the call (`limit.unavailable`). A
