@@ -1,7 +1,8 @@
 /**
  * The PostgreSQL fleet channel (policy reload announcements between replicas): delivery
  * between two pools of one schema whatever the length of the schema's name, and a listener
- * connection that stops answering is bounded (never a hang of the gateway's start).
+ * connection that stops answering is bounded (never a hang of the gateway's start), and one
+ * that goes silent later is found by the heartbeat and replaced.
  */
 import { randomBytes } from 'node:crypto';
 import { test } from 'node:test';
@@ -82,6 +83,39 @@ test('a listener connection that stops answering: subscribe returns within the b
     }
   } finally {
     await sub?.close();
+    await db.close();
+    await proxy.close();
+  }
+});
+
+test('a listening connection that goes silent after it listened is noticed by the heartbeat, replaced, and delivers again', async () => {
+  const proxy = await deafeningProxy('SELECT 1');
+  const schema = own(20);
+  const db = PostgresDatabase.open({ url: proxy.url, schema, poolSize: 1, connectTimeoutMs: 500, statementTimeoutMs: 300 });
+  const faults: unknown[] = [];
+  const received: FleetMessage[] = [];
+  const sub = await new PostgresFleetChannel(db, { heartbeatMs: 200 }).subscribe((m) => received.push(m), (e) => faults.push(e));
+  try {
+    assert.deepEqual(faults, [], 'the LISTEN itself was answered');
+    // The connection now hears nothing (as a half-open one): only the heartbeat can tell.
+    await until('the silent connection is reported', () => faults.length > 0, 8_000);
+    assert.ok(proxy.deafened >= 1);
+    proxy.armed = false;
+    const direct = PostgresDatabase.open({ url: TEST_POSTGRES_URL, schema, poolSize: 1 });
+    try {
+      const message: FleetMessage = { kind: 'policy.reloaded', version: 'v3', from: 'rpl_c' };
+      const deadline = performance.now() + 8_000;
+      while (received.length === 0) {
+        if (performance.now() > deadline) throw new Error('the channel did not come back');
+        await new PostgresFleetChannel(direct).announce(message);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(received[0], message);
+    } finally {
+      await direct.close();
+    }
+  } finally {
+    await sub.close();
     await db.close();
     await proxy.close();
   }

@@ -10,6 +10,13 @@ import { parseFleetMessage } from '../../core/fleet.ts';
 import type { PostgresDatabase } from './database.ts';
 
 const RECONNECT_MS = 1_000;
+/**
+ * How often the listening connection is asked a trivial query. A connection that died without
+ * a word (a half-open TCP connection: the server or a middlebox went away) hears nothing and
+ * reports nothing; TCP keepalive would notice only after about two hours. The query fails
+ * within the pool's query bound and the channel connects again.
+ */
+export const HEARTBEAT_MS = 15_000;
 
 const CHANNEL_PREFIX = 'airlock_fleet_';
 /** PostgreSQL keeps identifiers to 63 bytes: `pg_notify` refuses a longer channel and LISTEN cuts it. */
@@ -31,9 +38,12 @@ export class PostgresFleetChannel implements FleetChannel {
   readonly #db: PostgresDatabase;
   readonly #channel: string;
 
-  constructor(db: PostgresDatabase) {
+  readonly #heartbeatMs: number;
+
+  constructor(db: PostgresDatabase, options: { heartbeatMs?: number } = {}) {
     this.#db = db;
     this.#channel = fleetChannelName(db.schema);
+    this.#heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   }
 
   async announce(message: FleetMessage): Promise<void> {
@@ -70,6 +80,20 @@ export class PostgresFleetChannel implements FleetChannel {
           return;
         }
         client = c;
+        const listening = c;
+        const beat = setInterval(() => {
+          if (client !== listening) {
+            clearInterval(beat);
+            return;
+          }
+          listening.query('SELECT 1').catch((error: unknown) => {
+            clearInterval(beat);
+            // Not awaited: a server that stopped answering may never acknowledge the end either.
+            void listening.end().catch(() => undefined);
+            lost(error);
+          });
+        }, this.#heartbeatMs);
+        beat.unref();
       } catch (error) {
         // A connection whose LISTEN failed (or went unanswered) is given up, not kept open;
         // not awaited: a server that stopped answering may never acknowledge the end either.
