@@ -34,7 +34,7 @@ import { MemorySessionStore } from '../sessions/index.ts';
 import { SqliteSessionStore } from './sqlite/index.ts';
 import { openSqliteReadOnly } from './sqlite/read-only.ts';
 import { resolveSecretRef } from '../config/index.ts';
-import { PostgresDatabase } from './postgres/database.ts';
+import { PostgresDatabase, assertDurableState } from './postgres/database.ts';
 import { assertMigrated, migrate, type MigrationReport } from './postgres/migrate.ts';
 import { PostgresApprovalStore } from './postgres/approvals.ts';
 import { PostgresFleetChannel } from './postgres/fleet-channel.ts';
@@ -208,6 +208,7 @@ async function openStateStores(config: AirlockConfig): Promise<Omit<GatewayStore
  */
 async function postgresStores(config: AirlockConfig, db: PostgresDatabase): Promise<Omit<GatewayStores, 'rateLimiter'>> {
   try {
+    await assertDurableState(db);
     if (config.postgres?.migrateOnStart !== false) await migrate(db);
     else await assertMigrated(db);
   } catch (error) {

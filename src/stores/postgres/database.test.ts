@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PostgresDatabase, sqlState } from './database.ts';
+import { PostgresDatabase, assertDurableState, sqlState } from './database.ts';
 import { assertMigrated, migrate, type Migration } from './migrate.ts';
 import { testPostgres } from './test-support.ts';
 
@@ -81,6 +81,21 @@ test('without migrating at start, a schema behind or ahead of the code is refuse
     await assertMigrated(pg.db, ms);
     await assert.rejects(assertMigrated(pg.db, [...ms, { id: '0002_b', description: 'b', sql: 'SELECT 1' }]), { code: 'ERR_STORE_MIGRATION_PENDING' });
     await assert.rejects(assertMigrated(pg.db, []), { code: 'ERR_STORE_MIGRATION_UNKNOWN' });
+  } finally {
+    await pg.drop();
+  }
+});
+
+test('a state database whose commits are acknowledged before they are flushed is refused', async () => {
+  const pg = await testPostgres({ migrate: false });
+  try {
+    await assertDurableState(pg.db);
+    // One connection: the setting stays on the connection the check reads.
+    const lax = pg.open({ poolSize: 1 });
+    await lax.query('SET synchronous_commit = off');
+    await assert.rejects(assertDurableState(lax), { code: 'ERR_STORE_DURABILITY' });
+    await lax.query('SET synchronous_commit = on');
+    await assertDurableState(lax);
   } finally {
     await pg.drop();
   }

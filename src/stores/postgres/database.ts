@@ -232,3 +232,24 @@ export class PostgresDatabase {
     if (this.#closed) throw new AirlockError('ERR_STORE_CLOSED', 'the postgresql store is closed', { status: 503 });
   }
 }
+
+/**
+ * Refuses a server (or this pool's connection) whose commits are answered before they are
+ * flushed: with `synchronous_commit = off` or `fsync = off`, a crash can lose a commit already
+ * acknowledged — an approval consumed, a credential used, an idempotency key claimed — and
+ * the same one-time action could then run twice. ERR_STORE_DURABILITY (503).
+ */
+export async function assertDurableState(db: PostgresDatabase): Promise<void> {
+  const rows = await db.query<{ synchronous_commit: string; fsync: string }>(
+    `SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('fsync') AS fsync`,
+  );
+  const row = rows[0];
+  if (row === undefined || row.synchronous_commit === 'off' || row.fsync !== 'on') {
+    throw new AirlockError(
+      'ERR_STORE_DURABILITY',
+      `postgresql synchronous_commit is ${row?.synchronous_commit ?? 'unknown'} and fsync ${row?.fsync ?? 'unknown'}; the state store needs both on (a commit must be flushed before it is acknowledged)`,
+      { status: 503 },
+    );
+  }
+}
+
