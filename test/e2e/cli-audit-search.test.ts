@@ -158,3 +158,22 @@ describe('airlock audit search / tail / export', () => {
     assert.equal(stdout.stdout, readFileSync(out, 'utf8'));
   });
 });
+
+test('control characters a caller put in a recorded field are shown, never sent to the terminal', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'airlock-audit-cli-'));
+  const config = writeDemoConfig(dir);
+  writeFileSync(config, readFileSync(config, 'utf8').replace(/^ {2}checkpoint_key:.*\n/m, ''));
+  const store = SqliteAuditStore.open(join(dir, 'audit.db'), { writer: 'inline' });
+  try {
+    // An agent asked for a "tool" whose name clears the screen, sets the clipboard and rewrites its row.
+    await store.append([event('acme', 'sam', 'x\u001b[2J\u001b[H\u001b]52;c;ZXZpbA==\u0007\rcrm.getCustomer ALLOW\u202e', 'deny', 'builtin.unknown_tool')]);
+  } finally {
+    await store.close();
+  }
+  for (const args of [['audit', 'search'], ['audit', 'tail']]) {
+    const r = airlock([...args, '--config', config]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(!/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/.test(r.stdout), JSON.stringify(r.stdout));
+    assert.match(r.stdout, /x␛\[2J␛\[H␛\]52;c;ZXZpbA==␇␍crm\.getCustomer ALLOW\\u\{202e\}/);
+  }
+});

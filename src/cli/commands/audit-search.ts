@@ -12,7 +12,7 @@ import type { AuditEvent } from '../../core/types.ts';
 import type { AuditLogReader, AuditSearchQuery } from '../../pipeline/index.ts';
 import { SEARCH_MAX_LIMIT, eventRow, exportLine, openAuditLog, searchPageJson, searchQueryFromParams } from '../../pipeline/index.ts';
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
-import { outcomeLabel, printJson, table } from '../output.ts';
+import { outcomeLabel, printJson, printable, table } from '../output.ts';
 
 const FILTERS = ['from', 'to', 'tenant', 'user', 'agent', 'tool', 'type', 'outcome', 'rule'] as const;
 
@@ -89,7 +89,7 @@ const POLL_MS = 500;
 export async function auditTailCommand(options: AuditFilterOptions & { config: string; json?: boolean; follow?: boolean; lines?: string }): Promise<void> {
   const query = filtersOf(options);
   const lines = limitOf(options.lines, 20);
-  const print = (event: AuditEvent) => process.stdout.write(options.json === true ? `${exportLine(event)}\n` : `${cells(event).join('  ')}\n`);
+  const print = (event: AuditEvent) => process.stdout.write(options.json === true ? `${exportLine(event)}\n` : `${cells(event).map((cell) => printable(cell)).join('  ')}\n`);
   await withLog(options.config, async (log) => {
     // The head when we start: everything after it is new.
     const [last] = await lastEvent(log);

@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { openAuditLog, parseAnchor, verifyJsonlExport } from '../../pipeline/index.ts';
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
-import { green, printJson, red } from '../output.ts';
+import { green, printJson, printable, red } from '../output.ts';
 
 export async function auditVerifyCommand(options: {
   config?: string;
@@ -36,7 +36,7 @@ export async function auditVerifyCommand(options: {
       if ((report.pruned ?? 0) > 0) process.stdout.write(`${report.pruned} pruned event(s), each vouched for by its audit.pruned record\n`);
     } else {
       const bad = report.firstBad;
-      process.stdout.write(`${red('BROKEN')} audit chain: first bad event at seq ${bad?.seq ?? '?'} (${bad?.reason ?? 'unknown'}): ${bad?.message ?? ''}\n`);
+      process.stdout.write(`${red('BROKEN')} audit chain: first bad event at seq ${bad?.seq ?? '?'} (${printable(bad?.reason ?? 'unknown')}): ${printable(bad?.message ?? '')}\n`);
     }
     if (!report.ok) throw new CliExit(1, '');
   } finally {
@@ -50,7 +50,7 @@ export async function auditTraceCommand(id: string, options: { config: string; j
     const lineage = await log.trace(id, options.tenant === undefined ? {} : { tenant: options.tenant });
     if (lineage === null) throw new CliExit(1, `no audit events for ${id}`);
     if (options.json === true) printJson({ id, events: lineage.events, tree: lineage.tree });
-    else process.stdout.write(`${lineage.text}\n`);
+    else process.stdout.write(`${printable(lineage.text, { newlines: true })}\n`);
   } finally {
     await log.close();
   }
@@ -65,7 +65,7 @@ export async function auditDrillCommand(options: { id: string; config: string; j
     if (options.json === true) {
       const { text: _text, ...machine } = report;
       printJson(machine);
-    } else process.stdout.write(report.text);
+    } else process.stdout.write(printable(report.text, { newlines: true }));
     if (!report.complete) throw new CliExit(1, '');
   } finally {
     await log.close();
@@ -92,7 +92,7 @@ async function verifyJsonlCommand(path: string, json: boolean, anchors: readonly
     }
   } else {
     const bad = report.firstBad;
-    process.stdout.write(`${red('BROKEN')} exported chain: first bad event at seq ${bad?.seq ?? '?'} (${bad?.reason ?? 'unknown'}): ${bad?.message ?? ''}\n`);
+    process.stdout.write(`${red('BROKEN')} exported chain: first bad event at seq ${bad?.seq ?? '?'} (${printable(bad?.reason ?? 'unknown')}): ${printable(bad?.message ?? '')}\n`);
   }
   if (!report.ok) throw new CliExit(1, '');
 }
