@@ -16,7 +16,7 @@ import type { PinView } from '../../pipeline/index.ts';
 import { createMcpGateway, loadToolkit, openMcpPinAdmin } from '../../pipeline/index.ts';
 import { createMcpDoorSession } from '../../server/index.ts';
 import { CliExit, loadConfigOrExit } from '../config-loading.ts';
-import { dim, green, printJson, red, table, yellow } from '../output.ts';
+import { dim, green, printJson, printable, red, table, yellow } from '../output.ts';
 
 export async function mcpServeCommand(options: { config: string }): Promise<void> {
   const config = await loadConfigOrExit(options.config);
@@ -124,7 +124,7 @@ export async function mcpToolsShowCommand(name: string, options: PinOptions): Pr
   if (pin.approved_definition !== null && pin.approved_hash !== pin.hash) {
     lines.push('', 'approved definition:', JSON.stringify(pin.approved_definition, null, 2));
   }
-  process.stdout.write(`${lines.filter((l) => l !== '').join('\n')}\n`);
+  process.stdout.write(`${printable(lines.filter((l) => l !== '').join('\n'), { newlines: true })}\n`);
 }
 
 function operatorToken(given: string | undefined): string {
@@ -183,7 +183,7 @@ export async function mcpToolsApproveAllPendingCommand(
   });
   if (options.json === true) printJson({ tools: results });
   else if (results.length === 0) process.stdout.write('no pending definitions\n');
-  else process.stdout.write(`${results.map((r) => `${r.name}  ${short(r.hash)}  ${r.result}`).join('\n')}\n`);
+  else process.stdout.write(`${printable(results.map((r) => `${r.name}  ${short(r.hash)}  ${r.result}`).join('\n'), { newlines: true })}\n`);
   if (results.some((r) => r.result.startsWith('left pending'))) throw new CliExit(1, '');
 }
 
@@ -210,7 +210,7 @@ export async function mcpStatusCommand(options: { config: string; json?: boolean
     for (const u of status) {
       if (u.stderr_tail !== undefined) lines.push('', `${u.prefix} stderr (last lines):`, ...u.stderr_tail.split('\n').slice(-10).map((l) => `  ${l}`));
     }
-    process.stdout.write(`${lines.join('\n')}\n`);
+    process.stdout.write(`${printable(lines.join('\n'), { newlines: true })}\n`);
   }
   if (status.some((u) => !u.connected)) throw new CliExit(1, '');
 }

@@ -8,7 +8,7 @@ import { AirlockError } from '../../core/errors.ts';
 import type { SimulationResult } from '../../pipeline/index.ts';
 import { createGateway, loadToolkit } from '../../pipeline/index.ts';
 import { loadConfigOrExit } from '../config-loading.ts';
-import { bold, dim, outcomeLabel, printJson } from '../output.ts';
+import { bold, dim, outcomeLabel, printJson, printable } from '../output.ts';
 
 export interface SimulateOptions {
   config: string;
@@ -71,5 +71,5 @@ export async function simulateCommand(options: SimulateOptions): Promise<void> {
     await gateway.close();
   }
   if (options.json === true) printJson(result);
-  else process.stdout.write(renderSimulation(result));
+  else process.stdout.write(printable(renderSimulation(result), { newlines: true }));
 }
