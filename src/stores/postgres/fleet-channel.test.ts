@@ -24,6 +24,22 @@ async function until(what: string, condition: () => boolean, limitMs = 10_000): 
   }
 }
 
+/** Announces `message` from a direct pool until the channel under test (back again) receives it. */
+async function deliversAgain(schema: string, received: FleetMessage[], message: FleetMessage): Promise<void> {
+  const direct = PostgresDatabase.open({ url: TEST_POSTGRES_URL, schema, poolSize: 1 });
+  try {
+    const deadline = performance.now() + 8_000;
+    while (received.length === 0) {
+      if (performance.now() > deadline) throw new Error('the channel did not come back');
+      await new PostgresFleetChannel(direct).announce(message);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(received[0], message);
+  } finally {
+    await direct.close();
+  }
+}
+
 test('an announcement reaches the other replica for every valid schema name, the longest (63) included', async () => {
   // The channel needs no tables: the schema is only the name the channel derives from.
   for (const schema of [own(20), own(49), own(50), own(63)]) {
@@ -68,19 +84,7 @@ test('a listener connection that stops answering: subscribe returns within the b
     assert.ok(faults.length >= 1, 'the unanswered LISTEN is reported');
     // The server answers again: the channel reconnects by itself and delivers.
     proxy.armed = false;
-    const direct = PostgresDatabase.open({ url: TEST_POSTGRES_URL, schema, poolSize: 1 });
-    try {
-      const message: FleetMessage = { kind: 'policy.reloaded', version: 'v2', from: 'rpl_b' };
-      const deadline = performance.now() + 8_000;
-      while (received.length === 0) {
-        if (performance.now() > deadline) throw new Error('the channel did not come back');
-        await new PostgresFleetChannel(direct).announce(message);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.deepEqual(received[0], message);
-    } finally {
-      await direct.close();
-    }
+    await deliversAgain(schema, received, { kind: 'policy.reloaded', version: 'v2', from: 'rpl_b' });
   } finally {
     await sub?.close();
     await db.close();
@@ -101,19 +105,7 @@ test('a listening connection that goes silent after it listened is noticed by th
     await until('the silent connection is reported', () => faults.length > 0, 8_000);
     assert.ok(proxy.deafened >= 1);
     proxy.armed = false;
-    const direct = PostgresDatabase.open({ url: TEST_POSTGRES_URL, schema, poolSize: 1 });
-    try {
-      const message: FleetMessage = { kind: 'policy.reloaded', version: 'v3', from: 'rpl_c' };
-      const deadline = performance.now() + 8_000;
-      while (received.length === 0) {
-        if (performance.now() > deadline) throw new Error('the channel did not come back');
-        await new PostgresFleetChannel(direct).announce(message);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      assert.deepEqual(received[0], message);
-    } finally {
-      await direct.close();
-    }
+    await deliversAgain(schema, received, { kind: 'policy.reloaded', version: 'v3', from: 'rpl_c' });
   } finally {
     await sub.close();
     await db.close();
