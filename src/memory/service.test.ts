@@ -201,14 +201,21 @@ describe('MemoryService', () => {
 
 describe('MemoryService taint of free-form content', () => {
   const UNTRUSTED = 'attacker@evil.example';
-  // Like the gateway's provenance check: the paths of string values that hold untrusted text (values only).
-  const valuesFrom = (subject: JsonValue): string[] => {
+  // The gateway's provenance check by its documented rule (provenance/session.ts): values are
+  // traced, and so are the keys of objects inside an argument (not the arguments' own names).
+  const traced = (subject: JsonValue): string[] => {
     const paths: string[] = [];
     const visit = (v: JsonValue, path: string): void => {
       if (typeof v === 'string') {
         if (v.includes(UNTRUSTED)) paths.push(path);
       } else if (Array.isArray(v)) v.forEach((item) => visit(item, path));
-      else if (v !== null && typeof v === 'object') for (const [k, child] of Object.entries(v)) visit(child, path === '' ? k : `${path}.${k}`);
+      else if (v !== null && typeof v === 'object') {
+        for (const [k, child] of Object.entries(v)) {
+          const at = path === '' ? k : `${path}.${k}`;
+          if (path !== '' && k.includes(UNTRUSTED)) paths.push(at);
+          visit(child, at);
+        }
+      }
     };
     visit(subject, '');
     return paths;
@@ -220,7 +227,7 @@ describe('MemoryService taint of free-form content', () => {
       config: { reviewerRole: 'memory-reviewer', maxTtlSeconds: 86_400, kinds: { notes: { schema: { type: 'object' } } } },
       audit: async () => undefined,
       containsSecret: () => false,
-      taintOf: async (_p, _s, subject) => valuesFrom(subject),
+      taintOf: async (_p, _s, subject) => traced(subject),
     });
   const bot = principal('sam', 'acme', ['support'], 'support-agent');
   const write = (service: MemoryService, content: JsonValue) =>

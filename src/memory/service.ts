@@ -53,7 +53,8 @@ export interface MemoryServiceOptions {
   /**
    * Checks a write's session (the caller's own, else throws) and returns the paths of the
    * values of `subject` that came from untrusted content only in that session (empty: none).
-   * `subject` is `{ content, keys }`: the content and every object key in it (taintSubject).
+   * `subject` is `{ content }`: the provenance check traces the keys of objects inside an
+   * argument like values, so untrusted text stored as a key of the content is found too.
    */
   taintOf(principal: Principal, sessionId: string, subject: JsonValue): Promise<string[]>;
   runtime?: { modelId: string | null; configId: string | null };
@@ -136,8 +137,8 @@ export class MemoryService {
     const reasons: string[] = [];
     if (UNTRUSTED_PROVENANCE.has(provenance.kind)) reasons.push(`provenance.${provenance.kind}`);
     if (provenance.session_id !== undefined) {
-      // Keys too: a kind whose schema allows free-form keys would otherwise carry untrusted text past the check.
-      const tainted = await this.#o.taintOf(principal, provenance.session_id, taintSubject(content));
+      // Wrapped: the content's own keys are then keys inside an argument, which provenance traces too.
+      const tainted = await this.#o.taintOf(principal, provenance.session_id, { content });
       if (tainted.length > 0) reasons.push('content.tainted');
     } else if (principal.agent !== undefined) {
       reasons.push('provenance.unverifiable');
@@ -322,26 +323,6 @@ export class MemoryService {
       ...(isIdRecord(data) ? { refs: [data.id] } : {}),
     };
   }
-}
-
-/**
- * What a write's taint is checked on: the content, and every object key in it as a value
- * (the provenance check looks at values only; memory content keys are kept, indexed and
- * read back like values).
- */
-export function taintSubject(content: JsonValue): { content: JsonValue; keys: string[] } {
-  const keys: string[] = [];
-  const walk = (v: JsonValue): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v !== null && typeof v === 'object') {
-      for (const [key, child] of Object.entries(v)) {
-        keys.push(key);
-        walk(child);
-      }
-    }
-  };
-  walk(content);
-  return { content, keys };
 }
 
 function isIdRecord(data: JsonValue): data is { id: string } {
