@@ -100,9 +100,7 @@ const INTENT_PREVIEW_CHARS = 160;
  * against), its length, and a short preview with credential-looking words redacted.
  */
 export function intentRecord(intent: string): JsonValue {
-  // Redacted before it is cut, so a credential across the cut is judged whole (a word running
-  // past the redacted stretch is longer than any scanned value, hence redacted too).
-  const preview = redactSecretsInText(intent.slice(0, INTENT_PREVIEW_CHARS + MAX_SECRET_SCAN), REDACTED).slice(0, INTENT_PREVIEW_CHARS);
+  const preview = callerText(intent, INTENT_PREVIEW_CHARS);
   // Text that is not well-formed Unicode is hashed (and kept) as its JSON escape.
   if (!intent.isWellFormed()) return { hash: canonicalHash(escapeString(intent)), escaped: true, chars: intent.length, preview };
   return { hash: canonicalHash(intent), chars: intent.length, preview };
@@ -110,7 +108,9 @@ export function intentRecord(intent: string): JsonValue {
 
 /**
  * Caller-chosen text the log keeps as written (a tool name that named no tool, a claimed
- * identity), at most `max` characters, with credential-looking words redacted before the cut.
+ * identity, the intent's preview), at most `max` characters, with credential-looking words
+ * redacted before the cut: a credential across the cut is judged whole (a word running past the
+ * redacted stretch is longer than any scanned value, hence redacted too).
  */
 function callerText(text: string, max: number): string {
   return redactSecretsInText(text.slice(0, max + MAX_SECRET_SCAN), REDACTED).slice(0, max);
